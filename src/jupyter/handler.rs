@@ -1,0 +1,215 @@
+//! The seam between the transport and the kernel: what the transport asks ([`Handler`]) and
+//! what the kernel may send back during a request ([`Output`] through an [`ExecuteContext`]).
+//! Plain data only: no sockets, no Spark.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+/// A MIME bundle, sorted by MIME type so that every message and snapshot is deterministic.
+pub type MimeBundle = BTreeMap<String, Value>;
+
+/// Static facts for `kernel_info_reply`.
+#[derive(Debug, Clone)]
+pub struct KernelInfo {
+    pub implementation: String,
+    pub implementation_version: String,
+    pub banner: String,
+    pub language_info: Value,
+    pub help_links: Vec<(String, String)>,
+}
+
+/// A Jupyter `error` output and the error part of an `execute_reply`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorOutput {
+    pub ename: String,
+    pub evalue: String,
+    pub traceback: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamName {
+    Stdout,
+    Stderr,
+}
+
+/// What a running request may show. The transport adds parent headers and execution counts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    Stream {
+        name: StreamName,
+        text: String,
+    },
+    /// `display_data`; with a `display_id` it can later be replaced in place.
+    Display {
+        data: MimeBundle,
+        display_id: Option<String>,
+    },
+    /// `update_display_data` for an earlier `Display` with the same id.
+    UpdateDisplay {
+        data: MimeBundle,
+        display_id: String,
+    },
+    /// `execute_result`: the cell's value.
+    Result {
+        data: MimeBundle,
+    },
+    ClearOutput {
+        wait: bool,
+    },
+}
+
+/// One `execute_request`, as the kernel sees it.
+#[derive(Debug, Clone)]
+pub struct ExecuteRequest {
+    pub code: String,
+    pub silent: bool,
+    pub store_history: bool,
+    /// The count of this execution (already advanced by the transport when it counts).
+    pub execution_count: usize,
+}
+
+/// Where outputs go. The transport's sink queues them on IOPub at once, so everything sent
+/// before a request returns is published before its reply.
+pub type OutputSink = Arc<dyn Fn(Output) + Send + Sync>;
+
+/// What a request may use while it runs: an output sink and its cancellation.
+#[derive(Clone)]
+pub struct ExecuteContext {
+    sink: OutputSink,
+    cancel: CancellationToken,
+}
+
+impl ExecuteContext {
+    pub fn new(sink: OutputSink, cancel: CancellationToken) -> Self {
+        Self { sink, cancel }
+    }
+
+    /// A context that keeps its outputs in memory, for running the kernel without a transport.
+    pub fn collecting() -> (Self, Arc<Mutex<Vec<Output>>>) {
+        let outputs = Arc::new(Mutex::new(Vec::new()));
+        let kept = Arc::clone(&outputs);
+        let sink: OutputSink = Arc::new(move |output| {
+            if let Ok(mut all) = kept.lock() {
+                all.push(output);
+            }
+        });
+        (Self::new(sink, CancellationToken::new()), outputs)
+    }
+
+    /// The token that an interrupt cancels.
+    pub fn cancel_token(&self) -> &CancellationToken {
+        &self.cancel
+    }
+
+    /// Shows an output. Never blocks.
+    pub fn send(&self, output: Output) {
+        (self.sink)(output);
+    }
+
+    pub fn stdout(&self, text: impl Into<String>) {
+        self.send(Output::Stream {
+            name: StreamName::Stdout,
+            text: text.into(),
+        });
+    }
+
+    pub fn stderr(&self, text: impl Into<String>) {
+        self.send(Output::Stream {
+            name: StreamName::Stderr,
+            text: text.into(),
+        });
+    }
+
+    /// Resolves when the user interrupts this request.
+    pub fn cancelled(&self) -> tokio_util::sync::WaitForCancellationFuture<'_> {
+        self.cancel.cancelled()
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+}
+
+/// `is_complete_reply` statuses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Completeness {
+    Complete,
+    Incomplete { indent: String },
+    Invalid,
+    Unknown,
+}
+
+/// A `complete_reply`; positions count Unicode code points.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Completion {
+    pub matches: Vec<String>,
+    pub cursor_start: usize,
+    pub cursor_end: usize,
+    pub metadata: serde_json::Map<String, Value>,
+}
+
+/// A `history_request`, read leniently (clients omit fields the spec calls required).
+#[derive(Debug, Clone, PartialEq)]
+pub enum HistoryQuery {
+    Tail {
+        n: usize,
+    },
+    Range {
+        session: i64,
+        start: i64,
+        stop: i64,
+    },
+    Search {
+        pattern: String,
+        n: Option<usize>,
+        unique: bool,
+    },
+}
+
+/// One history entry: (session, line, input, output when asked for).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryEntry {
+    pub session: i64,
+    pub line: usize,
+    pub input: String,
+    pub output: Option<String>,
+}
+
+/// What the kernel does with requests. Shell requests are handled one at a time, in order.
+pub trait Handler: Send + 'static {
+    fn kernel_info(&self) -> KernelInfo;
+
+    /// Runs one cell. Outputs go through `ctx`; an `Err` becomes the cell's error output and an
+    /// `execute_reply` with status `error`.
+    fn execute(
+        &mut self,
+        request: ExecuteRequest,
+        ctx: ExecuteContext,
+    ) -> impl Future<Output = Result<(), ErrorOutput>> + Send;
+
+    fn complete(
+        &mut self,
+        code: &str,
+        cursor_pos: usize,
+    ) -> impl Future<Output = Completion> + Send;
+
+    /// The inspection of the name under the cursor, if any.
+    fn inspect(
+        &mut self,
+        code: &str,
+        cursor_pos: usize,
+        detail_level: u8,
+    ) -> impl Future<Output = Option<MimeBundle>> + Send;
+
+    fn is_complete(&self, code: &str) -> Completeness;
+
+    fn history(&self, query: &HistoryQuery, output: bool) -> Vec<HistoryEntry>;
+
+    /// The kernel is about to exit (or restart): release what it holds on servers.
+    fn shutdown(&mut self, restart: bool) -> impl Future<Output = ()> + Send;
+}

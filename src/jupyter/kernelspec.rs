@@ -1,0 +1,235 @@
+//! Installing and removing the kernelspec: `kernel.json` plus the logos, embedded in the binary
+//! so that one file is all an image needs.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Map, Value};
+
+/// The kernelspec directory name (lower case, as Jupyter requires).
+pub const KERNEL_NAME: &str = "spark-sql-kbase";
+/// What the launcher shows.
+pub const DISPLAY_NAME: &str = "Spark SQL (KBase)";
+
+const LOGOS: [(&str, &[u8]); 3] = [
+    (
+        "logo-32x32.png",
+        include_bytes!("../../kernelspec/logo-32x32.png"),
+    ),
+    (
+        "logo-64x64.png",
+        include_bytes!("../../kernelspec/logo-64x64.png"),
+    ),
+    (
+        "logo-svg.svg",
+        include_bytes!("../../kernelspec/logo-svg.svg"),
+    ),
+];
+
+/// Where a kernelspec goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// `$JUPYTER_DATA_DIR`, else `~/.local/share/jupyter` (the default).
+    User,
+    /// The prefix of the active Python environment (`$VIRTUAL_ENV`, `$CONDA_PREFIX`, or the
+    /// `sys.prefix` of `python3` on the PATH): what JupyterHub images bake in.
+    SysPrefix,
+    Prefix(PathBuf),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KernelspecError {
+    #[error("kernel name {0:?} is not valid: use lower-case letters, digits, '-', '_' and '.'")]
+    Name(String),
+    #[error("cannot find the Jupyter data directory: {0}")]
+    NoDataDir(String),
+    #[error("{path}: {reason}")]
+    Io { path: PathBuf, reason: String },
+    #[error("no kernelspec named {name:?} in {dir}")]
+    NotInstalled { name: String, dir: PathBuf },
+}
+
+/// What `install` writes.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub name: String,
+    pub display_name: String,
+    /// The binary `kernel.json` starts.
+    pub program: PathBuf,
+    pub env: Vec<(String, String)>,
+}
+
+impl Spec {
+    pub fn kernel_json(&self) -> Value {
+        let env: Map<String, Value> = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        json!({
+            "argv": [
+                self.program.display().to_string(),
+                "run",
+                "--connection-file",
+                "{connection_file}",
+            ],
+            "display_name": self.display_name,
+            "language": "sql",
+            "interrupt_mode": "message",
+            "env": env,
+            "metadata": { "debugger": false },
+        })
+    }
+}
+
+/// The `share/jupyter/kernels` directory of a location.
+pub fn kernels_dir(location: &Location) -> Result<PathBuf, KernelspecError> {
+    let data_dir = match location {
+        Location::User => user_data_dir()?,
+        Location::SysPrefix => sys_prefix()?.join("share").join("jupyter"),
+        Location::Prefix(prefix) => prefix.join("share").join("jupyter"),
+    };
+    Ok(data_dir.join("kernels"))
+}
+
+fn user_data_dir() -> Result<PathBuf, KernelspecError> {
+    if let Some(dir) = std::env::var_os("JUPYTER_DATA_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| KernelspecError::NoDataDir("HOME is not set".into()))?;
+    Ok(PathBuf::from(home).join(".local/share/jupyter"))
+}
+
+fn sys_prefix() -> Result<PathBuf, KernelspecError> {
+    for var in ["VIRTUAL_ENV", "CONDA_PREFIX"] {
+        if let Some(dir) = std::env::var_os(var).filter(|d| !d.is_empty()) {
+            return Ok(PathBuf::from(dir));
+        }
+    }
+    let output = std::process::Command::new("python3")
+        .args(["-c", "import sys; print(sys.prefix)"])
+        .output()
+        .map_err(|e| {
+            KernelspecError::NoDataDir(format!(
+                "--sys-prefix needs VIRTUAL_ENV, CONDA_PREFIX or python3 on the PATH ({e})"
+            ))
+        })?;
+    let prefix = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    if !output.status.success() || prefix.is_empty() {
+        return Err(KernelspecError::NoDataDir(
+            "python3 did not report sys.prefix".into(),
+        ));
+    }
+    Ok(PathBuf::from(prefix))
+}
+
+fn check_name(name: &str) -> Result<(), KernelspecError> {
+    let ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(KernelspecError::Name(name.to_owned()))
+    }
+}
+
+fn io_error(path: &Path) -> impl Fn(std::io::Error) -> KernelspecError + '_ {
+    move |e| KernelspecError::Io {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    }
+}
+
+/// Writes the kernelspec; returns its directory. Replaces an earlier install of the same name.
+pub fn install(spec: &Spec, location: &Location) -> Result<PathBuf, KernelspecError> {
+    check_name(&spec.name)?;
+    let dir = kernels_dir(location)?.join(&spec.name);
+    std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
+    let json_path = dir.join("kernel.json");
+    let text =
+        serde_json::to_string_pretty(&spec.kernel_json()).map_err(|e| KernelspecError::Io {
+            path: json_path.clone(),
+            reason: e.to_string(),
+        })?;
+    std::fs::write(&json_path, text + "\n").map_err(io_error(&json_path))?;
+    for (file, bytes) in LOGOS {
+        let path = dir.join(file);
+        std::fs::write(&path, bytes).map_err(io_error(&path))?;
+    }
+    Ok(dir)
+}
+
+/// Removes an installed kernelspec; returns the directory it removed.
+pub fn uninstall(name: &str, location: &Location) -> Result<PathBuf, KernelspecError> {
+    check_name(name)?;
+    let kernels = kernels_dir(location)?;
+    let dir = kernels.join(name);
+    if !dir.join("kernel.json").is_file() {
+        return Err(KernelspecError::NotInstalled {
+            name: name.to_owned(),
+            dir: kernels,
+        });
+    }
+    std::fs::remove_dir_all(&dir).map_err(io_error(&dir))?;
+    Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> Spec {
+        Spec {
+            name: KERNEL_NAME.into(),
+            display_name: DISPLAY_NAME.into(),
+            program: PathBuf::from("/opt/bin/spark-sql-kernel"),
+            env: vec![(
+                "KBASE_AUTH_URL".into(),
+                "https://ci.kbase.us/services/auth/".into(),
+            )],
+        }
+    }
+
+    #[test]
+    fn kernel_json_starts_the_binary_with_message_interrupts() {
+        insta::assert_json_snapshot!(spec().kernel_json());
+    }
+
+    #[test]
+    fn install_writes_json_and_logos_and_uninstall_removes_them() {
+        let prefix = tempfile::tempdir().unwrap();
+        let location = Location::Prefix(prefix.path().to_owned());
+        let dir = install(&spec(), &location).unwrap();
+        assert_eq!(
+            dir,
+            prefix.path().join("share/jupyter/kernels/spark-sql-kbase")
+        );
+        let written: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("kernel.json")).unwrap())
+                .unwrap();
+        assert_eq!(written, spec().kernel_json());
+        for (file, bytes) in LOGOS {
+            assert_eq!(std::fs::read(dir.join(file)).unwrap(), bytes);
+        }
+        assert_eq!(uninstall(KERNEL_NAME, &location).unwrap(), dir);
+        assert!(!dir.exists());
+        assert!(matches!(
+            uninstall(KERNEL_NAME, &location),
+            Err(KernelspecError::NotInstalled { .. })
+        ));
+    }
+
+    #[test]
+    fn names_must_be_lower_case() {
+        let mut bad = spec();
+        bad.name = "Spark SQL".into();
+        let prefix = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            install(&bad, &Location::Prefix(prefix.path().to_owned())),
+            Err(KernelspecError::Name(_))
+        ));
+    }
+}

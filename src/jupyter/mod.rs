@@ -1,0 +1,36 @@
+//! The Jupyter side of the kernel: sockets, signing, framing, busy/idle, parent headers, and
+//! kernelspec installation. It knows nothing of Spark or KBase: it hands requests to a
+//! [`Handler`] and publishes what the handler sends back.
+
+mod handler;
+pub mod kernelspec;
+mod server;
+mod wire;
+
+pub use handler::{
+    Completeness, Completion, ErrorOutput, ExecuteContext, ExecuteRequest, Handler, HistoryEntry,
+    HistoryQuery, KernelInfo, MimeBundle, Output, OutputSink, StreamName,
+};
+pub use jupyter_protocol::ConnectionInfo;
+pub use server::{serve, Exit};
+
+/// What can stop the transport.
+#[derive(Debug, thiserror::Error)]
+pub enum JupyterError {
+    #[error("cannot read the connection file {path}: {reason}")]
+    ConnectionFile { path: String, reason: String },
+    #[error("cannot bind the kernel's sockets: {0}")]
+    Bind(String),
+    #[error("{0}")]
+    Config(String),
+}
+
+/// Reads a connection file written by a Jupyter client.
+pub fn read_connection_file(path: &std::path::Path) -> Result<ConnectionInfo, JupyterError> {
+    let error = |reason: String| JupyterError::ConnectionFile {
+        path: path.display().to_string(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| error(e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| error(e.to_string()))
+}

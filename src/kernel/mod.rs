@@ -1,0 +1,257 @@
+//! What the kernel does with a request: runs cells (magics, then SQL statements in order),
+//! keeps history, answers completeness, completion and inspection. It knows no sockets: the
+//! transport calls it through [`crate::jupyter::Handler`].
+
+mod cell;
+mod error;
+mod history;
+mod magics;
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::config::Settings;
+use crate::jupyter::{
+    Completeness, Completion, ErrorOutput, ExecuteContext, ExecuteRequest, Handler, HistoryEntry,
+    HistoryQuery, KernelInfo, MimeBundle, Output,
+};
+use crate::render;
+pub use cell::{completeness, parse, split_statements, Cell, MagicLine, Statement};
+pub use error::KernelError;
+use history::History;
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The longest `%sleep` accepted.
+const MAX_SLEEP: Duration = Duration::from_secs(24 * 3600);
+
+pub struct Kernel {
+    settings: Settings,
+    /// Rows shown per result (`%limit`).
+    limit: usize,
+    history: History,
+}
+
+impl Kernel {
+    pub fn new(settings: Settings) -> Kernel {
+        Kernel {
+            limit: settings.max_rows,
+            settings,
+            history: History::default(),
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Shows the cell's value and keeps its text for history.
+    fn show_result(&mut self, ctx: &ExecuteContext, count: usize, data: MimeBundle) {
+        if let Some(text) = data.get("text/plain").and_then(|v| v.as_str()) {
+            self.history.set_output(count, text.to_owned());
+        }
+        ctx.send(Output::Result { data });
+    }
+
+    async fn run_cell(
+        &mut self,
+        request: &ExecuteRequest,
+        ctx: &ExecuteContext,
+    ) -> Result<(), KernelError> {
+        let cell = cell::parse(&request.code);
+        for magic in &cell.line_magics {
+            self.run_line_magic(magic, request.execution_count, ctx)
+                .await?;
+        }
+        let limit = match &cell.cell_magic {
+            Some(magic) => self.cell_magic_limit(magic)?,
+            None => self.limit,
+        };
+        for statement in cell::split_statements(&cell.sql) {
+            if ctx.is_cancelled() {
+                return Err(KernelError::Interrupted);
+            }
+            self.run_statement(&statement, limit, ctx).await?;
+        }
+        Ok(())
+    }
+
+    async fn run_statement(
+        &mut self,
+        _statement: &Statement,
+        _limit: usize,
+        _ctx: &ExecuteContext,
+    ) -> Result<(), KernelError> {
+        Err(KernelError::NotConnected {
+            reason: "this build of the kernel has no Spark Connect client yet".into(),
+        })
+    }
+
+    fn cell_magic_limit(&self, magic: &MagicLine) -> Result<usize, KernelError> {
+        match magics::find(&magic.name) {
+            Some(spec) if spec.cell && spec.name == "limit" => parse_limit(&magic.args)?
+                .ok_or_else(|| usage(spec, "%%limit needs a number of rows")),
+            Some(spec) => Err(usage(
+                spec,
+                "is a line magic: write it as %name, not %%name",
+            )),
+            None => Err(unknown_magic(&magic.name)),
+        }
+    }
+
+    async fn run_line_magic(
+        &mut self,
+        magic: &MagicLine,
+        count: usize,
+        ctx: &ExecuteContext,
+    ) -> Result<(), KernelError> {
+        let Some(spec) = magics::find(&magic.name) else {
+            return Err(unknown_magic(&magic.name));
+        };
+        match spec.name {
+            "lsmagic" => {
+                let rows: Vec<(String, String)> = magics::MAGICS
+                    .iter()
+                    .map(|m| {
+                        (
+                            format!("%{}", m.name),
+                            format!("{}\n{}", m.description, m.usage),
+                        )
+                    })
+                    .collect();
+                self.show_result(ctx, count, render::key_values("Magics", &rows));
+            }
+            "limit" => match parse_limit(&magic.args)? {
+                None => {
+                    let text = self.limit.to_string();
+                    self.show_result(ctx, count, render::plain_and_html(text.clone(), text));
+                }
+                Some(n) => {
+                    self.limit = n;
+                    ctx.stdout(format!("Results now show up to {n} rows.\n"));
+                }
+            },
+            "echo" => ctx.stdout(format!("{}\n", magic.args)),
+            "warn" => ctx.stderr(format!("{}\n", magic.args)),
+            "sleep" => {
+                let seconds: f64 = magic
+                    .args
+                    .parse()
+                    .ok()
+                    .filter(|s: &f64| s.is_finite() && *s >= 0.0)
+                    .ok_or_else(|| usage(spec, "needs a number of seconds"))?;
+                let wait = Duration::from_secs_f64(seconds).min(MAX_SLEEP);
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = ctx.cancelled() => return Err(KernelError::Interrupted),
+                }
+            }
+            _ => return Err(unknown_magic(&magic.name)),
+        }
+        Ok(())
+    }
+}
+
+fn usage(spec: &magics::MagicSpec, message: &str) -> KernelError {
+    KernelError::MagicUsage {
+        magic: spec.name.to_owned(),
+        message: message.to_owned(),
+        usage: spec.usage.to_owned(),
+    }
+}
+
+fn unknown_magic(name: &str) -> KernelError {
+    KernelError::UnknownMagic {
+        name: name.to_owned(),
+        known: magics::known_list(),
+    }
+}
+
+/// `None` for no argument; a positive number otherwise.
+fn parse_limit(args: &str) -> Result<Option<usize>, KernelError> {
+    if args.is_empty() {
+        return Ok(None);
+    }
+    match args.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(Some(n)),
+        _ => Err(KernelError::MagicUsage {
+            magic: "limit".into(),
+            message: format!("{args:?} is not a positive number of rows"),
+            usage: "%limit [N]".into(),
+        }),
+    }
+}
+
+impl Handler for Kernel {
+    fn kernel_info(&self) -> KernelInfo {
+        KernelInfo {
+            implementation: "spark-sql-kernel".into(),
+            implementation_version: VERSION.into(),
+            banner: format!(
+                "Spark SQL (KBase) {VERSION}: SQL cells run on your Spark Connect server.\n\
+                 %lsmagic lists the magics."
+            ),
+            language_info: json!({
+                "name": "sql",
+                "version": "Spark SQL",
+                "mimetype": "text/x-sql",
+                "file_extension": ".sql",
+                "codemirror_mode": "sql",
+                "pygments_lexer": "sql",
+            }),
+            help_links: vec![
+                (
+                    "Spark SQL reference".into(),
+                    "https://spark.apache.org/docs/latest/sql-ref.html".into(),
+                ),
+                (
+                    "Spark SQL functions".into(),
+                    "https://spark.apache.org/docs/latest/api/sql/index.html".into(),
+                ),
+            ],
+        }
+    }
+
+    async fn execute(
+        &mut self,
+        request: ExecuteRequest,
+        ctx: ExecuteContext,
+    ) -> Result<(), ErrorOutput> {
+        if request.store_history {
+            self.history.record(request.execution_count, &request.code);
+        }
+        self.run_cell(&request, &ctx)
+            .await
+            .map_err(|e| e.to_output())
+    }
+
+    async fn complete(&mut self, code: &str, cursor_pos: usize) -> Completion {
+        let cursor = cursor_pos.min(code.chars().count());
+        Completion {
+            matches: Vec::new(),
+            cursor_start: cursor,
+            cursor_end: cursor,
+            metadata: Default::default(),
+        }
+    }
+
+    async fn inspect(
+        &mut self,
+        _code: &str,
+        _cursor_pos: usize,
+        _detail: u8,
+    ) -> Option<MimeBundle> {
+        None
+    }
+
+    fn is_complete(&self, code: &str) -> Completeness {
+        cell::completeness(code)
+    }
+
+    fn history(&self, query: &HistoryQuery, output: bool) -> Vec<HistoryEntry> {
+        self.history.query(query, output)
+    }
+
+    async fn shutdown(&mut self, _restart: bool) {}
+}

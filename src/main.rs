@@ -1,0 +1,186 @@
+//! The `spark-sql-kernel` command: parses arguments, sets up logging, runs, prints errors.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use spark_sql_kernel::config::Settings;
+use spark_sql_kernel::jupyter::{self, kernelspec};
+use spark_sql_kernel::kernel::Kernel;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Parser)]
+#[command(
+    name = "spark-sql-kernel",
+    version,
+    about = "Spark SQL (KBase): a Jupyter kernel for Spark SQL on Spark Connect"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the kernel (what kernel.json starts).
+    Run {
+        /// The connection file written by the Jupyter client.
+        #[arg(long, short = 'f')]
+        connection_file: PathBuf,
+    },
+    /// Install the kernelspec.
+    Install {
+        #[command(flatten)]
+        location: LocationArgs,
+        /// Kernelspec name (the directory).
+        #[arg(long, default_value = kernelspec::KERNEL_NAME)]
+        name: String,
+        /// Name shown in the launcher.
+        #[arg(long, default_value = kernelspec::DISPLAY_NAME)]
+        display_name: String,
+        /// KEY=VALUE for kernel.json's env (repeatable), e.g. --env KBASE_AUTH_URL=https://ci.kbase.us/services/auth/
+        #[arg(long = "env", value_parser = parse_env)]
+        env: Vec<(String, String)>,
+    },
+    /// Remove the kernelspec.
+    Uninstall {
+        #[command(flatten)]
+        location: LocationArgs,
+        #[arg(long, default_value = kernelspec::KERNEL_NAME)]
+        name: String,
+    },
+    /// Resolve the settings and check them; exit 0 when all is well.
+    Check,
+}
+
+#[derive(Args)]
+#[group(multiple = false)]
+struct LocationArgs {
+    /// Install for the current user (the default).
+    #[arg(long)]
+    user: bool,
+    /// Install into the active Python environment's prefix (JupyterHub images).
+    #[arg(long)]
+    sys_prefix: bool,
+    /// Install into PREFIX/share/jupyter/kernels.
+    #[arg(long, value_name = "PREFIX")]
+    prefix: Option<PathBuf>,
+}
+
+impl LocationArgs {
+    fn location(&self) -> kernelspec::Location {
+        match (&self.prefix, self.sys_prefix) {
+            (Some(prefix), _) => kernelspec::Location::Prefix(prefix.clone()),
+            (None, true) => kernelspec::Location::SysPrefix,
+            (None, false) => kernelspec::Location::User,
+        }
+    }
+}
+
+fn parse_env(raw: &str) -> Result<(String, String), String> {
+    match raw.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
+        _ => Err(format!("{raw:?} is not KEY=VALUE")),
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let settings = Settings::from_env();
+    init_logging(&settings.log);
+    match run(cli.command, settings) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("spark-sql-kernel: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+fn run(command: Command, settings: Settings) -> anyhow::Result<std::process::ExitCode> {
+    match command {
+        Command::Run { connection_file } => {
+            let info = jupyter::read_connection_file(&connection_file)?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            runtime.block_on(serve(info, settings))?;
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Command::Install {
+            location,
+            name,
+            display_name,
+            env,
+        } => {
+            let program = std::env::current_exe()
+                .and_then(|p| p.canonicalize())
+                .context("cannot find this program's own path")?;
+            let spec = kernelspec::Spec {
+                name,
+                display_name,
+                program,
+                env,
+            };
+            let dir = kernelspec::install(&spec, &location.location())?;
+            println!("Installed kernelspec {} in {}", spec.name, dir.display());
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Command::Uninstall { location, name } => {
+            let dir = kernelspec::uninstall(&name, &location.location())?;
+            println!("Removed {}", dir.display());
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Command::Check => {
+            let mut ok = true;
+            println!("spark-sql-kernel {}", spark_sql_kernel::kernel::VERSION);
+            println!("auth URL:          {}", settings.auth_url);
+            for problem in &settings.problems {
+                ok = false;
+                println!("problem: {problem}");
+            }
+            Ok(if ok {
+                std::process::ExitCode::SUCCESS
+            } else {
+                std::process::ExitCode::FAILURE
+            })
+        }
+    }
+}
+
+async fn serve(info: jupyter::ConnectionInfo, settings: Settings) -> anyhow::Result<()> {
+    let stop = CancellationToken::new();
+    let (interrupt_tx, interrupt_rx) = tokio::sync::mpsc::unbounded_channel();
+    // SIGINT interrupts the running cell instead of killing the kernel; SIGTERM stops it cleanly.
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut sigint = signal(SignalKind::interrupt()).context("cannot watch SIGINT")?;
+        let mut sigterm = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = sigint.recv() => { let _ = interrupt_tx.send(()); }
+                    _ = sigterm.recv() => { stop.cancel(); break; }
+                }
+            }
+        });
+    }
+    let kernel = Kernel::new(settings);
+    let exit = jupyter::serve(&info, kernel, stop, Some(interrupt_rx)).await?;
+    tracing::info!("kernel stopped: {exit:?}");
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! Turning what the kernel shows into MIME bundles: pure functions, no I/O. Everything that
+//! reaches HTML is escaped here.
+
+use crate::jupyter::MimeBundle;
+use serde_json::Value;
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A bundle with the same text as `text/plain` and, escaped, as `text/html`.
+pub fn plain_and_html(plain: String, html: String) -> MimeBundle {
+    let mut bundle = MimeBundle::new();
+    bundle.insert("text/plain".into(), Value::String(plain));
+    bundle.insert("text/html".into(), Value::String(html));
+    bundle
+}
+
+/// A two-column table of names and values (for `%whoami`, `%lsmagic`, `%conf`).
+pub fn key_values(title: &str, rows: &[(String, String)]) -> MimeBundle {
+    let width = rows
+        .iter()
+        .map(|(k, _)| unicode_width::UnicodeWidthStr::width(k.as_str()))
+        .max()
+        .unwrap_or(0);
+    let mut plain = format!("{title}\n");
+    for (key, value) in rows {
+        let pad = width - unicode_width::UnicodeWidthStr::width(key.as_str());
+        let mut lines = value.lines();
+        plain.push_str(&format!(
+            "  {key}{}  {}\n",
+            " ".repeat(pad),
+            lines.next().unwrap_or("")
+        ));
+        for more in lines {
+            plain.push_str(&format!("  {}  {more}\n", " ".repeat(width)));
+        }
+    }
+    let mut html = format!(
+        "<div class=\"spark-sql-kv\"><strong>{}</strong><table>\n",
+        escape_html(title)
+    );
+    for (key, value) in rows {
+        html.push_str(&format!(
+            "<tr><th style=\"text-align:left\">{}</th><td style=\"text-align:left;white-space:pre-wrap\">{}</td></tr>\n",
+            escape_html(key),
+            escape_html(value)
+        ));
+    }
+    html.push_str("</table></div>");
+    plain_and_html(plain.trim_end().to_owned(), html)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_special_characters_are_escaped() {
+        assert_eq!(
+            escape_html(r#"<img src=x onerror="alert('1')">&"#),
+            "&lt;img src=x onerror=&quot;alert(&#39;1&#39;)&quot;&gt;&amp;"
+        );
+    }
+
+    #[test]
+    fn key_value_tables_align_in_text_and_escape_in_html() {
+        let bundle = key_values(
+            "Settings",
+            &[
+                ("user".into(), "alice".into()),
+                ("<script>".into(), "a\nb".into()),
+            ],
+        );
+        insta::assert_snapshot!(bundle["text/plain"].as_str().unwrap());
+        let html = bundle["text/html"].as_str().unwrap();
+        assert!(html.contains("&lt;script&gt;"));
+        assert!(!html.contains("<script>"));
+    }
+}
