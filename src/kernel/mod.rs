@@ -28,6 +28,9 @@ const MAX_SLEEP: Duration = Duration::from_secs(24 * 3600);
 
 pub struct Kernel {
     settings: Settings,
+    /// The latest result of the running cell: shown as `execute_result` if nothing follows it,
+    /// else as `display_data` when the next one arrives.
+    pending_result: Option<MimeBundle>,
     /// Rows shown per result (`%limit`).
     limit: usize,
     history: History,
@@ -36,6 +39,7 @@ pub struct Kernel {
 impl Kernel {
     pub fn new(settings: Settings) -> Kernel {
         Kernel {
+            pending_result: None,
             limit: settings.max_rows,
             settings,
             history: History::default(),
@@ -46,8 +50,28 @@ impl Kernel {
         &self.settings
     }
 
-    /// Shows the cell's value and keeps its text for history.
-    fn show_result(&mut self, ctx: &ExecuteContext, count: usize, data: MimeBundle) {
+    /// Shows a result of the cell: every result but the last one becomes `display_data`.
+    fn show_result(&mut self, ctx: &ExecuteContext, data: MimeBundle) {
+        if let Some(earlier) = self.pending_result.replace(data) {
+            ctx.send(Output::Display {
+                data: earlier,
+                display_id: None,
+            });
+        }
+    }
+
+    /// Ends the cell: its last result is the cell's value (kept for history) if it succeeded.
+    fn finish_results(&mut self, ctx: &ExecuteContext, count: usize, succeeded: bool) {
+        let Some(data) = self.pending_result.take() else {
+            return;
+        };
+        if !succeeded {
+            ctx.send(Output::Display {
+                data,
+                display_id: None,
+            });
+            return;
+        }
         if let Some(text) = data.get("text/plain").and_then(|v| v.as_str()) {
             self.history.set_output(count, text.to_owned());
         }
@@ -61,8 +85,7 @@ impl Kernel {
     ) -> Result<(), KernelError> {
         let cell = cell::parse(&request.code);
         for magic in &cell.line_magics {
-            self.run_line_magic(magic, request.execution_count, ctx)
-                .await?;
+            self.run_line_magic(magic, ctx).await?;
         }
         let limit = match &cell.cell_magic {
             Some(magic) => self.cell_magic_limit(magic)?,
@@ -103,7 +126,6 @@ impl Kernel {
     async fn run_line_magic(
         &mut self,
         magic: &MagicLine,
-        count: usize,
         ctx: &ExecuteContext,
     ) -> Result<(), KernelError> {
         let Some(spec) = magics::find(&magic.name) else {
@@ -120,12 +142,12 @@ impl Kernel {
                         )
                     })
                     .collect();
-                self.show_result(ctx, count, render::key_values("Magics", &rows));
+                self.show_result(ctx, render::key_values("Magics", &rows));
             }
             "limit" => match parse_limit(&magic.args)? {
                 None => {
                     let text = self.limit.to_string();
-                    self.show_result(ctx, count, render::plain_and_html(text.clone(), text));
+                    self.show_result(ctx, render::plain_and_html(text.clone(), text));
                 }
                 Some(n) => {
                     self.limit = n;
@@ -150,6 +172,45 @@ impl Kernel {
             _ => return Err(unknown_magic(&magic.name)),
         }
         Ok(())
+    }
+}
+
+/// Completes a magic name at the start of a line (`%li` → `%limit`, `%lsmagic`).
+fn complete_magic(code: &str, cursor_pos: usize) -> Completion {
+    let chars: Vec<char> = code.chars().collect();
+    let cursor = cursor_pos.min(chars.len());
+    let line_start = chars[..cursor]
+        .iter()
+        .rposition(|&c| c == '\n')
+        .map_or(0, |i| i + 1);
+    let before: String = chars[line_start..cursor].iter().collect();
+    let indent = before.len() - before.trim_start().len();
+    let word = before.trim_start();
+    let sigil = if word.starts_with("%%") { "%%" } else { "%" };
+    let matches = match word.strip_prefix(sigil) {
+        Some(prefix)
+            if prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+        {
+            magics::MAGICS
+                .iter()
+                .filter(|m| m.name.starts_with(prefix) && (sigil == "%" || m.cell))
+                .map(|m| format!("{sigil}{}", m.name))
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    let start = if matches.is_empty() {
+        cursor
+    } else {
+        line_start + before[..indent].chars().count()
+    };
+    Completion {
+        matches,
+        cursor_start: start,
+        cursor_end: cursor,
+        metadata: Default::default(),
     }
 }
 
@@ -221,19 +282,13 @@ impl Handler for Kernel {
         if request.store_history {
             self.history.record(request.execution_count, &request.code);
         }
-        self.run_cell(&request, &ctx)
-            .await
-            .map_err(|e| e.to_output())
+        let outcome = self.run_cell(&request, &ctx).await;
+        self.finish_results(&ctx, request.execution_count, outcome.is_ok());
+        outcome.map_err(|e| e.to_output())
     }
 
     async fn complete(&mut self, code: &str, cursor_pos: usize) -> Completion {
-        let cursor = cursor_pos.min(code.chars().count());
-        Completion {
-            matches: Vec::new(),
-            cursor_start: cursor,
-            cursor_end: cursor,
-            metadata: Default::default(),
-        }
+        complete_magic(code, cursor_pos)
     }
 
     async fn inspect(
@@ -254,4 +309,41 @@ impl Handler for Kernel {
     }
 
     async fn shutdown(&mut self, _restart: bool) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn magic_names_complete_at_the_start_of_a_line() {
+        let c = complete_magic("%li", 3);
+        assert_eq!(c.matches, ["%limit"]);
+        assert_eq!((c.cursor_start, c.cursor_end), (0, 3));
+        let c = complete_magic("SELECT 'ü'\n  %l", 15);
+        assert_eq!(c.matches, ["%lsmagic", "%limit"]);
+        assert_eq!((c.cursor_start, c.cursor_end), (13, 15));
+        let c = complete_magic("%%l", 3);
+        assert_eq!(c.matches, ["%%limit"]);
+        assert!(complete_magic("SELECT 5 %", 10).matches.is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_last_result_is_the_value_and_earlier_ones_are_displays() {
+        let mut kernel = Kernel::new(Settings::from_vars(|_| None));
+        let (ctx, outputs) = ExecuteContext::collecting();
+        let request = ExecuteRequest {
+            code: "%lsmagic\n%limit".into(),
+            silent: false,
+            store_history: true,
+            execution_count: 1,
+        };
+        kernel.execute(request, ctx).await.unwrap();
+        let outputs = outputs.lock().unwrap();
+        assert_eq!(outputs.len(), 2);
+        assert!(
+            matches!(&outputs[0], Output::Display { data, .. } if data["text/plain"].as_str().unwrap().starts_with("Magics"))
+        );
+        assert!(matches!(&outputs[1], Output::Result { data } if data["text/plain"] == "100"));
+    }
 }

@@ -1,0 +1,337 @@
+//! A test frontend: drives a kernel running in this process over real ZeroMQ sockets, signs
+//! what it sends (or forges it on purpose), checks the signature of all it receives, and gives
+//! back transcripts. Every receive has a timeout.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde_json::{json, Value};
+use spark_sql_kernel::config::Settings;
+use spark_sql_kernel::jupyter::{self, ConnectionInfo, Exit};
+use spark_sql_kernel::kernel::Kernel;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use zeromq::{Socket, SocketRecv, SocketSend, ZmqMessage};
+
+pub const TIMEOUT: Duration = Duration::from_secs(15);
+const KEY: &str = "a-test-key-for-signing";
+
+/// One message as the frontend saw it.
+#[derive(Debug, Clone)]
+pub struct Msg {
+    pub msg_type: String,
+    pub parent_id: String,
+    pub header: Value,
+    pub content: Value,
+}
+
+/// What one request produced: its reply and the IOPub messages with it as parent, in order.
+#[derive(Debug)]
+pub struct Transcript {
+    pub reply: Msg,
+    pub iopub: Vec<Msg>,
+}
+
+impl Transcript {
+    /// The IOPub message types, e.g. `["status:busy", "execute_input", "stream", "status:idle"]`.
+    pub fn kinds(&self) -> Vec<String> {
+        self.iopub
+            .iter()
+            .map(|m| match m.msg_type.as_str() {
+                "status" => format!("status:{}", m.content["execution_state"].as_str().unwrap()),
+                other => other.to_owned(),
+            })
+            .collect()
+    }
+
+    pub fn outputs(&self, kind: &str) -> Vec<&Value> {
+        self.iopub
+            .iter()
+            .filter(|m| m.msg_type == kind)
+            .map(|m| &m.content)
+            .collect()
+    }
+
+    pub fn stdout(&self) -> String {
+        self.outputs("stream")
+            .iter()
+            .filter(|c| c["name"] == "stdout")
+            .map(|c| c["text"].as_str().unwrap().to_owned())
+            .collect()
+    }
+}
+
+pub struct Frontend {
+    pub shell: zeromq::DealerSocket,
+    pub control: zeromq::DealerSocket,
+    pub iopub: zeromq::SubSocket,
+    pub heartbeat: zeromq::ReqSocket,
+    pub stop: CancellationToken,
+    pub kernel: Option<JoinHandle<Result<Exit, jupyter::JupyterError>>>,
+    session: String,
+    /// IOPub messages read while waiting for others, by parent id.
+    backlog: Vec<Msg>,
+}
+
+fn sign(parts: &[&[u8]]) -> String {
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, KEY.as_bytes());
+    let mut ctx = ring::hmac::Context::with_key(&key);
+    for p in parts {
+        ctx.update(p);
+    }
+    ctx.sign()
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Frontend {
+    /// Starts a kernel with `settings` in this process and connects to it.
+    pub async fn start(settings: Settings) -> Frontend {
+        let ip: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+        let ports = jupyter_zmq_client::peek_ports(ip, 5).await.unwrap();
+        let info: ConnectionInfo = serde_json::from_value(json!({
+            "ip": "127.0.0.1", "transport": "tcp",
+            "shell_port": ports[0], "iopub_port": ports[1], "stdin_port": ports[2],
+            "control_port": ports[3], "hb_port": ports[4],
+            "key": KEY, "signature_scheme": "hmac-sha256", "kernel_name": "spark-sql-kbase",
+        }))
+        .unwrap();
+        let stop = CancellationToken::new();
+        let kernel_stop = stop.clone();
+        let kernel_info = info.clone();
+        let kernel = tokio::spawn(async move {
+            jupyter::serve(&kernel_info, Kernel::new(settings), kernel_stop, None).await
+        });
+        // Let the kernel bind before connecting.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let mut shell = zeromq::DealerSocket::new();
+        shell.connect(&info.shell_url()).await.unwrap();
+        let mut control = zeromq::DealerSocket::new();
+        control.connect(&info.control_url()).await.unwrap();
+        let mut iopub = zeromq::SubSocket::new();
+        iopub.subscribe("").await.unwrap();
+        iopub.connect(&info.iopub_url()).await.unwrap();
+        let mut heartbeat = zeromq::ReqSocket::new();
+        heartbeat.connect(&info.hb_url()).await.unwrap();
+        let mut frontend = Frontend {
+            shell,
+            control,
+            iopub,
+            heartbeat,
+            stop,
+            kernel: Some(kernel),
+            session: uuid::Uuid::new_v4().to_string(),
+            backlog: Vec::new(),
+        };
+        frontend.wait_for_ready().await;
+        frontend
+    }
+
+    /// Like jupyter_client: ask for kernel_info until a reply and an IOPub message both came.
+    async fn wait_for_ready(&mut self) {
+        let deadline = tokio::time::Instant::now() + TIMEOUT;
+        loop {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "kernel never became ready"
+            );
+            let id = self.send_shell("kernel_info_request", json!({})).await;
+            let reply = self.recv_reply_on_shell(&id).await;
+            assert_eq!(reply.msg_type, "kernel_info_reply");
+            if let Ok(Some(_)) =
+                tokio::time::timeout(Duration::from_millis(300), self.recv_iopub()).await
+            {
+                self.backlog.clear();
+                // Drain whatever else is in flight.
+                while let Ok(Some(_)) =
+                    tokio::time::timeout(Duration::from_millis(100), self.recv_iopub()).await
+                {
+                }
+                return;
+            }
+        }
+    }
+
+    pub fn frames(
+        &self,
+        msg_type: &str,
+        content: &Value,
+        signature: Option<&str>,
+    ) -> (String, ZmqMessage) {
+        let id = uuid::Uuid::new_v4().to_string();
+        let header = json!({
+            "msg_id": id, "msg_type": msg_type, "username": "test", "session": self.session,
+            "date": chrono::Utc::now().to_rfc3339(), "version": "5.4",
+        });
+        let header = serde_json::to_vec(&header).unwrap();
+        let content = serde_json::to_vec(content).unwrap();
+        let signature = match signature {
+            Some(forged) => forged.to_owned(),
+            None => sign(&[&header, b"{}", b"{}", &content]),
+        };
+        let parts: Vec<Bytes> = vec![
+            Bytes::from_static(b"<IDS|MSG>"),
+            Bytes::from(signature),
+            Bytes::from(header),
+            Bytes::from_static(b"{}"),
+            Bytes::from_static(b"{}"),
+            Bytes::from(content),
+        ];
+        (id, ZmqMessage::try_from(parts).unwrap())
+    }
+
+    pub async fn send_shell(&mut self, msg_type: &str, content: Value) -> String {
+        let (id, frames) = self.frames(msg_type, &content, None);
+        self.shell.send(frames).await.unwrap();
+        id
+    }
+
+    pub async fn send_control(&mut self, msg_type: &str, content: Value) -> String {
+        let (id, frames) = self.frames(msg_type, &content, None);
+        self.control.send(frames).await.unwrap();
+        id
+    }
+
+    fn parse(frames: ZmqMessage) -> Msg {
+        let parts = frames.into_vec();
+        let at = parts
+            .iter()
+            .position(|p| &p[..] == b"<IDS|MSG>")
+            .expect("no delimiter");
+        let signature = std::str::from_utf8(&parts[at + 1]).unwrap().to_owned();
+        let body: Vec<&[u8]> = parts[at + 2..at + 6].iter().map(|p| &p[..]).collect();
+        assert_eq!(
+            signature,
+            sign(&body),
+            "the kernel's signature does not verify"
+        );
+        let header: Value = serde_json::from_slice(body[0]).unwrap();
+        let parent: Value = serde_json::from_slice(body[1]).unwrap();
+        Msg {
+            msg_type: header["msg_type"].as_str().unwrap().to_owned(),
+            parent_id: parent["msg_id"].as_str().unwrap_or("").to_owned(),
+            header,
+            content: serde_json::from_slice(body[3]).unwrap(),
+        }
+    }
+
+    async fn recv_iopub(&mut self) -> Option<Msg> {
+        let frames = self.iopub.recv().await.ok()?;
+        let msg = Self::parse(frames);
+        self.backlog.push(msg.clone());
+        Some(msg)
+    }
+
+    async fn recv_reply_on_shell(&mut self, id: &str) -> Msg {
+        loop {
+            let frames = tokio::time::timeout(TIMEOUT, self.shell.recv())
+                .await
+                .expect("no shell reply in time")
+                .unwrap();
+            let msg = Self::parse(frames);
+            if msg.parent_id == id {
+                return msg;
+            }
+        }
+    }
+
+    pub async fn recv_control_reply(&mut self, id: &str) -> Msg {
+        loop {
+            let frames = tokio::time::timeout(TIMEOUT, self.control.recv())
+                .await
+                .expect("no control reply in time")
+                .unwrap();
+            let msg = Self::parse(frames);
+            if msg.parent_id == id {
+                return msg;
+            }
+        }
+    }
+
+    /// The IOPub messages of request `id`, up to and including its `idle`.
+    pub async fn iopub_until_idle(&mut self, id: &str) -> Vec<Msg> {
+        let deadline = tokio::time::Instant::now() + TIMEOUT;
+        loop {
+            let done = self.backlog.iter().any(|m| {
+                m.parent_id == id
+                    && m.msg_type == "status"
+                    && m.content["execution_state"] == "idle"
+            });
+            if done {
+                let (mine, rest): (Vec<Msg>, Vec<Msg>) =
+                    self.backlog.drain(..).partition(|m| m.parent_id == id);
+                self.backlog = rest;
+                return mine;
+            }
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            tokio::time::timeout(left, self.recv_iopub())
+                .await
+                .expect("no idle in time");
+        }
+    }
+
+    /// Sends a shell request and collects its transcript.
+    pub async fn request(&mut self, msg_type: &str, content: Value) -> Transcript {
+        let id = self.send_shell(msg_type, content).await;
+        self.transcript(&id).await
+    }
+
+    pub async fn transcript(&mut self, id: &str) -> Transcript {
+        let reply = self.recv_reply_on_shell(id).await;
+        let iopub = self.iopub_until_idle(id).await;
+        Transcript { reply, iopub }
+    }
+
+    pub async fn execute(&mut self, code: &str) -> Transcript {
+        self.request("execute_request", execute_content(code)).await
+    }
+
+    /// Sends a control request and collects its transcript.
+    pub async fn control_request(&mut self, msg_type: &str, content: Value) -> Transcript {
+        let id = self.send_control(msg_type, content).await;
+        let reply = self.recv_control_reply(&id).await;
+        let iopub = self.iopub_until_idle(&id).await;
+        Transcript { reply, iopub }
+    }
+
+    /// True when nothing on IOPub so far names `id` as its parent.
+    pub fn iopub_until_idle_is_empty(&self, id: &str) -> bool {
+        !self.backlog.iter().any(|m| m.parent_id == id)
+    }
+
+    /// Waits for the kernel to stop and returns how it ended.
+    pub async fn exit(&mut self) -> Exit {
+        let kernel = self.kernel.take().expect("kernel already joined");
+        tokio::time::timeout(TIMEOUT, kernel)
+            .await
+            .expect("kernel did not stop in time")
+            .unwrap()
+            .unwrap()
+    }
+}
+
+impl Drop for Frontend {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+pub fn execute_content(code: &str) -> Value {
+    json!({
+        "code": code, "silent": false, "store_history": true,
+        "user_expressions": {}, "allow_stdin": false, "stop_on_error": true,
+    })
+}
+
+/// Settings as a kernel in a clean environment would read them, plus `vars`.
+pub fn settings(vars: &[(&str, &str)]) -> Settings {
+    let vars: Vec<(String, String)> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Settings::from_vars(move |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+}

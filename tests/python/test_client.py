@@ -1,0 +1,124 @@
+"""The kernel as jupyter_client sees it: signatures, garbage, interrupt, restart."""
+
+import json
+import time
+
+import pytest
+import zmq
+from jupyter_client import KernelManager
+from jupyter_client.session import Session
+
+KERNEL = "spark-sql-kbase"
+TIMEOUT = 15
+
+
+@pytest.fixture
+def kernel():
+    km = KernelManager(kernel_name=KERNEL)
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=TIMEOUT)
+    yield km, kc
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+
+
+def run(kc, code, **kwargs):
+    """Executes code; returns (reply, [iopub messages of this request up to idle])."""
+    msg_id = kc.execute(code, **kwargs)
+    reply = kc.get_shell_msg(timeout=TIMEOUT)
+    assert reply["parent_header"]["msg_id"] == msg_id
+    outputs = []
+    while True:
+        msg = kc.get_iopub_msg(timeout=TIMEOUT)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        outputs.append(msg)
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            return reply, outputs
+
+
+def stdout(outputs):
+    return "".join(m["content"]["text"] for m in outputs if m["msg_type"] == "stream")
+
+
+def test_a_message_with_a_forged_signature_is_not_executed(kernel):
+    km, kc = kernel
+    forger = Session(key=b"not-the-real-key", username="mallory")
+    stream = kc.shell_channel.socket
+    forged = forger.msg("execute_request", content={
+        "code": "%echo forged", "silent": False, "store_history": True,
+        "user_expressions": {}, "allow_stdin": False, "stop_on_error": True,
+    })
+    forger.send(stream, forged)
+    time.sleep(0.5)
+    reply, outputs = run(kc, "%echo genuine")
+    assert reply["content"]["execution_count"] == 1, "the forged cell must not count"
+    assert stdout(outputs) == "genuine\n"
+    assert kc.is_alive()
+    # Nothing on IOPub ever names the forged request.
+    while True:
+        try:
+            msg = kc.get_iopub_msg(timeout=0.3)
+        except Exception:
+            break
+        assert msg["parent_header"].get("msg_id") != forged["header"]["msg_id"]
+
+
+def test_garbage_on_the_shell_socket_leaves_the_kernel_answering(kernel):
+    km, kc = kernel
+    info = km.get_connection_info()
+    ctx = zmq.Context.instance()
+    raw = ctx.socket(zmq.DEALER)
+    raw.connect(f"tcp://{info['ip']}:{info['shell_port']}")
+    raw.send_multipart([b"garbage"])
+    raw.send_multipart([b"<IDS|MSG>", b"nosig", b"{", b"}", b"{}", b"{}"])
+    raw.send_multipart([b"<IDS|MSG>"])
+    raw.close()
+    time.sleep(0.3)
+    reply = kc.kernel_info(reply=True, timeout=TIMEOUT)
+    assert reply["content"]["status"] == "ok"
+    reply, outputs = run(kc, "%echo still here")
+    assert stdout(outputs) == "still here\n"
+
+
+def test_interrupt_stops_a_running_cell_and_the_kernel_carries_on(kernel):
+    km, kc = kernel
+    msg_id = kc.execute("%sleep 60")
+    time.sleep(0.5)
+    started = time.monotonic()
+    km.interrupt_kernel()
+    reply = kc.get_shell_msg(timeout=TIMEOUT)
+    assert reply["parent_header"]["msg_id"] == msg_id
+    assert time.monotonic() - started < 2
+    assert reply["content"]["status"] == "error"
+    assert reply["content"]["ename"] == "KeyboardInterrupt"
+    reply, outputs = run(kc, "%echo after")
+    assert stdout(outputs) == "after\n"
+
+
+def test_restart_gives_a_fresh_kernel(kernel):
+    km, kc = kernel
+    run(kc, "%limit 7")
+    first_pid = km.provisioner.process.pid
+    km.restart_kernel(now=False)
+    kc.wait_for_ready(timeout=TIMEOUT)
+    assert km.provisioner.process.pid != first_pid
+    reply, outputs = run(kc, "%limit")
+    results = [m for m in outputs if m["msg_type"] == "execute_result"]
+    assert results[0]["content"]["data"]["text/plain"] == "100", "a restart starts from scratch"
+    assert reply["content"]["execution_count"] == 1
+
+
+def test_shutdown_ends_the_process(kernel):
+    km, kc = kernel
+    process = km.provisioner.process
+    reply = kc.shutdown(restart=False)
+    msg = kc.get_control_msg(timeout=TIMEOUT) if hasattr(kc, "get_control_msg") else None
+    deadline = time.monotonic() + 10
+    while process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.poll() == 0
+    if msg is not None:
+        assert msg["content"]["status"] == "ok"

@@ -1,0 +1,49 @@
+"""Batch runs: `jupyter nbconvert --execute` through the installed kernelspec."""
+
+import pathlib
+import subprocess
+import sys
+
+import nbformat
+
+BIN = pathlib.Path(sys.executable).parent
+
+
+def nbconvert(notebook, out_dir, *extra):
+    return subprocess.run(
+        [str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute",
+         "--ExecutePreprocessor.timeout=120", "--output-dir", str(out_dir), *extra, str(notebook)],
+        capture_output=True, text=True, timeout=300,
+    )
+
+
+def outputs(path):
+    nb = nbformat.read(str(path), as_version=4)
+    return [cell.get("outputs", []) for cell in nb.cells]
+
+
+def test_a_notebook_of_magics_executes_with_its_outputs(notebooks, tmp_path):
+    run = nbconvert(notebooks / "magics.ipynb", tmp_path)
+    assert run.returncode == 0, run.stderr
+    cells = outputs(tmp_path / "magics.ipynb")
+    lsmagic = cells[0][0]
+    assert lsmagic["output_type"] == "execute_result"
+    assert "%limit" in lsmagic["data"]["text/plain"]
+    assert "<table>" in lsmagic["data"]["text/html"]
+    streams = {o["name"]: o["text"] for o in cells[1]}
+    assert streams == {"stdout": "notes for the batch log\n", "stderr": "a warning\n"}
+    assert cells[3][0]["data"]["text/plain"] == "25"
+    error = cells[4][0]
+    assert error["output_type"] == "error" and error["ename"] == "UsageError"
+    assert cells[5] == []
+
+
+def test_a_failing_cell_fails_the_batch_run_unless_errors_are_allowed(notebooks, tmp_path):
+    run = nbconvert(notebooks / "failing.ipynb", tmp_path)
+    assert run.returncode != 0
+    assert "nosuchmagic" in run.stderr
+    run = nbconvert(notebooks / "failing.ipynb", tmp_path, "--allow-errors")
+    assert run.returncode == 0, run.stderr
+    cells = outputs(tmp_path / "failing.ipynb")
+    assert cells[1][0]["output_type"] == "error"
+    assert cells[2][0]["text"] == "after\n"
