@@ -12,3 +12,9 @@ pub mod config;
 pub mod jupyter;
 pub mod kernel;
 pub mod render;
+pub mod spark;
+
+/// Installs rustls' ring provider for the process (HTTPS to Auth2, TLS to Spark Connect).
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

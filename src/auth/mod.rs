@@ -1,6 +1,365 @@
-//! KBase authentication: the token type that never prints, where tokens come from, and the
-//! KBase Auth2 client.
+//! KBase authentication: where the token comes from, the KBase Auth2 client, and the
+//! [`Authenticator`] that keeps knowing who the user is while the token rotates underneath.
+//! The token itself is a [`Token`], which never prints.
 
+mod client;
 mod token;
 
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use tokio::task::JoinHandle;
+
+pub use client::{AuthClient, TokenInfo, UserInfo, DEFAULT_TIMEOUT};
 pub use token::Token;
+
+use crate::config::Settings;
+
+/// Why the kernel does not know who the user is. Each message says what to do.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AuthError {
+    #[error("no KBase token found. Set KBASE_AUTH_TOKEN, or log in to KBase in JupyterHub so that {file} is written, then run the cell again")]
+    NoToken { file: String },
+    #[error("cannot read the token file {path}: {reason}")]
+    TokenFile { path: String, reason: String },
+    #[error("KBase Auth2 at {url} says no token was provided (10010). Set KBASE_AUTH_TOKEN or KBASE_TOKEN_FILE")]
+    MissingToken { url: String },
+    #[error("KBase Auth2 at {url} rejected the token as invalid or expired (10020 Invalid token). Log in to KBase again (or set a fresh KBASE_AUTH_TOKEN), then run the cell again")]
+    Invalid { url: String },
+    #[error("the KBase token expired at {at}. Log in to KBase again (or set a fresh KBASE_AUTH_TOKEN), then run the cell again")]
+    Expired { at: String },
+    #[error("the KBase account is disabled ({message}). Contact KBase support")]
+    Disabled { url: String, message: String },
+    #[error("cannot reach KBase Auth2 at {url}: {reason}. Check KBASE_AUTH_URL and the network")]
+    Unreachable { url: String, reason: String },
+    #[error("KBase Auth2 at {url} gave an unexpected answer ({reason}). Check that KBASE_AUTH_URL points at the Auth2 service, e.g. https://kbase.us/services/auth/")]
+    BadAnswer { url: String, reason: String },
+    #[error("KBase Auth2 at {url} refused the request (HTTP {status}: {message})")]
+    Rejected {
+        url: String,
+        status: u16,
+        message: String,
+    },
+    #[error("the KBase token now belongs to {now}, but this kernel runs as {was}. Restart the kernel to work as {now}")]
+    UserChanged { was: String, now: String },
+}
+
+/// Where the current token came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenSource {
+    File(PathBuf),
+    Environment,
+}
+
+impl std::fmt::Display for TokenSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenSource::File(path) => write!(f, "{}", path.display()),
+            TokenSource::Environment => f.write_str("KBASE_AUTH_TOKEN"),
+        }
+    }
+}
+
+/// A validated token and what Auth2 said of it.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub token: Token,
+    pub source: TokenSource,
+    pub info: TokenInfo,
+    /// The owner's profile, fetched when first asked for.
+    pub profile: Option<UserInfo>,
+    checked_at: Instant,
+}
+
+impl Identity {
+    pub fn user(&self) -> &str {
+        &self.info.user
+    }
+}
+
+/// The result of the validation started with the kernel.
+type Startup = JoinHandle<(Token, TokenSource, Result<TokenInfo, AuthError>)>;
+
+/// Keeps the current identity: reads the token sources before each use, validates a new or
+/// stale token, and refuses an expired one or one of another user.
+pub struct Authenticator {
+    client: AuthClient,
+    token_file: Option<PathBuf>,
+    env_token: Option<Token>,
+    current: Option<Identity>,
+    /// The user this kernel runs as: the first one validated.
+    owner: Option<String>,
+    last_error: Option<AuthError>,
+    startup: Option<Startup>,
+}
+
+impl Authenticator {
+    pub fn new(settings: &Settings, timeout: Duration) -> Result<Authenticator, AuthError> {
+        Ok(Authenticator {
+            client: AuthClient::new(&settings.auth_url, timeout)?,
+            token_file: settings.token_file.clone(),
+            env_token: settings.token.clone(),
+            current: None,
+            owner: None,
+            last_error: None,
+            startup: None,
+        })
+    }
+
+    pub fn auth_url(&self) -> &str {
+        self.client.base_url()
+    }
+
+    pub fn current(&self) -> Option<&Identity> {
+        self.current.as_ref()
+    }
+
+    pub fn last_error(&self) -> Option<&AuthError> {
+        self.last_error.as_ref()
+    }
+
+    /// The token file when present and non-empty, else `KBASE_AUTH_TOKEN`.
+    pub fn read_token(&self) -> Result<(Token, TokenSource), AuthError> {
+        let mut file_problem = None;
+        if let Some(path) = &self.token_file {
+            match std::fs::read_to_string(path) {
+                Ok(text) => {
+                    if let Some(token) = Token::new(&text) {
+                        return Ok((token, TokenSource::File(path.clone())));
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    file_problem = Some(AuthError::TokenFile {
+                        path: path.display().to_string(),
+                        reason: e.to_string(),
+                    })
+                }
+            }
+        }
+        if let Some(token) = &self.env_token {
+            return Ok((token.clone(), TokenSource::Environment));
+        }
+        Err(file_problem.unwrap_or_else(|| AuthError::NoToken {
+            file: self
+                .token_file
+                .as_ref()
+                .map_or("~/.berdl_kbase_session".to_owned(), |p| {
+                    p.display().to_string()
+                }),
+        }))
+    }
+
+    /// Starts validating the current token in the background, so start-up is not held up.
+    pub fn start_validation(&mut self) {
+        let Ok((token, source)) = self.read_token() else {
+            return;
+        };
+        let client = self.client.clone();
+        self.startup = Some(tokio::spawn(async move {
+            let result = client.validate_token(&token).await;
+            (token, source, result)
+        }));
+    }
+
+    /// Forgets the cached validation (and the owner): the next [`ensure`](Self::ensure)
+    /// validates afresh.
+    pub fn reset(&mut self) {
+        self.current = None;
+        self.owner = None;
+        self.last_error = None;
+    }
+
+    /// The identity to use now: re-reads the token, validates it when it changed or its
+    /// validation is older than Auth2's `cachefor`, and checks expiry.
+    pub async fn ensure(&mut self) -> Result<&Identity, AuthError> {
+        match self.ensure_inner().await {
+            Ok(()) => {
+                self.last_error = None;
+                self.current.as_ref().ok_or(AuthError::NoToken {
+                    file: String::new(),
+                })
+            }
+            Err(e) => {
+                self.last_error = Some(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    async fn ensure_inner(&mut self) -> Result<(), AuthError> {
+        if let Some(startup) = self.startup.take() {
+            if let Ok((token, source, result)) = startup.await {
+                match result {
+                    Ok(info) => self.adopt(token, source, info)?,
+                    Err(e) => self.last_error = Some(e),
+                }
+            }
+        }
+        let (token, source) = self.read_token()?;
+        let fresh = self
+            .current
+            .as_ref()
+            .is_some_and(|id| id.token == token && id.checked_at.elapsed() < id.info.cache_for);
+        if !fresh {
+            let known_expiry = self
+                .current
+                .as_ref()
+                .filter(|id| id.token == token)
+                .and_then(|id| id.info.expires);
+            match self.client.validate_token(&token).await {
+                Ok(info) => self.adopt(token, source, info)?,
+                Err(AuthError::Invalid { .. }) if known_expiry.is_some_and(|e| e <= Utc::now()) => {
+                    return Err(expired(known_expiry));
+                }
+                Err(e) => {
+                    self.current = None;
+                    return Err(e);
+                }
+            }
+        }
+        match &self.current {
+            Some(id) if id.info.is_expired(Utc::now()) => Err(expired(id.info.expires)),
+            _ => Ok(()),
+        }
+    }
+
+    fn adopt(
+        &mut self,
+        token: Token,
+        source: TokenSource,
+        info: TokenInfo,
+    ) -> Result<(), AuthError> {
+        if let Some(owner) = &self.owner {
+            if *owner != info.user {
+                return Err(AuthError::UserChanged {
+                    was: owner.clone(),
+                    now: info.user,
+                });
+            }
+        }
+        let rotated = self.current.as_ref().is_some_and(|id| id.token != token);
+        if rotated {
+            tracing::info!("the KBase token rotated (source: {source}); using the new one");
+        } else if self.current.is_none() {
+            tracing::info!(
+                "authenticated as {} (token from {source}, expires {})",
+                info.user,
+                info.expires.map_or("never".to_owned(), |e| e.to_rfc3339())
+            );
+        }
+        let profile = self
+            .current
+            .take()
+            .filter(|id| id.info.user == info.user)
+            .and_then(|id| id.profile);
+        self.owner = Some(info.user.clone());
+        self.current = Some(Identity {
+            token,
+            source,
+            info,
+            profile,
+            checked_at: Instant::now(),
+        });
+        Ok(())
+    }
+
+    /// The owner's profile (`/me`), fetched once per identity.
+    pub async fn profile(&mut self) -> Result<Option<UserInfo>, AuthError> {
+        let Some(identity) = &self.current else {
+            return Ok(None);
+        };
+        if let Some(profile) = &identity.profile {
+            return Ok(Some(profile.clone()));
+        }
+        let profile = self.client.get_user_info(&identity.token).await?;
+        if let Some(identity) = &mut self.current {
+            identity.profile = Some(profile.clone());
+        }
+        Ok(Some(profile))
+    }
+}
+
+fn expired(at: Option<DateTime<Utc>>) -> AuthError {
+    AuthError::Expired {
+        at: at.map_or("an unknown time".to_owned(), |e| {
+            e.format("%Y-%m-%d %H:%M UTC").to_string()
+        }),
+    }
+}
+
+/// "3 days 4 h", "12 min", "expired 5 min ago": how long until `at`.
+pub fn time_left(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let seconds = (at - now).num_seconds();
+    let span = |s: i64| {
+        let (d, h, m) = (s / 86_400, (s % 86_400) / 3_600, (s % 3_600) / 60);
+        match (d, h, m) {
+            (0, 0, 0) => format!("{s} s"),
+            (0, 0, m) => format!("{m} min"),
+            (0, h, m) => format!("{h} h {m} min"),
+            (d, h, _) => format!("{d} days {h} h"),
+        }
+    };
+    if seconds >= 0 {
+        format!("{} left", span(seconds))
+    } else {
+        format!("expired {} ago", span(-seconds))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn authenticator(file: Option<PathBuf>, env: Option<&str>) -> Authenticator {
+        let mut settings = Settings::from_vars(|_| None);
+        settings.token_file = file;
+        settings.token = env.and_then(Token::new);
+        Authenticator::new(&settings, DEFAULT_TIMEOUT).unwrap()
+    }
+
+    #[test]
+    fn the_token_file_wins_over_the_environment_when_non_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("session");
+        let auth = authenticator(Some(file.clone()), Some("ENVTOKEN"));
+        assert_eq!(
+            auth.read_token().unwrap(),
+            (Token::new("ENVTOKEN").unwrap(), TokenSource::Environment)
+        );
+        std::fs::write(&file, "  \n").unwrap();
+        assert_eq!(auth.read_token().unwrap().1, TokenSource::Environment);
+        std::fs::write(&file, "FILETOKEN").unwrap();
+        assert_eq!(
+            auth.read_token().unwrap(),
+            (Token::new("FILETOKEN").unwrap(), TokenSource::File(file))
+        );
+    }
+
+    #[test]
+    fn no_token_anywhere_says_where_to_put_one() {
+        let auth = authenticator(
+            Some(PathBuf::from("/nonexistent/.berdl_kbase_session")),
+            None,
+        );
+        let error = auth.read_token().unwrap_err();
+        assert!(matches!(error, AuthError::NoToken { .. }));
+        assert!(error.to_string().contains("KBASE_AUTH_TOKEN"));
+        assert!(error
+            .to_string()
+            .contains("/nonexistent/.berdl_kbase_session"));
+    }
+
+    #[test]
+    fn time_left_reads_naturally() {
+        let now = DateTime::from_timestamp(1_764_000_000, 0).unwrap();
+        let later = |s: i64| now + chrono::Duration::seconds(s);
+        assert_eq!(
+            time_left(later(3 * 86_400 + 4 * 3_600), now),
+            "3 days 4 h left"
+        );
+        assert_eq!(time_left(later(12 * 60 + 5), now), "12 min left");
+        assert_eq!(time_left(later(-300), now), "expired 5 min ago");
+    }
+}

@@ -1,0 +1,352 @@
+//! A client for KBase Auth2's REST API: token introspection and the token owner's profile.
+//!
+//! Every call sends the bare token in `Authorization` (Auth2 hashes the whole header value, so
+//! `Bearer …` would be an invalid token) and `Accept: application/json` (without it some errors
+//! come back as HTML). Each error of the real service maps to its own [`AuthError`].
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::{AuthError, Token};
+
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What `GET /api/V2/token` says of a token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenInfo {
+    pub user: String,
+    pub token_id: String,
+    pub token_type: String,
+    pub name: Option<String>,
+    pub created: DateTime<Utc>,
+    pub expires: Option<DateTime<Utc>>,
+    pub custom: BTreeMap<String, String>,
+    /// `Used` | `NotUsed` | `Unknown` on newer servers; absent on older ones.
+    pub mfa: Option<String>,
+    /// How long this answer may be reused.
+    pub cache_for: Duration,
+}
+
+impl TokenInfo {
+    pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
+        self.expires.is_some_and(|e| e <= now)
+    }
+}
+
+/// What `GET /api/V2/me` says of the token's owner.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UserInfo {
+    pub user: String,
+    pub display: String,
+    pub email: Option<String>,
+    pub custom_roles: Vec<String>,
+    pub roles: Vec<String>,
+    /// (provider, provider user name), e.g. ("OrcID", "0000-0002-1825-0097").
+    pub identities: Vec<(String, String)>,
+}
+
+impl UserInfo {
+    pub fn orcid(&self) -> Option<&str> {
+        self.identities
+            .iter()
+            .find(|(provider, _)| provider.eq_ignore_ascii_case("orcid"))
+            .map(|(_, id)| id.as_str())
+    }
+}
+
+#[derive(Deserialize)]
+struct RawTokenInfo {
+    user: String,
+    #[serde(default)]
+    id: String,
+    #[serde(rename = "type", default)]
+    token_type: String,
+    name: Option<String>,
+    created: i64,
+    expires: Option<i64>,
+    #[serde(default)]
+    custom: BTreeMap<String, String>,
+    mfa: Option<String>,
+    cachefor: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct RawRole {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct RawIdent {
+    provider: String,
+    provusername: String,
+}
+
+#[derive(Deserialize)]
+struct RawUserInfo {
+    user: String,
+    #[serde(default)]
+    display: Option<String>,
+    email: Option<String>,
+    #[serde(default)]
+    customroles: Vec<String>,
+    #[serde(default)]
+    roles: Vec<RawRole>,
+    #[serde(default)]
+    idents: Vec<RawIdent>,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Deserialize)]
+struct ErrorDetail {
+    appcode: Option<i64>,
+    message: Option<String>,
+}
+
+fn millis(ms: i64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(ms)
+}
+
+/// A KBase Auth2 client for one base URL.
+#[derive(Clone)]
+pub struct AuthClient {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl AuthClient {
+    pub fn new(base_url: &str, timeout: Duration) -> Result<AuthClient, AuthError> {
+        crate::install_crypto_provider();
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .user_agent(concat!("spark-sql-kernel/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| AuthError::Unreachable {
+                url: base_url.to_owned(),
+                reason: format!("cannot create an HTTP client: {e}"),
+            })?;
+        Ok(AuthClient {
+            base: base_url.to_owned(),
+            http,
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/{}", self.base.trim_end_matches('/'), path)
+    }
+
+    async fn get(&self, path: &str, token: &Token) -> Result<String, AuthError> {
+        let url = self.url(path);
+        let response = self
+            .http
+            .get(&url)
+            .header("Authorization", token.expose())
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .map_err(|e| AuthError::Unreachable {
+                url: self.base.clone(),
+                reason: describe_http_error(e),
+            })?;
+        let status = response.status();
+        let body = response.text().await.map_err(|e| AuthError::Unreachable {
+            url: self.base.clone(),
+            reason: describe_http_error(e),
+        })?;
+        if status.is_success() {
+            return Ok(body);
+        }
+        Err(self.map_error(status.as_u16(), &body))
+    }
+
+    fn map_error(&self, status: u16, body: &str) -> AuthError {
+        let url = self.base.clone();
+        let Ok(ErrorBody { error }) = serde_json::from_str::<ErrorBody>(body) else {
+            return AuthError::BadAnswer {
+                url,
+                reason: format!("HTTP {status} without a KBase error body"),
+            };
+        };
+        let message = error.message.unwrap_or_default();
+        match (status, error.appcode) {
+            (400, Some(10010)) => AuthError::MissingToken { url },
+            (401, Some(10020)) | (401, None) => AuthError::Invalid { url },
+            (403, Some(20010)) | (403, None) => AuthError::Disabled { url, message },
+            (500..=599, _) => AuthError::BadAnswer {
+                url,
+                reason: format!("HTTP {status}: {message}"),
+            },
+            _ => AuthError::Rejected {
+                url,
+                status,
+                message,
+            },
+        }
+    }
+
+    fn parse<T: for<'de> Deserialize<'de>>(&self, body: &str) -> Result<T, AuthError> {
+        serde_json::from_str(body).map_err(|e| AuthError::BadAnswer {
+            url: self.base.clone(),
+            reason: format!("not the JSON of KBase Auth2 ({e})"),
+        })
+    }
+
+    /// Introspects a token (`GET /api/V2/token`).
+    pub async fn validate_token(&self, token: &Token) -> Result<TokenInfo, AuthError> {
+        let raw: RawTokenInfo = self.parse(&self.get("api/V2/token", token).await?)?;
+        let bad = |what: &str| AuthError::BadAnswer {
+            url: self.base.clone(),
+            reason: format!("the token's {what} is not a time"),
+        };
+        Ok(TokenInfo {
+            user: raw.user,
+            token_id: raw.id,
+            token_type: raw.token_type,
+            name: raw.name,
+            created: millis(raw.created).ok_or_else(|| bad("creation"))?,
+            expires: match raw.expires {
+                Some(ms) => Some(millis(ms).ok_or_else(|| bad("expiry"))?),
+                None => None,
+            },
+            custom: raw.custom,
+            mfa: raw.mfa,
+            cache_for: Duration::from_millis(raw.cachefor.unwrap_or(300_000)),
+        })
+    }
+
+    /// The token owner's profile (`GET /api/V2/me`).
+    pub async fn get_user_info(&self, token: &Token) -> Result<UserInfo, AuthError> {
+        let raw: RawUserInfo = self.parse(&self.get("api/V2/me", token).await?)?;
+        Ok(UserInfo {
+            display: raw.display.unwrap_or_default(),
+            user: raw.user,
+            email: raw.email,
+            custom_roles: raw.customroles,
+            roles: raw.roles.into_iter().map(|r| r.id).collect(),
+            identities: raw
+                .idents
+                .into_iter()
+                .map(|i| (i.provider, i.provusername))
+                .collect(),
+        })
+    }
+
+    /// Just the user name of a token.
+    pub async fn get_username(&self, token: &Token) -> Result<String, AuthError> {
+        Ok(self.validate_token(token).await?.user)
+    }
+}
+
+/// A short reason for a failed HTTP call. reqwest's messages hold the URL but never headers,
+/// so the token cannot appear here.
+fn describe_http_error(error: reqwest::Error) -> String {
+    if error.is_timeout() {
+        "no answer in time (timed out)".to_owned()
+    } else if error.is_connect() {
+        let mut reason = "connection failed".to_owned();
+        let mut source = std::error::Error::source(&error);
+        while let Some(s) = source {
+            reason = format!("connection failed: {s}");
+            source = s.source();
+        }
+        reason
+    } else {
+        error.without_url().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client() -> AuthClient {
+        AuthClient::new("https://auth.example/services/auth/", DEFAULT_TIMEOUT).unwrap()
+    }
+
+    #[test]
+    fn paths_join_with_or_without_a_trailing_slash() {
+        assert_eq!(
+            client().url("api/V2/token"),
+            "https://auth.example/services/auth/api/V2/token"
+        );
+        let bare = AuthClient::new("https://auth.example/services/auth", DEFAULT_TIMEOUT).unwrap();
+        assert_eq!(
+            bare.url("api/V2/me"),
+            "https://auth.example/services/auth/api/V2/me"
+        );
+    }
+
+    #[test]
+    fn real_error_bodies_map_to_distinct_errors() {
+        let body = |status: u16, code: i64, message: &str| {
+            format!(
+                r#"{{"error":{{"httpcode":{status},"httpstatus":"x","appcode":{code},"apperror":"x","message":"{message}","callid":"1","time":1764000000000}}}}"#
+            )
+        };
+        let c = client();
+        assert!(matches!(
+            c.map_error(
+                400,
+                &body(
+                    400,
+                    10010,
+                    "10010 No authentication token: No user token provided"
+                )
+            ),
+            AuthError::MissingToken { .. }
+        ));
+        assert!(matches!(
+            c.map_error(401, &body(401, 10020, "10020 Invalid token")),
+            AuthError::Invalid { .. }
+        ));
+        assert!(matches!(
+            c.map_error(403, &body(403, 20010, "20010 Account disabled")),
+            AuthError::Disabled { .. }
+        ));
+        assert!(matches!(
+            c.map_error(502, "<html>Bad gateway</html>"),
+            AuthError::BadAnswer { .. }
+        ));
+        assert!(matches!(
+            c.map_error(500, &body(500, 0, "boom")),
+            AuthError::BadAnswer { .. }
+        ));
+        assert!(matches!(
+            c.map_error(404, &body(404, 0, "not found")),
+            AuthError::Rejected { status: 404, .. }
+        ));
+    }
+
+    #[test]
+    fn token_info_reads_milliseconds_and_optional_fields() {
+        let c = client();
+        let raw: RawTokenInfo = c
+            .parse(r#"{"type":"Login","id":"6f0c","created":1764000000000,"expires":1765209600000,"name":null,"user":"alice","custom":{},"cachefor":300000}"#)
+            .unwrap();
+        assert_eq!(raw.user, "alice");
+        assert_eq!(
+            millis(raw.created).unwrap().to_rfc3339(),
+            "2025-11-24T16:00:00+00:00"
+        );
+        assert!(raw.mfa.is_none());
+        let user = UserInfo {
+            identities: vec![
+                ("Google".into(), "a@b".into()),
+                ("OrcID".into(), "0000-0001".into()),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(user.orcid(), Some("0000-0001"));
+    }
+}

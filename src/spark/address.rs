@@ -1,0 +1,218 @@
+//! Where the user's Spark Connect server is: an explicit `sc://` URL, or the host template with
+//! the user's name. Pure functions; a token inside a URL is kept as a [`Token`] and never shown.
+
+use std::fmt;
+
+use crate::auth::Token;
+use crate::config::Settings;
+
+/// A resolved Spark Connect address.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Address {
+    pub host: String,
+    pub port: u16,
+    pub use_ssl: bool,
+    /// `;token=` or `;x-kbase-token=` from the URL (the KBase token sources take precedence).
+    pub url_token: Option<Token>,
+    /// Other `;key=value` parameters, in order (for example `user_agent`).
+    pub params: Vec<(String, String)>,
+}
+
+impl Address {
+    /// The gRPC endpoint URI.
+    pub fn endpoint(&self) -> String {
+        let scheme = if self.use_ssl { "https" } else { "http" };
+        format!("{scheme}://{}:{}", self.host, self.port)
+    }
+}
+
+impl fmt::Display for Address {
+    /// `sc://host:port` (with `;use_ssl=true` when TLS is on); never the token.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "sc://{}:{}", self.host, self.port)?;
+        if self.use_ssl {
+            f.write_str("/;use_ssl=true")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AddressError {
+    #[error(
+        "{url_hint} is not a Spark Connect URL: {reason} (expected sc://host:port/;param=value)"
+    )]
+    BadUrl { url_hint: String, reason: String },
+    #[error("SPARK_CONNECT_HOST_TEMPLATE {template:?} gives an empty host for user {user:?}")]
+    EmptyHost { template: String, user: String },
+}
+
+/// Sanitizes a KBase user name for Kubernetes as JupyterHub does: lower case; every character
+/// outside `a-z0-9.-` becomes `-`; runs of `-` collapse; non-alphanumerics are trimmed.
+pub fn sanitize_k8s(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.to_lowercase().chars() {
+        let c = if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-' {
+            c
+        } else {
+            '-'
+        };
+        if !(c == '-' && out.ends_with('-')) {
+            out.push(c);
+        }
+    }
+    out.trim_matches(|c: char| !c.is_ascii_alphanumeric())
+        .to_owned()
+}
+
+/// Parses `sc://host[:port][/][;key=value]...`.
+pub fn parse_sc_url(url: &str, default_port: u16) -> Result<Address, AddressError> {
+    // The hint never repeats the URL's parameters: they may hold a token.
+    let hint = url.split(';').next().unwrap_or("").to_owned();
+    let bad = |reason: &str| AddressError::BadUrl {
+        url_hint: hint.clone(),
+        reason: reason.to_owned(),
+    };
+    let rest = url
+        .trim()
+        .strip_prefix("sc://")
+        .ok_or_else(|| bad("it must start with sc://"))?;
+    let (authority, params) = match rest.find([';', '/']) {
+        Some(at) => (&rest[..at], rest[at..].trim_start_matches('/')),
+        None => (rest, ""),
+    };
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let (host, after) = v6
+            .split_once(']')
+            .ok_or_else(|| bad("unclosed [ in the host"))?;
+        (host.to_owned(), after.strip_prefix(':'))
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) => (host.to_owned(), Some(port)),
+            None => (authority.to_owned(), None),
+        }
+    };
+    if host.is_empty() {
+        return Err(bad("the host is empty"));
+    }
+    let port = match port {
+        Some(p) => p
+            .parse::<u16>()
+            .map_err(|_| bad("the port is not a number"))?,
+        None => default_port,
+    };
+    let mut address = Address {
+        host,
+        port,
+        use_ssl: false,
+        url_token: None,
+        params: Vec::new(),
+    };
+    for pair in params.split(';').filter(|p| !p.trim().is_empty()) {
+        let (key, value) = pair
+            .split_once('=')
+            .ok_or_else(|| bad("a parameter is not key=value"))?;
+        match key.trim() {
+            "token" | "x-kbase-token" => address.url_token = Token::new(value),
+            "use_ssl" => {
+                address.use_ssl = crate::config::parse_bool(value.trim())
+                    .ok_or_else(|| bad("use_ssl must be true or false"))?
+            }
+            other => address
+                .params
+                .push((other.to_owned(), value.trim().to_owned())),
+        }
+    }
+    Ok(address)
+}
+
+/// `SPARK_CONNECT_URL` if set, else the host template with the user's name.
+pub fn resolve(settings: &Settings, user: &str) -> Result<Address, AddressError> {
+    if let Some(url) = &settings.spark_url {
+        let mut address = parse_sc_url(url, settings.port)?;
+        address.use_ssl |= settings.use_ssl;
+        return Ok(address);
+    }
+    let host = settings
+        .host_template
+        .replace("{username_k8s}", &sanitize_k8s(user))
+        .replace("{username}", user);
+    if host.trim().is_empty() {
+        return Err(AddressError::EmptyHost {
+            template: settings.host_template.clone(),
+            user: user.to_owned(),
+        });
+    }
+    Ok(Address {
+        host,
+        port: settings.port,
+        use_ssl: settings.use_ssl,
+        url_token: None,
+        params: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_names_are_sanitized_like_jupyterhub_does() {
+        assert_eq!(sanitize_k8s("alice_smith"), "alice-smith");
+        assert_eq!(sanitize_k8s("Alice.Smith"), "alice.smith");
+        assert_eq!(sanitize_k8s("__bob__jones__"), "bob-jones");
+        assert_eq!(sanitize_k8s("1user"), "1user");
+        assert_eq!(sanitize_k8s("a__b--c"), "a-b-c");
+        assert_eq!(sanitize_k8s("-.x.-"), "x");
+    }
+
+    #[test]
+    fn sc_urls_are_parsed_with_their_parameters() {
+        let a = parse_sc_url("sc://jupyter-alice.ns:15002", 1).unwrap();
+        assert_eq!(
+            (a.host.as_str(), a.port, a.use_ssl),
+            ("jupyter-alice.ns", 15002, false)
+        );
+        let a = parse_sc_url(
+            "sc://spark.berdl.kbase.us:443/;use_ssl=true;user_agent=x",
+            1,
+        )
+        .unwrap();
+        assert!(a.use_ssl);
+        assert_eq!(a.params, vec![("user_agent".to_owned(), "x".to_owned())]);
+        assert_eq!(a.endpoint(), "https://spark.berdl.kbase.us:443");
+        let a = parse_sc_url("sc://host", 15002).unwrap();
+        assert_eq!(a.port, 15002);
+        let a = parse_sc_url("sc://[::1]:9000/", 1).unwrap();
+        assert_eq!((a.host.as_str(), a.port), ("::1", 9000));
+        assert!(parse_sc_url("http://host:1", 1).is_err());
+        assert!(parse_sc_url("sc://:15002", 1).is_err());
+        assert!(parse_sc_url("sc://host:port", 1).is_err());
+    }
+
+    #[test]
+    fn a_token_in_the_url_is_kept_but_never_shown() {
+        let url = "sc://host:15002/;x-kbase-token=SECRETSECRET;use_ssl=false";
+        let a = parse_sc_url(url, 1).unwrap();
+        assert_eq!(a.url_token.as_ref().unwrap().expose(), "SECRETSECRET");
+        assert_eq!(a.to_string(), "sc://host:15002");
+        assert!(!format!("{a:?}").contains("SECRETSECRET"));
+        let error = parse_sc_url("sc://host:x/;token=SECRETSECRET", 1).unwrap_err();
+        assert!(!error.to_string().contains("SECRETSECRET"));
+    }
+
+    #[test]
+    fn the_template_takes_the_user_name_as_is_or_sanitized() {
+        let mut settings = Settings::from_vars(|_| None);
+        settings.host_template = "spark-connect-{username}.ns".into();
+        assert_eq!(
+            resolve(&settings, "alice_smith").unwrap().host,
+            "spark-connect-alice_smith.ns"
+        );
+        settings.host_template = "jupyter-{username_k8s}.ns".into();
+        let a = resolve(&settings, "Alice_Smith").unwrap();
+        assert_eq!(a.to_string(), "sc://jupyter-alice-smith.ns:15002");
+        settings.spark_url = Some("sc://explicit:1234".into());
+        assert_eq!(resolve(&settings, "alice").unwrap().host, "explicit");
+    }
+}
