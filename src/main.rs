@@ -144,13 +144,17 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<std::process::Exi
             Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Check => {
-            let mut ok = true;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            let (rows, ok) = runtime.block_on(async { Kernel::new(settings).check().await });
             println!("spark-sql-kernel {}", spark_sql_kernel::kernel::VERSION);
-            println!("auth URL:          {}", settings.auth_url);
-            for problem in &settings.problems {
-                ok = false;
-                println!("problem: {problem}");
+            let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+            for (key, value) in rows {
+                println!("{key:width$}  {value}");
             }
+            println!("{}", if ok { "OK" } else { "NOT OK: see above" });
             Ok(if ok {
                 std::process::ExitCode::SUCCESS
             } else {

@@ -1,6 +1,8 @@
 //! The kernel's errors, and the one place where an error becomes a Jupyter `error` output.
 
+use crate::auth::AuthError;
 use crate::jupyter::ErrorOutput;
+use crate::spark::AddressError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KernelError {
@@ -16,6 +18,10 @@ pub enum KernelError {
     NotConnected { reason: String },
     #[error("interrupted by the user")]
     Interrupted,
+    #[error("{0}")]
+    Auth(#[from] AuthError),
+    #[error("{0}")]
+    Address(#[from] AddressError),
 }
 
 impl KernelError {
@@ -23,7 +29,8 @@ impl KernelError {
     fn ename(&self) -> &'static str {
         match self {
             KernelError::UnknownMagic { .. } | KernelError::MagicUsage { .. } => "UsageError",
-            KernelError::NotConnected { .. } => "SparkConnectError",
+            KernelError::NotConnected { .. } | KernelError::Address(_) => "SparkConnectError",
+            KernelError::Auth(_) => "KBaseAuthError",
             KernelError::Interrupted => "KeyboardInterrupt",
         }
     }

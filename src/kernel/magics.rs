@@ -12,6 +12,12 @@ pub struct MagicSpec {
 
 pub const MAGICS: &[MagicSpec] = &[
     MagicSpec {
+        name: "whoami",
+        usage: "%whoami",
+        description: "Show your KBase identity, token expiry, roles and the Spark Connect address (never the token).",
+        cell: false,
+    },
+    MagicSpec {
         name: "lsmagic",
         usage: "%lsmagic",
         description: "List every magic with a one-line description.",

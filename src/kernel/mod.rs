@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use crate::auth::{AuthError, Authenticator};
 use crate::config::Settings;
 use crate::jupyter::{
     Completeness, Completion, ErrorOutput, ExecuteContext, ExecuteRequest, Handler, HistoryEntry,
@@ -28,6 +29,8 @@ const MAX_SLEEP: Duration = Duration::from_secs(24 * 3600);
 
 pub struct Kernel {
     settings: Settings,
+    /// Who the user is; `Err` only when no HTTP client could be made.
+    auth: Result<Authenticator, AuthError>,
     /// The latest result of the running cell: shown as `execute_result` if nothing follows it,
     /// else as `display_data` when the next one arrives.
     pending_result: Option<MimeBundle>,
@@ -37,8 +40,15 @@ pub struct Kernel {
 }
 
 impl Kernel {
+    /// A kernel for `settings`. Inside a tokio runtime it starts validating the token at once,
+    /// in the background: `kernel_info` never waits for KBase.
     pub fn new(settings: Settings) -> Kernel {
+        let mut auth = Authenticator::new(&settings, crate::auth::DEFAULT_TIMEOUT);
+        if let (Ok(auth), Ok(_)) = (&mut auth, tokio::runtime::Handle::try_current()) {
+            auth.start_validation();
+        }
         Kernel {
+            auth,
             pending_result: None,
             limit: settings.max_rows,
             settings,
@@ -100,12 +110,23 @@ impl Kernel {
         Ok(())
     }
 
+    /// The user's identity, validated (or re-validated) as needed.
+    async fn identity(&mut self) -> Result<crate::auth::Identity, KernelError> {
+        let auth = self
+            .auth
+            .as_mut()
+            .map_err(|e| KernelError::Auth(e.clone()))?;
+        Ok(auth.ensure().await?.clone())
+    }
+
     async fn run_statement(
         &mut self,
         _statement: &Statement,
         _limit: usize,
         _ctx: &ExecuteContext,
     ) -> Result<(), KernelError> {
+        let identity = self.identity().await?;
+        crate::spark::resolve(&self.settings, identity.user())?;
         Err(KernelError::NotConnected {
             reason: "this build of the kernel has no Spark Connect client yet".into(),
         })
@@ -154,6 +175,10 @@ impl Kernel {
                     ctx.stdout(format!("Results now show up to {n} rows.\n"));
                 }
             },
+            "whoami" => {
+                let rows = self.whoami().await;
+                self.show_result(ctx, render::key_values("KBase identity", &rows));
+            }
             "echo" => ctx.stdout(format!("{}\n", magic.args)),
             "warn" => ctx.stderr(format!("{}\n", magic.args)),
             "sleep" => {
@@ -211,6 +236,83 @@ fn complete_magic(code: &str, cursor_pos: usize) -> Completion {
         cursor_start: start,
         cursor_end: cursor,
         metadata: Default::default(),
+    }
+}
+
+impl Kernel {
+    /// What `spark-sql-kernel check` prints, and whether all is well.
+    pub async fn check(&mut self) -> (Vec<(String, String)>, bool) {
+        let rows = self.whoami().await;
+        let ok = self.identity().await.is_ok() && self.settings.problems.is_empty();
+        (rows, ok)
+    }
+
+    /// The rows of `%whoami`: identity, token, addresses and state; never the token itself.
+    async fn whoami(&mut self) -> Vec<(String, String)> {
+        let mut rows: Vec<(String, String)> = Vec::new();
+        let mut row = |k: &str, v: String| rows.push((k.to_owned(), v));
+        let identity = self.identity().await;
+        let profile = match (&identity, &mut self.auth) {
+            (Ok(_), Ok(auth)) => auth.profile().await.ok().flatten(),
+            _ => None,
+        };
+        let now = chrono::Utc::now();
+        let time = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+        match &identity {
+            Ok(id) => {
+                let info = &id.info;
+                row("KBase user", info.user.clone());
+                if let Some(p) = &profile {
+                    row("Display name", p.display.clone());
+                }
+                let named = info
+                    .name
+                    .as_ref()
+                    .map_or(String::new(), |n| format!(" ({n})"));
+                row("Token type", format!("{}{named}", info.token_type));
+                row("Created", time(info.created));
+                row(
+                    "Expires",
+                    info.expires.map_or("never".to_owned(), |e| {
+                        format!("{} ({})", time(e), crate::auth::time_left(e, now))
+                    }),
+                );
+                row(
+                    "MFA",
+                    info.mfa.clone().unwrap_or_else(|| "not reported".into()),
+                );
+                if let Some(p) = &profile {
+                    let roles = if p.custom_roles.is_empty() {
+                        "none".into()
+                    } else {
+                        p.custom_roles.join(", ")
+                    };
+                    row("Custom roles", roles);
+                    if let Some(orcid) = p.orcid() {
+                        row("ORCID", orcid.to_owned());
+                    }
+                }
+                row("Token source", id.source.to_string());
+            }
+            Err(e) => row("Problem", format!("{} — {e}", "KBaseAuthError")),
+        }
+        if let Ok(auth) = &self.auth {
+            row("Auth URL", auth.auth_url().to_owned());
+        }
+        let address = match &identity {
+            Ok(id) => crate::spark::resolve(&self.settings, id.user())
+                .map_or_else(|e| e.to_string(), |a| a.to_string()),
+            Err(_) => "unknown until the token is valid".to_owned(),
+        };
+        row("Spark Connect", address);
+        row(
+            "Session",
+            "none (no Spark Connect client in this build)".to_owned(),
+        );
+        for problem in &self.settings.problems {
+            row("Setting", problem.clone());
+        }
+        rows
     }
 }
 

@@ -18,3 +18,29 @@ def notebooks():
 def kernel_env():
     """The environment a kernel started by these tests gets."""
     return dict(os.environ)
+
+
+STANDIN = ROOT / "scripts" / "kbase_auth_standin.py"
+# Shaped like a real token (32 × [A-Z2-7]) and distinctive, so a leak is easy to find.
+LEAK_TOKEN = "LEAKCANARY234567QRSTUVWXYZABCDEF"
+
+
+@pytest.fixture
+def auth_standin(tmp_path_factory):
+    """The repository's KBase Auth2 stand-in, with alice_smith's token LEAK_TOKEN."""
+    import json
+    import subprocess
+    import sys
+
+    config = tmp_path_factory.mktemp("standin") / "standin.json"
+    config.write_text(json.dumps({
+        "tokens": {LEAK_TOKEN: {"user": "alice_smith", "type": "Login", "mfa": "Used"}},
+        "users": {"alice_smith": {"display": "Alice Smith", "customroles": ["BERDL_USER"]}},
+    }))
+    proc = subprocess.Popen([sys.executable, str(STANDIN), "--config", str(config)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = proc.stdout.readline()
+    assert line.startswith("listening on "), line
+    yield line.split()[-1]
+    proc.kill()
+    proc.wait()

@@ -1,0 +1,75 @@
+//! The repository's KBase Auth2 stand-in (scripts/kbase_auth_standin.py), started per test.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{json, Value};
+
+pub struct AuthStandin {
+    child: Child,
+    pub url: String,
+    pub config: tempfile::NamedTempFile,
+}
+
+/// Tokens of the stand-in used across the tests (shaped like real ones: 32 × [A-Z2-7]).
+pub const ALICE: &str = "ALICETOKEN234567ABCDEFGHIJKLMNOP";
+pub const ALICE_ROTATED: &str = "ALICEROTATED4567ABCDEFGHIJKLMNOP";
+pub const BOB: &str = "BOBTOKEN234567ABCDEFGHIJKLMNOPQR";
+pub const EXPIRED: &str = "EXPIREDTOKEN4567ABCDEFGHIJKLMNOP";
+pub const DISABLED: &str = "DISABLEDTOKEN567ABCDEFGHIJKLMNOP";
+pub const SHORT_LIVED: &str = "SHORTLIVED234567ABCDEFGHIJKLMNOP";
+
+pub fn default_config() -> Value {
+    json!({
+        "tokens": {
+            ALICE: { "user": "alice_smith", "type": "Login", "mfa": "Used" },
+            ALICE_ROTATED: { "user": "alice_smith", "type": "Login", "mfa": "Used" },
+            BOB: { "user": "bob", "type": "Developer", "name": "laptop" },
+            EXPIRED: { "user": "alice_smith", "expires_in": -60 },
+            DISABLED: { "user": "mallory" },
+            SHORT_LIVED: { "user": "alice_smith", "expires_in": 3 },
+        },
+        "users": {
+            "alice_smith": { "display": "Alice Smith", "customroles": ["BERDL_USER"], "orcid": "0000-0002-1825-0097" },
+            "mallory": { "disabled": true },
+        },
+    })
+}
+
+impl AuthStandin {
+    pub fn start(config: Value, extra: &[&str]) -> AuthStandin {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), config.to_string()).unwrap();
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/kbase_auth_standin.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .arg("--config")
+            .arg(file.path())
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 is needed for the KBase Auth2 stand-in");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("stand-in did not start: {line:?}"))
+            .to_owned();
+        AuthStandin {
+            child,
+            url,
+            config: file,
+        }
+    }
+}
+
+impl Drop for AuthStandin {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
