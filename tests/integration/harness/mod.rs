@@ -229,29 +229,11 @@ impl Frontend {
     }
 
     async fn recv_reply_on_shell(&mut self, id: &str) -> Msg {
-        loop {
-            let frames = tokio::time::timeout(TIMEOUT, self.shell.recv())
-                .await
-                .expect("no shell reply in time")
-                .unwrap();
-            let msg = Self::parse(frames);
-            if msg.parent_id == id {
-                return msg;
-            }
-        }
+        recv_reply(&mut self.shell, id).await
     }
 
     pub async fn recv_control_reply(&mut self, id: &str) -> Msg {
-        loop {
-            let frames = tokio::time::timeout(TIMEOUT, self.control.recv())
-                .await
-                .expect("no control reply in time")
-                .unwrap();
-            let msg = Self::parse(frames);
-            if msg.parent_id == id {
-                return msg;
-            }
-        }
+        recv_reply(&mut self.control, id).await
     }
 
     /// The IOPub messages of request `id`, up to and including its `idle`.
@@ -313,6 +295,20 @@ impl Frontend {
             .expect("kernel did not stop in time")
             .unwrap()
             .unwrap()
+    }
+}
+
+/// The reply to request `id` on a DEALER socket, skipping replies to earlier requests.
+async fn recv_reply(socket: &mut zeromq::DealerSocket, id: &str) -> Msg {
+    loop {
+        let frames = tokio::time::timeout(TIMEOUT, socket.recv())
+            .await
+            .expect("no reply in time")
+            .unwrap();
+        let msg = Frontend::parse(frames);
+        if msg.parent_id == id {
+            return msg;
+        }
     }
 }
 
