@@ -407,10 +407,17 @@ impl Executor {
             }
             _ => unsupported(&request),
         };
+        // What is queued now was sent before the client could see this failure: only that is
+        // aborted. Anything that arrives after the reply is the client's next decision.
+        let to_abort = if abort_queue {
+            self.take_queued_executions(queue).await
+        } else {
+            Vec::new()
+        };
         send_reply(&self.shared, &mut self.shell, &request, content).await;
         iopub.status("idle", Some(&request));
-        if abort_queue {
-            self.abort_queued(queue).await;
+        for queued in to_abort {
+            self.answer_aborted(&queued).await;
         }
     }
 
@@ -506,27 +513,36 @@ impl Executor {
         }
     }
 
-    /// After a failed cell with `stop_on_error`, executions already queued are answered
-    /// `aborted`; other requests keep their place.
-    async fn abort_queued(&mut self, queue: &mut mpsc::UnboundedReceiver<Incoming>) {
+    /// After a failed cell with `stop_on_error`: the executions already queued, to be answered
+    /// `aborted`. Other requests keep their place.
+    async fn take_queued_executions(
+        &mut self,
+        queue: &mut mpsc::UnboundedReceiver<Incoming>,
+    ) -> Vec<Incoming> {
         // Let the reader hand over what has already arrived.
         tokio::task::yield_now().await;
+        let mut executions = Vec::new();
         while let Ok(request) = queue.try_recv() {
-            if request.msg_type() != "execute_request" {
+            if request.msg_type() == "execute_request" {
+                executions.push(request);
+            } else {
                 self.pending.push_back(request);
-                continue;
             }
-            let iopub = self.shared.iopub.clone();
-            iopub.status("busy", Some(&request));
-            let content = json!({
-                "status": "aborted",
-                "execution_count": self.execution_count,
-                "user_expressions": {},
-                "payload": [],
-            });
-            send_reply(&self.shared, &mut self.shell, &request, content).await;
-            iopub.status("idle", Some(&request));
         }
+        executions
+    }
+
+    async fn answer_aborted(&mut self, request: &Incoming) {
+        let iopub = self.shared.iopub.clone();
+        iopub.status("busy", Some(request));
+        let content = json!({
+            "status": "aborted",
+            "execution_count": self.execution_count,
+            "user_expressions": {},
+            "payload": [],
+        });
+        send_reply(&self.shared, &mut self.shell, request, content).await;
+        iopub.status("idle", Some(request));
     }
 }
 

@@ -228,6 +228,10 @@ impl Frontend {
         Some(msg)
     }
 
+    pub async fn recv_reply(&mut self, id: &str) -> Msg {
+        self.recv_reply_on_shell(id).await
+    }
+
     async fn recv_reply_on_shell(&mut self, id: &str) -> Msg {
         recv_reply(&mut self.shell, id).await
     }
