@@ -48,3 +48,36 @@ isolate_jupyter() {
   unset JUPYTER_PATH
   mkdir -p "$JUPYTER_DATA_DIR" "$JUPYTER_CONFIG_DIR" "$JUPYTER_RUNTIME_DIR"
 }
+
+# spark_home: pyspark's directory in the venv (its bin/spark-submit and jars run the server).
+spark_home() {
+  "$PY" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))'
+}
+
+# launch_spark PORT DIR [spark-submit args]: starts the venv's Spark Connect server in the
+# background (scripts/spark-connect-server, log in DIR/server.log) and sets SPARK_PID. The
+# server checks SPARK_CONNECT_AUTHENTICATE_TOKEN when it is set.
+launch_spark() {
+  local port=$1 dir=$2
+  shift 2
+  ensure_java
+  SPARK_HOME=$(spark_home)
+  export SPARK_HOME
+  mkdir -p "$dir"
+  "$ROOT/scripts/spark-connect-server" "$port" "$dir" "$@" >"$dir/server.log" 2>&1 &
+  SPARK_PID=$!
+}
+
+# wait_spark PORT DIR TOKEN: waits until the server answers a real query (2 min at most).
+wait_spark() {
+  local port=$1 dir=$2 token=$3
+  if ! SPARK_CONNECT_TOKEN=$token "$PY" "$ROOT/scripts/spark_connect_ready.py" "127.0.0.1:$port" 120; then
+    tail -n 30 "$dir/server.log" >&2
+    return 1
+  fi
+}
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}

@@ -2,7 +2,20 @@
 
 use crate::auth::AuthError;
 use crate::jupyter::ErrorOutput;
-use crate::spark::AddressError;
+use crate::spark::{AddressError, ServerError, SparkError};
+
+const RED: &str = "\u{1b}[0;31m";
+const BOLD_RED: &str = "\u{1b}[1;31m";
+const RESET: &str = "\u{1b}[0m";
+
+/// The SQL a Spark error belongs to, to mark the faulty fragment in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SqlSource {
+    /// The statement as sent to Spark.
+    pub text: String,
+    /// Its first line's number in the cell (1-based).
+    pub line: usize,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum KernelError {
@@ -14,43 +27,230 @@ pub enum KernelError {
         message: String,
         usage: String,
     },
-    #[error("not connected to Spark Connect: {reason}")]
-    NotConnected { reason: String },
     #[error("interrupted by the user")]
     Interrupted,
     #[error("{0}")]
     Auth(#[from] AuthError),
     #[error("{0}")]
     Address(#[from] AddressError),
+    #[error("{error}")]
+    Spark {
+        error: SparkError,
+        sql: Option<Box<SqlSource>>,
+    },
+}
+
+impl From<SparkError> for KernelError {
+    fn from(error: SparkError) -> Self {
+        KernelError::Spark { error, sql: None }
+    }
 }
 
 impl KernelError {
     /// The short class name shown as `ename`.
-    fn ename(&self) -> &'static str {
+    fn ename(&self) -> String {
         match self {
-            KernelError::UnknownMagic { .. } | KernelError::MagicUsage { .. } => "UsageError",
-            KernelError::NotConnected { .. } | KernelError::Address(_) => "SparkConnectError",
-            KernelError::Auth(_) => "KBaseAuthError",
-            KernelError::Interrupted => "KeyboardInterrupt",
+            KernelError::UnknownMagic { .. } | KernelError::MagicUsage { .. } => {
+                "UsageError".into()
+            }
+            KernelError::Address(_) => "SparkConnectError".into(),
+            KernelError::Auth(_) => "KBaseAuthError".into(),
+            KernelError::Interrupted => "KeyboardInterrupt".into(),
+            KernelError::Spark { error, .. } => match error {
+                SparkError::Server(e) => e.exception.clone(),
+                SparkError::Auth { .. } | SparkError::BadToken => "KBaseAuthError".into(),
+                SparkError::Cancelled => "KeyboardInterrupt".into(),
+                SparkError::Unreachable { .. }
+                | SparkError::Rpc { .. }
+                | SparkError::Decode(_)
+                | SparkError::Setup { .. } => "SparkConnectError".into(),
+            },
         }
     }
 
     pub fn to_output(&self) -> ErrorOutput {
-        let evalue = self.to_string();
-        let mut traceback = vec![format!(
-            "\u{1b}[0;31m{}\u{1b}[0m: {}",
-            self.ename(),
-            first_line(&evalue)
-        )];
-        traceback.extend(evalue.lines().skip(1).map(str::to_owned));
+        let ename = self.ename();
+        let evalue = match self {
+            KernelError::Spark {
+                error: SparkError::Cancelled,
+                ..
+            } => "the query was cancelled on the Spark server (interrupted by the user)".to_owned(),
+            other => other.to_string(),
+        };
+        let mut traceback = vec![format!("{RED}{ename}{RESET}: {}", first_line(&evalue))];
+        match self {
+            KernelError::Spark {
+                error: SparkError::Server(server),
+                sql,
+            } => traceback.extend(server_details(server, sql.as_deref())),
+            _ => traceback.extend(evalue.lines().skip(1).map(str::to_owned)),
+        }
         ErrorOutput {
-            ename: self.ename().to_owned(),
+            ename,
             evalue,
             traceback,
         }
     }
 }
 
+/// The lines under a Spark error's headline: the SQL with the faulty fragment marked (or
+/// Spark's own marked text), then the causes.
+fn server_details(error: &ServerError, sql: Option<&SqlSource>) -> Vec<String> {
+    let mut lines = Vec::new();
+    let marked = match (error.contexts.first(), sql) {
+        (Some(context), Some(sql)) => mark_fragment(sql, context.start, context.stop),
+        _ => Vec::new(),
+    };
+    if marked.is_empty() {
+        // Spark's own text after the headline (for parse errors: the SQL with `^^^`).
+        let rest = error.message_details();
+        let rest = trim_blank(&rest);
+        if !rest.is_empty() {
+            lines.push(String::new());
+            lines.extend(rest.iter().map(|l| (*l).to_owned()));
+        }
+    } else {
+        lines.push(String::new());
+        lines.extend(marked);
+    }
+    for cause in &error.causes {
+        lines.push(format!("Caused by: {cause}"));
+    }
+    lines
+}
+
+fn trim_blank<'a>(lines: &'a [&'a str]) -> &'a [&'a str] {
+    let start = lines.iter().position(|l| !l.trim().is_empty());
+    let end = lines.iter().rposition(|l| !l.trim().is_empty());
+    match (start, end) {
+        (Some(s), Some(e)) => &lines[s..=e],
+        _ => &[],
+    }
+}
+
+/// The lines of `sql` that hold the UTF-16 range `start..=stop` (as the JVM counts), each
+/// followed by a line of `^` under the fragment, headed by the line number in the cell.
+fn mark_fragment(sql: &SqlSource, start: usize, stop: usize) -> Vec<String> {
+    // Character index of each UTF-16 offset.
+    let mut utf16 = 0usize;
+    let (mut first, mut last) = (None, None);
+    for (i, c) in sql.text.chars().enumerate() {
+        if first.is_none() && utf16 >= start {
+            first = Some(i);
+        }
+        if utf16 <= stop {
+            last = Some(i);
+        }
+        utf16 += c.len_utf16();
+    }
+    let (Some(first), Some(last)) = (first, last) else {
+        return Vec::new();
+    };
+    if last < first {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut index = 0usize;
+    for (n, line) in sql.text.split('\n').enumerate() {
+        let chars: Vec<char> = line.chars().collect();
+        let (begin, end) = (index, index + chars.len());
+        index = end + 1;
+        if end <= first || begin > last {
+            continue;
+        }
+        let from = first.saturating_sub(begin);
+        let to = (last + 1).min(end) - begin;
+        if out.is_empty() {
+            out.push(format!("line {} of the cell:", sql.line + n));
+        }
+        let pad: usize = chars[..from]
+            .iter()
+            .map(|c| {
+                unicode_width::UnicodeWidthChar::width(*c)
+                    .unwrap_or(0)
+                    .max(usize::from(*c == '\t'))
+            })
+            .sum();
+        let width: usize = chars[from..to]
+            .iter()
+            .map(|c| unicode_width::UnicodeWidthChar::width(*c).unwrap_or(1))
+            .sum();
+        let shown: String = chars
+            .iter()
+            .map(|c| if *c == '\t' { ' ' } else { *c })
+            .collect();
+        out.push(format!("  {shown}"));
+        out.push(format!(
+            "  {}{BOLD_RED}{}{RESET}",
+            " ".repeat(pad),
+            "^".repeat(width.max(1))
+        ));
+    }
+    out
+}
+
 fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(lines: &[String]) -> String {
+        lines
+            .join("\n")
+            .replace(BOLD_RED, "")
+            .replace(RED, "")
+            .replace(RESET, "")
+    }
+
+    #[test]
+    fn the_faulty_fragment_is_marked_under_its_line() {
+        let sql = SqlSource {
+            text: "SELECT id,\n       nope + 1\nFROM t".into(),
+            line: 3,
+        };
+        // "nope" starts at UTF-16 offset 18 and ends at 21.
+        insta::assert_snapshot!(plain(&mark_fragment(&sql, 18, 21)), @r"
+        line 4 of the cell:
+                 nope + 1
+                 ^^^^
+        ");
+    }
+
+    #[test]
+    fn offsets_count_utf16_units_as_the_jvm_does() {
+        // '𝔘' is two UTF-16 units: the fragment `x` starts at unit 10, character 9.
+        let sql = SqlSource {
+            text: "SELECT '𝔘', x".into(),
+            line: 1,
+        };
+        let marked = plain(&mark_fragment(&sql, 12, 12));
+        assert!(marked.ends_with("             ^"), "{marked}");
+        assert!(mark_fragment(&sql, 99, 100).is_empty());
+    }
+
+    #[test]
+    fn spark_errors_keep_their_class_and_sqlstate() {
+        let error = KernelError::Spark {
+            error: SparkError::Server(Box::new(ServerError {
+                exception: "SparkArithmeticException".into(),
+                error_class: Some("DIVIDE_BY_ZERO".into()),
+                sql_state: Some("22012".into()),
+                message: "[DIVIDE_BY_ZERO] Division by zero. SQLSTATE: 22012".into(),
+                ..ServerError::default()
+            })),
+            sql: None,
+        };
+        let out = error.to_output();
+        assert_eq!(out.ename, "SparkArithmeticException");
+        assert_eq!(
+            out.evalue,
+            "[DIVIDE_BY_ZERO] Division by zero. SQLSTATE: 22012"
+        );
+        let cancelled = KernelError::from(SparkError::Cancelled).to_output();
+        assert_eq!(cancelled.ename, "KeyboardInterrupt");
+        assert!(cancelled.evalue.contains("cancelled"));
+    }
 }

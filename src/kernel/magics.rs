@@ -30,6 +30,18 @@ pub const MAGICS: &[MagicSpec] = &[
         cell: true,
     },
     MagicSpec {
+        name: "conf",
+        usage: "%conf  |  %conf KEY  |  %conf KEY=VALUE",
+        description: "Show the Spark settings of the session (all, or one), or set one.",
+        cell: false,
+    },
+    MagicSpec {
+        name: "reconnect",
+        usage: "%reconnect",
+        description: "Re-read and re-validate the KBase token and open a fresh Spark session.",
+        cell: false,
+    },
+    MagicSpec {
         name: "echo",
         usage: "%echo TEXT",
         description: "Print TEXT to standard output (like psql's \\echo), for notes in batch runs.",

@@ -18,8 +18,9 @@ use crate::jupyter::{
     HistoryQuery, KernelInfo, MimeBundle, Output,
 };
 use crate::render;
+use crate::spark::{Credentials, SparkClient, SparkError};
 pub use cell::{completeness, parse, split_statements, Cell, MagicLine, Statement};
-pub use error::KernelError;
+pub use error::{KernelError, SqlSource};
 use history::History;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -37,6 +38,10 @@ pub struct Kernel {
     /// Rows shown per result (`%limit`).
     limit: usize,
     history: History,
+    /// The Spark Connect client, made when first needed (the address depends on the user).
+    spark: Option<SparkClient>,
+    /// How the last Spark call went, for `%whoami`.
+    spark_state: String,
 }
 
 impl Kernel {
@@ -53,6 +58,8 @@ impl Kernel {
             limit: settings.max_rows,
             settings,
             history: History::default(),
+            spark: None,
+            spark_state: "not connected yet".into(),
         }
     }
 
@@ -94,6 +101,9 @@ impl Kernel {
         ctx: &ExecuteContext,
     ) -> Result<(), KernelError> {
         let cell = cell::parse(&request.code);
+        let sql_line = 1 + request.code[..cell.sql_offset.min(request.code.len())]
+            .matches('\n')
+            .count();
         for magic in &cell.line_magics {
             self.run_line_magic(magic, ctx).await?;
         }
@@ -105,7 +115,8 @@ impl Kernel {
             if ctx.is_cancelled() {
                 return Err(KernelError::Interrupted);
             }
-            self.run_statement(&statement, limit, ctx).await?;
+            let line = sql_line + cell.sql[..statement.offset].matches('\n').count();
+            self.run_statement(&statement, line, limit, ctx).await?;
         }
         Ok(())
     }
@@ -119,17 +130,142 @@ impl Kernel {
         Ok(auth.ensure().await?.clone())
     }
 
+    /// Credentials of the current identity, and a client for the user's server.
+    async fn connect(&mut self) -> Result<(Credentials, &mut SparkClient), KernelError> {
+        let identity = self.identity().await?;
+        let creds = Credentials {
+            user: identity.user().to_owned(),
+            token: identity.token.clone(),
+        };
+        let address = crate::spark::resolve(&self.settings, &creds.user)?;
+        let client = match self.spark.take() {
+            Some(client) if *client.address() == address => client,
+            _ => SparkClient::new(
+                address,
+                self.settings.app_name.as_deref(),
+                self.settings.spark_conf.clone(),
+            )?,
+        };
+        Ok((creds, self.spark.insert(client)))
+    }
+
+    /// Remembers how a Spark call went (for `%whoami`) and shows the client's notices.
+    fn after_spark<T>(&mut self, ctx: &ExecuteContext, outcome: &Result<T, SparkError>) {
+        if let Some(client) = &mut self.spark {
+            for notice in client.take_notices() {
+                ctx.stderr(format!("{notice}\n"));
+            }
+        }
+        self.spark_state = match outcome {
+            Ok(_) | Err(SparkError::Server(_) | SparkError::Cancelled) => "connected".into(),
+            Err(e) => format!("last call failed: {e}"),
+        };
+    }
+
     async fn run_statement(
         &mut self,
-        _statement: &Statement,
-        _limit: usize,
-        _ctx: &ExecuteContext,
+        statement: &Statement,
+        line: usize,
+        limit: usize,
+        ctx: &ExecuteContext,
     ) -> Result<(), KernelError> {
-        let identity = self.identity().await?;
-        crate::spark::resolve(&self.settings, identity.user())?;
-        Err(KernelError::NotConnected {
-            reason: "this build of the kernel has no Spark Connect client yet".into(),
-        })
+        let (creds, client) = self.connect().await?;
+        let outcome = client
+            .execute_sql(&creds, &statement.text, limit, ctx.cancel_token())
+            .await;
+        self.after_spark(ctx, &outcome);
+        match outcome {
+            Ok(result) => {
+                tracing::debug!(
+                    "{} rows received, {} reattaches, {:?}",
+                    result.rows_received,
+                    result.reattaches,
+                    result.elapsed
+                );
+                if result.has_columns() {
+                    self.show_result(ctx, render::result_table(&result));
+                }
+                Ok(())
+            }
+            Err(error) => Err(KernelError::Spark {
+                error,
+                sql: Some(Box::new(SqlSource {
+                    text: statement.text.clone(),
+                    line,
+                })),
+            }),
+        }
+    }
+
+    /// `%conf`, `%conf KEY`, `%conf KEY=VALUE`.
+    async fn conf_magic(&mut self, args: &str, ctx: &ExecuteContext) -> Result<(), KernelError> {
+        let (creds, client) = self.connect().await?;
+        let outcome = match args.split_once('=') {
+            Some((key, value)) => {
+                let (key, value) = (key.trim(), value.trim());
+                if key.is_empty() {
+                    return Err(KernelError::MagicUsage {
+                        magic: "conf".into(),
+                        message: "the setting needs a name before =".into(),
+                        usage: "%conf  |  %conf KEY  |  %conf KEY=VALUE".into(),
+                    });
+                }
+                client
+                    .conf_set(&creds, key, value)
+                    .await
+                    .map(|()| Conf::Set(key.to_owned(), value.to_owned()))
+            }
+            None if args.is_empty() => client.conf_all(&creds).await.map(Conf::Rows),
+            None => client
+                .conf_get(&creds, args)
+                .await
+                .map(|v| Conf::Rows(vec![(args.to_owned(), v)])),
+        };
+        self.after_spark(ctx, &outcome);
+        match outcome? {
+            Conf::Set(key, value) => ctx.stdout(format!("{key} = {value}\n")),
+            Conf::Rows(pairs) => {
+                let rows: Vec<(String, String)> = pairs
+                    .into_iter()
+                    .map(|(k, v)| (k, v.unwrap_or_else(|| "(not set)".into())))
+                    .collect();
+                self.show_result(ctx, render::key_values("Spark settings", &rows));
+            }
+        }
+        Ok(())
+    }
+
+    /// `%reconnect`: forgets the validated token, releases the session, and opens a fresh
+    /// one on a new channel.
+    async fn reconnect(&mut self, ctx: &ExecuteContext) -> Result<(), KernelError> {
+        let old_creds = self
+            .auth
+            .as_ref()
+            .ok()
+            .and_then(|a| a.current())
+            .map(|id| Credentials {
+                user: id.user().to_owned(),
+                token: id.token.clone(),
+            });
+        if let (Some(mut client), Some(creds)) = (self.spark.take(), old_creds) {
+            client
+                .release_session(&creds, std::time::Duration::from_secs(2))
+                .await;
+        }
+        self.spark = None;
+        if let Ok(auth) = &mut self.auth {
+            auth.reset();
+        }
+        let (creds, client) = self.connect().await?;
+        let outcome = client.spark_version(&creds).await;
+        let (address, session) = (client.address().to_string(), client.session_id().to_owned());
+        self.after_spark(ctx, &outcome);
+        let version = outcome?;
+        ctx.stdout(format!(
+            "Connected to Spark {version} at {address} as {}; new session {session}.\n",
+            creds.user
+        ));
+        Ok(())
     }
 
     fn cell_magic_limit(&self, magic: &MagicLine) -> Result<usize, KernelError> {
@@ -179,6 +315,8 @@ impl Kernel {
                 let rows = self.whoami().await;
                 self.show_result(ctx, render::key_values("KBase identity", &rows));
             }
+            "conf" => self.conf_magic(&magic.args, ctx).await?,
+            "reconnect" => self.reconnect(ctx).await?,
             "echo" => ctx.stdout(format!("{}\n", magic.args)),
             "warn" => ctx.stderr(format!("{}\n", magic.args)),
             "sleep" => {
@@ -242,9 +380,52 @@ fn complete_magic(code: &str, cursor_pos: usize) -> Completion {
 impl Kernel {
     /// What `spark-sql-kernel check` prints, and whether all is well.
     pub async fn check(&mut self) -> (Vec<(String, String)>, bool) {
-        let rows = self.whoami().await;
-        let ok = self.identity().await.is_ok() && self.settings.problems.is_empty();
+        let mut ok = self.identity().await.is_ok() && self.settings.problems.is_empty();
+        let spark = if ok {
+            self.check_spark().await
+        } else {
+            Err("not tried: the KBase token is not valid".to_owned())
+        };
+        let mut rows = self.whoami().await;
+        if let (Some(client), Some(id)) = (
+            &mut self.spark,
+            self.auth.as_ref().ok().and_then(|a| a.current()),
+        ) {
+            let creds = Credentials {
+                user: id.user().to_owned(),
+                token: id.token.clone(),
+            };
+            client
+                .release_session(&creds, std::time::Duration::from_secs(2))
+                .await;
+        }
+        match spark {
+            Ok(text) => rows.push(("Spark".into(), text)),
+            Err(text) => {
+                ok = false;
+                rows.push(("Spark".into(), format!("FAILED: {text}")));
+            }
+        }
         (rows, ok)
+    }
+
+    /// `SELECT 1` and the server's version, with the time the query took.
+    async fn check_spark(&mut self) -> Result<String, String> {
+        let (creds, client) = self.connect().await.map_err(|e| e.to_string())?;
+        let never = tokio_util::sync::CancellationToken::new();
+        let result = client
+            .execute_sql(&creds, "SELECT 1", 1, &never)
+            .await
+            .map_err(|e| e.to_string())?;
+        let version = client
+            .spark_version(&creds)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.spark_state = "connected".into();
+        Ok(format!(
+            "Spark {version}; SELECT 1 answered in {} ms",
+            result.elapsed.as_millis()
+        ))
     }
 
     /// The rows of `%whoami`: identity, token, addresses and state; never the token itself.
@@ -305,15 +486,26 @@ impl Kernel {
             Err(_) => "unknown until the token is valid".to_owned(),
         };
         row("Spark Connect", address);
-        row(
-            "Session",
-            "none (no Spark Connect client in this build)".to_owned(),
-        );
+        match &self.spark {
+            Some(client) => {
+                let server = client
+                    .server_side_session_id()
+                    .map_or("not opened yet".to_owned(), |s| format!("server side {s}"));
+                row("Session", format!("{} ({server})", client.session_id()));
+            }
+            None => row("Session", "none yet (opened by the first query)".to_owned()),
+        }
+        row("Connection", self.spark_state.clone());
         for problem in &self.settings.problems {
             row("Setting", problem.clone());
         }
         rows
     }
+}
+
+enum Conf {
+    Set(String, String),
+    Rows(Vec<(String, Option<String>)>),
 }
 
 fn usage(spec: &magics::MagicSpec, message: &str) -> KernelError {
@@ -410,7 +602,22 @@ impl Handler for Kernel {
         self.history.query(query, output)
     }
 
-    async fn shutdown(&mut self, _restart: bool) {}
+    async fn shutdown(&mut self, _restart: bool) {
+        let creds = self
+            .auth
+            .as_ref()
+            .ok()
+            .and_then(|a| a.current())
+            .map(|id| Credentials {
+                user: id.user().to_owned(),
+                token: id.token.clone(),
+            });
+        if let (Some(client), Some(creds)) = (&mut self.spark, creds) {
+            client
+                .release_session(&creds, std::time::Duration::from_secs(2))
+                .await;
+        }
+    }
 }
 
 #[cfg(test)]

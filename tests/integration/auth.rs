@@ -203,8 +203,12 @@ async fn with_a_valid_token_sql_gets_past_auth_to_spark() {
         ("KBASE_AUTH_TOKEN", standin::ALICE),
     ])
     .await;
+    // Past auth, the default template names alice's server, which does not exist here.
     assert_eq!(ename, "SparkConnectError");
-    assert!(evalue.contains("not connected"), "{evalue}");
+    assert!(
+        evalue.contains("cannot reach Spark Connect at sc://spark-connect-alice_smith:15002"),
+        "{evalue}"
+    );
 }
 
 #[tokio::test]

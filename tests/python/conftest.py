@@ -44,3 +44,37 @@ def auth_standin(tmp_path_factory):
     yield line.split()[-1]
     proc.kill()
     proc.wait()
+
+
+@pytest.fixture(scope="session")
+def spark_env(tmp_path_factory):
+    """A kernel environment for the run's Spark Connect server (started by scripts/test):
+    the stand-in knows the run's token as alice_smith's, and the server accepts only it."""
+    import json
+    import subprocess
+    import sys
+
+    missing = [v for v in ("SPARK_SQL_KERNEL_TEST_SPARK_URL", "SPARK_SQL_KERNEL_TEST_SPARK_TOKEN")
+               if not os.environ.get(v)]
+    if missing:
+        pytest.fail(f"{', '.join(missing)} not set: run scripts/test, which starts the Spark Connect server")
+    token = os.environ["SPARK_SQL_KERNEL_TEST_SPARK_TOKEN"]
+    config = tmp_path_factory.mktemp("spark-standin") / "standin.json"
+    config.write_text(json.dumps({
+        "tokens": {token: {"user": "alice_smith", "type": "Login", "mfa": "Used"}},
+        "users": {"alice_smith": {"display": "Alice Smith", "customroles": ["BERDL_USER"]}},
+    }))
+    proc = subprocess.Popen([sys.executable, str(STANDIN), "--config", str(config)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = proc.stdout.readline()
+    assert line.startswith("listening on "), line
+    env = dict(os.environ)
+    env.update({
+        "KBASE_AUTH_URL": line.split()[-1],
+        "KBASE_AUTH_TOKEN": token,
+        "KBASE_TOKEN_FILE": str(config.parent / "no-token-file"),
+        "SPARK_CONNECT_URL": os.environ["SPARK_SQL_KERNEL_TEST_SPARK_URL"],
+    })
+    yield env
+    proc.kill()
+    proc.wait()

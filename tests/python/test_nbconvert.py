@@ -47,3 +47,39 @@ def test_a_failing_cell_fails_the_batch_run_unless_errors_are_allowed(notebooks,
     cells = outputs(tmp_path / "failing.ipynb")
     assert cells[1][0]["output_type"] == "error"
     assert cells[2][0]["text"] == "after\n"
+
+
+def test_a_notebook_of_sql_runs_against_spark_with_tables_in_its_outputs(notebooks, tmp_path, spark_env):
+    run = subprocess.run(
+        [str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute",
+         "--ExecutePreprocessor.timeout=120", "--output-dir", str(tmp_path), str(notebooks / "sql.ipynb")],
+        capture_output=True, text=True, timeout=300, env=spark_env,
+    )
+    assert run.returncode == 0, run.stderr
+    cells = outputs(tmp_path / "sql.ipynb")
+    assert cells[0] == []  # a view: no table
+    table = cells[1][0]
+    assert table["output_type"] == "execute_result"
+    html = table["data"]["text/html"]
+    assert "<table>" in html and "<td>Grace Hopper</td>" in html
+    lines = table["data"]["text/plain"].splitlines()
+    assert lines[0].split() == ["name", "|", "born"]
+    assert [line.split(" | ")[0].strip() for line in lines[2:5]] == ["Ada Lovelace", "Grace Hopper", "Katherine Johnson"]
+    assert [o["output_type"] for o in cells[2]] == ["display_data", "execute_result"]
+    assert "3" in cells[2][0]["data"]["text/plain"] and "1918" in cells[2][1]["data"]["text/plain"]
+    limited = cells[3][0]["data"]["text/plain"]
+    assert "showing the first 3 rows; more exist" in limited
+    assert "(0 rows)" in cells[4][0]["data"]["text/plain"]
+    token = spark_env["KBASE_AUTH_TOKEN"]
+    assert token not in (tmp_path / "sql.ipynb").read_text()
+    assert token not in run.stderr and token not in run.stdout
+
+
+def test_a_failing_sql_cell_fails_the_batch_and_stops_it(notebooks, tmp_path, spark_env):
+    run = subprocess.run(
+        [str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute",
+         "--ExecutePreprocessor.timeout=120", "--output-dir", str(tmp_path), str(notebooks / "sql_error.ipynb")],
+        capture_output=True, text=True, timeout=300, env=spark_env,
+    )
+    assert run.returncode != 0
+    assert "AnalysisException" in run.stderr and "UNRESOLVED_COLUMN" in run.stderr

@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
+pub mod spark;
 pub mod standin;
 
 use serde_json::{json, Value};

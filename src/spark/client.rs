@@ -1,0 +1,778 @@
+//! The Spark Connect client: one gRPC channel to the user's server, one Spark session per
+//! kernel, every call carrying the KBase token and user.
+//!
+//! A statement is one reattachable `ExecutePlan` of `Limit(limit + 1)` over the `SQL`
+//! relation; the stream is resumed with `ReattachExecute` when it ends early, the result is
+//! released afterwards, and a cancelled cell interrupts its operation by tag. A session the
+//! server lost (closed, unknown, or a restarted server) is replaced by a fresh one, once,
+//! with a notice for the user.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+use tonic::metadata::{AsciiMetadataValue, MetadataMap};
+use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
+use tonic::Request;
+
+use super::address::Address;
+use super::error::SparkError;
+use super::proto::spark_connect_service_client::SparkConnectServiceClient;
+use super::proto::{
+    analyze_plan_request, analyze_plan_response, config_request, execute_plan_request,
+    execute_plan_response::ResponseType, interrupt_request, plan, relation,
+    release_execute_request, AnalyzePlanRequest, ConfigRequest, ExecutePlanRequest,
+    ExecutePlanResponse, FetchErrorDetailsRequest, InterruptRequest, KeyValue, Limit, Plan,
+    ReattachExecuteRequest, ReattachOptions, Relation, ReleaseExecuteRequest,
+    ReleaseSessionRequest, Sql, UserContext,
+};
+use super::result::{Collector, QueryResult};
+use crate::auth::Token;
+
+/// Runs `$call` in the session; when the server lost the session, opens a fresh one, tells
+/// the user once, and runs `$call` again.
+macro_rules! in_session {
+    ($client:expr, $creds:expr, $call:expr) => {{
+        $client.open($creds).await?;
+        match $call.await {
+            Err(SparkError::Server(e)) if e.is_session_lost() => {
+                $client.session_lost(&e);
+                $client.open($creds).await?;
+                $call.await
+            }
+            other => other,
+        }
+    }};
+}
+
+/// How long one connection attempt may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Waits between attempts to reach an unreachable server; then the error is shown.
+const RETRY_DELAYS: [Duration; 3] = [
+    Duration::from_millis(250),
+    Duration::from_millis(750),
+    Duration::from_millis(1500),
+];
+/// Spark sends up to 128 MiB in one message (tonic's default limit is 4 MiB).
+const MAX_MESSAGE: usize = 128 * 1024 * 1024;
+/// How long a cancelled cell waits for the server to confirm the interrupt.
+const CANCEL_GRACE: Duration = Duration::from_secs(2);
+/// Resumptions of one result stream after transport failures before giving up.
+const MAX_BROKEN_STREAMS: u32 = 3;
+/// HTTP/2 pings: Spark's gRPC server (grpc-java) refuses pings more often than every 5 min.
+const KEEPALIVE: Duration = Duration::from_secs(300);
+
+/// Who calls: the KBase user (for `user_context`) and the token (for the headers).
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user: String,
+    pub token: Token,
+}
+
+/// The kernel's Spark session.
+#[derive(Debug, Clone)]
+struct Session {
+    id: String,
+    /// What the server calls the session: a different one means the server restarted.
+    server_side: Option<String>,
+    /// `SPARK_CONNECT_CONF` has been applied.
+    opened: bool,
+}
+
+impl Session {
+    fn fresh() -> Session {
+        Session {
+            id: uuid::Uuid::new_v4().to_string(),
+            server_side: None,
+            opened: false,
+        }
+    }
+}
+
+/// A Spark Connect client for one server address.
+pub struct SparkClient {
+    address: Address,
+    shown: String,
+    grpc: SparkConnectServiceClient<Channel>,
+    client_type: String,
+    conf: Vec<(String, String)>,
+    session: Session,
+    /// Messages for the user (a lost session, a setting that could not be applied).
+    notices: Vec<String>,
+}
+
+/// Builds a request with the token headers (`authorization: Bearer`, `x-kbase-token`) and
+/// the `;key=value` parameters of the `sc://` URL as further headers.
+fn request<T>(
+    message: T,
+    token: &Token,
+    params: &[(String, String)],
+) -> Result<Request<T>, SparkError> {
+    let mut request = Request::new(message);
+    let metadata: &mut MetadataMap = request.metadata_mut();
+    for (key, value) in params {
+        let reserved = ["use_ssl", "token", "x-kbase-token", "user_id", "session_id"];
+        if reserved.contains(&key.as_str()) {
+            continue;
+        }
+        if let (Ok(k), Ok(v)) = (
+            tonic::metadata::AsciiMetadataKey::from_bytes(key.to_ascii_lowercase().as_bytes()),
+            AsciiMetadataValue::try_from(value.as_str()),
+        ) {
+            metadata.insert(k, v);
+        }
+    }
+    let mut bearer = AsciiMetadataValue::try_from(format!("Bearer {}", token.expose()))
+        .map_err(|_| SparkError::BadToken)?;
+    bearer.set_sensitive(true);
+    let mut bare =
+        AsciiMetadataValue::try_from(token.expose()).map_err(|_| SparkError::BadToken)?;
+    bare.set_sensitive(true);
+    metadata.insert("authorization", bearer);
+    metadata.insert("x-kbase-token", bare);
+    Ok(request)
+}
+
+impl SparkClient {
+    /// A client for `address`; nothing is connected until the first call.
+    pub fn new(
+        address: Address,
+        app_name: Option<&str>,
+        conf: Vec<(String, String)>,
+    ) -> Result<SparkClient, SparkError> {
+        let shown = address.to_string();
+        let setup = |reason: String| SparkError::Setup {
+            address: shown.clone(),
+            reason,
+        };
+        let mut client_type = format!(
+            "spark-sql-kernel/{} os/{}",
+            env!("CARGO_PKG_VERSION"),
+            std::env::consts::OS
+        );
+        if let Some(app) = app_name.filter(|a| !a.is_empty()) {
+            client_type.push_str(&format!(" app/{app}"));
+        }
+        let mut endpoint = Endpoint::from_shared(address.endpoint())
+            .map_err(|e| setup(e.to_string()))?
+            .connect_timeout(CONNECT_TIMEOUT)
+            .tcp_nodelay(true)
+            .tcp_keepalive(Some(Duration::from_secs(30)))
+            .http2_keep_alive_interval(KEEPALIVE)
+            .keep_alive_timeout(Duration::from_secs(20))
+            .user_agent(client_type.clone())
+            .map_err(|e| setup(e.to_string()))?;
+        if address.use_ssl {
+            let tls = ClientTlsConfig::new()
+                .with_native_roots()
+                .with_webpki_roots()
+                .domain_name(address.host.clone());
+            endpoint = endpoint.tls_config(tls).map_err(|e| setup(e.to_string()))?;
+        }
+        let grpc = SparkConnectServiceClient::new(endpoint.connect_lazy())
+            .max_decoding_message_size(MAX_MESSAGE)
+            .max_encoding_message_size(MAX_MESSAGE);
+        Ok(SparkClient {
+            address,
+            shown,
+            grpc,
+            client_type,
+            conf,
+            session: Session::fresh(),
+            notices: Vec::new(),
+        })
+    }
+
+    pub fn address(&self) -> &Address {
+        &self.address
+    }
+
+    pub fn session_id(&self) -> &str {
+        &self.session.id
+    }
+
+    pub fn server_side_session_id(&self) -> Option<&str> {
+        self.session.server_side.as_deref()
+    }
+
+    /// Messages for the user since the last call.
+    pub fn take_notices(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notices)
+    }
+
+    fn user_context(&self, creds: &Credentials) -> Option<UserContext> {
+        Some(UserContext {
+            user_id: creds.user.clone(),
+            user_name: creds.user.clone(),
+            extensions: Vec::new(),
+        })
+    }
+
+    fn observed(&self) -> Option<String> {
+        self.session.server_side.clone()
+    }
+
+    fn saw_session(&mut self, server_side: &str) {
+        if !server_side.is_empty() {
+            self.session.server_side = Some(server_side.to_owned());
+        }
+    }
+
+    fn status_error(&self, status: &tonic::Status) -> SparkError {
+        SparkError::from_status(status, &self.shown)
+    }
+
+    /// Runs `call` until it succeeds or fails for a reason other than an unreachable
+    /// server; an unreachable server is tried a few more times, seconds in all.
+    async fn with_retry<T, F, Fut>(
+        &self,
+        cancel: Option<&CancellationToken>,
+        mut call: F,
+    ) -> Result<T, SparkError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, SparkError>>,
+    {
+        let never = CancellationToken::new();
+        let cancel = cancel.unwrap_or(&never);
+        let mut delays = RETRY_DELAYS.iter();
+        loop {
+            let outcome = tokio::select! {
+                outcome = call() => outcome,
+                _ = cancel.cancelled() => return Err(SparkError::Cancelled),
+            };
+            match outcome {
+                Err(e) if e.is_transient() => match delays.next() {
+                    Some(delay) => {
+                        tracing::debug!("{e}; retrying in {delay:?}");
+                        tokio::select! {
+                            _ = tokio::time::sleep(*delay) => {}
+                            _ = cancel.cancelled() => return Err(SparkError::Cancelled),
+                        }
+                    }
+                    None => return Err(e),
+                },
+                other => return other,
+            }
+        }
+    }
+
+    /// Applies `SPARK_CONNECT_CONF` to a session that has not seen it yet. A setting Spark
+    /// refuses becomes a notice; the session is usable anyway.
+    async fn open(&mut self, creds: &Credentials) -> Result<(), SparkError> {
+        if self.session.opened {
+            return Ok(());
+        }
+        if !self.conf.is_empty() {
+            let pairs = self.conf.clone();
+            for (key, value) in pairs {
+                let op = config_request::operation::OpType::Set(config_request::Set {
+                    pairs: vec![KeyValue {
+                        key: key.clone(),
+                        value: Some(value),
+                    }],
+                    silent: None,
+                });
+                match self.config_call(creds, op).await {
+                    Ok(_) => {}
+                    Err(e @ (SparkError::Server(_) | SparkError::Rpc { .. })) => {
+                        self.notices
+                            .push(format!("SPARK_CONNECT_CONF: {key} was not applied: {e}"));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        self.session.opened = true;
+        Ok(())
+    }
+
+    /// Forgets the session; the next call opens a fresh one.
+    pub fn renew_session(&mut self) {
+        self.session = Session::fresh();
+    }
+
+    /// Notes that the server lost the session and starts a fresh one.
+    fn session_lost(&mut self, error: &super::error::ServerError) {
+        tracing::info!(
+            "Spark session {} lost ({}); opening a fresh one",
+            self.session.id,
+            error.error_class.as_deref().unwrap_or("")
+        );
+        self.renew_session();
+        self.notices.push(
+            "The Spark Connect server no longer had this kernel's session (it was closed, \
+             or the server restarted), so a fresh session was opened: temporary views, \
+             cached tables and settings made with SET or %conf are gone."
+                .to_owned(),
+        );
+    }
+
+    /// Runs one SQL statement and returns at most `limit` rows of its result.
+    pub async fn execute_sql(
+        &mut self,
+        creds: &Credentials,
+        sql: &str,
+        limit: usize,
+        cancel: &CancellationToken,
+    ) -> Result<QueryResult, SparkError> {
+        in_session!(self, creds, self.execute_once(creds, sql, limit, cancel))
+    }
+
+    async fn execute_once(
+        &mut self,
+        creds: &Credentials,
+        sql: &str,
+        limit: usize,
+        cancel: &CancellationToken,
+    ) -> Result<QueryResult, SparkError> {
+        let started = Instant::now();
+        let operation_id = uuid::Uuid::new_v4().to_string();
+        let tag = format!("spark-sql-kernel-{operation_id}");
+        let fetch = i32::try_from(limit.saturating_add(1)).unwrap_or(i32::MAX);
+        let sql_relation = Relation {
+            common: None,
+            rel_type: Some(relation::RelType::Sql(Sql {
+                query: sql.to_owned(),
+                ..Sql::default()
+            })),
+        };
+        let root = Relation {
+            common: None,
+            rel_type: Some(relation::RelType::Limit(Box::new(Limit {
+                input: Some(Box::new(sql_relation)),
+                limit: fetch,
+            }))),
+        };
+        let plan_request = ExecutePlanRequest {
+            session_id: self.session.id.clone(),
+            client_observed_server_side_session_id: self.observed(),
+            user_context: self.user_context(creds),
+            operation_id: Some(operation_id.clone()),
+            plan: Some(Plan {
+                op_type: Some(plan::OpType::Root(root)),
+            }),
+            client_type: Some(self.client_type.clone()),
+            request_options: vec![execute_plan_request::RequestOption {
+                request_option: Some(
+                    execute_plan_request::request_option::RequestOption::ReattachOptions(
+                        ReattachOptions { reattachable: true },
+                    ),
+                ),
+            }],
+            tags: vec![tag.clone()],
+        };
+        let mut collector = Collector::new(limit);
+        let mut last_response: Option<String> = None;
+        let mut reattaches = 0u32;
+        let mut broken = 0u32;
+        let mut interrupted: Option<tokio::time::Instant> = None;
+        let mut stream = self.start_execute(creds, &plan_request, cancel).await?;
+        loop {
+            let ended = self
+                .drain(
+                    &mut stream,
+                    &mut collector,
+                    &mut last_response,
+                    cancel,
+                    &mut interrupted,
+                    creds,
+                    &tag,
+                )
+                .await;
+            match ended {
+                Ok(true) => break,
+                Ok(false) => {}
+                Err(Drained::Failed(e)) => {
+                    if interrupted.is_some() {
+                        return Err(SparkError::Cancelled);
+                    }
+                    if e.server().is_some_and(|s| s.is_cancelled()) {
+                        return Err(SparkError::Cancelled);
+                    }
+                    if !e.is_transient() || broken >= MAX_BROKEN_STREAMS {
+                        return Err(self.with_details(creds, e).await);
+                    }
+                    broken += 1;
+                }
+                Err(Drained::Cancelled) => return Err(SparkError::Cancelled),
+            }
+            // The stream ended without `result_complete`: resume after the last response.
+            reattaches += 1;
+            tracing::debug!("reattaching to operation {operation_id} ({reattaches})");
+            let reattach = ReattachExecuteRequest {
+                session_id: self.session.id.clone(),
+                client_observed_server_side_session_id: self.observed(),
+                user_context: self.user_context(creds),
+                operation_id: operation_id.clone(),
+                client_type: Some(self.client_type.clone()),
+                last_response_id: last_response.clone(),
+            };
+            stream = match self.reattach(creds, &reattach, cancel).await {
+                Ok(s) => s,
+                Err(SparkError::Server(e))
+                    if e.is_operation_not_found() && last_response.is_none() =>
+                {
+                    // The server never started the operation: start it again.
+                    self.start_execute(creds, &plan_request, cancel).await?
+                }
+                Err(e) => return Err(self.with_details(creds, e).await),
+            };
+        }
+        self.release_execute(creds, &operation_id);
+        Ok(collector.finish(reattaches, started.elapsed()))
+    }
+
+    async fn start_execute(
+        &mut self,
+        creds: &Credentials,
+        plan_request: &ExecutePlanRequest,
+        cancel: &CancellationToken,
+    ) -> Result<tonic::Streaming<ExecutePlanResponse>, SparkError> {
+        let grpc = self.grpc.clone();
+        let params = self.address.params.clone();
+        let shown = self.shown.clone();
+        let result = self
+            .with_retry(Some(cancel), || {
+                let mut grpc = grpc.clone();
+                let message = plan_request.clone();
+                let params = &params;
+                let shown = &shown;
+                async move {
+                    let req = request(message, &creds.token, params)?;
+                    grpc.execute_plan(req)
+                        .await
+                        .map(tonic::Response::into_inner)
+                        .map_err(|s| SparkError::from_status(&s, shown))
+                }
+            })
+            .await;
+        match result {
+            Ok(stream) => Ok(stream),
+            Err(e) => Err(self.with_details(creds, e).await),
+        }
+    }
+
+    async fn reattach(
+        &mut self,
+        creds: &Credentials,
+        reattach: &ReattachExecuteRequest,
+        cancel: &CancellationToken,
+    ) -> Result<tonic::Streaming<ExecutePlanResponse>, SparkError> {
+        let grpc = self.grpc.clone();
+        let params = self.address.params.clone();
+        let shown = self.shown.clone();
+        self.with_retry(Some(cancel), || {
+            let mut grpc = grpc.clone();
+            let message = reattach.clone();
+            let params = &params;
+            let shown = &shown;
+            async move {
+                let req = request(message, &creds.token, params)?;
+                grpc.reattach_execute(req)
+                    .await
+                    .map(tonic::Response::into_inner)
+                    .map_err(|s| SparkError::from_status(&s, shown))
+            }
+        })
+        .await
+    }
+
+    /// Reads the stream to its end. `Ok(true)`: the result is complete; `Ok(false)`: the
+    /// stream ended early (reattach). On cancel, interrupts the operation and waits a
+    /// little for the server to end it.
+    #[allow(clippy::too_many_arguments)]
+    async fn drain(
+        &mut self,
+        stream: &mut tonic::Streaming<ExecutePlanResponse>,
+        collector: &mut Collector,
+        last_response: &mut Option<String>,
+        cancel: &CancellationToken,
+        interrupted: &mut Option<tokio::time::Instant>,
+        creds: &Credentials,
+        tag: &str,
+    ) -> Result<bool, Drained> {
+        loop {
+            let grace = interrupted.unwrap_or_else(|| tokio::time::Instant::now() + CANCEL_GRACE);
+            let message = tokio::select! {
+                message = stream.message() => message,
+                _ = cancel.cancelled(), if interrupted.is_none() => {
+                    *interrupted = Some(tokio::time::Instant::now() + CANCEL_GRACE);
+                    self.interrupt_tag(creds, tag);
+                    continue;
+                }
+                _ = tokio::time::sleep_until(grace), if interrupted.is_some() => {
+                    return Err(Drained::Cancelled);
+                }
+            };
+            match message {
+                Ok(Some(response)) => {
+                    self.saw_session(&response.server_side_session_id);
+                    if !response.response_id.is_empty() {
+                        *last_response = Some(response.response_id.clone());
+                    }
+                    if let Some(schema) = &response.schema {
+                        collector.schema(schema);
+                    }
+                    match response.response_type {
+                        Some(ResponseType::ArrowBatch(batch)) => collector
+                            .arrow(batch.row_count, batch.data)
+                            .map_err(Drained::Failed)?,
+                        Some(ResponseType::ResultComplete(_)) => {
+                            if interrupted.is_some() {
+                                return Err(Drained::Cancelled);
+                            }
+                            return Ok(true);
+                        }
+                        _ => {}
+                    }
+                }
+                Ok(None) => {
+                    if interrupted.is_some() {
+                        return Err(Drained::Cancelled);
+                    }
+                    return Ok(false);
+                }
+                Err(status) => return Err(Drained::Failed(self.status_error(&status))),
+            }
+        }
+    }
+
+    /// Asks the server to interrupt the operation with `tag`, without waiting.
+    fn interrupt_tag(&self, creds: &Credentials, tag: &str) {
+        let message = InterruptRequest {
+            session_id: self.session.id.clone(),
+            client_observed_server_side_session_id: self.observed(),
+            user_context: self.user_context(creds),
+            client_type: Some(self.client_type.clone()),
+            interrupt_type: interrupt_request::InterruptType::Tag as i32,
+            interrupt: Some(interrupt_request::Interrupt::OperationTag(tag.to_owned())),
+        };
+        let Ok(req) = request(message, &creds.token, &self.address.params) else {
+            return;
+        };
+        let mut grpc = self.grpc.clone();
+        tokio::spawn(async move {
+            match grpc.interrupt(req).await {
+                Ok(r) => tracing::info!("interrupted {:?}", r.into_inner().interrupted_ids),
+                Err(s) => tracing::warn!("interrupt failed: {}", s.message()),
+            }
+        });
+    }
+
+    /// Frees what the server keeps of a finished operation, without waiting.
+    fn release_execute(&self, creds: &Credentials, operation_id: &str) {
+        let message = ReleaseExecuteRequest {
+            session_id: self.session.id.clone(),
+            client_observed_server_side_session_id: self.observed(),
+            user_context: self.user_context(creds),
+            operation_id: operation_id.to_owned(),
+            client_type: Some(self.client_type.clone()),
+            release: Some(release_execute_request::Release::ReleaseAll(
+                release_execute_request::ReleaseAll {},
+            )),
+        };
+        let Ok(req) = request(message, &creds.token, &self.address.params) else {
+            return;
+        };
+        let mut grpc = self.grpc.clone();
+        tokio::spawn(async move {
+            if let Err(s) = grpc.release_execute(req).await {
+                tracing::debug!("release of a finished operation failed: {}", s.message());
+            }
+        });
+    }
+
+    /// Adds the full message and query context (`FetchErrorDetails`) to a Spark error.
+    async fn with_details(&mut self, creds: &Credentials, error: SparkError) -> SparkError {
+        let SparkError::Server(mut server) = error else {
+            return error;
+        };
+        let Some(error_id) = server.error_id.clone() else {
+            return SparkError::Server(server);
+        };
+        let message = FetchErrorDetailsRequest {
+            session_id: self.session.id.clone(),
+            client_observed_server_side_session_id: self.observed(),
+            user_context: self.user_context(creds),
+            error_id,
+            client_type: Some(self.client_type.clone()),
+        };
+        if let Ok(req) = request(message, &creds.token, &self.address.params) {
+            let call = self.grpc.fetch_error_details(req);
+            match tokio::time::timeout(Duration::from_secs(5), call).await {
+                Ok(Ok(response)) => server.enrich(&response.into_inner()),
+                Ok(Err(s)) => tracing::debug!("FetchErrorDetails failed: {}", s.message()),
+                Err(_) => tracing::debug!("FetchErrorDetails timed out"),
+            }
+        }
+        SparkError::Server(server)
+    }
+
+    async fn config_call(
+        &mut self,
+        creds: &Credentials,
+        op: config_request::operation::OpType,
+    ) -> Result<Vec<(String, Option<String>)>, SparkError> {
+        let message = ConfigRequest {
+            session_id: self.session.id.clone(),
+            client_observed_server_side_session_id: self.observed(),
+            user_context: self.user_context(creds),
+            operation: Some(config_request::Operation { op_type: Some(op) }),
+            client_type: Some(self.client_type.clone()),
+        };
+        let grpc = self.grpc.clone();
+        let params = self.address.params.clone();
+        let shown = self.shown.clone();
+        let result = self
+            .with_retry(None, || {
+                let mut grpc = grpc.clone();
+                let message = message.clone();
+                let params = &params;
+                let shown = &shown;
+                async move {
+                    let req = request(message, &creds.token, params)?;
+                    grpc.config(req)
+                        .await
+                        .map(tonic::Response::into_inner)
+                        .map_err(|s| SparkError::from_status(&s, shown))
+                }
+            })
+            .await;
+        match result {
+            Ok(response) => {
+                self.saw_session(&response.server_side_session_id);
+                for warning in response.warnings {
+                    self.notices.push(warning);
+                }
+                Ok(response
+                    .pairs
+                    .into_iter()
+                    .map(|kv| (kv.key, kv.value))
+                    .collect())
+            }
+            Err(e) => Err(self.with_details(creds, e).await),
+        }
+    }
+
+    /// Runs a `Config` operation in the session: `(key, value)` pairs back.
+    pub async fn config(
+        &mut self,
+        creds: &Credentials,
+        op: config_request::operation::OpType,
+    ) -> Result<Vec<(String, Option<String>)>, SparkError> {
+        in_session!(self, creds, self.config_call(creds, op.clone()))
+    }
+
+    /// All settings of the session, sorted by key.
+    pub async fn conf_all(
+        &mut self,
+        creds: &Credentials,
+    ) -> Result<Vec<(String, Option<String>)>, SparkError> {
+        let op = config_request::operation::OpType::GetAll(config_request::GetAll { prefix: None });
+        let mut pairs = self.config(creds, op).await?;
+        pairs.sort();
+        Ok(pairs)
+    }
+
+    /// One setting (`None` when unset without a default).
+    pub async fn conf_get(
+        &mut self,
+        creds: &Credentials,
+        key: &str,
+    ) -> Result<Option<String>, SparkError> {
+        let op = config_request::operation::OpType::GetOption(config_request::GetOption {
+            keys: vec![key.to_owned()],
+        });
+        let pairs = self.config(creds, op).await?;
+        Ok(pairs.into_iter().next().and_then(|(_, v)| v))
+    }
+
+    pub async fn conf_set(
+        &mut self,
+        creds: &Credentials,
+        key: &str,
+        value: &str,
+    ) -> Result<(), SparkError> {
+        let op = config_request::operation::OpType::Set(config_request::Set {
+            pairs: vec![KeyValue {
+                key: key.to_owned(),
+                value: Some(value.to_owned()),
+            }],
+            silent: None,
+        });
+        self.config(creds, op).await.map(|_| ())
+    }
+
+    /// The server's Spark version.
+    pub async fn spark_version(&mut self, creds: &Credentials) -> Result<String, SparkError> {
+        in_session!(self, creds, self.spark_version_once(creds))
+    }
+
+    async fn spark_version_once(&mut self, creds: &Credentials) -> Result<String, SparkError> {
+        let message = AnalyzePlanRequest {
+            session_id: self.session.id.clone(),
+            client_observed_server_side_session_id: self.observed(),
+            user_context: self.user_context(creds),
+            client_type: Some(self.client_type.clone()),
+            analyze: Some(analyze_plan_request::Analyze::SparkVersion(
+                analyze_plan_request::SparkVersion {},
+            )),
+        };
+        let grpc = self.grpc.clone();
+        let params = self.address.params.clone();
+        let shown = self.shown.clone();
+        let result = self
+            .with_retry(None, || {
+                let mut grpc = grpc.clone();
+                let message = message.clone();
+                let params = &params;
+                let shown = &shown;
+                async move {
+                    let req = request(message, &creds.token, params)?;
+                    grpc.analyze_plan(req)
+                        .await
+                        .map(tonic::Response::into_inner)
+                        .map_err(|s| SparkError::from_status(&s, shown))
+                }
+            })
+            .await;
+        let response = match result {
+            Ok(r) => r,
+            Err(e) => return Err(self.with_details(creds, e).await),
+        };
+        self.saw_session(&response.server_side_session_id);
+        match response.result {
+            Some(analyze_plan_response::Result::SparkVersion(v)) => Ok(v.version),
+            _ => Err(SparkError::Decode("no Spark version in the answer".into())),
+        }
+    }
+
+    /// Ends the session on the server (at shutdown and `%reconnect`); waits at most
+    /// `timeout`, and never fails loudly: the server ends idle sessions on its own. A later
+    /// call finds the session closed and opens a fresh one.
+    pub async fn release_session(&mut self, creds: &Credentials, timeout: Duration) {
+        if self.session.server_side.is_none() {
+            return;
+        }
+        let message = ReleaseSessionRequest {
+            session_id: self.session.id.clone(),
+            user_context: self.user_context(creds),
+            client_type: Some(self.client_type.clone()),
+            allow_reconnect: false,
+        };
+        if let Ok(req) = request(message, &creds.token, &self.address.params) {
+            match tokio::time::timeout(timeout, self.grpc.release_session(req)).await {
+                Ok(Ok(_)) => tracing::info!("released Spark session {}", self.session.id),
+                Ok(Err(s)) => tracing::info!("ReleaseSession: {}", s.message()),
+                Err(_) => tracing::info!("ReleaseSession timed out"),
+            }
+        }
+    }
+}
+
+/// Why reading a result stream stopped early.
+enum Drained {
+    Failed(SparkError),
+    Cancelled,
+}

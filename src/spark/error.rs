@@ -1,0 +1,431 @@
+//! What can go wrong talking to Spark Connect, read from the gRPC status: the `ErrorInfo` in
+//! `grpc-status-details-bin` (error class, SQLSTATE, parameters, error id) and, when fetched,
+//! `FetchErrorDetails` (full message, cause chain, the faulty fragment of the SQL).
+
+use std::collections::BTreeMap;
+
+use tonic::Code;
+use tonic_types::StatusExt;
+
+use super::proto::fetch_error_details_response as details;
+
+/// An error raised by Spark itself (analysis, parsing, execution, a handle the server no
+/// longer knows).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ServerError {
+    /// The JVM exception's short class name: `AnalysisException`, `ParseException`, …
+    pub exception: String,
+    /// The class hierarchy, most specific first (fully qualified).
+    pub classes: Vec<String>,
+    /// `UNRESOLVED_COLUMN.WITH_SUGGESTION`, …
+    pub error_class: Option<String>,
+    pub sql_state: Option<String>,
+    pub message: String,
+    pub parameters: BTreeMap<String, String>,
+    /// Where in the SQL text the error is (offsets count characters of the statement sent).
+    pub contexts: Vec<QueryContext>,
+    /// Messages of the causes, outermost first.
+    pub causes: Vec<String>,
+    /// The server's id for [`FetchErrorDetails`](super::proto::FetchErrorDetailsRequest).
+    pub error_id: Option<String>,
+}
+
+/// A fragment of the SQL that an error points at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryContext {
+    pub fragment: String,
+    /// Start and stop (inclusive) as UTF-16 code unit indices, as the JVM counts them.
+    pub start: usize,
+    pub stop: usize,
+}
+
+impl ServerError {
+    fn class_is(&self, class: &str) -> bool {
+        self.error_class.as_deref() == Some(class)
+    }
+
+    /// The server lost our session: closed, unknown, or a new server since the last call.
+    pub fn is_session_lost(&self) -> bool {
+        [
+            "INVALID_HANDLE.SESSION_CLOSED",
+            "INVALID_HANDLE.SESSION_NOT_FOUND",
+            "INVALID_HANDLE.SESSION_CHANGED",
+        ]
+        .iter()
+        .any(|c| self.class_is(c))
+    }
+
+    pub fn is_operation_not_found(&self) -> bool {
+        self.class_is("INVALID_HANDLE.OPERATION_NOT_FOUND")
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.class_is("OPERATION_CANCELED")
+    }
+
+    /// Adds what `FetchErrorDetails` returned: the full message, parameters, query contexts
+    /// and the causes.
+    pub fn enrich(&mut self, response: &super::proto::FetchErrorDetailsResponse) {
+        let errors = &response.errors;
+        let index = |i: Option<i32>| i.and_then(|i| usize::try_from(i).ok());
+        let Some(root) = index(response.root_error_idx).and_then(|i| errors.get(i)) else {
+            return;
+        };
+        if !root.message.is_empty() {
+            self.message = root.message.clone();
+        }
+        if self.classes.is_empty() {
+            self.classes = root.error_type_hierarchy.clone();
+            self.exception = exception_name(&self.classes);
+        }
+        if let Some(throwable) = &root.spark_throwable {
+            self.apply_throwable(throwable);
+        }
+        let mut next = root.cause_idx;
+        let mut seen = 0;
+        while let Some(cause) = index(next).and_then(|i| errors.get(i)) {
+            seen += 1;
+            if seen > errors.len() {
+                break;
+            }
+            let class = short_name(
+                cause
+                    .error_type_hierarchy
+                    .first()
+                    .map_or("", String::as_str),
+            );
+            self.causes.push(format!("{class}: {}", cause.message));
+            next = cause.cause_idx;
+        }
+    }
+
+    fn apply_throwable(&mut self, throwable: &details::SparkThrowable) {
+        if throwable.error_class.is_some() {
+            self.error_class.clone_from(&throwable.error_class);
+        }
+        if throwable.sql_state.is_some() {
+            self.sql_state.clone_from(&throwable.sql_state);
+        }
+        if !throwable.message_parameters.is_empty() {
+            self.parameters = throwable
+                .message_parameters
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+        }
+        self.contexts = throwable
+            .query_contexts
+            .iter()
+            .filter(|c| c.context_type == details::query_context::ContextType::Sql as i32)
+            .filter_map(|c| {
+                Some(QueryContext {
+                    fragment: c.fragment.clone(),
+                    start: usize::try_from(c.start_index).ok()?,
+                    stop: usize::try_from(c.stop_index).ok()?,
+                })
+            })
+            .collect();
+    }
+
+    /// The lines of the message after its headline (for parse errors: the SQL with `^^^`).
+    pub fn message_details(&self) -> Vec<&str> {
+        let mut lines = self.message.lines().skip_while(|l| l.trim().is_empty());
+        lines.next();
+        lines.collect()
+    }
+
+    /// The message as one line to show as `evalue`: Spark's own first line, with the error
+    /// class and SQLSTATE added when Spark's text does not carry them.
+    pub fn headline(&self) -> String {
+        let first = self
+            .message
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim();
+        let first = first.strip_suffix(';').unwrap_or(first).to_owned();
+        let mut text = first;
+        if let Some(class) = &self.error_class {
+            if !text.contains(&format!("[{class}]")) {
+                text = format!("[{class}] {text}");
+            }
+        }
+        if let Some(state) = &self.sql_state {
+            if !text.contains(&format!("SQLSTATE: {state}")) {
+                text = format!("{text} SQLSTATE: {state}");
+            }
+        }
+        text
+    }
+}
+
+/// Why a Spark Connect call failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SparkError {
+    #[error("cannot reach Spark Connect at {address}: {reason}. Check that your Spark Connect server is running (in BERDL it runs in your JupyterLab pod) and that SPARK_CONNECT_URL or SPARK_CONNECT_HOST_TEMPLATE points at it; %reconnect tries again")]
+    Unreachable { address: String, reason: String },
+    #[error(
+        "Spark Connect at {address} did not accept the KBase token ({code}: {message}). {advice}"
+    )]
+    Auth {
+        address: String,
+        code: String,
+        message: String,
+        advice: String,
+    },
+    #[error("{}", .0.headline())]
+    Server(Box<ServerError>),
+    #[error("the query was cancelled")]
+    Cancelled,
+    #[error("Spark Connect at {address} failed: {code}: {message}")]
+    Rpc {
+        address: String,
+        code: String,
+        message: String,
+    },
+    #[error("Spark sent a result the kernel cannot read: {0}")]
+    Decode(String),
+    #[error("the KBase token cannot be sent as a gRPC header: it holds characters other than visible ASCII")]
+    BadToken,
+    #[error("cannot set up the connection to {address}: {reason}")]
+    Setup { address: String, reason: String },
+}
+
+impl SparkError {
+    pub fn server(&self) -> Option<&ServerError> {
+        match self {
+            SparkError::Server(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Worth retrying the same call: the connection failed, nothing was refused.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, SparkError::Unreachable { .. })
+    }
+
+    /// Reads a gRPC status: auth failures, Spark errors with their `ErrorInfo`, transport
+    /// failures. `address` is shown, never the token.
+    pub fn from_status(status: &tonic::Status, address: &str) -> SparkError {
+        let message = status.message().trim().to_owned();
+        match status.code() {
+            Code::Unauthenticated | Code::PermissionDenied => SparkError::Auth {
+                address: address.to_owned(),
+                code: code_name(status.code()).to_owned(),
+                advice: auth_advice(status.code(), &message),
+                message,
+            },
+            Code::FailedPrecondition if message.to_ascii_lowercase().contains("mfa") => {
+                SparkError::Auth {
+                    address: address.to_owned(),
+                    code: code_name(status.code()).to_owned(),
+                    advice: "The public Spark Connect proxy needs a token made with multi-factor authentication: log in to KBase with MFA, then run %reconnect.".to_owned(),
+                    message,
+                }
+            }
+            Code::Cancelled => SparkError::Cancelled,
+            code => {
+                let details = status.get_error_details();
+                match details.error_info() {
+                    Some(info) => SparkError::Server(Box::new(from_error_info(
+                        &info.reason,
+                        &info.metadata,
+                        message,
+                    ))),
+                    None if matches!(code, Code::Unavailable | Code::DeadlineExceeded)
+                        || (code == Code::Unknown && is_transport(&message)) =>
+                    {
+                        SparkError::Unreachable {
+                            address: address.to_owned(),
+                            reason: transport_reason(status),
+                        }
+                    }
+                    None => SparkError::Rpc {
+                        address: address.to_owned(),
+                        code: code_name(code).to_owned(),
+                        message,
+                    },
+                }
+            }
+        }
+    }
+}
+
+fn from_error_info(
+    reason: &str,
+    metadata: &std::collections::HashMap<String, String>,
+    message: String,
+) -> ServerError {
+    let classes: Vec<String> = metadata
+        .get("classes")
+        .and_then(|c| serde_json::from_str(c).ok())
+        .unwrap_or_else(|| vec![reason.to_owned()]);
+    let parameters = metadata
+        .get("messageParameters")
+        .and_then(|p| serde_json::from_str::<BTreeMap<String, String>>(p).ok())
+        .unwrap_or_default();
+    ServerError {
+        exception: exception_name(&classes),
+        classes,
+        error_class: metadata.get("errorClass").cloned(),
+        sql_state: metadata.get("sqlState").cloned(),
+        message,
+        parameters,
+        contexts: Vec::new(),
+        causes: Vec::new(),
+        error_id: metadata.get("errorId").cloned(),
+    }
+}
+
+/// The name users know for an error with this class hierarchy (most specific first): the
+/// public `ParseException` / `AnalysisException` when the class is an internal subclass
+/// (`ExtendedAnalysisException`), else the most specific class's short name.
+pub fn exception_name(classes: &[String]) -> String {
+    const PUBLIC: [&str; 2] = [
+        "org.apache.spark.sql.catalyst.parser.ParseException",
+        "org.apache.spark.sql.AnalysisException",
+    ];
+    classes
+        .iter()
+        .find(|c| PUBLIC.contains(&c.as_str()))
+        .or(classes.first())
+        .map_or_else(|| "SparkException".to_owned(), |c| short_name(c))
+}
+
+/// `org.apache.spark.sql.AnalysisException` → `AnalysisException`.
+pub fn short_name(class: &str) -> String {
+    let short = class.rsplit(['.', '$']).next().unwrap_or(class);
+    if short.is_empty() {
+        "SparkException".into()
+    } else {
+        short.to_owned()
+    }
+}
+
+fn code_name(code: Code) -> &'static str {
+    match code {
+        Code::Unauthenticated => "UNAUTHENTICATED",
+        Code::PermissionDenied => "PERMISSION_DENIED",
+        Code::FailedPrecondition => "FAILED_PRECONDITION",
+        Code::Unavailable => "UNAVAILABLE",
+        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
+        Code::Internal => "INTERNAL",
+        Code::InvalidArgument => "INVALID_ARGUMENT",
+        Code::NotFound => "NOT_FOUND",
+        Code::Unimplemented => "UNIMPLEMENTED",
+        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
+        Code::Aborted => "ABORTED",
+        Code::Cancelled => "CANCELLED",
+        _ => "UNKNOWN",
+    }
+}
+
+/// What to do about an authentication failure, from the texts the BERDL servers send.
+fn auth_advice(code: Code, message: &str) -> String {
+    let lower = message.to_ascii_lowercase();
+    if code == Code::PermissionDenied && lower.contains("not authorized to access this cluster") {
+        return "This Spark Connect server belongs to another user: check SPARK_CONNECT_URL / SPARK_CONNECT_HOST_TEMPLATE, or that the token is yours.".into();
+    }
+    if code == Code::PermissionDenied {
+        return "Your KBase account is not allowed to do this on the server (for example a database name outside your allowed prefixes).".into();
+    }
+    if lower.contains("missing") || lower.contains("no authentication token") {
+        return "The server received no token. Set KBASE_AUTH_TOKEN or log in to KBase in JupyterHub, then run %reconnect.".into();
+    }
+    "Your KBase token may have expired or rotated: log in to KBase again (or set a fresh KBASE_AUTH_TOKEN), then run %reconnect.".into()
+}
+
+fn is_transport(message: &str) -> bool {
+    let lower = message.to_ascii_lowercase();
+    [
+        "transport error",
+        "connection",
+        "broken pipe",
+        "dns",
+        "tcp connect",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+}
+
+/// The innermost cause of a transport failure ("Connection refused (os error 111)").
+fn transport_reason(status: &tonic::Status) -> String {
+    let mut reason = status.message().to_owned();
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(status);
+    while let Some(e) = source {
+        reason = e.to_string();
+        source = e.source();
+    }
+    if reason.is_empty() {
+        "no answer".into()
+    } else {
+        reason
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_names_are_shortened() {
+        assert_eq!(
+            short_name("org.apache.spark.sql.AnalysisException"),
+            "AnalysisException"
+        );
+        assert_eq!(
+            short_name("org.apache.spark.sql.catalyst.parser.ParseException"),
+            "ParseException"
+        );
+        assert_eq!(short_name("Foo$Bar"), "Bar");
+        assert_eq!(short_name(""), "SparkException");
+        let classes = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let extended = classes(&[
+            "org.apache.spark.sql.catalyst.ExtendedAnalysisException",
+            "org.apache.spark.sql.AnalysisException",
+            "java.lang.Exception",
+        ]);
+        assert_eq!(exception_name(&extended), "AnalysisException");
+        let arithmetic = classes(&[
+            "org.apache.spark.SparkArithmeticException",
+            "java.lang.ArithmeticException",
+        ]);
+        assert_eq!(exception_name(&arithmetic), "SparkArithmeticException");
+        assert_eq!(exception_name(&[]), "SparkException");
+    }
+
+    #[test]
+    fn the_headline_carries_class_and_sqlstate_once() {
+        let mut e = ServerError {
+            error_class: Some("DIVIDE_BY_ZERO".into()),
+            sql_state: Some("22012".into()),
+            message: "[DIVIDE_BY_ZERO] Division by zero. SQLSTATE: 22012\n== SQL ==".into(),
+            ..ServerError::default()
+        };
+        assert_eq!(
+            e.headline(),
+            "[DIVIDE_BY_ZERO] Division by zero. SQLSTATE: 22012"
+        );
+        e.message = "Division by zero.".into();
+        assert_eq!(
+            e.headline(),
+            "[DIVIDE_BY_ZERO] Division by zero. SQLSTATE: 22012"
+        );
+    }
+
+    #[test]
+    fn auth_failures_explain_what_to_do() {
+        let status = tonic::Status::permission_denied(
+            "User 'bob' is not authorized to access this cluster. This cluster belongs to 'alice'.",
+        );
+        let e = SparkError::from_status(&status, "sc://h:15002");
+        let text = e.to_string();
+        assert!(text.contains("PERMISSION_DENIED"), "{text}");
+        assert!(text.contains("belongs to another user"), "{text}");
+        let e = SparkError::from_status(
+            &tonic::Status::unauthenticated("Authentication failed. Please check your token."),
+            "sc://h:15002",
+        );
+        assert!(e.to_string().contains("%reconnect"));
+    }
+}

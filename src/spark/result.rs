@@ -1,0 +1,177 @@
+//! A statement's result as it arrives: the Spark schema (for type names) and Arrow IPC
+//! batches, decoded as they come and cut to the rows that are shown.
+
+use std::io::Cursor;
+use std::time::Duration;
+
+use arrow::ipc::reader::StreamReader;
+use arrow::record_batch::RecordBatch;
+
+use super::error::SparkError;
+use super::proto::{data_type, DataType};
+use super::types::type_name;
+
+/// A result column: its name and Spark's name for its type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub name: String,
+    pub type_name: String,
+}
+
+/// What one statement returned, at most `limit` rows of it.
+#[derive(Debug, Clone)]
+pub struct QueryResult {
+    pub columns: Vec<Column>,
+    /// The rows to show (at most `limit`).
+    pub batches: Vec<RecordBatch>,
+    /// Rows that crossed the wire (at most `limit + 1`).
+    pub rows_received: u64,
+    /// More rows exist than are shown.
+    pub more: bool,
+    /// How many times the result stream was resumed with `ReattachExecute`.
+    pub reattaches: u32,
+    pub elapsed: Duration,
+}
+
+impl QueryResult {
+    /// Rows shown.
+    pub fn rows(&self) -> usize {
+        self.batches.iter().map(RecordBatch::num_rows).sum()
+    }
+
+    /// A statement without a result set (DDL, INSERT, SET without output, …).
+    pub fn has_columns(&self) -> bool {
+        !self.columns.is_empty()
+    }
+}
+
+/// Collects responses of one execution.
+#[derive(Debug, Default)]
+pub(crate) struct Collector {
+    limit: usize,
+    spark_schema: Option<Vec<Column>>,
+    arrow_columns: Option<Vec<Column>>,
+    batches: Vec<RecordBatch>,
+    kept: usize,
+    rows_received: u64,
+    more: bool,
+}
+
+impl Collector {
+    pub(crate) fn new(limit: usize) -> Collector {
+        Collector {
+            limit,
+            ..Collector::default()
+        }
+    }
+
+    pub(crate) fn schema(&mut self, schema: &DataType) {
+        if let Some(data_type::Kind::Struct(s)) = &schema.kind {
+            self.spark_schema = Some(
+                s.fields
+                    .iter()
+                    .map(|f| Column {
+                        name: f.name.clone(),
+                        type_name: f
+                            .data_type
+                            .as_ref()
+                            .map_or_else(|| "unknown".into(), type_name),
+                    })
+                    .collect(),
+            );
+        }
+    }
+
+    /// Decodes one `ArrowBatch` (a whole IPC stream) and keeps the rows still to be shown.
+    pub(crate) fn arrow(&mut self, row_count: i64, data: Vec<u8>) -> Result<(), SparkError> {
+        self.rows_received += u64::try_from(row_count).unwrap_or(0);
+        let reader = StreamReader::try_new(Cursor::new(data), None)
+            .map_err(|e| SparkError::Decode(e.to_string()))?;
+        if self.arrow_columns.is_none() {
+            self.arrow_columns = Some(
+                reader
+                    .schema()
+                    .fields()
+                    .iter()
+                    .map(|f| Column {
+                        name: f.name().clone(),
+                        type_name: f.data_type().to_string(),
+                    })
+                    .collect(),
+            );
+        }
+        for batch in reader {
+            let batch = batch.map_err(|e| SparkError::Decode(e.to_string()))?;
+            let room = self.limit - self.kept;
+            if batch.num_rows() > room {
+                self.more = true;
+            }
+            let take = batch.num_rows().min(room);
+            if take > 0 {
+                self.batches.push(batch.slice(0, take));
+                self.kept += take;
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn finish(self, reattaches: u32, elapsed: Duration) -> QueryResult {
+        let columns = self.spark_schema.or(self.arrow_columns).unwrap_or_default();
+        QueryResult {
+            columns,
+            batches: self.batches,
+            rows_received: self.rows_received,
+            more: self.more,
+            reattaches,
+            elapsed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::Int64Array;
+    use arrow::datatypes::{DataType as ArrowType, Field, Schema};
+    use arrow::ipc::writer::StreamWriter;
+
+    use super::*;
+
+    fn ipc(values: &[i64]) -> Vec<u8> {
+        let schema = Arc::new(Schema::new(vec![Field::new("id", ArrowType::Int64, false)]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(Int64Array::from(values.to_vec()))],
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        let mut writer = StreamWriter::try_new(&mut out, &schema).unwrap();
+        writer.write(&batch).unwrap();
+        writer.finish().unwrap();
+        drop(writer);
+        out
+    }
+
+    #[test]
+    fn rows_beyond_the_limit_mark_more_and_are_dropped() {
+        let mut c = Collector::new(3);
+        c.arrow(2, ipc(&[1, 2])).unwrap();
+        c.arrow(2, ipc(&[3, 4])).unwrap();
+        let r = c.finish(0, Duration::ZERO);
+        assert_eq!(r.rows(), 3);
+        assert!(r.more);
+        assert_eq!(r.rows_received, 4);
+        assert_eq!(r.columns[0].name, "id");
+        let mut c = Collector::new(3);
+        c.arrow(3, ipc(&[1, 2, 3])).unwrap();
+        assert!(!c.finish(0, Duration::ZERO).more);
+    }
+
+    #[test]
+    fn a_broken_batch_is_a_decode_error() {
+        let mut c = Collector::new(3);
+        let err = c.arrow(1, vec![1, 2, 3]).unwrap_err();
+        assert!(matches!(err, SparkError::Decode(_)), "{err:?}");
+    }
+}

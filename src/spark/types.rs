@@ -1,0 +1,154 @@
+//! Spark's names for its data types (`bigint`, `decimal(10,2)`, `array<string>`, …), from the
+//! schema the server sends with every result: the names users know from `DESCRIBE`.
+
+use super::proto::data_type::Kind;
+use super::proto::DataType;
+
+/// Spark's `simpleString` of a type.
+pub fn type_name(data_type: &DataType) -> String {
+    let Some(kind) = &data_type.kind else {
+        return "unknown".into();
+    };
+    match kind {
+        Kind::Null(_) => "void".into(),
+        Kind::Binary(_) => "binary".into(),
+        Kind::Boolean(_) => "boolean".into(),
+        Kind::Byte(_) => "tinyint".into(),
+        Kind::Short(_) => "smallint".into(),
+        Kind::Integer(_) => "int".into(),
+        Kind::Long(_) => "bigint".into(),
+        Kind::Float(_) => "float".into(),
+        Kind::Double(_) => "double".into(),
+        Kind::Decimal(d) => format!(
+            "decimal({},{})",
+            d.precision.unwrap_or(10),
+            d.scale.unwrap_or(0)
+        ),
+        Kind::String(s) if !s.collation.is_empty() && s.collation != "UTF8_BINARY" => {
+            format!("string collate {}", s.collation)
+        }
+        Kind::String(_) => "string".into(),
+        Kind::Char(c) => format!("char({})", c.length),
+        Kind::VarChar(v) => format!("varchar({})", v.length),
+        Kind::Date(_) => "date".into(),
+        Kind::Timestamp(_) => "timestamp".into(),
+        Kind::TimestampNtz(_) => "timestamp_ntz".into(),
+        Kind::CalendarInterval(_) => "interval".into(),
+        Kind::YearMonthInterval(i) => {
+            interval_name(i.start_field, i.end_field, &["year", "month"], 0, 1)
+        }
+        Kind::DayTimeInterval(i) => interval_name(
+            i.start_field,
+            i.end_field,
+            &["day", "hour", "minute", "second"],
+            0,
+            3,
+        ),
+        Kind::Array(a) => format!("array<{}>", optional(a.element_type.as_deref())),
+        Kind::Map(m) => format!(
+            "map<{},{}>",
+            optional(m.key_type.as_deref()),
+            optional(m.value_type.as_deref())
+        ),
+        Kind::Struct(s) => {
+            let fields: Vec<String> = s
+                .fields
+                .iter()
+                .map(|f| format!("{}:{}", f.name, optional(f.data_type.as_ref())))
+                .collect();
+            format!("struct<{}>", fields.join(","))
+        }
+        Kind::Variant(_) => "variant".into(),
+        Kind::Udt(u) => u
+            .sql_type
+            .as_deref()
+            .map_or_else(|| u.r#type.clone(), type_name),
+        Kind::Unparsed(u) => u.data_type_string.clone(),
+    }
+}
+
+fn optional(data_type: Option<&DataType>) -> String {
+    data_type.map_or_else(|| "unknown".into(), type_name)
+}
+
+/// `interval day to second`, `interval year`, … as Spark names them.
+fn interval_name(
+    start: Option<i32>,
+    end: Option<i32>,
+    units: &[&str],
+    default_start: i32,
+    default_end: i32,
+) -> String {
+    let unit = |i: i32| {
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| units.get(i))
+            .copied()
+            .unwrap_or("?")
+    };
+    let (s, e) = (start.unwrap_or(default_start), end.unwrap_or(default_end));
+    if s == e {
+        format!("interval {}", unit(s))
+    } else {
+        format!("interval {} to {}", unit(s), unit(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::proto::data_type;
+    use super::*;
+
+    fn of(kind: Kind) -> DataType {
+        DataType { kind: Some(kind) }
+    }
+
+    #[test]
+    fn nested_types_are_named_as_spark_names_them() {
+        let decimal = of(Kind::Decimal(data_type::Decimal {
+            scale: Some(2),
+            precision: Some(10),
+            type_variation_reference: 0,
+        }));
+        let array = of(Kind::Array(Box::new(data_type::Array {
+            element_type: Some(Box::new(decimal)),
+            contains_null: true,
+            type_variation_reference: 0,
+        })));
+        let long = of(Kind::Long(data_type::Long::default()));
+        let map = of(Kind::Map(Box::new(data_type::Map {
+            key_type: Some(Box::new(of(Kind::String(data_type::String::default())))),
+            value_type: Some(Box::new(array)),
+            value_contains_null: true,
+            type_variation_reference: 0,
+        })));
+        let record = of(Kind::Struct(data_type::Struct {
+            fields: vec![
+                data_type::StructField {
+                    name: "id".into(),
+                    data_type: Some(long),
+                    nullable: false,
+                    metadata: None,
+                },
+                data_type::StructField {
+                    name: "m".into(),
+                    data_type: Some(map),
+                    nullable: true,
+                    metadata: None,
+                },
+            ],
+            type_variation_reference: 0,
+        }));
+        assert_eq!(
+            type_name(&record),
+            "struct<id:bigint,m:map<string,array<decimal(10,2)>>>"
+        );
+        let interval = of(Kind::DayTimeInterval(data_type::DayTimeInterval {
+            start_field: Some(0),
+            end_field: Some(3),
+            type_variation_reference: 0,
+        }));
+        assert_eq!(type_name(&interval), "interval day to second");
+        assert_eq!(type_name(&DataType { kind: None }), "unknown");
+    }
+}
