@@ -130,6 +130,16 @@ impl Kernel {
         Ok(auth.ensure().await?.clone())
     }
 
+    /// Credentials of the identity validated last, without validating again (for releasing
+    /// a session).
+    fn current_credentials(&self) -> Option<Credentials> {
+        let id = self.auth.as_ref().ok()?.current()?;
+        Some(Credentials {
+            user: id.user().to_owned(),
+            token: id.token.clone(),
+        })
+    }
+
     /// Credentials of the current identity, and a client for the user's server.
     async fn connect(&mut self) -> Result<(Credentials, &mut SparkClient), KernelError> {
         let identity = self.identity().await?;
@@ -238,15 +248,7 @@ impl Kernel {
     /// `%reconnect`: forgets the validated token, releases the session, and opens a fresh
     /// one on a new channel.
     async fn reconnect(&mut self, ctx: &ExecuteContext) -> Result<(), KernelError> {
-        let old_creds = self
-            .auth
-            .as_ref()
-            .ok()
-            .and_then(|a| a.current())
-            .map(|id| Credentials {
-                user: id.user().to_owned(),
-                token: id.token.clone(),
-            });
+        let old_creds = self.current_credentials();
         if let (Some(mut client), Some(creds)) = (self.spark.take(), old_creds) {
             client
                 .release_session(&creds, std::time::Duration::from_secs(2))
@@ -387,14 +389,7 @@ impl Kernel {
             Err("not tried: the KBase token is not valid".to_owned())
         };
         let mut rows = self.whoami().await;
-        if let (Some(client), Some(id)) = (
-            &mut self.spark,
-            self.auth.as_ref().ok().and_then(|a| a.current()),
-        ) {
-            let creds = Credentials {
-                user: id.user().to_owned(),
-                token: id.token.clone(),
-            };
+        if let (Some(creds), Some(client)) = (self.current_credentials(), &mut self.spark) {
             client
                 .release_session(&creds, std::time::Duration::from_secs(2))
                 .await;
@@ -603,15 +598,7 @@ impl Handler for Kernel {
     }
 
     async fn shutdown(&mut self, _restart: bool) {
-        let creds = self
-            .auth
-            .as_ref()
-            .ok()
-            .and_then(|a| a.current())
-            .map(|id| Credentials {
-                user: id.user().to_owned(),
-                token: id.token.clone(),
-            });
+        let creds = self.current_credentials();
         if let (Some(client), Some(creds)) = (&mut self.spark, creds) {
             client
                 .release_session(&creds, std::time::Duration::from_secs(2))

@@ -257,6 +257,34 @@ impl SparkClient {
         }
     }
 
+    /// Sends `message` with `call` (one RPC of the generated client), retrying while the
+    /// server is unreachable; the answer's body, or the error read from the status.
+    async fn rpc<Req, Resp, Fut>(
+        &self,
+        creds: &Credentials,
+        cancel: Option<&CancellationToken>,
+        message: &Req,
+        call: impl Fn(SparkConnectServiceClient<Channel>, Request<Req>) -> Fut,
+    ) -> Result<Resp, SparkError>
+    where
+        Req: Clone,
+        Fut: Future<Output = Result<tonic::Response<Resp>, tonic::Status>>,
+    {
+        let (params, shown) = (&self.address.params, &self.shown);
+        self.with_retry(cancel, || {
+            let req = request(message.clone(), &creds.token, params);
+            let grpc = self.grpc.clone();
+            let call = &call;
+            async move {
+                call(grpc, req?)
+                    .await
+                    .map(tonic::Response::into_inner)
+                    .map_err(|s| SparkError::from_status(&s, shown))
+            }
+        })
+        .await
+    }
+
     /// Applies `SPARK_CONNECT_CONF` to a session that has not seen it yet. A setting Spark
     /// refuses becomes a notice; the session is usable anyway.
     async fn open(&mut self, creds: &Credentials) -> Result<(), SparkError> {
@@ -429,22 +457,9 @@ impl SparkClient {
         plan_request: &ExecutePlanRequest,
         cancel: &CancellationToken,
     ) -> Result<tonic::Streaming<ExecutePlanResponse>, SparkError> {
-        let grpc = self.grpc.clone();
-        let params = self.address.params.clone();
-        let shown = self.shown.clone();
         let result = self
-            .with_retry(Some(cancel), || {
-                let mut grpc = grpc.clone();
-                let message = plan_request.clone();
-                let params = &params;
-                let shown = &shown;
-                async move {
-                    let req = request(message, &creds.token, params)?;
-                    grpc.execute_plan(req)
-                        .await
-                        .map(tonic::Response::into_inner)
-                        .map_err(|s| SparkError::from_status(&s, shown))
-                }
+            .rpc(creds, Some(cancel), plan_request, |mut g, r| async move {
+                g.execute_plan(r).await
             })
             .await;
         match result {
@@ -459,21 +474,8 @@ impl SparkClient {
         reattach: &ReattachExecuteRequest,
         cancel: &CancellationToken,
     ) -> Result<tonic::Streaming<ExecutePlanResponse>, SparkError> {
-        let grpc = self.grpc.clone();
-        let params = self.address.params.clone();
-        let shown = self.shown.clone();
-        self.with_retry(Some(cancel), || {
-            let mut grpc = grpc.clone();
-            let message = reattach.clone();
-            let params = &params;
-            let shown = &shown;
-            async move {
-                let req = request(message, &creds.token, params)?;
-                grpc.reattach_execute(req)
-                    .await
-                    .map(tonic::Response::into_inner)
-                    .map_err(|s| SparkError::from_status(&s, shown))
-            }
+        self.rpc(creds, Some(cancel), reattach, |mut g, r| async move {
+            g.reattach_execute(r).await
         })
         .await
     }
@@ -621,22 +623,9 @@ impl SparkClient {
             operation: Some(config_request::Operation { op_type: Some(op) }),
             client_type: Some(self.client_type.clone()),
         };
-        let grpc = self.grpc.clone();
-        let params = self.address.params.clone();
-        let shown = self.shown.clone();
         let result = self
-            .with_retry(None, || {
-                let mut grpc = grpc.clone();
-                let message = message.clone();
-                let params = &params;
-                let shown = &shown;
-                async move {
-                    let req = request(message, &creds.token, params)?;
-                    grpc.config(req)
-                        .await
-                        .map(tonic::Response::into_inner)
-                        .map_err(|s| SparkError::from_status(&s, shown))
-                }
+            .rpc(creds, None, &message, |mut g, r| async move {
+                g.config(r).await
             })
             .await;
         match result {
@@ -719,22 +708,9 @@ impl SparkClient {
                 analyze_plan_request::SparkVersion {},
             )),
         };
-        let grpc = self.grpc.clone();
-        let params = self.address.params.clone();
-        let shown = self.shown.clone();
         let result = self
-            .with_retry(None, || {
-                let mut grpc = grpc.clone();
-                let message = message.clone();
-                let params = &params;
-                let shown = &shown;
-                async move {
-                    let req = request(message, &creds.token, params)?;
-                    grpc.analyze_plan(req)
-                        .await
-                        .map(tonic::Response::into_inner)
-                        .map_err(|s| SparkError::from_status(&s, shown))
-                }
+            .rpc(creds, None, &message, |mut g, r| async move {
+                g.analyze_plan(r).await
             })
             .await;
         let response = match result {

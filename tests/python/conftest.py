@@ -25,41 +25,13 @@ STANDIN = ROOT / "scripts" / "kbase_auth_standin.py"
 LEAK_TOKEN = "LEAKCANARY234567QRSTUVWXYZABCDEF"
 
 
-@pytest.fixture
-def auth_standin(tmp_path_factory):
-    """The repository's KBase Auth2 stand-in, with alice_smith's token LEAK_TOKEN."""
+def start_standin(directory, token):
+    """The repository's KBase Auth2 stand-in where `token` is alice_smith's: (process, URL)."""
     import json
     import subprocess
     import sys
 
-    config = tmp_path_factory.mktemp("standin") / "standin.json"
-    config.write_text(json.dumps({
-        "tokens": {LEAK_TOKEN: {"user": "alice_smith", "type": "Login", "mfa": "Used"}},
-        "users": {"alice_smith": {"display": "Alice Smith", "customroles": ["BERDL_USER"]}},
-    }))
-    proc = subprocess.Popen([sys.executable, str(STANDIN), "--config", str(config)],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline()
-    assert line.startswith("listening on "), line
-    yield line.split()[-1]
-    proc.kill()
-    proc.wait()
-
-
-@pytest.fixture(scope="session")
-def spark_env(tmp_path_factory):
-    """A kernel environment for the run's Spark Connect server (started by scripts/test):
-    the stand-in knows the run's token as alice_smith's, and the server accepts only it."""
-    import json
-    import subprocess
-    import sys
-
-    missing = [v for v in ("SPARK_SQL_KERNEL_TEST_SPARK_URL", "SPARK_SQL_KERNEL_TEST_SPARK_TOKEN")
-               if not os.environ.get(v)]
-    if missing:
-        pytest.fail(f"{', '.join(missing)} not set: run scripts/test, which starts the Spark Connect server")
-    token = os.environ["SPARK_SQL_KERNEL_TEST_SPARK_TOKEN"]
-    config = tmp_path_factory.mktemp("spark-standin") / "standin.json"
+    config = directory / "standin.json"
     config.write_text(json.dumps({
         "tokens": {token: {"user": "alice_smith", "type": "Login", "mfa": "Used"}},
         "users": {"alice_smith": {"display": "Alice Smith", "customroles": ["BERDL_USER"]}},
@@ -68,11 +40,34 @@ def spark_env(tmp_path_factory):
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = proc.stdout.readline()
     assert line.startswith("listening on "), line
+    return proc, line.split()[-1]
+
+
+@pytest.fixture
+def auth_standin(tmp_path_factory):
+    """The stand-in with alice_smith's token LEAK_TOKEN; yields its URL."""
+    proc, url = start_standin(tmp_path_factory.mktemp("standin"), LEAK_TOKEN)
+    yield url
+    proc.kill()
+    proc.wait()
+
+
+@pytest.fixture(scope="session")
+def spark_env(tmp_path_factory):
+    """A kernel environment for the run's Spark Connect server (started by scripts/test):
+    the stand-in knows the run's token as alice_smith's, and the server accepts only it."""
+    missing = [v for v in ("SPARK_SQL_KERNEL_TEST_SPARK_URL", "SPARK_SQL_KERNEL_TEST_SPARK_TOKEN")
+               if not os.environ.get(v)]
+    if missing:
+        pytest.fail(f"{', '.join(missing)} not set: run scripts/test, which starts the Spark Connect server")
+    token = os.environ["SPARK_SQL_KERNEL_TEST_SPARK_TOKEN"]
+    directory = tmp_path_factory.mktemp("spark-standin")
+    proc, url = start_standin(directory, token)
     env = dict(os.environ)
     env.update({
-        "KBASE_AUTH_URL": line.split()[-1],
+        "KBASE_AUTH_URL": url,
         "KBASE_AUTH_TOKEN": token,
-        "KBASE_TOKEN_FILE": str(config.parent / "no-token-file"),
+        "KBASE_TOKEN_FILE": str(directory / "no-token-file"),
         "SPARK_CONNECT_URL": os.environ["SPARK_SQL_KERNEL_TEST_SPARK_URL"],
     })
     yield env

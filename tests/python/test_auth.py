@@ -36,40 +36,72 @@ def test_whoami_in_a_notebook_run_by_nbconvert_shows_the_user(auth_standin, tmp_
     assert LEAK_TOKEN not in (tmp_path / "whoami.ipynb").read_text()
 
 
-def test_the_token_appears_in_no_message_log_line_file_or_check_output(auth_standin, tmp_path):
+def run_and_collect(env, tmp_path, codes):
+    """Runs `codes` in a kernel started by jupyter_client; returns every message and the stderr log."""
     stderr_path = tmp_path / "kernel-stderr.log"
     km = KernelManager(kernel_name="spark-sql-kbase")
     with open(stderr_path, "w") as stderr:
-        km.start_kernel(env=kernel_env(auth_standin), stderr=stderr, cwd=str(tmp_path))
+        km.start_kernel(env=env, stderr=stderr, cwd=str(tmp_path))
         kc = km.client()
         kc.start_channels()
         try:
             kc.wait_for_ready(timeout=TIMEOUT)
             seen = []
-            for code in ["%whoami", "SELECT 1", "%nosuchmagic", "%limit 5\nSELECT 'x'", "%lsmagic",
-                         f"SELECT '{LEAK_TOKEN[:5]}'"]:
+            for code in codes:
                 msg_id = kc.execute(code)
-                seen.append(kc.get_shell_msg(timeout=TIMEOUT))
+                seen.append(kc.get_shell_msg(timeout=60))
                 while True:
-                    msg = kc.get_iopub_msg(timeout=TIMEOUT)
+                    msg = kc.get_iopub_msg(timeout=60)
                     seen.append(msg)
                     if (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status"
                             and msg["content"]["execution_state"] == "idle"):
                         break
-            for msg in seen:
-                assert LEAK_TOKEN not in repr(msg), msg["msg_type"]
-            whoami = [m for m in seen if m["msg_type"] == "execute_result"][0]
-            assert "alice_smith" in whoami["content"]["data"]["text/plain"]
         finally:
             kc.stop_channels()
             km.shutdown_kernel()
-    log = stderr_path.read_text()
-    assert "authenticated as alice_smith" in log, log[-2000:]
-    assert LEAK_TOKEN not in log
+    return seen, stderr_path.read_text()
+
+
+def assert_nowhere(token, seen, log, tmp_path):
+    for msg in seen:
+        assert token not in repr(msg), msg["msg_type"]
+    assert token not in log
     for path in tmp_path.rglob("*"):
         if path.is_file():
-            assert LEAK_TOKEN not in path.read_text(errors="replace"), path
+            assert token not in path.read_text(errors="replace"), path
+
+
+def test_the_token_appears_in_no_message_log_line_file_or_check_output(auth_standin, tmp_path):
+    seen, log = run_and_collect(kernel_env(auth_standin), tmp_path, [
+        "%whoami", "SELECT 1", "%nosuchmagic", "%limit 5\nSELECT 'x'", "%lsmagic",
+        f"SELECT '{LEAK_TOKEN[:5]}'"])
+    whoami = [m for m in seen if m["msg_type"] == "execute_result"][0]
+    assert "alice_smith" in whoami["content"]["data"]["text/plain"]
+    assert "authenticated as alice_smith" in log, log[-2000:]
+    assert_nowhere(LEAK_TOKEN, seen, log, tmp_path)
     check = subprocess.run([str(ROOT / "target" / "debug" / "spark-sql-kernel"), "check"],
                            capture_output=True, text=True, timeout=60, env=kernel_env(auth_standin))
     assert "alice_smith" in check.stdout
     assert LEAK_TOKEN not in check.stdout + check.stderr
+
+
+def test_the_token_sent_to_spark_appears_in_no_message_or_trace_log(spark_env, tmp_path):
+    """With Spark: every gRPC call carries the token, and the log level is trace for every crate
+    (tonic, h2, hyper included)."""
+    token = spark_env["KBASE_AUTH_TOKEN"]
+    env = dict(spark_env, SPARK_SQL_KERNEL_LOG="trace")
+    seen, log = run_and_collect(env, tmp_path, [
+        "SELECT 1 AS one", "SELECT nope", "%conf spark.sql.shuffle.partitions=3", "%conf",
+        "%whoami", "%reconnect", "SELECT 2 AS two"])
+    results = [m["content"]["data"]["text/plain"] for m in seen if m["msg_type"] == "execute_result"]
+    assert any(r.startswith("one") for r in results) and any(r.startswith("two") for r in results)
+    errors = [m for m in seen if m["msg_type"] == "error"]
+    assert [e["content"]["ename"] for e in errors] == ["AnalysisException"]
+    assert "authenticated as alice_smith" in log and len(log) > 10_000, "a trace log was written"
+    assert_nowhere(token, seen, log, tmp_path)
+    check = subprocess.run([str(ROOT / "target" / "debug" / "spark-sql-kernel"), "check"],
+                           capture_output=True, text=True, timeout=60,
+                           env=dict(spark_env, SPARK_SQL_KERNEL_LOG="trace"))
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "Spark 4.0.1" in check.stdout
+    assert token not in check.stdout + check.stderr

@@ -1,0 +1,77 @@
+"""The comparison figures: PySpark's Connect client, and the kernel end to end through
+jupyter_client, on the same Spark Connect server (scripts/bench starts it).
+
+Usage: bench_python.py PORT   (token in env SPARK_SQL_KERNEL_BENCH_TOKEN; for the kernel,
+KBASE_AUTH_URL etc. are set by scripts/bench)
+"""
+
+import os
+import statistics
+import sys
+import time
+
+QUERY_1E6 = "SELECT id, id * 2 AS x, cast(id AS string) s FROM range(1000000)"
+
+
+def median_ms(fn, runs):
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+        time.sleep(0.02)  # the same untimed pause between runs as for the Rust client
+    return statistics.median(samples)
+
+
+def pyspark(port, token):
+    started = time.perf_counter()
+    from pyspark.sql import SparkSession
+
+    # PySpark forces TLS with a token unless the host is literally "localhost".
+    spark = SparkSession.builder.remote(f"sc://localhost:{port}/;token={token}").getOrCreate()
+    spark.sql("SELECT 1").collect()
+    first = (time.perf_counter() - started) * 1000
+    for _ in range(20):  # warm-up, as for the other clients
+        spark.sql("SELECT 1").collect()
+        spark.sql(QUERY_1E6).limit(101).collect()
+    select1 = median_ms(lambda: spark.sql("SELECT 1").collect(), 50)
+    limited = median_ms(lambda: spark.sql(QUERY_1E6).limit(101).collect(), 30)
+    html = median_ms(lambda: spark.sql(QUERY_1E6).limit(100).toPandas().to_html(), 30)
+    print("PySpark 4.0.1 Connect client (Python), medians:")
+    print(f"  import + session + first SELECT 1        {first:8.1f} ms")
+    print(f"  SELECT 1 .collect()                      {select1:8.1f} ms")
+    print(f"  1e6-row query .limit(101).collect()      {limited:8.1f} ms")
+    print(f"  1e6-row query .limit(100).toPandas().to_html() {html:8.1f} ms")
+    spark.stop()
+
+
+def kernel():
+    from jupyter_client.manager import start_new_kernel
+
+    started = time.perf_counter()
+    km, kc = start_new_kernel(kernel_name="spark-sql-kbase", env=dict(os.environ))
+    try:
+        def run(code):
+            reply = kc.execute_interactive(code, timeout=120, output_hook=lambda msg: None)
+            assert reply["content"]["status"] == "ok", reply["content"]
+
+        run("SELECT 1")
+        first = (time.perf_counter() - started) * 1000
+        for _ in range(20):  # warm-up, as for the other clients
+            run("SELECT 1")
+            run(QUERY_1E6)
+        select1 = median_ms(lambda: run("SELECT 1"), 50)
+        limited = median_ms(lambda: run(QUERY_1E6), 30)
+        print("The kernel end to end (execute_request to reply, table rendered), medians:")
+        print(f"  kernel start + first SELECT 1            {first:8.1f} ms")
+        print(f"  SELECT 1                                 {select1:8.1f} ms")
+        print(f"  1e6-row query shown with limit 100       {limited:8.1f} ms")
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+if __name__ == "__main__":
+    pyspark(sys.argv[1], os.environ["SPARK_SQL_KERNEL_BENCH_TOKEN"])
+    print()
+    kernel()
