@@ -237,7 +237,7 @@ impl SparkError {
                     {
                         SparkError::Unreachable {
                             address: address.to_owned(),
-                            reason: transport_reason(status),
+                            reason: tls_hint(transport_reason(status)),
                         }
                     }
                     None => SparkError::Rpc {
@@ -333,6 +333,20 @@ fn auth_advice(code: Code, message: &str) -> String {
         return "The server received no token. Set KBASE_AUTH_TOKEN or log in to KBase in JupyterHub, then run %reconnect.".into();
     }
     "Your KBase token may have expired or rotated: log in to KBase again (or set a fresh KBASE_AUTH_TOKEN), then run %reconnect.".into()
+}
+
+/// Explains the TLS failures users meet: TLS to a plaintext server, an untrusted certificate.
+fn tls_hint(reason: String) -> String {
+    let lower = reason.to_ascii_lowercase();
+    if lower.contains("corrupt message") || lower.contains("invalidcontenttype") {
+        format!("{reason} (the server does not seem to speak TLS: check SPARK_CONNECT_USE_SSL or ;use_ssl=true)")
+    } else if lower.contains("certificate") {
+        format!(
+            "{reason} (the server's TLS certificate is not trusted by the system or webpki roots)"
+        )
+    } else {
+        reason
+    }
 }
 
 fn is_transport(message: &str) -> bool {

@@ -406,6 +406,23 @@ async fn an_unreachable_server_is_a_clear_error_within_seconds() {
 }
 
 #[tokio::test]
+async fn tls_to_a_plaintext_server_fails_clearly_within_seconds() {
+    let auth = spark::standin();
+    let url = format!("{}/;use_ssl=true", spark::url());
+    let mut k = Frontend::start(spark::kernel_settings(&auth, &spark::token(), &url, &[])).await;
+    let started = Instant::now();
+    let (ename, evalue, _) = failing(&mut k, "SELECT 1").await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(ename, "SparkConnectError");
+    assert!(evalue.contains("/;use_ssl=true"), "{evalue}");
+    assert!(evalue.contains("does not seem to speak TLS"), "{evalue}");
+}
+
+#[tokio::test]
 async fn conf_shows_and_sets_settings_and_spark_refuses_bad_values() {
     let auth = spark::standin();
     let settings = spark::kernel_settings(

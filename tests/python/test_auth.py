@@ -98,6 +98,7 @@ def test_the_token_sent_to_spark_appears_in_no_message_or_trace_log(spark_env, t
     errors = [m for m in seen if m["msg_type"] == "error"]
     assert [e["content"]["ename"] for e in errors] == ["AnalysisException"]
     assert "authenticated as alice_smith" in log and len(log) > 10_000, "a trace log was written"
+    assert "released Spark session" in log, "shutdown ends the server-side session"
     assert_nowhere(token, seen, log, tmp_path)
     check = subprocess.run([str(ROOT / "target" / "debug" / "spark-sql-kernel"), "check"],
                            capture_output=True, text=True, timeout=60,
