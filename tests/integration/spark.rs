@@ -293,6 +293,21 @@ async fn failing(k: &mut Frontend, sql: &str) -> (String, String, String) {
     )
 }
 
+/// The error message names Spark's error class and SQLSTATE.
+fn assert_class(evalue: &str, class: &str, sql_state: &str) {
+    assert!(
+        evalue.contains(&format!("[{class}]"))
+            && evalue.contains(&format!("SQLSTATE: {sql_state}")),
+        "{evalue}"
+    );
+}
+
+/// The session does not know `view` (it was never made, or the session that had it is gone).
+async fn assert_no_such_view(k: &mut Frontend, view: &str) {
+    let (_, evalue, _) = failing(k, &format!("SELECT * FROM {view}")).await;
+    assert!(evalue.contains("TABLE_OR_VIEW_NOT_FOUND"), "{evalue}");
+}
+
 #[tokio::test]
 async fn spark_errors_show_class_sqlstate_and_the_faulty_fragment() {
     let auth = spark::standin();
@@ -317,25 +332,16 @@ async fn spark_errors_show_class_sqlstate_and_the_faulty_fragment() {
 
     let (ename, evalue, _) = failing(&mut k, "SELECT * FROM no_such_table_here").await;
     assert_eq!(ename, "AnalysisException");
-    assert!(
-        evalue.contains("[TABLE_OR_VIEW_NOT_FOUND]") && evalue.contains("SQLSTATE: 42P01"),
-        "{evalue}"
-    );
+    assert_class(&evalue, "TABLE_OR_VIEW_NOT_FOUND", "42P01");
 
     let (ename, evalue, tb) = failing(&mut k, "SELEC 1").await;
     assert_eq!(ename, "ParseException");
-    assert!(
-        evalue.contains("[PARSE_SYNTAX_ERROR]") && evalue.contains("SQLSTATE: 42601"),
-        "{evalue}"
-    );
+    assert_class(&evalue, "PARSE_SYNTAX_ERROR", "42601");
     assert!(tb.contains("SELEC"), "{tb}");
 
     let (ename, evalue, _) = failing(&mut k, "SELECT 1 / 0 AS x").await;
     assert_eq!(ename, "SparkArithmeticException");
-    assert!(
-        evalue.contains("[DIVIDE_BY_ZERO]") && evalue.contains("SQLSTATE: 22012"),
-        "{evalue}"
-    );
+    assert_class(&evalue, "DIVIDE_BY_ZERO", "22012");
 }
 
 #[tokio::test]
@@ -352,8 +358,7 @@ async fn a_cell_stops_at_its_first_failing_statement() {
     assert_eq!(e["ename"], "AnalysisException");
     // The first result is still shown; the statement after the failure never ran.
     assert_eq!(t.outputs("display_data").len(), 1);
-    let (_, evalue, _) = failing(&mut k, &format!("SELECT * FROM {view}")).await;
-    assert!(evalue.contains("TABLE_OR_VIEW_NOT_FOUND"), "{evalue}");
+    assert_no_such_view(&mut k, &view).await;
 }
 
 #[tokio::test]
@@ -452,10 +457,7 @@ async fn conf_shows_and_sets_settings_and_spark_refuses_bad_values() {
     assert_eq!(ename, "IllegalArgumentException");
     assert!(evalue.contains("should be int, but was eleven"), "{evalue}");
     let (_, evalue, _) = failing(&mut k, "%conf spark.sql.warehouse.dir=/tmp/x").await;
-    assert!(
-        evalue.contains("[CANNOT_MODIFY_CONFIG]") && evalue.contains("SQLSTATE: 46110"),
-        "{evalue}"
-    );
+    assert_class(&evalue, "CANNOT_MODIFY_CONFIG", "46110");
 }
 
 #[tokio::test]
@@ -473,11 +475,7 @@ async fn reconnect_opens_a_fresh_session() {
         "{}",
         t.stdout()
     );
-    let (_, evalue, _) = failing(&mut k, &format!("SELECT * FROM {view}")).await;
-    assert!(
-        evalue.contains("TABLE_OR_VIEW_NOT_FOUND"),
-        "the old session's view is gone: {evalue}"
-    );
+    assert_no_such_view(&mut k, &view).await;
 }
 
 #[tokio::test]
@@ -533,8 +531,7 @@ async fn a_stopped_server_is_an_error_and_a_restarted_one_gets_a_fresh_session()
         "{:?}",
         t.iopub
     );
-    let (_, evalue, _) = failing(&mut k, &format!("SELECT * FROM {view}")).await;
-    assert!(evalue.contains("TABLE_OR_VIEW_NOT_FOUND"), "{evalue}");
+    assert_no_such_view(&mut k, &view).await;
     // Told once only.
     let t = k.execute("SELECT 1").await;
     assert!(stderr(&t).is_empty());
