@@ -49,7 +49,7 @@ enum Command {
         #[arg(long, default_value = kernelspec::KERNEL_NAME)]
         name: String,
     },
-    /// Resolve the settings and check them; exit 0 when all is well.
+    /// Check the settings, the KBase token and Spark Connect (runs SELECT 1); exit 0 when all is well.
     Check,
 }
 

@@ -133,20 +133,22 @@ impl Kernel {
     /// Credentials of the identity validated last, without validating again (for releasing
     /// a session).
     fn current_credentials(&self) -> Option<Credentials> {
-        let id = self.auth.as_ref().ok()?.current()?;
-        Some(Credentials {
-            user: id.user().to_owned(),
-            token: id.token.clone(),
-        })
+        Some(credentials(self.auth.as_ref().ok()?.current()?))
+    }
+
+    /// Ends the Spark session on the server, if there is one (at shutdown, `%reconnect`
+    /// and after `check`).
+    async fn release_spark_session(&mut self) {
+        if let (Some(creds), Some(client)) = (self.current_credentials(), &mut self.spark) {
+            client
+                .release_session(&creds, std::time::Duration::from_secs(2))
+                .await;
+        }
     }
 
     /// Credentials of the current identity, and a client for the user's server.
     async fn connect(&mut self) -> Result<(Credentials, &mut SparkClient), KernelError> {
-        let identity = self.identity().await?;
-        let creds = Credentials {
-            user: identity.user().to_owned(),
-            token: identity.token.clone(),
-        };
+        let creds = credentials(&self.identity().await?);
         let address = crate::spark::resolve(&self.settings, &creds.user)?;
         let client = match self.spark.take() {
             Some(client) if *client.address() == address => client,
@@ -248,12 +250,7 @@ impl Kernel {
     /// `%reconnect`: forgets the validated token, releases the session, and opens a fresh
     /// one on a new channel.
     async fn reconnect(&mut self, ctx: &ExecuteContext) -> Result<(), KernelError> {
-        let old_creds = self.current_credentials();
-        if let (Some(mut client), Some(creds)) = (self.spark.take(), old_creds) {
-            client
-                .release_session(&creds, std::time::Duration::from_secs(2))
-                .await;
-        }
+        self.release_spark_session().await;
         self.spark = None;
         if let Ok(auth) = &mut self.auth {
             auth.reset();
@@ -389,11 +386,7 @@ impl Kernel {
             Err("not tried: the KBase token is not valid".to_owned())
         };
         let mut rows = self.whoami().await;
-        if let (Some(creds), Some(client)) = (self.current_credentials(), &mut self.spark) {
-            client
-                .release_session(&creds, std::time::Duration::from_secs(2))
-                .await;
-        }
+        self.release_spark_session().await;
         match spark {
             Ok(text) => rows.push(("Spark".into(), text)),
             Err(text) => {
@@ -498,6 +491,14 @@ impl Kernel {
     }
 }
 
+/// What Spark calls are made with: the user and the token of a validated identity.
+fn credentials(identity: &crate::auth::Identity) -> Credentials {
+    Credentials {
+        user: identity.user().to_owned(),
+        token: identity.token.clone(),
+    }
+}
+
 enum Conf {
     Set(String, String),
     Rows(Vec<(String, Option<String>)>),
@@ -598,12 +599,7 @@ impl Handler for Kernel {
     }
 
     async fn shutdown(&mut self, _restart: bool) {
-        let creds = self.current_credentials();
-        if let (Some(client), Some(creds)) = (&mut self.spark, creds) {
-            client
-                .release_session(&creds, std::time::Duration::from_secs(2))
-                .await;
-        }
+        self.release_spark_session().await;
     }
 }
 

@@ -390,32 +390,21 @@ impl SparkClient {
             }],
             tags: vec![tag.clone()],
         };
-        let mut collector = Collector::new(limit);
-        let mut last_response: Option<String> = None;
+        let mut op = Operation {
+            tag,
+            collector: Collector::new(limit),
+            last_response: None,
+            interrupted: None,
+        };
         let mut reattaches = 0u32;
         let mut broken = 0u32;
-        let mut interrupted: Option<tokio::time::Instant> = None;
         let mut stream = self.start_execute(creds, &plan_request, cancel).await?;
         loop {
-            let ended = self
-                .drain(
-                    &mut stream,
-                    &mut collector,
-                    &mut last_response,
-                    cancel,
-                    &mut interrupted,
-                    creds,
-                    &tag,
-                )
-                .await;
-            match ended {
+            match self.drain(&mut stream, &mut op, cancel, creds).await {
                 Ok(true) => break,
                 Ok(false) => {}
                 Err(Drained::Failed(e)) => {
-                    if interrupted.is_some() {
-                        return Err(SparkError::Cancelled);
-                    }
-                    if e.server().is_some_and(|s| s.is_cancelled()) {
+                    if op.interrupted.is_some() || e.server().is_some_and(|s| s.is_cancelled()) {
                         return Err(SparkError::Cancelled);
                     }
                     if !e.is_transient() || broken >= MAX_BROKEN_STREAMS {
@@ -434,12 +423,12 @@ impl SparkClient {
                 user_context: self.user_context(creds),
                 operation_id: operation_id.clone(),
                 client_type: Some(self.client_type.clone()),
-                last_response_id: last_response.clone(),
+                last_response_id: op.last_response.clone(),
             };
             stream = match self.reattach(creds, &reattach, cancel).await {
                 Ok(s) => s,
                 Err(SparkError::Server(e))
-                    if e.is_operation_not_found() && last_response.is_none() =>
+                    if e.is_operation_not_found() && op.last_response.is_none() =>
                 {
                     // The server never started the operation: start it again.
                     self.start_execute(creds, &plan_request, cancel).await?
@@ -448,7 +437,7 @@ impl SparkClient {
             };
         }
         self.release_execute(creds, &operation_id);
-        Ok(collector.finish(reattaches, started.elapsed()))
+        Ok(op.collector.finish(reattaches, started.elapsed()))
     }
 
     async fn start_execute(
@@ -483,17 +472,19 @@ impl SparkClient {
     /// Reads the stream to its end. `Ok(true)`: the result is complete; `Ok(false)`: the
     /// stream ended early (reattach). On cancel, interrupts the operation and waits a
     /// little for the server to end it.
-    #[allow(clippy::too_many_arguments)]
     async fn drain(
         &mut self,
         stream: &mut tonic::Streaming<ExecutePlanResponse>,
-        collector: &mut Collector,
-        last_response: &mut Option<String>,
+        op: &mut Operation,
         cancel: &CancellationToken,
-        interrupted: &mut Option<tokio::time::Instant>,
         creds: &Credentials,
-        tag: &str,
     ) -> Result<bool, Drained> {
+        let Operation {
+            tag,
+            collector,
+            last_response,
+            interrupted,
+        } = op;
         loop {
             let grace = interrupted.unwrap_or_else(|| tokio::time::Instant::now() + CANCEL_GRACE);
             let message = tokio::select! {
@@ -745,6 +736,17 @@ impl SparkClient {
             }
         }
     }
+}
+
+/// What one execution has seen so far, across reattaches.
+struct Operation {
+    /// The tag an interrupt names.
+    tag: String,
+    collector: Collector,
+    /// The last response received: where a reattach resumes.
+    last_response: Option<String>,
+    /// When the user interrupted: the deadline for the server to end the stream.
+    interrupted: Option<tokio::time::Instant>,
 }
 
 /// Why reading a result stream stopped early.
