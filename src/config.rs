@@ -35,6 +35,8 @@ pub struct Settings {
     pub spark_conf: Vec<(String, String)>,
     /// `SPARK_SQL_KERNEL_MAX_ROWS`.
     pub max_rows: usize,
+    /// `SPARK_SQL_KERNEL_MAX_CHARS`: characters of a value shown before it is cut (0: never).
+    pub max_chars: usize,
     /// `SPARK_SQL_KERNEL_LOG`.
     pub log: String,
     /// What was wrong with the environment, one sentence each.
@@ -92,6 +94,16 @@ impl Settings {
                 }
             },
         };
+        let default_chars = crate::render::DEFAULT_MAX_CHARS;
+        let max_chars = match get("SPARK_SQL_KERNEL_MAX_CHARS") {
+            None => default_chars,
+            Some(raw) => raw.parse::<usize>().unwrap_or_else(|_| {
+                problems.push(format!(
+                    "SPARK_SQL_KERNEL_MAX_CHARS={raw:?} is not a number (0 shows values whole); using {default_chars}"
+                ));
+                default_chars
+            }),
+        };
         let spark_conf = match get("SPARK_CONNECT_CONF") {
             None => Vec::new(),
             Some(raw) => parse_conf(&raw).unwrap_or_else(|reason| {
@@ -120,6 +132,7 @@ impl Settings {
             app_name: get("SPARK_APP_NAME"),
             spark_conf,
             max_rows,
+            max_chars,
             log: get("SPARK_SQL_KERNEL_LOG").unwrap_or_else(|| "info".to_owned()),
             problems,
         }
@@ -173,6 +186,7 @@ mod tests {
         assert_eq!(s.port, 15002);
         assert!(!s.use_ssl);
         assert_eq!(s.max_rows, 100);
+        assert_eq!(s.max_chars, 100);
         assert_eq!(
             s.token_file,
             Some(PathBuf::from("/home/alice/.berdl_kbase_session"))
@@ -188,6 +202,7 @@ mod tests {
             ("SPARK_CONNECT_PORT", "99999"),
             ("SPARK_CONNECT_USE_SSL", "maybe"),
             ("SPARK_SQL_KERNEL_MAX_ROWS", "25"),
+            ("SPARK_SQL_KERNEL_MAX_CHARS", "0"),
             (
                 "SPARK_CONNECT_CONF",
                 r#"{"spark.sql.shuffle.partitions": 8, "a": "b"}"#,
@@ -197,6 +212,7 @@ mod tests {
         assert_eq!(s.port, 15002);
         assert!(!s.use_ssl);
         assert_eq!(s.max_rows, 25);
+        assert_eq!(s.max_chars, 0);
         assert_eq!(
             s.spark_conf,
             vec![
@@ -208,7 +224,9 @@ mod tests {
         let s = settings(&[
             ("SPARK_CONNECT_CONF", "[1]"),
             ("SPARK_CONNECT_URL", "http://x"),
+            ("SPARK_SQL_KERNEL_MAX_CHARS", "lots"),
         ]);
-        assert_eq!(s.problems.len(), 2);
+        assert_eq!(s.problems.len(), 3);
+        assert_eq!(s.max_chars, 100);
     }
 }

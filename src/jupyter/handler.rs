@@ -82,11 +82,17 @@ pub type OutputSink = Arc<dyn Fn(Output) + Send + Sync>;
 pub struct ExecuteContext {
     sink: OutputSink,
     cancel: CancellationToken,
+    /// Whether anything was sent through this context (or a clone of it).
+    sent: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl ExecuteContext {
     pub fn new(sink: OutputSink, cancel: CancellationToken) -> Self {
-        Self { sink, cancel }
+        Self {
+            sink,
+            cancel,
+            sent: Arc::default(),
+        }
     }
 
     /// A context that keeps its outputs in memory, for running the kernel without a transport.
@@ -108,7 +114,13 @@ impl ExecuteContext {
 
     /// Shows an output. Never blocks.
     pub fn send(&self, output: Output) {
+        self.sent.store(true, std::sync::atomic::Ordering::Relaxed);
         (self.sink)(output);
+    }
+
+    /// Whether any output was sent so far.
+    pub fn has_sent(&self) -> bool {
+        self.sent.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn stdout(&self, text: impl Into<String>) {

@@ -30,6 +30,12 @@ pub const MAGICS: &[MagicSpec] = &[
         cell: true,
     },
     MagicSpec {
+        name: "truncate",
+        usage: "%truncate [N]  (0: show values whole)",
+        description: "Show or set how many characters of a value are shown before it is cut at …",
+        cell: false,
+    },
+    MagicSpec {
         name: "conf",
         usage: "%conf  |  %conf KEY  |  %conf KEY=VALUE",
         description: "Show the Spark settings of the session (all, or one), or set one.",

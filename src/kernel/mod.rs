@@ -37,6 +37,8 @@ pub struct Kernel {
     pending_result: Option<MimeBundle>,
     /// Rows shown per result (`%limit`).
     limit: usize,
+    /// Characters of a value shown before it is cut (`%truncate`; 0: never).
+    max_chars: usize,
     history: History,
     /// The Spark Connect client, made when first needed (the address depends on the user).
     spark: Option<SparkClient>,
@@ -56,6 +58,7 @@ impl Kernel {
             auth,
             pending_result: None,
             limit: settings.max_rows,
+            max_chars: settings.max_chars,
             settings,
             history: History::default(),
             spark: None,
@@ -111,14 +114,52 @@ impl Kernel {
             Some(magic) => self.cell_magic_limit(magic)?,
             None => self.limit,
         };
+        // Time taken by statements without a result set (DDL, INSERT, …).
+        let mut quiet: Option<Duration> = None;
         for statement in cell::split_statements(&cell.sql) {
             if ctx.is_cancelled() {
                 return Err(KernelError::Interrupted);
             }
             let line = sql_line + cell.sql[..statement.offset].matches('\n').count();
-            self.run_statement(&statement, line, limit, ctx).await?;
+            if let Some(elapsed) = self.run_statement(&statement, line, limit, ctx).await? {
+                quiet = Some(quiet.unwrap_or_default() + elapsed);
+            }
+        }
+        // A cell that would show nothing at all says that its statements ran.
+        if let Some(elapsed) = quiet {
+            if self.pending_result.is_none() && !ctx.has_sent() {
+                let text = format!("OK · {}", render::human_duration(elapsed));
+                let html = format!(
+                    "<div class=\"spark-sql-summary\"><small>{}</small></div>",
+                    render::escape_html(&text)
+                );
+                self.show_result(ctx, render::plain_and_html(text, html));
+            }
         }
         Ok(())
+    }
+
+    /// The session time zone, in which Spark shows timestamps; UTC (with a note) when it
+    /// cannot be read.
+    async fn session_zone(&mut self, creds: &Credentials, ctx: &ExecuteContext) -> render::Zone {
+        let Some(client) = self.spark.as_mut() else {
+            return render::Zone::default();
+        };
+        match client.conf_get(creds, "spark.sql.session.timeZone").await {
+            Ok(Some(id)) => render::Zone::parse(&id).unwrap_or_else(|| {
+                ctx.stderr(format!(
+                    "Timestamps are shown in UTC: the session time zone {id:?} is not one this kernel knows.\n"
+                ));
+                render::Zone::default()
+            }),
+            Ok(None) => render::Zone::default(),
+            Err(e) => {
+                ctx.stderr(format!(
+                    "Timestamps are shown in UTC: the session time zone could not be read ({e}).\n"
+                ));
+                render::Zone::default()
+            }
+        }
     }
 
     /// The user's identity, validated (or re-validated) as needed.
@@ -174,13 +215,14 @@ impl Kernel {
         };
     }
 
+    /// Runs one statement and shows its result; the time it took when it has no result set.
     async fn run_statement(
         &mut self,
         statement: &Statement,
         line: usize,
         limit: usize,
         ctx: &ExecuteContext,
-    ) -> Result<(), KernelError> {
+    ) -> Result<Option<Duration>, KernelError> {
         let (creds, client) = self.connect().await?;
         let outcome = client
             .execute_sql(&creds, &statement.text, limit, ctx.cancel_token())
@@ -194,10 +236,20 @@ impl Kernel {
                     result.reattaches,
                     result.elapsed
                 );
-                if result.has_columns() {
-                    self.show_result(ctx, render::result_table(&result));
+                if !result.has_columns() {
+                    return Ok(Some(result.elapsed));
                 }
-                Ok(())
+                let zone = if render::needs_time_zone(&result) {
+                    self.session_zone(&creds, ctx).await
+                } else {
+                    render::Zone::default()
+                };
+                let options = render::TableOptions {
+                    max_chars: self.max_chars,
+                    zone,
+                };
+                self.show_result(ctx, render::result_table(&result, &options));
+                Ok(None)
             }
             Err(error) => Err(KernelError::Spark {
                 error,
@@ -308,6 +360,22 @@ impl Kernel {
                 Some(n) => {
                     self.limit = n;
                     ctx.stdout(format!("Results now show up to {n} rows.\n"));
+                }
+            },
+            "truncate" => match parse_count(&magic.args, spec)? {
+                None => {
+                    let text = self.max_chars.to_string();
+                    self.show_result(ctx, render::plain_and_html(text.clone(), text));
+                }
+                Some(0) => {
+                    self.max_chars = 0;
+                    ctx.stdout("Values are now shown whole.\n");
+                }
+                Some(n) => {
+                    self.max_chars = n;
+                    ctx.stdout(format!(
+                        "Values longer than {n} characters are now cut at …\n"
+                    ));
                 }
             },
             "whoami" => {
@@ -532,6 +600,16 @@ fn parse_limit(args: &str) -> Result<Option<usize>, KernelError> {
             usage: "%limit [N]".into(),
         }),
     }
+}
+
+/// `None` for no argument; a number (0 allowed) otherwise.
+fn parse_count(args: &str, spec: &magics::MagicSpec) -> Result<Option<usize>, KernelError> {
+    if args.is_empty() {
+        return Ok(None);
+    }
+    args.parse::<usize>()
+        .map(Some)
+        .map_err(|_| usage(spec, &format!("{args:?} is not a number")))
 }
 
 impl Handler for Kernel {

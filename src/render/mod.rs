@@ -1,11 +1,23 @@
 //! Turning what the kernel shows into MIME bundles: pure functions, no I/O. Everything that
 //! reaches HTML is escaped here.
 
-use arrow::util::display::{ArrayFormatter, FormatOptions};
+mod datetime;
+mod number;
+mod table;
+mod value;
+mod variant;
+
+#[cfg(test)]
+mod snapshot_tests;
+
 use serde_json::Value;
 
+pub use datetime::Zone;
+pub use table::{
+    column_texts, human_duration, needs_time_zone, result_table, TableOptions, DEFAULT_MAX_CHARS,
+};
+
 use crate::jupyter::MimeBundle;
-use crate::spark::QueryResult;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape_html(text: &str) -> String {
@@ -64,101 +76,6 @@ pub fn key_values(title: &str, rows: &[(String, String)]) -> MimeBundle {
     }
     html.push_str("</table></div>");
     plain_and_html(plain.trim_end().to_owned(), html)
-}
-
-/// The text of every shown cell of a result, row by row (`NULL` for nulls).
-fn cell_texts(result: &QueryResult) -> Result<Vec<Vec<String>>, String> {
-    let options = FormatOptions::default().with_null("NULL");
-    let mut rows = Vec::with_capacity(result.rows());
-    for batch in &result.batches {
-        let formatters = batch
-            .columns()
-            .iter()
-            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| e.to_string())?;
-        for row in 0..batch.num_rows() {
-            rows.push(
-                formatters
-                    .iter()
-                    .map(|f| f.value(row).to_string())
-                    .collect(),
-            );
-        }
-    }
-    Ok(rows)
-}
-
-/// What is said under a table: how many rows, and whether more exist.
-pub fn row_summary(result: &QueryResult) -> String {
-    let shown = result.rows();
-    let noun = if shown == 1 { "row" } else { "rows" };
-    if result.more {
-        format!("showing the first {shown} {noun}; more exist (%limit N shows more)")
-    } else {
-        format!("{shown} {noun}")
-    }
-}
-
-/// A result as an HTML table (column names with Spark type names) and aligned text.
-pub fn result_table(result: &QueryResult) -> MimeBundle {
-    let rows = match cell_texts(result) {
-        Ok(rows) => rows,
-        Err(e) => {
-            let text = format!("(the result cannot be shown: {e})");
-            return plain_and_html(text.clone(), escape_html(&text));
-        }
-    };
-    let headers: Vec<&str> = result.columns.iter().map(|c| c.name.as_str()).collect();
-    let width = |s: &str| unicode_width::UnicodeWidthStr::width(s);
-    let mut widths: Vec<usize> = headers.iter().map(|h| width(h)).collect();
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(width(cell));
-        }
-    }
-    let line = |cells: &[&str]| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c}{}", " ".repeat(w.saturating_sub(width(c)))))
-            .collect();
-        padded.join(" | ").trim_end().to_owned()
-    };
-    let mut plain = String::new();
-    plain.push_str(&line(&headers));
-    plain.push('\n');
-    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-    plain.push_str(&rule.join("-+-"));
-    plain.push('\n');
-    for row in &rows {
-        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
-        plain.push_str(&line(&cells));
-        plain.push('\n');
-    }
-    plain.push_str(&format!("({})", row_summary(result)));
-
-    let mut html = String::from("<div class=\"spark-sql-result\"><table>\n<thead><tr>");
-    for column in &result.columns {
-        html.push_str(&format!(
-            "<th title=\"{}\">{}</th>",
-            escape_html(&column.type_name),
-            escape_html(&column.name)
-        ));
-    }
-    html.push_str("</tr></thead>\n<tbody>\n");
-    for row in &rows {
-        html.push_str("<tr>");
-        for cell in row {
-            html.push_str(&format!("<td>{}</td>", escape_html(cell)));
-        }
-        html.push_str("</tr>\n");
-    }
-    html.push_str(&format!(
-        "</tbody></table>\n<p><small>{}</small></p></div>",
-        escape_html(&row_summary(result))
-    ));
-    plain_and_html(plain, html)
 }
 
 #[cfg(test)]

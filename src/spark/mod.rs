@@ -12,3 +12,4 @@ pub use address::{resolve, sanitize_k8s, Address, AddressError};
 pub use client::{Credentials, SparkClient, CONNECT_TIMEOUT};
 pub use error::{short_name, QueryContext, ServerError, SparkError};
 pub use result::{Column, QueryResult};
+pub use types::SparkType;

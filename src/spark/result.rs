@@ -9,13 +9,15 @@ use arrow::record_batch::RecordBatch;
 
 use super::error::SparkError;
 use super::proto::{data_type, DataType};
-use super::types::type_name;
+use super::types::{spark_type, type_name, SparkType};
 
-/// A result column: its name and Spark's name for its type.
+/// A result column: its name, Spark's name for its type, and what showing it needs to know
+/// about that type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
     pub name: String,
     pub type_name: String,
+    pub data_type: SparkType,
 }
 
 /// What one statement returned, at most `limit` rows of it.
@@ -76,6 +78,7 @@ impl Collector {
                             .data_type
                             .as_ref()
                             .map_or_else(|| "unknown".into(), type_name),
+                        data_type: f.data_type.as_ref().map_or(SparkType::Plain, spark_type),
                     })
                     .collect(),
             );
@@ -96,6 +99,7 @@ impl Collector {
                     .map(|f| Column {
                         name: f.name().clone(),
                         type_name: f.data_type().to_string(),
+                        data_type: SparkType::Plain,
                     })
                     .collect(),
             );

@@ -67,6 +67,60 @@ pub fn type_name(data_type: &DataType) -> String {
     }
 }
 
+/// What showing a value needs to know about its Spark type beyond its Arrow form: interval
+/// fields (Arrow has one type for all day-time intervals) and variants (an Arrow struct).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum SparkType {
+    /// The Arrow type says everything.
+    #[default]
+    Plain,
+    /// `interval year`, `interval year to month`, `interval month` (0 = year, 1 = month).
+    YearMonthInterval {
+        start: u8,
+        end: u8,
+    },
+    /// `interval day` … `interval second` (0 = day, 1 = hour, 2 = minute, 3 = second).
+    DayTimeInterval {
+        start: u8,
+        end: u8,
+    },
+    Variant,
+    Array(Box<SparkType>),
+    Map(Box<SparkType>, Box<SparkType>),
+    Struct(Vec<SparkType>),
+}
+
+/// The [`SparkType`] of a schema type.
+pub fn spark_type(data_type: &DataType) -> SparkType {
+    let field =
+        |i: Option<i32>, default: u8| i.and_then(|i| u8::try_from(i).ok()).unwrap_or(default);
+    let nested = |t: Option<&DataType>| Box::new(t.map_or(SparkType::Plain, spark_type));
+    match &data_type.kind {
+        Some(Kind::YearMonthInterval(i)) => SparkType::YearMonthInterval {
+            start: field(i.start_field, 0),
+            end: field(i.end_field, 1),
+        },
+        Some(Kind::DayTimeInterval(i)) => SparkType::DayTimeInterval {
+            start: field(i.start_field, 0),
+            end: field(i.end_field, 3),
+        },
+        Some(Kind::Variant(_)) => SparkType::Variant,
+        Some(Kind::Array(a)) => SparkType::Array(nested(a.element_type.as_deref())),
+        Some(Kind::Map(m)) => SparkType::Map(
+            nested(m.key_type.as_deref()),
+            nested(m.value_type.as_deref()),
+        ),
+        Some(Kind::Struct(s)) => SparkType::Struct(
+            s.fields
+                .iter()
+                .map(|f| f.data_type.as_ref().map_or(SparkType::Plain, spark_type))
+                .collect(),
+        ),
+        Some(Kind::Udt(u)) => u.sql_type.as_deref().map_or(SparkType::Plain, spark_type),
+        _ => SparkType::Plain,
+    }
+}
+
 fn optional(data_type: Option<&DataType>) -> String {
     data_type.map_or_else(|| "unknown".into(), type_name)
 }

@@ -26,6 +26,20 @@ fn result_text(t: &Transcript) -> String {
         .to_owned()
 }
 
+/// The rows of a text grid (`| a | b |`), cells trimmed, without the header row.
+fn grid_rows(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .filter(|l| l.starts_with('|'))
+        .skip(1)
+        .map(|l| {
+            l.trim_matches('|')
+                .split(" | ")
+                .map(|c| c.trim().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
 fn result_html(t: &Transcript) -> String {
     let results = t.outputs("execute_result");
     assert_eq!(results.len(), 1, "{:?}", t.iopub);
@@ -88,15 +102,23 @@ async fn a_select_is_a_table_in_html_and_text() {
         .await;
     ok(&t);
     let text = result_text(&t);
-    assert!(text.contains("one | s   | n"), "{text}");
-    assert!(text.contains("1   | x<y | NULL"), "{text}");
-    assert!(text.ends_with("(1 row)"), "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[1], "| one | s   |    n |", "{text}");
+    assert_eq!(lines[3], "|   1 | x<y | NULL |", "{text}");
+    assert!(lines[5].starts_with("1 row · "), "{text}");
     let html = result_html(&t);
     assert!(
-        html.contains("<table>") && html.contains("<th title=\"int\">one</th>"),
+        html.contains("<table>")
+            && html.contains(
+                "<th class=\"n\">one<br><small class=\"spark-sql-type\">int</small></th>"
+            ),
         "{html}"
     );
-    assert!(html.contains("<td>x&lt;y</td>"), "{html}");
+    assert!(html.contains("<td class=\"s\">x&lt;y</td>"), "{html}");
+    assert!(
+        html.contains("<td class=\"n null\"><em>NULL</em></td>"),
+        "{html}"
+    );
 }
 
 #[tokio::test]
@@ -115,16 +137,13 @@ async fn create_insert_select_show_describe_explain_in_one_session() {
     // CREATE and INSERT return no rows: only the SELECT shows a table.
     assert!(t.outputs("display_data").is_empty(), "{:?}", t.iopub);
     let text = result_text(&t);
-    assert!(
-        text.contains("1  | ada") && text.contains("2  | grace"),
-        "{text}"
-    );
+    assert_eq!(grid_rows(&text), [["1", "ada"], ["2", "grace"]], "{text}");
     // The INSERT ran once.
     let t = k
         .execute(&format!("SELECT count(*) AS n FROM {t_name}"))
         .await;
     let text = result_text(&t);
-    assert_eq!(text.lines().nth(2), Some("2"), "{text}");
+    assert_eq!(grid_rows(&text), [["2"]], "{text}");
 
     let t = k.execute("SHOW TABLES").await;
     assert!(result_text(&t).contains(&t_name), "{}", result_text(&t));
@@ -182,8 +201,10 @@ async fn an_empty_result_shows_its_columns() {
     let t = k.execute("SELECT id AS only_column FROM range(0)").await;
     ok(&t);
     let text = result_text(&t);
-    assert!(text.starts_with("only_column"), "{text}");
-    assert!(text.ends_with("(0 rows)"), "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[1], "| only_column |", "{text}");
+    assert_eq!(lines.len(), 5, "{text}");
+    assert!(lines[4].starts_with("0 rows · "), "{text}");
 }
 
 #[tokio::test]
@@ -219,9 +240,12 @@ async fn a_million_rows_with_limit_100_send_101_rows() {
     let mut k = spark::kernel(&auth).await;
     let t = k.execute("%%limit 5\nSELECT id FROM range(1000000)").await;
     let text = result_text(&t);
-    assert_eq!(text.lines().count(), 2 + 5 + 1, "{text}");
+    assert_eq!(text.lines().count(), 3 + 5 + 2, "{text}");
     assert!(
-        text.ends_with("(showing the first 5 rows; more exist (%limit N shows more))"),
+        text.lines()
+            .last()
+            .unwrap()
+            .starts_with("showing the first 5 rows; more exist (%limit N shows more) · "),
         "{text}"
     );
 }
@@ -535,4 +559,231 @@ async fn a_stopped_server_is_an_error_and_a_restarted_one_gets_a_fresh_session()
     // Told once only.
     let t = k.execute("SELECT 1").await;
     assert!(stderr(&t).is_empty());
+}
+
+/// Every type Spark Connect 4.0 sends, one expression each, with the SQL that gives its
+/// expected text (`CAST(e AS STRING)`, or `show()`'s hex form for binary).
+const GALLERY: &[(&str, Option<&str>)] = &[
+    ("true", None),
+    ("cast(-128 AS tinyint)", None),
+    ("cast(32767 AS smallint)", None),
+    ("2147483647", None),
+    ("-9223372036854775807 - 1", None),
+    ("cast(1.5 AS float)", None),
+    ("cast(0.1 AS float)", None),
+    ("cast(1e7 AS float)", None),
+    ("cast('NaN' AS float)", None),
+    ("cast('-0.0' AS float)", None),
+    ("1e10D", None),
+    ("1e-5D", None),
+    ("0.001D", None),
+    ("123.456D", None),
+    ("cast('-Infinity' AS double)", None),
+    ("cast('-0.0' AS double)", None),
+    ("12.50BD", None),
+    ("cast(0.000000000000000001 AS decimal(38,18))", None),
+    ("cast(-0.5 AS decimal(3,1))", None),
+    ("'two\nlines\tand <b>tags</b> & \"quotes\"'", None),
+    ("'שלום, עולם'", None),
+    ("'漢字とかな 🚀'", None),
+    ("'NULL'", None),
+    ("cast('ab' AS char(5))", None),
+    ("cast('ab' AS varchar(5))", None),
+    (
+        "X'0102FF'",
+        Some("concat('[', regexp_replace(hex(X'0102FF'), '(..)(?!$)', '$1 '), ']')"),
+    ),
+    ("date'2024-02-29'", None),
+    ("date'0001-01-01'", None),
+    ("date'+12345-01-01'", None),
+    ("timestamp'2024-07-02 03:04:05.123456'", None),
+    ("timestamp'2024-01-15 23:59:59.5'", None),
+    ("timestamp'1850-01-01 00:00:00'", None),
+    ("timestamp_ntz'2024-07-02 03:04:05.5'", None),
+    ("INTERVAL '1 02:03:04.5' DAY TO SECOND", None),
+    ("INTERVAL '-26' HOUR", None),
+    ("INTERVAL '01:01' HOUR TO MINUTE", None),
+    ("INTERVAL '4.000001' SECOND", None),
+    ("INTERVAL '100' DAY", None),
+    ("INTERVAL '-10:20' MINUTE TO SECOND", None),
+    ("INTERVAL '1-2' YEAR TO MONTH", None),
+    ("INTERVAL '-3' MONTH", None),
+    ("INTERVAL '12' YEAR", None),
+    ("make_interval(1, 2, 3, 4, 5, 6.5)", None),
+    ("array(1, null, 3)", None),
+    ("array('a', null)", None),
+    ("array(named_struct('a', 1, 'b', 'x'))", None),
+    ("map('a', 1, 'b', null)", None),
+    (
+        "map(1, array(named_struct('a', map('k', 1.5D))), 2, null)",
+        None,
+    ),
+    ("named_struct('x', 1, 'y', null, 'z', 'q')", None),
+    ("array(timestamp'2024-07-02 03:04:05')", None),
+    ("null", None),
+    (
+        r#"parse_json('{"b":[true,null,"x",1.5,2e10],"a":{"c":"<d>"}}')"#,
+        None,
+    ),
+    ("parse_json('123456789012')", None),
+    ("parse_json('\"plain\"')", None),
+    (
+        "to_variant_object(named_struct('t', timestamp'2024-01-02 03:04:05.5', 'd', date'2024-01-02', 'b', X'0102', 'x', 1.50BD, 'f', 1.5f))",
+        None,
+    ),
+];
+
+#[tokio::test]
+async fn every_type_renders_as_the_servers_own_cast_to_string() {
+    let mut c = client();
+    let never = CancellationToken::new();
+    let creds = creds();
+    c.conf_set(&creds, "spark.sql.session.timeZone", "America/Los_Angeles")
+        .await
+        .unwrap();
+    let typed: Vec<String> = GALLERY
+        .iter()
+        .enumerate()
+        .map(|(i, (e, _))| format!("{e} AS c{i}"))
+        .collect();
+    let cast: Vec<String> = GALLERY
+        .iter()
+        .enumerate()
+        .map(|(i, (e, expected))| match expected {
+            Some(sql) => format!("{sql} AS c{i}"),
+            None => format!("cast({e} AS string) AS c{i}"),
+        })
+        .collect();
+    let typed = c
+        .execute_sql(&creds, &format!("SELECT {}", typed.join(", ")), 10, &never)
+        .await
+        .unwrap();
+    let cast = c
+        .execute_sql(&creds, &format!("SELECT {}", cast.join(", ")), 10, &never)
+        .await
+        .unwrap();
+    assert!(spark_sql_kernel::render::needs_time_zone(&typed));
+    let zone = spark_sql_kernel::render::Zone::parse(
+        &c.conf_get(&creds, "spark.sql.session.timeZone")
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    let shown = spark_sql_kernel::render::column_texts(&typed, &zone);
+    let expected = spark_sql_kernel::render::column_texts(&cast, &zone);
+    assert_eq!(shown.len(), GALLERY.len());
+    let mut wrong = Vec::new();
+    for (i, (e, _)) in GALLERY.iter().enumerate() {
+        let type_name = &typed.columns[i].type_name;
+        if shown[i] != expected[i] {
+            wrong.push(format!(
+                "{e} ({type_name}): shown {:?}, Spark says {:?}",
+                shown[i], expected[i]
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // The types are Spark's own names.
+    let names: Vec<&str> = typed.columns.iter().map(|c| c.type_name.as_str()).collect();
+    for name in [
+        "boolean",
+        "tinyint",
+        "smallint",
+        "int",
+        "bigint",
+        "float",
+        "double",
+        "decimal(4,2)",
+        "decimal(38,18)",
+        "string",
+        "binary",
+        "date",
+        "timestamp",
+        "timestamp_ntz",
+        "interval day to second",
+        "interval hour",
+        "interval year to month",
+        "interval month",
+        "interval",
+        "array<int>",
+        "array<struct<a:int,b:string>>",
+        "map<string,int>",
+        "struct<x:int,y:void,z:string>",
+        "void",
+        "variant",
+    ] {
+        assert!(names.contains(&name), "{name} not in {names:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_cell_of_ddl_alone_says_ok_and_a_cell_with_a_table_does_not() {
+    let auth = spark::standin();
+    let mut k = spark::kernel(&auth).await;
+    let view = table("ok_view");
+    let t = k
+        .execute(&format!("CREATE TEMPORARY VIEW {view} AS SELECT 1 AS x"))
+        .await;
+    ok(&t);
+    let text = result_text(&t);
+    assert!(text.starts_with("OK · ") && text.ends_with(" ms"), "{text}");
+    let t = k
+        .execute(&format!("DROP VIEW {view};\nSELECT 2 AS y"))
+        .await;
+    assert!(!result_text(&t).contains("OK"), "{:?}", t.iopub);
+    // Something else was shown: no OK.
+    let t = k
+        .execute(&format!(
+            "%echo note\nCREATE TEMPORARY VIEW {view} AS SELECT 1 AS x"
+        ))
+        .await;
+    ok(&t);
+    assert!(t.outputs("execute_result").is_empty(), "{:?}", t.iopub);
+}
+
+#[tokio::test]
+async fn timestamps_show_in_the_session_time_zone_and_follow_its_changes() {
+    let auth = spark::standin();
+    let mut k = spark::kernel(&auth).await;
+    let query = "SELECT timestamp'2024-07-02 10:04:05 UTC' AS t";
+    let t = k
+        .execute(&format!("SET TIME ZONE 'Asia/Kolkata';\n{query}"))
+        .await;
+    assert_eq!(grid_rows(&result_text(&t)), [["2024-07-02 15:34:05"]]);
+    let t = k
+        .execute(&format!(
+            "%conf spark.sql.session.timeZone=America/Chicago\n{query}"
+        ))
+        .await;
+    assert_eq!(grid_rows(&result_text(&t)), [["2024-07-02 05:04:05"]]);
+}
+
+#[tokio::test]
+async fn truncate_cuts_long_values_visibly_and_zero_shows_them_whole() {
+    let auth = spark::standin();
+    let mut k = spark::kernel(&auth).await;
+    let query = "SELECT repeat('ab', 5000) AS long";
+    let text = result_text(&k.execute(query).await);
+    assert_eq!(
+        grid_rows(&text),
+        [[format!("{}…", "ab".repeat(50))]],
+        "{text}"
+    );
+    assert!(
+        text.contains("values longer than 100 characters are cut"),
+        "{text}"
+    );
+    let t = k.execute(&format!("%truncate 0\n{query}")).await;
+    assert_eq!(grid_rows(&result_text(&t)), [["ab".repeat(5000)]]);
+    let t = k.execute(&format!("%truncate 6\n{query}")).await;
+    assert_eq!(grid_rows(&result_text(&t)), [["ababab…"]]);
+    let t = k.execute("%truncate").await;
+    assert_eq!(result_text(&t), "6");
+    let e = error(&k.execute("%truncate lots").await);
+    assert!(
+        traceback(&e).contains("\"lots\" is not a number"),
+        "{}",
+        traceback(&e)
+    );
 }

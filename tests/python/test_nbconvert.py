@@ -57,19 +57,21 @@ def test_a_notebook_of_sql_runs_against_spark_with_tables_in_its_outputs(noteboo
     )
     assert run.returncode == 0, run.stderr
     cells = outputs(tmp_path / "sql.ipynb")
-    assert cells[0] == []  # a view: no table
+    # A view: no table, a short OK line.
+    assert [o["output_type"] for o in cells[0]] == ["execute_result"]
+    assert cells[0][0]["data"]["text/plain"].startswith("OK · ")
     table = cells[1][0]
     assert table["output_type"] == "execute_result"
     html = table["data"]["text/html"]
-    assert "<table>" in html and "<td>Grace Hopper</td>" in html
+    assert "<table>" in html and '<td class="s">Grace Hopper</td>' in html
     lines = table["data"]["text/plain"].splitlines()
-    assert lines[0].split() == ["name", "|", "born"]
-    assert [line.split(" | ")[0].strip() for line in lines[2:5]] == ["Ada Lovelace", "Grace Hopper", "Katherine Johnson"]
+    assert lines[1].split() == ["|", "name", "|", "born", "|"]
+    assert [line.split(" | ")[0].strip("| ") for line in lines[3:6]] == ["Ada Lovelace", "Grace Hopper", "Katherine Johnson"]
     assert [o["output_type"] for o in cells[2]] == ["display_data", "execute_result"]
     assert "3" in cells[2][0]["data"]["text/plain"] and "1918" in cells[2][1]["data"]["text/plain"]
     limited = cells[3][0]["data"]["text/plain"]
     assert "showing the first 3 rows; more exist" in limited
-    assert "(0 rows)" in cells[4][0]["data"]["text/plain"]
+    assert "\n0 rows · " in cells[4][0]["data"]["text/plain"]
     token = spark_env["KBASE_AUTH_TOKEN"]
     assert token not in (tmp_path / "sql.ipynb").read_text()
     assert token not in run.stderr and token not in run.stdout

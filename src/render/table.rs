@@ -1,0 +1,414 @@
+//! A query result as a table: HTML (scrolling, sticky header, JupyterLab's theme colours,
+//! nothing but a `<style>` block besides the table) and an aligned text grid in the spirit of
+//! Spark's `show()`. Both cut long values at a visible marker and say when more rows exist.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use arrow::array::Array;
+use arrow::datatypes::DataType;
+use unicode_width::UnicodeWidthStr;
+
+use super::datetime::Zone;
+use super::value::writer;
+use super::{escape_html, plain_and_html};
+use crate::jupyter::MimeBundle;
+use crate::spark::{QueryResult, SparkType};
+
+/// How results are shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableOptions {
+    /// Values longer than this many characters are cut at a `…` marker (0: never).
+    pub max_chars: usize,
+    /// The session time zone, in which `timestamp` values are shown.
+    pub zone: Zone,
+}
+
+impl Default for TableOptions {
+    fn default() -> TableOptions {
+        TableOptions {
+            max_chars: DEFAULT_MAX_CHARS,
+            zone: Zone::default(),
+        }
+    }
+}
+
+/// Characters shown of a value before it is cut, unless `%truncate` says otherwise.
+pub const DEFAULT_MAX_CHARS: usize = 100;
+
+/// The marker at the end of a cut value.
+const CUT: char = '…';
+
+/// Styles for the HTML table, scoped to its class. Colours come from JupyterLab's theme
+/// variables (light and dark), with fallbacks for other front ends.
+const STYLE: &str = "<style>\
+div.spark-sql-result table{border-collapse:collapse;margin:0;table-layout:auto;\
+font-size:var(--jp-code-font-size,13px);font-family:var(--jp-code-font-family,monospace)}\
+div.spark-sql-result table th,div.spark-sql-result table td{padding:2px 8px;text-align:left;\
+vertical-align:top;white-space:pre;border:1px solid var(--jp-border-color2,#e0e0e0)}\
+div.spark-sql-result table .n{text-align:right;font-variant-numeric:tabular-nums}\
+div.spark-sql-result table thead th{position:sticky;top:0;z-index:1;\
+background:var(--jp-layout-color2,#eeeeee);color:var(--jp-ui-font-color0,#000000)}\
+div.spark-sql-result .spark-sql-type{font-weight:normal;color:var(--jp-ui-font-color2,#616161)}\
+div.spark-sql-result table td.null{color:var(--jp-ui-font-color3,#9e9e9e)}\
+div.spark-sql-result table td.s{unicode-bidi:plaintext}\
+div.spark-sql-result .spark-sql-cut{color:var(--jp-warn-color0,#e65100);font-weight:bold}\
+div.spark-sql-result .spark-sql-summary{color:var(--jp-ui-font-color2,#616161);\
+font-size:var(--jp-ui-font-size0,11px);margin-top:4px}\
+</style>";
+
+/// One shown value: Spark's text of it (cut if too long), or a null.
+struct Cell {
+    text: Option<String>,
+    /// The length in characters before it was cut, if it was.
+    cut_from: Option<usize>,
+}
+
+struct Column<'a> {
+    name: &'a str,
+    type_name: &'a str,
+    numeric: bool,
+    cells: Vec<Cell>,
+}
+
+fn cut(mut text: String, max_chars: usize) -> Cell {
+    if max_chars > 0 {
+        if let Some((at, _)) = text.char_indices().nth(max_chars) {
+            let total = at + text[at..].chars().count();
+            text.truncate(at);
+            return Cell {
+                text: Some(text),
+                cut_from: Some(total),
+            };
+        }
+    }
+    Cell {
+        text: Some(text),
+        cut_from: None,
+    }
+}
+
+/// Every shown value of every column, as Spark writes it.
+fn columns<'a>(result: &'a QueryResult, options: &TableOptions) -> Vec<Column<'a>> {
+    let rows = result.rows();
+    let mut columns: Vec<Column<'a>> = result
+        .columns
+        .iter()
+        .map(|c| Column {
+            name: c.name.as_str(),
+            type_name: c.type_name.as_str(),
+            numeric: is_numeric(&c.type_name),
+            cells: Vec::with_capacity(rows),
+        })
+        .collect();
+    for batch in &result.batches {
+        for (i, array) in batch.columns().iter().enumerate() {
+            let Some(column) = columns.get_mut(i) else {
+                continue;
+            };
+            let spark = result
+                .columns
+                .get(i)
+                .map(|c| c.data_type.clone())
+                .unwrap_or_default();
+            let write = writer(array.as_ref(), &spark, &options.zone);
+            let nulls = array.logical_nulls();
+            for row in 0..array.len() {
+                if nulls.as_ref().is_some_and(|n| n.is_null(row)) {
+                    column.cells.push(Cell {
+                        text: None,
+                        cut_from: None,
+                    });
+                } else {
+                    let mut text = String::new();
+                    write(row, &mut text);
+                    column.cells.push(cut(text, options.max_chars));
+                }
+            }
+        }
+    }
+    columns
+}
+
+/// Whether showing a result needs the session time zone: it has `timestamp` values (at any
+/// depth) or variants (which may hold timestamps).
+pub fn needs_time_zone(result: &QueryResult) -> bool {
+    fn zoned(data_type: &DataType) -> bool {
+        match data_type {
+            DataType::Timestamp(_, zone) => zone.is_some(),
+            DataType::List(f)
+            | DataType::LargeList(f)
+            | DataType::FixedSizeList(f, _)
+            | DataType::Map(f, _) => zoned(f.data_type()),
+            DataType::Struct(fields) => fields.iter().any(|f| zoned(f.data_type())),
+            _ => false,
+        }
+    }
+    fn variant(spark: &SparkType) -> bool {
+        match spark {
+            SparkType::Variant => true,
+            SparkType::Array(t) => variant(t),
+            SparkType::Map(k, v) => variant(k) || variant(v),
+            SparkType::Struct(fields) => fields.iter().any(variant),
+            _ => false,
+        }
+    }
+    result.columns.iter().any(|c| variant(&c.data_type))
+        || result
+            .batches
+            .first()
+            .is_some_and(|b| b.schema().fields().iter().any(|f| zoned(f.data_type())))
+}
+
+/// Whether values of a type are numbers (aligned right), from Spark's name for it.
+fn is_numeric(type_name: &str) -> bool {
+    matches!(
+        type_name,
+        "tinyint" | "smallint" | "int" | "bigint" | "float" | "double"
+    ) || type_name.starts_with("decimal(")
+}
+
+/// How long a statement took, for people: `84 ms`, `2.35 s`, `3 min 05 s`.
+pub fn human_duration(elapsed: Duration) -> String {
+    let ms = elapsed.as_millis();
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms < 60_000 {
+        format!("{:.2} s", elapsed.as_secs_f64())
+    } else {
+        let s = elapsed.as_secs();
+        format!("{} min {:02} s", s / 60, s % 60)
+    }
+}
+
+/// What is said under a table: rows shown and whether more exist, time taken, and whether
+/// values were cut.
+fn summary(result: &QueryResult, cut_at: Option<usize>) -> String {
+    let shown = result.rows();
+    let noun = if shown == 1 { "row" } else { "rows" };
+    let mut text = if result.more {
+        format!("showing the first {shown} {noun}; more exist (%limit N shows more)")
+    } else {
+        format!("{shown} {noun}")
+    };
+    let _ = write!(text, " · {}", human_duration(result.elapsed));
+    if let Some(max) = cut_at {
+        let _ = write!(
+            text,
+            " · values longer than {max} characters are cut at {CUT} (%truncate N changes this)"
+        );
+    }
+    text
+}
+
+/// Characters that would break the text grid or reach a terminal as commands, written the way
+/// Spark's `show()` escapes them (`\n`, `\t`, …) or as `\u001B`.
+fn escape_text(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{c}' => out.push_str("\\f"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{b}' => out.push_str("\\v"),
+            '\u{7}' => out.push_str("\\a"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+}
+
+/// Whether text has right-to-left letters or bidi controls, which could reorder the grid line
+/// around them in a terminal.
+fn needs_isolation(text: &str) -> bool {
+    text.chars().any(|c| {
+        matches!(u32::from(c),
+            0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF | 0x10800..=0x10FFF
+            | 0x1E800..=0x1EFFF | 0x200E | 0x200F | 0x202A..=0x202E | 0x2066..=0x2069)
+    })
+}
+
+/// The text of one cell in the grid, and its width in terminal columns.
+fn text_cell(cell: &Cell) -> (String, usize) {
+    let Some(value) = &cell.text else {
+        return ("NULL".into(), 4);
+    };
+    let mut text = String::with_capacity(value.len() + 4);
+    escape_text(value, &mut text);
+    if cell.cut_from.is_some() {
+        text.push(CUT);
+    }
+    let width = text.width();
+    if needs_isolation(&text) {
+        // First-strong isolate … pop directional isolate: the value keeps its direction
+        // without reordering the rest of the line.
+        text = format!("\u{2068}{text}\u{2069}");
+    }
+    (text, width)
+}
+
+fn text_grid(columns: &[Column<'_>], rows: usize, summary: &str) -> String {
+    let header: Vec<(String, usize)> = columns
+        .iter()
+        .map(|c| {
+            let mut text = String::new();
+            escape_text(c.name, &mut text);
+            let width = text.width();
+            (text, width)
+        })
+        .collect();
+    let cells: Vec<Vec<(String, usize)>> = columns
+        .iter()
+        .map(|c| c.cells.iter().map(text_cell).collect())
+        .collect();
+    let widths: Vec<usize> = header
+        .iter()
+        .zip(&cells)
+        .map(|((_, w), column)| column.iter().map(|(_, w)| *w).max().unwrap_or(0).max(*w))
+        .collect();
+    let mut rule = String::from("+");
+    for w in &widths {
+        rule.push_str(&"-".repeat(w + 2));
+        rule.push('+');
+    }
+    let mut out = String::new();
+    let line = |out: &mut String, row: &mut dyn Iterator<Item = (&(String, usize), bool)>| {
+        out.push('|');
+        for (((text, width), numeric), w) in row.zip(&widths) {
+            let pad = " ".repeat(w - width);
+            if numeric {
+                let _ = write!(out, " {pad}{text} |");
+            } else {
+                let _ = write!(out, " {text}{pad} |");
+            }
+        }
+        out.push('\n');
+    };
+    if !columns.is_empty() {
+        out.push_str(&rule);
+        out.push('\n');
+        line(
+            &mut out,
+            &mut header.iter().zip(columns.iter().map(|c| c.numeric)),
+        );
+        out.push_str(&rule);
+        out.push('\n');
+        for row in 0..rows {
+            line(
+                &mut out,
+                &mut cells
+                    .iter()
+                    .zip(columns)
+                    .filter_map(|(column, c)| column.get(row).map(|cell| (cell, c.numeric))),
+            );
+        }
+        out.push_str(&rule);
+        out.push('\n');
+    }
+    out.push_str(summary);
+    out
+}
+
+/// Escaped HTML of a value: newlines as `<br>`, other control characters spelled out.
+fn html_text(text: &str, out: &mut String) {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' | '\r' => out.push_str("<br>"),
+            '\t' => out.push('\t'),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+}
+
+fn html_table(columns: &[Column<'_>], rows: usize, summary: &str) -> String {
+    let mut html = String::with_capacity(256 + rows * columns.len() * 24);
+    html.push_str("<div class=\"spark-sql-result\">");
+    html.push_str(STYLE);
+    html.push_str("\n<div class=\"spark-sql-scroll\" style=\"overflow:auto;max-height:36em\">\n<table>\n<thead><tr>");
+    for c in columns {
+        html.push_str(if c.numeric {
+            "<th class=\"n\">"
+        } else {
+            "<th>"
+        });
+        html_text(c.name, &mut html);
+        html.push_str("<br><small class=\"spark-sql-type\">");
+        html.push_str(&escape_html(c.type_name));
+        html.push_str("</small></th>");
+    }
+    html.push_str("</tr></thead>\n<tbody>\n");
+    for row in 0..rows {
+        html.push_str("<tr>");
+        for c in columns {
+            let Some(cell) = c.cells.get(row) else {
+                continue;
+            };
+            match &cell.text {
+                None => html.push_str(if c.numeric {
+                    "<td class=\"n null\"><em>NULL</em></td>"
+                } else {
+                    "<td class=\"null\"><em>NULL</em></td>"
+                }),
+                Some(text) => {
+                    html.push_str(if c.numeric {
+                        "<td class=\"n\">"
+                    } else {
+                        "<td class=\"s\">"
+                    });
+                    html_text(text, &mut html);
+                    if let Some(total) = cell.cut_from {
+                        let _ = write!(
+                            html,
+                            "<span class=\"spark-sql-cut\" title=\"cut: {total} characters in all\">{CUT}</span>"
+                        );
+                    }
+                    html.push_str("</td>");
+                }
+            }
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str("</tbody>\n</table>\n</div>\n<div class=\"spark-sql-summary\"><small>");
+    html.push_str(&escape_html(summary));
+    html.push_str("</small></div></div>");
+    html
+}
+
+/// Spark's text of every shown value, column by column (`None` for a null), never cut.
+pub fn column_texts(result: &QueryResult, zone: &Zone) -> Vec<Vec<Option<String>>> {
+    let options = TableOptions {
+        max_chars: 0,
+        zone: zone.clone(),
+    };
+    columns(result, &options)
+        .into_iter()
+        .map(|c| c.cells.into_iter().map(|cell| cell.text).collect())
+        .collect()
+}
+
+/// A result as an HTML table and an aligned text grid.
+pub fn result_table(result: &QueryResult, options: &TableOptions) -> MimeBundle {
+    let columns = columns(result, options);
+    let rows = result.rows();
+    let any_cut = columns
+        .iter()
+        .any(|c| c.cells.iter().any(|cell| cell.cut_from.is_some()));
+    let summary = summary(result, any_cut.then_some(options.max_chars));
+    plain_and_html(
+        text_grid(&columns, rows, &summary),
+        html_table(&columns, rows, &summary),
+    )
+}
