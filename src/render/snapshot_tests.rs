@@ -206,7 +206,7 @@ fn strings_keep_null_apart_and_wide_characters_aligned() {
     let html = html(&r, &options());
     insta::assert_snapshot!("strings_html", html);
     // A null is marked; the string "NULL" is not.
-    assert!(html.contains("<td class=\"null\"><em>NULL</em></td>"));
+    assert!(html.contains("<td class=\"s null\"><em>NULL</em></td>"));
     assert!(html.contains("<td class=\"s\">NULL</td>"));
     // Every line of the grid is equally wide on a terminal.
     let widths: Vec<usize> = text

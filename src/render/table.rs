@@ -42,16 +42,18 @@ const CUT: char = '…';
 /// Styles for the HTML table, scoped to its class. Colours come from JupyterLab's theme
 /// variables (light and dark), with fallbacks for other front ends.
 const STYLE: &str = "<style>\
-div.spark-sql-result table{border-collapse:collapse;margin:0;table-layout:auto;\
+div.spark-sql-result table.spark-sql-table{border-collapse:collapse;margin:0;table-layout:auto;\
 font-size:var(--jp-code-font-size,13px);font-family:var(--jp-code-font-family,monospace)}\
-div.spark-sql-result table th,div.spark-sql-result table td{padding:2px 8px;text-align:left;\
-vertical-align:top;white-space:pre;border:1px solid var(--jp-border-color2,#e0e0e0)}\
-div.spark-sql-result table .n{text-align:right;font-variant-numeric:tabular-nums}\
-div.spark-sql-result table thead th{position:sticky;top:0;z-index:1;\
+div.spark-sql-result table.spark-sql-table th,div.spark-sql-result table.spark-sql-table td{\
+padding:2px 8px;text-align:left;vertical-align:top;white-space:pre;line-height:1.4;\
+border:1px solid var(--jp-border-color2,#e0e0e0)}\
+div.spark-sql-result table.spark-sql-table .n{text-align:right;font-variant-numeric:tabular-nums}\
+div.spark-sql-result table.spark-sql-table thead th{position:sticky;top:0;z-index:1;\
 background:var(--jp-layout-color2,#eeeeee);color:var(--jp-ui-font-color0,#000000)}\
-div.spark-sql-result .spark-sql-type{font-weight:normal;color:var(--jp-ui-font-color2,#616161)}\
-div.spark-sql-result table td.null{color:var(--jp-ui-font-color3,#9e9e9e)}\
-div.spark-sql-result table td.s{unicode-bidi:plaintext}\
+div.spark-sql-result table.spark-sql-table .spark-sql-type{font-weight:normal;\
+color:var(--jp-ui-font-color2,#616161)}\
+div.spark-sql-result table.spark-sql-table td.null{color:var(--jp-ui-font-color3,#9e9e9e)}\
+div.spark-sql-result table.spark-sql-table td.s{unicode-bidi:plaintext}\
 div.spark-sql-result .spark-sql-cut{color:var(--jp-warn-color0,#e65100);font-weight:bold}\
 div.spark-sql-result .spark-sql-summary{color:var(--jp-ui-font-color2,#616161);\
 font-size:var(--jp-ui-font-size0,11px);margin-top:4px}\
@@ -312,7 +314,7 @@ fn text_grid(columns: &[Column<'_>], rows: usize, summary: &str) -> String {
     out
 }
 
-/// Escaped HTML of a value: newlines as `<br>`, other control characters spelled out.
+/// Escaped HTML of a value: newlines as `<br/>`, other control characters spelled out.
 fn html_text(text: &str, out: &mut String) {
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -323,7 +325,7 @@ fn html_text(text: &str, out: &mut String) {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' | '\r' => out.push_str("<br>"),
+            '\n' | '\r' => out.push_str("<br/>"),
             '\t' => out.push('\t'),
             c if c.is_control() => {
                 let _ = write!(out, "\\u{:04X}", u32::from(c));
@@ -337,15 +339,15 @@ fn html_table(columns: &[Column<'_>], rows: usize, summary: &str) -> String {
     let mut html = String::with_capacity(256 + rows * columns.len() * 24);
     html.push_str("<div class=\"spark-sql-result\">");
     html.push_str(STYLE);
-    html.push_str("\n<div class=\"spark-sql-scroll\" style=\"overflow:auto;max-height:36em\">\n<table>\n<thead><tr>");
+    html.push_str("\n<div class=\"spark-sql-scroll\" style=\"overflow:auto;max-height:36em\">\n<table class=\"spark-sql-table\">\n<thead><tr>");
     for c in columns {
         html.push_str(if c.numeric {
             "<th class=\"n\">"
         } else {
-            "<th>"
+            "<th class=\"s\">"
         });
         html_text(c.name, &mut html);
-        html.push_str("<br><small class=\"spark-sql-type\">");
+        html.push_str("<br/><small class=\"spark-sql-type\">");
         html.push_str(&escape_html(c.type_name));
         html.push_str("</small></th>");
     }
@@ -360,7 +362,7 @@ fn html_table(columns: &[Column<'_>], rows: usize, summary: &str) -> String {
                 None => html.push_str(if c.numeric {
                     "<td class=\"n null\"><em>NULL</em></td>"
                 } else {
-                    "<td class=\"null\"><em>NULL</em></td>"
+                    "<td class=\"s null\"><em>NULL</em></td>"
                 }),
                 Some(text) => {
                     html.push_str(if c.numeric {

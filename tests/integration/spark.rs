@@ -108,9 +108,9 @@ async fn a_select_is_a_table_in_html_and_text() {
     assert!(lines[5].starts_with("1 row · "), "{text}");
     let html = result_html(&t);
     assert!(
-        html.contains("<table>")
+        html.contains("<table class=\"spark-sql-table\">")
             && html.contains(
-                "<th class=\"n\">one<br><small class=\"spark-sql-type\">int</small></th>"
+                "<th class=\"n\">one<br/><small class=\"spark-sql-type\">int</small></th>"
             ),
         "{html}"
     );

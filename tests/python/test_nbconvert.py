@@ -63,7 +63,7 @@ def test_a_notebook_of_sql_runs_against_spark_with_tables_in_its_outputs(noteboo
     table = cells[1][0]
     assert table["output_type"] == "execute_result"
     html = table["data"]["text/html"]
-    assert "<table>" in html and '<td class="s">Grace Hopper</td>' in html
+    assert '<table class="spark-sql-table">' in html and '<td class="s">Grace Hopper</td>' in html
     lines = table["data"]["text/plain"].splitlines()
     assert lines[1].split() == ["|", "name", "|", "born", "|"]
     assert [line.split(" | ")[0].strip("| ") for line in lines[3:6]] == ["Ada Lovelace", "Grace Hopper", "Katherine Johnson"]
@@ -85,3 +85,76 @@ def test_a_failing_sql_cell_fails_the_batch_and_stops_it(notebooks, tmp_path, sp
     )
     assert run.returncode != 0
     assert "AnalysisException" in run.stderr and "UNRESOLVED_COLUMN" in run.stderr
+
+
+def export(notebook, to, out_dir, env):
+    run = subprocess.run(
+        [str(BIN / "jupyter"), "nbconvert", "--to", to, "--output-dir", str(out_dir), str(notebook)],
+        capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert run.returncode == 0, run.stderr
+    suffix = {"html": ".html", "markdown": ".md"}[to]
+    return (out_dir / (notebook.stem + suffix)).read_text()
+
+
+GALLERY_CELLS = [
+    "12.50", "1.0E10", "-0.0", "NaN", "-Infinity", "9223372036854775807",
+    "<b>not bold</b> & co", "two\nlines", "שלום עולם", "漢字とかな 🚀", "[CA FE]",
+    "2024-07-02 05:04:05.25",  # 10:04:05.25 UTC in America/Chicago (summer time)
+    "INTERVAL '1 02:03:04.5' DAY TO SECOND", "INTERVAL '1-2' YEAR TO MONTH",
+    "[1, null, 3]", "{a -> 1, b -> null}", "{7, x}", "[{1, {k -> [1.5]}}]",
+    '{"genome":"E. coli","size_mb":4.64,"tags":["model",null]}',
+    "ACGT" * 25 + "…",
+]
+GALLERY_TYPES = ["decimal(4,2)", "array<struct<a:int,b:map<string,array<double>>>>", "variant", "void",
+                 "interval day to second", "timestamp_ntz", "binary", "float"]
+
+
+def gallery_tables(html):
+    """The cells, type names, NULL cells and cut markers of the kernel's tables in a page."""
+    from bs4 import BeautifulSoup
+    soup = BeautifulSoup(html, "html.parser")
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    tables = soup.select("div.spark-sql-result table")
+    cells = [td.get_text() for table in tables for td in table.select("td")]
+    types = [t.get_text() for table in tables for t in table.select("th small")]
+    nulls = [td.get_text() for table in tables for td in table.select("td.null")]
+    cuts = [span["title"] for span in soup.select("div.spark-sql-result span.spark-sql-cut")]
+    return len(tables), cells, types, nulls, cuts
+
+
+def test_the_type_gallery_reads_in_html_and_markdown_exports(notebooks, tmp_path, spark_env):
+    run = subprocess.run(
+        [str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute",
+         "--ExecutePreprocessor.timeout=120", "--output-dir", str(tmp_path), str(notebooks / "types.ipynb")],
+        capture_output=True, text=True, timeout=300, env=spark_env,
+    )
+    assert run.returncode == 0, run.stderr
+    executed = tmp_path / "types.ipynb"
+    for cell in outputs(executed):
+        for output in cell:
+            if output["output_type"] == "execute_result":
+                assert set(output["data"]) == {"text/plain", "text/html"}
+    html = export(executed, "html", tmp_path, spark_env)
+    markdown = export(executed, "markdown", tmp_path, spark_env)
+    # In Markdown each table is one raw HTML block: no blank line may end it early, and a
+    # Markdown renderer passes it through whole.
+    import mistune
+    blocks = markdown.split('<div class="spark-sql-result">')[1:]
+    assert len(blocks) == 6
+    for block in blocks:
+        assert "\n\n" not in block.split("</div></div>")[0]
+    for page in (html, mistune.html(markdown)):
+        count, cells, types, nulls, cuts = gallery_tables(page)
+        assert count == 6
+        for value in GALLERY_CELLS:
+            assert value in cells, value
+        for name in GALLERY_TYPES:
+            assert name in types, name
+        # NULL is marked apart from the string 'NULL', which is an ordinary cell.
+        assert nulls and set(nulls) == {"NULL"}
+        assert cells.count("NULL") > len(nulls)
+        assert cuts == ["cut: 240 characters in all"]
+    token = spark_env["KBASE_AUTH_TOKEN"]
+    assert token not in html and token not in markdown
