@@ -87,7 +87,7 @@ fn data() -> (Vec<Column>, RecordBatch) {
             "ok",
             "boolean",
             Arc::new(BooleanArray::from_iter(
-                (0..ROWS).map(|_| Some(r.next() % 2 == 0)),
+                (0..ROWS).map(|_| Some(r.next().is_multiple_of(2))),
             )),
         ),
         (
