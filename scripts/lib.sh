@@ -26,18 +26,56 @@ ensure_python_env() {
   export VENV PY
 }
 
+# Debian packages, as root or through sudo.
+apt_install() {
+  say "Installing $* (Debian packages)"
+  local sudo=
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -q
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+}
+
 # Java 17 or later for the Spark Connect server; Debian's package if missing.
 ensure_java() {
   local version
   version=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1)
   if [ -z "$version" ] || [ "$version" -lt 17 ]; then
-    say "Installing Java 17 (openjdk-17-jre-headless)"
-    if [ "$(id -u)" = 0 ]; then
-      apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q openjdk-17-jre-headless
-    else
-      sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q openjdk-17-jre-headless
-    fi
+    apt_install openjdk-17-jre-headless
   fi
+}
+
+# Debian's chromium and Node.js for the browser test; with `fonts`, also CJK and emoji fonts
+# (for screenshots that show every character).
+ensure_browser() {
+  local missing=()
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
+  if [ "${1:-}" = fonts ]; then
+    dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
+    dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || missing+=(fonts-noto-color-emoji)
+  fi
+  if [ ${#missing[@]} -gt 0 ]; then
+    apt_install "${missing[@]}"
+  fi
+  ensure_playwright
+}
+
+# playwright-core from npm, pinned by tests/browser/package-lock.json, cached; never downloads a
+# browser (Debian's chromium is used). Exports SPARK_SQL_KERNEL_TEST_PLAYWRIGHT.
+ensure_playwright() {
+  local hash dir
+  hash=$(cat "$ROOT/tests/browser/package.json" "$ROOT/tests/browser/package-lock.json" | sha256sum | cut -c1-12)
+  dir="$CACHE/node-$hash"
+  if [ ! -f "$dir/.complete" ]; then
+    say "playwright-core from npm in $dir"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    cp "$ROOT/tests/browser/package.json" "$ROOT/tests/browser/package-lock.json" "$dir/"
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+    touch "$dir/.complete"
+  fi
+  export SPARK_SQL_KERNEL_TEST_PLAYWRIGHT="$dir/node_modules/playwright-core"
 }
 
 # A private Jupyter data/config/runtime area, so only the kernelspec under test is seen.

@@ -85,6 +85,17 @@ def test_a_failing_sql_cell_fails_the_batch_and_stops_it(notebooks, tmp_path, sp
     )
     assert run.returncode != 0
     assert "AnalysisException" in run.stderr and "UNRESOLVED_COLUMN" in run.stderr
+    # With --allow-errors the run goes on: the error is in the notebook, the next cell ran.
+    run = subprocess.run(
+        [str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute", "--allow-errors",
+         "--ExecutePreprocessor.timeout=120", "--output-dir", str(tmp_path), str(notebooks / "sql_error.ipynb")],
+        capture_output=True, text=True, timeout=300, env=spark_env,
+    )
+    assert run.returncode == 0, run.stderr
+    cells = outputs(tmp_path / "sql_error.ipynb")
+    assert cells[1][0]["output_type"] == "error" and cells[1][0]["ename"] == "AnalysisException"
+    assert "UNRESOLVED_COLUMN" in cells[1][0]["evalue"]
+    assert "never runs" in cells[2][0]["data"]["text/plain"]
 
 
 def export(notebook, to, out_dir, env):

@@ -1,0 +1,175 @@
+// JupyterLab in Debian's chromium, driven by playwright-core: what a user does with the kernel.
+// Run by tests/python/test_browser.py (mode "test") and by `scripts/demo --screenshots` (mode
+// "tour"). Environment: LAB_URL, LAB_TOKEN, OUT_DIR, MODE, SPARK_SQL_KERNEL_TEST_PLAYWRIGHT (the
+// playwright-core directory). Exits non-zero, saying which step failed, when a check fails.
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const { chromium } = require(process.env.SPARK_SQL_KERNEL_TEST_PLAYWRIGHT || 'playwright-core');
+
+const DISPLAY_NAME = 'Spark SQL (KBase)';
+const KERNEL_NAME = 'spark-sql-kbase';
+const { LAB_URL, LAB_TOKEN, OUT_DIR } = process.env;
+const MODE = process.env.MODE || 'test';
+
+function check(condition, message) {
+  if (!condition) {
+    throw new Error(`check failed: ${message}`);
+  }
+}
+
+async function step(name, action) {
+  const started = Date.now();
+  try {
+    const result = await action();
+    console.log(`ok   ${name} (${Date.now() - started} ms)`);
+    return result;
+  } catch (error) {
+    console.log(`FAIL ${name} (${Date.now() - started} ms)`);
+    throw error;
+  }
+}
+
+/** Types into the notebook's active cell and runs it (Shift+Enter). */
+async function runInActiveCell(page, code) {
+  const editor = page.locator('.jp-NotebookPanel:visible .jp-Cell.jp-mod-active .cm-content');
+  await editor.click();
+  await page.keyboard.type(code);
+  await page.keyboard.press('Shift+Enter');
+}
+
+/** The rows of a kernel result table: header names and cell texts. */
+async function tableContents(table) {
+  return table.evaluate((t) => ({
+    headers: [...t.querySelectorAll('thead th')].map((th) => th.firstChild.textContent),
+    types: [...t.querySelectorAll('thead th small')].map((s) => s.textContent),
+    rows: [...t.querySelectorAll('tbody tr')].map((tr) =>
+      [...tr.querySelectorAll('td')].map((td) => ({ text: td.textContent, cls: td.className }))),
+  }));
+}
+
+/** Answers JupyterLab's one-time "official Jupyter news?" toast, if it shows. */
+async function dismissNews(page) {
+  const no = page.locator('.jp-toast-button', { hasText: /^No$/ });
+  await no.first().click({ timeout: 3000 }).catch(() => {});
+}
+
+async function openLauncher(page) {
+  await page.goto(`${LAB_URL}/lab/workspaces/w${Date.now()}?reset&token=${LAB_TOKEN}`);
+  await page.locator('.jp-Launcher').first().waitFor({ timeout: 60000 });
+  await dismissNews(page);
+}
+
+async function testMode(page) {
+  await step('JupyterLab opens on a fresh workspace with the Launcher', () => openLauncher(page));
+  const card = page.locator('.jp-LauncherCard[data-category="Notebook"]', { hasText: DISPLAY_NAME });
+  await step(`the Launcher has a "${DISPLAY_NAME}" notebook card with the kernel's logo`, async () => {
+    await card.waitFor({ timeout: 30000 });
+    const logo = card.locator('img');
+    const src = await logo.getAttribute('src');
+    check(src && src.includes(`/kernelspecs/${KERNEL_NAME}/`), `logo src ${src}`);
+    await page.waitForFunction((img) => img.complete && img.naturalWidth > 0, await logo.elementHandle());
+    await page.screenshot({ path: path.join(OUT_DIR, '1-launcher.png') });
+  });
+  await step('clicking the card opens a notebook on the kernel', async () => {
+    await card.click();
+    await page.locator('.jp-NotebookPanel:visible .jp-Cell .cm-content').first().waitFor({ timeout: 30000 });
+    // The toolbar names the kernel once it is started.
+    await page.locator('.jp-NotebookPanel:visible .jp-Toolbar-kernelName', { hasText: DISPLAY_NAME })
+      .waitFor({ timeout: 30000 });
+  });
+  const query = "SELECT id, id * 2 AS twice, concat('row ', id) AS label, " +
+    'CASE WHEN id = 1 THEN NULL ELSE id END AS maybe FROM range(3)';
+  await step('a query against the local Spark shows its table', async () => {
+    await runInActiveCell(page, query);
+    const table = page.locator('.jp-NotebookPanel:visible .jp-OutputArea-output table.spark-sql-table').first();
+    await table.waitFor({ timeout: 90000 });
+    const got = await tableContents(table);
+    check(JSON.stringify(got.headers) === JSON.stringify(['id', 'twice', 'label', 'maybe']),
+      `headers ${JSON.stringify(got.headers)}`);
+    check(JSON.stringify(got.types) === JSON.stringify(['bigint', 'bigint', 'string', 'bigint']),
+      `types ${JSON.stringify(got.types)}`);
+    const texts = got.rows.map((r) => r.map((c) => c.text));
+    check(JSON.stringify(texts) === JSON.stringify([
+      ['0', '0', 'row 0', '0'], ['1', '2', 'row 1', 'NULL'], ['2', '4', 'row 2', '2']]),
+      `cells ${JSON.stringify(texts)}`);
+    check(got.rows[1][3].cls.includes('null') && !got.rows[0][2].cls.includes('null'), 'NULL is marked');
+    const align = await table.evaluate((t) => [
+      getComputedStyle(t.querySelector('tbody td.n')).textAlign,
+      getComputedStyle(t.querySelector('tbody td.s')).textAlign,
+      getComputedStyle(t.querySelector('thead th')).position,
+    ]);
+    check(JSON.stringify(align) === JSON.stringify(['right', 'left', 'sticky']), `styles ${align}`);
+    await page.screenshot({ path: path.join(OUT_DIR, '2-table.png') });
+  });
+  await step('interrupting a long query from the toolbar cancels it on Spark', async () => {
+    await runInActiveCell(page, "SELECT reflect('java.lang.Thread', 'sleep', bigint(60000)) AS slept");
+    const running = page.locator('.jp-NotebookPanel:visible .jp-Cell .jp-InputPrompt', { hasText: '[*]' });
+    await running.first().waitFor({ timeout: 30000 });
+    await page.waitForTimeout(2000);
+    const clicked = Date.now();
+    await page.locator('.jp-NotebookPanel:visible [data-command="notebook:interrupt-kernel"]').first().click();
+    const message = page.locator('.jp-NotebookPanel:visible .jp-OutputArea-output',
+      { hasText: 'KeyboardInterrupt' });
+    await message.first().waitFor({ timeout: 20000 });
+    const text = await message.first().textContent();
+    check(text.includes('cancelled on the Spark server'), `message ${text}`);
+    console.log(`     cancelled ${Date.now() - clicked} ms after the click`);
+    await running.first().waitFor({ state: 'detached', timeout: 10000 });
+    await page.screenshot({ path: path.join(OUT_DIR, '3-interrupted.png') });
+  });
+  await step('the kernel still answers after the interrupt', async () => {
+    await runInActiveCell(page, 'SELECT 42 AS answer');
+    const answer = page.locator('.jp-NotebookPanel:visible table.spark-sql-table', { hasText: 'answer' });
+    await answer.first().waitFor({ timeout: 30000 });
+  });
+}
+
+async function tourMode(page) {
+  await step('the executed tour opens in JupyterLab', async () => {
+    await page.goto(`${LAB_URL}/lab/workspaces/w${Date.now()}/tree/tour.ipynb?reset&token=${LAB_TOKEN}`);
+    await page.locator('.jp-NotebookPanel:visible table.spark-sql-table').first().waitFor({ timeout: 60000 });
+    await dismissNews(page);
+    await page.waitForTimeout(1000);
+  });
+  const shots = [['tour-tables', 'ORDER BY size_mb DESC'], ['tour-types', 'AS numbers(boolean'],
+    ['tour-nested', 'named_struct(\'id\', 7']];
+  for (const [name, marker] of shots) {
+    await step(`screenshot ${name}`, async () => {
+      const cell = page.locator('.jp-NotebookPanel:visible .jp-CodeCell', { hasText: marker }).first();
+      await cell.evaluate((c) => c.scrollIntoView({ block: 'start' }));
+      await page.waitForTimeout(500);
+      await page.screenshot({ path: path.join(OUT_DIR, `${name}.png`) });
+    });
+  }
+}
+
+async function main() {
+  check(LAB_URL && LAB_TOKEN && OUT_DIR, 'LAB_URL, LAB_TOKEN and OUT_DIR are set');
+  fs.mkdirSync(OUT_DIR, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  try {
+    if (MODE === 'tour') {
+      await tourMode(page);
+    } else {
+      await testMode(page);
+    }
+  } catch (error) {
+    await page.screenshot({ path: path.join(OUT_DIR, 'failure.png') }).catch(() => {});
+    throw error;
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((error) => {
+  console.error(error.stack || String(error));
+  process.exit(1);
+});

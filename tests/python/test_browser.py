@@ -1,0 +1,81 @@
+"""A real JupyterLab (from the test venv) in Debian's chromium, driven by playwright-core
+(tests/browser/jupyterlab.cjs): the Launcher card with the logo, a query against the run's Spark
+server as a table, an interrupt from the toolbar. Screenshots go to artifacts/browser/."""
+
+import os
+import pathlib
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from conftest import ROOT
+
+BIN = pathlib.Path(sys.executable).parent
+ARTIFACTS = ROOT / "artifacts" / "browser"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def jupyterlab(spark_env, tmp_path):
+    """JupyterLab on loopback with the kernel's environment; yields (url, token, log path)."""
+    port, token = free_port(), secrets.token_hex(16)
+    root = tmp_path / "lab"
+    root.mkdir()
+    log = tmp_path / "jupyterlab.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [str(BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+             f"--IdentityProvider.token={token}", "--allow-root", f"--ServerApp.root_dir={root}",
+             "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+            env=spark_env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"JupyterLab did not start:\n{log.read_text()[-3000:]}")
+        time.sleep(0.25)
+    yield url, token, log
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def test_jupyterlab_in_chromium_runs_sql_shows_the_table_and_interrupts(jupyterlab, spark_env):
+    playwright = os.environ.get("SPARK_SQL_KERNEL_TEST_PLAYWRIGHT")
+    if not playwright or not pathlib.Path(playwright).is_dir():
+        pytest.fail("SPARK_SQL_KERNEL_TEST_PLAYWRIGHT not set: run scripts/test, which installs playwright-core")
+    chromium = shutil.which("chromium")
+    assert chromium, "chromium is missing: scripts/test installs Debian's chromium"
+    url, token, log = jupyterlab
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    env = dict(os.environ, LAB_URL=url, LAB_TOKEN=token, OUT_DIR=str(ARTIFACTS), MODE="test",
+               CHROMIUM=chromium)
+    run = subprocess.run(["node", str(ROOT / "tests" / "browser" / "jupyterlab.cjs")],
+                         capture_output=True, text=True, timeout=300, env=env)
+    print(run.stdout)
+    assert run.returncode == 0, f"{run.stdout}\n{run.stderr}\n--- JupyterLab log ---\n{log.read_text()[-4000:]}"
+    for name in ("1-launcher.png", "2-table.png", "3-interrupted.png"):
+        assert (ARTIFACTS / name).stat().st_size > 10_000, name
+    kbase_token = spark_env["KBASE_AUTH_TOKEN"]
+    assert kbase_token not in log.read_text()
