@@ -87,6 +87,30 @@ isolate_jupyter() {
   mkdir -p "$JUPYTER_DATA_DIR" "$JUPYTER_CONFIG_DIR" "$JUPYTER_RUNTIME_DIR"
 }
 
+# start_lab DIR LOG: JupyterLab from the venv on 127.0.0.1 (a free port, a fresh token), serving
+# DIR, its kernels getting the current environment; sets LAB_PID, LAB_URL and LAB_TOKEN.
+start_lab() {
+  local dir=$1 log=$2 port
+  port=$(free_port)
+  LAB_TOKEN=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+  LAB_URL="http://127.0.0.1:$port"
+  "$VENV/bin/jupyter" lab --no-browser --ip=127.0.0.1 --port="$port" --IdentityProvider.token="$LAB_TOKEN" \
+    --allow-root --ServerApp.root_dir="$dir" --LabApp.news_url= \
+    --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate >"$log" 2>&1 &
+  LAB_PID=$!
+  for _ in $(seq 300); do
+    if "$PY" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
+      "$LAB_URL/api/status?token=$LAB_TOKEN" 2>/dev/null; then
+      return 0
+    fi
+    kill -0 "$LAB_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  echo "JupyterLab did not start:" >&2
+  tail -n 20 "$log" >&2
+  return 1
+}
+
 # spark_home: pyspark's directory in the venv (its bin/spark-submit and jars run the server).
 spark_home() {
   "$PY" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))'

@@ -135,14 +135,25 @@ async function tourMode(page) {
   });
   const shots = [['tour-tables', 'ORDER BY size_mb DESC'], ['tour-types', 'AS numbers(boolean'],
     ['tour-nested', 'named_struct(\'id\', 7']];
-  for (const [name, marker] of shots) {
+  const shoot = async (name, marker) => {
     await step(`screenshot ${name}`, async () => {
       const cell = page.locator('.jp-NotebookPanel:visible .jp-CodeCell', { hasText: marker }).first();
       await cell.evaluate((c) => c.scrollIntoView({ block: 'start' }));
       await page.waitForTimeout(500);
       await page.screenshot({ path: path.join(OUT_DIR, `${name}.png`) });
     });
+  };
+  for (const [name, marker] of shots) {
+    await shoot(name, marker);
   }
+  await step('the dark theme (Settings → Theme → JupyterLab Dark)', async () => {
+    await page.locator('.lm-MenuBar-itemLabel', { hasText: /^Settings$/ }).click();
+    await page.locator('.lm-Menu-itemLabel', { hasText: /^Theme$/ }).hover();
+    await page.locator('.lm-Menu-itemLabel', { hasText: /^JupyterLab Dark$/ }).click();
+    await page.waitForFunction(() => document.body.dataset.jpThemeLight === 'false', null, { timeout: 15000 });
+    await page.waitForTimeout(1000);
+  });
+  await shoot('tour-types-dark', 'AS numbers(boolean');
 }
 
 async function main() {
