@@ -6,6 +6,8 @@ import sys
 
 import nbformat
 
+from conftest import ROOT
+
 BIN = pathlib.Path(sys.executable).parent
 
 
@@ -169,3 +171,27 @@ def test_the_type_gallery_reads_in_html_and_markdown_exports(notebooks, tmp_path
         assert cuts == ["cut: 240 characters in all"]
     token = spark_env["KBASE_AUTH_TOKEN"]
     assert token not in html and token not in markdown
+
+
+def test_the_tour_runs_in_batch_with_only_its_tagged_failure(tmp_path, spark_env):
+    tour = ROOT / "examples" / "tour.ipynb"
+    run = subprocess.run(
+        [str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute",
+         "--ExecutePreprocessor.timeout=120", "--output-dir", str(tmp_path), str(tour)],
+        capture_output=True, text=True, timeout=300, env=spark_env,
+    )
+    assert run.returncode == 0, run.stderr
+    nb = nbformat.read(str(tmp_path / "tour.ipynb"), as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    errors = [c for c in code if any(o["output_type"] == "error" for o in c.outputs)]
+    assert [c.metadata.get("tags") for c in errors] == [["raises-exception"]]
+    assert errors[0].outputs[-1]["ename"] == "AnalysisException"
+    tables = [o for c in code for o in c.outputs
+              if o["output_type"] in ("execute_result", "display_data")
+              and 'class="spark-sql-table"' in o["data"].get("text/html", "")]
+    assert len(tables) >= 12
+    joined = next(c for c in code if "JOIN genes" in c.source and "rank()" not in c.source)
+    text = joined.outputs[-1]["data"]["text/plain"]
+    import re
+    assert re.search(r"\| Homo sapiens +\| +3 \|", text), text
+    assert nb.cells[-1].outputs[-1]["data"]["text/plain"].startswith("OK · ")
