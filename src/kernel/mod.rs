@@ -6,6 +6,7 @@ mod cell;
 mod error;
 mod history;
 mod magics;
+mod progress;
 
 use std::time::Duration;
 
@@ -224,9 +225,19 @@ impl Kernel {
         ctx: &ExecuteContext,
     ) -> Result<Option<Duration>, KernelError> {
         let (creds, client) = self.connect().await?;
-        let outcome = client
-            .execute_sql(&creds, &statement.text, limit, ctx.cancel_token())
-            .await;
+        let (reports, receiver) = tokio::sync::watch::channel(None);
+        let outcome = progress::follow(
+            client.execute_sql_with_progress(
+                &creds,
+                &statement.text,
+                limit,
+                ctx.cancel_token(),
+                &reports,
+            ),
+            receiver,
+            ctx,
+        )
+        .await;
         self.after_spark(ctx, &outcome);
         match outcome {
             Ok(result) => {

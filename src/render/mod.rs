@@ -3,6 +3,7 @@
 
 mod datetime;
 mod number;
+mod progress;
 mod table;
 mod value;
 mod variant;
@@ -13,6 +14,7 @@ mod snapshot_tests;
 use serde_json::Value;
 
 pub use datetime::Zone;
+pub use progress::{progress_display, progress_text, Phase};
 pub use table::{
     column_texts, human_duration, needs_time_zone, result_table, TableOptions, DEFAULT_MAX_CHARS,
 };

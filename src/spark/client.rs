@@ -10,6 +10,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tonic::metadata::{AsciiMetadataValue, MetadataMap};
 use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
@@ -26,7 +27,7 @@ use super::proto::{
     ReattachExecuteRequest, ReattachOptions, Relation, ReleaseExecuteRequest,
     ReleaseSessionRequest, Sql, UserContext,
 };
-use super::result::{Collector, QueryResult};
+use super::result::{Collector, Progress, QueryResult};
 use crate::auth::Token;
 
 /// Runs `$call` in the session; when the server lost the session, opens a fresh one, tells
@@ -344,7 +345,26 @@ impl SparkClient {
         limit: usize,
         cancel: &CancellationToken,
     ) -> Result<QueryResult, SparkError> {
-        in_session!(self, creds, self.execute_once(creds, sql, limit, cancel))
+        let (progress, _) = watch::channel(None);
+        self.execute_sql_with_progress(creds, sql, limit, cancel, &progress)
+            .await
+    }
+
+    /// [`execute_sql`](Self::execute_sql), publishing Spark's `execution_progress` reports
+    /// in `progress` as they arrive.
+    pub async fn execute_sql_with_progress(
+        &mut self,
+        creds: &Credentials,
+        sql: &str,
+        limit: usize,
+        cancel: &CancellationToken,
+        progress: &watch::Sender<Option<Progress>>,
+    ) -> Result<QueryResult, SparkError> {
+        in_session!(
+            self,
+            creds,
+            self.execute_once(creds, sql, limit, cancel, progress)
+        )
     }
 
     async fn execute_once(
@@ -353,6 +373,7 @@ impl SparkClient {
         sql: &str,
         limit: usize,
         cancel: &CancellationToken,
+        progress: &watch::Sender<Option<Progress>>,
     ) -> Result<QueryResult, SparkError> {
         let started = Instant::now();
         let operation_id = uuid::Uuid::new_v4().to_string();
@@ -395,6 +416,7 @@ impl SparkClient {
             collector: Collector::new(limit),
             last_response: None,
             interrupted: None,
+            progress,
         };
         let mut reattaches = 0u32;
         let mut broken = 0u32;
@@ -475,7 +497,7 @@ impl SparkClient {
     async fn drain(
         &mut self,
         stream: &mut tonic::Streaming<ExecutePlanResponse>,
-        op: &mut Operation,
+        op: &mut Operation<'_>,
         cancel: &CancellationToken,
         creds: &Credentials,
     ) -> Result<bool, Drained> {
@@ -484,6 +506,7 @@ impl SparkClient {
             collector,
             last_response,
             interrupted,
+            progress,
         } = op;
         loop {
             let grace = interrupted.unwrap_or_else(|| tokio::time::Instant::now() + CANCEL_GRACE);
@@ -516,6 +539,9 @@ impl SparkClient {
                                 return Err(Drained::Cancelled);
                             }
                             return Ok(true);
+                        }
+                        Some(ResponseType::ExecutionProgress(report)) => {
+                            progress.send_replace(Some(Progress::from_report(&report)));
                         }
                         _ => {}
                     }
@@ -739,7 +765,7 @@ impl SparkClient {
 }
 
 /// What one execution has seen so far, across reattaches.
-struct Operation {
+struct Operation<'p> {
     /// The tag an interrupt names.
     tag: String,
     collector: Collector,
@@ -747,6 +773,8 @@ struct Operation {
     last_response: Option<String>,
     /// When the user interrupted: the deadline for the server to end the stream.
     interrupted: Option<tokio::time::Instant>,
+    /// Where progress reports go.
+    progress: &'p watch::Sender<Option<Progress>>,
 }
 
 /// Why reading a result stream stopped early.

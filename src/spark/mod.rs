@@ -11,5 +11,5 @@ mod types;
 pub use address::{resolve, sanitize_k8s, Address, AddressError};
 pub use client::{Credentials, SparkClient, CONNECT_TIMEOUT};
 pub use error::{short_name, QueryContext, ServerError, SparkError};
-pub use result::{Column, QueryResult};
+pub use result::{Column, Progress, QueryResult};
 pub use types::SparkType;

@@ -47,6 +47,33 @@ impl QueryResult {
     }
 }
 
+/// Where a running query is, from Spark's latest `execution_progress` report.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub stages: usize,
+    pub stages_done: usize,
+    pub tasks: i64,
+    pub tasks_done: i64,
+    /// Tasks running now.
+    pub tasks_running: i64,
+    pub bytes_read: i64,
+}
+
+impl Progress {
+    pub(crate) fn from_report(
+        report: &super::proto::execute_plan_response::ExecutionProgress,
+    ) -> Progress {
+        Progress {
+            stages: report.stages.len(),
+            stages_done: report.stages.iter().filter(|s| s.done).count(),
+            tasks: report.stages.iter().map(|s| s.num_tasks).sum(),
+            tasks_done: report.stages.iter().map(|s| s.num_completed_tasks).sum(),
+            tasks_running: report.num_inflight_tasks,
+            bytes_read: report.stages.iter().map(|s| s.input_bytes_read).sum(),
+        }
+    }
+}
+
 /// Collects responses of one execution.
 #[derive(Debug, Default)]
 pub(crate) struct Collector {

@@ -300,6 +300,12 @@ async fn an_interrupt_cancels_the_query_within_two_seconds() {
     let e = error(&t);
     assert_eq!(e["ename"], "KeyboardInterrupt");
     assert!(e["evalue"].as_str().unwrap().contains("cancelled"), "{e}");
+    // Its progress line, shown after a second, ends as cancelled.
+    let updates = t.outputs("update_display_data");
+    let last = updates.last().expect("a progress line")["data"]["text/plain"]
+        .as_str()
+        .unwrap();
+    assert!(last.starts_with("Spark: cancelled · "), "{last}");
     // The next cell works.
     let t = k.execute("SELECT 'after' AS x").await;
     ok(&t);
@@ -786,4 +792,67 @@ async fn truncate_cuts_long_values_visibly_and_zero_shows_them_whole() {
         "{}",
         traceback(&e)
     );
+}
+
+/// Four partitions of two rows, each row sleeping a second: a query of about four seconds on
+/// the run's two local cores, with real stages and tasks.
+const SLOW_QUERY: &str = "SELECT count(*) AS n FROM range(0, 8, 1, 4) \
+                          WHERE reflect('java.lang.Thread', 'sleep', bigint(1000)) IS NOT NULL";
+
+#[tokio::test]
+async fn a_long_query_shows_live_progress_and_fast_ones_never_do() {
+    let auth = spark::standin();
+    let mut k = spark::kernel(&auth).await;
+    let t = k.execute(SLOW_QUERY).await;
+    ok(&t);
+    let kinds = t.kinds();
+    let displays = t.outputs("display_data");
+    assert_eq!(displays.len(), 1, "{kinds:?}");
+    let id = displays[0]["transient"]["display_id"].as_str().unwrap();
+    assert!(id.starts_with("spark-sql-progress-"), "{id}");
+    let first = displays[0]["data"]["text/plain"].as_str().unwrap();
+    assert!(first.starts_with("Spark: running · "), "{first}");
+    assert!(displays[0]["data"]["text/html"]
+        .as_str()
+        .unwrap()
+        .contains("<progress"));
+    let updates = t.outputs("update_display_data");
+    assert!(!updates.is_empty(), "{kinds:?}");
+    assert!(updates.iter().all(|u| u["transient"]["display_id"] == id));
+    let texts: Vec<&str> = updates
+        .iter()
+        .map(|u| u["data"]["text/plain"].as_str().unwrap())
+        .collect();
+    // Spark reported stages and tasks while the query ran, and the line ends as a summary.
+    assert!(texts.iter().any(|t| t.contains(" tasks")), "{texts:?}");
+    let last = texts.last().unwrap();
+    assert!(
+        last.starts_with("Spark: done · ") && last.contains("/"),
+        "{last}"
+    );
+    // A few updates a second at most: the query took about 4 s.
+    assert!(updates.len() <= 24, "{} updates", updates.len());
+    // The progress line comes before the result.
+    let display_at = kinds.iter().position(|k| k == "display_data").unwrap();
+    let result_at = kinds.iter().position(|k| k == "execute_result").unwrap();
+    assert!(display_at < result_at, "{kinds:?}");
+    assert_eq!(grid_rows(&result_text(&t)), [["8"]]);
+
+    // Fast statements and fast failures show nothing of it.
+    for fast in ["SELECT 1 AS one", "SELECT nope"] {
+        let t = k.execute(fast).await;
+        assert!(t.outputs("display_data").is_empty(), "{:?}", t.kinds());
+        assert!(
+            t.outputs("update_display_data").is_empty(),
+            "{:?}",
+            t.kinds()
+        );
+    }
+    let t = k.execute("SELECT nope").await;
+    let outputs: Vec<String> = t
+        .kinds()
+        .into_iter()
+        .filter(|k| !k.starts_with("status") && k != "execute_input")
+        .collect();
+    assert_eq!(outputs, ["error"]);
 }

@@ -1,0 +1,70 @@
+//! Follows a running statement: after about a second, a one-line progress display appears
+//! (`display_data` with a `display_id`), is updated in place at most a few times a second
+//! while Spark reports progress, and ends as a short summary. Fast statements never show it.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+use crate::jupyter::{ExecuteContext, Output};
+use crate::render::{progress_display, progress_text, Phase};
+use crate::spark::{Progress, QueryResult, SparkError};
+
+/// How long a statement runs before its progress shows.
+pub const SHOW_AFTER: Duration = Duration::from_secs(1);
+/// How often the display may change.
+const TICK: Duration = Duration::from_millis(250);
+
+/// Awaits `run`, showing its progress from `reports` once it has taken [`SHOW_AFTER`].
+pub async fn follow(
+    run: impl Future<Output = Result<QueryResult, SparkError>>,
+    reports: watch::Receiver<Option<Progress>>,
+    ctx: &ExecuteContext,
+) -> Result<QueryResult, SparkError> {
+    let started = Instant::now();
+    let mut shown: Option<(String, String)> = None; // display id, text shown
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + SHOW_AFTER, TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    tokio::pin!(run);
+    let outcome = loop {
+        tokio::select! {
+            outcome = &mut run => break outcome,
+            _ = tick.tick() => {}
+        }
+        let progress = reports.borrow().clone();
+        let elapsed = started.elapsed();
+        let text = progress_text(progress.as_ref(), elapsed, Phase::Running);
+        match &mut shown {
+            Some((_, last)) if *last == text => {}
+            Some((id, last)) => {
+                ctx.send(Output::UpdateDisplay {
+                    data: progress_display(progress.as_ref(), elapsed, Phase::Running),
+                    display_id: id.clone(),
+                });
+                *last = text;
+            }
+            None => {
+                let id = format!("spark-sql-progress-{}", uuid::Uuid::new_v4().simple());
+                ctx.send(Output::Display {
+                    data: progress_display(progress.as_ref(), elapsed, Phase::Running),
+                    display_id: Some(id.clone()),
+                });
+                shown = Some((id, text));
+            }
+        }
+    };
+    if let Some((id, _)) = shown {
+        let phase = match &outcome {
+            Ok(_) => Phase::Done,
+            Err(SparkError::Cancelled) => Phase::Cancelled,
+            Err(_) => Phase::Failed,
+        };
+        let progress = reports.borrow().clone();
+        ctx.send(Output::UpdateDisplay {
+            data: progress_display(progress.as_ref(), started.elapsed(), phase),
+            display_id: id,
+        });
+    }
+    outcome
+}

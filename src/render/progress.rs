@@ -1,0 +1,141 @@
+//! The one-line progress display of a running query, from Spark's `execution_progress`
+//! reports: stages, tasks done of total, bytes read and time taken, as text and HTML.
+
+use std::time::Duration;
+
+use super::{escape_html, plain_and_html};
+use crate::jupyter::MimeBundle;
+use crate::spark::Progress;
+
+/// Where the query is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Running,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+/// `532 B`, `1.2 kB`, `3.4 MB`, `1.0 GB` (powers of 1000).
+fn bytes(n: i64) -> String {
+    let n = n.max(0) as f64;
+    let units = ["kB", "MB", "GB", "TB", "PB"];
+    if n < 1000.0 {
+        return format!("{n} B");
+    }
+    let mut value = n / 1000.0;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < units.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", units[unit])
+}
+
+fn seconds(elapsed: Duration, phase: Phase) -> String {
+    if phase == Phase::Running {
+        format!("{} s", elapsed.as_secs())
+    } else {
+        super::human_duration(elapsed)
+    }
+}
+
+/// The line's text.
+pub fn progress_text(progress: Option<&Progress>, elapsed: Duration, phase: Phase) -> String {
+    let time = seconds(elapsed, phase);
+    let mut parts = vec![match phase {
+        Phase::Running => "Spark: running".to_owned(),
+        Phase::Done => "Spark: done".to_owned(),
+        Phase::Failed => "Spark: failed".to_owned(),
+        Phase::Cancelled => "Spark: cancelled".to_owned(),
+    }];
+    match progress {
+        Some(p) if p.stages > 0 => {
+            let noun = if p.stages == 1 { "stage" } else { "stages" };
+            parts.push(if phase == Phase::Running {
+                format!("{} of {} {noun} done", p.stages_done, p.stages)
+            } else {
+                format!("{} {noun}", p.stages)
+            });
+            let mut tasks = format!("{}/{} tasks", p.tasks_done, p.tasks);
+            if phase == Phase::Running && p.tasks_running > 0 {
+                tasks.push_str(&format!(" ({} running)", p.tasks_running));
+            }
+            parts.push(tasks);
+            parts.push(format!("{} read", bytes(p.bytes_read)));
+        }
+        _ if phase == Phase::Running => parts.push("waiting for the first stage".into()),
+        _ => {}
+    }
+    parts.push(time);
+    parts.join(" · ")
+}
+
+/// The display: a bar of tasks done (HTML) and the line.
+pub fn progress_display(
+    progress: Option<&Progress>,
+    elapsed: Duration,
+    phase: Phase,
+) -> MimeBundle {
+    let text = progress_text(progress, elapsed, phase);
+    let (done, total) = match progress {
+        Some(p) if p.tasks > 0 => (p.tasks_done, p.tasks),
+        _ => (0, 0),
+    };
+    let bar = if phase == Phase::Running && total > 0 {
+        format!("<progress value=\"{done}\" max=\"{total}\" style=\"width:12em\"></progress> ")
+    } else if phase == Phase::Running {
+        "<progress style=\"width:12em\"></progress> ".to_owned()
+    } else {
+        String::new()
+    };
+    let html = format!(
+        "<div class=\"spark-sql-progress\">{bar}<small>{}</small></div>",
+        escape_html(&text)
+    );
+    plain_and_html(text, html)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_line_says_stages_tasks_bytes_and_time() {
+        let p = Progress {
+            stages: 3,
+            stages_done: 1,
+            tasks: 200,
+            tasks_done: 45,
+            tasks_running: 8,
+            bytes_read: 1_234_567,
+        };
+        let t = Duration::from_millis(6_400);
+        assert_eq!(
+            progress_text(Some(&p), t, Phase::Running),
+            "Spark: running · 1 of 3 stages done · 45/200 tasks (8 running) · 1.2 MB read · 6 s"
+        );
+        assert_eq!(
+            progress_text(Some(&p), t, Phase::Done),
+            "Spark: done · 3 stages · 45/200 tasks · 1.2 MB read · 6.40 s"
+        );
+        assert_eq!(
+            progress_text(None, Duration::from_secs(1), Phase::Running),
+            "Spark: running · waiting for the first stage · 1 s"
+        );
+        assert_eq!(
+            progress_text(None, Duration::from_millis(1500), Phase::Cancelled),
+            "Spark: cancelled · 1.50 s"
+        );
+        let html = progress_display(Some(&p), t, Phase::Running)["text/html"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            html.contains("<progress value=\"45\" max=\"200\""),
+            "{html}"
+        );
+        assert_eq!(bytes(999), "999 B");
+        assert_eq!(bytes(3_400_000_000), "3.4 GB");
+    }
+}
