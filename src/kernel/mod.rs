@@ -2,7 +2,9 @@
 //! keeps history, answers completeness, completion and inspection. It knows no sockets: the
 //! transport calls it through [`crate::jupyter::Handler`].
 
+mod catalog;
 mod cell;
+mod complete;
 mod error;
 mod history;
 mod magics;
@@ -45,6 +47,8 @@ pub struct Kernel {
     spark: Option<SparkClient>,
     /// How the last Spark call went, for `%whoami`.
     spark_state: String,
+    /// Catalog answers for completion and inspection.
+    catalog: catalog::Catalog,
 }
 
 impl Kernel {
@@ -64,6 +68,7 @@ impl Kernel {
             history: History::default(),
             spark: None,
             spark_state: "not connected yet".into(),
+            catalog: catalog::Catalog::default(),
         }
     }
 
@@ -247,6 +252,9 @@ impl Kernel {
                     result.reattaches,
                     result.elapsed
                 );
+                if catalog::changes_catalog(&statement.text) {
+                    self.catalog.forget();
+                }
                 if !result.has_columns() {
                     return Ok(Some(result.elapsed));
                 }
@@ -414,6 +422,15 @@ impl Kernel {
         }
         Ok(())
     }
+}
+
+/// Whether the cursor's line is a magic line (`%…`).
+fn on_magic_line(code: &str, cursor_pos: usize) -> bool {
+    let before: String = code.chars().take(cursor_pos).collect();
+    before
+        .rsplit('\n')
+        .next()
+        .is_some_and(|line| line.trim_start().starts_with('%'))
 }
 
 /// Completes a magic name at the start of a line (`%li` → `%limit`, `%lsmagic`).
@@ -667,16 +684,43 @@ impl Handler for Kernel {
     }
 
     async fn complete(&mut self, code: &str, cursor_pos: usize) -> Completion {
-        complete_magic(code, cursor_pos)
+        let magic = complete_magic(code, cursor_pos);
+        if !magic.matches.is_empty() || on_magic_line(code, cursor_pos) {
+            return magic;
+        }
+        self.complete_sql(code, cursor_pos).await
     }
 
-    async fn inspect(
-        &mut self,
-        _code: &str,
-        _cursor_pos: usize,
-        _detail: u8,
-    ) -> Option<MimeBundle> {
-        None
+    async fn inspect(&mut self, code: &str, cursor_pos: usize, _detail: u8) -> Option<MimeBundle> {
+        if on_magic_line(code, cursor_pos) {
+            let line = code.chars().take(cursor_pos).collect::<String>();
+            let line = line
+                .rsplit('\n')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .to_owned();
+            let rest: String = code
+                .chars()
+                .skip(cursor_pos)
+                .take_while(|c| !c.is_whitespace())
+                .collect();
+            let word = format!("{line}{rest}");
+            let name = word
+                .trim_start_matches('%')
+                .split_whitespace()
+                .next()
+                .unwrap_or("");
+            let spec = magics::find(name)?;
+            return Some(render::key_values(
+                &format!("%{}", spec.name),
+                &[
+                    ("usage".into(), spec.usage.into()),
+                    ("what it does".into(), spec.description.into()),
+                ],
+            ));
+        }
+        self.inspect_sql(code, cursor_pos).await
     }
 
     fn is_complete(&self, code: &str) -> Completeness {

@@ -856,3 +856,143 @@ async fn a_long_query_shows_live_progress_and_fast_ones_never_do() {
         .collect();
     assert_eq!(outputs, ["error"]);
 }
+
+/// Matches and the replaced range of a completion at the end of `code` (or at `cursor`).
+async fn complete(k: &mut Frontend, code: &str, cursor: Option<usize>) -> (Vec<String>, u64, u64) {
+    let cursor = cursor.unwrap_or_else(|| code.chars().count());
+    let t = k
+        .request(
+            "complete_request",
+            json!({"code": code, "cursor_pos": cursor}),
+        )
+        .await;
+    let c = &t.reply.content;
+    assert_eq!(c["status"], "ok", "{c}");
+    let matches = c["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap().to_owned())
+        .collect();
+    (
+        matches,
+        c["cursor_start"].as_u64().unwrap(),
+        c["cursor_end"].as_u64().unwrap(),
+    )
+}
+
+async fn inspect(k: &mut Frontend, code: &str, cursor: usize) -> String {
+    let t = k
+        .request(
+            "inspect_request",
+            json!({"code": code, "cursor_pos": cursor, "detail_level": 0}),
+        )
+        .await;
+    let c = &t.reply.content;
+    assert_eq!(c["status"], "ok", "{c}");
+    assert_eq!(c["found"], true, "nothing found for {code:?} at {cursor}");
+    c["data"]["text/plain"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn completion_knows_keywords_functions_databases_tables_and_columns() {
+    let auth = spark::standin();
+    let mut k = spark::kernel(&auth).await;
+    let db = table("complete_db");
+    ok(&k
+        .execute(&format!(
+            "CREATE DATABASE {db};\nUSE {db};\n\
+             CREATE TABLE genomes (id INT, organism STRING COMMENT 'species name', size_mb DOUBLE) USING parquet;\n\
+             CREATE TABLE `2024_samples` (id INT) USING parquet;\n\
+             CREATE TEMPORARY VIEW odd_view AS SELECT 1 AS `first col`"
+        ))
+        .await);
+
+    let cold = Instant::now();
+    let (m, start, end) = complete(&mut k, "SELECT * FROM geno", None).await;
+    let cold = cold.elapsed();
+    assert!(m.contains(&"genomes".to_owned()), "{m:?}");
+    assert_eq!((start, end), (14, 18));
+    let warm = Instant::now();
+    let (m, ..) = complete(&mut k, "SELECT * FROM genom", None).await;
+    let warm = warm.elapsed();
+    assert_eq!(m, ["genomes"]);
+    eprintln!("completion with a cold cache {cold:?}, warm {warm:?}");
+
+    // A database's tables, an alias's columns, a table's columns, unqualified columns.
+    let (m, ..) = complete(&mut k, &format!("SELECT * FROM {db}.gen"), None).await;
+    assert_eq!(m, ["genomes"]);
+    let code = "SELECT g.org FROM genomes g";
+    let (m, start, _) = complete(&mut k, code, Some(12)).await;
+    assert_eq!((m, start), (vec!["organism".to_owned()], 9));
+    let (m, ..) = complete(&mut k, "SELECT genomes.si FROM genomes", Some(17)).await;
+    assert_eq!(m, ["size_mb"]);
+    let code = "SELECT org FROM genomes WHERE id > 1";
+    let (m, ..) = complete(&mut k, code, Some(10)).await;
+    assert_eq!(m.first().map(String::as_str), Some("organism"), "{m:?}");
+    // A multi-byte character before the cursor: positions in code points.
+    let code = "SELECT 'ü漢🚀', si FROM genomes";
+    let (m, start, end) = complete(&mut k, code, Some(16)).await;
+    assert_eq!(
+        (m.first().map(String::as_str), start, end),
+        (Some("size_mb"), 14, 16)
+    );
+    // Backticks: names that need them get them; an open backtick is completed in backticks.
+    let (m, ..) = complete(&mut k, "SELECT * FROM 2024", None).await;
+    assert!(m.contains(&"`2024_samples`".to_owned()), "{m:?}");
+    let (m, start, _) = complete(&mut k, "SELECT * FROM `2024_s", None).await;
+    assert_eq!((m, start), (vec!["`2024_samples`".to_owned()], 14));
+    let (m, ..) = complete(&mut k, "SELECT fi FROM odd_view", Some(9)).await;
+    assert!(m.contains(&"`first col`".to_owned()), "{m:?}");
+    let (m, ..) = complete(&mut k, "SELECT `fi FROM odd_view", Some(10)).await;
+    assert_eq!(m, ["`first col`"]);
+    // Keywords in the case typed, Spark's functions, databases.
+    let (m, ..) = complete(&mut k, "SEL", None).await;
+    assert!(m.contains(&"SELECT".to_owned()), "{m:?}");
+    let (m, ..) = complete(&mut k, "sel", None).await;
+    assert!(m.contains(&"select".to_owned()), "{m:?}");
+    let (m, ..) = complete(&mut k, "SELECT approx_count_d", None).await;
+    assert_eq!(m, ["approx_count_distinct"]);
+    let (m, ..) = complete(&mut k, "USE complete_d", None).await;
+    assert!(m.contains(&db), "{m:?}");
+
+    // The cache is refreshed after DDL run in the kernel.
+    let (m, ..) = complete(&mut k, "SELECT * FROM fresh", None).await;
+    assert!(m.is_empty(), "{m:?}");
+    ok(&k
+        .execute("CREATE TABLE fresh_table (x INT) USING parquet")
+        .await);
+    let (m, ..) = complete(&mut k, "SELECT * FROM fresh", None).await;
+    assert_eq!(m, ["fresh_table"]);
+
+    // Inspection: a table, a column, a function.
+    let text = inspect(&mut k, "SELECT * FROM genomes", 17).await;
+    assert!(
+        text.starts_with(&format!("Table {db}.genomes")) || text.starts_with("Table genomes"),
+        "{text}"
+    );
+    assert!(
+        text.contains("MANAGED") && text.contains("parquet"),
+        "{text}"
+    );
+    assert!(
+        text.contains("organism") && text.contains("species name"),
+        "{text}"
+    );
+    assert!(text.contains("location"), "{text}");
+    let text = inspect(&mut k, "SELECT organism FROM genomes", 9).await;
+    assert!(
+        text.starts_with("Column organism") && text.contains("string"),
+        "{text}"
+    );
+    let text = inspect(&mut k, "SELECT g.size_mb FROM genomes g", 12).await;
+    assert!(text.contains("double"), "{text}");
+    let text = inspect(&mut k, "SELECT count(*) FROM genomes", 9).await;
+    assert!(
+        text.contains("Function: count") && text.contains("Usage"),
+        "{text}"
+    );
+    ok(&k
+        .execute(&format!("USE default;\nDROP DATABASE {db} CASCADE"))
+        .await);
+}
