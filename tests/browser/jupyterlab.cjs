@@ -103,6 +103,45 @@ async function testMode(page) {
     check(JSON.stringify(align) === JSON.stringify(['right', 'left', 'sticky']), `styles ${align}`);
     await page.screenshot({ path: path.join(OUT_DIR, '2-table.png') });
   });
+  await step('Tab completes table names from the Spark catalog', async () => {
+    await runInActiveCell(page, 'CREATE OR REPLACE TEMPORARY VIEW browser_genomes AS SELECT 1 AS id;\n' +
+      'CREATE OR REPLACE TEMPORARY VIEW browser_genes AS SELECT 2 AS id');
+    await page.locator('.jp-NotebookPanel:visible .jp-OutputArea-output', { hasText: 'OK · ' }).first()
+      .waitFor({ timeout: 30000 });
+    const editor = page.locator('.jp-NotebookPanel:visible .jp-Cell.jp-mod-active .cm-content');
+    await editor.click();
+    await page.keyboard.type('SELECT * FROM browser_ge');
+    await page.keyboard.press('Tab');
+    const items = page.locator('.jp-Completer:visible .jp-Completer-item');
+    await items.first().waitFor({ timeout: 15000 });
+    const texts = await items.allTextContents();
+    check(texts.some((t) => t.includes('browser_genomes')) && texts.some((t) => t.includes('browser_genes')),
+      `completer items ${JSON.stringify(texts)}`);
+    await page.screenshot({ path: path.join(OUT_DIR, '4-completion.png') });
+    await page.keyboard.press('Escape');
+    await page.keyboard.type('no');
+    await page.keyboard.press('Tab');
+    await items.first().waitFor({ timeout: 15000 });
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => {
+      const cell = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell.jp-mod-active .cm-content');
+      return cell && cell.textContent.includes('browser_genomes');
+    }, null, { timeout: 15000 });
+    await page.keyboard.press('Shift+Enter');
+    await page.locator('.jp-NotebookPanel:visible table.spark-sql-table', { hasText: 'id' }).nth(1)
+      .waitFor({ timeout: 30000 });
+  });
+  await step('a long query shows a live progress line that ends as a summary', async () => {
+    await runInActiveCell(page, 'SELECT count(*) AS n FROM range(0, 8, 1, 4)\n' +
+      "WHERE reflect('java.lang.Thread', 'sleep', bigint(1000)) IS NOT NULL");
+    const line = page.locator('.jp-NotebookPanel:visible .spark-sql-progress', { hasText: 'Spark: running' });
+    await line.first().waitFor({ timeout: 30000 });
+    await page.locator('.jp-NotebookPanel:visible .spark-sql-progress', { hasText: 'tasks' }).first()
+      .waitFor({ timeout: 30000 });
+    await page.screenshot({ path: path.join(OUT_DIR, '5-progress.png') });
+    await page.locator('.jp-NotebookPanel:visible .spark-sql-progress', { hasText: 'Spark: done' }).first()
+      .waitFor({ timeout: 60000 });
+  });
   await step('interrupting a long query from the toolbar cancels it on Spark', async () => {
     await runInActiveCell(page, "SELECT reflect('java.lang.Thread', 'sleep', bigint(60000)) AS slept");
     const running = page.locator('.jp-NotebookPanel:visible .jp-Cell .jp-InputPrompt', { hasText: '[*]' });

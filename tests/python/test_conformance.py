@@ -27,8 +27,16 @@ class SparkSqlKernelTests(jupyter_kernel_test.KernelTests):
     # Every result of a cell but the last is display_data.
     code_display_data = [{"code": "%lsmagic\n%limit", "mime": "text/html"}]
 
-    # Magic names complete (SQL and catalog completion come with the Spark client).
-    completion_samples = [{"text": "%ls", "matches": {"%lsmagic"}}]
+    # Magic names and SQL keywords complete without Spark (catalog completion is tested
+    # against the real server in tests/integration/spark.rs).
+    completion_samples = [
+        {"text": "%ls", "matches": {"%lsmagic"}},
+        {"text": "SEL", "matches": {"SELECT"}},
+        {"text": "SELECT 1 AS x ORD", "matches": {"ORDER"}},
+    ]
+
+    # Shift+Tab on a magic shows its usage (tables, columns and functions need Spark).
+    code_inspect_sample = "%limit"
 
     complete_code_samples = ["SELECT 1", "%lsmagic", "SELECT 'a;b' -- done", "SELECT (1)"]
     incomplete_code_samples = ["SELECT 'abc", "SELECT (1,", "SELECT 1 /* comment", "SELECT `col"]
