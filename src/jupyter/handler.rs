@@ -82,7 +82,8 @@ pub type OutputSink = Arc<dyn Fn(Output) + Send + Sync>;
 pub struct ExecuteContext {
     sink: OutputSink,
     cancel: CancellationToken,
-    /// Whether anything was sent through this context (or a clone of it).
+    /// Whether any content was sent through this context (or a clone of it): updatable
+    /// displays (status lines such as progress) do not count.
     sent: Arc<std::sync::atomic::AtomicBool>,
 }
 
@@ -114,11 +115,21 @@ impl ExecuteContext {
 
     /// Shows an output. Never blocks.
     pub fn send(&self, output: Output) {
-        self.sent.store(true, std::sync::atomic::Ordering::Relaxed);
+        let status = matches!(
+            output,
+            Output::UpdateDisplay { .. }
+                | Output::Display {
+                    display_id: Some(_),
+                    ..
+                }
+        );
+        if !status {
+            self.sent.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         (self.sink)(output);
     }
 
-    /// Whether any output was sent so far.
+    /// Whether any content (not counting updatable displays) was sent so far.
     pub fn has_sent(&self) -> bool {
         self.sent.load(std::sync::atomic::Ordering::Relaxed)
     }

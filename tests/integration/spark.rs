@@ -40,6 +40,14 @@ fn grid_rows(text: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// The `display_data` outputs that are content (results), not a progress line.
+fn shown(t: &Transcript) -> Vec<&Value> {
+    t.outputs("display_data")
+        .into_iter()
+        .filter(|d| d["transient"]["display_id"].is_null())
+        .collect()
+}
+
 fn result_html(t: &Transcript) -> String {
     let results = t.outputs("execute_result");
     assert_eq!(results.len(), 1, "{:?}", t.iopub);
@@ -135,7 +143,7 @@ async fn create_insert_select_show_describe_explain_in_one_session() {
         .await;
     ok(&t);
     // CREATE and INSERT return no rows: only the SELECT shows a table.
-    assert!(t.outputs("display_data").is_empty(), "{:?}", t.iopub);
+    assert!(shown(&t).is_empty(), "{:?}", t.iopub);
     let text = result_text(&t);
     assert_eq!(grid_rows(&text), [["1", "ada"], ["2", "grace"]], "{text}");
     // The INSERT ran once.
@@ -172,7 +180,7 @@ async fn set_and_use_change_the_session_and_several_statements_show_several_tabl
         ))
         .await;
     ok(&t);
-    let displays = t.outputs("display_data");
+    let displays = shown(&t);
     assert_eq!(
         displays.len(),
         2,
@@ -387,7 +395,7 @@ async fn a_cell_stops_at_its_first_failing_statement() {
     let e = error(&t);
     assert_eq!(e["ename"], "AnalysisException");
     // The first result is still shown; the statement after the failure never ran.
-    assert_eq!(t.outputs("display_data").len(), 1);
+    assert_eq!(shown(&t).len(), 1);
     assert_no_such_view(&mut k, &view).await;
 }
 

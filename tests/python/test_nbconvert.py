@@ -11,17 +11,23 @@ from conftest import ROOT
 BIN = pathlib.Path(sys.executable).parent
 
 
-def nbconvert(notebook, out_dir, *extra):
+def nbconvert(notebook, out_dir, *extra, env=None):
     return subprocess.run(
         [str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute",
          "--ExecutePreprocessor.timeout=120", "--output-dir", str(out_dir), *extra, str(notebook)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=300, env=env,
     )
 
 
+def is_progress(output):
+    """A progress line (a statement slower than a second, as on a busy machine)."""
+    return output["output_type"] == "display_data" and output["data"]["text/plain"].startswith("Spark: ")
+
+
 def outputs(path):
+    """Each cell's outputs, without progress lines."""
     nb = nbformat.read(str(path), as_version=4)
-    return [cell.get("outputs", []) for cell in nb.cells]
+    return [[o for o in cell.get("outputs", []) if not is_progress(o)] for cell in nb.cells]
 
 
 def test_a_notebook_of_magics_executes_with_its_outputs(notebooks, tmp_path):
@@ -52,11 +58,7 @@ def test_a_failing_cell_fails_the_batch_run_unless_errors_are_allowed(notebooks,
 
 
 def test_a_notebook_of_sql_runs_against_spark_with_tables_in_its_outputs(notebooks, tmp_path, spark_env):
-    run = subprocess.run(
-        [str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute",
-         "--ExecutePreprocessor.timeout=120", "--output-dir", str(tmp_path), str(notebooks / "sql.ipynb")],
-        capture_output=True, text=True, timeout=300, env=spark_env,
-    )
+    run = nbconvert(str(notebooks / "sql.ipynb"), tmp_path, env=spark_env)
     assert run.returncode == 0, run.stderr
     cells = outputs(tmp_path / "sql.ipynb")
     # A view: no table, a short OK line.
@@ -80,19 +82,11 @@ def test_a_notebook_of_sql_runs_against_spark_with_tables_in_its_outputs(noteboo
 
 
 def test_a_failing_sql_cell_fails_the_batch_and_stops_it(notebooks, tmp_path, spark_env):
-    run = subprocess.run(
-        [str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute",
-         "--ExecutePreprocessor.timeout=120", "--output-dir", str(tmp_path), str(notebooks / "sql_error.ipynb")],
-        capture_output=True, text=True, timeout=300, env=spark_env,
-    )
+    run = nbconvert(str(notebooks / "sql_error.ipynb"), tmp_path, env=spark_env)
     assert run.returncode != 0
     assert "AnalysisException" in run.stderr and "UNRESOLVED_COLUMN" in run.stderr
     # With --allow-errors the run goes on: the error is in the notebook, the next cell ran.
-    run = subprocess.run(
-        [str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute", "--allow-errors",
-         "--ExecutePreprocessor.timeout=120", "--output-dir", str(tmp_path), str(notebooks / "sql_error.ipynb")],
-        capture_output=True, text=True, timeout=300, env=spark_env,
-    )
+    run = nbconvert(str(notebooks / "sql_error.ipynb"), tmp_path, "--allow-errors", env=spark_env)
     assert run.returncode == 0, run.stderr
     cells = outputs(tmp_path / "sql_error.ipynb")
     assert cells[1][0]["output_type"] == "error" and cells[1][0]["ename"] == "AnalysisException"
@@ -138,11 +132,7 @@ def gallery_tables(html):
 
 
 def test_the_type_gallery_reads_in_html_and_markdown_exports(notebooks, tmp_path, spark_env):
-    run = subprocess.run(
-        [str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute",
-         "--ExecutePreprocessor.timeout=120", "--output-dir", str(tmp_path), str(notebooks / "types.ipynb")],
-        capture_output=True, text=True, timeout=300, env=spark_env,
-    )
+    run = nbconvert(str(notebooks / "types.ipynb"), tmp_path, env=spark_env)
     assert run.returncode == 0, run.stderr
     executed = tmp_path / "types.ipynb"
     for cell in outputs(executed):
@@ -175,11 +165,7 @@ def test_the_type_gallery_reads_in_html_and_markdown_exports(notebooks, tmp_path
 
 def test_the_tour_runs_in_batch_with_only_its_tagged_failure(tmp_path, spark_env):
     tour = ROOT / "examples" / "tour.ipynb"
-    run = subprocess.run(
-        [str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute",
-         "--ExecutePreprocessor.timeout=120", "--output-dir", str(tmp_path), str(tour)],
-        capture_output=True, text=True, timeout=300, env=spark_env,
-    )
+    run = nbconvert(str(tour), tmp_path, env=spark_env)
     assert run.returncode == 0, run.stderr
     nb = nbformat.read(str(tmp_path / "tour.ipynb"), as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
