@@ -424,13 +424,21 @@ impl Kernel {
     }
 }
 
-/// Whether the cursor's line is a magic line (`%…`).
-fn on_magic_line(code: &str, cursor_pos: usize) -> bool {
-    let before: String = code.chars().take(cursor_pos).collect();
-    before
-        .rsplit('\n')
-        .next()
-        .is_some_and(|line| line.trim_start().starts_with('%'))
+/// The line under the cursor, trimmed, when it is a magic line (`%…`).
+fn magic_line_at(code: &str, cursor_pos: usize) -> Option<String> {
+    let chars: Vec<char> = code.chars().collect();
+    let cursor = cursor_pos.min(chars.len());
+    let start = chars[..cursor]
+        .iter()
+        .rposition(|&c| c == '\n')
+        .map_or(0, |i| i + 1);
+    let end = chars[cursor..]
+        .iter()
+        .position(|&c| c == '\n')
+        .map_or(chars.len(), |i| cursor + i);
+    let line: String = chars[start..end].iter().collect();
+    let line = line.trim();
+    line.starts_with('%').then(|| line.to_owned())
 }
 
 /// Completes a magic name at the start of a line (`%li` → `%limit`, `%lsmagic`).
@@ -685,28 +693,15 @@ impl Handler for Kernel {
 
     async fn complete(&mut self, code: &str, cursor_pos: usize) -> Completion {
         let magic = complete_magic(code, cursor_pos);
-        if !magic.matches.is_empty() || on_magic_line(code, cursor_pos) {
+        if !magic.matches.is_empty() || magic_line_at(code, cursor_pos).is_some() {
             return magic;
         }
         self.complete_sql(code, cursor_pos).await
     }
 
     async fn inspect(&mut self, code: &str, cursor_pos: usize, _detail: u8) -> Option<MimeBundle> {
-        if on_magic_line(code, cursor_pos) {
-            let line = code.chars().take(cursor_pos).collect::<String>();
-            let line = line
-                .rsplit('\n')
-                .next()
-                .unwrap_or("")
-                .trim_start()
-                .to_owned();
-            let rest: String = code
-                .chars()
-                .skip(cursor_pos)
-                .take_while(|c| !c.is_whitespace())
-                .collect();
-            let word = format!("{line}{rest}");
-            let name = word
+        if let Some(line) = magic_line_at(code, cursor_pos) {
+            let name = line
                 .trim_start_matches('%')
                 .split_whitespace()
                 .next()
@@ -739,6 +734,16 @@ impl Handler for Kernel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_magic_line_under_the_cursor_is_found() {
+        assert_eq!(
+            magic_line_at("SELECT 1\n  %limit 5", 13).as_deref(),
+            Some("%limit 5")
+        );
+        assert_eq!(magic_line_at("%lim\nSELECT 1", 2).as_deref(), Some("%lim"));
+        assert_eq!(magic_line_at("%limit\nSELECT 1", 9), None);
+    }
 
     #[test]
     fn magic_names_complete_at_the_start_of_a_line() {

@@ -418,6 +418,23 @@ async fn a_token_spark_does_not_accept_is_a_kbase_auth_error() {
     assert!(!evalue.contains(spark::OTHER) && !tb.contains(spark::OTHER));
 }
 
+/// The evalue of a `SparkConnectError` for `SELECT 1` against `url`, which must come within 10 s.
+async fn connection_error_within_seconds(
+    auth: &crate::harness::standin::AuthStandin,
+    url: &str,
+) -> String {
+    let mut k = Frontend::start(spark::kernel_settings(auth, &spark::token(), url, &[])).await;
+    let started = Instant::now();
+    let (ename, evalue, _) = failing(&mut k, "SELECT 1").await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(ename, "SparkConnectError");
+    evalue
+}
+
 #[tokio::test]
 async fn an_unreachable_server_is_a_clear_error_within_seconds() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -427,15 +444,7 @@ async fn an_unreachable_server_is_a_clear_error_within_seconds() {
         .port();
     let url = format!("sc://127.0.0.1:{port}");
     let auth = spark::standin();
-    let mut k = Frontend::start(spark::kernel_settings(&auth, &spark::token(), &url, &[])).await;
-    let started = Instant::now();
-    let (ename, evalue, _) = failing(&mut k, "SELECT 1").await;
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "{:?}",
-        started.elapsed()
-    );
-    assert_eq!(ename, "SparkConnectError");
+    let evalue = connection_error_within_seconds(&auth, &url).await;
     assert!(
         evalue.contains(&format!("cannot reach Spark Connect at {url}")),
         "{evalue}"
@@ -447,15 +456,7 @@ async fn an_unreachable_server_is_a_clear_error_within_seconds() {
 async fn tls_to_a_plaintext_server_fails_clearly_within_seconds() {
     let auth = spark::standin();
     let url = format!("{}/;use_ssl=true", spark::url());
-    let mut k = Frontend::start(spark::kernel_settings(&auth, &spark::token(), &url, &[])).await;
-    let started = Instant::now();
-    let (ename, evalue, _) = failing(&mut k, "SELECT 1").await;
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "{:?}",
-        started.elapsed()
-    );
-    assert_eq!(ename, "SparkConnectError");
+    let evalue = connection_error_within_seconds(&auth, &url).await;
     assert!(evalue.contains("/;use_ssl=true"), "{evalue}");
     assert!(evalue.contains("does not seem to speak TLS"), "{evalue}");
 }
