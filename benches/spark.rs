@@ -5,8 +5,9 @@
 
 use std::time::{Duration, Instant};
 
-use spark_sql_kernel::auth::Token;
-use spark_sql_kernel::spark::{address, Credentials, SparkClient};
+use spark_sql_kernel::config::Settings;
+use spark_sql_kernel::spark::{Credentials, SparkClient};
+use spark_sql_kernel::token::Token;
 use tokio_util::sync::CancellationToken;
 
 const QUERY_1E6: &str = "SELECT id, id * 2 AS x, cast(id AS string) s FROM range(1000000)";
@@ -57,7 +58,10 @@ fn main() {
         };
         let started = Instant::now();
         let mut client = SparkClient::new(
-            address::parse_sc_url(&url, 15002).unwrap(),
+            Settings::from_vars(|name| (name == "SPARK_CONNECT_URL").then(|| url.clone()))
+                .spark()
+                .address_for("bench_user")
+                .unwrap(),
             None,
             Vec::new(),
         )

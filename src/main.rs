@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use spark_sql_kernel::config::Settings;
+use spark_sql_kernel::config::{self, Settings};
 use spark_sql_kernel::jupyter::{self, kernelspec};
 use spark_sql_kernel::kernel::Kernel;
 use tokio_util::sync::CancellationToken;
@@ -87,7 +87,7 @@ fn parse_env(raw: &str) -> Result<(String, String), String> {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let settings = Settings::from_env();
-    init_logging(&settings.log);
+    init_logging(settings.log());
     match run(cli.command, settings) {
         Ok(code) => code,
         Err(error) => {
@@ -97,12 +97,16 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// Logs go to stderr (jupyter_server shows them in its own log, nbconvert on its stderr):
+/// `warn` unless `SPARK_SQL_KERNEL_LOG` says otherwise, coloured only on a terminal.
 fn init_logging(level: &str) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_new(level)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(config::DEFAULT_LOG));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .init();
 }
@@ -134,12 +138,12 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<std::process::Exi
                 program,
                 env,
             };
-            let dir = kernelspec::install(&spec, &location.location())?;
+            let dir = kernelspec::install(&spec, &location.location(), settings.install())?;
             println!("Installed kernelspec {} in {}", spec.name, dir.display());
             Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Uninstall { location, name } => {
-            let dir = kernelspec::uninstall(&name, &location.location())?;
+            let dir = kernelspec::uninstall(&name, &location.location(), settings.install())?;
             println!("Removed {}", dir.display());
             Ok(std::process::ExitCode::SUCCESS)
         }
@@ -148,7 +152,7 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<std::process::Exi
                 .enable_all()
                 .build()
                 .context("cannot start the async runtime")?;
-            let (rows, ok) = runtime.block_on(async { Kernel::new(settings).check().await });
+            let (rows, ok) = runtime.block_on(async { Kernel::new(&settings).check().await });
             println!("spark-sql-kernel {}", spark_sql_kernel::kernel::VERSION);
             let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
             for (key, value) in rows {
@@ -183,7 +187,7 @@ async fn serve(info: jupyter::ConnectionInfo, settings: Settings) -> anyhow::Res
             }
         });
     }
-    let kernel = Kernel::new(settings);
+    let kernel = Kernel::new(&settings);
     let exit = jupyter::serve(&info, kernel, stop, Some(interrupt_rx)).await?;
     tracing::info!("kernel stopped: {exit:?}");
     Ok(())

@@ -10,7 +10,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::{AuthError, Token};
+use super::AuthError;
+use crate::token::Token;
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 

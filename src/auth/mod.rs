@@ -3,7 +3,7 @@
 //! The token itself is a [`Token`], which never prints.
 
 mod client;
-mod token;
+mod describe;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -12,9 +12,10 @@ use chrono::{DateTime, Utc};
 use tokio::task::JoinHandle;
 
 pub use client::{AuthClient, TokenInfo, UserInfo, DEFAULT_TIMEOUT};
-pub use token::Token;
+pub use describe::describe;
 
-use crate::config::Settings;
+use crate::config::AuthSettings;
+use crate::token::Token;
 
 /// Why the kernel does not know who the user is. Each message says what to do.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -50,6 +51,8 @@ pub enum AuthError {
 pub enum TokenSource {
     File(PathBuf),
     Environment,
+    /// `;x-kbase-token=` (or `;token=`) in `SPARK_CONNECT_URL`.
+    Url,
 }
 
 impl std::fmt::Display for TokenSource {
@@ -57,6 +60,7 @@ impl std::fmt::Display for TokenSource {
         match self {
             TokenSource::File(path) => write!(f, "{}", path.display()),
             TokenSource::Environment => f.write_str("KBASE_AUTH_TOKEN"),
+            TokenSource::Url => f.write_str("the token in SPARK_CONNECT_URL"),
         }
     }
 }
@@ -87,22 +91,22 @@ pub struct Authenticator {
     client: AuthClient,
     token_file: Option<PathBuf>,
     env_token: Option<Token>,
+    url_token: Option<Token>,
     current: Option<Identity>,
     /// The user this kernel runs as: the first one validated.
     owner: Option<String>,
-    last_error: Option<AuthError>,
     startup: Option<Startup>,
 }
 
 impl Authenticator {
-    pub fn new(settings: &Settings, timeout: Duration) -> Result<Authenticator, AuthError> {
+    pub fn new(settings: &AuthSettings, timeout: Duration) -> Result<Authenticator, AuthError> {
         Ok(Authenticator {
-            client: AuthClient::new(&settings.auth_url, timeout)?,
-            token_file: settings.token_file.clone(),
-            env_token: settings.token.clone(),
+            client: AuthClient::new(settings.url(), timeout)?,
+            token_file: settings.token_file().cloned(),
+            env_token: settings.env_token().cloned(),
+            url_token: settings.url_token().cloned(),
             current: None,
             owner: None,
-            last_error: None,
             startup: None,
         })
     }
@@ -115,11 +119,8 @@ impl Authenticator {
         self.current.as_ref()
     }
 
-    pub fn last_error(&self) -> Option<&AuthError> {
-        self.last_error.as_ref()
-    }
-
-    /// The token file when present and non-empty, else `KBASE_AUTH_TOKEN`.
+    /// The token file when present and non-empty, else `KBASE_AUTH_TOKEN`, else the token in
+    /// `SPARK_CONNECT_URL`.
     pub fn read_token(&self) -> Result<(Token, TokenSource), AuthError> {
         let mut file_problem = None;
         if let Some(path) = &self.token_file {
@@ -140,6 +141,9 @@ impl Authenticator {
         }
         if let Some(token) = &self.env_token {
             return Ok((token.clone(), TokenSource::Environment));
+        }
+        if let Some(token) = &self.url_token {
+            return Ok((token.clone(), TokenSource::Url));
         }
         Err(file_problem.unwrap_or_else(|| AuthError::NoToken {
             file: self
@@ -168,32 +172,23 @@ impl Authenticator {
     pub fn reset(&mut self) {
         self.current = None;
         self.owner = None;
-        self.last_error = None;
     }
 
     /// The identity to use now: re-reads the token, validates it when it changed or its
     /// validation is older than Auth2's `cachefor`, and checks expiry.
     pub async fn ensure(&mut self) -> Result<&Identity, AuthError> {
-        match self.ensure_inner().await {
-            Ok(()) => {
-                self.last_error = None;
-                self.current.as_ref().ok_or(AuthError::NoToken {
-                    file: String::new(),
-                })
-            }
-            Err(e) => {
-                self.last_error = Some(e.clone());
-                Err(e)
-            }
-        }
+        self.ensure_inner().await?;
+        self.current.as_ref().ok_or(AuthError::NoToken {
+            file: String::new(),
+        })
     }
 
     async fn ensure_inner(&mut self) -> Result<(), AuthError> {
         if let Some(startup) = self.startup.take() {
             if let Ok((token, source, result)) = startup.await {
-                match result {
-                    Ok(info) => self.adopt(token, source, info)?,
-                    Err(e) => self.last_error = Some(e),
+                // A failed start-up validation is tried again below, with the current token.
+                if let Ok(info) = result {
+                    self.adopt(token, source, info)?;
                 }
             }
         }
@@ -313,9 +308,13 @@ mod tests {
     use super::*;
 
     fn authenticator(file: Option<PathBuf>, env: Option<&str>) -> Authenticator {
-        let mut settings = Settings::from_vars(|_| None);
-        settings.token_file = file;
-        settings.token = env.and_then(Token::new);
+        let settings = crate::config::Settings::from_vars(|name| {
+            (name == "SPARK_CONNECT_URL").then(|| "sc://h:1/;x-kbase-token=URLTOKEN".to_owned())
+        });
+        let settings = settings
+            .auth()
+            .clone()
+            .with_tokens(file, env.and_then(Token::new));
         Authenticator::new(&settings, DEFAULT_TIMEOUT).unwrap()
     }
 
@@ -338,11 +337,23 @@ mod tests {
     }
 
     #[test]
+    fn the_token_in_the_url_is_the_last_source() {
+        let auth = authenticator(None, None);
+        let (token, source) = auth.read_token().unwrap();
+        assert_eq!((token.expose(), source), ("URLTOKEN", TokenSource::Url));
+        assert_eq!(TokenSource::Url.to_string(), "the token in SPARK_CONNECT_URL");
+        let auth = authenticator(None, Some("ENVTOKEN"));
+        assert_eq!(auth.read_token().unwrap().1, TokenSource::Environment);
+    }
+
+    #[test]
     fn no_token_anywhere_says_where_to_put_one() {
-        let auth = authenticator(
+        let settings = crate::config::Settings::from_vars(|_| None);
+        let settings = settings.auth().clone().with_tokens(
             Some(PathBuf::from("/nonexistent/.berdl_kbase_session")),
             None,
         );
+        let auth = Authenticator::new(&settings, DEFAULT_TIMEOUT).unwrap();
         let error = auth.read_token().unwrap_err();
         assert!(matches!(error, AuthError::NoToken { .. }));
         assert!(error.to_string().contains("KBASE_AUTH_TOKEN"));

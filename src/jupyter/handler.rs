@@ -2,16 +2,13 @@
 //! what the kernel may send back during a request ([`Output`] through an [`ExecuteContext`]).
 //! Plain data only: no sockets, no Spark.
 
-use std::collections::BTreeMap;
 use std::future::Future;
-
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-/// A MIME bundle, sorted by MIME type so that every message and snapshot is deterministic.
-pub type MimeBundle = BTreeMap<String, Value>;
+pub use crate::output::{ErrorOutput, MimeBundle, Output, StreamName};
 
 /// Static facts for `kernel_info_reply`.
 #[derive(Debug, Clone)]
@@ -21,46 +18,6 @@ pub struct KernelInfo {
     pub banner: String,
     pub language_info: Value,
     pub help_links: Vec<(String, String)>,
-}
-
-/// A Jupyter `error` output and the error part of an `execute_reply`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ErrorOutput {
-    pub ename: String,
-    pub evalue: String,
-    pub traceback: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StreamName {
-    Stdout,
-    Stderr,
-}
-
-/// What a running request may show. The transport adds parent headers and execution counts.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Output {
-    Stream {
-        name: StreamName,
-        text: String,
-    },
-    /// `display_data`; with a `display_id` it can later be replaced in place.
-    Display {
-        data: MimeBundle,
-        display_id: Option<String>,
-    },
-    /// `update_display_data` for an earlier `Display` with the same id.
-    UpdateDisplay {
-        data: MimeBundle,
-        display_id: String,
-    },
-    /// `execute_result`: the cell's value.
-    Result {
-        data: MimeBundle,
-    },
-    ClearOutput {
-        wait: bool,
-    },
 }
 
 /// One `execute_request`, as the kernel sees it.

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
+use crate::config::InstallPaths;
+
 /// The kernelspec directory name (lower case, as Jupyter requires).
 pub const KERNEL_NAME: &str = "spark-sql-kbase";
 /// What the launcher shows.
@@ -82,30 +84,29 @@ impl Spec {
 }
 
 /// The `share/jupyter/kernels` directory of a location.
-pub fn kernels_dir(location: &Location) -> Result<PathBuf, KernelspecError> {
+/// The `kernels` directory of `location`; `paths` are Jupyter's and Python's from the settings.
+pub fn kernels_dir(location: &Location, paths: &InstallPaths) -> Result<PathBuf, KernelspecError> {
     let data_dir = match location {
-        Location::User => user_data_dir()?,
-        Location::SysPrefix => sys_prefix()?.join("share").join("jupyter"),
+        Location::User => user_data_dir(paths)?,
+        Location::SysPrefix => sys_prefix(paths)?.join("share").join("jupyter"),
         Location::Prefix(prefix) => prefix.join("share").join("jupyter"),
     };
     Ok(data_dir.join("kernels"))
 }
 
-fn user_data_dir() -> Result<PathBuf, KernelspecError> {
-    if let Some(dir) = std::env::var_os("JUPYTER_DATA_DIR").filter(|d| !d.is_empty()) {
-        return Ok(PathBuf::from(dir));
+fn user_data_dir(paths: &InstallPaths) -> Result<PathBuf, KernelspecError> {
+    if let Some(dir) = paths.jupyter_data_dir() {
+        return Ok(dir.clone());
     }
-    let home = std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
+    let home = paths
+        .home()
         .ok_or_else(|| KernelspecError::NoDataDir("HOME is not set".into()))?;
-    Ok(PathBuf::from(home).join(".local/share/jupyter"))
+    Ok(home.join(".local/share/jupyter"))
 }
 
-fn sys_prefix() -> Result<PathBuf, KernelspecError> {
-    for var in ["VIRTUAL_ENV", "CONDA_PREFIX"] {
-        if let Some(dir) = std::env::var_os(var).filter(|d| !d.is_empty()) {
-            return Ok(PathBuf::from(dir));
-        }
+fn sys_prefix(paths: &InstallPaths) -> Result<PathBuf, KernelspecError> {
+    if let Some(dir) = paths.python_prefix() {
+        return Ok(dir.clone());
     }
     let output = std::process::Command::new("python3")
         .args(["-c", "import sys; print(sys.prefix)"])
@@ -144,9 +145,13 @@ fn io_error(path: &Path) -> impl Fn(std::io::Error) -> KernelspecError + '_ {
 }
 
 /// Writes the kernelspec; returns its directory. Replaces an earlier install of the same name.
-pub fn install(spec: &Spec, location: &Location) -> Result<PathBuf, KernelspecError> {
+pub fn install(
+    spec: &Spec,
+    location: &Location,
+    paths: &InstallPaths,
+) -> Result<PathBuf, KernelspecError> {
     check_name(&spec.name)?;
-    let dir = kernels_dir(location)?.join(&spec.name);
+    let dir = kernels_dir(location, paths)?.join(&spec.name);
     std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
     let json_path = dir.join("kernel.json");
     let text =
@@ -163,9 +168,13 @@ pub fn install(spec: &Spec, location: &Location) -> Result<PathBuf, KernelspecEr
 }
 
 /// Removes an installed kernelspec; returns the directory it removed.
-pub fn uninstall(name: &str, location: &Location) -> Result<PathBuf, KernelspecError> {
+pub fn uninstall(
+    name: &str,
+    location: &Location,
+    paths: &InstallPaths,
+) -> Result<PathBuf, KernelspecError> {
     check_name(name)?;
-    let kernels = kernels_dir(location)?;
+    let kernels = kernels_dir(location, paths)?;
     let dir = kernels.join(name);
     if !dir.join("kernel.json").is_file() {
         return Err(KernelspecError::NotInstalled {
@@ -180,6 +189,34 @@ pub fn uninstall(name: &str, location: &Location) -> Result<PathBuf, KernelspecE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn paths() -> InstallPaths {
+        InstallPaths::default()
+    }
+
+    #[test]
+    fn the_user_location_follows_jupyter_data_dir_then_home() {
+        let settings = crate::config::Settings::from_vars(|name| match name {
+            "HOME" => Some("/home/alice".into()),
+            _ => None,
+        });
+        let dir = kernels_dir(&Location::User, settings.install()).unwrap();
+        assert_eq!(dir, PathBuf::from("/home/alice/.local/share/jupyter/kernels"));
+        let settings = crate::config::Settings::from_vars(|name| match name {
+            "JUPYTER_DATA_DIR" => Some("/data/jupyter".into()),
+            "VIRTUAL_ENV" => Some("/opt/venv".into()),
+            _ => None,
+        });
+        let paths = settings.install();
+        assert_eq!(
+            kernels_dir(&Location::User, paths).unwrap(),
+            PathBuf::from("/data/jupyter/kernels")
+        );
+        assert_eq!(
+            kernels_dir(&Location::SysPrefix, paths).unwrap(),
+            PathBuf::from("/opt/venv/share/jupyter/kernels")
+        );
+    }
 
     fn spec() -> Spec {
         Spec {
@@ -202,7 +239,7 @@ mod tests {
     fn install_writes_json_and_logos_and_uninstall_removes_them() {
         let prefix = tempfile::tempdir().unwrap();
         let location = Location::Prefix(prefix.path().to_owned());
-        let dir = install(&spec(), &location).unwrap();
+        let dir = install(&spec(), &location, &paths()).unwrap();
         assert_eq!(
             dir,
             prefix.path().join("share/jupyter/kernels/spark-sql-kbase")
@@ -214,10 +251,10 @@ mod tests {
         for (file, bytes) in LOGOS {
             assert_eq!(std::fs::read(dir.join(file)).unwrap(), bytes);
         }
-        assert_eq!(uninstall(KERNEL_NAME, &location).unwrap(), dir);
+        assert_eq!(uninstall(KERNEL_NAME, &location, &paths()).unwrap(), dir);
         assert!(!dir.exists());
         assert!(matches!(
-            uninstall(KERNEL_NAME, &location),
+            uninstall(KERNEL_NAME, &location, &paths()),
             Err(KernelspecError::NotInstalled { .. })
         ));
     }
@@ -228,7 +265,7 @@ mod tests {
         bad.name = "Spark SQL".into();
         let prefix = tempfile::tempdir().unwrap();
         assert!(matches!(
-            install(&bad, &Location::Prefix(prefix.path().to_owned())),
+            install(&bad, &Location::Prefix(prefix.path().to_owned()), &paths()),
             Err(KernelspecError::Name(_))
         ));
     }

@@ -578,7 +578,6 @@ fn output_content(output: Output, execution_count: usize) -> (&'static str, Valu
             "execute_result",
             json!({ "execution_count": execution_count, "data": bundle(data), "metadata": {} }),
         ),
-        Output::ClearOutput { wait } => ("clear_output", json!({ "wait": wait })),
     }
 }
 

@@ -1,173 +1,15 @@
 //! What the cursor is on, for completion and inspection: the word being typed (maybe in
 //! backticks), the dotted qualifier before it, and the tables the statement names in its FROM
-//! and JOIN clauses (with their aliases). Positions are Unicode code points, as Jupyter counts.
+//! and JOIN clauses (with their aliases). Reads SQL through the one lexer (`crate::sql`).
+//! Jupyter counts positions in Unicode code points; the lexer in bytes: both are converted here.
 
-/// SQL keywords offered by completion (Spark SQL's, most used first is not needed: they are
-/// filtered by prefix).
-pub const KEYWORDS: &[&str] = &[
-    "ADD",
-    "ALL",
-    "ALTER",
-    "ANALYZE",
-    "AND",
-    "ANTI",
-    "ANY",
-    "ARRAY",
-    "AS",
-    "ASC",
-    "BETWEEN",
-    "BY",
-    "CACHE",
-    "CASCADE",
-    "CASE",
-    "CAST",
-    "CATALOG",
-    "CLUSTER",
-    "COLUMN",
-    "COLUMNS",
-    "COMMENT",
-    "CREATE",
-    "CROSS",
-    "CUBE",
-    "CURRENT",
-    "DATABASE",
-    "DATABASES",
-    "DELETE",
-    "DESC",
-    "DESCRIBE",
-    "DISTINCT",
-    "DISTRIBUTE",
-    "DROP",
-    "ELSE",
-    "END",
-    "EXCEPT",
-    "EXISTS",
-    "EXPLAIN",
-    "EXTENDED",
-    "FALSE",
-    "FILTER",
-    "FIRST",
-    "FOLLOWING",
-    "FOR",
-    "FORMAT",
-    "FROM",
-    "FULL",
-    "FUNCTION",
-    "FUNCTIONS",
-    "GROUP",
-    "GROUPING",
-    "HAVING",
-    "IF",
-    "IN",
-    "INNER",
-    "INSERT",
-    "INTERSECT",
-    "INTERVAL",
-    "INTO",
-    "IS",
-    "JOIN",
-    "LAST",
-    "LATERAL",
-    "LEFT",
-    "LIKE",
-    "LIMIT",
-    "LOCATION",
-    "MAP",
-    "MERGE",
-    "NATURAL",
-    "NOT",
-    "NULL",
-    "NULLS",
-    "OFFSET",
-    "ON",
-    "OR",
-    "ORDER",
-    "OUTER",
-    "OVER",
-    "OVERWRITE",
-    "PARTITION",
-    "PARTITIONED",
-    "PIVOT",
-    "PRECEDING",
-    "RANGE",
-    "REPLACE",
-    "RIGHT",
-    "RLIKE",
-    "ROLLUP",
-    "ROW",
-    "ROWS",
-    "SCHEMA",
-    "SELECT",
-    "SEMI",
-    "SET",
-    "SHOW",
-    "SORT",
-    "STRUCT",
-    "TABLE",
-    "TABLES",
-    "TABLESAMPLE",
-    "TBLPROPERTIES",
-    "TEMPORARY",
-    "THEN",
-    "TO",
-    "TRUE",
-    "TRUNCATE",
-    "UNBOUNDED",
-    "UNION",
-    "UNPIVOT",
-    "UPDATE",
-    "USE",
-    "USING",
-    "VALUES",
-    "VIEW",
-    "VIEWS",
-    "WHEN",
-    "WHERE",
-    "WINDOW",
-    "WITH",
-];
+use crate::sql::keywords::CLAUSE_WORDS;
+use crate::sql::lexer::{self, is_word_char, Kind};
 
-/// Words that end a table reference (they are not aliases).
-const CLAUSE_WORDS: &[&str] = &[
-    "WHERE",
-    "JOIN",
-    "ON",
-    "USING",
-    "GROUP",
-    "ORDER",
-    "LIMIT",
-    "LEFT",
-    "RIGHT",
-    "INNER",
-    "OUTER",
-    "FULL",
-    "CROSS",
-    "SEMI",
-    "ANTI",
-    "NATURAL",
-    "HAVING",
-    "WINDOW",
-    "UNION",
-    "EXCEPT",
-    "INTERSECT",
-    "LATERAL",
-    "PIVOT",
-    "UNPIVOT",
-    "TABLESAMPLE",
-    "SORT",
-    "CLUSTER",
-    "DISTRIBUTE",
-    "QUALIFY",
-    "AS",
-    "SELECT",
-    "FROM",
-    "VALUES",
-    "OFFSET",
-];
-
+/// A token as completion needs it: strings and comments left out, names unquoted.
 #[derive(Debug, Clone, PartialEq)]
 enum Token {
-    /// A name, unquoted or from backticks (`quoted`), and where it starts.
+    /// A name, unquoted or from backticks (`quoted`), and its byte offset in the code.
     Name {
         text: String,
         quoted: bool,
@@ -203,97 +45,50 @@ pub struct Context {
     pub after: Option<String>,
 }
 
-fn is_name_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
-}
-
-/// Tokens of `chars`, skipping strings, comments and magic lines.
-fn tokens(chars: &[char]) -> Vec<Token> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    let mut line_start = true;
-    while i < chars.len() {
-        let c = chars[i];
-        if line_start && c == '%' {
-            while i < chars.len() && chars[i] != '\n' {
-                i += 1;
-            }
-            continue;
-        }
-        line_start = c == '\n' || (line_start && c.is_whitespace());
-        match c {
-            c if c.is_whitespace() => i += 1,
-            '-' if chars.get(i + 1) == Some(&'-') => {
-                while i < chars.len() && chars[i] != '\n' {
-                    i += 1;
-                }
-            }
-            '/' if chars.get(i + 1) == Some(&'*') => {
-                i += 2;
-                while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
-                    i += 1;
-                }
-                i += 2;
-            }
-            '\'' | '"' => {
-                i += 1;
-                while i < chars.len() && chars[i] != c {
-                    if chars[i] == '\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                i += 1;
-            }
-            '`' => {
-                let start = i;
-                let mut text = String::new();
-                i += 1;
-                while i < chars.len() {
-                    if chars[i] == '`' {
-                        if chars.get(i + 1) == Some(&'`') {
-                            text.push('`');
-                            i += 2;
-                            continue;
-                        }
-                        break;
-                    }
-                    text.push(chars[i]);
-                    i += 1;
-                }
-                i += 1;
-                out.push(Token::Name {
-                    text,
-                    quoted: true,
+/// The tokens of `text[from..]` that completion reads (offsets stay those of `text`).
+fn tokens(text: &str, from: usize) -> Vec<Token> {
+    lexer::tokens(&text[from..])
+        .into_iter()
+        .filter_map(|t| {
+            let start = t.start + from;
+            match t.kind {
+                Kind::Word | Kind::Quoted { .. } => Some(Token::Name {
+                    text: t.name(&text[from..])?,
+                    quoted: t.kind != Kind::Word,
                     start,
-                });
+                }),
+                Kind::Punct(c) => Some(Token::Punct(c)),
+                Kind::Semicolon => Some(Token::Semicolon),
+                _ => None,
             }
-            ';' => {
-                out.push(Token::Semicolon);
-                i += 1;
-            }
-            c if is_name_char(c) => {
-                let start = i;
-                while i < chars.len() && is_name_char(chars[i]) {
-                    i += 1;
-                }
-                out.push(Token::Name {
-                    text: chars[start..i].iter().collect(),
-                    quoted: false,
-                    start,
-                });
-            }
-            c => {
-                out.push(Token::Punct(c));
-                i += 1;
-            }
-        }
-    }
-    out
+        })
+        .collect()
 }
 
 fn is_word(token: &Token, word: &str) -> bool {
     matches!(token, Token::Name { text, quoted: false, .. } if text.eq_ignore_ascii_case(word))
+}
+
+fn is_clause_word(token: &Token) -> bool {
+    CLAUSE_WORDS.iter().any(|w| is_word(token, w))
+}
+
+/// A dotted name starting at `tokens[*i]`, moving `i` past it.
+fn dotted_name(tokens: &[Token], i: &mut usize) -> Vec<String> {
+    let mut name = Vec::new();
+    while let Some(token @ Token::Name { text, .. }) = tokens.get(*i) {
+        if name.is_empty() && is_clause_word(token) {
+            break;
+        }
+        name.push(text.clone());
+        *i += 1;
+        if tokens.get(*i) == Some(&Token::Punct('.')) {
+            *i += 1;
+        } else {
+            break;
+        }
+    }
+    name
 }
 
 /// The tables named after FROM and JOIN in `tokens` (one statement).
@@ -307,20 +102,7 @@ fn table_refs(tokens: &[Token]) -> Vec<TableRef> {
         }
         i += 1;
         loop {
-            // A dotted name.
-            let mut name = Vec::new();
-            while let Some(Token::Name { text, .. }) = tokens.get(i) {
-                if CLAUSE_WORDS.iter().any(|w| is_word(&tokens[i], w)) && name.is_empty() {
-                    break;
-                }
-                name.push(text.clone());
-                i += 1;
-                if tokens.get(i) == Some(&Token::Punct('.')) {
-                    i += 1;
-                } else {
-                    break;
-                }
-            }
+            let name = dotted_name(tokens, &mut i);
             if name.is_empty() {
                 break;
             }
@@ -328,142 +110,125 @@ fn table_refs(tokens: &[Token]) -> Vec<TableRef> {
                 i += 1;
             }
             let alias = match tokens.get(i) {
-                Some(t @ Token::Name { text, .. })
-                    if !CLAUSE_WORDS.iter().any(|w| is_word(t, w)) =>
-                {
+                Some(t @ Token::Name { text, .. }) if !is_clause_word(t) => {
                     i += 1;
                     Some(text.clone())
                 }
                 _ => None,
             };
             refs.push(TableRef { name, alias });
-            if tokens.get(i) == Some(&Token::Punct(',')) {
-                i += 1;
-            } else {
+            if tokens.get(i) != Some(&Token::Punct(',')) {
                 break;
             }
+            i += 1;
         }
     }
     refs
 }
 
-/// The context of the cursor at code point `cursor` in `code`.
-pub fn context(code: &str, cursor: usize) -> Context {
-    let chars: Vec<char> = code.chars().collect();
-    let cursor = cursor.min(chars.len());
-    // The word before the cursor, maybe opened by a backtick.
-    let mut start = cursor;
-    while start > 0 && is_name_char(chars[start - 1]) {
-        start -= 1;
-    }
-    let mut prefix: String = chars[start..cursor].iter().collect();
-    let mut backtick = false;
-    let line_start = chars[..cursor]
-        .iter()
-        .rposition(|&c| c == '\n')
-        .map_or(0, |i| i + 1);
-    let ticks = chars[line_start..cursor]
-        .iter()
-        .filter(|&&c| c == '`')
-        .count();
-    if ticks % 2 == 1 {
-        if let Some(open) = chars[line_start..cursor].iter().rposition(|&c| c == '`') {
-            start = line_start + open;
-            prefix = chars[start + 1..cursor].iter().collect();
-            backtick = true;
+/// The byte offset of code point `cursor` in `code` (its end when past it).
+fn byte_at(code: &str, cursor: usize) -> usize {
+    code.char_indices().nth(cursor).map_or(code.len(), |(b, _)| b)
+}
+
+/// Where the SQL of a cell starts: after the magic lines at its top.
+fn sql_start(code: &str) -> usize {
+    super::cell::parse(code).sql_offset.min(code.len())
+}
+
+/// The word before byte `cursor`: where it starts, what was typed, and whether a backtick
+/// opened it.
+fn word_before(code: &str, cursor: usize) -> (usize, String, bool) {
+    let before = &code[..cursor];
+    let start = before
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| is_word_char(c))
+        .last()
+        .map_or(cursor, |(b, _)| b);
+    let line = &before[before.rfind('\n').map_or(0, |n| n + 1)..];
+    let line_start = cursor - line.len();
+    if line.matches('`').count() % 2 == 1 {
+        if let Some(open) = line.rfind('`') {
+            let start = line_start + open;
+            return (start, code[start + 1..cursor].to_owned(), true);
         }
     }
-    // The dotted qualifier before it.
-    let before = tokens(&chars[..start]);
+    (start, code[start..cursor].to_owned(), false)
+}
+
+/// The context of the cursor at code point `cursor` in `code`.
+pub fn context(code: &str, cursor: usize) -> Context {
+    let cursor = byte_at(code, cursor);
+    let from = sql_start(code).min(cursor);
+    let (start, prefix, backtick) = word_before(code, cursor);
+    // The dotted qualifier before the word, and the keyword before that.
+    let before = tokens(&code[..start], from.min(start));
     let mut qualifier = Vec::new();
     let mut qualifier_start = start;
     let mut end = before.len();
     while end >= 2 && before[end - 1] == Token::Punct('.') {
-        match &before[end - 2] {
-            Token::Name {
-                text, start: at, ..
-            } => {
-                qualifier.insert(0, text.clone());
-                qualifier_start = *at;
-                end -= 2;
-            }
-            _ => break,
-        }
+        let Token::Name { text, start: at, .. } = &before[end - 2] else {
+            break;
+        };
+        qualifier.insert(0, text.clone());
+        qualifier_start = *at;
+        end -= 2;
     }
-    let after = match before.get(end.wrapping_sub(1)) {
+    let after = match end.checked_sub(1).and_then(|i| before.get(i)) {
         Some(Token::Name {
             text,
             quoted: false,
             ..
-        }) if end > 0 => Some(text.to_ascii_uppercase()),
+        }) => Some(text.to_ascii_uppercase()),
         _ => None,
     };
-    // The statement around the cursor, without the word being typed.
-    let mut word_end = cursor;
-    while word_end < chars.len() && is_name_char(chars[word_end]) {
-        word_end += 1;
-    }
-    let mut blanked = chars.clone();
-    for c in &mut blanked[qualifier_start..word_end] {
-        *c = ' ';
-    }
-    let all = tokens(&blanked);
+    // The statement around the cursor, without the name being typed.
+    let word_end = code[cursor..]
+        .find(|c: char| !is_word_char(c))
+        .map_or(code.len(), |n| cursor + n);
+    let mut blanked = code.to_owned();
+    blanked.replace_range(
+        qualifier_start..word_end,
+        &" ".repeat(word_end - qualifier_start),
+    );
+    let all = tokens(&blanked, from);
     let statement_start = before
         .iter()
         .rposition(|t| *t == Token::Semicolon)
         .map_or(0, |i| i + 1);
-    let first_after = all
+    let statement_end = all
         .iter()
         .enumerate()
         .skip(statement_start)
         .find(|(_, t)| **t == Token::Semicolon)
         .map_or(all.len(), |(i, _)| i);
-    let tables = table_refs(&all[statement_start..first_after]);
-    let mut next = cursor;
-    while next < chars.len() && (is_name_char(chars[next]) || chars[next] == '`') {
-        next += 1;
-    }
-    let call = chars[next..].iter().find(|c| !c.is_whitespace()) == Some(&'(');
+    let tables = table_refs(&all[statement_start..statement_end]);
+    let rest = code[cursor..].trim_start_matches(|c: char| is_word_char(c) || c == '`');
     Context {
-        start,
+        start: code[..start].chars().count(),
         prefix,
         backtick,
         qualifier,
         tables,
-        call,
+        call: rest.trim_start().starts_with('('),
         after,
     }
 }
 
 /// The whole dotted name under the cursor (for inspection): its parts and whether it is called.
 pub fn name_at(code: &str, cursor: usize) -> Option<(Vec<String>, bool)> {
-    let chars: Vec<char> = code.chars().collect();
-    let cursor = cursor.min(chars.len());
-    let mut end = cursor;
-    while end < chars.len() && is_name_char(chars[end]) {
-        end += 1;
-    }
-    let ctx = context(code, end);
+    let byte = byte_at(code, cursor);
+    let end = code[byte..]
+        .find(|c: char| !is_word_char(c))
+        .map_or(code.len(), |n| byte + n);
+    let ctx = context(code, code[..end].chars().count());
     if ctx.prefix.is_empty() {
         return None;
     }
     let mut name = ctx.qualifier;
     name.push(ctx.prefix);
     Some((name, ctx.call))
-}
-
-/// A name as SQL needs it: in backticks unless it is a plain identifier.
-pub fn quote(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if plain {
-        name.to_owned()
-    } else {
-        format!("`{}`", name.replace('`', "``"))
-    }
 }
 
 /// The alias or table (by its last name part) that `qualifier` names, if any.
@@ -585,6 +350,9 @@ mod tests {
             }]
         );
         assert!(at_end("SELECT 'a; b' FROM t WHERE ").tables.len() == 1);
+        // Nested comments are comments here too (the lexer is the one statements use).
+        let c = at_end("SELECT /* a /* b */ FROM x */ * FROM t WHERE ");
+        assert_eq!(c.tables.len(), 1, "{:?}", c.tables);
     }
 
     #[test]
@@ -598,9 +366,5 @@ mod tests {
             Some((vec!["tour".into(), "genomes".into()], false))
         );
         assert_eq!(name_at("SELECT ", 7), None);
-        assert_eq!(quote("genomes"), "genomes");
-        assert_eq!(quote("my table"), "`my table`");
-        assert_eq!(quote("a`b"), "`a``b`");
-        assert_eq!(quote("1st"), "`1st`");
     }
 }

@@ -1,8 +1,10 @@
 //! The kernel's errors, and the one place where an error becomes a Jupyter `error` output.
 
 use crate::auth::AuthError;
-use crate::jupyter::ErrorOutput;
-use crate::spark::{AddressError, ServerError, SparkError};
+use crate::config::AddressError;
+use crate::output::ErrorOutput;
+use crate::session::SessionError;
+use crate::spark::{ServerError, SparkError};
 
 const RED: &str = "\u{1b}[0;31m";
 const BOLD_RED: &str = "\u{1b}[1;31m";
@@ -40,9 +42,13 @@ pub enum KernelError {
     },
 }
 
-impl From<SparkError> for KernelError {
-    fn from(error: SparkError) -> Self {
-        KernelError::Spark { error, sql: None }
+impl From<SessionError> for KernelError {
+    fn from(error: SessionError) -> Self {
+        match error {
+            SessionError::Auth(e) => KernelError::Auth(e),
+            SessionError::Address(e) => KernelError::Address(e),
+            SessionError::Spark(error) => KernelError::Spark { error, sql: None },
+        }
     }
 }
 
@@ -249,7 +255,7 @@ mod tests {
             out.evalue,
             "[DIVIDE_BY_ZERO] Division by zero. SQLSTATE: 22012"
         );
-        let cancelled = KernelError::from(SparkError::Cancelled).to_output();
+        let cancelled = KernelError::from(SessionError::Spark(SparkError::Cancelled)).to_output();
         assert_eq!(cancelled.ename, "KeyboardInterrupt");
         assert!(cancelled.evalue.contains("cancelled"));
     }

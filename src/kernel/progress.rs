@@ -7,8 +7,10 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use crate::jupyter::{ExecuteContext, Output};
+use crate::jupyter::ExecuteContext;
+use crate::output::Output;
 use crate::render::{progress_display, progress_text, Phase};
+use crate::session::SessionError;
 use crate::spark::{Progress, QueryResult, SparkError};
 
 /// How long a statement runs before its progress shows.
@@ -18,10 +20,10 @@ const TICK: Duration = Duration::from_millis(250);
 
 /// Awaits `run`, showing its progress from `reports` once it has taken [`SHOW_AFTER`].
 pub async fn follow(
-    run: impl Future<Output = Result<QueryResult, SparkError>>,
+    run: impl Future<Output = Result<QueryResult, SessionError>>,
     reports: watch::Receiver<Option<Progress>>,
     ctx: &ExecuteContext,
-) -> Result<QueryResult, SparkError> {
+) -> Result<QueryResult, SessionError> {
     let started = Instant::now();
     let mut shown: Option<(String, String)> = None; // display id, text shown
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + SHOW_AFTER, TICK);
@@ -57,7 +59,7 @@ pub async fn follow(
     if let Some((id, _)) = shown {
         let phase = match &outcome {
             Ok(_) => Phase::Done,
-            Err(SparkError::Cancelled) => Phase::Cancelled,
+            Err(SessionError::Spark(SparkError::Cancelled)) => Phase::Cancelled,
             Err(_) => Phase::Failed,
         };
         let progress = reports.borrow().clone();

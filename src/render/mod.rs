@@ -16,10 +16,10 @@ use serde_json::Value;
 pub use datetime::Zone;
 pub use progress::{progress_display, progress_text, Phase};
 pub use table::{
-    column_texts, human_duration, needs_time_zone, result_table, TableOptions, DEFAULT_MAX_CHARS,
+    column_texts, human_duration, needs_time_zone, result_table, TableOptions,
 };
 
-use crate::jupyter::MimeBundle;
+use crate::output::MimeBundle;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape_html(text: &str) -> String {

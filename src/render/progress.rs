@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::{escape_html, plain_and_html};
-use crate::jupyter::MimeBundle;
+use crate::output::MimeBundle;
 use crate::spark::Progress;
 
 /// Where the query is.

@@ -12,7 +12,7 @@ use unicode_width::UnicodeWidthStr;
 use super::datetime::Zone;
 use super::value::writer;
 use super::{escape_html, plain_and_html};
-use crate::jupyter::MimeBundle;
+use crate::output::MimeBundle;
 use crate::spark::{QueryResult, SparkType};
 
 /// How results are shown.
@@ -27,14 +27,11 @@ pub struct TableOptions {
 impl Default for TableOptions {
     fn default() -> TableOptions {
         TableOptions {
-            max_chars: DEFAULT_MAX_CHARS,
+            max_chars: crate::config::DEFAULT_MAX_CHARS,
             zone: Zone::default(),
         }
     }
 }
-
-/// Characters shown of a value before it is cut, unless `%truncate` says otherwise.
-pub const DEFAULT_MAX_CHARS: usize = 100;
 
 /// The marker at the end of a cut value.
 const CUT: char = '…';

@@ -1,14 +1,12 @@
 //! Spark Connect: where the user's server is ([`address`]), and a lean gRPC client generated
 //! from Spark's own `.proto` files ([`SparkClient`]) that runs SQL and returns Arrow results.
 
-pub mod address;
 mod client;
 mod error;
 mod proto;
 mod result;
 mod types;
 
-pub use address::{resolve, sanitize_k8s, Address, AddressError};
 pub use client::{Credentials, SparkClient, CONNECT_TIMEOUT};
 pub use error::{short_name, QueryContext, ServerError, SparkError};
 pub use result::{Column, Progress, QueryResult};

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use crate::harness::standin::{self, AuthStandin};
 use crate::harness::{settings, Frontend};
-use spark_sql_kernel::auth::{AuthClient, AuthError, Authenticator, Token};
+use spark_sql_kernel::auth::{AuthClient, AuthError, Authenticator};
+use spark_sql_kernel::token::Token;
 
 fn token(t: &str) -> Token {
     Token::new(t).unwrap()
@@ -101,7 +102,7 @@ async fn a_slow_service_times_out_with_a_clear_message() {
 fn authenticator(url: &str, vars: &[(&str, &str)]) -> Authenticator {
     let mut all = vec![("KBASE_AUTH_URL", url)];
     all.extend_from_slice(vars);
-    Authenticator::new(&settings(&all), Duration::from_secs(5)).unwrap()
+    Authenticator::new(settings(&all).auth(), Duration::from_secs(5)).unwrap()
 }
 
 #[tokio::test]

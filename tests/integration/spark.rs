@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use spark_sql_kernel::auth::Token;
+use spark_sql_kernel::token::Token;
 use spark_sql_kernel::spark::{Credentials, SparkClient};
 use tokio_util::sync::CancellationToken;
 
@@ -92,7 +92,11 @@ fn creds() -> Credentials {
 }
 
 fn client() -> SparkClient {
-    let address = spark_sql_kernel::spark::address::parse_sc_url(&spark::url(), 15002).unwrap();
+    let url = spark::url();
+    let settings = spark_sql_kernel::config::Settings::from_vars(|name| {
+        (name == "SPARK_CONNECT_URL").then(|| url.clone())
+    });
+    let address = settings.spark().address_for("alice_smith").unwrap();
     SparkClient::new(address, Some("integration-tests"), Vec::new()).unwrap()
 }
 

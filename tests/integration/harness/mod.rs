@@ -107,7 +107,7 @@ impl Frontend {
         let kernel_stop = stop.clone();
         let kernel_info = info.clone();
         let kernel = tokio::spawn(async move {
-            jupyter::serve(&kernel_info, Kernel::new(settings), kernel_stop, None).await
+            jupyter::serve(&kernel_info, Kernel::new(&settings), kernel_stop, None).await
         });
         // Let the kernel bind before connecting.
         tokio::time::sleep(Duration::from_millis(50)).await;

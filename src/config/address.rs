@@ -1,10 +1,10 @@
-//! Where the user's Spark Connect server is: an explicit `sc://` URL, or the host template with
-//! the user's name. Pure functions; a token inside a URL is kept as a [`Token`] and never shown.
+//! Spark Connect addresses: the `sc://` URL read once from the settings, and the host template
+//! filled with the user's name. Pure functions, no I/O. A token inside a URL is taken out as a
+//! [`Token`] (for the auth settings) and never kept in the address or shown.
 
 use std::fmt;
 
-use crate::auth::Token;
-use crate::config::Settings;
+use crate::token::Token;
 
 /// A resolved Spark Connect address.
 #[derive(Debug, Clone, PartialEq)]
@@ -12,8 +12,6 @@ pub struct Address {
     pub host: String,
     pub port: u16,
     pub use_ssl: bool,
-    /// `;token=` or `;x-kbase-token=` from the URL (the KBase token sources take precedence).
-    pub url_token: Option<Token>,
     /// Other `;key=value` parameters, in order (for example `user_agent`).
     pub params: Vec<(String, String)>,
 }
@@ -65,8 +63,12 @@ pub fn sanitize_k8s(name: &str) -> String {
         .to_owned()
 }
 
-/// Parses `sc://host[:port][/][;key=value]...`.
-pub fn parse_sc_url(url: &str, default_port: u16) -> Result<Address, AddressError> {
+/// Parses `sc://host[:port][/][;key=value]...`; a `;token=` or `;x-kbase-token=` parameter is
+/// returned apart from the address.
+pub fn parse_sc_url(
+    url: &str,
+    default_port: u16,
+) -> Result<(Address, Option<Token>), AddressError> {
     // The hint never repeats the URL's parameters: they may hold a token.
     let hint = url.split(';').next().unwrap_or("").to_owned();
     let bad = |reason: &str| AddressError::BadUrl {
@@ -105,17 +107,17 @@ pub fn parse_sc_url(url: &str, default_port: u16) -> Result<Address, AddressErro
         host,
         port,
         use_ssl: false,
-        url_token: None,
         params: Vec::new(),
     };
+    let mut token = None;
     for pair in params.split(';').filter(|p| !p.trim().is_empty()) {
         let (key, value) = pair
             .split_once('=')
             .ok_or_else(|| bad("a parameter is not key=value"))?;
         match key.trim() {
-            "token" | "x-kbase-token" => address.url_token = Token::new(value),
+            "token" | "x-kbase-token" => token = Token::new(value),
             "use_ssl" => {
-                address.use_ssl = crate::config::parse_bool(value.trim())
+                address.use_ssl = super::parse_bool(value.trim())
                     .ok_or_else(|| bad("use_ssl must be true or false"))?
             }
             other => address
@@ -123,31 +125,29 @@ pub fn parse_sc_url(url: &str, default_port: u16) -> Result<Address, AddressErro
                 .push((other.to_owned(), value.trim().to_owned())),
         }
     }
-    Ok(address)
+    Ok((address, token))
 }
 
-/// `SPARK_CONNECT_URL` if set, else the host template with the user's name.
-pub fn resolve(settings: &Settings, user: &str) -> Result<Address, AddressError> {
-    if let Some(url) = &settings.spark_url {
-        let mut address = parse_sc_url(url, settings.port)?;
-        address.use_ssl |= settings.use_ssl;
-        return Ok(address);
-    }
-    let host = settings
-        .host_template
+/// The host template (`{username}`, `{username_k8s}`) filled with `user`.
+pub fn from_template(
+    template: &str,
+    port: u16,
+    use_ssl: bool,
+    user: &str,
+) -> Result<Address, AddressError> {
+    let host = template
         .replace("{username_k8s}", &sanitize_k8s(user))
         .replace("{username}", user);
     if host.trim().is_empty() {
         return Err(AddressError::EmptyHost {
-            template: settings.host_template.clone(),
+            template: template.to_owned(),
             user: user.to_owned(),
         });
     }
     Ok(Address {
         host,
-        port: settings.port,
-        use_ssl: settings.use_ssl,
-        url_token: None,
+        port,
+        use_ssl,
         params: Vec::new(),
     })
 }
@@ -168,33 +168,30 @@ mod tests {
 
     #[test]
     fn sc_urls_are_parsed_with_their_parameters() {
-        let a = parse_sc_url("sc://jupyter-alice.ns:15002", 1).unwrap();
+        let parse = |url| parse_sc_url(url, 1).map(|(a, _)| a);
+        let a = parse("sc://jupyter-alice.ns:15002").unwrap();
         assert_eq!(
             (a.host.as_str(), a.port, a.use_ssl),
             ("jupyter-alice.ns", 15002, false)
         );
-        let a = parse_sc_url(
-            "sc://spark.berdl.kbase.us:443/;use_ssl=true;user_agent=x",
-            1,
-        )
-        .unwrap();
+        let a = parse("sc://spark.berdl.kbase.us:443/;use_ssl=true;user_agent=x").unwrap();
         assert!(a.use_ssl);
         assert_eq!(a.params, vec![("user_agent".to_owned(), "x".to_owned())]);
         assert_eq!(a.endpoint(), "https://spark.berdl.kbase.us:443");
-        let a = parse_sc_url("sc://host", 15002).unwrap();
+        let (a, _) = parse_sc_url("sc://host", 15002).unwrap();
         assert_eq!(a.port, 15002);
-        let a = parse_sc_url("sc://[::1]:9000/", 1).unwrap();
+        let a = parse("sc://[::1]:9000/").unwrap();
         assert_eq!((a.host.as_str(), a.port), ("::1", 9000));
-        assert!(parse_sc_url("http://host:1", 1).is_err());
-        assert!(parse_sc_url("sc://:15002", 1).is_err());
-        assert!(parse_sc_url("sc://host:port", 1).is_err());
+        assert!(parse("http://host:1").is_err());
+        assert!(parse("sc://:15002").is_err());
+        assert!(parse("sc://host:port").is_err());
     }
 
     #[test]
     fn a_token_in_the_url_is_kept_but_never_shown() {
         let url = "sc://host:15002/;x-kbase-token=SECRETSECRET;use_ssl=false";
-        let a = parse_sc_url(url, 1).unwrap();
-        assert_eq!(a.url_token.as_ref().unwrap().expose(), "SECRETSECRET");
+        let (a, token) = parse_sc_url(url, 1).unwrap();
+        assert_eq!(token.unwrap().expose(), "SECRETSECRET");
         assert_eq!(a.to_string(), "sc://host:15002");
         assert!(!format!("{a:?}").contains("SECRETSECRET"));
         let error = parse_sc_url("sc://host:x/;token=SECRETSECRET", 1).unwrap_err();
@@ -203,16 +200,10 @@ mod tests {
 
     #[test]
     fn the_template_takes_the_user_name_as_is_or_sanitized() {
-        let mut settings = Settings::from_vars(|_| None);
-        settings.host_template = "spark-connect-{username}.ns".into();
-        assert_eq!(
-            resolve(&settings, "alice_smith").unwrap().host,
-            "spark-connect-alice_smith.ns"
-        );
-        settings.host_template = "jupyter-{username_k8s}.ns".into();
-        let a = resolve(&settings, "Alice_Smith").unwrap();
+        let a = from_template("spark-connect-{username}.ns", 15002, false, "alice_smith");
+        assert_eq!(a.unwrap().host, "spark-connect-alice_smith.ns");
+        let a = from_template("jupyter-{username_k8s}.ns", 15002, false, "Alice_Smith").unwrap();
         assert_eq!(a.to_string(), "sc://jupyter-alice-smith.ns:15002");
-        settings.spark_url = Some("sc://explicit:1234".into());
-        assert_eq!(resolve(&settings, "alice").unwrap().host, "explicit");
+        assert!(from_template("{username}", 1, false, " ").is_err());
     }
 }

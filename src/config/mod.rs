@@ -1,0 +1,416 @@
+//! Every setting of the kernel, read from the environment once and validated here; nothing else
+//! reads the environment. A bad value never stops the kernel: it falls back to the default and
+//! is kept in [`Settings::problems`], which the kernel reports where it matters.
+//!
+//! A leaf: it imports nothing of the kernel but the [`Token`] type. Each room gets the part it
+//! needs ([`AuthSettings`], [`SparkSettings`], [`DisplaySettings`], [`InstallPaths`]), with
+//! private fields, and the `sc://` address is parsed here, once.
+
+mod address;
+
+use std::path::PathBuf;
+
+pub use address::{sanitize_k8s, Address, AddressError};
+
+use crate::token::Token;
+
+pub const DEFAULT_AUTH_URL: &str = "https://kbase.us/services/auth/";
+pub const DEFAULT_HOST_TEMPLATE: &str = "spark-connect-{username}";
+pub const DEFAULT_PORT: u16 = 15002;
+pub const DEFAULT_MAX_ROWS: usize = 100;
+/// Characters of a value shown before it is cut at `…`.
+pub const DEFAULT_MAX_CHARS: usize = 100;
+pub const DEFAULT_LOG: &str = "warn";
+pub const TOKEN_FILE_NAME: &str = ".berdl_kbase_session";
+
+/// The kernel's settings (see the README's table for each variable).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    auth: AuthSettings,
+    spark: SparkSettings,
+    display: DisplaySettings,
+    install: InstallPaths,
+    log: String,
+    problems: Vec<String>,
+}
+
+/// Where the KBase token comes from and where it is validated.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    token: Option<Token>,
+    token_file: Option<PathBuf>,
+    url: String,
+    url_token: Option<Token>,
+}
+
+impl AuthSettings {
+    /// `KBASE_AUTH_TOKEN`.
+    pub fn env_token(&self) -> Option<&Token> {
+        self.token.as_ref()
+    }
+    /// `KBASE_TOKEN_FILE`, default `~/.berdl_kbase_session`.
+    pub fn token_file(&self) -> Option<&PathBuf> {
+        self.token_file.as_ref()
+    }
+    /// `KBASE_AUTH_URL`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+    /// `;token=` or `;x-kbase-token=` of `SPARK_CONNECT_URL`: the last token source.
+    pub fn url_token(&self) -> Option<&Token> {
+        self.url_token.as_ref()
+    }
+    /// The same settings with other token sources (for tests of the sources' order).
+    pub fn with_tokens(mut self, file: Option<PathBuf>, env: Option<Token>) -> AuthSettings {
+        self.token_file = file;
+        self.token = env;
+        self
+    }
+}
+
+/// How the user's Spark Connect server is found.
+#[derive(Debug, Clone)]
+enum Target {
+    /// `SPARK_CONNECT_URL`, parsed once (an unreadable URL is reported at each connect).
+    Url(Result<Address, AddressError>),
+    /// `SPARK_CONNECT_HOST_TEMPLATE` and `SPARK_CONNECT_PORT`.
+    Template { template: String, port: u16 },
+}
+
+/// Where and how to talk to Spark Connect.
+#[derive(Debug, Clone)]
+pub struct SparkSettings {
+    target: Target,
+    use_ssl: bool,
+    app_name: Option<String>,
+    conf: Vec<(String, String)>,
+}
+
+impl SparkSettings {
+    /// The address of `user`'s server: `SPARK_CONNECT_URL` if set, else the host template.
+    pub fn address_for(&self, user: &str) -> Result<Address, AddressError> {
+        match &self.target {
+            Target::Url(Ok(address)) => {
+                let mut address = address.clone();
+                address.use_ssl |= self.use_ssl;
+                Ok(address)
+            }
+            Target::Url(Err(e)) => Err(e.clone()),
+            Target::Template { template, port } => {
+                address::from_template(template, *port, self.use_ssl, user)
+            }
+        }
+    }
+    /// `SPARK_APP_NAME`.
+    pub fn app_name(&self) -> Option<&str> {
+        self.app_name.as_deref()
+    }
+    /// `SPARK_CONNECT_CONF`, in the order given.
+    pub fn conf(&self) -> &[(String, String)] {
+        &self.conf
+    }
+}
+
+/// How results are shown at start (the magics change them later).
+#[derive(Debug, Clone, Copy)]
+pub struct DisplaySettings {
+    max_rows: usize,
+    max_chars: usize,
+}
+
+impl DisplaySettings {
+    /// `SPARK_SQL_KERNEL_MAX_ROWS`.
+    pub fn max_rows(&self) -> usize {
+        self.max_rows
+    }
+    /// `SPARK_SQL_KERNEL_MAX_CHARS` (0: never cut).
+    pub fn max_chars(&self) -> usize {
+        self.max_chars
+    }
+}
+
+/// Where `install` finds Jupyter's directories.
+#[derive(Debug, Clone, Default)]
+pub struct InstallPaths {
+    jupyter_data_dir: Option<PathBuf>,
+    home: Option<PathBuf>,
+    python_prefix: Option<PathBuf>,
+}
+
+impl InstallPaths {
+    /// `JUPYTER_DATA_DIR`.
+    pub fn jupyter_data_dir(&self) -> Option<&PathBuf> {
+        self.jupyter_data_dir.as_ref()
+    }
+    /// `HOME`.
+    pub fn home(&self) -> Option<&PathBuf> {
+        self.home.as_ref()
+    }
+    /// `VIRTUAL_ENV`, else `CONDA_PREFIX`: the active Python environment.
+    pub fn python_prefix(&self) -> Option<&PathBuf> {
+        self.python_prefix.as_ref()
+    }
+}
+
+impl Settings {
+    pub fn from_env() -> Settings {
+        Settings::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `var` (the environment, or a map in tests).
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Settings {
+        let mut problems = Vec::new();
+        let get = |name: &str| {
+            var(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let path = |name: &str| get(name).map(PathBuf::from);
+        let home = path("HOME");
+        let (spark, url_token) = spark_settings(&get, &mut problems);
+        let auth = AuthSettings {
+            token: var("KBASE_AUTH_TOKEN").as_deref().and_then(Token::new),
+            token_file: path("KBASE_TOKEN_FILE")
+                .or_else(|| home.as_ref().map(|h| h.join(TOKEN_FILE_NAME))),
+            url: get("KBASE_AUTH_URL").unwrap_or_else(|| DEFAULT_AUTH_URL.to_owned()),
+            url_token,
+        };
+        let display = DisplaySettings {
+            max_rows: number(&get, "SPARK_SQL_KERNEL_MAX_ROWS", DEFAULT_MAX_ROWS, 1, &mut problems),
+            max_chars: number(&get, "SPARK_SQL_KERNEL_MAX_CHARS", DEFAULT_MAX_CHARS, 0, &mut problems),
+        };
+        let install = InstallPaths {
+            jupyter_data_dir: path("JUPYTER_DATA_DIR"),
+            python_prefix: path("VIRTUAL_ENV").or_else(|| path("CONDA_PREFIX")),
+            home,
+        };
+        Settings {
+            auth,
+            spark,
+            display,
+            install,
+            log: get("SPARK_SQL_KERNEL_LOG").unwrap_or_else(|| DEFAULT_LOG.to_owned()),
+            problems,
+        }
+    }
+
+    pub fn auth(&self) -> &AuthSettings {
+        &self.auth
+    }
+    pub fn spark(&self) -> &SparkSettings {
+        &self.spark
+    }
+    pub fn display(&self) -> DisplaySettings {
+        self.display
+    }
+    pub fn install(&self) -> &InstallPaths {
+        &self.install
+    }
+    /// `SPARK_SQL_KERNEL_LOG`: a tracing filter such as `warn` or `spark_sql_kernel=debug`.
+    pub fn log(&self) -> &str {
+        &self.log
+    }
+    /// What was wrong with the environment, one sentence each.
+    pub fn problems(&self) -> &[String] {
+        &self.problems
+    }
+}
+
+/// The Spark part of the settings, and the token of `SPARK_CONNECT_URL` if it has one.
+fn spark_settings(
+    get: &impl Fn(&str) -> Option<String>,
+    problems: &mut Vec<String>,
+) -> (SparkSettings, Option<Token>) {
+    let port = match get("SPARK_CONNECT_PORT") {
+        None => DEFAULT_PORT,
+        Some(raw) => match raw.parse::<u16>() {
+            Ok(port) if port > 0 => port,
+            _ => {
+                problems.push(format!(
+                    "SPARK_CONNECT_PORT={raw:?} is not a port number (1-65535); using {DEFAULT_PORT}"
+                ));
+                DEFAULT_PORT
+            }
+        },
+    };
+    let use_ssl = match get("SPARK_CONNECT_USE_SSL") {
+        None => false,
+        Some(raw) => parse_bool(&raw).unwrap_or_else(|| {
+            problems.push(format!(
+                "SPARK_CONNECT_USE_SSL={raw:?} is not true or false; using false"
+            ));
+            false
+        }),
+    };
+    let conf = match get("SPARK_CONNECT_CONF") {
+        None => Vec::new(),
+        Some(raw) => parse_conf(&raw).unwrap_or_else(|reason| {
+            problems.push(format!("SPARK_CONNECT_CONF is ignored: {reason}"));
+            Vec::new()
+        }),
+    };
+    let mut url_token = None;
+    let target = match get("SPARK_CONNECT_URL") {
+        Some(url) => {
+            if !url.starts_with("sc://") {
+                problems.push(
+                    "SPARK_CONNECT_URL must start with sc:// (for example sc://host:15002)".into(),
+                );
+            }
+            Target::Url(address::parse_sc_url(&url, port).map(|(address, token)| {
+                url_token = token;
+                address
+            }))
+        }
+        None => Target::Template {
+            template: get("SPARK_CONNECT_HOST_TEMPLATE")
+                .unwrap_or_else(|| DEFAULT_HOST_TEMPLATE.to_owned()),
+            port,
+        },
+    };
+    let spark = SparkSettings {
+        target,
+        use_ssl,
+        app_name: get("SPARK_APP_NAME"),
+        conf,
+    };
+    (spark, url_token)
+}
+
+/// A whole number of at least `min` from `name`, else `default` (and a problem).
+fn number(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: usize,
+    min: usize,
+    problems: &mut Vec<String>,
+) -> usize {
+    let Some(raw) = get(name) else {
+        return default;
+    };
+    match raw.parse::<usize>() {
+        Ok(n) if n >= min => n,
+        _ => {
+            let what = if min == 0 {
+                "is not a number (0 shows values whole)"
+            } else {
+                "is not a positive number"
+            };
+            problems.push(format!("{name}={raw:?} {what}; using {default}"));
+            default
+        }
+    }
+}
+
+pub fn parse_bool(raw: &str) -> Option<bool> {
+    match raw.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// A JSON object of strings (numbers and booleans are taken as their text).
+fn parse_conf(raw: &str) -> Result<Vec<(String, String)>, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(raw).map_err(|e| format!("it is not JSON ({e})"))?;
+    let object = value
+        .as_object()
+        .ok_or("it must be a JSON object such as {\"spark.sql.shuffle.partitions\": \"8\"}")?;
+    object
+        .iter()
+        .map(|(key, value)| match value {
+            serde_json::Value::String(s) => Ok((key.clone(), s.clone())),
+            serde_json::Value::Number(n) => Ok((key.clone(), n.to_string())),
+            serde_json::Value::Bool(b) => Ok((key.clone(), b.to_string())),
+            _ => Err(format!("the value of {key:?} must be a string")),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Settings {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_vars(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults() {
+        let s = settings(&[("HOME", "/home/alice")]);
+        assert_eq!(s.auth().url(), DEFAULT_AUTH_URL);
+        let address = s.spark().address_for("alice_smith").unwrap();
+        assert_eq!(address.to_string(), "sc://spark-connect-alice_smith:15002");
+        assert_eq!(s.display().max_rows(), 100);
+        assert_eq!(s.display().max_chars(), 100);
+        assert_eq!(
+            s.auth().token_file(),
+            Some(&PathBuf::from("/home/alice/.berdl_kbase_session"))
+        );
+        assert!(s.auth().env_token().is_none());
+        assert!(s.auth().url_token().is_none());
+        assert_eq!(s.log(), "warn");
+        assert!(s.problems().is_empty());
+    }
+
+    #[test]
+    fn values_are_read_and_bad_ones_reported_not_fatal() {
+        let s = settings(&[
+            ("KBASE_AUTH_TOKEN", " TOKEN\n"),
+            ("SPARK_CONNECT_PORT", "99999"),
+            ("SPARK_CONNECT_USE_SSL", "maybe"),
+            ("SPARK_SQL_KERNEL_MAX_ROWS", "25"),
+            ("SPARK_SQL_KERNEL_MAX_CHARS", "0"),
+            (
+                "SPARK_CONNECT_CONF",
+                r#"{"spark.sql.shuffle.partitions": 8, "a": "b"}"#,
+            ),
+        ]);
+        assert_eq!(s.auth().env_token().unwrap().expose(), "TOKEN");
+        let address = s.spark().address_for("u").unwrap();
+        assert_eq!((address.port, address.use_ssl), (15002, false));
+        assert_eq!(s.display().max_rows(), 25);
+        assert_eq!(s.display().max_chars(), 0);
+        assert_eq!(
+            s.spark().conf(),
+            vec![
+                ("a".into(), "b".into()),
+                ("spark.sql.shuffle.partitions".into(), "8".into())
+            ]
+        );
+        assert_eq!(s.problems().len(), 2, "{:?}", s.problems());
+        let s = settings(&[
+            ("SPARK_CONNECT_CONF", "[1]"),
+            ("SPARK_CONNECT_URL", "http://x"),
+            ("SPARK_SQL_KERNEL_MAX_CHARS", "lots"),
+        ]);
+        assert_eq!(s.problems().len(), 3);
+        assert_eq!(s.display().max_chars(), 100);
+    }
+
+    #[test]
+    fn the_url_is_parsed_once_and_its_token_goes_to_the_auth_settings() {
+        let s = settings(&[
+            ("SPARK_CONNECT_URL", "sc://spark.example:443/;use_ssl=true;x-kbase-token=SECRETX"),
+            ("SPARK_CONNECT_HOST_TEMPLATE", "ignored-{username}"),
+        ]);
+        let address = s.spark().address_for("alice").unwrap();
+        assert_eq!(address.to_string(), "sc://spark.example:443/;use_ssl=true");
+        assert_eq!(s.auth().url_token().unwrap().expose(), "SECRETX");
+        assert!(!format!("{s:?}").contains("SECRETX"));
+        let s = settings(&[("SPARK_CONNECT_URL", "sc://host:port")]);
+        assert!(s.spark().address_for("alice").is_err());
+        let s = settings(&[
+            ("SPARK_CONNECT_HOST_TEMPLATE", "jupyter-{username_k8s}.ns"),
+            ("SPARK_CONNECT_USE_SSL", "true"),
+        ]);
+        let address = s.spark().address_for("Alice_Smith").unwrap();
+        assert_eq!(address.endpoint(), "https://jupyter-alice-smith.ns:15002");
+    }
+}

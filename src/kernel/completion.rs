@@ -1,0 +1,186 @@
+//! Tab completion: magic names at the start of a line, and SQL from the catalog — keywords in
+//! the typed case, Spark's functions, catalogs, databases, tables and views, and columns (after
+//! `table.`, after an alias, and unqualified in a statement whose FROM names tables). Reads the
+//! catalog through [`Catalog`] within about a second; what did not arrive in time is left out.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::time::Instant;
+
+use super::cell::magic_line_at;
+use super::complete::{self, Context};
+use super::magics::SPECS;
+use crate::jupyter::Completion;
+use crate::session::{Catalog, Listing};
+use crate::sql::keywords::KEYWORDS;
+use crate::sql::quote;
+
+/// How long a completion may wait for Spark.
+pub const COMPLETION_BUDGET: Duration = Duration::from_millis(1000);
+
+/// Completes a magic name at the start of a line (`%li` → `%limit`, `%lsmagic`); `None` when
+/// the cursor is not on a magic line.
+pub fn complete_magic(code: &str, cursor: usize) -> Option<Completion> {
+    magic_line_at(code, cursor)?;
+    let at = code.char_indices().nth(cursor).map_or(code.len(), |(b, _)| b);
+    let line_start = code[..at].rfind('\n').map_or(0, |n| n + 1);
+    let word = code[line_start..at].trim_start();
+    let sigil = if word.starts_with("%%") { "%%" } else { "%" };
+    let matches: Vec<String> = match word.strip_prefix(sigil) {
+        Some(prefix) if prefix.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => SPECS
+            .iter()
+            .filter(|m| m.name.starts_with(prefix) && (sigil == "%" || m.cell))
+            .map(|m| format!("{sigil}{}", m.name))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let start = if matches.is_empty() {
+        cursor
+    } else {
+        code[..at - word.len()].chars().count()
+    };
+    Some(Completion {
+        matches,
+        cursor_start: start,
+        cursor_end: cursor,
+        metadata: Default::default(),
+    })
+}
+
+/// The keyword or function name in the case the user types (lower case when the prefix is).
+fn in_case(name: &str, prefix: &str) -> String {
+    let all = |f: fn(&char) -> bool| {
+        !prefix.is_empty() && prefix.chars().filter(char::is_ascii_alphabetic).all(|c| f(&c))
+    };
+    if all(char::is_ascii_lowercase) {
+        name.to_lowercase()
+    } else if all(char::is_ascii_uppercase) {
+        name.to_uppercase()
+    } else {
+        name.to_owned()
+    }
+}
+
+type Candidates = Vec<(String, &'static str)>;
+
+/// Completion of SQL at code point `cursor`.
+pub async fn complete_sql(catalog: &mut impl Catalog, code: &str, cursor: usize) -> Completion {
+    let ctx = complete::context(code, cursor);
+    let deadline = Instant::now() + COMPLETION_BUDGET;
+    let mut candidates = Candidates::new();
+    if !ctx.qualifier.is_empty() {
+        qualified(catalog, &ctx, deadline, &mut candidates).await;
+    } else if !ctx.prefix.is_empty() || ctx.backtick {
+        unqualified(catalog, &ctx, deadline, &mut candidates).await;
+    }
+    completion(&ctx, cursor, candidates)
+}
+
+/// After `x.`: an alias's or table's columns, a database's tables, a catalog's databases.
+async fn qualified(
+    catalog: &mut impl Catalog,
+    ctx: &Context,
+    deadline: Instant,
+    out: &mut Candidates,
+) {
+    let table = match ctx.qualifier.as_slice() {
+        [one] => complete::table_for(&ctx.tables, one).map(|t| t.name.clone()),
+        _ => None,
+    };
+    if let Some(table) = table {
+        return add_columns(catalog, &table, deadline, out).await;
+    }
+    let tables = catalog
+        .list(Listing::Tables(Some(ctx.qualifier.clone())), deadline)
+        .await;
+    out.extend(tables.into_iter().map(|t| (t, "table")));
+    if let [one] = ctx.qualifier.as_slice() {
+        let databases = catalog
+            .list(Listing::Databases(Some(one.clone())), deadline)
+            .await;
+        out.extend(databases.into_iter().map(|d| (d, "database")));
+    }
+    if out.is_empty() {
+        add_columns(catalog, &ctx.qualifier, deadline, out).await;
+    }
+}
+
+/// A word with no qualifier: tables after FROM and friends, databases after USE, else columns
+/// of the statement's tables, functions and keywords.
+async fn unqualified(
+    catalog: &mut impl Catalog,
+    ctx: &Context,
+    deadline: Instant,
+    out: &mut Candidates,
+) {
+    let after = ctx.after.as_deref().unwrap_or("");
+    let names_table = matches!(
+        after,
+        "FROM" | "JOIN" | "INTO" | "TABLE" | "UPDATE" | "DESCRIBE" | "DESC" | "VIEW" | "EXISTS"
+    );
+    let names_database = matches!(after, "USE" | "DATABASE" | "SCHEMA" | "IN" | "DATABASES");
+    if names_table {
+        let tables = catalog.list(Listing::Tables(None), deadline).await;
+        out.extend(tables.into_iter().map(|t| (t, "table")));
+    }
+    if names_table || names_database {
+        let databases = catalog.list(Listing::Databases(None), deadline).await;
+        out.extend(databases.into_iter().map(|d| (d, "database")));
+        let catalogs = catalog.list(Listing::Catalogs, deadline).await;
+        out.extend(catalogs.into_iter().map(|c| (c, "catalog")));
+        return;
+    }
+    for table in &ctx.tables {
+        add_columns(catalog, &table.name, deadline, out).await;
+    }
+    if !ctx.backtick {
+        let functions = catalog.list(Listing::Functions, deadline).await;
+        out.extend(functions.iter().map(|f| (in_case(f, &ctx.prefix), "function")));
+        out.extend(KEYWORDS.iter().map(|k| (in_case(k, &ctx.prefix), "keyword")));
+    }
+}
+
+async fn add_columns(
+    catalog: &mut impl Catalog,
+    table: &[String],
+    deadline: Instant,
+    out: &mut Candidates,
+) {
+    if let Some(columns) = catalog.columns(table, deadline).await {
+        out.extend(columns.into_iter().map(|c| (c.name, "column")));
+    }
+}
+
+/// The completion reply: matches filtered by the prefix, quoted as needed, without repeats,
+/// with their kinds for JupyterLab's icons.
+fn completion(ctx: &Context, cursor: usize, candidates: Candidates) -> Completion {
+    let prefix = ctx.prefix.to_lowercase();
+    let mut seen = std::collections::HashSet::new();
+    let mut matches = Vec::new();
+    let mut types = Vec::new();
+    for (name, kind) in candidates {
+        if !name.to_lowercase().starts_with(&prefix) {
+            continue;
+        }
+        let text = if ctx.backtick {
+            format!("`{}`", name.replace('`', "``"))
+        } else if kind == "keyword" || kind == "function" {
+            name
+        } else {
+            quote(&name)
+        };
+        if seen.insert(text.clone()) {
+            types.push(json!({"start": ctx.start, "end": cursor, "text": text, "type": kind}));
+            matches.push(text);
+        }
+    }
+    let mut metadata = serde_json::Map::new();
+    metadata.insert("_jupyter_types_experimental".into(), Value::Array(types));
+    Completion {
+        matches,
+        cursor_start: ctx.start,
+        cursor_end: cursor,
+        metadata,
+    }
+}

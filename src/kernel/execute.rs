@@ -1,0 +1,119 @@
+//! Running a cell: its line magics in order, then each SQL statement through the session,
+//! each result shown as a table (with live progress for slow ones), and `OK · time` for a cell
+//! whose statements return no rows. The cell stops at its first failure.
+
+use std::time::Duration;
+
+use super::error::{KernelError, SqlSource};
+use super::magics::{CellPlan, Magic, Shell};
+use super::{cell, progress};
+use crate::render;
+use crate::session::SessionError;
+use crate::sql::{split_statements, Statement};
+
+/// Runs the cell `code`.
+pub async fn run_cell(shell: &mut Shell<'_>, code: &str) -> Result<(), KernelError> {
+    let cell = cell::parse(code);
+    let sql_line = 1 + code[..cell.sql_offset.min(code.len())].matches('\n').count();
+    for line in &cell.line_magics {
+        Magic::parse(line)?.apply(shell).await?;
+    }
+    let mut plan = CellPlan {
+        limit: shell.view.limit,
+    };
+    if let Some(line) = &cell.cell_magic {
+        Magic::plan_cell(line, &mut plan)?;
+    }
+    // Time taken by statements without a result set (DDL, INSERT, …).
+    let mut quiet: Option<Duration> = None;
+    for statement in split_statements(&cell.sql) {
+        if shell.out.ctx().is_cancelled() {
+            return Err(KernelError::Interrupted);
+        }
+        let line = sql_line + cell.sql[..statement.offset].matches('\n').count();
+        if let Some(elapsed) = run_statement(shell, &statement, line, &plan).await? {
+            quiet = Some(quiet.unwrap_or_default() + elapsed);
+        }
+    }
+    // A cell that would show nothing at all says that its statements ran.
+    if let Some(elapsed) = quiet {
+        if shell.out.is_empty() {
+            let text = format!("OK · {}", render::human_duration(elapsed));
+            let html = format!(
+                "<div class=\"spark-sql-summary\"><small>{}</small></div>",
+                render::escape_html(&text)
+            );
+            shell.out.show(render::plain_and_html(text, html));
+        }
+    }
+    Ok(())
+}
+
+/// Runs one statement and shows its result; the time it took when it has no result set.
+async fn run_statement(
+    shell: &mut Shell<'_>,
+    statement: &Statement,
+    line: usize,
+    plan: &CellPlan,
+) -> Result<Option<Duration>, KernelError> {
+    let (reports, receiver) = tokio::sync::watch::channel(None);
+    let ctx = shell.out.ctx().clone();
+    let run = shell
+        .session
+        .run(&statement.text, plan.limit, ctx.cancel_token(), &reports);
+    let outcome = progress::follow(run, receiver, &ctx).await;
+    shell.out.notices(shell.session);
+    let result = match outcome {
+        Ok(result) => result,
+        Err(SessionError::Spark(error)) => {
+            return Err(KernelError::Spark {
+                error,
+                sql: Some(Box::new(SqlSource {
+                    text: statement.text.clone(),
+                    line,
+                })),
+            })
+        }
+        Err(other) => return Err(other.into()),
+    };
+    tracing::debug!(
+        "{} rows received, {} reattaches, {:?}",
+        result.rows_received,
+        result.reattaches,
+        result.elapsed
+    );
+    if !result.has_columns() {
+        return Ok(Some(result.elapsed));
+    }
+    let zone = if render::needs_time_zone(&result) {
+        session_zone(shell).await
+    } else {
+        render::Zone::default()
+    };
+    let options = render::TableOptions {
+        max_chars: shell.view.max_chars,
+        zone,
+    };
+    shell.out.show(render::result_table(&result, &options));
+    Ok(None)
+}
+
+/// The session time zone, in which Spark shows timestamps; UTC (with a note) when it cannot
+/// be read.
+async fn session_zone(shell: &mut Shell<'_>) -> render::Zone {
+    match shell.session.conf_get("spark.sql.session.timeZone").await {
+        Ok(Some(id)) => render::Zone::parse(&id).unwrap_or_else(|| {
+            shell.out.stderr(format!(
+                "Timestamps are shown in UTC: the session time zone {id:?} is not one this kernel knows.\n"
+            ));
+            render::Zone::default()
+        }),
+        Ok(None) => render::Zone::default(),
+        Err(e) => {
+            shell.out.stderr(format!(
+                "Timestamps are shown in UTC: the session time zone could not be read ({e}).\n"
+            ));
+            render::Zone::default()
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! Shift+Tab inspection of the name under the cursor: a function's description, a table's or
+//! view's columns and details, or a column's type. Reads the catalog through [`Catalog`],
+//! waiting at most a few seconds.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::complete::{self, TableRef};
+use crate::output::MimeBundle;
+use crate::render;
+use crate::session::{Catalog, Listing};
+use crate::sql::dotted;
+
+/// How long an inspection may wait for Spark.
+const INSPECTION_BUDGET: Duration = Duration::from_secs(3);
+
+/// What Shift+Tab shows for the name at code point `cursor`.
+pub async fn inspect_sql(
+    catalog: &mut impl Catalog,
+    code: &str,
+    cursor: usize,
+) -> Option<MimeBundle> {
+    let (name, call) = complete::name_at(code, cursor)?;
+    let ctx = complete::context(code, cursor);
+    let deadline = Instant::now() + INSPECTION_BUDGET;
+    let last = name.last()?.clone();
+    if call || (name.len() == 1 && is_function(catalog, &ctx.tables, &last, deadline).await) {
+        if let Some(text) = catalog.describe_function(&last, deadline).await {
+            let html = format!("<pre>{}</pre>", render::escape_html(&text));
+            return Some(render::plain_and_html(text, html));
+        }
+    }
+    // alias.column or table.column
+    if let [qualifier @ .., _] = name.as_slice() {
+        if !qualifier.is_empty() {
+            let table = match qualifier {
+                [one] => complete::table_for(&ctx.tables, one).map(|t| t.name.clone()),
+                _ => None,
+            }
+            .unwrap_or_else(|| qualifier.to_vec());
+            if let Some(bundle) = describe_column(catalog, &table, &last, deadline).await {
+                return Some(bundle);
+            }
+        }
+    }
+    // An alias, or a table or view by name.
+    let table = match complete::table_for(&ctx.tables, &last) {
+        Some(t) if name.len() == 1 => t.name.clone(),
+        _ => name.clone(),
+    };
+    if let Some(bundle) = describe_table(catalog, &table, deadline).await {
+        return Some(bundle);
+    }
+    // A bare column of a table in the statement.
+    if name.len() == 1 {
+        for t in &ctx.tables {
+            if let Some(bundle) = describe_column(catalog, &t.name, &last, deadline).await {
+                return Some(bundle);
+            }
+        }
+    }
+    None
+}
+
+/// A lone name is a function when Spark has one by that name and no table of the statement
+/// has such a column.
+async fn is_function(
+    catalog: &mut impl Catalog,
+    tables: &[TableRef],
+    name: &str,
+    deadline: Instant,
+) -> bool {
+    if complete::table_for(tables, name).is_some() {
+        return false;
+    }
+    let functions = catalog.list(Listing::Functions, deadline).await;
+    if !functions.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+        return false;
+    }
+    for t in tables {
+        if let Some(columns) = catalog.columns(&t.name, deadline).await {
+            if columns.iter().any(|c| c.name.eq_ignore_ascii_case(name)) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+async fn describe_column(
+    catalog: &mut impl Catalog,
+    table: &[String],
+    column: &str,
+    deadline: Instant,
+) -> Option<MimeBundle> {
+    let columns = catalog.columns(table, deadline).await?;
+    let c = columns
+        .iter()
+        .find(|c| c.name.eq_ignore_ascii_case(column))?;
+    let mut rows = vec![
+        ("type".to_owned(), c.type_name.clone()),
+        ("table".to_owned(), dotted(table)),
+    ];
+    if !c.comment.is_empty() {
+        rows.push(("comment".to_owned(), c.comment.clone()));
+    }
+    Some(render::key_values(&format!("Column {}", c.name), &rows))
+}
+
+async fn describe_table(
+    catalog: &mut impl Catalog,
+    table: &[String],
+    deadline: Instant,
+) -> Option<MimeBundle> {
+    let rows = catalog.describe_table(table, deadline).await?;
+    let (mut columns, details) = read_description(rows);
+    let kind = details
+        .get("Type")
+        .cloned()
+        .unwrap_or_else(|| "VIEW (temporary)".into());
+    let noun = if kind.contains("VIEW") { "View" } else { "Table" };
+    let mut title = format!("{noun} {}", dotted(table));
+    for key in ["Type", "Provider", "Owner"] {
+        if let Some(v) = details.get(key) {
+            let v = if key == "Owner" {
+                format!("owner {v}")
+            } else {
+                v.clone()
+            };
+            title.push_str(&format!(" · {v}"));
+        }
+    }
+    for key in ["Location", "Comment", "View Text"] {
+        if let Some(v) = details.get(key) {
+            columns.push((key.to_lowercase(), v.clone()));
+        }
+    }
+    Some(render::key_values(&title, &columns))
+}
+
+/// `DESCRIBE TABLE EXTENDED` rows: the columns (name, type and comment) and the details.
+fn read_description(rows: Vec<Vec<String>>) -> (Vec<(String, String)>, HashMap<String, String>) {
+    let mut columns: Vec<(String, String)> = Vec::new();
+    let mut details = HashMap::new();
+    let mut in_details = false;
+    for r in rows {
+        let key = r.first().cloned().unwrap_or_default();
+        if key.starts_with("# Detailed") {
+            in_details = true;
+            continue;
+        }
+        if key.is_empty() || key.starts_with('#') {
+            continue;
+        }
+        let value = r.get(1).cloned().unwrap_or_default();
+        if in_details {
+            details.insert(key, value);
+        } else if !columns.iter().any(|(n, _)| *n == key) {
+            let comment = r.get(2).cloned().unwrap_or_default();
+            let shown = if comment.is_empty() {
+                value
+            } else {
+                format!("{value}  — {comment}")
+            };
+            columns.push((key, shown));
+        }
+    }
+    (columns, details)
+}

@@ -1,0 +1,52 @@
+//! `%conf`, `%conf KEY`, `%conf KEY=VALUE`: the Spark settings of the session, shown or set.
+
+use super::{Command, Shell, Spec};
+use crate::kernel::error::KernelError;
+use crate::render;
+
+pub enum Conf {
+    All,
+    Get(String),
+    Set(String, String),
+}
+
+impl Command for Conf {
+    const SPEC: Spec = Spec {
+        name: "conf",
+        usage: "%conf  |  %conf KEY  |  %conf KEY=VALUE",
+        description: "Show the Spark settings of the session (all, or one), or set one.",
+        cell: false,
+    };
+
+    fn parse(args: &str) -> Result<Self, String> {
+        match args.split_once('=') {
+            Some((key, _)) if key.trim().is_empty() => {
+                Err("the setting needs a name before =".into())
+            }
+            Some((key, value)) => Ok(Conf::Set(key.trim().to_owned(), value.trim().to_owned())),
+            None if args.is_empty() => Ok(Conf::All),
+            None => Ok(Conf::Get(args.to_owned())),
+        }
+    }
+
+    async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
+        let outcome = match self {
+            Conf::Set(key, value) => {
+                let outcome = shell.session.conf_set(&key, &value).await;
+                shell.out.notices(shell.session);
+                outcome?;
+                shell.out.stdout(format!("{key} = {value}\n"));
+                return Ok(());
+            }
+            Conf::All => shell.session.conf_all().await,
+            Conf::Get(key) => shell.session.conf_get(&key).await.map(|v| vec![(key, v)]),
+        };
+        shell.out.notices(shell.session);
+        let rows: Vec<(String, String)> = outcome?
+            .into_iter()
+            .map(|(k, v)| (k, v.unwrap_or_else(|| "(not set)".into())))
+            .collect();
+        shell.out.show(render::key_values("Spark settings", &rows));
+        Ok(())
+    }
+}

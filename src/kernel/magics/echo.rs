@@ -1,0 +1,24 @@
+//! `%echo TEXT`: prints TEXT to standard output (like psql's `\echo`), for notes in batch runs.
+
+use super::{Command, Shell, Spec};
+use crate::kernel::error::KernelError;
+
+pub struct Echo(String);
+
+impl Command for Echo {
+    const SPEC: Spec = Spec {
+        name: "echo",
+        usage: "%echo TEXT",
+        description: "Print TEXT to standard output (like psql's \\echo), for notes in batch runs.",
+        cell: false,
+    };
+
+    fn parse(args: &str) -> Result<Self, String> {
+        Ok(Echo(args.to_owned()))
+    }
+
+    async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
+        shell.out.stdout(format!("{}\n", self.0));
+        Ok(())
+    }
+}

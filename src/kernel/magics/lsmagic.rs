@@ -1,0 +1,34 @@
+//! `%lsmagic`: every magic with its description and usage, from the one list of magics.
+
+use super::{Command, Shell, Spec, SPECS};
+use crate::kernel::error::KernelError;
+use crate::render;
+
+pub struct Lsmagic;
+
+impl Command for Lsmagic {
+    const SPEC: Spec = Spec {
+        name: "lsmagic",
+        usage: "%lsmagic",
+        description: "List every magic with a one-line description.",
+        cell: false,
+    };
+
+    fn parse(_args: &str) -> Result<Self, String> {
+        Ok(Lsmagic)
+    }
+
+    async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
+        let rows: Vec<(String, String)> = SPECS
+            .iter()
+            .map(|m| {
+                (
+                    format!("%{}", m.name),
+                    format!("{}\n{}", m.description, m.usage),
+                )
+            })
+            .collect();
+        shell.out.show(render::key_values("Magics", &rows));
+        Ok(())
+    }
+}

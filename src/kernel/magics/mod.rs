@@ -1,0 +1,214 @@
+//! The magics, one file each (name, usage, parsing, behaviour), in the style of mini-redis's
+//! commands. The [`magics!`] list below is the only other place a magic is named: it makes the
+//! [`Magic`] enum, the exhaustive dispatch, and the [`SPECS`] that `%lsmagic`, completion,
+//! inspection and the unknown-magic error are derived from. Adding a magic is adding a file
+//! and its line in that list.
+//!
+//! Magics act through a [`Shell`]: the session, what results look like, and the cell's output.
+//! They know no sockets.
+
+use super::error::KernelError;
+use super::output::CellOutput;
+use super::View;
+use crate::kernel::cell::MagicLine;
+use crate::session::SparkSession;
+
+/// What `%lsmagic`, completion and inspection know of a magic.
+#[derive(Debug)]
+pub struct Spec {
+    pub name: &'static str,
+    pub usage: &'static str,
+    pub description: &'static str,
+    /// Whether it may open a cell as `%%name`.
+    pub cell: bool,
+}
+
+/// What a magic may use when it runs.
+pub struct Shell<'a> {
+    pub session: &'a mut SparkSession,
+    pub view: &'a mut View,
+    pub out: &'a mut CellOutput,
+    /// What was wrong with the settings (shown by `%whoami`).
+    pub problems: &'a [String],
+}
+
+/// How the SQL of a cell runs, as its `%%` magic sets it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellPlan {
+    /// Rows shown per result.
+    pub limit: usize,
+}
+
+/// One magic: its spec, how its arguments are read, and what it does.
+pub(crate) trait Command: Sized {
+    const SPEC: Spec;
+
+    /// Reads the arguments; `Err` says what is wrong with them (the usage is added).
+    fn parse(args: &str) -> Result<Self, String>;
+
+    /// Runs it as a line magic.
+    async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError>;
+
+    /// Applies it to the cell it opens as `%%name` (only magics whose spec says `cell`).
+    fn plan(self, _plan: &mut CellPlan) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+macro_rules! magics {
+    ($($variant:ident => $module:ident),* $(,)?) => {
+        $(mod $module;)*
+
+        /// A magic line, parsed.
+        pub enum Magic {
+            $($variant($module::$variant),)*
+        }
+
+        /// Every magic, in `%lsmagic` order.
+        pub const SPECS: &[&Spec] = &[$(&<$module::$variant as Command>::SPEC,)*];
+
+        impl Magic {
+            fn parse_named(name: &str, args: &str) -> Option<Result<Magic, String>> {
+                $(
+                    if name == <$module::$variant as Command>::SPEC.name {
+                        return Some($module::$variant::parse(args).map(Magic::$variant));
+                    }
+                )*
+                None
+            }
+
+            pub async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
+                match self {
+                    $(Magic::$variant(m) => m.apply(shell).await,)*
+                }
+            }
+
+            fn plan(self, plan: &mut CellPlan) -> Result<(), String> {
+                match self {
+                    $(Magic::$variant(m) => m.plan(plan),)*
+                }
+            }
+        }
+    };
+}
+
+magics! {
+    Whoami => whoami,
+    Lsmagic => lsmagic,
+    Limit => limit,
+    Truncate => truncate,
+    Conf => conf,
+    Reconnect => reconnect,
+    Echo => echo,
+    Warn => warn,
+    Sleep => sleep,
+}
+
+/// The spec of the magic called `name`.
+pub fn find(name: &str) -> Option<&'static Spec> {
+    SPECS.iter().copied().find(|m| m.name == name)
+}
+
+fn usage_error(spec: &Spec, message: String) -> KernelError {
+    KernelError::MagicUsage {
+        magic: spec.name.to_owned(),
+        message,
+        usage: spec.usage.to_owned(),
+    }
+}
+
+fn unknown(name: &str) -> KernelError {
+    KernelError::UnknownMagic {
+        name: name.to_owned(),
+        known: SPECS
+            .iter()
+            .map(|m| format!("%{}", m.name))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+impl Magic {
+    /// Reads a `%name args` line.
+    pub fn parse(line: &MagicLine) -> Result<Magic, KernelError> {
+        let spec = find(&line.name).ok_or_else(|| unknown(&line.name))?;
+        match Magic::parse_named(&line.name, &line.args) {
+            Some(parsed) => parsed.map_err(|message| usage_error(spec, message)),
+            None => Err(unknown(&line.name)),
+        }
+    }
+
+    /// Applies a `%%name args` line to `plan`.
+    pub fn plan_cell(line: &MagicLine, plan: &mut CellPlan) -> Result<(), KernelError> {
+        let spec = find(&line.name).ok_or_else(|| unknown(&line.name))?;
+        if !spec.cell {
+            return Err(usage_error(
+                spec,
+                "is a line magic: write it as %name, not %%name".into(),
+            ));
+        }
+        Magic::parse(line)?
+            .plan(plan)
+            .map_err(|message| usage_error(spec, message))
+    }
+}
+
+/// `None` for no argument; a number of at least `min` otherwise.
+fn count(args: &str, min: usize) -> Result<Option<usize>, String> {
+    if args.is_empty() {
+        return Ok(None);
+    }
+    match args.parse::<usize>() {
+        Ok(n) if n >= min => Ok(Some(n)),
+        _ if min > 0 => Err(format!("{args:?} is not a positive number")),
+        _ => Err(format!("{args:?} is not a number")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(name: &str, args: &str) -> MagicLine {
+        MagicLine {
+            name: name.into(),
+            args: args.into(),
+        }
+    }
+
+    #[test]
+    fn every_magic_is_listed_once_and_found_by_name() {
+        let mut names: Vec<&str> = SPECS.iter().map(|s| s.name).collect();
+        assert_eq!(names.len(), 9);
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), SPECS.len());
+        for spec in SPECS {
+            assert!(spec.usage.contains(spec.name), "{spec:?}");
+            assert_eq!(find(spec.name).unwrap().usage, spec.usage);
+        }
+    }
+
+    #[test]
+    fn unknown_magics_list_the_known_ones_and_bad_arguments_give_the_usage() {
+        let Err(error) = Magic::parse(&line("nope", "")) else {
+            panic!("%nope parsed")
+        };
+        let text = error.to_string();
+        assert!(text.contains("%nope") && text.contains("%whoami, %lsmagic, %limit"), "{text}");
+        let Err(error) = Magic::parse(&line("limit", "zero")) else {
+            panic!("%limit zero parsed")
+        };
+        assert!(error.to_string().contains("usage: %limit [N]"), "{error}");
+    }
+
+    #[test]
+    fn only_cell_magics_open_cells() {
+        let mut plan = CellPlan { limit: 100 };
+        Magic::plan_cell(&line("limit", "7"), &mut plan).unwrap();
+        assert_eq!(plan.limit, 7);
+        let error = Magic::plan_cell(&line("whoami", ""), &mut plan).unwrap_err();
+        assert!(error.to_string().contains("is a line magic"), "{error}");
+        assert!(Magic::plan_cell(&line("limit", ""), &mut plan).is_err());
+    }
+}

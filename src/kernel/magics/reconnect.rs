@@ -1,0 +1,30 @@
+//! `%reconnect`: re-reads and re-validates the KBase token and opens a fresh Spark session.
+
+use super::{Command, Shell, Spec};
+use crate::kernel::error::KernelError;
+
+pub struct Reconnect;
+
+impl Command for Reconnect {
+    const SPEC: Spec = Spec {
+        name: "reconnect",
+        usage: "%reconnect",
+        description: "Re-read and re-validate the KBase token and open a fresh Spark session.",
+        cell: false,
+    };
+
+    fn parse(_args: &str) -> Result<Self, String> {
+        Ok(Reconnect)
+    }
+
+    async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
+        let outcome = shell.session.reconnect().await;
+        shell.out.notices(shell.session);
+        let opened = outcome?;
+        shell.out.stdout(format!(
+            "Connected to Spark {} at {} as {}; new session {}.\n",
+            opened.version, opened.address, opened.user, opened.session_id
+        ));
+        Ok(())
+    }
+}

@@ -1,0 +1,35 @@
+//! `%sleep SECONDS`: waits, interruptibly (for pacing batch runs and trying out interrupts).
+
+use std::time::Duration;
+
+use super::{Command, Shell, Spec};
+use crate::kernel::error::KernelError;
+
+/// The longest wait accepted.
+const MAX_SLEEP: Duration = Duration::from_secs(24 * 3600);
+
+pub struct Sleep(Duration);
+
+impl Command for Sleep {
+    const SPEC: Spec = Spec {
+        name: "sleep",
+        usage: "%sleep SECONDS",
+        description: "Wait, interruptibly (for pacing batch runs and trying out interrupts).",
+        cell: false,
+    };
+
+    fn parse(args: &str) -> Result<Self, String> {
+        args.parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(|s| Sleep(Duration::from_secs_f64(s).min(MAX_SLEEP)))
+            .ok_or_else(|| "needs a number of seconds".to_owned())
+    }
+
+    async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
+        tokio::select! {
+            _ = tokio::time::sleep(self.0) => Ok(()),
+            _ = shell.out.cancelled() => Err(KernelError::Interrupted),
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! `%truncate [N]`: shows or sets how many characters of a value are shown before it is cut at
+//! `…` (0: whole).
+
+use super::{count, Command, Shell, Spec};
+use crate::kernel::error::KernelError;
+use crate::render;
+
+pub struct Truncate {
+    chars: Option<usize>,
+}
+
+impl Command for Truncate {
+    const SPEC: Spec = Spec {
+        name: "truncate",
+        usage: "%truncate [N]  (0: show values whole)",
+        description: "Show or set how many characters of a value are shown before it is cut at …",
+        cell: false,
+    };
+
+    fn parse(args: &str) -> Result<Self, String> {
+        count(args, 0).map(|chars| Truncate { chars })
+    }
+
+    async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
+        match self.chars {
+            None => {
+                let text = shell.view.max_chars.to_string();
+                shell.out.show(render::plain_and_html(text.clone(), text));
+            }
+            Some(0) => {
+                shell.view.max_chars = 0;
+                shell.out.stdout("Values are now shown whole.\n");
+            }
+            Some(n) => {
+                shell.view.max_chars = n;
+                shell.out.stdout(format!(
+                    "Values longer than {n} characters are now cut at …\n"
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,30 @@
+//! `%whoami`: the KBase identity, token expiry, roles, the Spark Connect address and the
+//! session's state; never the token.
+
+use super::{Command, Shell, Spec};
+use crate::kernel::error::KernelError;
+use crate::render;
+
+pub struct Whoami;
+
+impl Command for Whoami {
+    const SPEC: Spec = Spec {
+        name: "whoami",
+        usage: "%whoami",
+        description: "Show your KBase identity, token expiry, roles and the Spark Connect address (never the token).",
+        cell: false,
+    };
+
+    fn parse(_args: &str) -> Result<Self, String> {
+        Ok(Whoami)
+    }
+
+    async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
+        let mut rows = shell.session.whoami().await;
+        for problem in shell.problems {
+            rows.push(("Setting".to_owned(), problem.clone()));
+        }
+        shell.out.show(render::key_values("KBase identity", &rows));
+        Ok(())
+    }
+}

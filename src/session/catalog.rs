@@ -1,0 +1,250 @@
+//! The Spark catalog as completion and inspection read it: the [`Catalog`] trait (so they can
+//! be tested against a fake), its implementation on the live session, and the cache of its
+//! answers. Answers are cached per Spark session, keyed by what was asked ([`Listing`], a
+//! table's name), and dropped after statements that may change them. A lookup never waits
+//! past its deadline: what did not arrive in time is left out.
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::SparkSession;
+use crate::render;
+use crate::sql::{dotted, quote};
+
+/// Rows read of a catalog listing.
+const MAX_ROWS: usize = 10_000;
+
+/// A column as `DESCRIBE TABLE` lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnInfo {
+    pub name: String,
+    pub type_name: String,
+    pub comment: String,
+}
+
+/// A list of names the catalog gives.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Listing {
+    /// Spark's functions (`SHOW FUNCTIONS`).
+    Functions,
+    /// Tables and views of the current database, or of a named one.
+    Tables(Option<Vec<String>>),
+    /// Databases of the current catalog, or of a named one.
+    Databases(Option<String>),
+    Catalogs,
+}
+
+impl Listing {
+    /// The statement that lists it, and the column that holds the names.
+    fn statement(&self) -> (String, usize) {
+        match self {
+            Listing::Functions => ("SHOW FUNCTIONS".into(), 0),
+            Listing::Tables(None) => ("SHOW TABLES".into(), 1),
+            Listing::Tables(Some(db)) => (format!("SHOW TABLES IN {}", dotted(db)), 1),
+            Listing::Databases(None) => ("SHOW DATABASES".into(), 0),
+            Listing::Databases(Some(c)) => (format!("SHOW DATABASES IN {}", quote(c)), 0),
+            Listing::Catalogs => ("SHOW CATALOGS".into(), 0),
+        }
+    }
+}
+
+/// What completion and inspection ask of the catalog. Every answer may come from a cache and
+/// must arrive before `deadline` (or be left out).
+pub trait Catalog: Send {
+    /// The names of a listing (empty when Spark did not answer in time or refused).
+    fn list(&mut self, listing: Listing, deadline: Instant)
+        -> impl Future<Output = Vec<String>> + Send;
+
+    /// The columns of a table or view (`None` when Spark does not know it).
+    fn columns(
+        &mut self,
+        table: &[String],
+        deadline: Instant,
+    ) -> impl Future<Output = Option<Vec<ColumnInfo>>> + Send;
+
+    /// `DESCRIBE FUNCTION EXTENDED` as text.
+    fn describe_function(
+        &mut self,
+        name: &str,
+        deadline: Instant,
+    ) -> impl Future<Output = Option<String>> + Send;
+
+    /// The rows of `DESCRIBE TABLE EXTENDED` as text.
+    fn describe_table(
+        &mut self,
+        table: &[String],
+        deadline: Instant,
+    ) -> impl Future<Output = Option<Vec<Vec<String>>>> + Send;
+}
+
+/// Catalog answers of one Spark session.
+#[derive(Debug, Default)]
+pub(super) struct Cache {
+    session: String,
+    lists: HashMap<Listing, Vec<String>>,
+    columns: HashMap<Vec<String>, Vec<ColumnInfo>>,
+}
+
+impl Cache {
+    /// Forgets what statements may have changed (all but Spark's functions).
+    pub(super) fn forget(&mut self) {
+        self.lists.retain(|listing, _| *listing == Listing::Functions);
+        self.columns.clear();
+    }
+}
+
+/// Whether a statement that starts with `keyword` may change what the cache holds.
+pub(super) fn changes_catalog(keyword: &str) -> bool {
+    matches!(
+        keyword,
+        "CREATE"
+            | "DROP"
+            | "ALTER"
+            | "USE"
+            | "SET"
+            | "REFRESH"
+            | "MSCK"
+            | "REPLACE"
+            | "CACHE"
+            | "UNCACHE"
+    )
+}
+
+impl SparkSession {
+    /// The rows of a catalog statement, as text: `None` when Spark did not answer before
+    /// `deadline`, `Some(None)` when it answered with an error.
+    async fn catalog_query(
+        &mut self,
+        sql: &str,
+        deadline: Instant,
+    ) -> Option<Option<Vec<Vec<String>>>> {
+        let run = async {
+            let (creds, client) = self.connect().await.ok()?;
+            let session = client.session_id().to_owned();
+            let Ok(result) = client
+                .execute_sql(&creds, sql, MAX_ROWS, &CancellationToken::new())
+                .await
+            else {
+                return Some((session, None));
+            };
+            let columns = render::column_texts(&result, &render::Zone::default());
+            let rows = (0..result.rows())
+                .map(|r| {
+                    columns
+                        .iter()
+                        .map(|c| c.get(r).cloned().flatten().unwrap_or_default())
+                        .collect()
+                })
+                .collect();
+            Some((session, Some(rows)))
+        };
+        let (session, rows) = tokio::time::timeout_at(deadline, run)
+            .await
+            .ok()
+            .flatten()?;
+        if self.catalog.session != session {
+            self.catalog = Cache {
+                session,
+                ..Cache::default()
+            };
+        }
+        Some(rows)
+    }
+}
+
+impl Catalog for SparkSession {
+    async fn list(&mut self, listing: Listing, deadline: Instant) -> Vec<String> {
+        if let Some(list) = self.catalog.lists.get(&listing) {
+            return list.clone();
+        }
+        let (sql, column) = listing.statement();
+        let Some(rows) = self.catalog_query(&sql, deadline).await else {
+            return Vec::new();
+        };
+        let mut list: Vec<String> = rows
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|r| r.into_iter().nth(column))
+            .collect();
+        if listing == Listing::Functions {
+            // Operators such as `!=` are listed too; only names complete.
+            list.retain(|n| n.chars().all(|c| c.is_alphanumeric() || c == '_'));
+        }
+        self.catalog.lists.insert(listing, list.clone());
+        list
+    }
+
+    async fn columns(&mut self, table: &[String], deadline: Instant) -> Option<Vec<ColumnInfo>> {
+        if let Some(columns) = self.catalog.columns.get(table) {
+            return (!columns.is_empty()).then(|| columns.clone());
+        }
+        // What Spark does not know is remembered as unknown, until the next DDL.
+        let rows = self
+            .catalog_query(&format!("DESCRIBE TABLE {}", dotted(table)), deadline)
+            .await?
+            .unwrap_or_default();
+        let columns: Vec<ColumnInfo> = rows
+            .into_iter()
+            .take_while(|r| {
+                r.first()
+                    .is_some_and(|n| !n.is_empty() && !n.starts_with('#'))
+            })
+            .map(|r| ColumnInfo {
+                name: r.first().cloned().unwrap_or_default(),
+                type_name: r.get(1).cloned().unwrap_or_default(),
+                comment: r.get(2).cloned().unwrap_or_default(),
+            })
+            .collect();
+        self.catalog.columns.insert(table.to_vec(), columns.clone());
+        (!columns.is_empty()).then_some(columns)
+    }
+
+    async fn describe_function(&mut self, name: &str, deadline: Instant) -> Option<String> {
+        let sql = format!("DESCRIBE FUNCTION EXTENDED {}", quote(name));
+        let rows = self.catalog_query(&sql, deadline).await??;
+        let text = rows
+            .into_iter()
+            .filter_map(|r| r.into_iter().next())
+            .collect::<Vec<_>>()
+            .join("\n");
+        (!text.is_empty()).then_some(text)
+    }
+
+    async fn describe_table(
+        &mut self,
+        table: &[String],
+        deadline: Instant,
+    ) -> Option<Vec<Vec<String>>> {
+        let sql = format!("DESCRIBE TABLE EXTENDED {}", dotted(table));
+        self.catalog_query(&sql, deadline).await?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listings_name_their_statements_with_quoted_names() {
+        let db = Listing::Tables(Some(vec!["my db".into(), "x".into()]));
+        assert_eq!(db.statement(), ("SHOW TABLES IN `my db`.x".to_owned(), 1));
+        let c = Listing::Databases(Some("spark_catalog".into()));
+        assert_eq!(c.statement().0, "SHOW DATABASES IN spark_catalog");
+    }
+
+    #[test]
+    fn forgetting_keeps_only_the_functions() {
+        let mut cache = Cache::default();
+        cache.lists.insert(Listing::Functions, vec!["abs".into()]);
+        cache.lists.insert(Listing::Catalogs, vec!["spark_catalog".into()]);
+        cache.columns.insert(vec!["t".into()], Vec::new());
+        cache.forget();
+        assert_eq!(cache.lists.len(), 1);
+        assert!(cache.lists.contains_key(&Listing::Functions));
+        assert!(cache.columns.is_empty());
+        assert!(changes_catalog("CREATE") && !changes_catalog("SELECT"));
+    }
+}

@@ -1,0 +1,266 @@
+//! The user's Spark session as a service: who the user is (the KBase authenticator), the
+//! Spark Connect client for their server, how the connection is doing, and the catalog cache.
+//! The kernel asks it to run statements, read and set configuration, reconnect and release;
+//! completion and inspection read the catalog through the [`Catalog`] trait.
+//!
+//! It must not know Jupyter or how results are shown: it hands back Spark's results, errors
+//! and notices for the kernel to present.
+
+mod catalog;
+
+use std::fmt;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+pub use catalog::{Catalog, ColumnInfo, Listing};
+
+use crate::auth::{AuthError, Authenticator, Identity};
+use crate::config::{AddressError, AuthSettings, SparkSettings};
+use crate::spark::{Credentials, Progress, QueryResult, SparkClient, SparkError};
+
+/// How long releasing the session may take (at shutdown, `%reconnect`, after `check`).
+const RELEASE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Why the session could not do what it was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("{0}")]
+    Auth(#[from] AuthError),
+    #[error("{0}")]
+    Address(#[from] AddressError),
+    #[error("{0}")]
+    Spark(#[from] SparkError),
+}
+
+/// How the last call to Spark Connect went (for `%whoami`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Connection {
+    NotYet,
+    Connected,
+    Failed(String),
+}
+
+impl fmt::Display for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Connection::NotYet => f.write_str("not connected yet"),
+            Connection::Connected => f.write_str("connected"),
+            Connection::Failed(why) => write!(f, "last call failed: {why}"),
+        }
+    }
+}
+
+/// What `%reconnect` opened.
+#[derive(Debug, Clone)]
+pub struct Reconnected {
+    pub version: String,
+    pub address: String,
+    pub session_id: String,
+    pub user: String,
+}
+
+/// The user's identity and Spark session.
+pub struct SparkSession {
+    settings: SparkSettings,
+    /// `Err` only when no HTTP client could be made.
+    auth: Result<Authenticator, AuthError>,
+    /// Made when first needed: the address depends on the user.
+    client: Option<SparkClient>,
+    state: Connection,
+    catalog: catalog::Cache,
+    /// Messages for the user since they were last taken.
+    notices: Vec<String>,
+}
+
+impl SparkSession {
+    /// A session for these settings. Inside a tokio runtime it starts validating the token at
+    /// once, in the background, so that nothing at start-up waits for KBase.
+    pub fn new(auth: &AuthSettings, spark: SparkSettings) -> SparkSession {
+        let mut authenticator = Authenticator::new(auth, crate::auth::DEFAULT_TIMEOUT);
+        if let (Ok(a), Ok(_)) = (&mut authenticator, tokio::runtime::Handle::try_current()) {
+            a.start_validation();
+        }
+        SparkSession {
+            settings: spark,
+            auth: authenticator,
+            client: None,
+            state: Connection::NotYet,
+            catalog: catalog::Cache::default(),
+            notices: Vec::new(),
+        }
+    }
+
+    /// The user's identity, validated (or re-validated) as needed.
+    pub async fn identity(&mut self) -> Result<Identity, AuthError> {
+        let auth = self.auth.as_mut().map_err(|e| e.clone())?;
+        Ok(auth.ensure().await?.clone())
+    }
+
+    /// Messages for the user (a lost session, a setting not applied) since the last call.
+    pub fn take_notices(&mut self) -> Vec<String> {
+        if let Some(client) = &mut self.client {
+            self.notices.extend(client.take_notices());
+        }
+        std::mem::take(&mut self.notices)
+    }
+
+    /// Credentials of the current identity, and a client for the user's server.
+    async fn connect(&mut self) -> Result<(Credentials, &mut SparkClient), SessionError> {
+        let identity = self.identity().await?;
+        let creds = credentials(&identity);
+        let address = self.settings.address_for(&creds.user)?;
+        let client = match self.client.take() {
+            Some(client) if *client.address() == address => client,
+            _ => SparkClient::new(
+                address,
+                self.settings.app_name(),
+                self.settings.conf().to_vec(),
+            )?,
+        };
+        Ok((creds, self.client.insert(client)))
+    }
+
+    /// Remembers how a Spark call went.
+    fn record<T>(&mut self, outcome: Result<T, SparkError>) -> Result<T, SessionError> {
+        self.state = match &outcome {
+            Ok(_) | Err(SparkError::Server(_) | SparkError::Cancelled) => Connection::Connected,
+            Err(e) => Connection::Failed(e.to_string()),
+        };
+        Ok(outcome?)
+    }
+
+    /// Runs one statement; at most `limit` rows of its result come back. Progress reports go
+    /// to `progress` as Spark sends them.
+    pub async fn run(
+        &mut self,
+        sql: &str,
+        limit: usize,
+        cancel: &CancellationToken,
+        progress: &watch::Sender<Option<Progress>>,
+    ) -> Result<QueryResult, SessionError> {
+        let (creds, client) = self.connect().await?;
+        let outcome = client
+            .execute_sql_with_progress(&creds, sql, limit, cancel, progress)
+            .await;
+        let result = self.record(outcome)?;
+        let keyword = crate::sql::first_keyword(sql).unwrap_or_default();
+        if catalog::changes_catalog(&keyword) {
+            self.catalog.forget();
+        }
+        Ok(result)
+    }
+
+    /// One setting of the Spark session (`None` when unset without a default).
+    pub async fn conf_get(&mut self, key: &str) -> Result<Option<String>, SessionError> {
+        let (creds, client) = self.connect().await?;
+        let outcome = client.conf_get(&creds, key).await;
+        self.record(outcome)
+    }
+
+    /// Every setting of the Spark session, sorted by key.
+    pub async fn conf_all(&mut self) -> Result<Vec<(String, Option<String>)>, SessionError> {
+        let (creds, client) = self.connect().await?;
+        let outcome = client.conf_all(&creds).await;
+        self.record(outcome)
+    }
+
+    pub async fn conf_set(&mut self, key: &str, value: &str) -> Result<(), SessionError> {
+        let (creds, client) = self.connect().await?;
+        let outcome = client.conf_set(&creds, key, value).await;
+        self.record(outcome)
+    }
+
+    /// Forgets the validated token, releases the session, and opens a fresh one on a new
+    /// channel.
+    pub async fn reconnect(&mut self) -> Result<Reconnected, SessionError> {
+        self.release().await;
+        self.client = None;
+        if let Ok(auth) = &mut self.auth {
+            auth.reset();
+        }
+        let (creds, client) = self.connect().await?;
+        let outcome = client.spark_version(&creds).await;
+        let (address, session_id) = (client.address().to_string(), client.session_id().to_owned());
+        let version = self.record(outcome)?;
+        Ok(Reconnected {
+            version,
+            address,
+            session_id,
+            user: creds.user,
+        })
+    }
+
+    /// Ends the Spark session on the server, if there is one.
+    pub async fn release(&mut self) {
+        let creds = match &self.auth {
+            Ok(auth) => auth.current().map(credentials),
+            Err(_) => None,
+        };
+        if let (Some(creds), Some(client)) = (creds, &mut self.client) {
+            client.release_session(&creds, RELEASE_TIMEOUT).await;
+        }
+    }
+
+    /// `SELECT 1` and the server's version, with the time the query took (for `check`).
+    pub async fn probe(&mut self) -> Result<String, SessionError> {
+        let never = CancellationToken::new();
+        let (creds, client) = self.connect().await?;
+        let outcome = client.execute_sql(&creds, "SELECT 1", 1, &never).await;
+        let result = self.record(outcome)?;
+        let (creds, client) = self.connect().await?;
+        let outcome = client.spark_version(&creds).await;
+        let version = self.record(outcome)?;
+        Ok(format!(
+            "Spark {version}; SELECT 1 answered in {} ms",
+            result.elapsed.as_millis()
+        ))
+    }
+
+    /// What `%whoami` lists: the identity, the Auth2 URL, the Spark Connect address, the
+    /// session and the connection's state; never the token.
+    pub async fn whoami(&mut self) -> Vec<(String, String)> {
+        let identity = self.identity().await;
+        let profile = match (&identity, &mut self.auth) {
+            (Ok(_), Ok(auth)) => auth.profile().await.ok().flatten(),
+            _ => None,
+        };
+        let mut rows = match &identity {
+            Ok(id) => crate::auth::describe(id, profile.as_ref(), chrono::Utc::now()),
+            Err(e) => vec![("Problem".to_owned(), format!("KBaseAuthError — {e}"))],
+        };
+        let mut row = |k: &str, v: String| rows.push((k.to_owned(), v));
+        if let Ok(auth) = &self.auth {
+            row("Auth URL", auth.auth_url().to_owned());
+        }
+        let address = match &identity {
+            Ok(id) => self
+                .settings
+                .address_for(id.user())
+                .map_or_else(|e| e.to_string(), |a| a.to_string()),
+            Err(_) => "unknown until the token is valid".to_owned(),
+        };
+        row("Spark Connect", address);
+        let session = match &self.client {
+            Some(client) => {
+                let server = client
+                    .server_side_session_id()
+                    .map_or("not opened yet".to_owned(), |s| format!("server side {s}"));
+                format!("{} ({server})", client.session_id())
+            }
+            None => "none yet (opened by the first query)".to_owned(),
+        };
+        row("Session", session);
+        row("Connection", self.state.to_string());
+        rows
+    }
+}
+
+/// What Spark calls are made with: the user and the token of a validated identity.
+fn credentials(identity: &Identity) -> Credentials {
+    Credentials {
+        user: identity.user().to_owned(),
+        token: identity.token.clone(),
+    }
+}

@@ -1,0 +1,199 @@
+//! Spark SQL text, read without a server: statements of a cell, whether a cell is complete,
+//! the keyword a statement starts with, and names quoted as SQL needs them. Everything reads
+//! SQL through the one [`lexer`]. Pure functions; knows nothing of Jupyter, Spark or KBase.
+
+pub mod keywords;
+pub mod lexer;
+
+use lexer::{Kind, Token};
+
+/// One SQL statement of a cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// The statement without its `;` and surrounding whitespace.
+    pub text: String,
+    /// Byte offset of `text` in the SQL it was split from.
+    pub offset: usize,
+}
+
+/// The statements of `sql`, in order; empty ones (only whitespace, comments, `;`) are dropped.
+pub fn split_statements(sql: &str) -> Vec<Statement> {
+    let mut statements = Vec::new();
+    let mut current: Vec<Token> = Vec::new();
+    let mut flush = |tokens: &mut Vec<Token>| {
+        if tokens.iter().any(|t| !t.is_comment()) {
+            let (start, end) = (tokens[0].start, tokens[tokens.len() - 1].end);
+            statements.push(Statement {
+                text: sql[start..end].to_owned(),
+                offset: start,
+            });
+        }
+        tokens.clear();
+    };
+    for token in lexer::tokens(sql) {
+        if token.kind == Kind::Semicolon {
+            flush(&mut current);
+        } else {
+            current.push(token);
+        }
+    }
+    flush(&mut current);
+    statements
+}
+
+/// Whether SQL can run as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completeness {
+    Complete,
+    /// An open string, identifier or comment.
+    OpenToken,
+    /// More `(` than `)`.
+    OpenParenthesis,
+    /// A `)` without its `(`.
+    Invalid,
+}
+
+/// Whether `sql` is complete: open strings, comments and parentheses need more lines.
+pub fn completeness(sql: &str) -> Completeness {
+    let tokens = lexer::tokens(sql);
+    let mut depth: i64 = 0;
+    for token in &tokens {
+        match token.kind {
+            Kind::Punct('(') => depth += 1,
+            Kind::Punct(')') => {
+                depth -= 1;
+                if depth < 0 {
+                    return Completeness::Invalid;
+                }
+            }
+            _ => {}
+        }
+    }
+    if tokens.last().is_some_and(Token::is_open) {
+        Completeness::OpenToken
+    } else if depth > 0 {
+        Completeness::OpenParenthesis
+    } else {
+        Completeness::Complete
+    }
+}
+
+/// The first word of a statement, upper-cased (`CREATE`, `SELECT`, …); comments skipped.
+pub fn first_keyword(sql: &str) -> Option<String> {
+    lexer::tokens(sql)
+        .into_iter()
+        .find(|t| !t.is_comment())
+        .filter(|t| t.kind == Kind::Word)
+        .map(|t| sql[t.start..t.end].to_ascii_uppercase())
+}
+
+/// A name as SQL needs it: in backticks unless it is a plain identifier.
+pub fn quote(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if plain {
+        name.to_owned()
+    } else {
+        format!("`{}`", name.replace('`', "``"))
+    }
+}
+
+/// `a.b` with each part quoted as needed.
+pub fn dotted(parts: &[String]) -> String {
+    parts.iter().map(|p| quote(p)).collect::<Vec<_>>().join(".")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(sql: &str) -> Vec<String> {
+        split_statements(sql).into_iter().map(|s| s.text).collect()
+    }
+
+    #[test]
+    fn statements_split_on_semicolons_outside_strings_identifiers_and_comments() {
+        assert_eq!(texts("SELECT 1; SELECT 2;"), ["SELECT 1", "SELECT 2"]);
+        assert_eq!(
+            texts("SELECT 'a;b'; SELECT \"c;d\""),
+            ["SELECT 'a;b'", "SELECT \"c;d\""]
+        );
+        assert_eq!(texts("SELECT `we;ird` FROM t"), ["SELECT `we;ird` FROM t"]);
+        assert_eq!(
+            texts("SELECT 1 -- not; here\n; SELECT 2"),
+            ["SELECT 1 -- not; here", "SELECT 2"]
+        );
+        assert_eq!(
+            texts("SELECT /* a; /* nested; */ b; */ 1"),
+            ["SELECT /* a; /* nested; */ b; */ 1"]
+        );
+        assert_eq!(
+            texts("SELECT 'it\\'s; fine'; SELECT 2"),
+            ["SELECT 'it\\'s; fine'", "SELECT 2"]
+        );
+        assert_eq!(
+            texts("SELECT 'it''s'; SELECT 2"),
+            ["SELECT 'it''s'", "SELECT 2"]
+        );
+        assert_eq!(
+            texts("SELECT `a``;b`; SELECT 2"),
+            ["SELECT `a``;b`", "SELECT 2"]
+        );
+    }
+
+    #[test]
+    fn empty_statements_and_comment_only_statements_are_dropped() {
+        assert!(texts("").is_empty());
+        assert!(texts(" ;; \n ; -- just a note\n /* and this */ ;").is_empty());
+        assert_eq!(texts(";;SELECT 1;;"), ["SELECT 1"]);
+        assert_eq!(texts("-- why\nSELECT 1"), ["-- why\nSELECT 1"]);
+    }
+
+    #[test]
+    fn statement_offsets_point_into_the_sql() {
+        let sql = "SELECT 1;\n  SELECT 22";
+        let statements = split_statements(sql);
+        assert_eq!(statements[1].offset, 12);
+        assert_eq!(&sql[statements[1].offset..], "SELECT 22");
+    }
+
+    #[test]
+    fn multibyte_text_is_split_on_char_boundaries() {
+        assert_eq!(
+            texts("SELECT 'ü;€'; SELECT '日本'"),
+            ["SELECT 'ü;€'", "SELECT '日本'"]
+        );
+    }
+
+    #[test]
+    fn completeness_follows_strings_comments_and_parentheses() {
+        assert_eq!(completeness("SELECT 1"), Completeness::Complete);
+        assert_eq!(completeness(""), Completeness::Complete);
+        assert_eq!(completeness("SELECT 1 -- trailing"), Completeness::Complete);
+        for open in ["SELECT 'abc", "SELECT \"abc", "SELECT `abc", "SELECT 1 /* open"] {
+            assert_eq!(completeness(open), Completeness::OpenToken, "{open}");
+        }
+        assert_eq!(completeness("SELECT 1 /* a /* b */"), Completeness::OpenToken);
+        assert_eq!(completeness("SELECT (1 +"), Completeness::OpenParenthesis);
+        assert_eq!(
+            completeness("SELECT count(*) FROM (SELECT 1"),
+            Completeness::OpenParenthesis
+        );
+        assert_eq!(completeness("SELECT 1)"), Completeness::Invalid);
+        assert_eq!(completeness("SELECT ')'"), Completeness::Complete);
+    }
+
+    #[test]
+    fn first_keywords_and_quoting() {
+        assert_eq!(first_keyword("/* x */ create table t").as_deref(), Some("CREATE"));
+        assert_eq!(first_keyword("-- only a comment"), None);
+        assert_eq!(quote("genomes"), "genomes");
+        assert_eq!(quote("my table"), "`my table`");
+        assert_eq!(quote("a`b"), "`a``b`");
+        assert_eq!(quote("1st"), "`1st`");
+        assert_eq!(dotted(&["db".into(), "my t".into()]), "db.`my t`");
+    }
+}
