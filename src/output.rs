@@ -41,5 +41,7 @@ pub enum Output {
         display_id: String,
     },
     /// `execute_result`: the cell's value.
-    Result { data: MimeBundle },
+    Result {
+        data: MimeBundle,
+    },
 }

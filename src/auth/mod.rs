@@ -185,11 +185,9 @@ impl Authenticator {
 
     async fn ensure_inner(&mut self) -> Result<(), AuthError> {
         if let Some(startup) = self.startup.take() {
-            if let Ok((token, source, result)) = startup.await {
-                // A failed start-up validation is tried again below, with the current token.
-                if let Ok(info) = result {
-                    self.adopt(token, source, info)?;
-                }
+            // A failed start-up validation is tried again below, with the current token.
+            if let Ok((token, source, Ok(info))) = startup.await {
+                self.adopt(token, source, info)?;
             }
         }
         let (token, source) = self.read_token()?;
@@ -341,7 +339,10 @@ mod tests {
         let auth = authenticator(None, None);
         let (token, source) = auth.read_token().unwrap();
         assert_eq!((token.expose(), source), ("URLTOKEN", TokenSource::Url));
-        assert_eq!(TokenSource::Url.to_string(), "the token in SPARK_CONNECT_URL");
+        assert_eq!(
+            TokenSource::Url.to_string(),
+            "the token in SPARK_CONNECT_URL"
+        );
         let auth = authenticator(None, Some("ENVTOKEN"));
         assert_eq!(auth.read_token().unwrap().1, TokenSource::Environment);
     }

@@ -176,8 +176,20 @@ impl Settings {
             url_token,
         };
         let display = DisplaySettings {
-            max_rows: number(&get, "SPARK_SQL_KERNEL_MAX_ROWS", DEFAULT_MAX_ROWS, 1, &mut problems),
-            max_chars: number(&get, "SPARK_SQL_KERNEL_MAX_CHARS", DEFAULT_MAX_CHARS, 0, &mut problems),
+            max_rows: number(
+                &get,
+                "SPARK_SQL_KERNEL_MAX_ROWS",
+                DEFAULT_MAX_ROWS,
+                1,
+                &mut problems,
+            ),
+            max_chars: number(
+                &get,
+                "SPARK_SQL_KERNEL_MAX_CHARS",
+                DEFAULT_MAX_CHARS,
+                0,
+                &mut problems,
+            ),
         };
         let install = InstallPaths {
             jupyter_data_dir: path("JUPYTER_DATA_DIR"),
@@ -397,7 +409,10 @@ mod tests {
     #[test]
     fn the_url_is_parsed_once_and_its_token_goes_to_the_auth_settings() {
         let s = settings(&[
-            ("SPARK_CONNECT_URL", "sc://spark.example:443/;use_ssl=true;x-kbase-token=SECRETX"),
+            (
+                "SPARK_CONNECT_URL",
+                "sc://spark.example:443/;use_ssl=true;x-kbase-token=SECRETX",
+            ),
             ("SPARK_CONNECT_HOST_TEMPLATE", "ignored-{username}"),
         ]);
         let address = s.spark().address_for("alice").unwrap();

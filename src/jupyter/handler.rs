@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-pub use crate::output::{ErrorOutput, MimeBundle, Output, StreamName};
+use crate::output::{ErrorOutput, MimeBundle, Output, StreamName};
 
 /// Static facts for `kernel_info_reply`.
 #[derive(Debug, Clone)]

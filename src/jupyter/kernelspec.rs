@@ -201,7 +201,10 @@ mod tests {
             _ => None,
         });
         let dir = kernels_dir(&Location::User, settings.install()).unwrap();
-        assert_eq!(dir, PathBuf::from("/home/alice/.local/share/jupyter/kernels"));
+        assert_eq!(
+            dir,
+            PathBuf::from("/home/alice/.local/share/jupyter/kernels")
+        );
         let settings = crate::config::Settings::from_vars(|name| match name {
             "JUPYTER_DATA_DIR" => Some("/data/jupyter".into()),
             "VIRTUAL_ENV" => Some("/opt/venv".into()),

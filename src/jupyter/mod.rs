@@ -1,15 +1,21 @@
-//! The Jupyter side of the kernel: sockets, signing, framing, busy/idle, parent headers, and
-//! kernelspec installation. It knows nothing of Spark or KBase: it hands requests to a
-//! [`Handler`] and publishes what the handler sends back.
+//! The Jupyter side of the kernel: sockets (one file each), signing, framing, busy/idle,
+//! parent headers, typed replies, and kernelspec installation. It knows nothing of Spark,
+//! KBase, the kernel or rendering: it hands requests to a [`Handler`] and publishes what the
+//! handler sends back.
 
+mod control;
 mod handler;
+mod heartbeat;
+mod iopub;
 pub mod kernelspec;
+mod replies;
 mod server;
+mod shell;
 mod wire;
 
 pub use handler::{
-    Completeness, Completion, ErrorOutput, ExecuteContext, ExecuteRequest, Handler, HistoryEntry,
-    HistoryQuery, KernelInfo, MimeBundle, Output, OutputSink, StreamName,
+    Completeness, Completion, ExecuteContext, ExecuteRequest, Handler, HistoryEntry, HistoryQuery,
+    KernelInfo, OutputSink,
 };
 pub use jupyter_protocol::ConnectionInfo;
 pub use server::{serve, Exit};

@@ -81,7 +81,7 @@ fn lenient_header(value: &Value) -> Result<Header, WireError> {
 /// kernel's own status at start-up). Identities are copied only for replies on ROUTER sockets.
 pub fn message(
     msg_type: &str,
-    content: Value,
+    content: impl serde::Serialize,
     parent: Option<&Incoming>,
     session: &str,
     with_identities: bool,
@@ -104,7 +104,7 @@ pub fn message(
         metadata: Value::Object(Map::new()),
         content: JupyterMessageContent::UnknownMessage(UnknownMessage {
             msg_type: msg_type.to_owned(),
-            content,
+            content: serde_json::to_value(content).unwrap_or_else(|_| Value::Object(Map::new())),
         }),
         buffers: Vec::new(),
         channel: None,

@@ -70,7 +70,10 @@ pub fn parse(code: &str) -> Cell {
 
 /// The line under the cursor (a code point), trimmed, when it is a magic line (`%…`).
 pub fn magic_line_at(code: &str, cursor: usize) -> Option<&str> {
-    let at = code.char_indices().nth(cursor).map_or(code.len(), |(b, _)| b);
+    let at = code
+        .char_indices()
+        .nth(cursor)
+        .map_or(code.len(), |(b, _)| b);
     let start = code[..at].rfind('\n').map_or(0, |n| n + 1);
     let end = code[at..].find('\n').map_or(code.len(), |n| at + n);
     let line = code[start..end].trim();

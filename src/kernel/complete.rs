@@ -128,7 +128,9 @@ fn table_refs(tokens: &[Token]) -> Vec<TableRef> {
 
 /// The byte offset of code point `cursor` in `code` (its end when past it).
 fn byte_at(code: &str, cursor: usize) -> usize {
-    code.char_indices().nth(cursor).map_or(code.len(), |(b, _)| b)
+    code.char_indices()
+        .nth(cursor)
+        .map_or(code.len(), |(b, _)| b)
 }
 
 /// Where the SQL of a cell starts: after the magic lines at its top.
@@ -168,7 +170,10 @@ pub fn context(code: &str, cursor: usize) -> Context {
     let mut qualifier_start = start;
     let mut end = before.len();
     while end >= 2 && before[end - 1] == Token::Punct('.') {
-        let Token::Name { text, start: at, .. } = &before[end - 2] else {
+        let Token::Name {
+            text, start: at, ..
+        } = &before[end - 2]
+        else {
             break;
         };
         qualifier.insert(0, text.clone());

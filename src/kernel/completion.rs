@@ -23,16 +23,25 @@ pub const COMPLETION_BUDGET: Duration = Duration::from_millis(1000);
 /// the cursor is not on a magic line.
 pub fn complete_magic(code: &str, cursor: usize) -> Option<Completion> {
     magic_line_at(code, cursor)?;
-    let at = code.char_indices().nth(cursor).map_or(code.len(), |(b, _)| b);
+    let at = code
+        .char_indices()
+        .nth(cursor)
+        .map_or(code.len(), |(b, _)| b);
     let line_start = code[..at].rfind('\n').map_or(0, |n| n + 1);
     let word = code[line_start..at].trim_start();
     let sigil = if word.starts_with("%%") { "%%" } else { "%" };
     let matches: Vec<String> = match word.strip_prefix(sigil) {
-        Some(prefix) if prefix.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => SPECS
-            .iter()
-            .filter(|m| m.name.starts_with(prefix) && (sigil == "%" || m.cell))
-            .map(|m| format!("{sigil}{}", m.name))
-            .collect(),
+        Some(prefix)
+            if prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+        {
+            SPECS
+                .iter()
+                .filter(|m| m.name.starts_with(prefix) && (sigil == "%" || m.cell))
+                .map(|m| format!("{sigil}{}", m.name))
+                .collect()
+        }
         _ => Vec::new(),
     };
     let start = if matches.is_empty() {
@@ -51,7 +60,11 @@ pub fn complete_magic(code: &str, cursor: usize) -> Option<Completion> {
 /// The keyword or function name in the case the user types (lower case when the prefix is).
 fn in_case(name: &str, prefix: &str) -> String {
     let all = |f: fn(&char) -> bool| {
-        !prefix.is_empty() && prefix.chars().filter(char::is_ascii_alphabetic).all(|c| f(&c))
+        !prefix.is_empty()
+            && prefix
+                .chars()
+                .filter(char::is_ascii_alphabetic)
+                .all(|c| f(&c))
     };
     if all(char::is_ascii_lowercase) {
         name.to_lowercase()
@@ -136,8 +149,16 @@ async fn unqualified(
     }
     if !ctx.backtick {
         let functions = catalog.list(Listing::Functions, deadline).await;
-        out.extend(functions.iter().map(|f| (in_case(f, &ctx.prefix), "function")));
-        out.extend(KEYWORDS.iter().map(|k| (in_case(k, &ctx.prefix), "keyword")));
+        out.extend(
+            functions
+                .iter()
+                .map(|f| (in_case(f, &ctx.prefix), "function")),
+        );
+        out.extend(
+            KEYWORDS
+                .iter()
+                .map(|k| (in_case(k, &ctx.prefix), "keyword")),
+        );
     }
 }
 

@@ -14,7 +14,9 @@ use crate::sql::{split_statements, Statement};
 /// Runs the cell `code`.
 pub async fn run_cell(shell: &mut Shell<'_>, code: &str) -> Result<(), KernelError> {
     let cell = cell::parse(code);
-    let sql_line = 1 + code[..cell.sql_offset.min(code.len())].matches('\n').count();
+    let sql_line = 1 + code[..cell.sql_offset.min(code.len())]
+        .matches('\n')
+        .count();
     for line in &cell.line_magics {
         Magic::parse(line)?.apply(shell).await?;
     }

@@ -120,7 +120,11 @@ async fn describe_table(
         .get("Type")
         .cloned()
         .unwrap_or_else(|| "VIEW (temporary)".into());
-    let noun = if kind.contains("VIEW") { "View" } else { "Table" };
+    let noun = if kind.contains("VIEW") {
+        "View"
+    } else {
+        "Table"
+    };
     let mut title = format!("{noun} {}", dotted(table));
     for key in ["Type", "Provider", "Owner"] {
         if let Some(v) = details.get(key) {

@@ -21,8 +21,8 @@ use serde_json::json;
 
 use crate::config::Settings;
 use crate::jupyter::{
-    Completeness, Completion, ExecuteContext, ExecuteRequest, Handler, HistoryEntry,
-    HistoryQuery, KernelInfo,
+    Completeness, Completion, ExecuteContext, ExecuteRequest, Handler, HistoryEntry, HistoryQuery,
+    KernelInfo,
 };
 use crate::output::{ErrorOutput, MimeBundle};
 use crate::render;
@@ -222,7 +222,12 @@ mod tests {
                 indent: "    ".into()
             }
         );
-        assert_eq!(kernel.is_complete("SELECT 'x"), Completeness::Incomplete { indent: String::new() });
+        assert_eq!(
+            kernel.is_complete("SELECT 'x"),
+            Completeness::Incomplete {
+                indent: String::new()
+            }
+        );
         assert_eq!(kernel.is_complete("SELECT 1)"), Completeness::Invalid);
     }
 }

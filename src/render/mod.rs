@@ -15,9 +15,7 @@ use serde_json::Value;
 
 pub use datetime::Zone;
 pub use progress::{progress_display, progress_text, Phase};
-pub use table::{
-    column_texts, human_duration, needs_time_zone, result_table, TableOptions,
-};
+pub use table::{column_texts, human_duration, needs_time_zone, result_table, TableOptions};
 
 use crate::output::MimeBundle;
 

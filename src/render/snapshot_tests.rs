@@ -223,6 +223,65 @@ fn strings_keep_null_apart_and_wide_characters_aligned() {
     );
 }
 
+/// array<array<array<interval day to second>>>: deep nesting keeps the interval's fields.
+fn deep_intervals() -> ListArray {
+    let inner = ListArray::try_new(
+        Arc::new(Field::new(
+            "element",
+            DataType::Duration(arrow::datatypes::TimeUnit::Microsecond),
+            true,
+        )),
+        arrow::buffer::OffsetBuffer::new(vec![0, 1, 2, 2].into()),
+        Arc::new(DurationMicrosecondArray::from(vec![
+            Some(3_600_000_000),
+            None,
+        ])),
+        None,
+    )
+    .unwrap();
+    let middle = ListArray::try_new(
+        Arc::new(Field::new("element", inner.data_type().clone(), true)),
+        arrow::buffer::OffsetBuffer::new(vec![0, 2, 3, 3].into()),
+        Arc::new(inner),
+        None,
+    )
+    .unwrap();
+    let outer = ListArray::try_new(
+        Arc::new(Field::new("element", middle.data_type().clone(), true)),
+        arrow::buffer::OffsetBuffer::new(vec![0, 1, 2, 3].into()),
+        Arc::new(middle),
+        None,
+    )
+    .unwrap();
+    outer
+}
+
+/// parse_json('{"a":1,"b":[true,null,"x"]}'), a short string, and JSON null.
+fn variants() -> StructArray {
+    let variant_fields = Fields::from(vec![
+        Field::new("value", DataType::Binary, false)
+            .with_metadata(HashMap::from([("variant".to_owned(), "true".to_owned())])),
+        Field::new("metadata", DataType::Binary, false),
+    ]);
+    StructArray::try_new(
+        variant_fields,
+        vec![
+            Arc::new(BinaryArray::from(vec![
+                &b"\x02\x02\x00\x01\x00\x02\x0c\x0c\x01\x03\x03\x00\x01\x02\x04\x04\x00\x05x"[..],
+                &b"\x0dhi\""[..],
+                &b"\x00"[..],
+            ])),
+            Arc::new(BinaryArray::from(vec![
+                &b"\x01\x02\x00\x01\x02ab"[..],
+                &b"\x01\x00\x00"[..],
+                &b"\x01\x00\x00"[..],
+            ])),
+        ],
+        None,
+    )
+    .unwrap()
+}
+
 fn nested() -> QueryResult {
     let ints = ListArray::from_iter_primitive::<Int32Type, _, _>(vec![
         Some(vec![Some(1), None, Some(3)]),
@@ -273,63 +332,13 @@ fn nested() -> QueryResult {
         Some(NullBuffer::from(vec![true, true, false])),
     )
     .unwrap();
-    // array<array<array<interval day to second>>>: deep nesting keeps the interval's fields.
-    let inner = ListArray::try_new(
-        Arc::new(Field::new(
-            "element",
-            DataType::Duration(arrow::datatypes::TimeUnit::Microsecond),
-            true,
-        )),
-        arrow::buffer::OffsetBuffer::new(vec![0, 1, 2, 2].into()),
-        Arc::new(DurationMicrosecondArray::from(vec![
-            Some(3_600_000_000),
-            None,
-        ])),
-        None,
-    )
-    .unwrap();
-    let middle = ListArray::try_new(
-        Arc::new(Field::new("element", inner.data_type().clone(), true)),
-        arrow::buffer::OffsetBuffer::new(vec![0, 2, 3, 3].into()),
-        Arc::new(inner),
-        None,
-    )
-    .unwrap();
-    let outer = ListArray::try_new(
-        Arc::new(Field::new("element", middle.data_type().clone(), true)),
-        arrow::buffer::OffsetBuffer::new(vec![0, 1, 2, 3].into()),
-        Arc::new(middle),
-        None,
-    )
-    .unwrap();
+    let outer = deep_intervals();
     let day_time = SparkType::DayTimeInterval { start: 0, end: 3 };
     let deep_type = SparkType::Array(Box::new(SparkType::Array(Box::new(SparkType::Array(
         Box::new(day_time),
     )))));
     let struct_type = SparkType::Struct(vec![SparkType::Plain, SparkType::Plain]);
-    // parse_json('{"a":1,"b":[true,null,"x"]}'), a short string, and JSON null.
-    let variant_fields = Fields::from(vec![
-        Field::new("value", DataType::Binary, false)
-            .with_metadata(HashMap::from([("variant".to_owned(), "true".to_owned())])),
-        Field::new("metadata", DataType::Binary, false),
-    ]);
-    let variant = StructArray::try_new(
-        variant_fields,
-        vec![
-            Arc::new(BinaryArray::from(vec![
-                &b"\x02\x02\x00\x01\x00\x02\x0c\x0c\x01\x03\x03\x00\x01\x02\x04\x04\x00\x05x"[..],
-                &b"\x0dhi\""[..],
-                &b"\x00"[..],
-            ])),
-            Arc::new(BinaryArray::from(vec![
-                &b"\x01\x02\x00\x01\x02ab"[..],
-                &b"\x01\x00\x00"[..],
-                &b"\x01\x00\x00"[..],
-            ])),
-        ],
-        None,
-    )
-    .unwrap();
+    let variant = variants();
     result(
         vec![
             column(

@@ -34,31 +34,29 @@ fn is_null(nulls: Option<&NullBuffer>, row: usize) -> bool {
     nulls.is_some_and(|n| n.is_null(row))
 }
 
+/// A writer of a primitive array's values: `$body` writes value `$v` to `$out`.
+macro_rules! primitive {
+    ($array:expr, $t:ty, |$v:ident, $out:ident| $body:expr) => {{
+        let values = $array.as_primitive::<$t>();
+        Box::new(move |row: usize, $out: &mut String| {
+            let $v = values.value(row);
+            $body;
+        })
+    }};
+}
+
+/// A writer of a primitive array's values as Rust displays them.
+macro_rules! display {
+    ($array:expr, $t:ty) => {
+        primitive!($array, $t, |v, out| {
+            let _ = write!(out, "{v}");
+        })
+    };
+}
+
 /// A writer for the values of `array` (nulls inside nested values are written `null`; a
 /// top-level null is the caller's to show).
 pub fn writer<'a>(array: &'a dyn Array, spark: &SparkType, zone: &'a Zone) -> Writer<'a> {
-    macro_rules! primitive {
-        ($t:ty, |$v:ident, $out:ident| $body:expr) => {{
-            let values = array.as_primitive::<$t>();
-            Box::new(move |row: usize, $out: &mut String| {
-                let $v = values.value(row);
-                $body;
-            })
-        }};
-    }
-    macro_rules! display {
-        ($t:ty) => {
-            primitive!($t, |v, out| {
-                let _ = write!(out, "{v}");
-            })
-        };
-    }
-    let (day_start, day_end) = match spark {
-        SparkType::DayTimeInterval { start, end } => (*start, *end),
-        _ => (0, 3),
-    };
-    let day_time =
-        move |micros: i64, out: &mut String| write_day_time(micros, day_start, day_end, out);
     match array.data_type() {
         DataType::Null => Box::new(|_, out: &mut String| out.push_str("null")),
         DataType::Boolean => {
@@ -67,19 +65,19 @@ pub fn writer<'a>(array: &'a dyn Array, spark: &SparkType, zone: &'a Zone) -> Wr
                 out.push_str(if values.value(row) { "true" } else { "false" });
             })
         }
-        DataType::Int8 => display!(Int8Type),
-        DataType::Int16 => display!(Int16Type),
-        DataType::Int32 => display!(Int32Type),
-        DataType::Int64 => display!(Int64Type),
-        DataType::UInt8 => display!(UInt8Type),
-        DataType::UInt16 => display!(UInt16Type),
-        DataType::UInt32 => display!(UInt32Type),
-        DataType::UInt64 => display!(UInt64Type),
-        DataType::Float32 => primitive!(Float32Type, |v, out| write_float(v, out)),
-        DataType::Float64 => primitive!(Float64Type, |v, out| write_double(v, out)),
+        DataType::Int8 => display!(array, Int8Type),
+        DataType::Int16 => display!(array, Int16Type),
+        DataType::Int32 => display!(array, Int32Type),
+        DataType::Int64 => display!(array, Int64Type),
+        DataType::UInt8 => display!(array, UInt8Type),
+        DataType::UInt16 => display!(array, UInt16Type),
+        DataType::UInt32 => display!(array, UInt32Type),
+        DataType::UInt64 => display!(array, UInt64Type),
+        DataType::Float32 => primitive!(array, Float32Type, |v, out| write_float(v, out)),
+        DataType::Float64 => primitive!(array, Float64Type, |v, out| write_double(v, out)),
         DataType::Decimal128(_, scale) => {
             let scale = *scale;
-            primitive!(Decimal128Type, |v, out| write_decimal(
+            primitive!(array, Decimal128Type, |v, out| write_decimal(
                 &v.to_string(),
                 scale,
                 out
@@ -87,16 +85,31 @@ pub fn writer<'a>(array: &'a dyn Array, spark: &SparkType, zone: &'a Zone) -> Wr
         }
         DataType::Decimal256(_, scale) => {
             let scale = *scale;
-            primitive!(Decimal256Type, |v, out| write_decimal(
+            primitive!(array, Decimal256Type, |v, out| write_decimal(
                 &v.to_string(),
                 scale,
                 out
             ))
         }
-        DataType::Utf8 => {
-            let values = array.as_string::<i32>();
-            Box::new(move |row, out: &mut String| out.push_str(values.value(row)))
-        }
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => text_writer(array),
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView => binary_writer(array),
+        DataType::Date32
+        | DataType::Date64
+        | DataType::Timestamp(_, _)
+        | DataType::Duration(_)
+        | DataType::Interval(_) => time_writer(array, spark, zone),
+        DataType::List(_) => list(array.as_list::<i32>(), spark, zone),
+        DataType::LargeList(_) => list(array.as_list::<i64>(), spark, zone),
+        DataType::FixedSizeList(_, _) => fixed_list(array.as_fixed_size_list(), spark, zone),
+        DataType::Map(_, _) => map(array.as_map(), spark, zone),
+        DataType::Struct(_) => structure(array.as_struct(), spark, zone),
+        _ => fallback(array),
+    }
+}
+
+/// Strings as they are.
+fn text_writer(array: &dyn Array) -> Writer<'_> {
+    match array.data_type() {
         DataType::LargeUtf8 => {
             let values = array.as_string::<i64>();
             Box::new(move |row, out: &mut String| out.push_str(values.value(row)))
@@ -105,10 +118,16 @@ pub fn writer<'a>(array: &'a dyn Array, spark: &SparkType, zone: &'a Zone) -> Wr
             let values = array.as_string_view();
             Box::new(move |row, out: &mut String| out.push_str(values.value(row)))
         }
-        DataType::Binary => {
-            let values = array.as_binary::<i32>();
-            Box::new(move |row, out: &mut String| write_hex(values.value(row), out))
+        _ => {
+            let values = array.as_string::<i32>();
+            Box::new(move |row, out: &mut String| out.push_str(values.value(row)))
         }
+    }
+}
+
+/// Binary as `show()`'s hex.
+fn binary_writer(array: &dyn Array) -> Writer<'_> {
+    match array.data_type() {
         DataType::LargeBinary => {
             let values = array.as_binary::<i64>();
             Box::new(move |row, out: &mut String| write_hex(values.value(row), out))
@@ -117,56 +136,60 @@ pub fn writer<'a>(array: &'a dyn Array, spark: &SparkType, zone: &'a Zone) -> Wr
             let values = array.as_binary_view();
             Box::new(move |row, out: &mut String| write_hex(values.value(row), out))
         }
-        DataType::Date32 => primitive!(Date32Type, |v, out| write_date(v, out)),
-        DataType::Date64 => primitive!(Date64Type, |v, out| write_date(
+        _ => {
+            let values = array.as_binary::<i32>();
+            Box::new(move |row, out: &mut String| write_hex(values.value(row), out))
+        }
+    }
+}
+
+/// Dates, timestamps (in the session zone when zoned), durations and intervals.
+fn time_writer<'a>(array: &'a dyn Array, spark: &SparkType, zone: &'a Zone) -> Writer<'a> {
+    let (day_start, day_end) = match spark {
+        SparkType::DayTimeInterval { start, end } => (*start, *end),
+        _ => (0, 3),
+    };
+    let day_time =
+        move |micros: i64, out: &mut String| write_day_time(micros, day_start, day_end, out);
+    match array.data_type() {
+        DataType::Date32 => primitive!(array, Date32Type, |v, out| write_date(v, out)),
+        DataType::Date64 => primitive!(array, Date64Type, |v, out| write_date(
             i32::try_from(v.div_euclid(86_400_000)).unwrap_or(i32::MAX),
             out
         )),
         DataType::Timestamp(unit, tz) => {
             let zone = tz.as_ref().map(|_| zone);
             match unit {
-                TimeUnit::Second => primitive!(TimestampSecondType, |v, out| write_timestamp(
-                    v.saturating_mul(1_000_000),
-                    zone,
-                    out
-                )),
-                TimeUnit::Millisecond => {
-                    primitive!(TimestampMillisecondType, |v, out| write_timestamp(
-                        v.saturating_mul(1000),
-                        zone,
-                        out
-                    ))
-                }
-                TimeUnit::Microsecond => {
-                    primitive!(TimestampMicrosecondType, |v, out| write_timestamp(
-                        v, zone, out
-                    ))
-                }
-                TimeUnit::Nanosecond => {
-                    primitive!(TimestampNanosecondType, |v, out| write_timestamp(
-                        v.div_euclid(1000),
-                        zone,
-                        out
-                    ))
-                }
+                TimeUnit::Second => primitive!(array, TimestampSecondType, |v, out| {
+                    write_timestamp(v.saturating_mul(1_000_000), zone, out)
+                }),
+                TimeUnit::Millisecond => primitive!(array, TimestampMillisecondType, |v, out| {
+                    write_timestamp(v.saturating_mul(1000), zone, out)
+                }),
+                TimeUnit::Microsecond => primitive!(array, TimestampMicrosecondType, |v, out| {
+                    write_timestamp(v, zone, out)
+                }),
+                TimeUnit::Nanosecond => primitive!(array, TimestampNanosecondType, |v, out| {
+                    write_timestamp(v.div_euclid(1000), zone, out)
+                }),
             }
         }
         DataType::Duration(unit) => match unit {
-            TimeUnit::Second => {
-                primitive!(DurationSecondType, |v, out| day_time(
-                    v.saturating_mul(1_000_000),
-                    out
-                ))
+            TimeUnit::Second => primitive!(array, DurationSecondType, |v, out| day_time(
+                v.saturating_mul(1_000_000),
+                out
+            )),
+            TimeUnit::Millisecond => primitive!(array, DurationMillisecondType, |v, out| {
+                day_time(v.saturating_mul(1000), out)
+            }),
+            TimeUnit::Microsecond => {
+                primitive!(array, DurationMicrosecondType, |v, out| day_time(v, out))
             }
-            TimeUnit::Millisecond => {
-                primitive!(DurationMillisecondType, |v, out| day_time(
-                    v.saturating_mul(1000),
-                    out
-                ))
-            }
-            TimeUnit::Microsecond => primitive!(DurationMicrosecondType, |v, out| day_time(v, out)),
             TimeUnit::Nanosecond => {
-                primitive!(DurationNanosecondType, |v, out| day_time(v / 1000, out))
+                primitive!(array, DurationNanosecondType, |v, out| day_time(
+                    v / 1000,
+                    out
+                ))
             }
         },
         DataType::Interval(IntervalUnit::YearMonth) => {
@@ -174,12 +197,12 @@ pub fn writer<'a>(array: &'a dyn Array, spark: &SparkType, zone: &'a Zone) -> Wr
                 SparkType::YearMonthInterval { start, end } => (*start, *end),
                 _ => (0, 1),
             };
-            primitive!(IntervalYearMonthType, |v, out| write_year_month(
+            primitive!(array, IntervalYearMonthType, |v, out| write_year_month(
                 v, start, end, out
             ))
         }
         DataType::Interval(IntervalUnit::MonthDayNano) => {
-            primitive!(IntervalMonthDayNanoType, |v, out| write_calendar(
+            primitive!(array, IntervalMonthDayNanoType, |v, out| write_calendar(
                 v.months,
                 v.days,
                 v.nanoseconds / 1000,
@@ -187,18 +210,13 @@ pub fn writer<'a>(array: &'a dyn Array, spark: &SparkType, zone: &'a Zone) -> Wr
             ))
         }
         DataType::Interval(IntervalUnit::DayTime) => {
-            primitive!(IntervalDayTimeType, |v, out| write_calendar(
+            primitive!(array, IntervalDayTimeType, |v, out| write_calendar(
                 0,
                 v.days,
                 i64::from(v.milliseconds) * 1000,
                 out
             ))
         }
-        DataType::List(_) => list(array.as_list::<i32>(), spark, zone),
-        DataType::LargeList(_) => list(array.as_list::<i64>(), spark, zone),
-        DataType::FixedSizeList(_, _) => fixed_list(array.as_fixed_size_list(), spark, zone),
-        DataType::Map(_, _) => map(array.as_map(), spark, zone),
-        DataType::Struct(_) => structure(array.as_struct(), spark, zone),
         _ => fallback(array),
     }
 }

@@ -55,8 +55,11 @@ impl Listing {
 /// must arrive before `deadline` (or be left out).
 pub trait Catalog: Send {
     /// The names of a listing (empty when Spark did not answer in time or refused).
-    fn list(&mut self, listing: Listing, deadline: Instant)
-        -> impl Future<Output = Vec<String>> + Send;
+    fn list(
+        &mut self,
+        listing: Listing,
+        deadline: Instant,
+    ) -> impl Future<Output = Vec<String>> + Send;
 
     /// The columns of a table or view (`None` when Spark does not know it).
     fn columns(
@@ -91,7 +94,8 @@ pub(super) struct Cache {
 impl Cache {
     /// Forgets what statements may have changed (all but Spark's functions).
     pub(super) fn forget(&mut self) {
-        self.lists.retain(|listing, _| *listing == Listing::Functions);
+        self.lists
+            .retain(|listing, _| *listing == Listing::Functions);
         self.columns.clear();
     }
 }
@@ -239,7 +243,9 @@ mod tests {
     fn forgetting_keeps_only_the_functions() {
         let mut cache = Cache::default();
         cache.lists.insert(Listing::Functions, vec!["abs".into()]);
-        cache.lists.insert(Listing::Catalogs, vec!["spark_catalog".into()]);
+        cache
+            .lists
+            .insert(Listing::Catalogs, vec!["spark_catalog".into()]);
         cache.columns.insert(vec!["t".into()], Vec::new());
         cache.forget();
         assert_eq!(cache.lists.len(), 1);

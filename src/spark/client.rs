@@ -16,7 +16,6 @@ use tonic::metadata::{AsciiMetadataValue, MetadataMap};
 use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
 use tonic::Request;
 
-use crate::config::Address;
 use super::error::SparkError;
 use super::proto::spark_connect_service_client::SparkConnectServiceClient;
 use super::proto::{
@@ -28,6 +27,7 @@ use super::proto::{
     ReleaseSessionRequest, Sql, UserContext,
 };
 use super::result::{Collector, Progress, QueryResult};
+use crate::config::Address;
 use crate::token::Token;
 
 /// Runs `$call` in the session; when the server lost the session, opens a fresh one, tells

@@ -11,15 +11,23 @@ pub enum Kind {
     /// A run of letters, digits and `_` (keywords, names, numbers).
     Word,
     /// A `…` identifier; `closed` is false when the text ends inside it.
-    Quoted { closed: bool },
+    Quoted {
+        closed: bool,
+    },
     /// A '…' or "…" string literal.
-    String { closed: bool },
+    String {
+        closed: bool,
+    },
     /// `-- …` up to (not including) the end of the line.
     LineComment,
     /// `/* … */`, nested; a hint `/*+ … */` is a token of its own kind.
-    BlockComment { closed: bool },
+    BlockComment {
+        closed: bool,
+    },
     /// `/*+ … */`: an optimizer hint, which Spark reads.
-    Hint { closed: bool },
+    Hint {
+        closed: bool,
+    },
     Semicolon,
     /// Any other character that is not whitespace.
     Punct(char),
@@ -232,6 +240,9 @@ mod tests {
         assert_eq!(t[3].name(text).as_deref(), Some("my `col"));
         assert_eq!(t[5].name(text).as_deref(), Some("naïve"));
         assert_eq!(t[2].kind, Kind::Word);
-        assert_eq!(tokens("`open").last().unwrap().name("`open").as_deref(), Some("open"));
+        assert_eq!(
+            tokens("`open").last().unwrap().name("`open").as_deref(),
+            Some("open")
+        );
     }
 }

@@ -173,10 +173,18 @@ mod tests {
         assert_eq!(completeness("SELECT 1"), Completeness::Complete);
         assert_eq!(completeness(""), Completeness::Complete);
         assert_eq!(completeness("SELECT 1 -- trailing"), Completeness::Complete);
-        for open in ["SELECT 'abc", "SELECT \"abc", "SELECT `abc", "SELECT 1 /* open"] {
+        for open in [
+            "SELECT 'abc",
+            "SELECT \"abc",
+            "SELECT `abc",
+            "SELECT 1 /* open",
+        ] {
             assert_eq!(completeness(open), Completeness::OpenToken, "{open}");
         }
-        assert_eq!(completeness("SELECT 1 /* a /* b */"), Completeness::OpenToken);
+        assert_eq!(
+            completeness("SELECT 1 /* a /* b */"),
+            Completeness::OpenToken
+        );
         assert_eq!(completeness("SELECT (1 +"), Completeness::OpenParenthesis);
         assert_eq!(
             completeness("SELECT count(*) FROM (SELECT 1"),
@@ -188,7 +196,10 @@ mod tests {
 
     #[test]
     fn first_keywords_and_quoting() {
-        assert_eq!(first_keyword("/* x */ create table t").as_deref(), Some("CREATE"));
+        assert_eq!(
+            first_keyword("/* x */ create table t").as_deref(),
+            Some("CREATE")
+        );
         assert_eq!(first_keyword("-- only a comment"), None);
         assert_eq!(quote("genomes"), "genomes");
         assert_eq!(quote("my table"), "`my table`");

@@ -4,8 +4,8 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use spark_sql_kernel::token::Token;
 use spark_sql_kernel::spark::{Credentials, SparkClient};
+use spark_sql_kernel::token::Token;
 use tokio_util::sync::CancellationToken;
 
 use crate::harness::spark::{self, PrivateServer};
