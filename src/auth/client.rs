@@ -4,7 +4,6 @@
 //! `Bearer …` would be an invalid token) and `Accept: application/json` (without it some errors
 //! come back as HTML). Each error of the real service maps to its own [`AuthError`].
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -19,12 +18,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenInfo {
     pub user: String,
-    pub token_id: String,
     pub token_type: String,
     pub name: Option<String>,
     pub created: DateTime<Utc>,
     pub expires: Option<DateTime<Utc>>,
-    pub custom: BTreeMap<String, String>,
     /// `Used` | `NotUsed` | `Unknown` on newer servers; absent on older ones.
     pub mfa: Option<String>,
     /// How long this answer may be reused.
@@ -40,11 +37,8 @@ impl TokenInfo {
 /// What `GET /api/V2/me` says of the token's owner.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserInfo {
-    pub user: String,
     pub display: String,
-    pub email: Option<String>,
     pub custom_roles: Vec<String>,
-    pub roles: Vec<String>,
     /// (provider, provider user name), e.g. ("OrcID", "0000-0002-1825-0097").
     pub identities: Vec<(String, String)>,
 }
@@ -61,22 +55,13 @@ impl UserInfo {
 #[derive(Deserialize)]
 struct RawTokenInfo {
     user: String,
-    #[serde(default)]
-    id: String,
     #[serde(rename = "type", default)]
     token_type: String,
     name: Option<String>,
     created: i64,
     expires: Option<i64>,
-    #[serde(default)]
-    custom: BTreeMap<String, String>,
     mfa: Option<String>,
     cachefor: Option<u64>,
-}
-
-#[derive(Deserialize)]
-struct RawRole {
-    id: String,
 }
 
 #[derive(Deserialize)]
@@ -87,14 +72,10 @@ struct RawIdent {
 
 #[derive(Deserialize)]
 struct RawUserInfo {
-    user: String,
     #[serde(default)]
     display: Option<String>,
-    email: Option<String>,
     #[serde(default)]
     customroles: Vec<String>,
-    #[serde(default)]
-    roles: Vec<RawRole>,
     #[serde(default)]
     idents: Vec<RawIdent>,
 }
@@ -212,7 +193,6 @@ impl AuthClient {
         };
         Ok(TokenInfo {
             user: raw.user,
-            token_id: raw.id,
             token_type: raw.token_type,
             name: raw.name,
             created: millis(raw.created).ok_or_else(|| bad("creation"))?,
@@ -220,7 +200,6 @@ impl AuthClient {
                 Some(ms) => Some(millis(ms).ok_or_else(|| bad("expiry"))?),
                 None => None,
             },
-            custom: raw.custom,
             mfa: raw.mfa,
             cache_for: Duration::from_millis(raw.cachefor.unwrap_or(300_000)),
         })
@@ -231,21 +210,13 @@ impl AuthClient {
         let raw: RawUserInfo = self.parse(&self.get("api/V2/me", token).await?)?;
         Ok(UserInfo {
             display: raw.display.unwrap_or_default(),
-            user: raw.user,
-            email: raw.email,
             custom_roles: raw.customroles,
-            roles: raw.roles.into_iter().map(|r| r.id).collect(),
             identities: raw
                 .idents
                 .into_iter()
                 .map(|i| (i.provider, i.provusername))
                 .collect(),
         })
-    }
-
-    /// Just the user name of a token.
-    pub async fn get_username(&self, token: &Token) -> Result<String, AuthError> {
-        Ok(self.validate_token(token).await?.user)
     }
 }
 

@@ -7,7 +7,7 @@ mod proto;
 mod result;
 mod types;
 
-pub use client::{Credentials, SparkClient, CONNECT_TIMEOUT};
-pub use error::{short_name, QueryContext, ServerError, SparkError};
+pub use client::{Credentials, SparkClient};
+pub use error::{ServerError, SparkError};
 pub use result::{Column, Progress, QueryResult};
 pub use types::SparkType;

@@ -32,10 +32,8 @@ async fn a_valid_token_gives_its_info_and_profile() {
     assert_eq!(profile.orcid(), Some("0000-0002-1825-0097"));
     // Without the trailing slash, too.
     let bare = client(auth.url.trim_end_matches('/'));
-    assert_eq!(
-        bare.get_username(&token(standin::BOB)).await.unwrap(),
-        "bob"
-    );
+    let info = bare.validate_token(&token(standin::BOB)).await.unwrap();
+    assert_eq!(info.user, "bob");
 }
 
 #[tokio::test]

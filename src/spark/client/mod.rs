@@ -8,9 +8,8 @@
 //! with a notice for the user.
 
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tonic::metadata::{AsciiMetadataValue, MetadataMap};
 use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
@@ -19,14 +18,9 @@ use tonic::Request;
 use super::error::SparkError;
 use super::proto::spark_connect_service_client::SparkConnectServiceClient;
 use super::proto::{
-    analyze_plan_request, analyze_plan_response, config_request, execute_plan_request,
-    execute_plan_response::ResponseType, interrupt_request, plan, relation,
-    release_execute_request, AnalyzePlanRequest, ConfigRequest, ExecutePlanRequest,
-    ExecutePlanResponse, FetchErrorDetailsRequest, InterruptRequest, KeyValue, Limit, Plan,
-    ReattachExecuteRequest, ReattachOptions, Relation, ReleaseExecuteRequest,
-    ReleaseSessionRequest, Sql, UserContext,
+    analyze_plan_request, analyze_plan_response, config_request, AnalyzePlanRequest, ConfigRequest,
+    FetchErrorDetailsRequest, KeyValue, ReleaseSessionRequest, UserContext,
 };
-use super::result::{Collector, Progress, QueryResult};
 use crate::config::Address;
 use crate::token::Token;
 
@@ -45,6 +39,22 @@ macro_rules! in_session {
         }
     }};
 }
+
+/// A request message of a session call: the four session fields (session id, the server side
+/// session seen last, the user, the client type) filled in from the client, the rest given.
+macro_rules! session_request {
+    ($client:expr, $creds:expr, $ty:ident { $($field:ident $(: $value:expr)?),* $(,)? }) => {
+        $ty {
+            session_id: $client.session.id.clone(),
+            client_observed_server_side_session_id: $client.observed(),
+            user_context: $client.user_context($creds),
+            client_type: Some($client.client_type.clone()),
+            $($field $(: $value)?,)*
+        }
+    };
+}
+
+mod execute;
 
 /// How long one connection attempt may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -337,271 +347,6 @@ impl SparkClient {
         );
     }
 
-    /// Runs one SQL statement and returns at most `limit` rows of its result.
-    pub async fn execute_sql(
-        &mut self,
-        creds: &Credentials,
-        sql: &str,
-        limit: usize,
-        cancel: &CancellationToken,
-    ) -> Result<QueryResult, SparkError> {
-        let (progress, _) = watch::channel(None);
-        self.execute_sql_with_progress(creds, sql, limit, cancel, &progress)
-            .await
-    }
-
-    /// [`execute_sql`](Self::execute_sql), publishing Spark's `execution_progress` reports
-    /// in `progress` as they arrive.
-    pub async fn execute_sql_with_progress(
-        &mut self,
-        creds: &Credentials,
-        sql: &str,
-        limit: usize,
-        cancel: &CancellationToken,
-        progress: &watch::Sender<Option<Progress>>,
-    ) -> Result<QueryResult, SparkError> {
-        in_session!(
-            self,
-            creds,
-            self.execute_once(creds, sql, limit, cancel, progress)
-        )
-    }
-
-    async fn execute_once(
-        &mut self,
-        creds: &Credentials,
-        sql: &str,
-        limit: usize,
-        cancel: &CancellationToken,
-        progress: &watch::Sender<Option<Progress>>,
-    ) -> Result<QueryResult, SparkError> {
-        let started = Instant::now();
-        let operation_id = uuid::Uuid::new_v4().to_string();
-        let tag = format!("spark-sql-kernel-{operation_id}");
-        let fetch = i32::try_from(limit.saturating_add(1)).unwrap_or(i32::MAX);
-        let sql_relation = Relation {
-            common: None,
-            rel_type: Some(relation::RelType::Sql(Sql {
-                query: sql.to_owned(),
-                ..Sql::default()
-            })),
-        };
-        let root = Relation {
-            common: None,
-            rel_type: Some(relation::RelType::Limit(Box::new(Limit {
-                input: Some(Box::new(sql_relation)),
-                limit: fetch,
-            }))),
-        };
-        let plan_request = ExecutePlanRequest {
-            session_id: self.session.id.clone(),
-            client_observed_server_side_session_id: self.observed(),
-            user_context: self.user_context(creds),
-            operation_id: Some(operation_id.clone()),
-            plan: Some(Plan {
-                op_type: Some(plan::OpType::Root(root)),
-            }),
-            client_type: Some(self.client_type.clone()),
-            request_options: vec![execute_plan_request::RequestOption {
-                request_option: Some(
-                    execute_plan_request::request_option::RequestOption::ReattachOptions(
-                        ReattachOptions { reattachable: true },
-                    ),
-                ),
-            }],
-            tags: vec![tag.clone()],
-        };
-        let mut op = Operation {
-            tag,
-            collector: Collector::new(limit),
-            last_response: None,
-            interrupted: None,
-            progress,
-        };
-        let mut reattaches = 0u32;
-        let mut broken = 0u32;
-        let mut stream = self.start_execute(creds, &plan_request, cancel).await?;
-        loop {
-            match self.drain(&mut stream, &mut op, cancel, creds).await {
-                Ok(true) => break,
-                Ok(false) => {}
-                Err(Drained::Failed(e)) => {
-                    if op.interrupted.is_some() || e.server().is_some_and(|s| s.is_cancelled()) {
-                        return Err(SparkError::Cancelled);
-                    }
-                    if !e.is_transient() || broken >= MAX_BROKEN_STREAMS {
-                        return Err(self.with_details(creds, e).await);
-                    }
-                    broken += 1;
-                }
-                Err(Drained::Cancelled) => return Err(SparkError::Cancelled),
-            }
-            // The stream ended without `result_complete`: resume after the last response.
-            reattaches += 1;
-            tracing::debug!("reattaching to operation {operation_id} ({reattaches})");
-            let reattach = ReattachExecuteRequest {
-                session_id: self.session.id.clone(),
-                client_observed_server_side_session_id: self.observed(),
-                user_context: self.user_context(creds),
-                operation_id: operation_id.clone(),
-                client_type: Some(self.client_type.clone()),
-                last_response_id: op.last_response.clone(),
-            };
-            stream = match self.reattach(creds, &reattach, cancel).await {
-                Ok(s) => s,
-                Err(SparkError::Server(e))
-                    if e.is_operation_not_found() && op.last_response.is_none() =>
-                {
-                    // The server never started the operation: start it again.
-                    self.start_execute(creds, &plan_request, cancel).await?
-                }
-                Err(e) => return Err(self.with_details(creds, e).await),
-            };
-        }
-        self.release_execute(creds, &operation_id);
-        Ok(op.collector.finish(reattaches, started.elapsed()))
-    }
-
-    async fn start_execute(
-        &mut self,
-        creds: &Credentials,
-        plan_request: &ExecutePlanRequest,
-        cancel: &CancellationToken,
-    ) -> Result<tonic::Streaming<ExecutePlanResponse>, SparkError> {
-        let result = self
-            .rpc(creds, Some(cancel), plan_request, |mut g, r| async move {
-                g.execute_plan(r).await
-            })
-            .await;
-        match result {
-            Ok(stream) => Ok(stream),
-            Err(e) => Err(self.with_details(creds, e).await),
-        }
-    }
-
-    async fn reattach(
-        &mut self,
-        creds: &Credentials,
-        reattach: &ReattachExecuteRequest,
-        cancel: &CancellationToken,
-    ) -> Result<tonic::Streaming<ExecutePlanResponse>, SparkError> {
-        self.rpc(creds, Some(cancel), reattach, |mut g, r| async move {
-            g.reattach_execute(r).await
-        })
-        .await
-    }
-
-    /// Reads the stream to its end. `Ok(true)`: the result is complete; `Ok(false)`: the
-    /// stream ended early (reattach). On cancel, interrupts the operation and waits a
-    /// little for the server to end it.
-    async fn drain(
-        &mut self,
-        stream: &mut tonic::Streaming<ExecutePlanResponse>,
-        op: &mut Operation<'_>,
-        cancel: &CancellationToken,
-        creds: &Credentials,
-    ) -> Result<bool, Drained> {
-        let Operation {
-            tag,
-            collector,
-            last_response,
-            interrupted,
-            progress,
-        } = op;
-        loop {
-            let grace = interrupted.unwrap_or_else(|| tokio::time::Instant::now() + CANCEL_GRACE);
-            let message = tokio::select! {
-                message = stream.message() => message,
-                _ = cancel.cancelled(), if interrupted.is_none() => {
-                    *interrupted = Some(tokio::time::Instant::now() + CANCEL_GRACE);
-                    self.interrupt_tag(creds, tag);
-                    continue;
-                }
-                _ = tokio::time::sleep_until(grace), if interrupted.is_some() => {
-                    return Err(Drained::Cancelled);
-                }
-            };
-            match message {
-                Ok(Some(response)) => {
-                    self.saw_session(&response.server_side_session_id);
-                    if !response.response_id.is_empty() {
-                        *last_response = Some(response.response_id.clone());
-                    }
-                    if let Some(schema) = &response.schema {
-                        collector.schema(schema);
-                    }
-                    match response.response_type {
-                        Some(ResponseType::ArrowBatch(batch)) => collector
-                            .arrow(batch.row_count, batch.data)
-                            .map_err(Drained::Failed)?,
-                        Some(ResponseType::ResultComplete(_)) => {
-                            if interrupted.is_some() {
-                                return Err(Drained::Cancelled);
-                            }
-                            return Ok(true);
-                        }
-                        Some(ResponseType::ExecutionProgress(report)) => {
-                            progress.send_replace(Some(Progress::from_report(&report)));
-                        }
-                        _ => {}
-                    }
-                }
-                Ok(None) => {
-                    if interrupted.is_some() {
-                        return Err(Drained::Cancelled);
-                    }
-                    return Ok(false);
-                }
-                Err(status) => return Err(Drained::Failed(self.status_error(&status))),
-            }
-        }
-    }
-
-    /// Asks the server to interrupt the operation with `tag`, without waiting.
-    fn interrupt_tag(&self, creds: &Credentials, tag: &str) {
-        let message = InterruptRequest {
-            session_id: self.session.id.clone(),
-            client_observed_server_side_session_id: self.observed(),
-            user_context: self.user_context(creds),
-            client_type: Some(self.client_type.clone()),
-            interrupt_type: interrupt_request::InterruptType::Tag as i32,
-            interrupt: Some(interrupt_request::Interrupt::OperationTag(tag.to_owned())),
-        };
-        let Ok(req) = request(message, &creds.token, &self.address.params) else {
-            return;
-        };
-        let mut grpc = self.grpc.clone();
-        tokio::spawn(async move {
-            match grpc.interrupt(req).await {
-                Ok(r) => tracing::info!("interrupted {:?}", r.into_inner().interrupted_ids),
-                Err(s) => tracing::warn!("interrupt failed: {}", s.message()),
-            }
-        });
-    }
-
-    /// Frees what the server keeps of a finished operation, without waiting.
-    fn release_execute(&self, creds: &Credentials, operation_id: &str) {
-        let message = ReleaseExecuteRequest {
-            session_id: self.session.id.clone(),
-            client_observed_server_side_session_id: self.observed(),
-            user_context: self.user_context(creds),
-            operation_id: operation_id.to_owned(),
-            client_type: Some(self.client_type.clone()),
-            release: Some(release_execute_request::Release::ReleaseAll(
-                release_execute_request::ReleaseAll {},
-            )),
-        };
-        let Ok(req) = request(message, &creds.token, &self.address.params) else {
-            return;
-        };
-        let mut grpc = self.grpc.clone();
-        tokio::spawn(async move {
-            if let Err(s) = grpc.release_execute(req).await {
-                tracing::debug!("release of a finished operation failed: {}", s.message());
-            }
-        });
-    }
-
     /// Adds the full message and query context (`FetchErrorDetails`) to a Spark error.
     async fn with_details(&mut self, creds: &Credentials, error: SparkError) -> SparkError {
         let SparkError::Server(mut server) = error else {
@@ -610,13 +355,7 @@ impl SparkClient {
         let Some(error_id) = server.error_id.clone() else {
             return SparkError::Server(server);
         };
-        let message = FetchErrorDetailsRequest {
-            session_id: self.session.id.clone(),
-            client_observed_server_side_session_id: self.observed(),
-            user_context: self.user_context(creds),
-            error_id,
-            client_type: Some(self.client_type.clone()),
-        };
+        let message = session_request!(self, creds, FetchErrorDetailsRequest { error_id });
         if let Ok(req) = request(message, &creds.token, &self.address.params) {
             let call = self.grpc.fetch_error_details(req);
             match tokio::time::timeout(Duration::from_secs(5), call).await {
@@ -633,13 +372,8 @@ impl SparkClient {
         creds: &Credentials,
         op: config_request::operation::OpType,
     ) -> Result<Vec<(String, Option<String>)>, SparkError> {
-        let message = ConfigRequest {
-            session_id: self.session.id.clone(),
-            client_observed_server_side_session_id: self.observed(),
-            user_context: self.user_context(creds),
-            operation: Some(config_request::Operation { op_type: Some(op) }),
-            client_type: Some(self.client_type.clone()),
-        };
+        let operation = Some(config_request::Operation { op_type: Some(op) });
+        let message = session_request!(self, creds, ConfigRequest { operation });
         let result = self
             .rpc(creds, None, &message, |mut g, r| async move {
                 g.config(r).await
@@ -716,15 +450,10 @@ impl SparkClient {
     }
 
     async fn spark_version_once(&mut self, creds: &Credentials) -> Result<String, SparkError> {
-        let message = AnalyzePlanRequest {
-            session_id: self.session.id.clone(),
-            client_observed_server_side_session_id: self.observed(),
-            user_context: self.user_context(creds),
-            client_type: Some(self.client_type.clone()),
-            analyze: Some(analyze_plan_request::Analyze::SparkVersion(
-                analyze_plan_request::SparkVersion {},
-            )),
-        };
+        let analyze = Some(analyze_plan_request::Analyze::SparkVersion(
+            analyze_plan_request::SparkVersion {},
+        ));
+        let message = session_request!(self, creds, AnalyzePlanRequest { analyze });
         let result = self
             .rpc(creds, None, &message, |mut g, r| async move {
                 g.analyze_plan(r).await
@@ -762,23 +491,4 @@ impl SparkClient {
             }
         }
     }
-}
-
-/// What one execution has seen so far, across reattaches.
-struct Operation<'p> {
-    /// The tag an interrupt names.
-    tag: String,
-    collector: Collector,
-    /// The last response received: where a reattach resumes.
-    last_response: Option<String>,
-    /// When the user interrupted: the deadline for the server to end the stream.
-    interrupted: Option<tokio::time::Instant>,
-    /// Where progress reports go.
-    progress: &'p watch::Sender<Option<Progress>>,
-}
-
-/// Why reading a result stream stopped early.
-enum Drained {
-    Failed(SparkError),
-    Cancelled,
 }

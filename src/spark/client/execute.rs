@@ -1,0 +1,315 @@
+//! Running one SQL statement: a reattachable `ExecutePlan` of `Limit(limit + 1)` over the `SQL`
+//! relation, resumed with `ReattachExecute` when the stream ends early, released afterwards;
+//! a cancelled cell interrupts its operation by tag and waits briefly for the server to end it.
+
+use std::time::Instant;
+
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use super::{request, Credentials, SparkClient, CANCEL_GRACE, MAX_BROKEN_STREAMS};
+use crate::spark::error::SparkError;
+use crate::spark::proto::{
+    execute_plan_request, execute_plan_response::ResponseType, interrupt_request, plan, relation,
+    release_execute_request, ExecutePlanRequest, ExecutePlanResponse, InterruptRequest, Limit,
+    Plan, ReattachExecuteRequest, ReattachOptions, Relation, ReleaseExecuteRequest, Sql,
+};
+use crate::spark::result::{Collector, Progress, QueryResult};
+
+impl SparkClient {
+    /// Runs one SQL statement and returns at most `limit` rows of its result.
+    pub async fn execute_sql(
+        &mut self,
+        creds: &Credentials,
+        sql: &str,
+        limit: usize,
+        cancel: &CancellationToken,
+    ) -> Result<QueryResult, SparkError> {
+        let (progress, _) = watch::channel(None);
+        self.execute_sql_with_progress(creds, sql, limit, cancel, &progress)
+            .await
+    }
+
+    /// [`execute_sql`](Self::execute_sql), publishing Spark's `execution_progress` reports
+    /// in `progress` as they arrive.
+    pub async fn execute_sql_with_progress(
+        &mut self,
+        creds: &Credentials,
+        sql: &str,
+        limit: usize,
+        cancel: &CancellationToken,
+        progress: &watch::Sender<Option<Progress>>,
+    ) -> Result<QueryResult, SparkError> {
+        in_session!(
+            self,
+            creds,
+            self.execute_once(creds, sql, limit, cancel, progress)
+        )
+    }
+
+    async fn execute_once(
+        &mut self,
+        creds: &Credentials,
+        sql: &str,
+        limit: usize,
+        cancel: &CancellationToken,
+        progress: &watch::Sender<Option<Progress>>,
+    ) -> Result<QueryResult, SparkError> {
+        let started = Instant::now();
+        let operation_id = uuid::Uuid::new_v4().to_string();
+        let tag = format!("spark-sql-kernel-{operation_id}");
+        let plan_request = self.plan_request(creds, sql, limit, &operation_id, &tag);
+        let mut op = Operation {
+            tag,
+            collector: Collector::new(limit),
+            last_response: None,
+            interrupted: None,
+            progress,
+        };
+        let mut reattaches = 0u32;
+        let mut broken = 0u32;
+        let mut stream = self.start_execute(creds, &plan_request, cancel).await?;
+        loop {
+            match self.drain(&mut stream, &mut op, cancel, creds).await {
+                Ok(true) => break,
+                Ok(false) => {}
+                Err(Drained::Failed(e)) => {
+                    if op.interrupted.is_some() || e.server().is_some_and(|s| s.is_cancelled()) {
+                        return Err(SparkError::Cancelled);
+                    }
+                    if !e.is_transient() || broken >= MAX_BROKEN_STREAMS {
+                        return Err(self.with_details(creds, e).await);
+                    }
+                    broken += 1;
+                }
+                Err(Drained::Cancelled) => return Err(SparkError::Cancelled),
+            }
+            // The stream ended without `result_complete`: resume after the last response.
+            reattaches += 1;
+            tracing::debug!("reattaching to operation {operation_id} ({reattaches})");
+            let reattach = session_request!(
+                self,
+                creds,
+                ReattachExecuteRequest {
+                    operation_id: operation_id.clone(),
+                    last_response_id: op.last_response.clone(),
+                }
+            );
+            stream = match self.reattach(creds, &reattach, cancel).await {
+                Ok(s) => s,
+                Err(SparkError::Server(e))
+                    if e.is_operation_not_found() && op.last_response.is_none() =>
+                {
+                    // The server never started the operation: start it again.
+                    self.start_execute(creds, &plan_request, cancel).await?
+                }
+                Err(e) => return Err(self.with_details(creds, e).await),
+            };
+        }
+        self.release_execute(creds, &operation_id);
+        Ok(op.collector.finish(reattaches, started.elapsed()))
+    }
+
+    /// The reattachable, tagged `ExecutePlan` of `Limit(limit + 1)` over the SQL relation.
+    fn plan_request(
+        &self,
+        creds: &Credentials,
+        sql: &str,
+        limit: usize,
+        operation_id: &str,
+        tag: &str,
+    ) -> ExecutePlanRequest {
+        let sql_relation = Relation {
+            common: None,
+            rel_type: Some(relation::RelType::Sql(Sql {
+                query: sql.to_owned(),
+                ..Sql::default()
+            })),
+        };
+        let root = Relation {
+            common: None,
+            rel_type: Some(relation::RelType::Limit(Box::new(Limit {
+                input: Some(Box::new(sql_relation)),
+                limit: i32::try_from(limit.saturating_add(1)).unwrap_or(i32::MAX),
+            }))),
+        };
+        let reattachable =
+            execute_plan_request::request_option::RequestOption::ReattachOptions(ReattachOptions {
+                reattachable: true,
+            });
+        session_request!(
+            self,
+            creds,
+            ExecutePlanRequest {
+                operation_id: Some(operation_id.to_owned()),
+                plan: Some(Plan {
+                    op_type: Some(plan::OpType::Root(root)),
+                }),
+                request_options: vec![execute_plan_request::RequestOption {
+                    request_option: Some(reattachable),
+                }],
+                tags: vec![tag.to_owned()],
+            }
+        )
+    }
+
+    async fn start_execute(
+        &mut self,
+        creds: &Credentials,
+        plan_request: &ExecutePlanRequest,
+        cancel: &CancellationToken,
+    ) -> Result<tonic::Streaming<ExecutePlanResponse>, SparkError> {
+        let result = self
+            .rpc(creds, Some(cancel), plan_request, |mut g, r| async move {
+                g.execute_plan(r).await
+            })
+            .await;
+        match result {
+            Ok(stream) => Ok(stream),
+            Err(e) => Err(self.with_details(creds, e).await),
+        }
+    }
+
+    async fn reattach(
+        &mut self,
+        creds: &Credentials,
+        reattach: &ReattachExecuteRequest,
+        cancel: &CancellationToken,
+    ) -> Result<tonic::Streaming<ExecutePlanResponse>, SparkError> {
+        self.rpc(creds, Some(cancel), reattach, |mut g, r| async move {
+            g.reattach_execute(r).await
+        })
+        .await
+    }
+
+    /// Reads the stream to its end. `Ok(true)`: the result is complete; `Ok(false)`: the
+    /// stream ended early (reattach). On cancel, interrupts the operation and waits a
+    /// little for the server to end it.
+    async fn drain(
+        &mut self,
+        stream: &mut tonic::Streaming<ExecutePlanResponse>,
+        op: &mut Operation<'_>,
+        cancel: &CancellationToken,
+        creds: &Credentials,
+    ) -> Result<bool, Drained> {
+        let Operation {
+            tag,
+            collector,
+            last_response,
+            interrupted,
+            progress,
+        } = op;
+        loop {
+            let grace = interrupted.unwrap_or_else(|| tokio::time::Instant::now() + CANCEL_GRACE);
+            let message = tokio::select! {
+                message = stream.message() => message,
+                _ = cancel.cancelled(), if interrupted.is_none() => {
+                    *interrupted = Some(tokio::time::Instant::now() + CANCEL_GRACE);
+                    self.interrupt_tag(creds, tag);
+                    continue;
+                }
+                _ = tokio::time::sleep_until(grace), if interrupted.is_some() => {
+                    return Err(Drained::Cancelled);
+                }
+            };
+            match message {
+                Ok(Some(response)) => {
+                    self.saw_session(&response.server_side_session_id);
+                    if !response.response_id.is_empty() {
+                        *last_response = Some(response.response_id.clone());
+                    }
+                    if let Some(schema) = &response.schema {
+                        collector.schema(schema);
+                    }
+                    match response.response_type {
+                        Some(ResponseType::ArrowBatch(batch)) => collector
+                            .arrow(batch.row_count, batch.data)
+                            .map_err(Drained::Failed)?,
+                        Some(ResponseType::ResultComplete(_)) => {
+                            if interrupted.is_some() {
+                                return Err(Drained::Cancelled);
+                            }
+                            return Ok(true);
+                        }
+                        Some(ResponseType::ExecutionProgress(report)) => {
+                            progress.send_replace(Some(Progress::from_report(&report)));
+                        }
+                        _ => {}
+                    }
+                }
+                Ok(None) => {
+                    if interrupted.is_some() {
+                        return Err(Drained::Cancelled);
+                    }
+                    return Ok(false);
+                }
+                Err(status) => return Err(Drained::Failed(self.status_error(&status))),
+            }
+        }
+    }
+
+    /// Asks the server to interrupt the operation with `tag`, without waiting.
+    fn interrupt_tag(&self, creds: &Credentials, tag: &str) {
+        let message = session_request!(
+            self,
+            creds,
+            InterruptRequest {
+                interrupt_type: interrupt_request::InterruptType::Tag as i32,
+                interrupt: Some(interrupt_request::Interrupt::OperationTag(tag.to_owned())),
+            }
+        );
+        let Ok(req) = request(message, &creds.token, &self.address.params) else {
+            return;
+        };
+        let mut grpc = self.grpc.clone();
+        tokio::spawn(async move {
+            match grpc.interrupt(req).await {
+                Ok(r) => tracing::info!("interrupted {:?}", r.into_inner().interrupted_ids),
+                Err(s) => tracing::warn!("interrupt failed: {}", s.message()),
+            }
+        });
+    }
+
+    /// Frees what the server keeps of a finished operation, without waiting.
+    fn release_execute(&self, creds: &Credentials, operation_id: &str) {
+        let release = Some(release_execute_request::Release::ReleaseAll(
+            release_execute_request::ReleaseAll {},
+        ));
+        let message = session_request!(
+            self,
+            creds,
+            ReleaseExecuteRequest {
+                operation_id: operation_id.to_owned(),
+                release,
+            }
+        );
+        let Ok(req) = request(message, &creds.token, &self.address.params) else {
+            return;
+        };
+        let mut grpc = self.grpc.clone();
+        tokio::spawn(async move {
+            if let Err(s) = grpc.release_execute(req).await {
+                tracing::debug!("release of a finished operation failed: {}", s.message());
+            }
+        });
+    }
+}
+
+/// What one execution has seen so far, across reattaches.
+struct Operation<'p> {
+    /// The tag an interrupt names.
+    tag: String,
+    collector: Collector,
+    /// The last response received: where a reattach resumes.
+    last_response: Option<String>,
+    /// When the user interrupted: the deadline for the server to end the stream.
+    interrupted: Option<tokio::time::Instant>,
+    /// Where progress reports go.
+    progress: &'p watch::Sender<Option<Progress>>,
+}
+
+/// Why reading a result stream stopped early.
+enum Drained {
+    Failed(SparkError),
+    Cancelled,
+}
