@@ -205,3 +205,90 @@ fn completion(ctx: &Context, cursor: usize, candidates: Candidates) -> Completio
         metadata,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::FakeCatalog;
+
+    fn catalog() -> FakeCatalog {
+        FakeCatalog::default()
+            .with_list(Listing::Tables(None), &["genomes", "genes", "1st run"])
+            .with_list(Listing::Databases(None), &["default", "tour"])
+            .with_list(Listing::Catalogs, &["spark_catalog"])
+            .with_list(Listing::Functions, &["count", "concat", "abs"])
+            .with_list(Listing::Tables(Some(vec!["tour".into()])), &["genomes"])
+            .with_table(&["genomes"], &[("id", "bigint"), ("organism", "string")])
+            .with_table(&["tour", "genomes"], &[("id", "bigint"), ("gc", "double")])
+            .with_table(&["genes"], &[("genome_id", "bigint"), ("my col", "string")])
+    }
+
+    async fn complete(code: &str) -> Vec<String> {
+        let cursor = code.chars().count();
+        complete_sql(&mut catalog(), code, cursor).await.matches
+    }
+
+    #[tokio::test]
+    async fn tables_databases_and_catalogs_follow_from() {
+        assert_eq!(complete("SELECT * FROM ge").await, ["genomes", "genes"]);
+        assert_eq!(complete("SELECT * FROM 1").await, ["`1st run`"]);
+        assert_eq!(complete("USE t").await, ["tour"]);
+        assert_eq!(complete("SELECT * FROM tour.g").await, ["genomes"]);
+        assert_eq!(complete("SELECT * FROM sp").await, ["spark_catalog"]);
+    }
+
+    #[tokio::test]
+    async fn columns_follow_aliases_tables_and_the_statement() {
+        let code = "SELECT g.i, o.o FROM tour.genomes g JOIN genomes o";
+        let c = complete_sql(&mut catalog(), code, 10).await;
+        assert_eq!((c.matches, c.cursor_start), (vec!["id".to_owned()], 9));
+        let c = complete_sql(&mut catalog(), code, 15).await;
+        assert_eq!(c.matches, ["organism"], "o is genomes, not tour.genomes");
+        let c = complete_sql(&mut catalog(), "SELECT x.g FROM tour.genomes x", 10).await;
+        assert_eq!(c.matches, ["gc"]);
+        assert_eq!(complete("SELECT genomes.org").await, ["organism"]);
+        let c = complete_sql(&mut catalog(), "SELECT my FROM genes", 9).await;
+        assert_eq!(c.matches, ["`my col`"], "quoted as SQL needs it");
+        let c = complete_sql(&mut catalog(), "SELECT `my FROM genes", 10).await;
+        assert_eq!(
+            (c.matches, c.cursor_start),
+            (vec!["`my col`".to_owned()], 7)
+        );
+    }
+
+    #[tokio::test]
+    async fn functions_and_keywords_come_in_the_typed_case() {
+        let lower = complete("SELECT co").await;
+        assert_eq!(lower[..2], ["count", "concat"]);
+        let upper = complete("SEL").await;
+        assert_eq!(upper, ["SELECT"]);
+        let c = complete_sql(&mut catalog(), "sel", 3).await;
+        assert_eq!(
+            (c.matches[0].as_str(), c.cursor_start, c.cursor_end),
+            ("select", 0, 3)
+        );
+        let kinds = &c.metadata["_jupyter_types_experimental"][0];
+        assert_eq!(kinds["type"], "keyword");
+    }
+
+    #[tokio::test]
+    async fn an_empty_word_asks_the_catalog_nothing() {
+        let mut fake = catalog();
+        let c = complete_sql(&mut fake, "SELECT ", 7).await;
+        assert!(c.matches.is_empty());
+        assert!(fake.asked.is_empty(), "{:?}", fake.asked);
+    }
+
+    #[test]
+    fn magic_names_complete_at_the_start_of_a_line() {
+        let c = complete_magic("%li", 3).unwrap();
+        assert_eq!(c.matches, ["%limit"]);
+        assert_eq!((c.cursor_start, c.cursor_end), (0, 3));
+        let c = complete_magic("SELECT 'ü'\n  %l", 15).unwrap();
+        assert_eq!(c.matches, ["%lsmagic", "%limit"]);
+        assert_eq!((c.cursor_start, c.cursor_end), (13, 15));
+        let c = complete_magic("%%l", 3).unwrap();
+        assert_eq!(c.matches, ["%%limit"]);
+        assert!(complete_magic("SELECT 5 %", 10).is_none());
+    }
+}

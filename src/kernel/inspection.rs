@@ -173,3 +173,64 @@ fn read_description(rows: Vec<Vec<String>>) -> (Vec<(String, String)>, HashMap<S
     }
     (columns, details)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::FakeCatalog;
+
+    fn catalog() -> FakeCatalog {
+        let mut fake = FakeCatalog::default()
+            .with_list(Listing::Functions, &["count", "abs"])
+            .with_table(&["genomes"], &[("id", "bigint"), ("count", "int")]);
+        fake.functions
+            .insert("count".into(), "Function: count\nUsage: count(*)".into());
+        let row = |cells: &[&str]| cells.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
+        fake.descriptions.insert(
+            vec!["genomes".into()],
+            vec![
+                row(&["id", "bigint", "the key"]),
+                row(&["# Detailed Table Information", "", ""]),
+                row(&["Type", "MANAGED", ""]),
+                row(&["Provider", "parquet", ""]),
+                row(&["Location", "file:/w/genomes", ""]),
+            ],
+        );
+        fake
+    }
+
+    fn text(bundle: Option<MimeBundle>) -> String {
+        bundle.map_or_else(String::new, |b| {
+            b["text/plain"].as_str().unwrap_or("").to_owned()
+        })
+    }
+
+    #[tokio::test]
+    async fn a_call_is_a_function_and_a_column_of_the_same_name_is_a_column() {
+        let mut fake = catalog();
+        let called = text(inspect_sql(&mut fake, "SELECT count(*) FROM genomes", 9).await);
+        assert!(called.contains("Usage: count(*)"), "{called}");
+        let column = text(inspect_sql(&mut fake, "SELECT count FROM genomes", 9).await);
+        assert!(
+            column.starts_with("Column count") && column.contains("int"),
+            "{column}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_table_shows_its_columns_and_details() {
+        let mut fake = catalog();
+        let shown = text(inspect_sql(&mut fake, "SELECT * FROM genomes", 17).await);
+        assert!(
+            shown.starts_with("Table genomes · MANAGED · parquet"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("the key") && shown.contains("file:/w/genomes"),
+            "{shown}"
+        );
+        assert!(inspect_sql(&mut fake, "SELECT * FROM nothing_here", 17)
+            .await
+            .is_none());
+    }
+}

@@ -14,6 +14,8 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+#[cfg(test)]
+pub use catalog::FakeCatalog;
 pub use catalog::{Catalog, ColumnInfo, Listing};
 
 use crate::auth::{AuthError, Authenticator, Identity};
