@@ -213,6 +213,36 @@ mod tests {
     }
 
     #[test]
+    fn kernel_info_describes_spark_sql() {
+        let info = Kernel::new(&Settings::from_vars(|_| None)).kernel_info();
+        assert_eq!(info.implementation, "spark-sql-kernel");
+        assert_eq!(info.language_info["name"], "sql");
+        assert_eq!(info.language_info["file_extension"], ".sql");
+        assert_eq!(info.language_info["codemirror_mode"], "sql");
+        assert!(info.banner.contains(VERSION));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_magic_is_a_usage_error_listing_the_known_ones() {
+        let mut kernel = Kernel::new(&Settings::from_vars(|_| None));
+        let (ctx, outputs) = ExecuteContext::collecting();
+        let request = ExecuteRequest {
+            code: "%nosuchmagic".into(),
+            silent: false,
+            store_history: true,
+            execution_count: 1,
+        };
+        let error = kernel.execute(request, ctx).await.unwrap_err();
+        assert_eq!(error.ename, "UsageError");
+        assert!(
+            error.evalue.contains("%nosuchmagic") && error.evalue.contains("%lsmagic"),
+            "{}",
+            error.evalue
+        );
+        assert!(outputs.lock().unwrap().is_empty());
+    }
+
+    #[test]
     fn completeness_comes_from_the_sql_after_the_magics() {
         let kernel = Kernel::new(&Settings::from_vars(|_| None));
         assert_eq!(kernel.is_complete("%lsmagic"), Completeness::Complete);

@@ -1,8 +1,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! The one integration test binary: the kernel in-process, driven over real ZeroMQ sockets by a
-//! test frontend ([`harness`]), with the repository's KBase Auth2 stand-in over real HTTP.
+//! test frontend ([`harness`]), with the repository's KBase Auth2 stand-in over real HTTP and
+//! the run's real Spark Connect server. One file per area:
+//! - `transport`: the sockets alone, serving a stand-in handler;
+//! - `auth`: KBase Auth2 and the token's life;
+//! - `results`, `running`, `errors`, `sessions`, `completion`: SQL cells on Spark.
 
 mod auth;
+mod completion;
+mod errors;
 mod harness;
-mod kernel;
-mod spark;
+mod results;
+mod running;
+mod sessions;
+mod transport;

@@ -2,17 +2,17 @@
 //! what it sends (or forges it on purpose), checks the signature of all it receives, and gives
 //! back transcripts. Every receive has a timeout.
 
-#![allow(dead_code)]
-
 use std::time::Duration;
 
 use bytes::Bytes;
+pub mod reading;
 pub mod spark;
 pub mod standin;
+pub mod stub;
 
 use serde_json::{json, Value};
 use spark_sql_kernel::config::Settings;
-use spark_sql_kernel::jupyter::{self, ConnectionInfo, Exit};
+use spark_sql_kernel::jupyter::{self, ConnectionInfo, Exit, Handler};
 use spark_sql_kernel::kernel::Kernel;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -92,8 +92,13 @@ fn sign(parts: &[&[u8]]) -> String {
 }
 
 impl Frontend {
-    /// Starts a kernel with `settings` in this process and connects to it.
+    /// Starts the kernel with `settings` in this process and connects to it.
     pub async fn start(settings: Settings) -> Frontend {
+        Frontend::start_with(Kernel::new(&settings)).await
+    }
+
+    /// Serves `handler` over the real transport in this process and connects to it.
+    pub async fn start_with(handler: impl Handler) -> Frontend {
         let ip: std::net::IpAddr = "127.0.0.1".parse().unwrap();
         let ports = jupyter_zmq_client::peek_ports(ip, 5).await.unwrap();
         let info: ConnectionInfo = serde_json::from_value(json!({
@@ -106,9 +111,10 @@ impl Frontend {
         let stop = CancellationToken::new();
         let kernel_stop = stop.clone();
         let kernel_info = info.clone();
-        let kernel = tokio::spawn(async move {
-            jupyter::serve(&kernel_info, Kernel::new(&settings), kernel_stop, None).await
-        });
+        let kernel =
+            tokio::spawn(
+                async move { jupyter::serve(&kernel_info, handler, kernel_stop, None).await },
+            );
         // Let the kernel bind before connecting.
         tokio::time::sleep(Duration::from_millis(50)).await;
         let mut shell = zeromq::DealerSocket::new();
@@ -227,10 +233,6 @@ impl Frontend {
         let msg = Self::parse(frames);
         self.backlog.push(msg.clone());
         Some(msg)
-    }
-
-    pub async fn recv_reply(&mut self, id: &str) -> Msg {
-        self.recv_reply_on_shell(id).await
     }
 
     async fn recv_reply_on_shell(&mut self, id: &str) -> Msg {

@@ -10,6 +10,8 @@ use serde_json::json;
 use super::standin::AuthStandin;
 use super::{settings, Frontend};
 use spark_sql_kernel::config::Settings;
+use spark_sql_kernel::spark::{Credentials, SparkClient};
+use spark_sql_kernel::token::Token;
 
 fn required(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
@@ -152,4 +154,25 @@ impl Drop for PrivateServer {
             let _ = child.wait();
         }
     }
+}
+
+pub fn creds() -> Credentials {
+    Credentials {
+        user: "alice_smith".into(),
+        token: Token::new(&token()).unwrap(),
+    }
+}
+
+pub fn client() -> SparkClient {
+    let url = url();
+    let settings = spark_sql_kernel::config::Settings::from_vars(|name| {
+        (name == "SPARK_CONNECT_URL").then(|| url.clone())
+    });
+    let address = settings.spark().address_for("alice_smith").unwrap();
+    SparkClient::new(address, Some("integration-tests"), Vec::new()).unwrap()
+}
+
+/// A table name no other test uses.
+pub fn table(prefix: &str) -> String {
+    format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
 }

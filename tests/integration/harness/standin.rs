@@ -8,7 +8,8 @@ use serde_json::{json, Value};
 pub struct AuthStandin {
     child: Child,
     pub url: String,
-    pub config: tempfile::NamedTempFile,
+    /// The stand-in's configuration file, kept until the stand-in stops.
+    _config: tempfile::NamedTempFile,
 }
 
 /// Tokens of the stand-in used across the tests (shaped like real ones: 32 × [A-Z2-7]).
@@ -62,7 +63,7 @@ impl AuthStandin {
         AuthStandin {
             child,
             url,
-            config: file,
+            _config: file,
         }
     }
 }

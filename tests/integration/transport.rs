@@ -1,14 +1,17 @@
-//! The kernel over real ZeroMQ sockets, driven by a test frontend. Each test reads as a
-//! transcript of what a Jupyter client sees.
+//! The transport over real ZeroMQ sockets, serving a stand-in handler ([`Stub`]) and driven by
+//! a test frontend: what a Jupyter client sees of framing, signatures, busy/idle, replies,
+//! the execute queue, interrupts and shutdown, whatever the kernel behind it does. (The real
+//! kernel over sockets: the Spark and auth tests here, and jupyter_kernel_test in Python.)
 
-use crate::harness::{execute_content, settings, Frontend};
+use crate::harness::stub::Stub;
+use crate::harness::{execute_content, Frontend};
 use serde_json::json;
 use spark_sql_kernel::jupyter::Exit;
 use std::time::{Duration, Instant};
 use zeromq::{SocketRecv, SocketSend};
 
 async fn frontend() -> Frontend {
-    Frontend::start(settings(&[])).await
+    Frontend::start_with(Stub::default()).await
 }
 
 #[tokio::test]
@@ -20,26 +23,25 @@ async fn kernel_info_is_wrapped_in_busy_and_idle_and_describes_sql() {
     assert_eq!(t.reply.msg_type, "kernel_info_reply");
     assert_eq!(info["status"], "ok");
     assert_eq!(info["protocol_version"], "5.4");
-    assert_eq!(info["implementation"], "spark-sql-kernel");
-    assert_eq!(info["language_info"]["name"], "sql");
-    assert_eq!(info["language_info"]["file_extension"], ".sql");
-    assert_eq!(info["language_info"]["codemirror_mode"], "sql");
-    assert!(info["banner"]
-        .as_str()
-        .unwrap()
-        .contains(env!("CARGO_PKG_VERSION")));
+    assert_eq!(info["implementation"], "stub");
+    assert_eq!(info["language_info"]["name"], "stub");
+    assert_eq!(info["banner"], "a stand-in kernel");
+    assert_eq!(
+        info["help_links"],
+        json!([{"text": "help", "url": "https://example.org"}])
+    );
     assert!(info["supported_features"].is_array());
     assert_eq!(t.reply.header["username"], "spark-sql-kernel");
     assert_eq!(t.reply.header["version"], "5.4");
     // Also answered on control, while nothing else runs.
     let t = fe.control_request("kernel_info_request", json!({})).await;
-    assert_eq!(t.reply.content["implementation"], "spark-sql-kernel");
+    assert_eq!(t.reply.content["implementation"], "stub");
 }
 
 #[tokio::test]
 async fn an_execute_publishes_input_then_outputs_then_replies_and_counts() {
     let mut fe = frontend().await;
-    let t = fe.execute("%echo hello, world").await;
+    let t = fe.execute("echo hello, world").await;
     assert_eq!(
         t.kinds(),
         ["status:busy", "execute_input", "stream", "status:idle"]
@@ -50,7 +52,7 @@ async fn an_execute_publishes_input_then_outputs_then_replies_and_counts() {
     assert_eq!(t.reply.content["execution_count"], 1);
     assert_eq!(t.reply.content["user_expressions"], json!({}));
 
-    let t = fe.execute("%limit").await;
+    let t = fe.execute("result 100").await;
     assert_eq!(
         t.kinds(),
         [
@@ -62,39 +64,44 @@ async fn an_execute_publishes_input_then_outputs_then_replies_and_counts() {
     );
     let result = t.outputs("execute_result")[0];
     assert_eq!(result["execution_count"], 2);
-    assert_eq!(result["data"]["text/plain"], "100");
+    assert_eq!(result["data"], json!({"text/plain": "100"}));
+    assert_eq!(result["metadata"], json!({}));
     assert_eq!(t.reply.content["execution_count"], 2);
 }
 
 #[tokio::test]
 async fn a_failing_cell_shows_one_error_and_replies_error() {
     let mut fe = frontend().await;
-    let t = fe.execute("%nosuchmagic").await;
+    let t = fe.execute("echo before\nfail").await;
     assert_eq!(
         t.kinds(),
-        ["status:busy", "execute_input", "error", "status:idle"]
+        [
+            "status:busy",
+            "execute_input",
+            "stream",
+            "error",
+            "status:idle"
+        ]
     );
     let error = t.outputs("error")[0];
-    assert_eq!(error["ename"], "UsageError");
-    let evalue = error["evalue"].as_str().unwrap();
-    assert!(
-        evalue.contains("%nosuchmagic") && evalue.contains("%lsmagic"),
-        "{evalue}"
-    );
+    assert_eq!(error["ename"], "StubError");
+    assert_eq!(error["evalue"], "failed on purpose");
+    assert_eq!(error["traceback"], json!(["StubError: failed on purpose"]));
     assert_eq!(t.reply.content["status"], "error");
-    assert_eq!(t.reply.content["ename"], "UsageError");
+    assert_eq!(t.reply.content["ename"], "StubError");
+    assert_eq!(t.reply.content["evalue"], "failed on purpose");
     assert_eq!(t.reply.content["execution_count"], 1);
 }
 
 #[tokio::test]
 async fn silent_executions_publish_nothing_and_do_not_count() {
     let mut fe = frontend().await;
-    let mut content = execute_content("%echo quiet");
+    let mut content = execute_content("echo quiet");
     content["silent"] = json!(true);
     let t = fe.request("execute_request", content).await;
     assert_eq!(t.kinds(), ["status:busy", "status:idle"]);
     assert_eq!(t.reply.content["status"], "ok");
-    let t = fe.execute("%echo loud").await;
+    let t = fe.execute("echo loud").await;
     assert_eq!(t.reply.content["execution_count"], 1);
 }
 
@@ -102,14 +109,14 @@ async fn silent_executions_publish_nothing_and_do_not_count() {
 async fn after_a_failure_queued_cells_are_aborted_when_stop_on_error() {
     let mut fe = frontend().await;
     let first = fe
-        .send_shell("execute_request", execute_content("%sleep 0.3\n%nosuch"))
+        .send_shell("execute_request", execute_content("sleep 0.3\nfail"))
         .await;
     let second = fe
-        .send_shell("execute_request", execute_content("%echo never"))
+        .send_shell("execute_request", execute_content("echo never"))
         .await;
     let info = fe.send_shell("kernel_info_request", json!({})).await;
     let third = fe
-        .send_shell("execute_request", execute_content("%echo never either"))
+        .send_shell("execute_request", execute_content("echo never either"))
         .await;
     assert_eq!(fe.transcript(&first).await.reply.content["status"], "error");
     let t = fe.transcript(&second).await;
@@ -122,17 +129,17 @@ async fn after_a_failure_queued_cells_are_aborted_when_stop_on_error() {
     // Requests other than executions are still answered.
     assert_eq!(fe.transcript(&info).await.reply.content["status"], "ok");
     // And the kernel runs the next cell normally.
-    assert_eq!(fe.execute("%echo again").await.stdout(), "again\n");
+    assert_eq!(fe.execute("echo again").await.stdout(), "again\n");
 }
 
 #[tokio::test]
 async fn without_stop_on_error_queued_cells_run() {
     let mut fe = frontend().await;
-    let mut failing = execute_content("%sleep 0.2\n%nosuch");
+    let mut failing = execute_content("sleep 0.2\nfail");
     failing["stop_on_error"] = json!(false);
     let first = fe.send_shell("execute_request", failing).await;
     let second = fe
-        .send_shell("execute_request", execute_content("%echo ran"))
+        .send_shell("execute_request", execute_content("echo ran"))
         .await;
     assert_eq!(fe.transcript(&first).await.reply.content["status"], "error");
     assert_eq!(fe.transcript(&second).await.stdout(), "ran\n");
@@ -143,7 +150,7 @@ async fn an_interrupt_on_control_stops_the_running_cell() {
     let mut fe = frontend().await;
     let started = Instant::now();
     let cell = fe
-        .send_shell("execute_request", execute_content("%sleep 30"))
+        .send_shell("execute_request", execute_content("sleep 30"))
         .await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let t = fe.control_request("interrupt_request", json!({})).await;
@@ -153,7 +160,7 @@ async fn an_interrupt_on_control_stops_the_running_cell() {
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(t.reply.content["status"], "error");
     assert_eq!(t.outputs("error")[0]["ename"], "KeyboardInterrupt");
-    assert_eq!(fe.execute("%echo next").await.stdout(), "next\n");
+    assert_eq!(fe.execute("echo next").await.stdout(), "next\n");
 }
 
 #[tokio::test]
@@ -171,11 +178,11 @@ async fn a_forged_message_is_dropped_and_never_executed() {
     let mut fe = frontend().await;
     let (forged_id, frames) = fe.frames(
         "execute_request",
-        &execute_content("%echo forged"),
+        &execute_content("echo forged"),
         Some("00ff"),
     );
     fe.shell.send(frames).await.unwrap();
-    let t = fe.execute("%echo genuine").await;
+    let t = fe.execute("echo genuine").await;
     assert_eq!(
         t.reply.content["execution_count"], 1,
         "the forged cell must not count"
@@ -189,7 +196,7 @@ async fn a_forged_message_is_dropped_and_never_executed() {
         .await;
     assert_eq!(
         history.reply.content["history"],
-        json!([[1, 1, "%echo genuine"]])
+        json!([[1, 1, "echo genuine"]])
     );
     assert!(fe.iopub_until_idle_is_empty(&forged_id));
 }
@@ -238,28 +245,51 @@ async fn odd_requests_still_get_answers() {
 #[tokio::test]
 async fn is_complete_complete_and_inspect_answer() {
     let mut fe = frontend().await;
-    let status =
-        |t: &crate::harness::Transcript| t.reply.content["status"].as_str().unwrap().to_owned();
     let t = fe
-        .request("is_complete_request", json!({ "code": "SELECT 'open" }))
+        .request("is_complete_request", json!({ "code": "echo 'open" }))
         .await;
-    assert_eq!(status(&t), "incomplete");
+    assert_eq!(
+        t.reply.content,
+        json!({"status": "incomplete", "indent": ""})
+    );
     let t = fe
-        .request("is_complete_request", json!({ "code": "SELECT 1" }))
+        .request("is_complete_request", json!({ "code": "echo 1" }))
         .await;
-    assert_eq!(status(&t), "complete");
+    assert_eq!(t.reply.content["status"], "complete");
     let t = fe
         .request(
             "complete_request",
-            json!({ "code": "%ls", "cursor_pos": 3 }),
+            json!({ "code": "echo ü wor", "cursor_pos": 10 }),
         )
         .await;
-    assert_eq!(t.reply.content["matches"], json!(["%lsmagic"]));
-    assert_eq!(t.reply.content["cursor_start"], 0);
+    assert_eq!(t.reply.content["matches"], json!(["completed"]));
+    assert_eq!(
+        (
+            t.reply.content["cursor_start"].clone(),
+            t.reply.content["cursor_end"].clone()
+        ),
+        (json!(7), json!(10))
+    );
+    // Without a cursor: the end of the code, in code points.
+    let t = fe
+        .request("complete_request", json!({ "code": "ü x" }))
+        .await;
+    assert_eq!(t.reply.content["cursor_end"], 3);
     let t = fe
         .request(
             "inspect_request",
-            json!({ "code": "SELECT", "cursor_pos": 3, "detail_level": 0 }),
+            json!({ "code": "known", "cursor_pos": 3, "detail_level": 1 }),
+        )
+        .await;
+    assert_eq!(t.reply.content["found"], true);
+    assert_eq!(
+        t.reply.content["data"],
+        json!({"text/plain": "a known thing"})
+    );
+    let t = fe
+        .request(
+            "inspect_request",
+            json!({ "code": "other", "cursor_pos": 3, "detail_level": 0 }),
         )
         .await;
     assert_eq!(t.reply.content["status"], "ok");

@@ -1,0 +1,135 @@
+//! Completion and inspection from the run's Spark catalog, through the kernel over its sockets:
+//! what JupyterLab's Tab and Shift+Tab get. (The parsing itself is unit-tested against an
+//! in-memory catalog in `src/kernel/completion.rs`.)
+
+use std::time::Instant;
+
+use crate::harness::reading::{complete, inspect, ok};
+use crate::harness::spark::{self, table};
+use crate::harness::Frontend;
+
+/// A kernel whose current database (returned) holds `genomes`, `2024_samples` and a view
+/// with a column that needs backticks.
+async fn kernel_with_tables(k: &mut Frontend) -> String {
+    let db = table("complete_db");
+    ok(&k
+        .execute(&format!(
+            "CREATE DATABASE {db};\nUSE {db};\n\
+             CREATE TABLE genomes (id INT, organism STRING COMMENT 'species name', size_mb DOUBLE) USING parquet;\n\
+             CREATE TABLE `2024_samples` (id INT) USING parquet;\n\
+             CREATE TEMPORARY VIEW odd_view AS SELECT 1 AS `first col`"
+        ))
+        .await);
+    db
+}
+
+async fn drop_database(k: &mut Frontend, db: &str) {
+    ok(&k
+        .execute(&format!("USE default;\nDROP DATABASE {db} CASCADE"))
+        .await);
+}
+
+#[tokio::test]
+async fn tables_and_databases_complete_and_names_get_backticks() {
+    let auth = spark::standin();
+    let mut k = spark::kernel(&auth).await;
+    let db = kernel_with_tables(&mut k).await;
+    let cold = Instant::now();
+    let (m, start, end) = complete(&mut k, "SELECT * FROM geno", None).await;
+    let cold = cold.elapsed();
+    assert!(m.contains(&"genomes".to_owned()), "{m:?}");
+    assert_eq!((start, end), (14, 18));
+    let warm = Instant::now();
+    let (m, ..) = complete(&mut k, "SELECT * FROM genom", None).await;
+    eprintln!(
+        "completion with a cold cache {cold:?}, warm {:?}",
+        warm.elapsed()
+    );
+    assert_eq!(m, ["genomes"]);
+    let (m, ..) = complete(&mut k, &format!("SELECT * FROM {db}.gen"), None).await;
+    assert_eq!(m, ["genomes"]);
+    let (m, ..) = complete(&mut k, "USE complete_d", None).await;
+    assert!(m.contains(&db), "{m:?}");
+    let (m, ..) = complete(&mut k, "SELECT * FROM 2024", None).await;
+    assert!(m.contains(&"`2024_samples`".to_owned()), "{m:?}");
+    let (m, start, _) = complete(&mut k, "SELECT * FROM `2024_s", None).await;
+    assert_eq!((m, start), (vec!["`2024_samples`".to_owned()], 14));
+    drop_database(&mut k, &db).await;
+}
+
+#[tokio::test]
+async fn columns_keywords_and_functions_complete_in_code_points() {
+    let auth = spark::standin();
+    let mut k = spark::kernel(&auth).await;
+    let db = kernel_with_tables(&mut k).await;
+    let (m, start, _) = complete(&mut k, "SELECT g.org FROM genomes g", Some(12)).await;
+    assert_eq!((m, start), (vec!["organism".to_owned()], 9));
+    let (m, ..) = complete(&mut k, "SELECT genomes.si FROM genomes", Some(17)).await;
+    assert_eq!(m, ["size_mb"]);
+    let (m, ..) = complete(&mut k, "SELECT org FROM genomes WHERE id > 1", Some(10)).await;
+    assert_eq!(m.first().map(String::as_str), Some("organism"), "{m:?}");
+    // A multi-byte character before the cursor: positions in code points.
+    let (m, start, end) = complete(&mut k, "SELECT 'ü漢🚀', si FROM genomes", Some(16)).await;
+    assert_eq!(
+        (m.first().map(String::as_str), start, end),
+        (Some("size_mb"), 14, 16)
+    );
+    let (m, ..) = complete(&mut k, "SELECT fi FROM odd_view", Some(9)).await;
+    assert!(m.contains(&"`first col`".to_owned()), "{m:?}");
+    let (m, ..) = complete(&mut k, "SELECT `fi FROM odd_view", Some(10)).await;
+    assert_eq!(m, ["`first col`"]);
+    let (m, ..) = complete(&mut k, "sel", None).await;
+    assert!(m.contains(&"select".to_owned()), "{m:?}");
+    let (m, ..) = complete(&mut k, "SELECT approx_count_d", None).await;
+    assert_eq!(m, ["approx_count_distinct"]);
+    drop_database(&mut k, &db).await;
+}
+
+#[tokio::test]
+async fn the_catalog_cache_is_refreshed_after_ddl() {
+    let auth = spark::standin();
+    let mut k = spark::kernel(&auth).await;
+    let db = kernel_with_tables(&mut k).await;
+    let (m, ..) = complete(&mut k, "SELECT * FROM fresh", None).await;
+    assert!(m.is_empty(), "{m:?}");
+    ok(&k
+        .execute("CREATE TABLE fresh_table (x INT) USING parquet")
+        .await);
+    let (m, ..) = complete(&mut k, "SELECT * FROM fresh", None).await;
+    assert_eq!(m, ["fresh_table"]);
+    drop_database(&mut k, &db).await;
+}
+
+#[tokio::test]
+async fn inspection_shows_tables_columns_and_functions() {
+    let auth = spark::standin();
+    let mut k = spark::kernel(&auth).await;
+    let db = kernel_with_tables(&mut k).await;
+    let text = inspect(&mut k, "SELECT * FROM genomes", 17).await;
+    assert!(
+        text.starts_with(&format!("Table {db}.genomes")) || text.starts_with("Table genomes"),
+        "{text}"
+    );
+    assert!(
+        text.contains("MANAGED") && text.contains("parquet"),
+        "{text}"
+    );
+    assert!(
+        text.contains("organism") && text.contains("species name"),
+        "{text}"
+    );
+    assert!(text.contains("location"), "{text}");
+    let text = inspect(&mut k, "SELECT organism FROM genomes", 9).await;
+    assert!(
+        text.starts_with("Column organism") && text.contains("string"),
+        "{text}"
+    );
+    let text = inspect(&mut k, "SELECT g.size_mb FROM genomes g", 12).await;
+    assert!(text.contains("double"), "{text}");
+    let text = inspect(&mut k, "SELECT count(*) FROM genomes", 9).await;
+    assert!(
+        text.contains("Function: count") && text.contains("Usage"),
+        "{text}"
+    );
+    drop_database(&mut k, &db).await;
+}

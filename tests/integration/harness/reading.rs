@@ -1,0 +1,147 @@
+//! Reading transcripts of SQL cells: the value's text and HTML, the rows of a text grid, the
+//! one error of a failed cell, stderr, completions and inspections. Each helper asserts what a
+//! client relies on (one result, one error) so that tests read as what users see.
+
+use serde_json::{json, Value};
+
+use super::{Frontend, Transcript};
+
+/// The `text/plain` of the cell's value.
+pub fn result_text(t: &Transcript) -> String {
+    let results = t.outputs("execute_result");
+    assert_eq!(
+        results.len(),
+        1,
+        "one execute_result expected: {:?}",
+        t.iopub
+    );
+    results[0]["data"]["text/plain"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The rows of a text grid (`| a | b |`), cells trimmed, without the header row.
+pub fn grid_rows(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .filter(|l| l.starts_with('|'))
+        .skip(1)
+        .map(|l| {
+            l.trim_matches('|')
+                .split(" | ")
+                .map(|c| c.trim().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+/// The `display_data` outputs that are content (results), not a progress line.
+pub fn shown(t: &Transcript) -> Vec<&Value> {
+    t.outputs("display_data")
+        .into_iter()
+        .filter(|d| d["transient"]["display_id"].is_null())
+        .collect()
+}
+
+pub fn result_html(t: &Transcript) -> String {
+    let results = t.outputs("execute_result");
+    assert_eq!(results.len(), 1, "{:?}", t.iopub);
+    results[0]["data"]["text/html"].as_str().unwrap().to_owned()
+}
+
+pub fn ok(t: &Transcript) {
+    assert_eq!(t.reply.content["status"], "ok", "{:?}", t.iopub);
+}
+
+/// The one `error` output of a failed cell.
+pub fn error(t: &Transcript) -> Value {
+    assert_eq!(t.reply.content["status"], "error", "{:?}", t.iopub);
+    let errors = t.outputs("error");
+    assert_eq!(errors.len(), 1, "{:?}", t.iopub);
+    errors[0].clone()
+}
+
+pub fn stderr(t: &Transcript) -> String {
+    t.outputs("stream")
+        .iter()
+        .filter(|c| c["name"] == "stderr")
+        .map(|c| c["text"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+pub fn traceback(e: &Value) -> String {
+    e["traceback"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Runs `sql` and returns its error with `ename`, `evalue` and the traceback text.
+pub async fn failing(k: &mut Frontend, sql: &str) -> (String, String, String) {
+    let t = k.execute(sql).await;
+    let e = error(&t);
+    (
+        e["ename"].as_str().unwrap().to_owned(),
+        e["evalue"].as_str().unwrap().to_owned(),
+        traceback(&e),
+    )
+}
+
+/// The error message names Spark's error class and SQLSTATE.
+pub fn assert_class(evalue: &str, class: &str, sql_state: &str) {
+    assert!(
+        evalue.contains(&format!("[{class}]"))
+            && evalue.contains(&format!("SQLSTATE: {sql_state}")),
+        "{evalue}"
+    );
+}
+
+/// The session does not know `view` (it was never made, or the session that had it is gone).
+pub async fn assert_no_such_view(k: &mut Frontend, view: &str) {
+    let (_, evalue, _) = failing(k, &format!("SELECT * FROM {view}")).await;
+    assert!(evalue.contains("TABLE_OR_VIEW_NOT_FOUND"), "{evalue}");
+}
+
+/// Matches and the replaced range of a completion at the end of `code` (or at `cursor`).
+pub async fn complete(
+    k: &mut Frontend,
+    code: &str,
+    cursor: Option<usize>,
+) -> (Vec<String>, u64, u64) {
+    let cursor = cursor.unwrap_or_else(|| code.chars().count());
+    let t = k
+        .request(
+            "complete_request",
+            json!({"code": code, "cursor_pos": cursor}),
+        )
+        .await;
+    let c = &t.reply.content;
+    assert_eq!(c["status"], "ok", "{c}");
+    let matches = c["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap().to_owned())
+        .collect();
+    (
+        matches,
+        c["cursor_start"].as_u64().unwrap(),
+        c["cursor_end"].as_u64().unwrap(),
+    )
+}
+
+pub async fn inspect(k: &mut Frontend, code: &str, cursor: usize) -> String {
+    let t = k
+        .request(
+            "inspect_request",
+            json!({"code": code, "cursor_pos": cursor, "detail_level": 0}),
+        )
+        .await;
+    let c = &t.reply.content;
+    assert_eq!(c["status"], "ok", "{c}");
+    assert_eq!(c["found"], true, "nothing found for {code:?} at {cursor}");
+    c["data"]["text/plain"].as_str().unwrap().to_owned()
+}

@@ -1,0 +1,125 @@
+//! The Spark session over time: `%conf`, `%reconnect`, a session the server closed, and a
+//! private server stopped and started again.
+
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+
+use crate::harness::reading::*;
+use crate::harness::spark::{self, client, creds, table, PrivateServer};
+use crate::harness::Frontend;
+
+#[tokio::test]
+async fn conf_shows_and_sets_settings_and_spark_refuses_bad_values() {
+    let auth = spark::standin();
+    let settings = spark::kernel_settings(
+        &auth,
+        &spark::token(),
+        &spark::url(),
+        &[(
+            "SPARK_CONNECT_CONF",
+            r#"{"spark.sql.session.timeZone": "Asia/Tokyo"}"#,
+        )],
+    );
+    let mut k = Frontend::start(settings).await;
+    let t = k.execute("%conf spark.sql.session.timeZone").await;
+    assert!(
+        result_text(&t).contains("Asia/Tokyo"),
+        "SPARK_CONNECT_CONF applied: {}",
+        result_text(&t)
+    );
+    let t = k.execute("%conf spark.sql.shuffle.partitions=11").await;
+    ok(&t);
+    assert_eq!(t.stdout(), "spark.sql.shuffle.partitions = 11\n");
+    let t = k.execute("%conf").await;
+    let text = result_text(&t);
+    assert!(text.starts_with("Spark settings"), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("spark.sql.shuffle.partitions "))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.ends_with(" 11"), "{line}");
+    // Spark 4.0 refuses a badly typed value without an error class, a static setting with one.
+    let (ename, evalue, _) = failing(&mut k, "%conf spark.sql.shuffle.partitions=eleven").await;
+    assert_eq!(ename, "IllegalArgumentException");
+    assert!(evalue.contains("should be int, but was eleven"), "{evalue}");
+    let (_, evalue, _) = failing(&mut k, "%conf spark.sql.warehouse.dir=/tmp/x").await;
+    assert_class(&evalue, "CANNOT_MODIFY_CONFIG", "46110");
+}
+
+#[tokio::test]
+async fn reconnect_opens_a_fresh_session() {
+    let auth = spark::standin();
+    let mut k = spark::kernel(&auth).await;
+    let view = table("v");
+    ok(&k
+        .execute(&format!("CREATE TEMPORARY VIEW {view} AS SELECT 1 AS x"))
+        .await);
+    let t = k.execute("%reconnect").await;
+    ok(&t);
+    assert!(
+        t.stdout().starts_with("Connected to Spark 4.0.1 at "),
+        "{}",
+        t.stdout()
+    );
+    assert_no_such_view(&mut k, &view).await;
+}
+
+#[tokio::test]
+async fn a_closed_session_is_replaced_with_a_notice() {
+    let mut c = client();
+    let never = CancellationToken::new();
+    c.execute_sql(&creds(), "SELECT 1", 1, &never)
+        .await
+        .unwrap();
+    let before = c.session_id().to_owned();
+    c.release_session(&creds(), Duration::from_secs(5)).await;
+    let result = c
+        .execute_sql(&creds(), "SELECT 2", 1, &never)
+        .await
+        .unwrap();
+    assert_eq!(result.rows(), 1);
+    assert_ne!(c.session_id(), before);
+    let notices = c.take_notices();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].contains("temporary views"), "{notices:?}");
+    assert!(c.take_notices().is_empty(), "told once");
+}
+
+#[tokio::test]
+async fn a_stopped_server_is_an_error_and_a_restarted_one_gets_a_fresh_session() {
+    let mut server = PrivateServer::start();
+    let auth = spark::standin();
+    let mut k = Frontend::start(spark::kernel_settings(
+        &auth,
+        &spark::token(),
+        &server.url(),
+        &[],
+    ))
+    .await;
+    let view = table("v");
+    ok(&k
+        .execute(&format!("CREATE TEMPORARY VIEW {view} AS SELECT 1 AS x"))
+        .await);
+
+    server.stop();
+    let started = Instant::now();
+    let (ename, evalue, _) = failing(&mut k, "SELECT 1").await;
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(ename, "SparkConnectError");
+    assert!(evalue.contains(&server.url()), "{evalue}");
+
+    server.restart();
+    let t = k.execute("SELECT 'back' AS x").await;
+    ok(&t);
+    assert!(result_text(&t).contains("back"));
+    assert!(
+        stderr(&t).contains("a fresh session was opened"),
+        "{:?}",
+        t.iopub
+    );
+    assert_no_such_view(&mut k, &view).await;
+    // Told once only.
+    let t = k.execute("SELECT 1").await;
+    assert!(stderr(&t).is_empty());
+}
