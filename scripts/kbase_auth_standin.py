@@ -50,7 +50,9 @@ class Handler(BaseHTTPRequestHandler):
             # The real service answers some errors as HTML when JSON was not asked for.
             payload, ctype = b"<html><body>Unauthorized</body></html>", "text/html"
         else:
-            payload, ctype = json.dumps(body).encode(), "application/json"
+            # Compact, as the real service (Jackson) writes it: BERDL's interceptor looks for
+            # the exact bytes "user":" in the answer.
+            payload, ctype = json.dumps(body, separators=(",", ":")).encode(), "application/json"
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(payload)))

@@ -78,10 +78,10 @@ ensure_playwright() {
   export SPARK_SQL_KERNEL_TEST_PLAYWRIGHT="$dir/node_modules/playwright-core"
 }
 
-# A private Jupyter data/config/runtime area, so only the kernelspec under test is seen.
+# isolate_jupyter DIR: a private Jupyter data/config/runtime area under DIR (the caller's
+# temporary folder, removed by its trap), so only the kernelspec under test is seen.
 isolate_jupyter() {
-  local dir
-  dir=$(mktemp -d "${TMPDIR:-/tmp}/spark-sql-kernel-jupyter.XXXXXX")
+  local dir=$1
   export JUPYTER_DATA_DIR="$dir/data" JUPYTER_CONFIG_DIR="$dir/config" JUPYTER_RUNTIME_DIR="$dir/runtime"
   unset JUPYTER_PATH
   mkdir -p "$JUPYTER_DATA_DIR" "$JUPYTER_CONFIG_DIR" "$JUPYTER_RUNTIME_DIR"
@@ -137,6 +137,46 @@ wait_spark() {
     tail -n 30 "$dir/server.log" >&2
     return 1
   fi
+}
+
+# A fresh token shaped like a KBase token (20 random bytes in Base32: 32 characters of A-Z2-7).
+new_token() {
+  python3 -c 'import base64, secrets; print(base64.b32encode(secrets.token_bytes(20)).decode())'
+}
+
+# start_standin CONFIG DIR: the repository's KBase Auth2 stand-in (scripts/kbase_auth_standin.py)
+# with the JSON config CONFIG, its output in DIR/standin.{out,log}; sets STANDIN_PID and exports
+# KBASE_AUTH_URL. Stops the script with the stand-in's log when it does not start, so that
+# nothing ever falls back to the production Auth2 URL.
+start_standin() {
+  local config=$1 dir=$2
+  mkdir -p "$dir"
+  printf '%s\n' "$config" > "$dir/standin.json"
+  python3 "$ROOT/scripts/kbase_auth_standin.py" --config "$dir/standin.json" \
+    > "$dir/standin.out" 2> "$dir/standin.log" &
+  STANDIN_PID=$!
+  local url=
+  for _ in $(seq 100); do
+    url=$(sed -n 's/^listening on //p' "$dir/standin.out" 2>/dev/null)
+    [ -n "$url" ] && break
+    kill -0 "$STANDIN_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ -z "$url" ]; then
+    echo "the KBase Auth2 stand-in did not start:" >&2
+    tail -n 20 "$dir/standin.log" >&2
+    return 1
+  fi
+  export KBASE_AUTH_URL=$url
+}
+
+# stop PID...: stops background processes and waits for them.
+stop() {
+  local pid
+  for pid in "$@"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
 }
 
 # A free TCP port on 127.0.0.1.

@@ -106,28 +106,19 @@ async function testMode(page) {
     await page.screenshot({ path: path.join(OUT_DIR, '2-table.png') });
   });
   await step('Tab completes table names from the Spark catalog', async () => {
+    // SHOW TABLES in the cell warms the server's catalog path, so that the completion (which
+    // waits at most a second for Spark) finds it answering at once; the cell's table is the
+    // condition to wait for.
     await runInActiveCell(page, 'CREATE OR REPLACE TEMPORARY VIEW browser_genomes AS SELECT 1 AS id;\n' +
-      'CREATE OR REPLACE TEMPORARY VIEW browser_genes AS SELECT 2 AS id');
-    await page.locator('.jp-NotebookPanel:visible .jp-OutputArea-output', { hasText: 'OK · ' }).first()
+      'CREATE OR REPLACE TEMPORARY VIEW browser_genes AS SELECT 2 AS id;\nSHOW TABLES');
+    await page.locator('.jp-NotebookPanel:visible table.spark-sql-table', { hasText: 'browser_genes' }).first()
       .waitFor({ timeout: 30000 });
     const editor = page.locator('.jp-NotebookPanel:visible .jp-Cell.jp-mod-active .cm-content');
     await editor.click();
     await page.keyboard.type('SELECT * FROM browser_ge');
     const items = page.locator('.jp-Completer:visible .jp-Completer-item');
-    // A completion waits at most about a second for Spark; on a cold server the first Tab may
-    // come back before the catalog does (it is cached as it arrives), as a user would see.
-    for (let attempt = 1; ; attempt += 1) {
-      await page.keyboard.press('Tab');
-      try {
-        await items.first().waitFor({ timeout: 3000 });
-        break;
-      } catch (error) {
-        if (attempt === 5) {
-          throw error;
-        }
-        await page.keyboard.press('Escape');
-      }
-    }
+    await page.keyboard.press('Tab');
+    await items.first().waitFor({ timeout: 15000 });
     const texts = await items.allTextContents();
     check(texts.some((t) => t.includes('browser_genomes')) && texts.some((t) => t.includes('browser_genes')),
       `completer items ${JSON.stringify(texts)}`);
@@ -160,7 +151,9 @@ async function testMode(page) {
     await runInActiveCell(page, "SELECT reflect('java.lang.Thread', 'sleep', bigint(60000)) AS slept");
     const running = page.locator('.jp-NotebookPanel:visible .jp-Cell .jp-InputPrompt', { hasText: '[*]' });
     await running.first().waitFor({ timeout: 30000 });
-    await page.waitForTimeout(2000);
+    // The progress line shows once the query runs on Spark (after about a second).
+    await page.locator('.jp-NotebookPanel:visible .spark-sql-progress', { hasText: 'Spark: running' }).last()
+      .waitFor({ timeout: 30000 });
     const clicked = Date.now();
     await page.locator('.jp-NotebookPanel:visible [data-command="notebook:interrupt-kernel"]').first().click();
     const message = page.locator('.jp-NotebookPanel:visible .jp-OutputArea-output',
@@ -184,7 +177,7 @@ async function tourMode(page) {
     await page.goto(`${LAB_URL}/lab/workspaces/w${Date.now()}/tree/tour.ipynb?reset&token=${LAB_TOKEN}`);
     await page.locator('.jp-NotebookPanel:visible table.spark-sql-table').first().waitFor({ timeout: 60000 });
     await dismissNews(page);
-    await page.waitForTimeout(1000);
+    await page.waitForFunction(() => document.fonts.status === 'loaded', null, { timeout: 15000 });
   });
   const shots = [['tour-tables', 'ORDER BY size_mb DESC'], ['tour-types', 'AS numbers(boolean'],
     ['tour-nested', 'named_struct(\'id\', 7']];
@@ -192,7 +185,11 @@ async function tourMode(page) {
     await step(`screenshot ${name}`, async () => {
       const cell = page.locator('.jp-NotebookPanel:visible .jp-CodeCell', { hasText: marker }).first();
       await cell.evaluate((c) => c.scrollIntoView({ block: 'start' }));
-      await page.waitForTimeout(500);
+      // Scrolled into place: the cell's top is in the upper half of the window.
+      await page.waitForFunction((c) => {
+        const top = c.getBoundingClientRect().top;
+        return top >= 0 && top < window.innerHeight / 2;
+      }, await cell.elementHandle(), { timeout: 15000 });
       await page.screenshot({ path: path.join(OUT_DIR, `${name}.png`) });
     });
   };
@@ -203,8 +200,9 @@ async function tourMode(page) {
     await page.locator('.lm-MenuBar-itemLabel', { hasText: /^Settings$/ }).click();
     await page.locator('.lm-Menu-itemLabel', { hasText: /^Theme$/ }).hover();
     await page.locator('.lm-Menu-itemLabel', { hasText: /^JupyterLab Dark$/ }).click();
-    await page.waitForFunction(() => document.body.dataset.jpThemeLight === 'false', null, { timeout: 15000 });
-    await page.waitForTimeout(1000);
+    await page.waitForFunction(() => document.body.dataset.jpThemeLight === 'false' &&
+      getComputedStyle(document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook'))
+        .backgroundColor !== 'rgb(255, 255, 255)', null, { timeout: 15000 });
   });
   await shoot('tour-types-dark', 'AS numbers(boolean');
 }

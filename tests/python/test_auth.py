@@ -36,6 +36,30 @@ def test_whoami_in_a_notebook_run_by_nbconvert_shows_the_user(auth_standin, tmp_
     assert LEAK_TOKEN not in (tmp_path / "whoami.ipynb").read_text()
 
 
+def test_a_batch_run_with_the_default_log_level_prints_no_info_lines_and_no_colours(
+        auth_standin, tmp_path, notebooks):
+    env = kernel_env(auth_standin)
+    del env["SPARK_SQL_KERNEL_LOG"]
+    run = subprocess.run(
+        [str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute",
+         "--output-dir", str(tmp_path), str(notebooks / "whoami.ipynb")],
+        capture_output=True, text=True, timeout=300, env=env,
+    )
+    assert run.returncode == 0, run.stderr
+    # The kernel's stderr is nbconvert's: the default level is warn, and a pipe gets no ANSI.
+    assert "authenticated as" not in run.stderr, run.stderr
+    assert " INFO " not in run.stderr and "\x1b[" not in run.stderr, run.stderr
+    # The same run at info level does log (so the check above can fail).
+    env["SPARK_SQL_KERNEL_LOG"] = "info"
+    run = subprocess.run(
+        [str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute",
+         "--output-dir", str(tmp_path / "info"), str(notebooks / "whoami.ipynb")],
+        capture_output=True, text=True, timeout=300, env=env,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "authenticated as alice_smith" in run.stderr and "\x1b[" not in run.stderr, run.stderr
+
+
 def run_and_collect(env, tmp_path, codes):
     """Runs `codes` in a kernel started by jupyter_client; returns every message and the stderr log."""
     stderr_path = tmp_path / "kernel-stderr.log"
