@@ -145,3 +145,26 @@ pub async fn inspect(k: &mut Frontend, code: &str, cursor: usize) -> String {
     assert_eq!(c["found"], true, "nothing found for {code:?} at {cursor}");
     c["data"]["text/plain"].as_str().unwrap().to_owned()
 }
+
+/// Completes until `ready` holds for the matches (at most 30 s): a completion waits at most a
+/// second for Spark, and a server busy with the other tests of the run may take longer for a
+/// first catalog lookup. Later completions of the same names come from the kernel's cache.
+pub async fn complete_when(
+    k: &mut Frontend,
+    code: &str,
+    cursor: Option<usize>,
+    ready: impl Fn(&[String]) -> bool,
+) -> Vec<String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (m, ..) = complete(k, code, cursor).await;
+        if ready(&m) {
+            return m;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "completion of {code:?} never became ready: {m:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
