@@ -4,7 +4,8 @@ use crate::auth::AuthError;
 use crate::config::AddressError;
 use crate::output::ErrorOutput;
 use crate::session::SessionError;
-use crate::spark::{ServerError, SparkError};
+use crate::spark::{Position, ServerError, SparkError};
+use crate::sql::lexer::{self, Kind};
 
 const RED: &str = "\u{1b}[0;31m";
 const BOLD_RED: &str = "\u{1b}[1;31m";
@@ -69,7 +70,9 @@ impl KernelError {
                 SparkError::Unreachable { .. }
                 | SparkError::Rpc { .. }
                 | SparkError::Decode(_)
+                | SparkError::ServerNotRunning { .. }
                 | SparkError::Setup { .. } => "SparkConnectError".into(),
+                SparkError::Governance(_) => "GovernanceError".into(),
             },
         }
     }
@@ -81,6 +84,10 @@ impl KernelError {
                 error: SparkError::Cancelled,
                 ..
             } => "the query was cancelled on the Spark server (interrupted by the user)".to_owned(),
+            KernelError::Spark {
+                error: SparkError::Governance(refused),
+                sql,
+            } => super::governance::explain(refused, sql.as_deref().map(|s| s.text.as_str())),
             other => other.to_string(),
         };
         let mut traceback = vec![format!("{RED}{ename}{RESET}: {}", first_line(&evalue))];
@@ -103,8 +110,11 @@ impl KernelError {
 /// Spark's own marked text), then the causes.
 fn server_details(error: &ServerError, sql: Option<&SqlSource>) -> Vec<String> {
     let mut lines = Vec::new();
-    let marked = match (error.contexts.first(), sql) {
-        (Some(context), Some(sql)) => mark_fragment(sql, context.start, context.stop),
+    let marked = match (error.contexts.first(), error.position, sql) {
+        (Some(context), _, Some(sql)) => mark_fragment(sql, context.start, context.stop),
+        (None, Some(at), Some(sql)) => position_range(&sql.text, at)
+            .map(|(start, stop)| mark_fragment(sql, start, stop))
+            .unwrap_or_default(),
         _ => Vec::new(),
     };
     if marked.is_empty() {
@@ -193,6 +203,47 @@ fn mark_fragment(sql: &SqlSource, start: usize, stop: usize) -> Vec<String> {
         ));
     }
     out
+}
+
+/// The UTF-16 range (as the JVM counts) of what Spark names by its position only: the
+/// characters it marked, else the (dotted) name or token that starts there.
+fn position_range(text: &str, at: Position) -> Option<(usize, usize)> {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(at.line.checked_sub(1)?)
+        .map(str::len)
+        .sum();
+    let line = text.get(line_start..)?.split('\n').next()?;
+    let byte = line_start + line.char_indices().nth(at.column).map(|(b, _)| b)?;
+    let utf16 = |to: usize| text[..to].encode_utf16().count();
+    let end = match at.length {
+        Some(n) => text[byte..]
+            .char_indices()
+            .nth(n)
+            .map_or(text.len(), |(b, _)| byte + b),
+        None => name_end(text, byte)?,
+    };
+    Some((utf16(byte), utf16(end).checked_sub(1)?))
+}
+
+/// The end of the token at `byte`, taking in `.part` after a name.
+fn name_end(text: &str, byte: usize) -> Option<usize> {
+    let tokens = lexer::tokens(text);
+    let mut i = tokens
+        .iter()
+        .position(|t| t.start <= byte && byte < t.end)?;
+    let is_name = |t: &lexer::Token| matches!(t.kind, Kind::Word | Kind::Quoted { .. });
+    while is_name(&tokens[i])
+        && tokens
+            .get(i + 1)
+            .is_some_and(|t| t.kind == Kind::Punct('.') && t.start == tokens[i].end)
+        && tokens
+            .get(i + 2)
+            .is_some_and(|t| is_name(t) && t.start == tokens[i + 1].end)
+    {
+        i += 2;
+    }
+    Some(tokens[i].end)
 }
 
 fn first_line(text: &str) -> &str {

@@ -11,6 +11,7 @@ mod complete;
 mod completion;
 mod error;
 mod execute;
+mod governance;
 mod history;
 mod inspection;
 mod magics;

@@ -142,9 +142,11 @@ impl SparkSession {
         cancel: &CancellationToken,
         progress: &watch::Sender<Option<Progress>>,
     ) -> Result<QueryResult, SessionError> {
+        // Comments are blanked (positions kept): BERDL's namespace check reads them as SQL.
+        let sent = crate::sql::blank_comments(sql);
         let (creds, client) = self.connect().await?;
         let outcome = client
-            .execute_sql_with_progress(&creds, sql, limit, cancel, progress)
+            .execute_sql_with_progress(&creds, &sent, limit, cancel, progress)
             .await;
         let result = self.record(outcome)?;
         let keyword = crate::sql::first_keyword(sql).unwrap_or_default();

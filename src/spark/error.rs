@@ -28,6 +28,20 @@ pub struct ServerError {
     pub causes: Vec<String>,
     /// The server's id for [`FetchErrorDetails`](super::proto::FetchErrorDetailsRequest).
     pub error_id: Option<String>,
+    /// Where the error is when only the message names it (errors without details, through
+    /// BERDL's public proxy).
+    pub position: Option<Position>,
+}
+
+/// A place in the SQL text of a statement as Spark's messages name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// 1-based.
+    pub line: usize,
+    /// 0-based, in characters of the line.
+    pub column: usize,
+    /// Characters Spark marked with `^`, when it did.
+    pub length: Option<usize>,
 }
 
 /// A fragment of the SQL that an error points at.
@@ -175,6 +189,10 @@ pub enum SparkError {
     },
     #[error("{}", .0.headline())]
     Server(Box<ServerError>),
+    #[error("the namespace check of the Spark Connect server refused database '{}'", .0.database)]
+    Governance(super::plain::Governance),
+    #[error("your notebook's Spark Connect server is not running: the Spark Connect proxy at {address} cannot reach it ({message}). Start it (in BERDL: log in to BERDL JupyterHub so that your server starts, or open a Python notebook there once), then run %reconnect")]
+    ServerNotRunning { address: String, message: String },
     #[error("the query was cancelled")]
     Cancelled,
     #[error("Spark Connect at {address} failed: {code}: {message}")]
@@ -209,17 +227,22 @@ impl SparkError {
     pub fn from_status(status: &tonic::Status, address: &str) -> SparkError {
         let message = status.message().trim().to_owned();
         match status.code() {
-            Code::Unauthenticated | Code::PermissionDenied => SparkError::Auth {
-                address: address.to_owned(),
-                code: code_name(status.code()).to_owned(),
-                advice: auth_advice(status.code(), &message),
-                message,
-            },
-            Code::FailedPrecondition if message.to_ascii_lowercase().contains("mfa") => {
-                SparkError::Auth {
+            Code::Unauthenticated | Code::PermissionDenied => {
+                match super::plain::governance(&message) {
+                    Some(refused) if status.code() == Code::PermissionDenied => {
+                        SparkError::Governance(refused)
+                    }
+                    _ => SparkError::Auth {
+                        address: address.to_owned(),
+                        code: code_name(status.code()).to_owned(),
+                        advice: auth_advice(status.code(), &message),
+                        message,
+                    },
+                }
+            }
+            Code::FailedPrecondition if message.contains("is not reachable") => {
+                SparkError::ServerNotRunning {
                     address: address.to_owned(),
-                    code: code_name(status.code()).to_owned(),
-                    advice: "The public Spark Connect proxy needs a token made with multi-factor authentication: log in to KBase with MFA, then run %reconnect.".to_owned(),
                     message,
                 }
             }
@@ -240,10 +263,13 @@ impl SparkError {
                             reason: tls_hint(transport_reason(status)),
                         }
                     }
-                    None => SparkError::Rpc {
-                        address: address.to_owned(),
-                        code: code_name(code).to_owned(),
-                        message,
+                    None => match super::plain::server_error(&message) {
+                        Some(server) => SparkError::Server(Box::new(server)),
+                        None => SparkError::Rpc {
+                            address: address.to_owned(),
+                            code: code_name(code).to_owned(),
+                            message,
+                        },
                     },
                 }
             }
@@ -274,6 +300,7 @@ fn from_error_info(
         contexts: Vec::new(),
         causes: Vec::new(),
         error_id: metadata.get("errorId").cloned(),
+        position: None,
     }
 }
 
@@ -329,6 +356,9 @@ fn auth_advice(code: Code, message: &str) -> String {
     if code == Code::PermissionDenied {
         return "Your KBase account is not allowed to do this on the server (for example a database name outside your allowed prefixes).".into();
     }
+    if lower.contains("multi-factor") {
+        return "The Spark Connect proxy accepts only KBase tokens made with multi-factor authentication (MFA): log in to KBase again with MFA (so that a new token is written), then run %reconnect.".into();
+    }
     if lower.contains("missing") || lower.contains("no authentication token") {
         return "The server received no token. Set KBASE_AUTH_TOKEN or log in to KBase in JupyterHub, then run %reconnect.".into();
     }
@@ -342,7 +372,7 @@ fn tls_hint(reason: String) -> String {
         format!("{reason} (the server does not seem to speak TLS: check SPARK_CONNECT_USE_SSL or ;use_ssl=true)")
     } else if lower.contains("certificate") {
         format!(
-            "{reason} (the server's TLS certificate is not trusted by the system or webpki roots)"
+            "{reason} (the server's TLS certificate is not trusted by the system or webpki roots; when a private CA signed it, set SSL_CERT_FILE to that CA's PEM file)"
         )
     } else {
         reason

@@ -3,11 +3,13 @@
 
 mod client;
 mod error;
+mod plain;
 mod proto;
 mod result;
 mod types;
 
 pub use client::{Credentials, SparkClient};
-pub use error::{ServerError, SparkError};
+pub use error::{Position, ServerError, SparkError};
+pub use plain::Governance;
 pub use result::{Column, Progress, QueryResult};
 pub use types::SparkType;

@@ -87,6 +87,28 @@ pub fn first_keyword(sql: &str) -> Option<String> {
         .map(|t| sql[t.start..t.end].to_ascii_uppercase())
 }
 
+/// `sql` with its comments replaced by spaces (newlines kept, one space per UTF-16 unit), so
+/// that every line, position and offset Spark reports still points at the user's text.
+/// Optimizer hints (`/*+ … */`) are not comments and stay. BERDL's namespace check reads the
+/// whole text, so a comment that mentions `CREATE DATABASE` would otherwise be refused.
+pub fn blank_comments(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut at = 0;
+    for token in lexer::tokens(sql).into_iter().filter(Token::is_comment) {
+        out.push_str(&sql[at..token.start]);
+        for c in sql[token.start..token.end].chars() {
+            if c == '\n' || c == '\r' {
+                out.push(c);
+            } else {
+                out.extend(std::iter::repeat_n(' ', c.len_utf16()));
+            }
+        }
+        at = token.end;
+    }
+    out.push_str(&sql[at..]);
+    out
+}
+
 /// A name as SQL needs it: in backticks unless it is a plain identifier.
 pub fn quote(name: &str) -> String {
     let plain = name
@@ -192,6 +214,23 @@ mod tests {
         );
         assert_eq!(completeness("SELECT 1)"), Completeness::Invalid);
         assert_eq!(completeness("SELECT ')'"), Completeness::Complete);
+    }
+
+    #[test]
+    fn comments_become_spaces_and_hints_stay() {
+        let sql =
+            "SELECT 1 -- later: CREATE DATABASE scratch\n/* a\n b 🚀 */ + 2 /*+ REPARTITION(4) */";
+        let blanked = blank_comments(sql);
+        assert_eq!(
+            blanked,
+            "SELECT 1                                  \n    \n         + 2 /*+ REPARTITION(4) */"
+        );
+        assert_eq!(blanked.encode_utf16().count(), sql.encode_utf16().count());
+        assert!(!blanked.to_ascii_uppercase().contains("CREATE"));
+        assert_eq!(
+            blank_comments("SELECT '-- not a comment'"),
+            "SELECT '-- not a comment'"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! - `results`, `running`, `errors`, `sessions`, `completion`: SQL cells on Spark.
 
 mod auth;
+mod berdl;
 mod completion;
 mod errors;
 mod harness;

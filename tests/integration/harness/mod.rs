@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
+pub mod berdl;
 pub mod reading;
 pub mod spark;
 pub mod standin;

@@ -1,0 +1,137 @@
+//! The kernel against servers that behave as BERDL's real ones (`tests/berdl/proxy.py` in front
+//! of the run's Spark server): errors through the public proxy read as on a direct connection,
+//! the namespace (governance) check, comments that mention CREATE DATABASE, MFA, a pod whose
+//! Spark server is down.
+
+use serde_json::json;
+
+use crate::harness::berdl::{BerdlProxy, Mode};
+use crate::harness::reading::{failing, ok, result_text};
+use crate::harness::spark::{self, kernel_settings, table};
+use crate::harness::standin::AuthStandin;
+use crate::harness::Frontend;
+
+/// `host:port` of the run's server.
+fn backend() -> String {
+    spark::url().trim_start_matches("sc://").to_owned()
+}
+
+async fn kernel_through(proxy: &BerdlProxy, auth: &AuthStandin) -> Frontend {
+    Frontend::start(kernel_settings(auth, &spark::token(), &proxy.url, &[])).await
+}
+
+/// The four error classes of the Spark tests, through the public proxy and directly: the same
+/// ename, evalue and traceback (so the same class, SQLSTATE and marked fragment), no plan, no
+/// gRPC code.
+#[tokio::test]
+async fn spark_errors_through_the_public_proxy_read_as_on_a_direct_connection() {
+    let auth = spark::standin();
+    let proxy = BerdlProxy::start(Mode::Public, &backend(), &auth.url);
+    let mut direct = spark::kernel(&auth).await;
+    let mut proxied = kernel_through(&proxy, &auth).await;
+    for sql in [
+        "SELECT 1 AS ok,\n  nope + 1\nFROM range(3)",
+        "SELECT * FROM no_such_table_here",
+        "SELEC 1",
+        "SELECT 1 / 0 AS x",
+    ] {
+        let (ename, evalue, tb) = failing(&mut proxied, sql).await;
+        eprintln!("through the proxy: {ename}: {evalue}\n{tb}");
+        let expected = failing(&mut direct, sql).await;
+        assert_eq!((ename, evalue, tb.clone()), expected, "{sql}");
+        for word in ["INTERNAL", "GlobalLimit", "LocalLimit", "SparkConnectError"] {
+            assert!(!tb.contains(word), "{sql}: {tb}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_namespace_check_is_explained_and_comments_never_trip_it() {
+    let auth = spark::standin();
+    let prefix = format!("{}__", table("u_alice_smith"));
+    let prefixes = format!("{prefix},kbase_");
+    let proxy = BerdlProxy::start(
+        Mode::Pod {
+            owner: "alice_smith",
+            prefixes: &prefixes,
+        },
+        &backend(),
+        &auth.url,
+    );
+    let mut k = kernel_through(&proxy, &auth).await;
+    let (ename, evalue, tb) = failing(&mut k, "CREATE DATABASE bob_stuff").await;
+    assert_eq!(ename, "GovernanceError");
+    assert!(
+        evalue.contains("bob_stuff") && evalue.contains(&format!("{prefix}, kbase_")),
+        "{evalue}"
+    );
+    let works = format!("CREATE DATABASE {prefix}bob_stuff");
+    assert!(
+        evalue.ends_with(&format!("This works: {works}")),
+        "{evalue}"
+    );
+    assert!(
+        !tb.contains("token") && !tb.contains("create_namespace_if_not_exists"),
+        "{tb}"
+    );
+    // The SQL it suggests is accepted.
+    ok(&k.execute(&works).await);
+    // Comments that mention CREATE DATABASE/SCHEMA are not SQL.
+    let t = k
+        .execute("SELECT 1 AS one -- later: CREATE DATABASE scratch\n/* CREATE SCHEMA x */")
+        .await;
+    ok(&t);
+    assert!(result_text(&t).contains("one"));
+    // A hint is not a comment: Spark still applies it.
+    let t = k
+        .execute("%truncate 0\nEXPLAIN SELECT /*+ REPARTITION(7) */ * FROM range(10) -- CREATE DATABASE y")
+        .await;
+    ok(&t);
+    let plan = result_text(&t);
+    assert!(plan.contains("RoundRobinPartitioning(7)"), "{plan}");
+    // Text inside a string literal is what the check misreads.
+    let (ename, evalue, _) = failing(&mut k, "SELECT 'how to create database foo' AS tip").await;
+    assert_eq!(ename, "GovernanceError");
+    assert!(
+        evalue.contains("misread") && evalue.contains("'CREATE ' || 'DATABASE foo'"),
+        "{evalue}"
+    );
+    ok(&k.execute(&format!("DROP DATABASE {prefix}bob_stuff")).await);
+}
+
+#[tokio::test]
+async fn a_token_without_mfa_is_told_to_log_in_with_mfa() {
+    let auth = AuthStandin::start(
+        json!({"tokens": {spark::token(): {"user": "alice_smith", "type": "Login", "mfa": "NotUsed"}}, "users": {}}),
+        &[],
+    );
+    let proxy = BerdlProxy::start(Mode::Public, &backend(), &auth.url);
+    let mut k = kernel_through(&proxy, &auth).await;
+    let (ename, evalue, _) = failing(&mut k, "SELECT 1").await;
+    assert_eq!(ename, "KBaseAuthError");
+    assert!(
+        evalue.contains("multi-factor authentication (MFA)"),
+        "{evalue}"
+    );
+    assert!(
+        evalue.contains("log in to KBase again with MFA") && evalue.contains("%reconnect"),
+        "{evalue}"
+    );
+    assert!(!evalue.contains("expired or rotated"), "{evalue}");
+}
+
+#[tokio::test]
+async fn a_pod_whose_spark_server_is_down_is_named_as_such() {
+    let auth = spark::standin();
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nothing = free.local_addr().unwrap().to_string();
+    drop(free);
+    let proxy = BerdlProxy::start(Mode::Public, &nothing, &auth.url);
+    let mut k = kernel_through(&proxy, &auth).await;
+    let (ename, evalue, _) = failing(&mut k, "SELECT 1").await;
+    assert_eq!(ename, "SparkConnectError");
+    assert!(
+        evalue.starts_with("your notebook's Spark Connect server is not running"),
+        "{evalue}"
+    );
+}
