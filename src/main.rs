@@ -187,7 +187,7 @@ async fn serve(info: jupyter::ConnectionInfo, settings: Settings) -> anyhow::Res
             }
         });
     }
-    let kernel = Kernel::new(&settings);
+    let kernel = Kernel::new(&settings).with_activity_log(&settings);
     let exit = jupyter::serve(&info, kernel, stop, Some(interrupt_rx)).await?;
     tracing::info!("kernel stopped: {exit:?}");
     Ok(())

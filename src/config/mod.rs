@@ -31,6 +31,7 @@ pub struct Settings {
     display: DisplaySettings,
     install: InstallPaths,
     log: String,
+    activity: Option<String>,
     problems: Vec<String>,
 }
 
@@ -196,12 +197,26 @@ impl Settings {
             python_prefix: path("VIRTUAL_ENV").or_else(|| path("CONDA_PREFIX")),
             home,
         };
+        let activity = match get("SPARK_SQL_KERNEL_ACTIVITY_LOG").map(|raw| (parse_bool(&raw), raw))
+        {
+            None | Some((Some(false), _)) => None,
+            Some((Some(true), _)) => {
+                Some(get("NB_USER").or_else(|| get("USER")).unwrap_or_default())
+            }
+            Some((None, raw)) => {
+                problems.push(format!(
+                    "SPARK_SQL_KERNEL_ACTIVITY_LOG={raw:?} is not true or false; the activity log is off"
+                ));
+                None
+            }
+        };
         Settings {
             auth,
             spark,
             display,
             install,
             log: get("SPARK_SQL_KERNEL_LOG").unwrap_or_else(|| DEFAULT_LOG.to_owned()),
+            activity,
             problems,
         }
     }
@@ -222,6 +237,12 @@ impl Settings {
     pub fn log(&self) -> &str {
         &self.log
     }
+    /// `SPARK_SQL_KERNEL_ACTIVITY_LOG`: when on, the user its lines name (`NB_USER`, else
+    /// `USER`).
+    pub fn activity_user(&self) -> Option<&str> {
+        self.activity.as_deref()
+    }
+
     /// What was wrong with the environment, one sentence each.
     pub fn problems(&self) -> &[String] {
         &self.problems
@@ -404,6 +425,24 @@ mod tests {
         ]);
         assert_eq!(s.problems().len(), 3);
         assert_eq!(s.display().max_chars(), 100);
+    }
+
+    #[test]
+    fn the_activity_log_names_nb_user_then_user() {
+        assert_eq!(settings(&[]).activity_user(), None);
+        let on = |vars: &[(&str, &str)]| settings(vars).activity_user().map(str::to_owned);
+        let flag = ("SPARK_SQL_KERNEL_ACTIVITY_LOG", "1");
+        assert_eq!(
+            on(&[flag, ("NB_USER", "alice"), ("USER", "jovyan")]).as_deref(),
+            Some("alice")
+        );
+        assert_eq!(on(&[flag, ("USER", "jovyan")]).as_deref(), Some("jovyan"));
+        assert_eq!(
+            on(&[("SPARK_SQL_KERNEL_ACTIVITY_LOG", "false"), ("USER", "x")]),
+            None
+        );
+        let s = settings(&[("SPARK_SQL_KERNEL_ACTIVITY_LOG", "loud")]);
+        assert_eq!((s.activity_user(), s.problems().len()), (None, 1));
     }
 
     #[test]

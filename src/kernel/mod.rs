@@ -6,6 +6,7 @@
 //!
 //! It knows no sockets (the transport calls it) and no gRPC or HTTP (the session does that).
 
+mod activity;
 mod cell;
 mod complete;
 mod completion;
@@ -48,6 +49,8 @@ pub struct Kernel {
     history: History,
     /// What was wrong with the settings, one sentence each.
     problems: Vec<String>,
+    /// BERDL's activity log on stderr, when `SPARK_SQL_KERNEL_ACTIVITY_LOG` is on.
+    activity: Option<activity::ActivityLog>,
 }
 
 impl Kernel {
@@ -63,7 +66,17 @@ impl Kernel {
             },
             history: History::default(),
             problems: settings.problems().to_vec(),
+            activity: None,
         }
+    }
+
+    /// Turns BERDL's activity log on stderr on when the settings ask for it (the binary's
+    /// `run`; a kernel in tests or `check` writes none).
+    pub fn with_activity_log(mut self, settings: &Settings) -> Kernel {
+        self.activity = settings
+            .activity_user()
+            .map(|user| activity::ActivityLog::stderr(user.to_owned()));
+        self
     }
 
     /// What `spark-sql-kernel check` prints, and whether all is well.
@@ -128,6 +141,9 @@ impl Handler for Kernel {
         if request.store_history {
             self.history.record(request.execution_count, &request.code);
         }
+        if let Some(log) = self.activity.as_ref().filter(|_| !request.silent) {
+            log.cell(&request.code);
+        }
         let mut out = CellOutput::new(ctx);
         let mut shell = magics::Shell {
             session: &mut self.session,
@@ -139,7 +155,13 @@ impl Handler for Kernel {
         if let Some(text) = out.finish(outcome.is_ok()) {
             self.history.set_output(request.execution_count, text);
         }
-        outcome.map_err(|e| e.to_output())
+        outcome.map_err(|e| {
+            let error = e.to_output();
+            if let Some(log) = self.activity.as_ref().filter(|_| !request.silent) {
+                log.error(&error.ename, &error.evalue);
+            }
+            error
+        })
     }
 
     async fn complete(&mut self, code: &str, cursor_pos: usize) -> Completion {

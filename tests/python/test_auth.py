@@ -1,5 +1,7 @@
 """KBase identity through real Jupyter clients: %whoami in a batch run, and the token never leaks."""
 
+import datetime
+import json
 import os
 import pathlib
 import subprocess
@@ -130,3 +132,28 @@ def test_the_token_sent_to_spark_appears_in_no_message_or_trace_log(spark_env, t
     assert check.returncode == 0, check.stdout + check.stderr
     assert "Spark 4.0.1" in check.stdout
     assert token not in check.stdout + check.stderr
+
+
+def test_the_activity_log_writes_berdls_json_lines_on_stderr_and_never_the_token(spark_env, tmp_path):
+    token = spark_env["KBASE_AUTH_TOKEN"]
+    env = dict(spark_env, SPARK_SQL_KERNEL_ACTIVITY_LOG="1", NB_USER="alice_smith", USER="jovyan",
+               SPARK_SQL_KERNEL_LOG="info")
+    seen, log = run_and_collect(env, tmp_path, ["SELECT 1 AS one", "   ", "SELECT nope"])
+    lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    assert [line["type"] for line in lines] == [
+        "session_start", "cell_execution", "cell_execution", "cell_error"], lines
+    assert {line["user"] for line in lines} == {"alice_smith"}
+    assert lines[0]["message"] == "Activity logging enabled (container stderr)"
+    assert lines[1]["code"] == "SELECT 1 AS one" and lines[2]["code"] == "SELECT nope"
+    assert lines[3]["error_type"] == "AnalysisException"
+    assert "UNRESOLVED_COLUMN" in lines[3]["error_message"]
+    for line in lines:
+        assert datetime.datetime.fromisoformat(line["timestamp"]).utcoffset() == datetime.timedelta(0)
+    # Never in the notebook, never the token.
+    assert not any("cell_execution" in repr(m["content"]) for m in seen)
+    assert token not in log
+    # Off by default.
+    env.pop("SPARK_SQL_KERNEL_ACTIVITY_LOG")
+    (tmp_path / "off").mkdir()
+    _, log = run_and_collect(env, tmp_path / "off", ["SELECT 1 AS one"])
+    assert not any(line.startswith("{") for line in log.splitlines()), log
