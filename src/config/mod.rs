@@ -7,10 +7,12 @@
 //! private fields, and the `sc://` address is parsed here, once.
 
 mod address;
+mod spark;
 
 use std::path::PathBuf;
 
 pub use address::{sanitize_k8s, Address, AddressError};
+pub use spark::{SparkSettings, StartSettings};
 
 use crate::token::Token;
 
@@ -66,49 +68,6 @@ impl AuthSettings {
         self.token_file = file;
         self.token = env;
         self
-    }
-}
-
-/// How the user's Spark Connect server is found.
-#[derive(Debug, Clone)]
-enum Target {
-    /// `SPARK_CONNECT_URL`, parsed once (an unreadable URL is reported at each connect).
-    Url(Result<Address, AddressError>),
-    /// `SPARK_CONNECT_HOST_TEMPLATE` and `SPARK_CONNECT_PORT`.
-    Template { template: String, port: u16 },
-}
-
-/// Where and how to talk to Spark Connect.
-#[derive(Debug, Clone)]
-pub struct SparkSettings {
-    target: Target,
-    use_ssl: bool,
-    app_name: Option<String>,
-    conf: Vec<(String, String)>,
-}
-
-impl SparkSettings {
-    /// The address of `user`'s server: `SPARK_CONNECT_URL` if set, else the host template.
-    pub fn address_for(&self, user: &str) -> Result<Address, AddressError> {
-        match &self.target {
-            Target::Url(Ok(address)) => {
-                let mut address = address.clone();
-                address.use_ssl |= self.use_ssl;
-                Ok(address)
-            }
-            Target::Url(Err(e)) => Err(e.clone()),
-            Target::Template { template, port } => {
-                address::from_template(template, *port, self.use_ssl, user)
-            }
-        }
-    }
-    /// `SPARK_APP_NAME`.
-    pub fn app_name(&self) -> Option<&str> {
-        self.app_name.as_deref()
-    }
-    /// `SPARK_CONNECT_CONF`, in the order given.
-    pub fn conf(&self) -> &[(String, String)] {
-        &self.conf
     }
 }
 
@@ -168,7 +127,7 @@ impl Settings {
         };
         let path = |name: &str| get(name).map(PathBuf::from);
         let home = path("HOME");
-        let (spark, url_token) = spark_settings(&get, &mut problems);
+        let (spark, url_token) = spark::settings(&get, &path, &mut problems);
         let auth = AuthSettings {
             token: var("KBASE_AUTH_TOKEN").as_deref().and_then(Token::new),
             token_file: path("KBASE_TOKEN_FILE")
@@ -249,69 +208,8 @@ impl Settings {
     }
 }
 
-/// The Spark part of the settings, and the token of `SPARK_CONNECT_URL` if it has one.
-fn spark_settings(
-    get: &impl Fn(&str) -> Option<String>,
-    problems: &mut Vec<String>,
-) -> (SparkSettings, Option<Token>) {
-    let port = match get("SPARK_CONNECT_PORT") {
-        None => DEFAULT_PORT,
-        Some(raw) => match raw.parse::<u16>() {
-            Ok(port) if port > 0 => port,
-            _ => {
-                problems.push(format!(
-                    "SPARK_CONNECT_PORT={raw:?} is not a port number (1-65535); using {DEFAULT_PORT}"
-                ));
-                DEFAULT_PORT
-            }
-        },
-    };
-    let use_ssl = match get("SPARK_CONNECT_USE_SSL") {
-        None => false,
-        Some(raw) => parse_bool(&raw).unwrap_or_else(|| {
-            problems.push(format!(
-                "SPARK_CONNECT_USE_SSL={raw:?} is not true or false; using false"
-            ));
-            false
-        }),
-    };
-    let conf = match get("SPARK_CONNECT_CONF") {
-        None => Vec::new(),
-        Some(raw) => parse_conf(&raw).unwrap_or_else(|reason| {
-            problems.push(format!("SPARK_CONNECT_CONF is ignored: {reason}"));
-            Vec::new()
-        }),
-    };
-    let mut url_token = None;
-    let target = match get("SPARK_CONNECT_URL") {
-        Some(url) => {
-            if !url.starts_with("sc://") {
-                problems.push(
-                    "SPARK_CONNECT_URL must start with sc:// (for example sc://host:15002)".into(),
-                );
-            }
-            Target::Url(address::parse_sc_url(&url, port).map(|(address, token)| {
-                url_token = token;
-                address
-            }))
-        }
-        None => Target::Template {
-            template: get("SPARK_CONNECT_HOST_TEMPLATE")
-                .unwrap_or_else(|| DEFAULT_HOST_TEMPLATE.to_owned()),
-            port,
-        },
-    };
-    let spark = SparkSettings {
-        target,
-        use_ssl,
-        app_name: get("SPARK_APP_NAME"),
-        conf,
-    };
-    (spark, url_token)
-}
-
 /// A whole number of at least `min` from `name`, else `default` (and a problem).
-fn number(
+pub(crate) fn number(
     get: &impl Fn(&str) -> Option<String>,
     name: &str,
     default: usize,

@@ -3,7 +3,7 @@
 use crate::auth::AuthError;
 use crate::config::AddressError;
 use crate::output::ErrorOutput;
-use crate::session::SessionError;
+use crate::session::{SessionError, StartError};
 use crate::spark::{Position, ServerError, SparkError};
 use crate::sql::lexer::{self, Kind};
 
@@ -41,6 +41,8 @@ pub enum KernelError {
         error: SparkError,
         sql: Option<Box<SqlSource>>,
     },
+    #[error("{0}")]
+    Start(StartError),
 }
 
 impl From<SessionError> for KernelError {
@@ -48,6 +50,8 @@ impl From<SessionError> for KernelError {
         match error {
             SessionError::Auth(e) => KernelError::Auth(e),
             SessionError::Address(e) => KernelError::Address(e),
+            SessionError::Start(StartError::Interrupted) => KernelError::Interrupted,
+            SessionError::Start(e) => KernelError::Start(e),
             SessionError::Spark(error) => KernelError::Spark { error, sql: None },
         }
     }
@@ -60,7 +64,7 @@ impl KernelError {
             KernelError::UnknownMagic { .. } | KernelError::MagicUsage { .. } => {
                 "UsageError".into()
             }
-            KernelError::Address(_) => "SparkConnectError".into(),
+            KernelError::Address(_) | KernelError::Start(_) => "SparkConnectError".into(),
             KernelError::Auth(_) => "KBaseAuthError".into(),
             KernelError::Interrupted => "KeyboardInterrupt".into(),
             KernelError::Spark { error, .. } => match error {

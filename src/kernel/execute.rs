@@ -58,13 +58,14 @@ async fn run_statement(
     line: usize,
     plan: &CellPlan,
 ) -> Result<Option<Duration>, KernelError> {
-    let (reports, receiver) = tokio::sync::watch::channel(None);
-    let ctx = shell.out.ctx().clone();
-    let run = shell
-        .session
-        .run(&statement.text, plan.limit, ctx.cancel_token(), &reports);
-    let outcome = progress::follow(run, receiver, &ctx).await;
-    shell.out.notices(shell.session);
+    let mut outcome = query(shell, &statement.text, plan.limit).await;
+    // Nothing listens at the address: start the server (when a start command is set), once.
+    if outcome.as_ref().is_err_and(SessionError::is_refused) && shell.session.can_start() {
+        let ctx = shell.out.ctx().clone();
+        let start = shell.session.start_server(ctx.cancel_token());
+        progress::starting(start, &ctx).await?;
+        outcome = query(shell, &statement.text, plan.limit).await;
+    }
     let result = match outcome {
         Ok(result) => result,
         Err(SessionError::Spark(error)) => {
@@ -98,6 +99,20 @@ async fn run_statement(
     };
     shell.out.show(render::result_table(&result, &options));
     Ok(None)
+}
+
+/// Runs `sql` with its live progress line; at most `limit` rows come back.
+async fn query(
+    shell: &mut Shell<'_>,
+    sql: &str,
+    limit: usize,
+) -> Result<crate::spark::QueryResult, SessionError> {
+    let (reports, receiver) = tokio::sync::watch::channel(None);
+    let ctx = shell.out.ctx().clone();
+    let run = shell.session.run(sql, limit, ctx.cancel_token(), &reports);
+    let outcome = progress::follow(run, receiver, &ctx).await;
+    shell.out.notices(shell.session);
+    outcome
 }
 
 /// The session time zone, in which Spark shows timestamps; UTC (with a note) when it cannot

@@ -70,3 +70,61 @@ pub async fn follow(
     }
     outcome
 }
+
+/// Awaits the start of the user's Spark Connect server, showing `Starting your Spark Connect
+/// server… N s` in place while it takes, and how it ended.
+pub async fn starting<T, E>(
+    run: impl Future<Output = Result<T, E>>,
+    ctx: &ExecuteContext,
+) -> Result<T, E> {
+    let started = Instant::now();
+    let id = format!("spark-sql-starting-{}", uuid::Uuid::new_v4().simple());
+    let line = |text: String| {
+        crate::render::plain_and_html(
+            text.clone(),
+            format!(
+                "<div class=\"spark-sql-progress\"><small>{}</small></div>",
+                crate::render::escape_html(&text)
+            ),
+        )
+    };
+    let text = |elapsed: Duration| {
+        format!(
+            "Starting your Spark Connect server… {} s",
+            elapsed.as_secs()
+        )
+    };
+    ctx.send(Output::Display {
+        data: line(text(Duration::ZERO)),
+        display_id: Some(id.clone()),
+    });
+    let mut tick = tokio::time::interval_at(
+        tokio::time::Instant::now() + Duration::from_secs(1),
+        Duration::from_secs(1),
+    );
+    tokio::pin!(run);
+    let outcome = loop {
+        tokio::select! {
+            outcome = &mut run => break outcome,
+            _ = tick.tick() => ctx.send(Output::UpdateDisplay {
+                data: line(text(started.elapsed())),
+                display_id: id.clone(),
+            }),
+        }
+    };
+    let end = match &outcome {
+        Ok(_) => format!(
+            "Spark Connect server started · {} s",
+            started.elapsed().as_secs()
+        ),
+        Err(_) => format!(
+            "Spark Connect server did not start · {} s",
+            started.elapsed().as_secs()
+        ),
+    };
+    ctx.send(Output::UpdateDisplay {
+        data: line(end),
+        display_id: id,
+    });
+    outcome
+}

@@ -7,6 +7,7 @@
 //! and notices for the kernel to present.
 
 mod catalog;
+mod starter;
 
 use std::fmt;
 use std::time::Duration;
@@ -17,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 #[cfg(test)]
 pub use catalog::FakeCatalog;
 pub use catalog::{Catalog, ColumnInfo, Listing};
+pub use starter::StartError;
 
 use crate::auth::{AuthError, Authenticator, Identity};
 use crate::config::{AddressError, AuthSettings, SparkSettings};
@@ -34,6 +36,16 @@ pub enum SessionError {
     Address(#[from] AddressError),
     #[error("{0}")]
     Spark(#[from] SparkError),
+    #[error("{0}")]
+    Start(#[from] StartError),
+}
+
+impl SessionError {
+    /// The server's address refused the connection: nothing listens there (yet).
+    pub fn is_refused(&self) -> bool {
+        matches!(self, SessionError::Spark(SparkError::Unreachable { reason, .. })
+            if reason.to_ascii_lowercase().contains("refused"))
+    }
 }
 
 /// How the last call to Spark Connect went (for `%whoami`).
@@ -207,12 +219,36 @@ impl SparkSession {
         }
     }
 
+    /// Whether a start command is set (`SPARK_CONNECT_START_COMMAND`).
+    pub fn can_start(&self) -> bool {
+        self.settings.start().is_some()
+    }
+
+    /// Starts the user's server with the start command unless it is up (or another kernel
+    /// started it meanwhile); returns whether this kernel ran the command.
+    pub async fn start_server(&mut self, cancel: &CancellationToken) -> Result<bool, SessionError> {
+        let Some(start) = self.settings.start().cloned() else {
+            return Ok(false);
+        };
+        let user = self.identity().await?.user().to_owned();
+        let address = self.settings.address_for(&user)?;
+        Ok(starter::ensure_up(&start, &address, cancel).await?)
+    }
+
     /// `SELECT 1` and the server's version, with the time the query took (for `check`).
     pub async fn probe(&mut self) -> Result<String, SessionError> {
         let never = CancellationToken::new();
         let (creds, client) = self.connect().await?;
         let outcome = client.execute_sql(&creds, "SELECT 1", 1, &never).await;
-        let result = self.record(outcome)?;
+        let result = match self.record(outcome) {
+            Err(e) if e.is_refused() && self.can_start() => {
+                self.start_server(&never).await?;
+                let (creds, client) = self.connect().await?;
+                let outcome = client.execute_sql(&creds, "SELECT 1", 1, &never).await;
+                self.record(outcome)?
+            }
+            other => other?,
+        };
         let (creds, client) = self.connect().await?;
         let outcome = client.spark_version(&creds).await;
         let version = self.record(outcome)?;
@@ -257,6 +293,10 @@ impl SparkSession {
         };
         row("Session", session);
         row("Connection", self.state.to_string());
+        let start = self.settings.start().map_or("not set".to_owned(), |s| {
+            format!("{} (waits up to {} s)", s.command(), s.timeout().as_secs())
+        });
+        row("Start command", start);
         rows
     }
 }

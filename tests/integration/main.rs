@@ -14,4 +14,5 @@ mod harness;
 mod results;
 mod running;
 mod sessions;
+mod start;
 mod transport;
