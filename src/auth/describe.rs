@@ -31,10 +31,13 @@ pub fn describe(
             format!("{} ({})", time(e), time_left(e, now))
         }),
     );
-    row(
-        "MFA",
-        info.mfa.clone().unwrap_or_else(|| "not reported".into()),
-    );
+    let mfa = info.mfa.clone().unwrap_or_else(|| "not reported".into());
+    let mfa = if mfa.eq_ignore_ascii_case("used") {
+        mfa
+    } else {
+        format!("{mfa} (warning: BERDL's public Spark Connect proxy accepts only tokens made with MFA; log in to KBase with MFA to use it)")
+    };
+    row("MFA", mfa);
     if let Some(p) = profile {
         let roles = if p.custom_roles.is_empty() {
             "none".into()
@@ -48,4 +51,38 @@ pub fn describe(
     }
     row("Token source", identity.source.to_string());
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::{TokenInfo, TokenSource};
+
+    fn identity(mfa: Option<&str>) -> Identity {
+        Identity::new(
+            crate::token::Token::new("T").unwrap(),
+            TokenSource::Environment,
+            TokenInfo {
+                user: "alice".into(),
+                token_type: "Login".into(),
+                name: None,
+                created: DateTime::from_timestamp(1_764_000_000, 0).unwrap(),
+                expires: None,
+                mfa: mfa.map(str::to_owned),
+                cache_for: std::time::Duration::from_secs(300),
+            },
+        )
+    }
+
+    fn mfa_row(mfa: Option<&str>) -> String {
+        let rows = describe(&identity(mfa), None, Utc::now());
+        rows.into_iter().find(|(k, _)| k == "MFA").unwrap().1
+    }
+
+    #[test]
+    fn mfa_other_than_used_is_a_warning() {
+        assert_eq!(mfa_row(Some("Used")), "Used");
+        assert!(mfa_row(Some("NotUsed")).starts_with("NotUsed (warning: BERDL's public"));
+        assert!(mfa_row(None).starts_with("not reported (warning"));
+    }
 }

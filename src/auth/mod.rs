@@ -80,6 +80,18 @@ impl Identity {
     pub fn user(&self) -> &str {
         &self.info.user
     }
+
+    /// An identity validated just now (for tests of what is shown of it).
+    #[cfg(test)]
+    pub fn new(token: Token, source: TokenSource, info: TokenInfo) -> Identity {
+        Identity {
+            token,
+            source,
+            info,
+            profile: None,
+            checked_at: Instant::now(),
+        }
+    }
 }
 
 /// The result of the validation started with the kernel.
