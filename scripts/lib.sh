@@ -44,6 +44,17 @@ ensure_java() {
   fi
 }
 
+# Debian's nginx and openssl for the TLS test (a private CA in front of a gRPC server).
+ensure_tls_tools() {
+  local missing=()
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+  command -v openssl >/dev/null || missing+=(openssl)
+  if [ ${#missing[@]} -gt 0 ]; then
+    apt_install "${missing[@]}"
+  fi
+  case ":$PATH:" in *:/usr/sbin:*) ;; *) export PATH="$PATH:/usr/sbin" ;; esac
+}
+
 # Debian's chromium and Node.js for the browser test; with `fonts`, also CJK and emoji fonts
 # (for screenshots that show every character).
 ensure_browser() {

@@ -15,4 +15,5 @@ mod results;
 mod running;
 mod sessions;
 mod start;
+mod tls;
 mod transport;

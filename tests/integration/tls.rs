@@ -1,0 +1,173 @@
+//! TLS with a private CA, as behind BERDL's public proxy: the project's gRPC pass-through
+//! behind Debian's nginx (`grpc_pass`, HTTP/2, a CA and a certificate made by the test), reached
+//! with `;use_ssl=true`. The kernel is the real binary (`spark-sql-kernel check`), because
+//! `SSL_CERT_FILE` is read from the process's environment.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::harness::berdl::{BerdlProxy, Mode};
+use crate::harness::spark;
+
+fn run(program: &str, args: &[&str], dir: &Path) {
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap_or_else(|e| {
+            panic!("{program} is needed for the TLS test (scripts/test installs it): {e}")
+        });
+    assert!(status.success(), "{program} {args:?}");
+}
+
+/// A CA and a certificate for localhost signed by it, in `dir`.
+fn make_certificates(dir: &Path) {
+    std::fs::write(
+        dir.join("san.cnf"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    let openssl = |args: &[&str]| run("openssl", args, dir);
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    ]);
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "san.cnf",
+        "-out",
+        "server.pem",
+    ]);
+}
+
+/// nginx terminating TLS on `port` and passing gRPC to `backend`.
+struct Nginx(Child);
+
+impl Nginx {
+    fn start(dir: &Path, port: u16, backend: &str) -> Nginx {
+        let d = dir.display();
+        let conf = format!(
+            "daemon off; pid {d}/nginx.pid; error_log {d}/error.log;\n\
+             events {{}}\n\
+             http {{\n access_log off; client_body_temp_path {d}/body;\n\
+              server {{\n  listen 127.0.0.1:{port} ssl http2;\n\
+               ssl_certificate {d}/server.pem; ssl_certificate_key {d}/server.key;\n\
+               client_max_body_size 0; grpc_read_timeout 300s;\n\
+               location / {{ grpc_pass grpc://{backend}; }}\n }}\n}}\n"
+        );
+        std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+        let child = Command::new("nginx")
+            .args(["-p", &d.to_string(), "-c", &format!("{d}/nginx.conf")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Debian's nginx is needed for the TLS test (scripts/test installs it)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "nginx did not start: {:?}",
+                std::fs::read_to_string(dir.join("error.log"))
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Nginx(child)
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn check(url: &str, auth_url: &str, ca: Option<&Path>) -> (bool, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_spark-sql-kernel"));
+    command
+        .arg("check")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("KBASE_AUTH_URL", auth_url)
+        .env("KBASE_AUTH_TOKEN", spark::token())
+        .env("KBASE_TOKEN_FILE", "/nonexistent/spark-sql-kernel-test")
+        .env("SPARK_CONNECT_URL", url);
+    if let Some(ca) = ca {
+        command.env("SSL_CERT_FILE", ca);
+    }
+    let output = command.output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(!text.contains(&spark::token()), "the token was printed");
+    (output.status.success(), text)
+}
+
+#[tokio::test]
+async fn tls_with_a_private_ca_works_with_ssl_cert_file_and_says_so_without_it() {
+    let auth = spark::standin();
+    let backend = spark::url().trim_start_matches("sc://").to_owned();
+    let proxy = BerdlProxy::start(Mode::Public, &backend, &auth.url);
+    let dir = tempfile::tempdir().unwrap();
+    make_certificates(dir.path());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let _nginx = Nginx::start(dir.path(), port, proxy.url.trim_start_matches("sc://"));
+    let url = format!("sc://localhost:{port}/;use_ssl=true");
+    let auth_url = auth.url.clone();
+    let ca = dir.path().join("ca.pem");
+    let (passed, text) = tokio::task::spawn_blocking({
+        let (url, auth_url) = (url.clone(), auth_url.clone());
+        move || check(&url, &auth_url, Some(&ca))
+    })
+    .await
+    .unwrap();
+    assert!(passed && text.contains("SELECT 1 answered"), "{text}");
+    let (passed, text) = tokio::task::spawn_blocking(move || check(&url, &auth_url, None))
+        .await
+        .unwrap();
+    assert!(!passed, "{text}");
+    assert!(
+        text.contains("not trusted") && text.contains("SSL_CERT_FILE"),
+        "{text}"
+    );
+}
