@@ -72,8 +72,9 @@ ensure_browser() {
   ensure_playwright
 }
 
-# playwright-core from npm, pinned by tests/browser/package-lock.json, cached; never downloads a
-# browser (Debian's chromium is used). Exports SPARK_SQL_KERNEL_TEST_PLAYWRIGHT.
+# playwright-core and JupyterHub's configurable-http-proxy from npm, pinned by
+# tests/browser/package-lock.json, cached; never downloads a browser (Debian's chromium is used).
+# Exports SPARK_SQL_KERNEL_TEST_PLAYWRIGHT and SPARK_SQL_KERNEL_TEST_CHP.
 ensure_playwright() {
   local hash dir
   hash=$(cat "$ROOT/tests/browser/package.json" "$ROOT/tests/browser/package-lock.json" | sha256sum | cut -c1-12)
@@ -87,6 +88,7 @@ ensure_playwright() {
     touch "$dir/.complete"
   fi
   export SPARK_SQL_KERNEL_TEST_PLAYWRIGHT="$dir/node_modules/playwright-core"
+  export SPARK_SQL_KERNEL_TEST_CHP="$dir/node_modules/.bin/configurable-http-proxy"
 }
 
 # isolate_jupyter DIR: a private Jupyter data/config/runtime area under DIR (the caller's

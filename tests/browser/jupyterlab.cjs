@@ -1,5 +1,6 @@
 // JupyterLab in Debian's chromium, driven by playwright-core: what a user does with the kernel.
-// Run by tests/python/test_browser.py (mode "test") and by `scripts/demo --screenshots` (mode
+// Run by tests/python/test_browser.py (mode "test"), tests/python/test_hub.py (mode "hub": a
+// JupyterHub with HUB_URL, HUB_USER, HUB_PASSWORD) and by `scripts/demo --screenshots` (mode
 // "tour"). Environment: LAB_URL, LAB_TOKEN, OUT_DIR, MODE, SPARK_SQL_KERNEL_TEST_PLAYWRIGHT (the
 // playwright-core directory). Exits non-zero, saying which step failed, when a check fails.
 'use strict';
@@ -172,6 +173,47 @@ async function testMode(page) {
   });
 }
 
+/** JupyterHub shaped like BERDL's: log in, the user's server starts, the Launcher's kernel runs
+ * %whoami (the spawner's user) and a query against the run's Spark. */
+async function hubMode(page) {
+  const { HUB_URL, HUB_USER, HUB_PASSWORD } = process.env;
+  await step('the hub\'s login page takes the user in and starts their server', async () => {
+    await page.goto(`${HUB_URL}/hub/login`);
+    await page.locator('input[name="username"]').fill(HUB_USER);
+    await page.locator('input[name="password"]').fill(HUB_PASSWORD);
+    await page.locator('input[type="submit"], button[type="submit"]').first().click();
+    await page.waitForURL(new RegExp(`/user/${HUB_USER}/lab`), { timeout: 150000 });
+    await page.locator('.jp-Launcher').first().waitFor({ timeout: 90000 });
+    await dismissNews(page);
+  });
+  const card = page.locator('.jp-LauncherCard[data-category="Notebook"]', { hasText: DISPLAY_NAME });
+  await step(`the Launcher offers "${DISPLAY_NAME}" and it starts`, async () => {
+    await card.waitFor({ timeout: 30000 });
+    await page.screenshot({ path: path.join(OUT_DIR, 'hub-1-launcher.png') });
+    await card.click();
+    await page.locator('.jp-NotebookPanel:visible .jp-Toolbar-kernelName', { hasText: DISPLAY_NAME })
+      .waitFor({ timeout: 30000 });
+    await page.getByText(`${DISPLAY_NAME} | Idle`).first().waitFor({ timeout: 60000 });
+  });
+  await step('%whoami names the spawner\'s KBase user', async () => {
+    await runInActiveCell(page, '%whoami');
+    const identity = page.locator('.jp-NotebookPanel:visible .jp-OutputArea-output', { hasText: 'KBase user' });
+    await identity.first().waitFor({ timeout: 60000 });
+    const text = await identity.first().textContent();
+    check(text.includes(HUB_USER), `whoami ${text}`);
+    await page.screenshot({ path: path.join(OUT_DIR, 'hub-2-whoami.png') });
+  });
+  await step('a query against the run\'s Spark shows its table', async () => {
+    await runInActiveCell(page, "SELECT 'from the hub' AS place, 6 * 7 AS answer");
+    const table = page.locator('.jp-NotebookPanel:visible table.spark-sql-table', { hasText: 'from the hub' });
+    await table.first().waitFor({ timeout: 90000 });
+    const got = await tableContents(table.first());
+    check(JSON.stringify(got.rows.map((r) => r.map((c) => c.text))) === JSON.stringify([['from the hub', '42']]),
+      `cells ${JSON.stringify(got.rows)}`);
+    await page.screenshot({ path: path.join(OUT_DIR, 'hub-3-table.png') });
+  });
+}
+
 async function tourMode(page) {
   await step('the executed tour opens in JupyterLab', async () => {
     await page.goto(`${LAB_URL}/lab/workspaces/w${Date.now()}/tree/tour.ipynb?reset&token=${LAB_TOKEN}`);
@@ -220,6 +262,8 @@ async function main() {
   try {
     if (MODE === 'tour') {
       await tourMode(page);
+    } else if (MODE === 'hub') {
+      await hubMode(page);
     } else {
       await testMode(page);
     }
