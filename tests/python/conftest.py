@@ -20,6 +20,25 @@ def kernel_env():
     return dict(os.environ)
 
 
+def wait_for_http(url, proc, log, name, seconds=90):
+    """Waits until `url` answers 200 while `proc` runs; fails with the end of `log` otherwise."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"{name} did not start:\n{log.read_text()[-3000:]}")
+        time.sleep(0.25)
+
+
 STANDIN = ROOT / "scripts" / "kbase_auth_standin.py"
 # Shaped like a real token (32 × [A-Z2-7]) and distinctive, so a leak is easy to find.
 LEAK_TOKEN = "LEAKCANARY234567QRSTUVWXYZABCDEF"

@@ -9,12 +9,10 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, wait_for_http
 
 BIN = pathlib.Path(sys.executable).parent
 ARTIFACTS = ROOT / "artifacts" / "browser"
@@ -41,18 +39,7 @@ def jupyterlab(spark_env, tmp_path):
             env=spark_env, stdout=out, stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"JupyterLab did not start:\n{log.read_text()[-3000:]}")
-        time.sleep(0.25)
+    wait_for_http(f"{url}/api/status?token={token}", proc, log, "JupyterLab")
     yield url, token, log
     proc.terminate()
     try:

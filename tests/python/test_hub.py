@@ -9,12 +9,10 @@ import pathlib
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, wait_for_http
 from test_browser import free_port
 
 BIN = pathlib.Path(sys.executable).parent
@@ -71,18 +69,7 @@ c.Spawner.environment = {environment!r}
         proc = subprocess.Popen([str(BIN / "jupyterhub"), "-f", str(config)], cwd=tmp_path, env=env,
                                 stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/hub/api", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"JupyterHub did not start:\n{log.read_text()[-3000:]}")
-        time.sleep(0.25)
+    wait_for_http(f"{url}/hub/api", proc, log, "JupyterHub")
     yield url, password, log
     proc.terminate()
     try:

@@ -2,8 +2,7 @@
 //! (a gRPC pass-through in front of the run's Spark server) as BERDL's public proxy or as the
 //! interceptors of a user's pod, started per test.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
 /// A running `proxy.py`.
 pub struct BerdlProxy {
@@ -39,20 +38,7 @@ impl BerdlProxy {
                 command.args(["--mode", "pod", "--owner", owner, "--prefixes", prefixes])
             }
         };
-        let mut child = command
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the venv's python runs tests/berdl/proxy.py");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let address = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("the BERDL proxy did not start: {line:?}"))
-            .to_owned();
+        let (child, address) = super::spawn_listening(command, "the BERDL proxy");
         BerdlProxy {
             child,
             url: format!("sc://{address}"),

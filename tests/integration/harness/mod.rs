@@ -333,6 +333,30 @@ pub fn execute_content(code: &str) -> Value {
     })
 }
 
+/// Starts `command` (its stdout piped) and reads its first line, `listening on ADDRESS`:
+/// the child and the address. `what` names it when it does not start.
+pub fn spawn_listening(
+    mut command: std::process::Command,
+    what: &str,
+) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let address = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("{what} did not start: {line:?}"))
+        .to_owned();
+    (child, address)
+}
+
 /// Settings as a kernel in a clean environment would read them, plus `vars`.
 pub fn settings(vars: &[(&str, &str)]) -> Settings {
     let vars: Vec<(String, String)> = vars

@@ -1,7 +1,6 @@
 //! The repository's KBase Auth2 stand-in (scripts/kbase_auth_standin.py), started per test.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
 use serde_json::{json, Value};
 
@@ -42,24 +41,13 @@ impl AuthStandin {
         let file = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(file.path(), config.to_string()).unwrap();
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/kbase_auth_standin.py");
-        let mut child = Command::new("python3")
+        let mut command = Command::new("python3");
+        command
             .arg(script)
             .arg("--config")
             .arg(file.path())
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 is needed for the KBase Auth2 stand-in");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("stand-in did not start: {line:?}"))
-            .to_owned();
+            .args(extra);
+        let (child, url) = super::spawn_listening(command, "the KBase Auth2 stand-in (python3)");
         AuthStandin {
             child,
             url,
