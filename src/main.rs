@@ -188,7 +188,14 @@ async fn serve(info: jupyter::ConnectionInfo, settings: Settings) -> anyhow::Res
         });
     }
     let kernel = Kernel::new(&settings).with_activity_log(&settings);
-    let exit = jupyter::serve(&info, kernel, stop, Some(interrupt_rx)).await?;
+    let exit = jupyter::serve(
+        &info,
+        kernel,
+        stop,
+        Some(interrupt_rx),
+        settings.max_frame(),
+    )
+    .await?;
     tracing::info!("kernel stopped: {exit:?}");
     Ok(())
 }

@@ -23,6 +23,8 @@ pub const DEFAULT_MAX_ROWS: usize = 100;
 /// Characters of a value shown before it is cut at `…`.
 pub const DEFAULT_MAX_CHARS: usize = 100;
 pub const DEFAULT_LOG: &str = "warn";
+/// MiB a ZeroMQ frame sent to the kernel may hold (Jupyter's messages are far smaller).
+pub const DEFAULT_MAX_FRAME_MB: usize = 256;
 pub const TOKEN_FILE_NAME: &str = ".berdl_kbase_session";
 
 /// The kernel's settings (see the README's table for each variable).
@@ -33,6 +35,7 @@ pub struct Settings {
     display: DisplaySettings,
     install: InstallPaths,
     log: String,
+    max_frame_mb: usize,
     activity: Option<String>,
     problems: Vec<String>,
 }
@@ -175,6 +178,13 @@ impl Settings {
             display,
             install,
             log: get("SPARK_SQL_KERNEL_LOG").unwrap_or_else(|| DEFAULT_LOG.to_owned()),
+            max_frame_mb: number(
+                &get,
+                "SPARK_SQL_KERNEL_MAX_FRAME_MB",
+                DEFAULT_MAX_FRAME_MB,
+                1,
+                &mut problems,
+            ),
             activity,
             problems,
         }
@@ -196,6 +206,12 @@ impl Settings {
     pub fn log(&self) -> &str {
         &self.log
     }
+    /// `SPARK_SQL_KERNEL_MAX_FRAME_MB` in bytes: a connection to the kernel's ports that
+    /// announces a longer ZeroMQ frame is dropped.
+    pub fn max_frame(&self) -> u64 {
+        (self.max_frame_mb as u64).saturating_mul(1 << 20)
+    }
+
     /// `SPARK_SQL_KERNEL_ACTIVITY_LOG`: when on, the user its lines name (`NB_USER`, else
     /// `USER`).
     pub fn activity_user(&self) -> Option<&str> {

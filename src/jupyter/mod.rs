@@ -4,6 +4,7 @@
 //! handler sends back.
 
 mod control;
+mod guard;
 mod handler;
 mod heartbeat;
 mod iopub;

@@ -25,7 +25,7 @@ use zeromq::SocketSend;
 use super::handler::Handler;
 use super::iopub::{self, Iopub};
 use super::wire::{self, Incoming};
-use super::{control, heartbeat, replies, shell, JupyterError};
+use super::{control, guard, heartbeat, replies, shell, JupyterError};
 
 /// How long the tasks may take to stop once told to.
 const STOP_GRACE: Duration = Duration::from_secs(2);
@@ -102,11 +102,14 @@ pub async fn send_reply<S: SocketSend>(
 
 /// Binds the sockets of `info` and serves `handler` until a `shutdown_request` or `stop`.
 /// `interrupts` lets the caller interrupt the running cell (the binary wires SIGINT to it).
+/// Every TCP port is guarded: a connection announcing a frame over `max_frame` bytes is
+/// dropped before the ZeroMQ socket sees it.
 pub async fn serve<H: Handler>(
     info: &ConnectionInfo,
     mut handler: H,
     stop: CancellationToken,
     interrupts: Option<mpsc::UnboundedReceiver<()>>,
+    max_frame: u64,
 ) -> Result<Exit, JupyterError> {
     if !info.key.is_empty() && info.signature_scheme != "hmac-sha256" {
         return Err(JupyterError::Config(format!(
@@ -115,6 +118,10 @@ pub async fn serve<H: Handler>(
         )));
     }
     let session: Arc<str> = uuid::Uuid::new_v4().to_string().into();
+    let tracker = TaskTracker::new();
+    let tasks = CancellationToken::new();
+    let inner = guard::protect(info, max_frame, &tasks, &tracker).await?;
+    let info = &inner;
     let bind = |e: jupyter_zmq_client::RuntimeError| JupyterError::Bind(e.to_string());
     let iopub_socket = create_kernel_iopub_connection(info, &session)
         .await
@@ -132,8 +139,6 @@ pub async fn serve<H: Handler>(
         .await
         .map_err(bind)?;
 
-    let tracker = TaskTracker::new();
-    let tasks = CancellationToken::new();
     let (iopub, writer) = iopub::start(iopub_socket, Arc::clone(&session));
     tracker.spawn(writer);
     let shared = Arc::new(Shared {

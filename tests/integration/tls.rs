@@ -113,8 +113,9 @@ impl Nginx {
 }
 
 impl Drop for Nginx {
+    /// SIGTERM, so that the master stops its workers too (SIGKILL would leave them running).
     fn drop(&mut self) {
-        let _ = self.0.kill();
+        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
         let _ = self.0.wait();
     }
 }

@@ -309,3 +309,48 @@ async fn the_heartbeat_echoes_what_it_receives() {
         .unwrap();
     assert_eq!(echo.into_vec()[0].as_ref(), b"ping-42");
 }
+
+/// A ZMTP 3.0 greeting (NULL mechanism), then a frame header announcing `length` bytes.
+fn hostile_bytes(length: u64) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0x7F, 3, 0];
+    bytes.extend_from_slice(b"NULL");
+    bytes.resize(64, 0);
+    bytes.push(0x02);
+    bytes.extend_from_slice(&length.to_be_bytes());
+    bytes
+}
+
+#[tokio::test]
+async fn frames_announcing_huge_lengths_on_every_port_are_dropped_and_the_kernel_lives() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut fe = frontend().await;
+    for length in [1u64 << 62, 1 << 40] {
+        for port in fe.ports.clone() {
+            let mut raw = tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .unwrap();
+            raw.write_all(&hostile_bytes(length)).await.unwrap();
+            // The guard closes the connection: the read ends (EOF or reset) instead of hanging.
+            let mut rest = Vec::new();
+            let read =
+                tokio::time::timeout(Duration::from_secs(5), raw.read_to_end(&mut rest)).await;
+            assert!(
+                read.is_ok(),
+                "port {port} kept a connection that announced {length} bytes"
+            );
+        }
+    }
+    // Everyone else is still served.
+    let t = fe.request("kernel_info_request", json!({})).await;
+    assert_eq!(t.reply.content["status"], "ok");
+    assert_eq!(fe.execute("echo alive").await.stdout(), "alive\n");
+    fe.heartbeat
+        .send(zeromq::ZmqMessage::from(b"ping".to_vec()))
+        .await
+        .unwrap();
+    let echo = tokio::time::timeout(crate::harness::TIMEOUT, fe.heartbeat.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(echo.into_vec()[0].as_ref(), b"ping");
+}

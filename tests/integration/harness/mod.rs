@@ -74,6 +74,8 @@ pub struct Frontend {
     pub heartbeat: zeromq::ReqSocket,
     pub stop: CancellationToken,
     pub kernel: Option<JoinHandle<Result<Exit, jupyter::JupyterError>>>,
+    /// The kernel's TCP ports: shell, iopub, stdin, control, heartbeat.
+    pub ports: Vec<u16>,
     session: String,
     /// IOPub messages read while waiting for others, by parent id.
     backlog: Vec<Msg>,
@@ -112,10 +114,10 @@ impl Frontend {
         let stop = CancellationToken::new();
         let kernel_stop = stop.clone();
         let kernel_info = info.clone();
-        let kernel =
-            tokio::spawn(
-                async move { jupyter::serve(&kernel_info, handler, kernel_stop, None).await },
-            );
+        let max_frame = Settings::from_vars(|_| None).max_frame();
+        let kernel = tokio::spawn(async move {
+            jupyter::serve(&kernel_info, handler, kernel_stop, None, max_frame).await
+        });
         // Let the kernel bind before connecting.
         tokio::time::sleep(Duration::from_millis(50)).await;
         let mut shell = zeromq::DealerSocket::new();
@@ -134,6 +136,7 @@ impl Frontend {
             heartbeat,
             stop,
             kernel: Some(kernel),
+            ports: ports.clone(),
             session: uuid::Uuid::new_v4().to_string(),
             backlog: Vec::new(),
         };
