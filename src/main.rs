@@ -187,6 +187,8 @@ async fn serve(info: jupyter::ConnectionInfo, settings: Settings) -> anyhow::Res
             }
         });
     }
+    // The kernel stops with the process that started it (jupyter_server, nbconvert).
+    tokio::spawn(jupyter::parent::watch(settings.parent_pid(), stop.clone()));
     let kernel = Kernel::new(&settings).with_activity_log(&settings);
     let exit = jupyter::serve(
         &info,

@@ -36,6 +36,7 @@ pub struct Settings {
     install: InstallPaths,
     log: String,
     max_frame_mb: usize,
+    parent_pid: Option<u32>,
     activity: Option<String>,
     problems: Vec<String>,
 }
@@ -185,6 +186,7 @@ impl Settings {
                 1,
                 &mut problems,
             ),
+            parent_pid: get("JPY_PARENT_PID").and_then(|p| p.parse().ok()),
             activity,
             problems,
         }
@@ -210,6 +212,11 @@ impl Settings {
     /// announces a longer ZeroMQ frame is dropped.
     pub fn max_frame(&self) -> u64 {
         (self.max_frame_mb as u64).saturating_mul(1 << 20)
+    }
+
+    /// `JPY_PARENT_PID`: the process whose end stops the kernel (else its parent at start).
+    pub fn parent_pid(&self) -> Option<u32> {
+        self.parent_pid
     }
 
     /// `SPARK_SQL_KERNEL_ACTIVITY_LOG`: when on, the user its lines name (`NB_USER`, else

@@ -9,6 +9,7 @@ mod handler;
 mod heartbeat;
 mod iopub;
 pub mod kernelspec;
+pub mod parent;
 mod replies;
 mod server;
 mod shell;

@@ -122,3 +122,47 @@ def test_shutdown_ends_the_process(kernel):
     assert process.poll() == 0
     if msg is not None:
         assert msg["content"]["status"] == "ok"
+
+
+PARENT = """
+import sys, time
+from jupyter_client import KernelManager
+km = KernelManager(kernel_name="spark-sql-kbase")
+km.start_kernel(stderr=open(sys.argv[1], "w"))
+kc = km.client()
+kc.start_channels()
+kc.wait_for_ready(timeout=30)
+kc.execute_interactive("SELECT 1 AS one", timeout=120, output_hook=lambda msg: None)
+print(km.provisioner.process.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def gone(pid):
+    """The process no longer runs (it exited, or only its zombie waits to be reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def test_the_kernel_stops_cleanly_when_the_process_that_started_it_is_killed(spark_env, tmp_path):
+    import subprocess
+    import sys
+
+    script, log = tmp_path / "parent.py", tmp_path / "kernel.log"
+    script.write_text(PARENT)
+    parent = subprocess.Popen([sys.executable, str(script), str(log)], stdout=subprocess.PIPE, text=True,
+                              env=dict(spark_env, SPARK_SQL_KERNEL_LOG="info"))
+    pid = int(parent.stdout.readline())
+    assert not gone(pid)
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while not gone(pid):
+        assert time.monotonic() < deadline, "the kernel outlived its parent by 10 s"
+        time.sleep(0.2)
+    text = log.read_text()
+    assert "the process that started the kernel is gone" in text, text[-2000:]
+    assert "released Spark session" in text, text[-2000:]
