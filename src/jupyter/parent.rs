@@ -53,9 +53,12 @@ mod tests {
     #[tokio::test]
     async fn a_parent_that_is_gone_stops_the_kernel() {
         let stop = CancellationToken::new();
-        tokio::time::timeout(Duration::from_secs(5), watch(Some(u32::MAX - 1), stop.clone()))
-            .await
-            .unwrap();
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            watch(Some(u32::MAX - 1), stop.clone()),
+        )
+        .await
+        .unwrap();
         assert!(stop.is_cancelled());
         let stop = CancellationToken::new();
         let alive = tokio::time::timeout(
@@ -63,6 +66,9 @@ mod tests {
             watch(Some(std::process::id()), stop.clone()),
         )
         .await;
-        assert!(alive.is_err() && !stop.is_cancelled(), "a living parent keeps the kernel");
+        assert!(
+            alive.is_err() && !stop.is_cancelled(),
+            "a living parent keeps the kernel"
+        );
     }
 }

@@ -75,6 +75,7 @@ impl KernelError {
                 | SparkError::Rpc { .. }
                 | SparkError::Decode(_)
                 | SparkError::ServerNotRunning { .. }
+                | SparkError::ServerFailed { .. }
                 | SparkError::Setup { .. } => "SparkConnectError".into(),
                 SparkError::Governance(_) => "GovernanceError".into(),
             },

@@ -191,6 +191,8 @@ pub enum SparkError {
     Server(Box<ServerError>),
     #[error("the namespace check of the Spark Connect server refused database '{}'", .0.database)]
     Governance(super::plain::Governance),
+    #[error("the Spark Connect server at {address} failed with a Java error and no message ({code}): most often the query is nested too deeply (a StackOverflowError: thousands of parentheses, subqueries or ORs) or the server ran out of memory (an OutOfMemoryError: a result or a join too large for it). Simplify the query or ask for less data at once; if every query now fails, restart your Spark Connect server")]
+    ServerFailed { address: String, code: String },
     #[error("your notebook's Spark Connect server is not running: the Spark Connect proxy at {address} cannot reach it ({message}). Start it (in BERDL: log in to BERDL JupyterHub so that your server starts, or open a Python notebook there once), then run %reconnect")]
     ServerNotRunning { address: String, message: String },
     #[error("the query was cancelled")]
@@ -261,6 +263,14 @@ impl SparkError {
                         SparkError::Unreachable {
                             address: address.to_owned(),
                             reason: tls_hint(transport_reason(status)),
+                        }
+                    }
+                    None if message.is_empty()
+                        && matches!(code, Code::Unknown | Code::Internal) =>
+                    {
+                        SparkError::ServerFailed {
+                            address: address.to_owned(),
+                            code: code_name(code).to_owned(),
                         }
                     }
                     None => match super::plain::server_error(&message) {
