@@ -248,7 +248,12 @@ impl SparkError {
                     message,
                 }
             }
-            Code::Cancelled => SparkError::Cancelled,
+            // Only the kernel cancels calls, and a user's interrupt is known where it happens:
+            // a CANCELLED status is the transport giving up (a reset stream), to be resumed.
+            Code::Cancelled => SparkError::Unreachable {
+                address: address.to_owned(),
+                reason: format!("the connection to Spark Connect was lost ({message})"),
+            },
             code => {
                 let details = status.get_error_details();
                 match details.error_info() {
@@ -420,6 +425,18 @@ fn transport_reason(status: &tonic::Status) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cancelled_stream_is_a_lost_connection_never_an_interrupt() {
+        let status = tonic::Status::cancelled("h2 protocol error: stream reset");
+        let error = SparkError::from_status(&status, "sc://h:1");
+        assert!(error.is_transient(), "{error:?}");
+        let text = error.to_string();
+        assert!(
+            text.contains("connection to Spark Connect was lost") && !text.contains("interrupt"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn class_names_are_shortened() {

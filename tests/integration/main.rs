@@ -10,6 +10,7 @@ mod auth;
 mod berdl;
 mod completion;
 mod errors;
+mod faults;
 mod harness;
 mod results;
 mod running;

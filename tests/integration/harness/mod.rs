@@ -7,6 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 pub mod berdl;
 pub mod reading;
+pub mod relay;
 pub mod spark;
 pub mod standin;
 pub mod stub;

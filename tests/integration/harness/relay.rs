@@ -1,0 +1,69 @@
+//! A TCP relay of the project's own between the kernel and a server, for fault tests: it can
+//! cut every connection it carries (as a reset network or a restarted proxy does).
+
+use std::sync::{Arc, Mutex};
+
+use tokio::net::{TcpListener, TcpStream};
+use tokio_util::sync::CancellationToken;
+
+pub struct Relay {
+    /// `sc://127.0.0.1:PORT` of the relay.
+    pub url: String,
+    /// Cancelled to cut the connections open now; replaced by a fresh one for later ones.
+    cut: Arc<Mutex<CancellationToken>>,
+    stop: CancellationToken,
+}
+
+impl Relay {
+    /// A relay to `backend` (`host:port`).
+    pub async fn start(backend: &str) -> Relay {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("sc://{}", listener.local_addr().unwrap());
+        let cut = Arc::new(Mutex::new(CancellationToken::new()));
+        let stop = CancellationToken::new();
+        let (backend, cuts, stopped) = (backend.to_owned(), Arc::clone(&cut), stop.clone());
+        tokio::spawn(async move {
+            loop {
+                let accepted = tokio::select! {
+                    () = stopped.cancelled() => break,
+                    accepted = listener.accept() => accepted,
+                };
+                let Ok((mut client, _)) = accepted else {
+                    continue;
+                };
+                let token = cuts.lock().unwrap().clone();
+                let backend = backend.clone();
+                tokio::spawn(async move {
+                    let Ok(mut server) = TcpStream::connect(&backend).await else {
+                        return;
+                    };
+                    let cut = tokio::select! {
+                        () = token.cancelled() => true,
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => false,
+                    };
+                    #[allow(deprecated)] // a zero linger resets at once; it never blocks on drop
+                    if cut {
+                        // Closed with SO_LINGER 0: a reset (RST), not an orderly end.
+                        let _ = client.set_linger(Some(std::time::Duration::ZERO));
+                        let _ = server.set_linger(Some(std::time::Duration::ZERO));
+                    }
+                });
+            }
+        });
+        Relay { url, cut, stop }
+    }
+
+    /// Cuts every connection open now; new ones are relayed again.
+    pub fn cut_all(&self) {
+        let mut cut = self.cut.lock().unwrap();
+        cut.cancel();
+        *cut = CancellationToken::new();
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.stop.cancel();
+        self.cut.lock().unwrap().cancel();
+    }
+}
