@@ -120,7 +120,11 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<std::process::Exi
                 .enable_all()
                 .build()
                 .context("cannot start the async runtime")?;
-            runtime.block_on(serve(info, settings))?;
+            let served = runtime.block_on(serve(info, settings));
+            // A read stuck in the kernel's file system (a hung token file) must not hold the
+            // exit: blocking threads get a moment, then the process ends anyway.
+            runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+            served?;
             Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Install {

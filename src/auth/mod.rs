@@ -5,7 +5,9 @@
 mod client;
 mod describe;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -95,15 +97,86 @@ impl Identity {
 }
 
 /// The result of the validation started with the kernel.
-type Startup = JoinHandle<(Token, TokenSource, Result<TokenInfo, AuthError>)>;
+type Startup = JoinHandle<Result<(Token, TokenSource, Result<TokenInfo, AuthError>), AuthError>>;
+
+/// How long reading the token file may take.
+pub const READ_DEADLINE: Duration = Duration::from_secs(2);
+
+/// Where tokens come from, in order.
+#[derive(Clone)]
+struct Sources {
+    file: Option<PathBuf>,
+    env: Option<Token>,
+    url: Option<Token>,
+    /// A read of the file that has not ended (it is not started again meanwhile).
+    reading: Arc<AtomicBool>,
+}
+
+impl Sources {
+    async fn read(&self) -> Result<(Token, TokenSource), AuthError> {
+        let mut file_problem = None;
+        if let Some(path) = &self.file {
+            match self.read_file(path).await {
+                Ok(Some(text)) => {
+                    if let Some(token) = Token::new(&text) {
+                        return Ok((token, TokenSource::File(path.clone())));
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => file_problem = Some(e),
+            }
+        }
+        if let Some(token) = &self.env {
+            return Ok((token.clone(), TokenSource::Environment));
+        }
+        if let Some(token) = &self.url {
+            return Ok((token.clone(), TokenSource::Url));
+        }
+        Err(file_problem.unwrap_or_else(|| AuthError::NoToken {
+            file: self
+                .file
+                .as_ref()
+                .map_or("~/.berdl_kbase_session".to_owned(), |p| {
+                    p.display().to_string()
+                }),
+        }))
+    }
+
+    /// The file's text (`None` when it does not exist), read on a blocking thread.
+    async fn read_file(&self, path: &Path) -> Result<Option<String>, AuthError> {
+        let problem = |reason: String| AuthError::TokenFile {
+            path: path.display().to_string(),
+            reason,
+        };
+        if self.reading.swap(true, Ordering::SeqCst) {
+            return Err(problem(
+                "an earlier read of it has not ended (a hung file system, or a pipe nobody writes to)".into(),
+            ));
+        }
+        let (owned, reading) = (path.to_owned(), Arc::clone(&self.reading));
+        let read = tokio::task::spawn_blocking(move || {
+            let text = std::fs::read_to_string(owned);
+            reading.store(false, Ordering::SeqCst);
+            text
+        });
+        match tokio::time::timeout(READ_DEADLINE, read).await {
+            Ok(Ok(Ok(text))) => Ok(Some(text)),
+            Ok(Ok(Err(e))) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Ok(Ok(Err(e))) => Err(problem(e.to_string())),
+            Ok(Err(e)) => Err(problem(e.to_string())),
+            Err(_) => Err(problem(format!(
+                "reading it took longer than {} s (a hung file system, or a pipe nobody writes to)",
+                READ_DEADLINE.as_secs()
+            ))),
+        }
+    }
+}
 
 /// Keeps the current identity: reads the token sources before each use, validates a new or
 /// stale token, and refuses an expired one or one of another user.
 pub struct Authenticator {
     client: AuthClient,
-    token_file: Option<PathBuf>,
-    env_token: Option<Token>,
-    url_token: Option<Token>,
+    sources: Sources,
     current: Option<Identity>,
     /// The user this kernel runs as: the first one validated.
     owner: Option<String>,
@@ -114,9 +187,12 @@ impl Authenticator {
     pub fn new(settings: &AuthSettings, timeout: Duration) -> Result<Authenticator, AuthError> {
         Ok(Authenticator {
             client: AuthClient::new(settings.url(), timeout)?,
-            token_file: settings.token_file().cloned(),
-            env_token: settings.env_token().cloned(),
-            url_token: settings.url_token().cloned(),
+            sources: Sources {
+                file: settings.token_file().cloned(),
+                env: settings.env_token().cloned(),
+                url: settings.url_token().cloned(),
+                reading: Arc::default(),
+            },
             current: None,
             owner: None,
             startup: None,
@@ -132,50 +208,19 @@ impl Authenticator {
     }
 
     /// The token file when present and non-empty, else `KBASE_AUTH_TOKEN`, else the token in
-    /// `SPARK_CONNECT_URL`.
-    pub fn read_token(&self) -> Result<(Token, TokenSource), AuthError> {
-        let mut file_problem = None;
-        if let Some(path) = &self.token_file {
-            match std::fs::read_to_string(path) {
-                Ok(text) => {
-                    if let Some(token) = Token::new(&text) {
-                        return Ok((token, TokenSource::File(path.clone())));
-                    }
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    file_problem = Some(AuthError::TokenFile {
-                        path: path.display().to_string(),
-                        reason: e.to_string(),
-                    })
-                }
-            }
-        }
-        if let Some(token) = &self.env_token {
-            return Ok((token.clone(), TokenSource::Environment));
-        }
-        if let Some(token) = &self.url_token {
-            return Ok((token.clone(), TokenSource::Url));
-        }
-        Err(file_problem.unwrap_or_else(|| AuthError::NoToken {
-            file: self
-                .token_file
-                .as_ref()
-                .map_or("~/.berdl_kbase_session".to_owned(), |p| {
-                    p.display().to_string()
-                }),
-        }))
+    /// `SPARK_CONNECT_URL`. The file is read off the async threads, for at most
+    /// [`READ_DEADLINE`]: a hung network home directory or a pipe never wedges the kernel.
+    pub async fn read_token(&self) -> Result<(Token, TokenSource), AuthError> {
+        self.sources.read().await
     }
 
     /// Starts validating the current token in the background, so start-up is not held up.
     pub fn start_validation(&mut self) {
-        let Ok((token, source)) = self.read_token() else {
-            return;
-        };
-        let client = self.client.clone();
+        let (client, sources) = (self.client.clone(), self.sources.clone());
         self.startup = Some(tokio::spawn(async move {
+            let (token, source) = sources.read().await?;
             let result = client.validate_token(&token).await;
-            (token, source, result)
+            Ok((token, source, result))
         }));
     }
 
@@ -198,11 +243,11 @@ impl Authenticator {
     async fn ensure_inner(&mut self) -> Result<(), AuthError> {
         if let Some(startup) = self.startup.take() {
             // A failed start-up validation is tried again below, with the current token.
-            if let Ok((token, source, Ok(info))) = startup.await {
+            if let Ok(Ok((token, source, Ok(info)))) = startup.await {
                 self.adopt(token, source, info)?;
             }
         }
-        let (token, source) = self.read_token()?;
+        let (token, source) = self.read_token().await?;
         let fresh = self
             .current
             .as_ref()
@@ -328,51 +373,97 @@ mod tests {
         Authenticator::new(&settings, DEFAULT_TIMEOUT).unwrap()
     }
 
-    #[test]
-    fn the_token_file_wins_over_the_environment_when_non_empty() {
+    #[tokio::test]
+    async fn the_token_file_wins_over_the_environment_when_non_empty() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("session");
         let auth = authenticator(Some(file.clone()), Some("ENVTOKEN"));
         assert_eq!(
-            auth.read_token().unwrap(),
+            auth.read_token().await.unwrap(),
             (Token::new("ENVTOKEN").unwrap(), TokenSource::Environment)
         );
         std::fs::write(&file, "  \n").unwrap();
-        assert_eq!(auth.read_token().unwrap().1, TokenSource::Environment);
+        assert_eq!(auth.read_token().await.unwrap().1, TokenSource::Environment);
         std::fs::write(&file, "FILETOKEN").unwrap();
         assert_eq!(
-            auth.read_token().unwrap(),
+            auth.read_token().await.unwrap(),
             (Token::new("FILETOKEN").unwrap(), TokenSource::File(file))
         );
     }
 
-    #[test]
-    fn the_token_in_the_url_is_the_last_source() {
+    #[tokio::test]
+    async fn the_token_in_the_url_is_the_last_source() {
         let auth = authenticator(None, None);
-        let (token, source) = auth.read_token().unwrap();
+        let (token, source) = auth.read_token().await.unwrap();
         assert_eq!((token.expose(), source), ("URLTOKEN", TokenSource::Url));
         assert_eq!(
             TokenSource::Url.to_string(),
             "the token in SPARK_CONNECT_URL"
         );
         let auth = authenticator(None, Some("ENVTOKEN"));
-        assert_eq!(auth.read_token().unwrap().1, TokenSource::Environment);
+        assert_eq!(auth.read_token().await.unwrap().1, TokenSource::Environment);
     }
 
-    #[test]
-    fn no_token_anywhere_says_where_to_put_one() {
+    #[tokio::test]
+    async fn no_token_anywhere_says_where_to_put_one() {
         let settings = crate::config::Settings::from_vars(|_| None);
         let settings = settings.auth().clone().with_tokens(
             Some(PathBuf::from("/nonexistent/.berdl_kbase_session")),
             None,
         );
         let auth = Authenticator::new(&settings, DEFAULT_TIMEOUT).unwrap();
-        let error = auth.read_token().unwrap_err();
+        let error = auth.read_token().await.unwrap_err();
         assert!(matches!(error, AuthError::NoToken { .. }));
         assert!(error.to_string().contains("KBASE_AUTH_TOKEN"));
         assert!(error
             .to_string()
             .contains("/nonexistent/.berdl_kbase_session"));
+    }
+
+    #[test]
+    fn a_token_file_that_blocks_on_read_is_an_error_within_the_deadline() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("session");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let reader = |env: Option<&str>| {
+            let settings = crate::config::Settings::from_vars(|_| None);
+            let settings = settings
+                .auth()
+                .clone()
+                .with_tokens(Some(fifo.clone()), env.and_then(Token::new));
+            Authenticator::new(&settings, DEFAULT_TIMEOUT).unwrap()
+        };
+        // A runtime of the test's own, dropped without waiting for the reads stuck in open();
+        // the checks come after it, so that a failing one cannot hang the test.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let (first, second, with_env) = runtime.block_on(async {
+            let auth = reader(None);
+            let started = std::time::Instant::now();
+            let first = (auth.read_token().await, started.elapsed());
+            let started = std::time::Instant::now();
+            let second = (auth.read_token().await, started.elapsed());
+            (first, second, reader(Some("ENVTOKEN")).read_token().await)
+        });
+        runtime.shutdown_background();
+        let (error, took) = (first.0.unwrap_err(), first.1);
+        assert!(took < READ_DEADLINE + Duration::from_secs(1), "{took:?}");
+        assert!(
+            error.to_string().contains("took longer than 2 s"),
+            "{error}"
+        );
+        // While that read hangs, the next one says so at once instead of piling up.
+        let (error, took) = (second.0.unwrap_err(), second.1);
+        assert!(took < Duration::from_millis(500), "{took:?}");
+        assert!(error.to_string().contains("has not ended"), "{error}");
+        // The environment's token is still used when the file cannot be read.
+        assert_eq!(with_env.unwrap().1, TokenSource::Environment);
     }
 
     #[test]

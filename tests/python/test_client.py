@@ -1,6 +1,7 @@
 """The kernel as jupyter_client sees it: signatures, garbage, interrupt, restart."""
 
 import json
+import os
 import time
 
 import pytest
@@ -166,3 +167,32 @@ def test_the_kernel_stops_cleanly_when_the_process_that_started_it_is_killed(spa
     text = log.read_text()
     assert "the process that started the kernel is gone" in text, text[-2000:]
     assert "released Spark session" in text, text[-2000:]
+
+
+def test_a_token_file_that_blocks_on_read_never_wedges_the_kernel(spark_env, tmp_path):
+    fifo = tmp_path / "berdl_kbase_session"
+    os.mkfifo(fifo)
+    env = dict(spark_env, KBASE_TOKEN_FILE=str(fifo))
+    env.pop("KBASE_AUTH_TOKEN")
+    km = KernelManager(kernel_name=KERNEL)
+    km.start_kernel(env=env)
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=TIMEOUT)
+        for _ in range(2):
+            started = time.monotonic()
+            reply, msgs = run(kc, "SELECT 1")
+            assert time.monotonic() - started < 6
+            assert reply["content"]["status"] == "error"
+            evalue = reply["content"]["evalue"]
+            assert "berdl_kbase_session" in evalue and ("took longer than 2 s" in evalue
+                                                        or "has not ended" in evalue), evalue
+        # Other requests are answered meanwhile.
+        assert kc.kernel_info(reply=True, timeout=TIMEOUT)["content"]["status"] == "ok"
+    finally:
+        kc.stop_channels()
+    started = time.monotonic()
+    km.shutdown_kernel(now=False)
+    assert time.monotonic() - started < 10
+    assert not km.is_alive()
