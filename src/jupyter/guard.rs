@@ -99,7 +99,7 @@ pub async fn guard(
         // kernel sent just before stopping (to `shutdown_request`) still reaches the client.
         tracker.spawn(async move {
             let Ok(kernel) = TcpStream::connect(internal).await else {
-                tracing::warn!("{public}: the kernel's socket did not accept a relayed connection");
+                tracing::debug!("{public}: the kernel's socket did not accept a relayed connection (it is stopping)");
                 return;
             };
             let _ = client.set_nodelay(true);
