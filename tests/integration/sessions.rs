@@ -102,7 +102,28 @@ async fn a_stopped_server_is_an_error_and_a_restarted_one_gets_a_fresh_session()
         .execute(&format!("CREATE TEMPORARY VIEW {view} AS SELECT 1 AS x"))
         .await);
 
+    // Killed (SIGKILL) in the middle of a query: the cell names the server it lost, never an
+    // interrupt; so does the next cell while the server is down.
+    let slow = "SELECT count(*) AS n FROM range(0, 8, 1, 4) \
+                WHERE reflect('java.lang.Thread', 'sleep', bigint(1000)) IS NOT NULL";
+    let cell = k
+        .send_shell("execute_request", crate::harness::execute_content(slow))
+        .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     server.stop();
+    let started = Instant::now();
+    let e = error(&k.transcript(&cell).await);
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    let evalue = e["evalue"].as_str().unwrap();
+    assert_eq!(e["ename"], "SparkConnectError", "{evalue}");
+    assert!(
+        evalue.contains("cannot reach Spark Connect") && !evalue.contains("interrupted"),
+        "{evalue}"
+    );
     let started = Instant::now();
     let (ename, evalue, _) = failing(&mut k, "SELECT 1").await;
     assert!(started.elapsed() < Duration::from_secs(10));
