@@ -296,18 +296,23 @@ async fn is_complete_complete_and_inspect_answer() {
     assert_eq!(t.reply.content["found"], false);
 }
 
-#[tokio::test]
-async fn the_heartbeat_echoes_what_it_receives() {
-    let mut fe = frontend().await;
+/// Sends `bytes` on the heartbeat and checks they come back as they went.
+async fn assert_heartbeat_echoes(fe: &mut Frontend, bytes: &[u8]) {
     fe.heartbeat
-        .send(zeromq::ZmqMessage::from(b"ping-42".to_vec()))
+        .send(zeromq::ZmqMessage::from(bytes.to_vec()))
         .await
         .unwrap();
     let echo = tokio::time::timeout(crate::harness::TIMEOUT, fe.heartbeat.recv())
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(echo.into_vec()[0].as_ref(), b"ping-42");
+    assert_eq!(echo.into_vec()[0].as_ref(), bytes);
+}
+
+#[tokio::test]
+async fn the_heartbeat_echoes_what_it_receives() {
+    let mut fe = frontend().await;
+    assert_heartbeat_echoes(&mut fe, b"ping-42").await;
 }
 
 /// A ZMTP 3.0 greeting (NULL mechanism), then a frame header announcing `length` bytes.
@@ -344,13 +349,5 @@ async fn frames_announcing_huge_lengths_on_every_port_are_dropped_and_the_kernel
     let t = fe.request("kernel_info_request", json!({})).await;
     assert_eq!(t.reply.content["status"], "ok");
     assert_eq!(fe.execute("echo alive").await.stdout(), "alive\n");
-    fe.heartbeat
-        .send(zeromq::ZmqMessage::from(b"ping".to_vec()))
-        .await
-        .unwrap();
-    let echo = tokio::time::timeout(crate::harness::TIMEOUT, fe.heartbeat.recv())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(echo.into_vec()[0].as_ref(), b"ping");
+    assert_heartbeat_echoes(&mut fe, b"ping").await;
 }
