@@ -427,6 +427,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_server_failure_without_a_message_says_what_most_likely_happened() {
+        // What Spark 4.0.1 sends for a query nested 5,000 parentheses deep (a StackOverflowError).
+        let error = SparkError::from_status(&tonic::Status::unknown(""), "sc://h:1");
+        let text = error.to_string();
+        assert!(
+            matches!(error, SparkError::ServerFailed { .. }),
+            "{error:?}"
+        );
+        assert!(
+            text.contains("nested too deeply") && text.contains("ran out of memory"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn a_cancelled_stream_is_a_lost_connection_never_an_interrupt() {
         let status = tonic::Status::cancelled("h2 protocol error: stream reset");
         let error = SparkError::from_status(&status, "sc://h:1");

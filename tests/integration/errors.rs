@@ -121,18 +121,3 @@ async fn tls_to_a_plaintext_server_fails_clearly_within_seconds() {
     assert!(evalue.contains("/;use_ssl=true"), "{evalue}");
     assert!(evalue.contains("does not seem to speak TLS"), "{evalue}");
 }
-
-#[tokio::test]
-async fn a_query_nested_too_deeply_says_what_happened_and_the_next_cell_works() {
-    let auth = spark::standin();
-    let mut k = spark::kernel(&auth).await;
-    let deep = format!("SELECT {}1{} AS x", "(".repeat(5000), ")".repeat(5000));
-    let (ename, evalue, _) = failing(&mut k, &deep).await;
-    assert_eq!(ename, "SparkConnectError");
-    assert!(
-        evalue.contains("nested too deeply") && evalue.contains("ran out of memory"),
-        "{evalue}"
-    );
-    let t = k.execute("SELECT 'still here' AS x").await;
-    ok(&t);
-}
