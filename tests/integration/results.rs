@@ -130,7 +130,11 @@ async fn a_cell_of_ddl_alone_says_ok_and_a_cell_with_a_table_does_not() {
         .await;
     ok(&t);
     let text = result_text(&t);
-    assert!(text.starts_with("OK · ") && text.ends_with(" ms"), "{text}");
+    // `OK · 120 ms`, or `OK · 3.84 s` when a cold server is slow.
+    assert!(
+        text.starts_with("OK · ") && (text.ends_with(" ms") || text.ends_with(" s")),
+        "{text}"
+    );
     let t = k
         .execute(&format!("DROP VIEW {view};\nSELECT 2 AS y"))
         .await;
