@@ -11,6 +11,8 @@ use crate::token::Token;
 
 /// Seconds to wait for the server the start command launches.
 pub const DEFAULT_START_TIMEOUT: usize = 120;
+/// Seconds of silence from the server after which a call is given up.
+pub const DEFAULT_STALL_TIMEOUT: usize = 60;
 
 /// How the user's Spark Connect server is found.
 #[derive(Debug, Clone)]
@@ -29,6 +31,7 @@ pub struct SparkSettings {
     app_name: Option<String>,
     conf: Vec<(String, String)>,
     start: Option<StartSettings>,
+    stall: Duration,
 }
 
 /// `SPARK_CONNECT_START_COMMAND` and what goes with it.
@@ -81,6 +84,11 @@ impl SparkSettings {
     /// The command that starts the server, when set.
     pub fn start(&self) -> Option<&StartSettings> {
         self.start.as_ref()
+    }
+    /// `SPARK_CONNECT_STALL_TIMEOUT`: how long the server may say nothing during a call
+    /// (Spark reports progress every 2 s while it works) before the call is given up.
+    pub fn stall_timeout(&self) -> Duration {
+        self.stall
     }
 }
 
@@ -148,12 +156,20 @@ pub(super) fn settings(
         ) as u64),
         lock_dir: runtime_dir(path),
     });
+    let stall = number(
+        get,
+        "SPARK_CONNECT_STALL_TIMEOUT",
+        DEFAULT_STALL_TIMEOUT,
+        1,
+        problems,
+    );
     let spark = SparkSettings {
         target,
         use_ssl,
         app_name: get("SPARK_APP_NAME"),
         conf,
         start,
+        stall: Duration::from_secs(stall as u64),
     };
     (spark, url_token)
 }

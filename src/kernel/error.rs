@@ -76,6 +76,7 @@ impl KernelError {
                 | SparkError::Decode(_)
                 | SparkError::ServerNotRunning { .. }
                 | SparkError::ServerFailed { .. }
+                | SparkError::Stalled { .. }
                 | SparkError::Setup { .. } => "SparkConnectError".into(),
                 SparkError::Governance(_) => "GovernanceError".into(),
             },

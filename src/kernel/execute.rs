@@ -107,7 +107,7 @@ async fn query(
     sql: &str,
     limit: usize,
 ) -> Result<crate::spark::QueryResult, SessionError> {
-    let (reports, receiver) = tokio::sync::watch::channel(None);
+    let (reports, receiver) = tokio::sync::watch::channel(crate::spark::Running::default());
     let ctx = shell.out.ctx().clone();
     let run = shell.session.run(sql, limit, ctx.cancel_token(), &reports);
     let outcome = progress::follow(run, receiver, &ctx).await;
@@ -118,7 +118,8 @@ async fn query(
 /// The session time zone, in which Spark shows timestamps; UTC (with a note) when it cannot
 /// be read.
 async fn session_zone(shell: &mut Shell<'_>) -> render::Zone {
-    match shell.session.conf_get("spark.sql.session.timeZone").await {
+    let cancel = shell.cancel();
+    match shell.session.conf_get("spark.sql.session.timeZone", &cancel).await {
         Ok(Some(id)) => render::Zone::parse(&id).unwrap_or_else(|| {
             shell.out.stderr(format!(
                 "Timestamps are shown in UTC: the session time zone {id:?} is not one this kernel knows.\n"

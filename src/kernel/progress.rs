@@ -11,17 +11,19 @@ use crate::jupyter::ExecuteContext;
 use crate::output::Output;
 use crate::render::{progress_display, progress_text, Phase};
 use crate::session::SessionError;
-use crate::spark::{Progress, QueryResult, SparkError};
+use crate::spark::{QueryResult, Running, SparkError};
 
 /// How long a statement runs before its progress shows.
 pub const SHOW_AFTER: Duration = Duration::from_secs(1);
 /// How often the display may change.
 const TICK: Duration = Duration::from_millis(250);
+/// Silence from the server after which the line says so (Spark reports every 2 s).
+const SILENCE_SHOWN: Duration = Duration::from_secs(10);
 
 /// Awaits `run`, showing its progress from `reports` once it has taken [`SHOW_AFTER`].
 pub async fn follow(
     run: impl Future<Output = Result<QueryResult, SessionError>>,
-    reports: watch::Receiver<Option<Progress>>,
+    reports: watch::Receiver<Running>,
     ctx: &ExecuteContext,
 ) -> Result<QueryResult, SessionError> {
     let started = Instant::now();
@@ -34,14 +36,18 @@ pub async fn follow(
             outcome = &mut run => break outcome,
             _ = tick.tick() => {}
         }
-        let progress = reports.borrow().clone();
+        let Running { progress, heard } = reports.borrow().clone();
         let elapsed = started.elapsed();
-        let text = progress_text(progress.as_ref(), elapsed, Phase::Running);
+        let phase = match heard.elapsed() {
+            silent if silent >= SILENCE_SHOWN => Phase::Silent(silent.as_secs()),
+            _ => Phase::Running,
+        };
+        let text = progress_text(progress.as_ref(), elapsed, phase);
         match &mut shown {
             Some((_, last)) if *last == text => {}
             Some((id, last)) => {
                 ctx.send(Output::UpdateDisplay {
-                    data: progress_display(progress.as_ref(), elapsed, Phase::Running),
+                    data: progress_display(progress.as_ref(), elapsed, phase),
                     display_id: id.clone(),
                 });
                 *last = text;
@@ -49,7 +55,7 @@ pub async fn follow(
             None => {
                 let id = format!("spark-sql-progress-{}", uuid::Uuid::new_v4().simple());
                 ctx.send(Output::Display {
-                    data: progress_display(progress.as_ref(), elapsed, Phase::Running),
+                    data: progress_display(progress.as_ref(), elapsed, phase),
                     display_id: Some(id.clone()),
                 });
                 shown = Some((id, text));
@@ -62,7 +68,7 @@ pub async fn follow(
             Err(SessionError::Spark(SparkError::Cancelled)) => Phase::Cancelled,
             Err(_) => Phase::Failed,
         };
-        let progress = reports.borrow().clone();
+        let progress = reports.borrow().progress.clone();
         ctx.send(Output::UpdateDisplay {
             data: progress_display(progress.as_ref(), started.elapsed(), phase),
             display_id: id,

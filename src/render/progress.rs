@@ -11,9 +11,17 @@ use crate::spark::Progress;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     Running,
+    /// Running, but the server has sent nothing for this many seconds.
+    Silent(u64),
     Done,
     Failed,
     Cancelled,
+}
+
+impl Phase {
+    fn running(self) -> bool {
+        matches!(self, Phase::Running | Phase::Silent(_))
+    }
 }
 
 /// `532 B`, `1.2 kB`, `3.4 MB`, `1.0 GB` (powers of 1000).
@@ -33,7 +41,7 @@ fn bytes(n: i64) -> String {
 }
 
 fn seconds(elapsed: Duration, phase: Phase) -> String {
-    if phase == Phase::Running {
+    if phase.running() {
         format!("{} s", elapsed.as_secs())
     } else {
         super::human_duration(elapsed)
@@ -45,6 +53,7 @@ pub fn progress_text(progress: Option<&Progress>, elapsed: Duration, phase: Phas
     let time = seconds(elapsed, phase);
     let mut parts = vec![match phase {
         Phase::Running => "Spark: running".to_owned(),
+        Phase::Silent(secs) => format!("Spark: running · the server has not answered for {secs} s"),
         Phase::Done => "Spark: done".to_owned(),
         Phase::Failed => "Spark: failed".to_owned(),
         Phase::Cancelled => "Spark: cancelled".to_owned(),
@@ -52,19 +61,20 @@ pub fn progress_text(progress: Option<&Progress>, elapsed: Duration, phase: Phas
     match progress {
         Some(p) if p.stages > 0 => {
             let noun = if p.stages == 1 { "stage" } else { "stages" };
-            parts.push(if phase == Phase::Running {
+            parts.push(if phase.running() {
                 format!("{} of {} {noun} done", p.stages_done, p.stages)
             } else {
                 format!("{} {noun}", p.stages)
             });
             let mut tasks = format!("{}/{} tasks", p.tasks_done, p.tasks);
-            if phase == Phase::Running && p.tasks_running > 0 {
+            if phase.running() && p.tasks_running > 0 {
                 tasks.push_str(&format!(" ({} running)", p.tasks_running));
             }
             parts.push(tasks);
             parts.push(format!("{} read", bytes(p.bytes_read)));
         }
         _ if phase == Phase::Running => parts.push("waiting for the first stage".into()),
+        _ if phase.running() => {}
         _ => {}
     }
     parts.push(time);
@@ -82,9 +92,9 @@ pub fn progress_display(
         Some(p) if p.tasks > 0 => (p.tasks_done, p.tasks),
         _ => (0, 0),
     };
-    let bar = if phase == Phase::Running && total > 0 {
+    let bar = if phase.running() && total > 0 {
         format!("<progress value=\"{done}\" max=\"{total}\" style=\"width:12em\"></progress> ")
-    } else if phase == Phase::Running {
+    } else if phase.running() {
         "<progress style=\"width:12em\"></progress> ".to_owned()
     } else {
         String::new()
@@ -122,6 +132,14 @@ mod tests {
         assert_eq!(
             progress_text(None, Duration::from_secs(1), Phase::Running),
             "Spark: running · waiting for the first stage · 1 s"
+        );
+        assert_eq!(
+            progress_text(None, Duration::from_secs(40), Phase::Silent(12)),
+            "Spark: running · the server has not answered for 12 s · 40 s"
+        );
+        assert_eq!(
+            progress_text(Some(&p), t, Phase::Silent(10)),
+            "Spark: running · the server has not answered for 10 s · 1 of 3 stages done · 45/200 tasks (8 running) · 1.2 MB read · 6 s"
         );
         assert_eq!(
             progress_text(None, Duration::from_millis(1500), Phase::Cancelled),

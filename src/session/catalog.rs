@@ -126,12 +126,10 @@ impl SparkSession {
         deadline: Instant,
     ) -> Option<Option<Vec<Vec<String>>>> {
         let run = async {
-            let (creds, client) = self.connect().await.ok()?;
+            let never = CancellationToken::new();
+            let (creds, client) = self.connect(&never).await.ok()?;
             let session = client.session_id().to_owned();
-            let Ok(result) = client
-                .execute_sql(&creds, sql, MAX_ROWS, &CancellationToken::new())
-                .await
-            else {
+            let Ok(result) = client.execute_sql(&creds, sql, MAX_ROWS, &never).await else {
                 return Some((session, None));
             };
             let columns = render::column_texts(&result, &render::Zone::default());

@@ -10,6 +10,7 @@ mod catalog;
 mod starter;
 
 use std::fmt;
+use std::future::Future;
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -22,7 +23,7 @@ pub use starter::StartError;
 
 use crate::auth::{AuthError, Authenticator, Identity};
 use crate::config::{AddressError, AuthSettings, SparkSettings};
-use crate::spark::{Credentials, Progress, QueryResult, SparkClient, SparkError};
+use crate::spark::{Credentials, QueryResult, Running, SparkClient, SparkError};
 
 /// How long releasing the session may take (at shutdown, `%reconnect`, after `check`).
 const RELEASE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -120,9 +121,13 @@ impl SparkSession {
         std::mem::take(&mut self.notices)
     }
 
-    /// Credentials of the current identity, and a client for the user's server.
-    async fn connect(&mut self) -> Result<(Credentials, &mut SparkClient), SessionError> {
-        let identity = self.identity().await?;
+    /// Credentials of the current identity, and a client for the user's server. Waiting for
+    /// KBase ends at once when `cancel` fires.
+    async fn connect(
+        &mut self,
+        cancel: &CancellationToken,
+    ) -> Result<(Credentials, &mut SparkClient), SessionError> {
+        let identity = unless_cancelled(cancel, async { Ok(self.identity().await?) }).await?;
         let creds = credentials(&identity);
         let address = self.settings.address_for(&creds.user)?;
         let client = match self.client.take() {
@@ -131,7 +136,8 @@ impl SparkSession {
                 address,
                 self.settings.app_name(),
                 self.settings.conf().to_vec(),
-            )?,
+            )?
+            .with_stall_timeout(self.settings.stall_timeout()),
         };
         Ok((creds, self.client.insert(client)))
     }
@@ -152,11 +158,11 @@ impl SparkSession {
         sql: &str,
         limit: usize,
         cancel: &CancellationToken,
-        progress: &watch::Sender<Option<Progress>>,
+        progress: &watch::Sender<Running>,
     ) -> Result<QueryResult, SessionError> {
         // Comments are blanked (positions kept): BERDL's namespace check reads them as SQL.
         let sent = crate::sql::blank_comments(sql);
-        let (creds, client) = self.connect().await?;
+        let (creds, client) = self.connect(cancel).await?;
         let outcome = client
             .execute_sql_with_progress(&creds, &sent, limit, cancel, progress)
             .await;
@@ -169,35 +175,54 @@ impl SparkSession {
     }
 
     /// One setting of the Spark session (`None` when unset without a default).
-    pub async fn conf_get(&mut self, key: &str) -> Result<Option<String>, SessionError> {
-        let (creds, client) = self.connect().await?;
-        let outcome = client.conf_get(&creds, key).await;
+    pub async fn conf_get(
+        &mut self,
+        key: &str,
+        cancel: &CancellationToken,
+    ) -> Result<Option<String>, SessionError> {
+        let (creds, client) = self.connect(cancel).await?;
+        let outcome = client.conf_get(&creds, key, cancel).await;
         self.record(outcome)
     }
 
     /// Every setting of the Spark session, sorted by key.
-    pub async fn conf_all(&mut self) -> Result<Vec<(String, Option<String>)>, SessionError> {
-        let (creds, client) = self.connect().await?;
-        let outcome = client.conf_all(&creds).await;
+    pub async fn conf_all(
+        &mut self,
+        cancel: &CancellationToken,
+    ) -> Result<Vec<(String, Option<String>)>, SessionError> {
+        let (creds, client) = self.connect(cancel).await?;
+        let outcome = client.conf_all(&creds, cancel).await;
         self.record(outcome)
     }
 
-    pub async fn conf_set(&mut self, key: &str, value: &str) -> Result<(), SessionError> {
-        let (creds, client) = self.connect().await?;
-        let outcome = client.conf_set(&creds, key, value).await;
+    pub async fn conf_set(
+        &mut self,
+        key: &str,
+        value: &str,
+        cancel: &CancellationToken,
+    ) -> Result<(), SessionError> {
+        let (creds, client) = self.connect(cancel).await?;
+        let outcome = client.conf_set(&creds, key, value, cancel).await;
         self.record(outcome)
     }
 
     /// Forgets the validated token, releases the session, and opens a fresh one on a new
     /// channel.
-    pub async fn reconnect(&mut self) -> Result<Reconnected, SessionError> {
-        self.release().await;
+    pub async fn reconnect(
+        &mut self,
+        cancel: &CancellationToken,
+    ) -> Result<Reconnected, SessionError> {
+        unless_cancelled(cancel, async {
+            self.release().await;
+            Ok(())
+        })
+        .await?;
         self.client = None;
         if let Ok(auth) = &mut self.auth {
             auth.reset();
         }
-        let (creds, client) = self.connect().await?;
-        let outcome = client.spark_version(&creds).await;
+        let (creds, client) = self.connect(cancel).await?;
+        let outcome = client.spark_version(&creds, cancel).await;
         let (address, session_id) = (client.address().to_string(), client.session_id().to_owned());
         let version = self.record(outcome)?;
         Ok(Reconnected {
@@ -230,7 +255,8 @@ impl SparkSession {
         let Some(start) = self.settings.start().cloned() else {
             return Ok(false);
         };
-        let user = self.identity().await?.user().to_owned();
+        let identity = unless_cancelled(cancel, async { Ok(self.identity().await?) }).await?;
+        let user = identity.user().to_owned();
         let address = self.settings.address_for(&user)?;
         Ok(starter::ensure_up(&start, &address, cancel).await?)
     }
@@ -238,19 +264,19 @@ impl SparkSession {
     /// `SELECT 1` and the server's version, with the time the query took (for `check`).
     pub async fn probe(&mut self) -> Result<String, SessionError> {
         let never = CancellationToken::new();
-        let (creds, client) = self.connect().await?;
+        let (creds, client) = self.connect(&never).await?;
         let outcome = client.execute_sql(&creds, "SELECT 1", 1, &never).await;
         let result = match self.record(outcome) {
             Err(e) if e.is_refused() && self.can_start() => {
                 self.start_server(&never).await?;
-                let (creds, client) = self.connect().await?;
+                let (creds, client) = self.connect(&never).await?;
                 let outcome = client.execute_sql(&creds, "SELECT 1", 1, &never).await;
                 self.record(outcome)?
             }
             other => other?,
         };
-        let (creds, client) = self.connect().await?;
-        let outcome = client.spark_version(&creds).await;
+        let (creds, client) = self.connect(&never).await?;
+        let outcome = client.spark_version(&creds, &never).await;
         let version = self.record(outcome)?;
         Ok(format!(
             "Spark {version}; SELECT 1 answered in {} ms",
@@ -298,6 +324,18 @@ impl SparkSession {
         });
         row("Start command", start);
         rows
+    }
+}
+
+/// Awaits `work` unless `cancel` fires first (then: cancelled, at once).
+async fn unless_cancelled<T>(
+    cancel: &CancellationToken,
+    work: impl Future<Output = Result<T, SessionError>>,
+) -> Result<T, SessionError> {
+    tokio::select! {
+        biased;
+        () = cancel.cancelled() => Err(SparkError::Cancelled.into()),
+        outcome = work => outcome,
     }
 }
 

@@ -197,6 +197,13 @@ pub enum SparkError {
     ServerNotRunning { address: String, message: String },
     #[error("the query was cancelled")]
     Cancelled,
+    #[error("the Spark Connect server at {address} did not answer for {seconds} s {during}, so the kernel stopped waiting (SPARK_CONNECT_STALL_TIMEOUT). The server may be frozen or overloaded, or the network to it is cut. Run the cell again once it answers; %whoami shows the connection")]
+    Stalled {
+        address: String,
+        seconds: u64,
+        /// What was waiting: `while running the query, nor on a new connection`, …
+        during: String,
+    },
     #[error("Spark Connect at {address} failed: {code}: {message}")]
     Rpc {
         address: String,

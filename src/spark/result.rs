@@ -47,6 +47,23 @@ impl QueryResult {
     }
 }
 
+/// What a running statement has shown of itself: Spark's latest progress report, and when the
+/// server was last heard from (any message).
+#[derive(Debug, Clone)]
+pub struct Running {
+    pub progress: Option<Progress>,
+    pub heard: std::time::Instant,
+}
+
+impl Default for Running {
+    fn default() -> Running {
+        Running {
+            progress: None,
+            heard: std::time::Instant::now(),
+        }
+    }
+}
+
 /// Where a running query is, from Spark's latest `execution_progress` report.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Progress {

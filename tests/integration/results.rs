@@ -226,9 +226,14 @@ async fn every_type_renders_as_the_servers_own_cast_to_string() {
     let mut c = client();
     let never = CancellationToken::new();
     let creds = creds();
-    c.conf_set(&creds, "spark.sql.session.timeZone", "America/Los_Angeles")
-        .await
-        .unwrap();
+    c.conf_set(
+        &creds,
+        "spark.sql.session.timeZone",
+        "America/Los_Angeles",
+        &never,
+    )
+    .await
+    .unwrap();
     let typed: Vec<String> = GALLERY
         .iter()
         .enumerate()
@@ -252,7 +257,7 @@ async fn every_type_renders_as_the_servers_own_cast_to_string() {
         .unwrap();
     assert!(spark_sql_kernel::render::needs_time_zone(&typed));
     let zone = spark_sql_kernel::render::Zone::parse(
-        &c.conf_get(&creds, "spark.sql.session.timeZone")
+        &c.conf_get(&creds, "spark.sql.session.timeZone", &never)
             .await
             .unwrap()
             .unwrap(),

@@ -1,5 +1,5 @@
 //! The Spark session over time: `%conf`, `%reconnect`, a session the server closed, and a
-//! private server stopped and started again.
+//! private server frozen (SIGSTOP), killed and started again.
 
 use std::time::{Duration, Instant};
 
@@ -90,17 +90,32 @@ async fn a_closed_session_is_replaced_with_a_notice() {
 async fn a_stopped_server_is_an_error_and_a_restarted_one_gets_a_fresh_session() {
     let mut server = PrivateServer::start();
     let auth = spark::standin();
+    let extra = [
+        ("SPARK_CONNECT_STALL_TIMEOUT", "12"),
+        (
+            "SPARK_CONNECT_CONF",
+            r#"{"spark.sql.shuffle.partitions": "3"}"#,
+        ),
+    ];
     let mut k = Frontend::start(spark::kernel_settings(
         &auth,
         &spark::token(),
         &server.url(),
-        &[],
+        &extra,
     ))
     .await;
     let view = table("v");
     ok(&k
         .execute(&format!("CREATE TEMPORARY VIEW {view} AS SELECT 1 AS x"))
         .await);
+    frozen_server(&mut k, &server, &view).await;
+    // A kernel whose session is not open yet: SPARK_CONNECT_CONF waits on the frozen server.
+    server.signal("STOP");
+    let settings = spark::kernel_settings(&auth, &spark::token(), &server.url(), &extra);
+    let mut fresh = Frontend::start(settings).await;
+    interrupted_within_two_seconds(&mut fresh, "SELECT 1").await;
+    server.signal("CONT");
+    ok(&fresh.execute("SELECT 1").await);
 
     // Killed (SIGKILL) in the middle of a query: the cell names the server it lost, never an
     // interrupt; so does the next cell while the server is down.
@@ -143,4 +158,75 @@ async fn a_stopped_server_is_an_error_and_a_restarted_one_gets_a_fresh_session()
     // Told once only.
     let t = k.execute("SELECT 1").await;
     assert!(stderr(&t).is_empty());
+}
+
+/// Sends `code` and interrupts it after a second: it must end within two seconds of the
+/// interrupt, as interrupted.
+async fn interrupted_within_two_seconds(k: &mut Frontend, code: &str) {
+    let cell = k
+        .send_shell("execute_request", crate::harness::execute_content(code))
+        .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let interrupted = Instant::now();
+    k.control_request("interrupt_request", serde_json::json!({}))
+        .await;
+    let e = error(&k.transcript(&cell).await);
+    let took = interrupted.elapsed();
+    assert!(
+        took < Duration::from_secs(2),
+        "{code}: ended {took:?} after the interrupt"
+    );
+    assert_eq!(e["ename"], "KeyboardInterrupt", "{code}: {e}");
+}
+
+/// The server frozen (SIGSTOP) in the middle of a query: the progress line says it has not
+/// answered, the cell ends after the stall timeout and one try on a new connection, naming the
+/// server; `%conf`, `%reconnect` and a new statement answer the interrupt. Thawed, the
+/// session is still there (its temporary view, the kernel's `%limit`).
+async fn frozen_server(k: &mut Frontend, server: &PrivateServer, view: &str) {
+    ok(&k.execute("%limit 7").await);
+    let slow = "SELECT count(*) AS n FROM range(0, 30, 1, 1) \
+                WHERE reflect('java.lang.Thread', 'sleep', bigint(1000)) IS NOT NULL";
+    let cell = k
+        .send_shell("execute_request", crate::harness::execute_content(slow))
+        .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    server.signal("STOP");
+    let started = Instant::now();
+    let t = k.transcript_within(&cell, Duration::from_secs(40)).await;
+    let took = started.elapsed();
+    assert!(
+        took > Duration::from_secs(20) && took < Duration::from_secs(32),
+        "twice the stall timeout of 12 s: {took:?}"
+    );
+    let lines: Vec<&str> = t
+        .outputs("update_display_data")
+        .iter()
+        .filter_map(|u| u["data"]["text/plain"].as_str())
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("the server has not answered for 1")),
+        "{lines:?}"
+    );
+    let e = error(&t);
+    let evalue = e["evalue"].as_str().unwrap();
+    assert_eq!(e["ename"], "SparkConnectError", "{evalue}");
+    assert!(
+        evalue.contains("did not answer for 12 s")
+            && evalue.contains(&server.url())
+            && !evalue.contains("interrupted"),
+        "{evalue}"
+    );
+
+    interrupted_within_two_seconds(k, "%conf spark.sql.shuffle.partitions").await;
+    interrupted_within_two_seconds(k, "%reconnect").await;
+    interrupted_within_two_seconds(k, "SELECT 1").await;
+
+    server.signal("CONT");
+    let t = k.execute(&format!("SELECT x FROM {view}")).await;
+    ok(&t);
+    assert!(result_text(&t).contains("| 1 |"), "{}", result_text(&t));
+    assert_eq!(result_text(&k.execute("%limit").await).trim(), "7");
 }

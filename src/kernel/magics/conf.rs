@@ -30,16 +30,17 @@ impl Command for Conf {
     }
 
     async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
+        let cancel = shell.cancel();
         let outcome = match self {
             Conf::Set(key, value) => {
-                let outcome = shell.session.conf_set(&key, &value).await;
+                let outcome = shell.session.conf_set(&key, &value, &cancel).await;
                 shell.out.notices(shell.session);
                 outcome?;
                 shell.out.stdout(format!("{key} = {value}\n"));
                 return Ok(());
             }
-            Conf::All => shell.session.conf_all().await,
-            Conf::Get(key) => shell.session.conf_get(&key).await.map(|v| vec![(key, v)]),
+            Conf::All => shell.session.conf_all(&cancel).await,
+            Conf::Get(key) => shell.session.conf_get(&key, &cancel).await.map(|v| vec![(key, v)]),
         };
         shell.out.notices(shell.session);
         let rows: Vec<(String, String)> = outcome?

@@ -32,6 +32,13 @@ pub struct Shell<'a> {
     pub problems: &'a [String],
 }
 
+impl Shell<'_> {
+    /// The token the cell's interrupt cancels (every wait on Spark or KBase ends with it).
+    pub fn cancel(&self) -> tokio_util::sync::CancellationToken {
+        self.out.ctx().cancel_token().clone()
+    }
+}
+
 /// How the SQL of a cell runs, as its `%%` magic sets it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CellPlan {

@@ -18,7 +18,8 @@ impl Command for Reconnect {
     }
 
     async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
-        let outcome = shell.session.reconnect().await;
+        let cancel = shell.cancel();
+        let outcome = shell.session.reconnect(&cancel).await;
         shell.out.notices(shell.session);
         let opened = outcome?;
         shell.out.stdout(format!(

@@ -1,6 +1,8 @@
 //! Running one SQL statement: a reattachable `ExecutePlan` of `Limit(limit + 1)` over the `SQL`
 //! relation, resumed with `ReattachExecute` when the stream ends early, released afterwards;
 //! a cancelled cell interrupts its operation by tag and waits briefly for the server to end it.
+//! A stream the server leaves silent for the stall timeout is given up and resumed once on a
+//! new connection; silent again, the statement fails saying so.
 
 use std::time::Instant;
 
@@ -14,7 +16,7 @@ use crate::spark::proto::{
     release_execute_request, ExecutePlanRequest, ExecutePlanResponse, InterruptRequest, Limit,
     Plan, ReattachExecuteRequest, ReattachOptions, Relation, ReleaseExecuteRequest, Sql,
 };
-use crate::spark::result::{Collector, Progress, QueryResult};
+use crate::spark::result::{Collector, Progress, QueryResult, Running};
 
 impl SparkClient {
     /// Runs one SQL statement and returns at most `limit` rows of its result.
@@ -25,7 +27,7 @@ impl SparkClient {
         limit: usize,
         cancel: &CancellationToken,
     ) -> Result<QueryResult, SparkError> {
-        let (progress, _) = watch::channel(None);
+        let (progress, _) = watch::channel(Running::default());
         self.execute_sql_with_progress(creds, sql, limit, cancel, &progress)
             .await
     }
@@ -38,11 +40,12 @@ impl SparkClient {
         sql: &str,
         limit: usize,
         cancel: &CancellationToken,
-        progress: &watch::Sender<Option<Progress>>,
+        progress: &watch::Sender<Running>,
     ) -> Result<QueryResult, SparkError> {
         in_session!(
             self,
             creds,
+            cancel,
             self.execute_once(creds, sql, limit, cancel, progress)
         )
     }
@@ -53,9 +56,10 @@ impl SparkClient {
         sql: &str,
         limit: usize,
         cancel: &CancellationToken,
-        progress: &watch::Sender<Option<Progress>>,
+        progress: &watch::Sender<Running>,
     ) -> Result<QueryResult, SparkError> {
         let started = Instant::now();
+        progress.send_modify(|r| r.heard = started);
         let operation_id = uuid::Uuid::new_v4().to_string();
         let tag = format!("spark-sql-kernel-{operation_id}");
         let plan_request = self.plan_request(creds, sql, limit, &operation_id, &tag);
@@ -68,6 +72,7 @@ impl SparkClient {
         };
         let mut reattaches = 0u32;
         let mut broken = 0u32;
+        let mut stalled = false;
         let mut stream = self.start_execute(creds, &plan_request, cancel).await?;
         loop {
             match self.drain(&mut stream, &mut op, cancel, creds).await {
@@ -83,6 +88,18 @@ impl SparkClient {
                     broken += 1;
                 }
                 Err(Drained::Cancelled) => return Err(SparkError::Cancelled),
+                Err(Drained::Stalled) if !stalled => {
+                    tracing::warn!(
+                        "no answer for {:?}; resuming on a new connection",
+                        self.stall
+                    );
+                    stalled = true;
+                    self.new_connection();
+                }
+                Err(Drained::Stalled) => {
+                    self.interrupt_tag(creds, &op.tag);
+                    return Err(self.stalled("while running the query, nor on a new connection"));
+                }
             }
             // The stream ended without `result_complete`: resume after the last response.
             reattaches += 1;
@@ -159,8 +176,9 @@ impl SparkClient {
         plan_request: &ExecutePlanRequest,
         cancel: &CancellationToken,
     ) -> Result<tonic::Streaming<ExecutePlanResponse>, SparkError> {
+        let call = ("the query (ExecutePlan)", plan_request);
         let result = self
-            .rpc(creds, Some(cancel), plan_request, |mut g, r| async move {
+            .rpc(creds, cancel, call, |mut g, r| async move {
                 g.execute_plan(r).await
             })
             .await;
@@ -176,7 +194,8 @@ impl SparkClient {
         reattach: &ReattachExecuteRequest,
         cancel: &CancellationToken,
     ) -> Result<tonic::Streaming<ExecutePlanResponse>, SparkError> {
-        self.rpc(creds, Some(cancel), reattach, |mut g, r| async move {
+        let call = ("a ReattachExecute request", reattach);
+        self.rpc(creds, cancel, call, |mut g, r| async move {
             g.reattach_execute(r).await
         })
         .await
@@ -199,6 +218,8 @@ impl SparkClient {
             interrupted,
             progress,
         } = op;
+        // When the server last sent anything on this (new) stream.
+        let mut heard = tokio::time::Instant::now();
         loop {
             let grace = interrupted.unwrap_or_else(|| tokio::time::Instant::now() + CANCEL_GRACE);
             let message = tokio::select! {
@@ -211,9 +232,14 @@ impl SparkClient {
                 _ = tokio::time::sleep_until(grace), if interrupted.is_some() => {
                     return Err(Drained::Cancelled);
                 }
+                _ = tokio::time::sleep_until(heard + self.stall), if interrupted.is_none() => {
+                    return Err(Drained::Stalled);
+                }
             };
             match message {
                 Ok(Some(response)) => {
+                    heard = tokio::time::Instant::now();
+                    progress.send_modify(|r| r.heard = Instant::now());
                     self.saw_session(&response.server_side_session_id);
                     if !response.response_id.is_empty() {
                         *last_response = Some(response.response_id.clone());
@@ -232,7 +258,8 @@ impl SparkClient {
                             return Ok(true);
                         }
                         Some(ResponseType::ExecutionProgress(report)) => {
-                            progress.send_replace(Some(Progress::from_report(&report)));
+                            let report = Progress::from_report(&report);
+                            progress.send_modify(|r| r.progress = Some(report));
                         }
                         _ => {}
                     }
@@ -261,11 +288,12 @@ impl SparkClient {
         let Ok(req) = request(message, &creds.token, &self.address.params) else {
             return;
         };
-        let mut grpc = self.grpc.clone();
+        let (mut grpc, deadline) = (self.grpc.clone(), self.stall);
         tokio::spawn(async move {
-            match grpc.interrupt(req).await {
-                Ok(r) => tracing::info!("interrupted {:?}", r.into_inner().interrupted_ids),
-                Err(s) => tracing::warn!("interrupt failed: {}", s.message()),
+            match tokio::time::timeout(deadline, grpc.interrupt(req)).await {
+                Ok(Ok(r)) => tracing::info!("interrupted {:?}", r.into_inner().interrupted_ids),
+                Ok(Err(s)) => tracing::warn!("interrupt failed: {}", s.message()),
+                Err(_) => tracing::warn!("interrupt not answered within {deadline:?}"),
             }
         });
     }
@@ -286,10 +314,14 @@ impl SparkClient {
         let Ok(req) = request(message, &creds.token, &self.address.params) else {
             return;
         };
-        let mut grpc = self.grpc.clone();
+        let (mut grpc, deadline) = (self.grpc.clone(), self.stall);
         tokio::spawn(async move {
-            if let Err(s) = grpc.release_execute(req).await {
-                tracing::debug!("release of a finished operation failed: {}", s.message());
+            match tokio::time::timeout(deadline, grpc.release_execute(req)).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(s)) => {
+                    tracing::debug!("release of a finished operation failed: {}", s.message())
+                }
+                Err(_) => tracing::debug!("release of a finished operation not answered"),
             }
         });
     }
@@ -305,11 +337,13 @@ struct Operation<'p> {
     /// When the user interrupted: the deadline for the server to end the stream.
     interrupted: Option<tokio::time::Instant>,
     /// Where progress reports go.
-    progress: &'p watch::Sender<Option<Progress>>,
+    progress: &'p watch::Sender<Running>,
 }
 
 /// Why reading a result stream stopped early.
 enum Drained {
     Failed(SparkError),
     Cancelled,
+    /// Nothing arrived for the stall timeout.
+    Stalled,
 }

@@ -27,12 +27,12 @@ use crate::token::Token;
 /// Runs `$call` in the session; when the server lost the session, opens a fresh one, tells
 /// the user once, and runs `$call` again.
 macro_rules! in_session {
-    ($client:expr, $creds:expr, $call:expr) => {{
-        $client.open($creds).await?;
+    ($client:expr, $creds:expr, $cancel:expr, $call:expr) => {{
+        $client.open($creds, $cancel).await?;
         match $call.await {
             Err(SparkError::Server(e)) if e.is_session_lost() => {
                 $client.session_lost(&e);
-                $client.open($creds).await?;
+                $client.open($creds, $cancel).await?;
                 $call.await
             }
             other => other,
@@ -72,6 +72,8 @@ const CANCEL_GRACE: Duration = Duration::from_secs(2);
 const MAX_BROKEN_STREAMS: u32 = 3;
 /// HTTP/2 pings: Spark's gRPC server (grpc-java) refuses pings more often than every 5 min.
 const KEEPALIVE: Duration = Duration::from_secs(300);
+/// How long the server may stay silent during a call, unless set otherwise.
+const DEFAULT_STALL: Duration = Duration::from_secs(60);
 
 /// Who calls: the KBase user (for `user_context`) and the token (for the headers).
 #[derive(Debug, Clone)]
@@ -104,7 +106,11 @@ impl Session {
 pub struct SparkClient {
     address: Address,
     shown: String,
+    /// How connections are made (a silent one is replaced by a new one from it).
+    endpoint: Endpoint,
     grpc: SparkConnectServiceClient<Channel>,
+    /// How long the server may say nothing during a call before it is given up.
+    stall: Duration,
     client_type: String,
     conf: Vec<(String, String)>,
     session: Session,
@@ -180,13 +186,12 @@ impl SparkClient {
                 .domain_name(address.host.clone());
             endpoint = endpoint.tls_config(tls).map_err(|e| setup(e.to_string()))?;
         }
-        let grpc = SparkConnectServiceClient::new(endpoint.connect_lazy())
-            .max_decoding_message_size(MAX_MESSAGE)
-            .max_encoding_message_size(MAX_MESSAGE);
         Ok(SparkClient {
             address,
             shown,
-            grpc,
+            grpc: grpc_client(&endpoint),
+            endpoint,
+            stall: DEFAULT_STALL,
             client_type,
             conf,
             session: Session::fresh(),
@@ -194,8 +199,31 @@ impl SparkClient {
         })
     }
 
+    /// Sets how long the server may stay silent during a call (`SPARK_CONNECT_STALL_TIMEOUT`):
+    /// a unary call waits at most that long for its answer, a running query that long between
+    /// two messages (Spark reports progress every 2 s while it works).
+    #[must_use]
+    pub fn with_stall_timeout(mut self, stall: Duration) -> SparkClient {
+        self.stall = stall;
+        self
+    }
+
     pub fn address(&self) -> &Address {
         &self.address
+    }
+
+    /// Drops the connection (a silent one may never end by itself): later calls open a new one.
+    fn new_connection(&mut self) {
+        self.grpc = grpc_client(&self.endpoint);
+    }
+
+    /// The error for a call the server left unanswered for the stall timeout.
+    fn stalled(&self, during: &str) -> SparkError {
+        SparkError::Stalled {
+            address: self.shown.clone(),
+            seconds: self.stall.as_secs(),
+            during: during.to_owned(),
+        }
     }
 
     pub fn session_id(&self) -> &str {
@@ -237,15 +265,13 @@ impl SparkClient {
     /// server; an unreachable server is tried a few more times, seconds in all.
     async fn with_retry<T, F, Fut>(
         &self,
-        cancel: Option<&CancellationToken>,
+        cancel: &CancellationToken,
         mut call: F,
     ) -> Result<T, SparkError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, SparkError>>,
     {
-        let never = CancellationToken::new();
-        let cancel = cancel.unwrap_or(&never);
         let mut delays = RETRY_DELAYS.iter();
         loop {
             let outcome = tokio::select! {
@@ -268,13 +294,15 @@ impl SparkClient {
         }
     }
 
-    /// Sends `message` with `call` (one RPC of the generated client), retrying while the
-    /// server is unreachable; the answer's body, or the error read from the status.
+    /// Sends `message` with `call` (one RPC of the generated client, named `what` in a
+    /// timeout's error), retrying while the server is unreachable; the answer (for a stream:
+    /// its start) waits at most the stall timeout. The answer's body, or the error read from
+    /// the status.
     async fn rpc<Req, Resp, Fut>(
         &self,
         creds: &Credentials,
-        cancel: Option<&CancellationToken>,
-        message: &Req,
+        cancel: &CancellationToken,
+        (what, message): (&str, &Req),
         call: impl Fn(SparkConnectServiceClient<Channel>, Request<Req>) -> Fut,
     ) -> Result<Resp, SparkError>
     where
@@ -287,10 +315,12 @@ impl SparkClient {
             let grpc = self.grpc.clone();
             let call = &call;
             async move {
-                call(grpc, req?)
-                    .await
-                    .map(tonic::Response::into_inner)
-                    .map_err(|s| SparkError::from_status(&s, shown))
+                match tokio::time::timeout(self.stall, call(grpc, req?)).await {
+                    Ok(answer) => answer
+                        .map(tonic::Response::into_inner)
+                        .map_err(|s| SparkError::from_status(&s, shown)),
+                    Err(_) => Err(self.stalled(&format!("to {what}"))),
+                }
             }
         })
         .await
@@ -298,7 +328,11 @@ impl SparkClient {
 
     /// Applies `SPARK_CONNECT_CONF` to a session that has not seen it yet. A setting Spark
     /// refuses becomes a notice; the session is usable anyway.
-    async fn open(&mut self, creds: &Credentials) -> Result<(), SparkError> {
+    async fn open(
+        &mut self,
+        creds: &Credentials,
+        cancel: &CancellationToken,
+    ) -> Result<(), SparkError> {
         if self.session.opened {
             return Ok(());
         }
@@ -312,7 +346,7 @@ impl SparkClient {
                     }],
                     silent: None,
                 });
-                match self.config_call(creds, op).await {
+                match self.config_call(creds, op, cancel).await {
                     Ok(_) => {}
                     Err(e @ (SparkError::Server(_) | SparkError::Rpc { .. })) => {
                         self.notices
@@ -371,13 +405,18 @@ impl SparkClient {
         &mut self,
         creds: &Credentials,
         op: config_request::operation::OpType,
+        cancel: &CancellationToken,
     ) -> Result<Vec<(String, Option<String>)>, SparkError> {
         let operation = Some(config_request::Operation { op_type: Some(op) });
         let message = session_request!(self, creds, ConfigRequest { operation });
+        let call = ("a Config request", &message);
         let result = self
-            .rpc(creds, None, &message, |mut g, r| async move {
-                g.config(r).await
-            })
+            .rpc(
+                creds,
+                cancel,
+                call,
+                |mut g, r| async move { g.config(r).await },
+            )
             .await;
         match result {
             Ok(response) => {
@@ -400,17 +439,24 @@ impl SparkClient {
         &mut self,
         creds: &Credentials,
         op: config_request::operation::OpType,
+        cancel: &CancellationToken,
     ) -> Result<Vec<(String, Option<String>)>, SparkError> {
-        in_session!(self, creds, self.config_call(creds, op.clone()))
+        in_session!(
+            self,
+            creds,
+            cancel,
+            self.config_call(creds, op.clone(), cancel)
+        )
     }
 
     /// All settings of the session, sorted by key.
     pub async fn conf_all(
         &mut self,
         creds: &Credentials,
+        cancel: &CancellationToken,
     ) -> Result<Vec<(String, Option<String>)>, SparkError> {
         let op = config_request::operation::OpType::GetAll(config_request::GetAll { prefix: None });
-        let mut pairs = self.config(creds, op).await?;
+        let mut pairs = self.config(creds, op, cancel).await?;
         pairs.sort();
         Ok(pairs)
     }
@@ -420,11 +466,12 @@ impl SparkClient {
         &mut self,
         creds: &Credentials,
         key: &str,
+        cancel: &CancellationToken,
     ) -> Result<Option<String>, SparkError> {
         let op = config_request::operation::OpType::GetOption(config_request::GetOption {
             keys: vec![key.to_owned()],
         });
-        let pairs = self.config(creds, op).await?;
+        let pairs = self.config(creds, op, cancel).await?;
         Ok(pairs.into_iter().next().and_then(|(_, v)| v))
     }
 
@@ -433,6 +480,7 @@ impl SparkClient {
         creds: &Credentials,
         key: &str,
         value: &str,
+        cancel: &CancellationToken,
     ) -> Result<(), SparkError> {
         let op = config_request::operation::OpType::Set(config_request::Set {
             pairs: vec![KeyValue {
@@ -441,21 +489,30 @@ impl SparkClient {
             }],
             silent: None,
         });
-        self.config(creds, op).await.map(|_| ())
+        self.config(creds, op, cancel).await.map(|_| ())
     }
 
     /// The server's Spark version.
-    pub async fn spark_version(&mut self, creds: &Credentials) -> Result<String, SparkError> {
-        in_session!(self, creds, self.spark_version_once(creds))
+    pub async fn spark_version(
+        &mut self,
+        creds: &Credentials,
+        cancel: &CancellationToken,
+    ) -> Result<String, SparkError> {
+        in_session!(self, creds, cancel, self.spark_version_once(creds, cancel))
     }
 
-    async fn spark_version_once(&mut self, creds: &Credentials) -> Result<String, SparkError> {
+    async fn spark_version_once(
+        &mut self,
+        creds: &Credentials,
+        cancel: &CancellationToken,
+    ) -> Result<String, SparkError> {
         let analyze = Some(analyze_plan_request::Analyze::SparkVersion(
             analyze_plan_request::SparkVersion {},
         ));
         let message = session_request!(self, creds, AnalyzePlanRequest { analyze });
+        let call = ("an AnalyzePlan request", &message);
         let result = self
-            .rpc(creds, None, &message, |mut g, r| async move {
+            .rpc(creds, cancel, call, |mut g, r| async move {
                 g.analyze_plan(r).await
             })
             .await;
@@ -491,4 +548,11 @@ impl SparkClient {
             }
         }
     }
+}
+
+/// A client on a new (lazily opened) connection of `endpoint`.
+fn grpc_client(endpoint: &Endpoint) -> SparkConnectServiceClient<Channel> {
+    SparkConnectServiceClient::new(endpoint.connect_lazy())
+        .max_decoding_message_size(MAX_MESSAGE)
+        .max_encoding_message_size(MAX_MESSAGE)
 }

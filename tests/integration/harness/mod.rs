@@ -241,16 +241,20 @@ impl Frontend {
     }
 
     async fn recv_reply_on_shell(&mut self, id: &str) -> Msg {
-        recv_reply(&mut self.shell, id).await
+        recv_reply(&mut self.shell, id, TIMEOUT).await
     }
 
     pub async fn recv_control_reply(&mut self, id: &str) -> Msg {
-        recv_reply(&mut self.control, id).await
+        recv_reply(&mut self.control, id, TIMEOUT).await
     }
 
     /// The IOPub messages of request `id`, up to and including its `idle`.
     pub async fn iopub_until_idle(&mut self, id: &str) -> Vec<Msg> {
-        let deadline = tokio::time::Instant::now() + TIMEOUT;
+        self.iopub_until_idle_within(id, TIMEOUT).await
+    }
+
+    async fn iopub_until_idle_within(&mut self, id: &str, limit: Duration) -> Vec<Msg> {
+        let deadline = tokio::time::Instant::now() + limit;
         loop {
             let done = self.backlog.iter().any(|m| {
                 m.parent_id == id
@@ -277,8 +281,13 @@ impl Frontend {
     }
 
     pub async fn transcript(&mut self, id: &str) -> Transcript {
-        let reply = self.recv_reply_on_shell(id).await;
-        let iopub = self.iopub_until_idle(id).await;
+        self.transcript_within(id, TIMEOUT).await
+    }
+
+    /// The transcript of a request that may take up to `limit`.
+    pub async fn transcript_within(&mut self, id: &str, limit: Duration) -> Transcript {
+        let reply = recv_reply(&mut self.shell, id, limit).await;
+        let iopub = self.iopub_until_idle_within(id, TIMEOUT).await;
         Transcript { reply, iopub }
     }
 
@@ -311,9 +320,9 @@ impl Frontend {
 }
 
 /// The reply to request `id` on a DEALER socket, skipping replies to earlier requests.
-async fn recv_reply(socket: &mut zeromq::DealerSocket, id: &str) -> Msg {
+async fn recv_reply(socket: &mut zeromq::DealerSocket, id: &str, limit: Duration) -> Msg {
     loop {
-        let frames = tokio::time::timeout(TIMEOUT, socket.recv())
+        let frames = tokio::time::timeout(limit, socket.recv())
             .await
             .expect("no reply in time")
             .unwrap();

@@ -1,5 +1,6 @@
 //! A TCP relay of the project's own between the kernel and a server, for fault tests: it can
-//! cut every connection it carries (as a reset network or a restarted proxy does).
+//! cut every connection it carries (as a reset network or a restarted proxy does), or silence
+//! them (a black hole: they stay open, nothing passes).
 
 use std::sync::{Arc, Mutex};
 
@@ -11,6 +12,8 @@ pub struct Relay {
     pub url: String,
     /// Cancelled to cut the connections open now; replaced by a fresh one for later ones.
     cut: Arc<Mutex<CancellationToken>>,
+    /// Cancelled to silence the connections open now; replaced like `cut`.
+    silence: Arc<Mutex<CancellationToken>>,
     stop: CancellationToken,
 }
 
@@ -20,8 +23,10 @@ impl Relay {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("sc://{}", listener.local_addr().unwrap());
         let cut = Arc::new(Mutex::new(CancellationToken::new()));
+        let silence = Arc::new(Mutex::new(CancellationToken::new()));
         let stop = CancellationToken::new();
         let (backend, cuts, stopped) = (backend.to_owned(), Arc::clone(&cut), stop.clone());
+        let silences = Arc::clone(&silence);
         tokio::spawn(async move {
             loop {
                 let accepted = tokio::select! {
@@ -32,6 +37,7 @@ impl Relay {
                     continue;
                 };
                 let token = cuts.lock().unwrap().clone();
+                let quiet = silences.lock().unwrap().clone();
                 let backend = backend.clone();
                 tokio::spawn(async move {
                     let Ok(mut server) = TcpStream::connect(&backend).await else {
@@ -39,6 +45,11 @@ impl Relay {
                     };
                     let cut = tokio::select! {
                         () = token.cancelled() => true,
+                        () = quiet.cancelled() => {
+                            // Held open, unread, until cut or the relay's end.
+                            token.cancelled().await;
+                            true
+                        }
                         _ = tokio::io::copy_bidirectional(&mut client, &mut server) => false,
                     };
                     #[allow(deprecated)] // a zero linger resets at once; it never blocks on drop
@@ -50,7 +61,20 @@ impl Relay {
                 });
             }
         });
-        Relay { url, cut, stop }
+        Relay {
+            url,
+            cut,
+            silence,
+            stop,
+        }
+    }
+
+    /// Silences every connection open now (nothing passes, nothing closes); new ones are
+    /// relayed.
+    pub fn silence_all(&self) {
+        let mut silence = self.silence.lock().unwrap();
+        silence.cancel();
+        *silence = CancellationToken::new();
     }
 
     /// Cuts every connection open now; new ones are relayed again.

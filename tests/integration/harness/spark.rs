@@ -133,6 +133,17 @@ impl PrivateServer {
         );
     }
 
+    /// Sends `signal` (`STOP`, `CONT`) to the server's JVM.
+    pub fn signal(&self, signal: &str) {
+        let pid = self.child.as_ref().expect("the server runs").id();
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(pid.to_string())
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{signal} {pid}");
+    }
+
     /// Stops the server and waits until its port is closed.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
