@@ -154,7 +154,16 @@ impl AuthClient {
 
     fn map_error(&self, status: u16, body: &str) -> AuthError {
         let url = self.base.clone();
-        let Ok(ErrorBody { error }) = serde_json::from_str::<ErrorBody>(body) else {
+        let parsed = serde_json::from_str::<ErrorBody>(body);
+        if (500..=599).contains(&status) {
+            let message = parsed.ok().and_then(|b| b.error.message);
+            return AuthError::Unavailable {
+                url,
+                status,
+                message: message.unwrap_or_else(|| "no KBase error body".into()),
+            };
+        }
+        let Ok(ErrorBody { error }) = parsed else {
             return AuthError::BadAnswer {
                 url,
                 reason: format!("HTTP {status} without a KBase error body"),
@@ -165,10 +174,6 @@ impl AuthClient {
             (400, Some(10010)) => AuthError::MissingToken { url },
             (401, Some(10020)) | (401, None) => AuthError::Invalid { url },
             (403, Some(20010)) | (403, None) => AuthError::Disabled { url, message },
-            (500..=599, _) => AuthError::BadAnswer {
-                url,
-                reason: format!("HTTP {status}: {message}"),
-            },
             _ => AuthError::Rejected {
                 url,
                 status,
@@ -286,14 +291,19 @@ mod tests {
             c.map_error(403, &body(403, 20010, "20010 Account disabled")),
             AuthError::Disabled { .. }
         ));
+        // 5xx is an outage of the service, with or without its error body.
+        let outage = c.map_error(502, "<html>Bad gateway</html>");
+        assert!(matches!(outage, AuthError::Unavailable { status: 502, .. }));
+        assert!(outage.is_outage());
+        let outage = c.map_error(500, &body(500, 0, "boom"));
+        assert!(matches!(outage, AuthError::Unavailable { ref message, .. } if message == "boom"));
         assert!(matches!(
-            c.map_error(502, "<html>Bad gateway</html>"),
+            c.map_error(200, "<html>"),
             AuthError::BadAnswer { .. }
         ));
-        assert!(matches!(
-            c.map_error(500, &body(500, 0, "boom")),
-            AuthError::BadAnswer { .. }
-        ));
+        assert!(!c
+            .map_error(401, &body(401, 10020, "10020 Invalid token"))
+            .is_outage());
         assert!(matches!(
             c.map_error(404, &body(404, 0, "not found")),
             AuthError::Rejected { status: 404, .. }

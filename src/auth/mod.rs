@@ -4,6 +4,7 @@
 
 mod client;
 mod describe;
+mod revalidate;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,6 +16,8 @@ use tokio::task::JoinHandle;
 
 pub use client::{AuthClient, TokenInfo, UserInfo, DEFAULT_TIMEOUT};
 pub use describe::describe;
+pub use revalidate::Outage;
+use revalidate::{Revalidator, Verdict};
 
 use crate::config::AuthSettings;
 use crate::token::Token;
@@ -36,6 +39,12 @@ pub enum AuthError {
     Disabled { url: String, message: String },
     #[error("cannot reach KBase Auth2 at {url}: {reason}. Check KBASE_AUTH_URL and the network")]
     Unreachable { url: String, reason: String },
+    #[error("KBase Auth2 at {url} is not working right now (HTTP {status}: {message}). Run the cell again in a minute")]
+    Unavailable {
+        url: String,
+        status: u16,
+        message: String,
+    },
     #[error("KBase Auth2 at {url} gave an unexpected answer ({reason}). Check that KBASE_AUTH_URL points at the Auth2 service, e.g. https://kbase.us/services/auth/")]
     BadAnswer { url: String, reason: String },
     #[error("KBase Auth2 at {url} refused the request (HTTP {status}: {message})")]
@@ -46,6 +55,16 @@ pub enum AuthError {
     },
     #[error("the KBase token now belongs to {now}, but this kernel runs as {was}. Restart the kernel to work as {now}")]
     UserChanged { was: String, now: String },
+}
+
+impl AuthError {
+    /// Auth2 did not answer, or failed (5xx): says nothing about the token.
+    pub fn is_outage(&self) -> bool {
+        matches!(
+            self,
+            AuthError::Unreachable { .. } | AuthError::Unavailable { .. }
+        )
+    }
 }
 
 /// Where the current token came from.
@@ -181,6 +200,9 @@ pub struct Authenticator {
     /// The user this kernel runs as: the first one validated.
     owner: Option<String>,
     startup: Option<Startup>,
+    revalidator: Revalidator,
+    /// Messages for the user (Auth2 found out), told once.
+    notices: Vec<String>,
 }
 
 impl Authenticator {
@@ -196,6 +218,8 @@ impl Authenticator {
             current: None,
             owner: None,
             startup: None,
+            revalidator: Revalidator::default(),
+            notices: Vec::new(),
         })
     }
 
@@ -229,6 +253,17 @@ impl Authenticator {
     pub fn reset(&mut self) {
         self.current = None;
         self.owner = None;
+        self.revalidator.reset();
+    }
+
+    /// Since when Auth2 is out, while the kernel works on the last good validation.
+    pub fn outage(&self) -> Option<&Outage> {
+        self.revalidator.outage()
+    }
+
+    /// Messages for the user since the last call.
+    pub fn take_notices(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notices)
     }
 
     /// The identity to use now: re-reads the token, validates it when it changed or its
@@ -241,38 +276,82 @@ impl Authenticator {
     }
 
     async fn ensure_inner(&mut self) -> Result<(), AuthError> {
-        if let Some(startup) = self.startup.take() {
-            // A failed start-up validation is tried again below, with the current token.
-            if let Ok(Ok((token, source, Ok(info)))) = startup.await {
-                self.adopt(token, source, info)?;
-            }
+        if let Some(failed) = self.take_startup().await? {
+            // This cell waited for the start-up validation: Auth2 is not asked twice in a row.
+            return Err(failed);
         }
         let (token, source) = self.read_token().await?;
-        let fresh = self
-            .current
-            .as_ref()
-            .is_some_and(|id| id.token == token && id.checked_at.elapsed() < id.info.cache_for);
-        if !fresh {
-            let known_expiry = self
-                .current
-                .as_ref()
-                .filter(|id| id.token == token)
-                .and_then(|id| id.info.expires);
-            match self.client.validate_token(&token).await {
-                Ok(info) => self.adopt(token, source, info)?,
-                Err(AuthError::Invalid { .. }) if known_expiry.is_some_and(|e| e <= Utc::now()) => {
-                    return Err(expired(known_expiry));
+        let known = self.current.as_ref().filter(|id| id.token == token);
+        match known {
+            Some(id) if id.checked_at.elapsed() < id.info.cache_for => {}
+            // Only Auth2's `cachefor` has passed: checked again without holding up the cell.
+            Some(id) => {
+                let (known_expiry, cache_for) = (id.info.expires, id.info.cache_for);
+                match self
+                    .revalidator
+                    .check(&self.client, &token, cache_for)
+                    .await
+                {
+                    Verdict::Valid(info) => self.adopt(token, source, info)?,
+                    Verdict::KeepCurrent(None) => {}
+                    Verdict::KeepCurrent(Some(error)) => self.tell_outage(&error),
+                    Verdict::Refused(AuthError::Invalid { .. })
+                        if known_expiry.is_some_and(|e| e <= Utc::now()) =>
+                    {
+                        return Err(expired(known_expiry));
+                    }
+                    Verdict::Refused(e) => {
+                        self.current = None;
+                        return Err(e);
+                    }
                 }
+            }
+            None => match self.client.validate_token(&token).await {
+                Ok(info) => self.adopt(token, source, info)?,
                 Err(e) => {
                     self.current = None;
                     return Err(e);
                 }
-            }
+            },
         }
         match &self.current {
             Some(id) if id.info.is_expired(Utc::now()) => Err(expired(id.info.expires)),
             _ => Ok(()),
         }
+    }
+
+    /// Takes the start-up validation's outcome once it is there (waiting for it when needed;
+    /// dropped mid-wait, the validation goes on). `Some` error: this call waited for a
+    /// validation that found Auth2 out.
+    async fn take_startup(&mut self) -> Result<Option<AuthError>, AuthError> {
+        let Some(startup) = &mut self.startup else {
+            return Ok(None);
+        };
+        let waited = !startup.is_finished();
+        let outcome = startup.await;
+        self.startup = None;
+        match outcome {
+            Ok(Ok((token, source, Ok(info)))) => self.adopt(token, source, info).map(|()| None),
+            Ok(Ok((_, _, Err(e)))) if waited && e.is_outage() => Ok(Some(e)),
+            // A failed start-up validation is tried again, with the current token.
+            _ => Ok(None),
+        }
+    }
+
+    /// Says once that Auth2 is out and what the kernel goes on with.
+    fn tell_outage(&mut self, error: &AuthError) {
+        let Some(id) = &self.current else {
+            return;
+        };
+        let until = id.info.expires.map_or("it never expires".to_owned(), |e| {
+            format!("valid until {}", e.format("%Y-%m-%d %H:%M UTC"))
+        });
+        let notice = format!(
+            "{error}. Working on as {} with the token's last validation ({until}) until Auth2 answers again.",
+            id.info.user
+        );
+        tracing::warn!("{notice}");
+        self.notices.push(notice);
     }
 
     fn adopt(

@@ -12,7 +12,9 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use zeromq::SocketRecv;
 
-use super::handler::{ExecuteContext, ExecuteRequest, Handler, HistoryQuery, OutputSink};
+use super::handler::{
+    Completion, ExecuteContext, ExecuteRequest, Handler, HistoryQuery, OutputSink,
+};
 use super::server::{send_reply, Shared};
 use super::wire::{self, Incoming};
 use super::{control, replies};
@@ -101,15 +103,26 @@ impl Executor {
             "is_complete_request" => {
                 replies::is_complete(handler.is_complete(text(&request, "code")))
             }
+            // Both may wait on the catalog: an interrupt ends them with an empty answer.
             "complete_request" => {
                 let (code, cursor) = code_and_cursor(&request);
-                replies::complete(handler.complete(&code, cursor).await)
+                let cancel = self.shared.new_running();
+                let nothing = Completion {
+                    matches: Vec::new(),
+                    cursor_start: cursor,
+                    cursor_end: cursor,
+                    metadata: serde_json::Map::new(),
+                };
+                let completion = handler.complete(&code, cursor);
+                replies::complete(unless_interrupted(&cancel, completion, nothing).await)
             }
             "inspect_request" => {
                 let (code, cursor) = code_and_cursor(&request);
                 let detail = request.content.get("detail_level").and_then(Value::as_u64);
                 let detail = u8::from(detail.unwrap_or(0) > 0);
-                replies::inspect(handler.inspect(&code, cursor, detail).await)
+                let cancel = self.shared.new_running();
+                let inspection = handler.inspect(&code, cursor, detail);
+                replies::inspect(unless_interrupted(&cancel, inspection, None).await)
             }
             "history_request" => history(handler, &request),
             "comm_info_request" => replies::comm_info(),
@@ -301,5 +314,17 @@ mod tests {
         assert!(output);
         assert!(history_query(&json!({"hist_access_type": "everything"})).is_none());
         assert!(history_query(&json!({})).is_none());
+    }
+}
+
+/// `work`'s answer, or `fallback` as soon as `cancel` fires.
+async fn unless_interrupted<T>(
+    cancel: &CancellationToken,
+    work: impl std::future::Future<Output = T>,
+    fallback: T,
+) -> T {
+    tokio::select! {
+        answer = work => answer,
+        () = cancel.cancelled() => fallback,
     }
 }

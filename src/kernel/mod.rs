@@ -87,7 +87,8 @@ impl Kernel {
         } else {
             Err("not tried: the KBase token is not valid".to_owned())
         };
-        let mut rows = self.session.whoami().await;
+        let never = tokio_util::sync::CancellationToken::new();
+        let mut rows = self.session.whoami(&never).await.unwrap_or_default();
         for problem in &self.problems {
             rows.push(("Setting".to_owned(), problem.clone()));
         }

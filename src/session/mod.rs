@@ -115,6 +115,9 @@ impl SparkSession {
 
     /// Messages for the user (a lost session, a setting not applied) since the last call.
     pub fn take_notices(&mut self) -> Vec<String> {
+        if let Ok(auth) = &mut self.auth {
+            self.notices.extend(auth.take_notices());
+        }
         if let Some(client) = &mut self.client {
             self.notices.extend(client.take_notices());
         }
@@ -284,14 +287,22 @@ impl SparkSession {
         ))
     }
 
-    /// What `%whoami` lists: the identity, the Auth2 URL, the Spark Connect address, the
-    /// session and the connection's state; never the token.
-    pub async fn whoami(&mut self) -> Vec<(String, String)> {
-        let identity = self.identity().await;
-        let profile = match (&identity, &mut self.auth) {
-            (Ok(_), Ok(auth)) => auth.profile().await.ok().flatten(),
-            _ => None,
-        };
+    /// What `%whoami` lists: the identity, the Auth2 URL (and an outage of it), the Spark
+    /// Connect address, the session and the connection's state; never the token. Waiting for
+    /// KBase ends at once when `cancel` fires.
+    pub async fn whoami(
+        &mut self,
+        cancel: &CancellationToken,
+    ) -> Result<Vec<(String, String)>, SessionError> {
+        let (identity, profile) = unless_cancelled(cancel, async {
+            let identity = self.identity().await;
+            let profile = match (&identity, &mut self.auth) {
+                (Ok(_), Ok(auth)) => auth.profile().await.ok().flatten(),
+                _ => None,
+            };
+            Ok((identity, profile))
+        })
+        .await?;
         let mut rows = match &identity {
             Ok(id) => crate::auth::describe(id, profile.as_ref(), chrono::Utc::now()),
             Err(e) => vec![("Problem".to_owned(), format!("KBaseAuthError — {e}"))],
@@ -299,6 +310,14 @@ impl SparkSession {
         let mut row = |k: &str, v: String| rows.push((k.to_owned(), v));
         if let Ok(auth) = &self.auth {
             row("Auth URL", auth.auth_url().to_owned());
+            if let Some(outage) = auth.outage() {
+                let since = outage.since.format("%H:%M:%S UTC");
+                let state = format!(
+                    "out since {since} ({}); working on the token's last validation",
+                    outage.error
+                );
+                row("Auth2", state);
+            }
         }
         let address = match &identity {
             Ok(id) => self
@@ -323,7 +342,7 @@ impl SparkSession {
             format!("{} (waits up to {} s)", s.command(), s.timeout().as_secs())
         });
         row("Start command", start);
-        rows
+        Ok(rows)
     }
 }
 

@@ -20,7 +20,8 @@ impl Command for Whoami {
     }
 
     async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
-        let mut rows = shell.session.whoami().await;
+        let cancel = shell.cancel();
+        let mut rows = shell.session.whoami(&cancel).await?;
         for problem in shell.problems {
             rows.push(("Setting".to_owned(), problem.clone()));
         }

@@ -56,6 +56,24 @@ impl AuthStandin {
     }
 }
 
+impl AuthStandin {
+    /// The port it listens on (to start another one there).
+    pub fn port(&self) -> String {
+        let rest = self.url.rsplit_once(':').expect("host:port").1;
+        rest.split('/').next().unwrap().to_owned()
+    }
+
+    /// Sends `signal` (`STOP`, `CONT`) to the stand-in.
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{signal}");
+    }
+}
+
 impl Drop for AuthStandin {
     fn drop(&mut self) {
         let _ = self.child.kill();
