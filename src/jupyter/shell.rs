@@ -290,6 +290,18 @@ fn history_query(content: &Value) -> Option<(HistoryQuery, bool)> {
     Some((query, flag("output")))
 }
 
+/// `work`'s answer, or `fallback` as soon as `cancel` fires.
+async fn unless_interrupted<T>(
+    cancel: &CancellationToken,
+    work: impl std::future::Future<Output = T>,
+    fallback: T,
+) -> T {
+    tokio::select! {
+        answer = work => answer,
+        () = cancel.cancelled() => fallback,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,17 +326,5 @@ mod tests {
         assert!(output);
         assert!(history_query(&json!({"hist_access_type": "everything"})).is_none());
         assert!(history_query(&json!({})).is_none());
-    }
-}
-
-/// `work`'s answer, or `fallback` as soon as `cancel` fires.
-async fn unless_interrupted<T>(
-    cancel: &CancellationToken,
-    work: impl std::future::Future<Output = T>,
-    fallback: T,
-) -> T {
-    tokio::select! {
-        answer = work => answer,
-        () = cancel.cancelled() => fallback,
     }
 }
