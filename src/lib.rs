@@ -9,7 +9,8 @@
 //! as HTML and text). Beside them, leaves that everyone may use and that use nothing of the
 //! crate: [`config`] reads every setting once and hands each room its part; `sql` is the one
 //! lexer of SQL text; [`output`] holds what a request shows (MIME bundles, streams, errors);
-//! [`token`] the token type that never prints.
+//! [`token`] the token type that never prints; [`memory`] how freed memory goes back to the
+//! system.
 //!
 //! Imports only go down that chain: the transport knows nothing of Spark, KBase, the kernel or
 //! rendering; the kernel knows no sockets, gRPC or HTTP; `render`, `spark` and `auth` know
@@ -19,6 +20,7 @@ pub mod auth;
 pub mod config;
 pub mod jupyter;
 pub mod kernel;
+pub mod memory;
 pub mod output;
 pub mod render;
 pub mod session;

@@ -85,6 +85,7 @@ fn parse_env(raw: &str) -> Result<(String, String), String> {
 }
 
 fn main() -> std::process::ExitCode {
+    spark_sql_kernel::memory::one_arena();
     let cli = Cli::parse();
     let settings = Settings::from_env();
     init_logging(settings.log());

@@ -22,6 +22,8 @@ pub const DEFAULT_PORT: u16 = 15002;
 pub const DEFAULT_MAX_ROWS: usize = 100;
 /// Characters of a value shown before it is cut at `…`.
 pub const DEFAULT_MAX_CHARS: usize = 100;
+/// What one result may send to the front end, in MB (its text and HTML together).
+pub const DEFAULT_MAX_OUTPUT_MB: usize = 10;
 pub const DEFAULT_LOG: &str = "warn";
 /// MiB a ZeroMQ frame sent to the kernel may hold (Jupyter's messages are far smaller).
 pub const DEFAULT_MAX_FRAME_MB: usize = 256;
@@ -80,6 +82,7 @@ impl AuthSettings {
 pub struct DisplaySettings {
     max_rows: usize,
     max_chars: usize,
+    max_output_mb: usize,
 }
 
 impl DisplaySettings {
@@ -90,6 +93,10 @@ impl DisplaySettings {
     /// `SPARK_SQL_KERNEL_MAX_CHARS` (0: never cut).
     pub fn max_chars(&self) -> usize {
         self.max_chars
+    }
+    /// `SPARK_SQL_KERNEL_MAX_OUTPUT_MB`, in bytes: what one result's table may weigh.
+    pub fn max_output_bytes(&self) -> usize {
+        self.max_output_mb.saturating_mul(1_000_000)
     }
 }
 
@@ -152,6 +159,13 @@ impl Settings {
                 "SPARK_SQL_KERNEL_MAX_CHARS",
                 DEFAULT_MAX_CHARS,
                 0,
+                &mut problems,
+            ),
+            max_output_mb: number(
+                &get,
+                "SPARK_SQL_KERNEL_MAX_OUTPUT_MB",
+                DEFAULT_MAX_OUTPUT_MB,
+                1,
                 &mut problems,
             ),
         };

@@ -96,6 +96,7 @@ async fn run_statement(
     let options = render::TableOptions {
         max_chars: shell.view.max_chars,
         zone,
+        max_bytes: shell.view.max_output,
     };
     shell.out.show(render::result_table(&result, &options));
     Ok(None)

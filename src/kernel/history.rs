@@ -4,10 +4,16 @@ use crate::jupyter::{HistoryEntry, HistoryQuery};
 
 /// The session number every entry carries (the kernel keeps one session's history).
 const SESSION: i64 = 1;
+/// Bytes of a cell's output kept: the start of a longer one, with a note.
+const MAX_OUTPUT: usize = 16 * 1024;
+/// Bytes of outputs kept in all: the oldest are dropped (their inputs stay).
+const MAX_OUTPUTS: usize = 4 * 1024 * 1024;
 
 #[derive(Debug, Default)]
 pub struct History {
     entries: Vec<HistoryEntry>,
+    /// Bytes of the outputs kept.
+    output_bytes: usize,
 }
 
 impl History {
@@ -20,10 +26,31 @@ impl History {
         });
     }
 
-    /// Keeps the text form of the cell's result beside its input.
-    pub fn set_output(&mut self, line: usize, output: String) {
-        if let Some(entry) = self.entries.iter_mut().rev().find(|e| e.line == line) {
-            entry.output = Some(output);
+    /// Keeps the text form of the cell's result beside its input: at most [`MAX_OUTPUT`]
+    /// bytes of it, and [`MAX_OUTPUTS`] for all cells (the oldest outputs go first).
+    pub fn set_output(&mut self, line: usize, mut output: String) {
+        if output.len() > MAX_OUTPUT {
+            let total = output.len();
+            let mut end = MAX_OUTPUT;
+            while !output.is_char_boundary(end) {
+                end -= 1;
+            }
+            // A new string: truncating would keep the whole allocation.
+            output = format!("{}\n… (kept {end} of {total} bytes)", &output[..end]);
+        }
+        let Some(entry) = self.entries.iter_mut().rev().find(|e| e.line == line) else {
+            return;
+        };
+        self.output_bytes += output.len();
+        if let Some(old) = entry.output.replace(output) {
+            self.output_bytes -= old.len();
+        }
+        let mut oldest = self.entries.iter_mut();
+        while self.output_bytes > MAX_OUTPUTS {
+            let Some(entry) = oldest.next() else { break };
+            if let Some(dropped) = entry.output.take() {
+                self.output_bytes -= dropped.len();
+            }
         }
     }
 
@@ -172,5 +199,33 @@ mod tests {
         assert!(glob_match("a*c", "abbbc"));
         assert!(!glob_match("a*c", "abbb"));
         assert!(glob_match("?ü*", "xü日本"));
+    }
+
+    #[test]
+    fn outputs_are_kept_short_and_the_oldest_go_first() {
+        let mut h = History::default();
+        h.record(1, "SELECT big");
+        h.set_output(1, "é".repeat(MAX_OUTPUT));
+        let kept = h.query(&HistoryQuery::Tail { n: 1 }, true)[0]
+            .output
+            .clone()
+            .unwrap();
+        assert!(kept.len() < MAX_OUTPUT + 64, "{}", kept.len());
+        assert!(kept.ends_with(&format!(
+            "(kept {} of {} bytes)",
+            MAX_OUTPUT,
+            2 * MAX_OUTPUT
+        )));
+        for line in 2..1000 {
+            h.record(line, "SELECT more");
+            h.set_output(line, "x".repeat(MAX_OUTPUT));
+        }
+        assert!(h.output_bytes <= MAX_OUTPUTS);
+        let all = h.query(&HistoryQuery::Tail { n: 1000 }, true);
+        assert_eq!(all.len(), 999, "inputs are all kept");
+        assert_eq!(all[0].output.as_deref(), Some(""), "the oldest output went");
+        assert_eq!(all[998].output.as_ref().unwrap().len(), MAX_OUTPUT);
+        let kept: usize = all.iter().map(|e| e.output.as_ref().unwrap().len()).sum();
+        assert_eq!(kept, h.output_bytes);
     }
 }

@@ -41,6 +41,8 @@ pub struct View {
     pub limit: usize,
     /// Characters of a value shown before it is cut (`%truncate`; 0: never).
     pub max_chars: usize,
+    /// Bytes one result's table may weigh (`SPARK_SQL_KERNEL_MAX_OUTPUT_MB`).
+    pub max_output: usize,
 }
 
 pub struct Kernel {
@@ -63,6 +65,7 @@ impl Kernel {
             view: View {
                 limit: display.max_rows(),
                 max_chars: display.max_chars(),
+                max_output: display.max_output_bytes(),
             },
             history: History::default(),
             problems: settings.problems().to_vec(),
@@ -156,6 +159,7 @@ impl Handler for Kernel {
         if let Some(text) = out.finish(outcome.is_ok()) {
             self.history.set_output(request.execution_count, text);
         }
+        crate::memory::give_back();
         outcome.map_err(|e| {
             let error = e.to_output();
             if let Some(log) = self.activity.as_ref().filter(|_| !request.silent) {

@@ -495,3 +495,51 @@ fn timestamps_follow_the_session_time_zone() {
     assert!(in_zone("America/Los_Angeles").contains("2024-07-02 03:04:05.12"));
     assert!(in_zone("+05:30").contains("2024-07-02 15:34:05.12"));
 }
+
+#[test]
+fn a_table_past_its_output_bound_shows_the_rows_that_fit_and_says_so() {
+    let words: Vec<String> = (0..20_000)
+        .map(|i| format!("value number {i:05}"))
+        .collect();
+    let big = result(
+        vec![column("w", "string", SparkType::Plain)],
+        vec![Arc::new(StringArray::from(words)) as ArrayRef],
+        true,
+    );
+    let bound = TableOptions {
+        max_bytes: 100_000,
+        ..options()
+    };
+    let table = result_table(&big, &bound);
+    let (text, html) = (
+        table["text/plain"].as_str().unwrap(),
+        table["text/html"].as_str().unwrap(),
+    );
+    assert!(
+        text.len() + html.len() < 120_000,
+        "{} bytes",
+        text.len() + html.len()
+    );
+    assert!(text.contains("| value number 00000 |"), "{text}");
+    assert!(!text.contains("value number 19999"));
+    let shown = text.matches("| value number").count();
+    assert!(shown > 1000 && shown < 20_000, "{shown}");
+    assert!(
+        text.contains(&format!(
+            "showing the first {shown} of 20000 or more rows: a table may weigh 1 MB"
+        )),
+        "{}",
+        text.lines().last().unwrap()
+    );
+    assert!(html.contains("SPARK_SQL_KERNEL_MAX_OUTPUT_MB"));
+    // Within the bound: every row, as before.
+    let whole = result_table(&big, &options());
+    assert_eq!(
+        whole["text/plain"]
+            .as_str()
+            .unwrap()
+            .matches("| value number")
+            .count(),
+        20_000
+    );
+}

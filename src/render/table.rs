@@ -22,6 +22,9 @@ pub struct TableOptions {
     pub max_chars: usize,
     /// The session time zone, in which `timestamp` values are shown.
     pub zone: Zone,
+    /// About how many bytes the table (text and HTML together) may weigh: rows past that are
+    /// left out, and the summary says so (0: no bound).
+    pub max_bytes: usize,
 }
 
 impl Default for TableOptions {
@@ -29,6 +32,7 @@ impl Default for TableOptions {
         TableOptions {
             max_chars: crate::config::DEFAULT_MAX_CHARS,
             zone: Zone::default(),
+            max_bytes: crate::config::DEFAULT_MAX_OUTPUT_MB * 1_000_000,
         }
     }
 }
@@ -87,7 +91,14 @@ fn cut(mut text: String, max_chars: usize) -> Cell {
     }
 }
 
-/// Every shown value of every column, as Spark writes it.
+/// What a shown value weighs in the table's text and HTML together (its characters twice, and
+/// the markup and padding around it).
+fn weight(cell: &Cell) -> usize {
+    2 * cell.text.as_ref().map_or(4, String::len) + 24
+}
+
+/// Every shown value of every column, as Spark writes it, for as many rows as fit in
+/// `options.max_bytes`.
 fn columns<'a>(result: &'a QueryResult, options: &TableOptions) -> Vec<Column<'a>> {
     let rows = result.rows();
     let mut columns: Vec<Column<'a>> = result
@@ -100,6 +111,7 @@ fn columns<'a>(result: &'a QueryResult, options: &TableOptions) -> Vec<Column<'a
             cells: Vec::with_capacity(rows),
         })
         .collect();
+    let mut weighed = (0, 0); // rows weighed, their bytes
     for batch in &result.batches {
         for (i, array) in batch.columns().iter().enumerate() {
             let Some(column) = columns.get_mut(i) else {
@@ -125,8 +137,33 @@ fn columns<'a>(result: &'a QueryResult, options: &TableOptions) -> Vec<Column<'a
                 }
             }
         }
+        if let Some(fit) = rows_that_fit(&columns, &mut weighed, options.max_bytes) {
+            for column in &mut columns {
+                column.cells.truncate(fit);
+            }
+            return columns;
+        }
     }
     columns
+}
+
+/// Weighs the rows not weighed yet; `Some(n)` when only the first `n` rows (at least one) fit
+/// in `max_bytes`.
+fn rows_that_fit(
+    columns: &[Column<'_>],
+    weighed: &mut (usize, usize),
+    max_bytes: usize,
+) -> Option<usize> {
+    let rows = columns.first().map_or(0, |c| c.cells.len());
+    let (done, bytes) = weighed;
+    for row in *done..rows {
+        *bytes += columns.iter().map(|c| weight(&c.cells[row])).sum::<usize>();
+        if max_bytes > 0 && *bytes > max_bytes {
+            return Some(row.max(1));
+        }
+    }
+    *done = rows;
+    None
 }
 
 /// Whether showing a result needs the session time zone: it has `timestamp` values (at any
@@ -182,10 +219,17 @@ pub fn human_duration(elapsed: Duration) -> String {
 
 /// What is said under a table: rows shown and whether more exist, time taken, and whether
 /// values were cut.
-fn summary(result: &QueryResult, cut_at: Option<usize>) -> String {
-    let shown = result.rows();
+fn summary(result: &QueryResult, shown: usize, cut_at: Option<usize>, max_bytes: usize) -> String {
+    let received = result.rows();
     let noun = if shown == 1 { "row" } else { "rows" };
-    let mut text = if result.more {
+    let mut text = if shown < received {
+        let more = if result.more { " or more" } else { "" };
+        format!(
+            "showing the first {shown} of {received}{more} rows: a table may weigh {} MB \
+             (SPARK_SQL_KERNEL_MAX_OUTPUT_MB); narrow the query to see the others",
+            max_bytes.div_ceil(1_000_000)
+        )
+    } else if result.more {
         format!("showing the first {shown} {noun}; more exist (%limit N shows more)")
     } else {
         format!("{shown} {noun}")
@@ -386,6 +430,7 @@ pub fn column_texts(result: &QueryResult, zone: &Zone) -> Vec<Vec<Option<String>
     let options = TableOptions {
         max_chars: 0,
         zone: zone.clone(),
+        max_bytes: 0,
     };
     columns(result, &options)
         .into_iter()
@@ -396,11 +441,12 @@ pub fn column_texts(result: &QueryResult, zone: &Zone) -> Vec<Vec<Option<String>
 /// A result as an HTML table and an aligned text grid.
 pub fn result_table(result: &QueryResult, options: &TableOptions) -> MimeBundle {
     let columns = columns(result, options);
-    let rows = result.rows();
+    let rows = columns.first().map_or(result.rows(), |c| c.cells.len());
     let any_cut = columns
         .iter()
         .any(|c| c.cells.iter().any(|cell| cell.cut_from.is_some()));
-    let summary = summary(result, any_cut.then_some(options.max_chars));
+    let cut_at = any_cut.then_some(options.max_chars);
+    let summary = summary(result, rows, cut_at, options.max_bytes);
     plain_and_html(
         text_grid(&columns, rows, &summary),
         html_table(&columns, rows, &summary),
