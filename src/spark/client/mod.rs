@@ -25,18 +25,26 @@ use crate::config::Address;
 use crate::token::Token;
 
 /// Runs `$call` in the session; when the server lost the session, opens a fresh one, tells
-/// the user once, and runs `$call` again.
+/// the user once, and runs `$call` again. A call the server left unanswered leaves its
+/// connection behind: later calls use a new one.
 macro_rules! in_session {
     ($client:expr, $creds:expr, $cancel:expr, $call:expr) => {{
-        $client.open($creds, $cancel).await?;
-        match $call.await {
-            Err(SparkError::Server(e)) if e.is_session_lost() => {
-                $client.session_lost(&e);
-                $client.open($creds, $cancel).await?;
-                $call.await
+        let outcome = async {
+            $client.open($creds, $cancel).await?;
+            match $call.await {
+                Err(SparkError::Server(e)) if e.is_session_lost() => {
+                    $client.session_lost(&e);
+                    $client.open($creds, $cancel).await?;
+                    $call.await
+                }
+                other => other,
             }
-            other => other,
         }
+        .await;
+        if matches!(outcome, Err(SparkError::Stalled { .. })) {
+            $client.new_connection();
+        }
+        outcome
     }};
 }
 
