@@ -10,7 +10,8 @@
 //! crate: [`config`] reads every setting once and hands each room its part; `sql` is the one
 //! lexer of SQL text; [`output`] holds what a request shows (MIME bundles, streams, errors);
 //! [`token`] the token type that never prints; [`memory`] how freed memory goes back to the
-//! system.
+//! system. The kernel also uses [`export`], which writes whole results to files from Arrow
+//! batches (it knows `render`'s text forms, not Jupyter or gRPC).
 //!
 //! Imports only go down that chain: the transport knows nothing of Spark, KBase, the kernel or
 //! rendering; the kernel knows no sockets, gRPC or HTTP; `render`, `spark` and `auth` know
@@ -18,6 +19,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod export;
 pub mod jupyter;
 pub mod kernel;
 pub mod memory;

@@ -79,6 +79,7 @@ impl KernelError {
                 | SparkError::Stalled { .. }
                 | SparkError::Setup { .. } => "SparkConnectError".into(),
                 SparkError::Governance(_) => "GovernanceError".into(),
+                SparkError::Export(_) => "ExportError".into(),
             },
         }
     }

@@ -1,11 +1,12 @@
 //! Running a cell: its line magics in order, then each SQL statement through the session,
 //! each result shown as a table (with live progress for slow ones), and `OK · time` for a cell
-//! whose statements return no rows. The cell stops at its first failure.
+//! whose statements return no rows. With `%%export` the last statement's whole result is also
+//! written to a file. The cell stops at its first failure.
 
 use std::time::Duration;
 
 use super::error::{KernelError, SqlSource};
-use super::magics::{CellPlan, Magic, Shell};
+use super::magics::{CellPlan, ExportPlan, Magic, Shell};
 use super::{cell, progress};
 use crate::render;
 use crate::session::SessionError;
@@ -22,18 +23,28 @@ pub async fn run_cell(shell: &mut Shell<'_>, code: &str) -> Result<(), KernelErr
     }
     let mut plan = CellPlan {
         limit: shell.view.limit,
+        export: None,
     };
     if let Some(line) = &cell.cell_magic {
         Magic::plan_cell(line, &mut plan)?;
     }
+    let statements = split_statements(&cell.sql);
+    if plan.export.is_some() && statements.is_empty() {
+        let none = "%%export writes the result of the cell's last statement, and the cell has none";
+        return Err(KernelError::Spark {
+            error: crate::spark::SparkError::Export(none.into()),
+            sql: None,
+        });
+    }
     // Time taken by statements without a result set (DDL, INSERT, …).
     let mut quiet: Option<Duration> = None;
-    for statement in split_statements(&cell.sql) {
+    for (i, statement) in statements.iter().enumerate() {
         if shell.out.ctx().is_cancelled() {
             return Err(KernelError::Interrupted);
         }
         let line = sql_line + cell.sql[..statement.offset].matches('\n').count();
-        if let Some(elapsed) = run_statement(shell, &statement, line, &plan).await? {
+        let export = plan.export.as_ref().filter(|_| i + 1 == statements.len());
+        if let Some(elapsed) = run_statement(shell, statement, line, plan.limit, export).await? {
             quiet = Some(quiet.unwrap_or_default() + elapsed);
         }
     }
@@ -56,15 +67,16 @@ async fn run_statement(
     shell: &mut Shell<'_>,
     statement: &Statement,
     line: usize,
-    plan: &CellPlan,
+    limit: usize,
+    export: Option<&ExportPlan>,
 ) -> Result<Option<Duration>, KernelError> {
-    let mut outcome = query(shell, &statement.text, plan.limit).await;
+    let mut outcome = query(shell, &statement.text, limit, export).await;
     // Nothing listens at the address: start the server (when a start command is set), once.
     if outcome.as_ref().is_err_and(SessionError::is_refused) && shell.session.can_start() {
         let ctx = shell.out.ctx().clone();
         let start = shell.session.start_server(ctx.cancel_token());
         progress::starting(start, &ctx).await?;
-        outcome = query(shell, &statement.text, plan.limit).await;
+        outcome = query(shell, &statement.text, limit, export).await;
     }
     let result = match outcome {
         Ok(result) => result,
@@ -102,18 +114,46 @@ async fn run_statement(
     Ok(None)
 }
 
-/// Runs `sql` with its live progress line; at most `limit` rows come back.
+/// Runs `sql` with its live progress line; at most `limit` rows come back. With an export, the
+/// whole result is written to its file first, and a line says what was written.
 async fn query(
     shell: &mut Shell<'_>,
     sql: &str,
     limit: usize,
+    export: Option<&ExportPlan>,
 ) -> Result<crate::spark::QueryResult, SessionError> {
+    let Some(export) = export else {
+        let (reports, receiver) = tokio::sync::watch::channel(crate::spark::Running::default());
+        let ctx = shell.out.ctx().clone();
+        let run = shell.session.run(sql, limit, ctx.cancel_token(), &reports);
+        let outcome = progress::follow(run, receiver, &ctx).await;
+        shell.out.notices(shell.session);
+        return outcome;
+    };
+    let zone = session_zone(shell).await;
+    let target = crate::export::resolve(&export.path, shell.view.home.as_deref());
+    let failed = |e: String| SessionError::Spark(crate::spark::SparkError::Export(e));
+    let mut sink = crate::export::Export::create(&target, export.format, zone).map_err(failed)?;
     let (reports, receiver) = tokio::sync::watch::channel(crate::spark::Running::default());
     let ctx = shell.out.ctx().clone();
-    let run = shell.session.run(sql, limit, ctx.cancel_token(), &reports);
+    let started = std::time::Instant::now();
+    let run = shell
+        .session
+        .export((sql, limit), ctx.cancel_token(), &reports, &mut sink);
     let outcome = progress::follow(run, receiver, &ctx).await;
     shell.out.notices(shell.session);
-    outcome
+    let result = outcome?;
+    let written = sink.finish(&result.columns).map_err(failed)?;
+    let noun = if written.rows == 1 { "row" } else { "rows" };
+    shell.out.stdout(format!(
+        "Exported {} {noun} ({}, {}) to {} in {}.\n",
+        written.rows,
+        render::human_bytes(written.bytes),
+        export.format.name(),
+        written.path.display(),
+        render::human_duration(started.elapsed())
+    ));
+    Ok(result)
 }
 
 /// The session time zone, in which Spark shows timestamps; UTC (with a note) when it cannot

@@ -43,6 +43,8 @@ pub struct View {
     pub max_chars: usize,
     /// Bytes one result's table may weigh (`SPARK_SQL_KERNEL_MAX_OUTPUT_MB`).
     pub max_output: usize,
+    /// Where `~` in an export's path points (`HOME`).
+    pub home: Option<std::path::PathBuf>,
 }
 
 pub struct Kernel {
@@ -66,6 +68,7 @@ impl Kernel {
                 limit: display.max_rows(),
                 max_chars: display.max_chars(),
                 max_output: display.max_output_bytes(),
+                home: settings.install().home().cloned(),
             },
             history: History::default(),
             problems: settings.problems().to_vec(),

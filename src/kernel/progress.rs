@@ -36,18 +36,22 @@ pub async fn follow(
             outcome = &mut run => break outcome,
             _ = tick.tick() => {}
         }
-        let Running { progress, heard } = reports.borrow().clone();
+        let Running {
+            progress,
+            heard,
+            written,
+        } = reports.borrow().clone();
         let elapsed = started.elapsed();
         let phase = match heard.elapsed() {
             silent if silent >= SILENCE_SHOWN => Phase::Silent(silent.as_secs()),
             _ => Phase::Running,
         };
-        let text = progress_text(progress.as_ref(), elapsed, phase);
+        let text = progress_text(progress.as_ref(), written, elapsed, phase);
         match &mut shown {
             Some((_, last)) if *last == text => {}
             Some((id, last)) => {
                 ctx.send(Output::UpdateDisplay {
-                    data: progress_display(progress.as_ref(), elapsed, phase),
+                    data: progress_display(progress.as_ref(), written, elapsed, phase),
                     display_id: id.clone(),
                 });
                 *last = text;
@@ -55,7 +59,7 @@ pub async fn follow(
             None => {
                 let id = format!("spark-sql-progress-{}", uuid::Uuid::new_v4().simple());
                 ctx.send(Output::Display {
-                    data: progress_display(progress.as_ref(), elapsed, phase),
+                    data: progress_display(progress.as_ref(), written, elapsed, phase),
                     display_id: Some(id.clone()),
                 });
                 shown = Some((id, text));
@@ -68,9 +72,11 @@ pub async fn follow(
             Err(SessionError::Spark(SparkError::Cancelled)) => Phase::Cancelled,
             Err(_) => Phase::Failed,
         };
-        let progress = reports.borrow().progress.clone();
+        let Running {
+            progress, written, ..
+        } = reports.borrow().clone();
         ctx.send(Output::UpdateDisplay {
-            data: progress_display(progress.as_ref(), started.elapsed(), phase),
+            data: progress_display(progress.as_ref(), written, started.elapsed(), phase),
             display_id: id,
         });
     }

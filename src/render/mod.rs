@@ -14,10 +14,33 @@ mod snapshot_tests;
 use serde_json::Value;
 
 pub use datetime::Zone;
-pub use progress::{progress_display, progress_text, Phase};
+pub use progress::{human_bytes, progress_display, progress_text, Phase};
 pub use table::{column_texts, human_duration, needs_time_zone, result_table, TableOptions};
 
 use crate::output::MimeBundle;
+
+/// Spark's text of every value of `array` (as the table shows them, never cut), nulls kept: what
+/// a CSV export writes.
+pub fn spark_text(
+    array: &dyn arrow::array::Array,
+    spark: &crate::spark::SparkType,
+    zone: &Zone,
+) -> arrow::array::StringArray {
+    let write = value::writer(array, spark, zone);
+    let nulls = array.logical_nulls();
+    let mut text = String::new();
+    let mut builder = arrow::array::StringBuilder::with_capacity(array.len(), array.len() * 8);
+    for row in 0..array.len() {
+        if nulls.as_ref().is_some_and(|n| n.is_null(row)) {
+            builder.append_null();
+        } else {
+            text.clear();
+            write(row, &mut text);
+            builder.append_value(&text);
+        }
+    }
+    builder.finish()
+}
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape_html(text: &str) -> String {

@@ -25,6 +25,10 @@ impl Phase {
 }
 
 /// `532 B`, `1.2 kB`, `3.4 MB`, `1.0 GB` (powers of 1000).
+pub fn human_bytes(n: u64) -> String {
+    bytes(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
 fn bytes(n: i64) -> String {
     let n = n.max(0) as f64;
     let units = ["kB", "MB", "GB", "TB", "PB"];
@@ -48,8 +52,13 @@ fn seconds(elapsed: Duration, phase: Phase) -> String {
     }
 }
 
-/// The line's text.
-pub fn progress_text(progress: Option<&Progress>, elapsed: Duration, phase: Phase) -> String {
+/// The line's text; `written`: rows and bytes an export has written.
+pub fn progress_text(
+    progress: Option<&Progress>,
+    written: Option<(u64, u64)>,
+    elapsed: Duration,
+    phase: Phase,
+) -> String {
     let time = seconds(elapsed, phase);
     let mut parts = vec![match phase {
         Phase::Running => "Spark: running".to_owned(),
@@ -73,9 +82,16 @@ pub fn progress_text(progress: Option<&Progress>, elapsed: Duration, phase: Phas
             parts.push(tasks);
             parts.push(format!("{} read", bytes(p.bytes_read)));
         }
-        _ if phase == Phase::Running => parts.push("waiting for the first stage".into()),
-        _ if phase.running() => {}
+        _ if phase == Phase::Running && written.is_none() => {
+            parts.push("waiting for the first stage".into());
+        }
         _ => {}
+    }
+    if let Some((rows, size)) = written {
+        parts.push(format!(
+            "{rows} rows ({}) written",
+            bytes(i64::try_from(size).unwrap_or(i64::MAX))
+        ));
     }
     parts.push(time);
     parts.join(" · ")
@@ -84,10 +100,11 @@ pub fn progress_text(progress: Option<&Progress>, elapsed: Duration, phase: Phas
 /// The display: a bar of tasks done (HTML) and the line.
 pub fn progress_display(
     progress: Option<&Progress>,
+    written: Option<(u64, u64)>,
     elapsed: Duration,
     phase: Phase,
 ) -> MimeBundle {
-    let text = progress_text(progress, elapsed, phase);
+    let text = progress_text(progress, written, elapsed, phase);
     let (done, total) = match progress {
         Some(p) if p.tasks > 0 => (p.tasks_done, p.tasks),
         _ => (0, 0),
@@ -122,30 +139,34 @@ mod tests {
         };
         let t = Duration::from_millis(6_400);
         assert_eq!(
-            progress_text(Some(&p), t, Phase::Running),
+            progress_text(Some(&p), None, t, Phase::Running),
             "Spark: running · 1 of 3 stages done · 45/200 tasks (8 running) · 1.2 MB read · 6 s"
         );
         assert_eq!(
-            progress_text(Some(&p), t, Phase::Done),
+            progress_text(Some(&p), None, t, Phase::Done),
             "Spark: done · 3 stages · 45/200 tasks · 1.2 MB read · 6.40 s"
         );
         assert_eq!(
-            progress_text(None, Duration::from_secs(1), Phase::Running),
+            progress_text(None, None, Duration::from_secs(1), Phase::Running),
             "Spark: running · waiting for the first stage · 1 s"
         );
         assert_eq!(
-            progress_text(None, Duration::from_secs(40), Phase::Silent(12)),
+            progress_text(None, None, Duration::from_secs(40), Phase::Silent(12)),
             "Spark: running · the server has not answered for 12 s · 40 s"
         );
         assert_eq!(
-            progress_text(Some(&p), t, Phase::Silent(10)),
+            progress_text(Some(&p), None, t, Phase::Silent(10)),
             "Spark: running · the server has not answered for 10 s · 1 of 3 stages done · 45/200 tasks (8 running) · 1.2 MB read · 6 s"
         );
         assert_eq!(
-            progress_text(None, Duration::from_millis(1500), Phase::Cancelled),
+            progress_text(Some(&p), Some((250_000, 12_345_678)), t, Phase::Running),
+            "Spark: running · 1 of 3 stages done · 45/200 tasks (8 running) · 1.2 MB read · 250000 rows (12.3 MB) written · 6 s"
+        );
+        assert_eq!(
+            progress_text(None, None, Duration::from_millis(1500), Phase::Cancelled),
             "Spark: cancelled · 1.50 s"
         );
-        let html = progress_display(Some(&p), t, Phase::Running)["text/html"]
+        let html = progress_display(Some(&p), None, t, Phase::Running)["text/html"]
             .as_str()
             .unwrap()
             .to_owned();

@@ -23,7 +23,7 @@ pub use starter::StartError;
 
 use crate::auth::{AuthError, Authenticator, Identity};
 use crate::config::{AddressError, AuthSettings, SparkSettings};
-use crate::spark::{Credentials, QueryResult, Running, SparkClient, SparkError};
+use crate::spark::{BatchSink, Credentials, QueryResult, Running, SparkClient, SparkError};
 
 /// How long releasing the session may take (at shutdown, `%reconnect`, after `check`).
 const RELEASE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -175,6 +175,23 @@ impl SparkSession {
             self.catalog.forget();
         }
         Ok(result)
+    }
+
+    /// Runs one statement and hands its whole result to `sink` as it arrives; at most `limit`
+    /// rows come back to be shown.
+    pub async fn export(
+        &mut self,
+        (sql, limit): (&str, usize),
+        cancel: &CancellationToken,
+        progress: &watch::Sender<Running>,
+        sink: &mut dyn BatchSink,
+    ) -> Result<QueryResult, SessionError> {
+        let sent = crate::sql::blank_comments(sql);
+        let (creds, client) = self.connect(cancel).await?;
+        let outcome = client
+            .export_sql(&creds, (&sent, limit), cancel, progress, sink)
+            .await;
+        self.record(outcome)
     }
 
     /// One setting of the Spark session (`None` when unset without a default).

@@ -212,6 +212,9 @@ pub enum SparkError {
     },
     #[error("Spark sent a result the kernel cannot read: {0}")]
     Decode(String),
+    /// Writing the result to a file failed (the message says which file and why).
+    #[error("{0}")]
+    Export(String),
     #[error("the KBase token cannot be sent as a gRPC header: it holds characters other than visible ASCII")]
     BadToken,
     #[error("cannot set up the connection to {address}: {reason}")]

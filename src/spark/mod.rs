@@ -11,5 +11,5 @@ mod types;
 pub use client::{Credentials, SparkClient};
 pub use error::{Position, ServerError, SparkError};
 pub use plain::Governance;
-pub use result::{Column, Progress, QueryResult, Running};
+pub use result::{BatchSink, Column, Progress, QueryResult, Running};
 pub use types::SparkType;

@@ -1,5 +1,6 @@
 //! A statement's result as it arrives: the Spark schema (for type names) and Arrow IPC
-//! batches, decoded as they come and cut to the rows that are shown.
+//! batches, decoded as they come and cut to the rows that are shown; for a whole result, every
+//! batch also goes to a [`BatchSink`] (an export).
 
 use std::io::Cursor;
 use std::time::Duration;
@@ -18,6 +19,14 @@ pub struct Column {
     pub name: String,
     pub type_name: String,
     pub data_type: SparkType,
+}
+
+/// Where every batch of a whole result goes, as it arrives (an export writes it to a file).
+pub trait BatchSink: Send {
+    /// Takes one batch; `columns` are the result's columns (Spark's names and types).
+    fn batch(&mut self, columns: &[Column], batch: &RecordBatch) -> Result<(), String>;
+    /// Rows and bytes written so far (shown on the progress line).
+    fn written(&self) -> (u64, u64);
 }
 
 /// What one statement returned, at most `limit` rows of it.
@@ -47,12 +56,13 @@ impl QueryResult {
     }
 }
 
-/// What a running statement has shown of itself: Spark's latest progress report, and when the
-/// server was last heard from (any message).
+/// What a running statement has shown of itself: Spark's latest progress report, when the
+/// server was last heard from (any message), and for an export the rows and bytes written.
 #[derive(Debug, Clone)]
 pub struct Running {
     pub progress: Option<Progress>,
     pub heard: std::time::Instant,
+    pub written: Option<(u64, u64)>,
 }
 
 impl Default for Running {
@@ -60,6 +70,7 @@ impl Default for Running {
         Running {
             progress: None,
             heard: std::time::Instant::now(),
+            written: None,
         }
     }
 }
@@ -92,8 +103,8 @@ impl Progress {
 }
 
 /// Collects responses of one execution.
-#[derive(Debug, Default)]
-pub(crate) struct Collector {
+#[derive(Default)]
+pub(crate) struct Collector<'s> {
     limit: usize,
     spark_schema: Option<Vec<Column>>,
     arrow_columns: Option<Vec<Column>>,
@@ -101,14 +112,30 @@ pub(crate) struct Collector {
     kept: usize,
     rows_received: u64,
     more: bool,
+    sink: Option<&'s mut dyn BatchSink>,
 }
 
-impl Collector {
-    pub(crate) fn new(limit: usize) -> Collector {
+impl<'s> Collector<'s> {
+    #[cfg(test)]
+    pub(crate) fn new(limit: usize) -> Collector<'s> {
         Collector {
             limit,
             ..Collector::default()
         }
+    }
+
+    /// A collector that also hands every batch to `sink`.
+    pub(crate) fn with_sink(limit: usize, sink: Option<&'s mut dyn BatchSink>) -> Collector<'s> {
+        Collector {
+            limit,
+            sink,
+            ..Collector::default()
+        }
+    }
+
+    /// What the sink has written, if there is one.
+    pub(crate) fn written(&self) -> Option<(u64, u64)> {
+        self.sink.as_ref().map(|s| s.written())
     }
 
     pub(crate) fn schema(&mut self, schema: &DataType) {
@@ -150,6 +177,11 @@ impl Collector {
         }
         for batch in reader {
             let batch = batch.map_err(|e| SparkError::Decode(e.to_string()))?;
+            if let Some(sink) = &mut self.sink {
+                let columns = self.spark_schema.as_ref().or(self.arrow_columns.as_ref());
+                sink.batch(columns.map_or(&[], Vec::as_slice), &batch)
+                    .map_err(SparkError::Export)?;
+            }
             let room = self.limit - self.kept;
             if batch.num_rows() > room {
                 self.more = true;

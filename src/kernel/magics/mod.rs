@@ -44,6 +44,8 @@ impl Shell<'_> {
 pub struct CellPlan {
     /// Rows shown per result.
     pub limit: usize,
+    /// Where the whole result of the last statement goes (`%%export`).
+    pub export: Option<ExportPlan>,
 }
 
 /// One magic: its spec, how its arguments are read, and what it does.
@@ -109,7 +111,10 @@ magics! {
     Echo => echo,
     Warn => warn,
     Sleep => sleep,
+    Export => export,
 }
+
+pub use export::ExportPlan;
 
 /// The spec of the magic called `name`.
 pub fn find(name: &str) -> Option<&'static Spec> {
@@ -186,7 +191,7 @@ mod tests {
     #[test]
     fn every_magic_is_listed_once_and_found_by_name() {
         let mut names: Vec<&str> = SPECS.iter().map(|s| s.name).collect();
-        assert_eq!(names.len(), 9);
+        assert_eq!(names.len(), 10);
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), SPECS.len());
@@ -214,7 +219,10 @@ mod tests {
 
     #[test]
     fn only_cell_magics_open_cells() {
-        let mut plan = CellPlan { limit: 100 };
+        let mut plan = CellPlan {
+            limit: 100,
+            export: None,
+        };
         Magic::plan_cell(&line("limit", "7"), &mut plan).unwrap();
         assert_eq!(plan.limit, 7);
         let error = Magic::plan_cell(&line("whoami", ""), &mut plan).unwrap_err();

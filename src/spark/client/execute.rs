@@ -16,7 +16,7 @@ use crate::spark::proto::{
     release_execute_request, ExecutePlanRequest, ExecutePlanResponse, InterruptRequest, Limit,
     Plan, ReattachExecuteRequest, ReattachOptions, Relation, ReleaseExecuteRequest, Sql,
 };
-use crate::spark::result::{Collector, Progress, QueryResult, Running};
+use crate::spark::result::{BatchSink, Collector, Progress, QueryResult, Running};
 
 impl SparkClient {
     /// Runs one SQL statement and returns at most `limit` rows of its result.
@@ -46,7 +46,25 @@ impl SparkClient {
             self,
             creds,
             cancel,
-            self.execute_once(creds, sql, limit, cancel, progress)
+            self.execute_once(creds, sql, limit, cancel, progress, None)
+        )
+    }
+
+    /// Runs one SQL statement and hands its whole result to `sink`, batch by batch as it
+    /// arrives; at most `limit` rows of it come back to be shown.
+    pub async fn export_sql(
+        &mut self,
+        creds: &Credentials,
+        (sql, limit): (&str, usize),
+        cancel: &CancellationToken,
+        progress: &watch::Sender<Running>,
+        sink: &mut dyn BatchSink,
+    ) -> Result<QueryResult, SparkError> {
+        in_session!(
+            self,
+            creds,
+            cancel,
+            self.execute_once(creds, sql, limit, cancel, progress, Some(&mut *sink))
         )
     }
 
@@ -57,15 +75,17 @@ impl SparkClient {
         limit: usize,
         cancel: &CancellationToken,
         progress: &watch::Sender<Running>,
+        sink: Option<&mut dyn BatchSink>,
     ) -> Result<QueryResult, SparkError> {
         let started = Instant::now();
         progress.send_modify(|r| r.heard = started);
         let operation_id = uuid::Uuid::new_v4().to_string();
         let tag = format!("spark-sql-kernel-{operation_id}");
-        let plan_request = self.plan_request(creds, sql, limit, &operation_id, &tag);
+        let limited = sink.is_none().then_some(limit);
+        let plan_request = self.plan_request(creds, sql, limited, &operation_id, &tag);
         let mut op = Operation {
             tag,
-            collector: Collector::new(limit),
+            collector: Collector::with_sink(limit, sink),
             last_response: None,
             interrupted: None,
             progress,
@@ -127,12 +147,13 @@ impl SparkClient {
         Ok(op.collector.finish(reattaches, started.elapsed()))
     }
 
-    /// The reattachable, tagged `ExecutePlan` of `Limit(limit + 1)` over the SQL relation.
+    /// The reattachable, tagged `ExecutePlan` of `Limit(limit + 1)` over the SQL relation (the
+    /// SQL relation alone for a whole result).
     fn plan_request(
         &self,
         creds: &Credentials,
         sql: &str,
-        limit: usize,
+        limit: Option<usize>,
         operation_id: &str,
         tag: &str,
     ) -> ExecutePlanRequest {
@@ -143,12 +164,15 @@ impl SparkClient {
                 ..Sql::default()
             })),
         };
-        let root = Relation {
-            common: None,
-            rel_type: Some(relation::RelType::Limit(Box::new(Limit {
-                input: Some(Box::new(sql_relation)),
-                limit: i32::try_from(limit.saturating_add(1)).unwrap_or(i32::MAX),
-            }))),
+        let root = match limit {
+            None => sql_relation,
+            Some(limit) => Relation {
+                common: None,
+                rel_type: Some(relation::RelType::Limit(Box::new(Limit {
+                    input: Some(Box::new(sql_relation)),
+                    limit: i32::try_from(limit.saturating_add(1)).unwrap_or(i32::MAX),
+                }))),
+            },
         };
         let reattachable =
             execute_plan_request::request_option::RequestOption::ReattachOptions(ReattachOptions {
@@ -207,7 +231,7 @@ impl SparkClient {
     async fn drain(
         &mut self,
         stream: &mut tonic::Streaming<ExecutePlanResponse>,
-        op: &mut Operation<'_>,
+        op: &mut Operation<'_, '_>,
         cancel: &CancellationToken,
         creds: &Credentials,
     ) -> Result<bool, Drained> {
@@ -248,9 +272,14 @@ impl SparkClient {
                         collector.schema(schema);
                     }
                     match response.response_type {
-                        Some(ResponseType::ArrowBatch(batch)) => collector
-                            .arrow(batch.row_count, batch.data)
-                            .map_err(Drained::Failed)?,
+                        Some(ResponseType::ArrowBatch(batch)) => {
+                            collector
+                                .arrow(batch.row_count, batch.data)
+                                .map_err(Drained::Failed)?;
+                            if let Some(written) = collector.written() {
+                                progress.send_modify(|r| r.written = Some(written));
+                            }
+                        }
                         Some(ResponseType::ResultComplete(_)) => {
                             if interrupted.is_some() {
                                 return Err(Drained::Cancelled);
@@ -328,10 +357,10 @@ impl SparkClient {
 }
 
 /// What one execution has seen so far, across reattaches.
-struct Operation<'p> {
+struct Operation<'p, 's> {
     /// The tag an interrupt names.
     tag: String,
-    collector: Collector,
+    collector: Collector<'s>,
     /// The last response received: where a reattach resumes.
     last_response: Option<String>,
     /// When the user interrupted: the deadline for the server to end the stream.
