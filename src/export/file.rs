@@ -86,7 +86,7 @@ impl Partial {
     }
 
     /// Renames the finished temporary file onto the target (replacing an older one).
-    pub fn commit(mut self) -> Result<(), String> {
+    pub fn commit(&mut self) -> Result<(), String> {
         std::fs::rename(&self.temp, &self.target)
             .map_err(|e| format!("cannot write {}: {e}", self.target.display()))?;
         self.committed = true;
@@ -122,7 +122,7 @@ mod tests {
         );
 
         std::fs::write(&target, "old").unwrap();
-        let (partial, mut writer) = Partial::create(&target).unwrap();
+        let (mut partial, mut writer) = Partial::create(&target).unwrap();
         writer.write_all(b"new").unwrap();
         writer.close().unwrap();
         partial.commit().unwrap();

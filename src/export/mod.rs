@@ -4,21 +4,26 @@
 //! written), Parquet (Spark's Arrow types kept). The file appears whole at the end or not at
 //! all ([`file::Partial`]).
 //!
-//! It must not know Jupyter or Spark Connect: it receives Arrow batches and the result's
-//! columns, and says what it wrote.
+//! Batches are encoded on a thread of the export's own while the next ones arrive (a queue of
+//! a few batches bounds the memory). It must not know Jupyter or Spark Connect: it receives
+//! Arrow batches and the result's columns, and says what it wrote.
 
+mod encode;
 mod file;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
 
-use arrow::array::{ArrayRef, RecordBatch};
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::array::RecordBatch;
 
 use crate::render::Zone;
 use crate::spark::{BatchSink, Column};
+use encode::Encoder;
 use file::{Counted, Partial};
 
+/// Batches waiting for the writing thread: while it encodes, the next ones arrive.
+const QUEUE: usize = 4;
 /// Rows per Parquet row group: bounds what the writer holds in memory.
 const ROW_GROUP: usize = 256 * 1024;
 
@@ -74,20 +79,17 @@ pub fn resolve(path: &str, home: Option<&Path>) -> PathBuf {
     }
 }
 
-enum Writer {
-    Csv(arrow::csv::Writer<Counted>),
-    Json(arrow::json::LineDelimitedWriter<Counted>),
-    Parquet(parquet::arrow::ArrowWriter<Counted>),
+/// What the writing thread is sent.
+enum Job {
+    Batch(Vec<Column>, RecordBatch),
+    Finish(Vec<Column>),
 }
 
-/// An export in progress: a [`BatchSink`] writing to the temporary file.
+/// An export in progress: a [`BatchSink`] that hands batches to the writing thread.
 pub struct Export {
-    format: Format,
-    zone: Zone,
     partial: Partial,
-    /// Until the first batch fixes the schema.
-    unopened: Option<Counted>,
-    writer: Option<Writer>,
+    jobs: Option<mpsc::SyncSender<Job>>,
+    worker: Option<JoinHandle<Result<Counted, String>>>,
     rows: u64,
 }
 
@@ -102,111 +104,62 @@ pub struct Written {
 impl Export {
     /// Starts writing `target` in `format`; text forms of timestamps are in `zone`.
     pub fn create(target: &Path, format: Format, zone: Zone) -> Result<Export, String> {
-        let (partial, writer) = Partial::create(target)?;
+        let (partial, out) = Partial::create(target)?;
+        let (jobs, queue) = mpsc::sync_channel(QUEUE);
+        let mut encoder = Encoder::new(out, target.to_owned(), format, zone);
+        let worker = std::thread::Builder::new()
+            .name("spark-sql-export".into())
+            .spawn(move || {
+                for job in queue {
+                    match job {
+                        Job::Batch(columns, batch) => encoder.batch(&columns, &batch)?,
+                        Job::Finish(columns) => return encoder.finish(&columns),
+                    }
+                }
+                Err("the export was abandoned".into())
+            })
+            .map_err(|e| format!("cannot start writing {}: {e}", target.display()))?;
         Ok(Export {
-            format,
-            zone,
             partial,
-            unopened: Some(writer),
-            writer: None,
+            jobs: Some(jobs),
+            worker: Some(worker),
             rows: 0,
         })
     }
 
-    fn open(&mut self, schema: SchemaRef) -> Result<(), String> {
-        let Some(out) = self.unopened.take() else {
-            return Ok(());
-        };
-        let writer = match self.format {
-            Format::Csv | Format::Tsv => {
-                let delimiter = if self.format == Format::Tsv {
-                    b'\t'
-                } else {
-                    b','
-                };
-                let builder = arrow::csv::WriterBuilder::new()
-                    .with_header(true)
-                    .with_delimiter(delimiter);
-                Writer::Csv(builder.build(out))
-            }
-            Format::JsonLines => Writer::Json(
-                arrow::json::WriterBuilder::new()
-                    .with_explicit_nulls(true)
-                    .build::<_, arrow::json::writer::LineDelimited>(out),
+    /// The writing thread's error, once it stopped.
+    fn stopped(&mut self) -> String {
+        self.jobs = None;
+        match self.worker.take().map(JoinHandle::join) {
+            Some(Ok(Err(e))) => e,
+            _ => format!(
+                "cannot write {}: the writer stopped",
+                self.partial.target().display()
             ),
-            Format::Parquet => {
-                let props = parquet::file::properties::WriterProperties::builder()
-                    .set_compression(parquet::basic::Compression::SNAPPY)
-                    .set_max_row_group_row_count(Some(ROW_GROUP))
-                    .build();
-                let writer = parquet::arrow::ArrowWriter::try_new(out, schema, Some(props))
-                    .map_err(|e| self.failed(&e))?;
-                Writer::Parquet(writer)
-            }
-        };
-        self.writer = Some(writer);
-        Ok(())
-    }
-
-    fn failed(&self, error: &dyn std::fmt::Display) -> String {
-        format!("cannot write {}: {error}", self.partial.target().display())
-    }
-
-    /// The batch as the file gets it: for CSV and TSV, every column not already in Spark's
-    /// text form (numbers other than integers, timestamps, nested values, …) as that text.
-    fn shaped(&self, columns: &[Column], batch: &RecordBatch) -> Result<RecordBatch, String> {
-        if !matches!(self.format, Format::Csv | Format::Tsv) {
-            return Ok(batch.clone());
         }
-        let mut fields = Vec::with_capacity(batch.num_columns());
-        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
-        for (i, (field, array)) in batch
-            .schema()
-            .fields()
-            .iter()
-            .zip(batch.columns())
-            .enumerate()
-        {
-            let name = columns
-                .get(i)
-                .map_or(field.name().as_str(), |c| c.name.as_str());
-            if same_text(field.data_type()) {
-                fields.push(Field::new(name, field.data_type().clone(), true));
-                arrays.push(Arc::clone(array));
-            } else {
-                let spark = columns
-                    .get(i)
-                    .map(|c| c.data_type.clone())
-                    .unwrap_or_default();
-                fields.push(Field::new(name, DataType::Utf8, true));
-                let text = crate::render::spark_text(array.as_ref(), &spark, &self.zone);
-                arrays.push(Arc::new(text));
-            }
-        }
-        RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(|e| self.failed(&e))
     }
 
     /// Ends the export: the writer's footer, the file synced and renamed onto the target. A
     /// result without rows still makes a file (CSV: the header).
     pub fn finish(mut self, columns: &[Column]) -> Result<Written, String> {
-        if self.writer.is_none() {
-            let fields: Vec<Field> = columns
-                .iter()
-                .map(|c| Field::new(&c.name, DataType::Utf8, true))
-                .collect();
-            let empty = RecordBatch::new_empty(Arc::new(Schema::new(fields)));
-            self.batch(columns, &empty)?;
-        }
-        let out = match self.writer.take() {
-            Some(Writer::Csv(w)) => w.into_inner(),
-            Some(Writer::Json(mut w)) => {
-                w.finish().map_err(|e| self.failed(&e))?;
-                w.into_inner()
+        let sent = self
+            .jobs
+            .take()
+            .is_some_and(|jobs| jobs.send(Job::Finish(columns.to_vec())).is_ok());
+        let outcome = self.worker.take().map(JoinHandle::join);
+        let out = match outcome {
+            Some(Ok(Ok(out))) if sent => out,
+            Some(Ok(Err(e))) => return Err(e),
+            _ => {
+                return Err(format!(
+                    "cannot write {}: the writer stopped",
+                    self.partial.target().display()
+                ))
             }
-            Some(Writer::Parquet(w)) => w.into_inner().map_err(|e| self.failed(&e))?,
-            None => return Err(self.failed(&"nothing was written")),
         };
-        out.close().map_err(|e| self.failed(&e))?;
+        let failed =
+            |e: std::io::Error| format!("cannot write {}: {e}", self.partial.target().display());
+        out.close().map_err(failed)?;
         let written = Written {
             rows: self.rows,
             bytes: self.partial.bytes(),
@@ -217,38 +170,32 @@ impl Export {
     }
 }
 
-/// Types whose values arrow's CSV writer writes exactly as Spark does.
-fn same_text(data_type: &DataType) -> bool {
-    matches!(
-        data_type,
-        DataType::Int8
-            | DataType::Int16
-            | DataType::Int32
-            | DataType::Int64
-            | DataType::Utf8
-            | DataType::LargeUtf8
-            | DataType::Boolean
-            | DataType::Date32
-    )
-}
-
 impl BatchSink for Export {
     fn batch(&mut self, columns: &[Column], batch: &RecordBatch) -> Result<(), String> {
-        let shaped = self.shaped(columns, batch)?;
-        self.open(shaped.schema())?;
-        let written = match &mut self.writer {
-            Some(Writer::Csv(w)) => w.write(&shaped).map_err(|e| e.to_string()),
-            Some(Writer::Json(w)) => w.write(&shaped).map_err(|e| e.to_string()),
-            Some(Writer::Parquet(w)) => w.write(&shaped).map_err(|e| e.to_string()),
-            None => Ok(()),
-        };
-        written.map_err(|e| self.failed(&e))?;
+        let sent = self.jobs.as_ref().is_some_and(|jobs| {
+            jobs.send(Job::Batch(columns.to_vec(), batch.clone()))
+                .is_ok()
+        });
+        if !sent {
+            return Err(self.stopped());
+        }
         self.rows += batch.num_rows() as u64;
         Ok(())
     }
 
     fn written(&self) -> (u64, u64) {
         (self.rows, self.partial.bytes())
+    }
+}
+
+impl Drop for Export {
+    /// An unfinished export: the thread is told to stop (its queue closes) and the temporary
+    /// file goes with the [`Partial`].
+    fn drop(&mut self) {
+        self.jobs = None;
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
     }
 }
 

@@ -226,7 +226,8 @@ fn summary(result: &QueryResult, shown: usize, cut_at: Option<usize>, max_bytes:
         let more = if result.more { " or more" } else { "" };
         format!(
             "showing the first {shown} of {received}{more} rows: a table may weigh {} MB \
-             (SPARK_SQL_KERNEL_MAX_OUTPUT_MB); narrow the query to see the others",
+             (SPARK_SQL_KERNEL_MAX_OUTPUT_MB); narrow the query, or write all rows to a file with \
+             %%export PATH",
             max_bytes.div_ceil(1_000_000)
         )
     } else if result.more {
