@@ -543,3 +543,52 @@ fn a_table_past_its_output_bound_shows_the_rows_that_fit_and_says_so() {
         20_000
     );
 }
+
+#[test]
+fn plans_and_statements_read_as_whole_text() {
+    let plan = format!(
+        "== Physical Plan ==\n*(1) Filter (id#0L > 1)\n+- *(1) Range (0, 10, step=1, splits=2) <{}>",
+        "x".repeat(300)
+    );
+    let one = |name: &str, value: &str| {
+        result(
+            vec![column(name, "string", SparkType::Plain)],
+            vec![Arc::new(StringArray::from(vec![value])) as ArrayRef],
+            false,
+        )
+    };
+    let table = result_table(&one("plan", &plan), &options());
+    assert_eq!(
+        table["text/plain"].as_str().unwrap(),
+        plan,
+        "whole, real newlines"
+    );
+    let html = table["text/html"].as_str().unwrap();
+    assert!(
+        html.contains("<pre class=\"spark-sql-text\">== Physical Plan ==\n*(1) Filter"),
+        "{html}"
+    );
+    assert!(
+        html.contains("&lt;xxx") && !html.contains("<xxx"),
+        "escaped"
+    );
+    // Any one-row, one-column string with newlines; a one-line string stays a table.
+    let note = result_table(&one("note", "line one\nline two"), &options());
+    assert_eq!(note["text/plain"].as_str().unwrap(), "line one\nline two");
+    let word = result_table(&one("note", "just one line"), &options());
+    assert!(word["text/plain"]
+        .as_str()
+        .unwrap()
+        .contains("| just one line |"));
+    // DESCRIBE FUNCTION's rows are its lines.
+    let described = result(
+        vec![column("function_desc", "string", SparkType::Plain)],
+        vec![Arc::new(StringArray::from(vec!["Function: abs", "Usage: abs(expr)"])) as ArrayRef],
+        false,
+    );
+    let text = result_table(&described, &options());
+    assert_eq!(
+        text["text/plain"].as_str().unwrap(),
+        "Function: abs\nUsage: abs(expr)"
+    );
+}

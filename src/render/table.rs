@@ -56,6 +56,8 @@ color:var(--jp-ui-font-color2,#616161)}\
 div.spark-sql-result table.spark-sql-table td.null{color:var(--jp-ui-font-color3,#9e9e9e)}\
 div.spark-sql-result table.spark-sql-table td.s{unicode-bidi:plaintext}\
 div.spark-sql-result .spark-sql-cut{color:var(--jp-warn-color0,#e65100);font-weight:bold}\
+div.spark-sql-result pre.spark-sql-text{margin:0;white-space:pre;line-height:1.4;\
+font-size:var(--jp-code-font-size,13px);font-family:var(--jp-code-font-family,monospace)}\
 div.spark-sql-result .spark-sql-summary{color:var(--jp-ui-font-color2,#616161);\
 font-size:var(--jp-ui-font-size0,11px);margin-top:4px}\
 </style>";
@@ -439,8 +441,52 @@ pub fn column_texts(result: &QueryResult, zone: &Zone) -> Vec<Vec<Option<String>
         .collect()
 }
 
-/// A result as an HTML table and an aligned text grid.
+/// Results that are text to read rather than a table: EXPLAIN's plan, SHOW CREATE TABLE's
+/// statement, DESCRIBE FUNCTION's lines, or any one-row, one-column string with newlines. Its
+/// lines, whole (never cut at `%truncate`).
+fn text_block(result: &QueryResult, options: &TableOptions) -> Option<String> {
+    let [column] = result.columns.as_slice() else {
+        return None;
+    };
+    if column.type_name != "string" || result.rows() == 0 {
+        return None;
+    }
+    let named = matches!(
+        column.name.as_str(),
+        "plan" | "createtab_stmt" | "function_desc"
+    );
+    if !named && result.rows() != 1 {
+        return None;
+    }
+    let texts = column_texts(result, &options.zone).into_iter().next()?;
+    let lines: Vec<String> = texts
+        .into_iter()
+        .map(|t| t.unwrap_or_else(|| "NULL".into()))
+        .collect();
+    (named || lines[0].contains('\n')).then(|| lines.join("\n"))
+}
+
+/// A text block as preformatted HTML and as itself, with the time taken (and whether rows
+/// were left out) under the HTML.
+fn text_bundle(result: &QueryResult, text: String) -> MimeBundle {
+    let mut note = human_duration(result.elapsed);
+    if result.more {
+        note.push_str(" · more lines exist (%limit N shows more)");
+    }
+    let html = format!(
+        "<div class=\"spark-sql-result\">{STYLE}<pre class=\"spark-sql-text\">{}</pre>\
+         <div class=\"spark-sql-summary\"><small>{}</small></div></div>",
+        escape_html(&text),
+        escape_html(&note)
+    );
+    plain_and_html(text, html)
+}
+
+/// A result as an HTML table and an aligned text grid (or, for plans and statements, as text).
 pub fn result_table(result: &QueryResult, options: &TableOptions) -> MimeBundle {
+    if let Some(text) = text_block(result, options) {
+        return text_bundle(result, text);
+    }
     let columns = columns(result, options);
     let rows = columns.first().map_or(result.rows(), |c| c.cells.len());
     let any_cut = columns

@@ -69,8 +69,22 @@ async fn create_insert_select_show_describe_explain_in_one_session() {
     let t = k
         .execute(&format!("EXPLAIN SELECT * FROM {t_name} WHERE id > 1"))
         .await;
+    // Plans and statements read as text: whole, with real newlines.
     let text = result_text(&t);
-    assert!(text.contains("Physical Plan"), "{text}");
+    assert!(text.starts_with("== Physical Plan ==\n"), "{text}");
+    assert!(!text.contains("\\n") && !text.contains('…'), "{text}");
+    let t = k.execute(&format!("SHOW CREATE TABLE {t_name}")).await;
+    let text = result_text(&t);
+    assert!(
+        text.starts_with("CREATE TABLE ") && text.contains(&t_name) && text.contains('\n'),
+        "{text}"
+    );
+    let t = k.execute("DESCRIBE FUNCTION EXTENDED abs").await;
+    let text = result_text(&t);
+    assert!(
+        text.starts_with("Function: abs\n") && text.contains("Usage:"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
