@@ -13,21 +13,16 @@ use crate::harness::spark::{self, kernel_settings};
 use crate::harness::standin::AuthStandin;
 use crate::harness::Frontend;
 
-/// A query of about three seconds on one partition, so that it holds one of the run's two
-/// local cores only (the other tests keep the other).
-const SLOW: &str = "SELECT count(*) AS n FROM range(0, 3, 1, 1) \
-                    WHERE reflect('java.lang.Thread', 'sleep', bigint(1000)) IS NOT NULL";
-
 #[tokio::test]
 async fn a_cut_connection_mid_query_is_resumed_on_a_fresh_one() {
     let auth = spark::standin();
     let relay = Relay::start(spark::url().trim_start_matches("sc://")).await;
     let mut k = Frontend::start(kernel_settings(&auth, &spark::token(), &relay.url, &[])).await;
     ok(&k.execute("SELECT 1 AS warm").await);
+    // About three seconds on one partition: it holds one of the run's two local cores only.
+    let slow = spark::sleeping_query(3, 1);
     for round in 0..3 {
-        let cell = k
-            .send_shell("execute_request", crate::harness::execute_content(SLOW))
-            .await;
+        let cell = k.send_execute(&slow).await;
         tokio::time::sleep(Duration::from_millis(1500)).await;
         relay.cut_all();
         let t = k.transcript(&cell).await;
@@ -54,16 +49,13 @@ async fn a_silent_connection_mid_query_is_given_up_and_resumed_on_a_new_one() {
     .await;
     ok(&k.execute("SELECT 1 AS warm").await);
     // Spark reports progress every 2 s: a query longer than the stall timeout is not silent.
-    let slow = "SELECT count(*) AS n FROM range(0, 6, 1, 1) \
-                WHERE reflect('java.lang.Thread', 'sleep', bigint(1000)) IS NOT NULL";
-    let t = k.execute(slow).await;
+    let slow = spark::sleeping_query(6, 1);
+    let t = k.execute(&slow).await;
     ok(&t);
     assert!(result_text(&t).contains("| 6 |"), "{}", result_text(&t));
 
     let started = Instant::now();
-    let cell = k
-        .send_shell("execute_request", crate::harness::execute_content(slow))
-        .await;
+    let cell = k.send_execute(&slow).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     relay.silence_all();
     let t = k.transcript(&cell).await;

@@ -115,16 +115,11 @@ async fn an_interrupt_cancels_the_query_within_two_seconds() {
     assert!(result_text(&t).contains("after"));
 }
 
-/// Four partitions of two rows, each row sleeping a second: a query of about four seconds on
-/// the run's two local cores, with real stages and tasks.
-const SLOW_QUERY: &str = "SELECT count(*) AS n FROM range(0, 8, 1, 4) \
-                          WHERE reflect('java.lang.Thread', 'sleep', bigint(1000)) IS NOT NULL";
-
 #[tokio::test]
 async fn a_long_query_shows_live_progress_and_fast_ones_never_do() {
     let auth = spark::standin();
     let mut k = spark::kernel(&auth).await;
-    let t = k.execute(SLOW_QUERY).await;
+    let t = k.execute(&spark::sleeping_query(8, 4)).await;
     ok(&t);
     let kinds = t.kinds();
     let displays = t.outputs("display_data");

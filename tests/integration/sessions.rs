@@ -119,11 +119,8 @@ async fn a_stopped_server_is_an_error_and_a_restarted_one_gets_a_fresh_session()
 
     // Killed (SIGKILL) in the middle of a query: the cell names the server it lost, never an
     // interrupt; so does the next cell while the server is down.
-    let slow = "SELECT count(*) AS n FROM range(0, 8, 1, 4) \
-                WHERE reflect('java.lang.Thread', 'sleep', bigint(1000)) IS NOT NULL";
-    let cell = k
-        .send_shell("execute_request", crate::harness::execute_content(slow))
-        .await;
+    let slow = spark::sleeping_query(8, 4);
+    let cell = k.send_execute(&slow).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     server.stop();
     let started = Instant::now();
@@ -163,9 +160,7 @@ async fn a_stopped_server_is_an_error_and_a_restarted_one_gets_a_fresh_session()
 /// Sends `code` and interrupts it after a second: it must end within two seconds of the
 /// interrupt, as interrupted.
 async fn interrupted_within_two_seconds(k: &mut Frontend, code: &str) {
-    let cell = k
-        .send_shell("execute_request", crate::harness::execute_content(code))
-        .await;
+    let cell = k.send_execute(code).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let interrupted = Instant::now();
     k.control_request("interrupt_request", serde_json::json!({}))
@@ -185,11 +180,8 @@ async fn interrupted_within_two_seconds(k: &mut Frontend, code: &str) {
 /// session is still there (its temporary view, the kernel's `%limit`).
 async fn frozen_server(k: &mut Frontend, server: &PrivateServer, view: &str) {
     ok(&k.execute("%limit 7").await);
-    let slow = "SELECT count(*) AS n FROM range(0, 30, 1, 1) \
-                WHERE reflect('java.lang.Thread', 'sleep', bigint(1000)) IS NOT NULL";
-    let cell = k
-        .send_shell("execute_request", crate::harness::execute_content(slow))
-        .await;
+    let slow = spark::sleeping_query(30, 1);
+    let cell = k.send_execute(&slow).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     server.signal("STOP");
     let started = Instant::now();

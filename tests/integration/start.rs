@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::harness::reading::{error, ok, result_text};
 use crate::harness::spark::{self, kernel_settings};
 use crate::harness::standin::AuthStandin;
-use crate::harness::{execute_content, Frontend};
+use crate::harness::Frontend;
 
 fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -159,9 +159,7 @@ async fn the_wait_for_a_starting_server_can_be_interrupted() {
     let auth = spark::standin();
     let start = Start::new();
     let mut k = start.kernel(&auth, "sleep 30", "60").await;
-    let cell = k
-        .send_shell("execute_request", execute_content("SELECT 1"))
-        .await;
+    let cell = k.send_execute("SELECT 1").await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let interrupted = Instant::now();
     k.control_request("interrupt_request", json!({})).await;

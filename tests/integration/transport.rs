@@ -108,16 +108,10 @@ async fn silent_executions_publish_nothing_and_do_not_count() {
 #[tokio::test]
 async fn after_a_failure_queued_cells_are_aborted_when_stop_on_error() {
     let mut fe = frontend().await;
-    let first = fe
-        .send_shell("execute_request", execute_content("sleep 0.3\nfail"))
-        .await;
-    let second = fe
-        .send_shell("execute_request", execute_content("echo never"))
-        .await;
+    let first = fe.send_execute("sleep 0.3\nfail").await;
+    let second = fe.send_execute("echo never").await;
     let info = fe.send_shell("kernel_info_request", json!({})).await;
-    let third = fe
-        .send_shell("execute_request", execute_content("echo never either"))
-        .await;
+    let third = fe.send_execute("echo never either").await;
     assert_eq!(fe.transcript(&first).await.reply.content["status"], "error");
     let t = fe.transcript(&second).await;
     assert_eq!(t.reply.content["status"], "aborted");
@@ -138,9 +132,7 @@ async fn without_stop_on_error_queued_cells_run() {
     let mut failing = execute_content("sleep 0.2\nfail");
     failing["stop_on_error"] = json!(false);
     let first = fe.send_shell("execute_request", failing).await;
-    let second = fe
-        .send_shell("execute_request", execute_content("echo ran"))
-        .await;
+    let second = fe.send_execute("echo ran").await;
     assert_eq!(fe.transcript(&first).await.reply.content["status"], "error");
     assert_eq!(fe.transcript(&second).await.stdout(), "ran\n");
 }
@@ -149,9 +141,7 @@ async fn without_stop_on_error_queued_cells_run() {
 async fn an_interrupt_on_control_stops_the_running_cell() {
     let mut fe = frontend().await;
     let started = Instant::now();
-    let cell = fe
-        .send_shell("execute_request", execute_content("sleep 30"))
-        .await;
+    let cell = fe.send_execute("sleep 30").await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let t = fe.control_request("interrupt_request", json!({})).await;
     assert_eq!(t.reply.content["status"], "ok");

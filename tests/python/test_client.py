@@ -25,14 +25,14 @@ def kernel():
     km.shutdown_kernel(now=True)
 
 
-def run(kc, code, **kwargs):
+def run(kc, code, timeout=TIMEOUT, **kwargs):
     """Executes code; returns (reply, [iopub messages of this request up to idle])."""
     msg_id = kc.execute(code, **kwargs)
-    reply = kc.get_shell_msg(timeout=TIMEOUT)
+    reply = kc.get_shell_msg(timeout=timeout)
     assert reply["parent_header"]["msg_id"] == msg_id
     outputs = []
     while True:
-        msg = kc.get_iopub_msg(timeout=TIMEOUT)
+        msg = kc.get_iopub_msg(timeout=timeout)
         if msg["parent_header"].get("msg_id") != msg_id:
             continue
         outputs.append(msg)

@@ -10,8 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 from jupyter_client import KernelManager
 
-from test_client import KERNEL, TIMEOUT
-from test_memory import MB, run, status
+from test_client import KERNEL, TIMEOUT, run
+from test_memory import MB, status
 
 ROWS = 1_000_000
 # NULLs, commas, quotes, newlines, non-ASCII text, dates, doubles and decimals.

@@ -5,7 +5,7 @@ import time
 
 from jupyter_client import KernelManager
 
-from test_client import KERNEL, TIMEOUT
+from test_client import KERNEL, TIMEOUT, run
 
 BIG = "SELECT id, repeat('x', 40) AS s, id * 2 AS d FROM range(1000000)"
 MB = 1024 * 1024
@@ -18,20 +18,6 @@ def status(pid, field):
             if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
     raise AssertionError(f"no {field} for {pid}")
-
-
-def run(kc, code, timeout=TIMEOUT):
-    msg_id = kc.execute(code)
-    reply = kc.get_shell_msg(timeout=timeout)
-    assert reply["parent_header"]["msg_id"] == msg_id
-    outputs = []
-    while True:
-        msg = kc.get_iopub_msg(timeout=timeout)
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            return reply, outputs
-        outputs.append(msg)
 
 
 def test_a_million_rows_send_a_bounded_table_and_memory_comes_back(spark_env):

@@ -204,6 +204,12 @@ impl Frontend {
         id
     }
 
+    /// Sends `code` to execute without waiting for it; the request's id.
+    pub async fn send_execute(&mut self, code: &str) -> String {
+        self.send_shell("execute_request", execute_content(code))
+            .await
+    }
+
     pub async fn send_control(&mut self, msg_type: &str, content: Value) -> String {
         let (id, frames) = self.frames(msg_type, &content, None);
         self.control.send(frames).await.unwrap();

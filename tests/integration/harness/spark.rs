@@ -183,6 +183,16 @@ pub fn client() -> SparkClient {
     SparkClient::new(address, Some("integration-tests"), Vec::new()).unwrap()
 }
 
+/// `SELECT count(*) AS n` over `rows` rows in `partitions` partitions, each row sleeping a
+/// second: about `rows / min(partitions, 2)` seconds on the run's two local cores, with real
+/// stages, tasks and progress reports.
+pub fn sleeping_query(rows: usize, partitions: usize) -> String {
+    format!(
+        "SELECT count(*) AS n FROM range(0, {rows}, 1, {partitions}) \
+         WHERE reflect('java.lang.Thread', 'sleep', bigint(1000)) IS NOT NULL"
+    )
+}
+
 /// A table name no other test uses.
 pub fn table(prefix: &str) -> String {
     format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
