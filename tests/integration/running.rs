@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::harness::execute_content;
 use crate::harness::reading::*;
 use crate::harness::spark::{self, client, creds};
 
@@ -84,12 +83,9 @@ async fn a_query_longer_than_the_stream_duration_reattaches() {
 async fn an_interrupt_cancels_the_query_within_two_seconds() {
     let auth = spark::standin();
     let mut k = spark::kernel(&auth).await;
-    let id = k
-        .send_shell(
-            "execute_request",
-            execute_content("SELECT sum(id % 7) AS s FROM range(0, 100000000000, 1, 4)"),
-        )
-        .await;
+    // A minute of sleeping rows on one partition: real stages and tasks, no CPU burnt, one core
+    // slot held, so that a cancel that came late cannot starve the tests beside it.
+    let id = k.send_execute(&spark::sleeping_query(60, 1)).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     let interrupted = Instant::now();
     let reply = k.control_request("interrupt_request", json!({})).await;
