@@ -20,7 +20,10 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use zeromq::{Socket, SocketRecv, SocketSend, ZmqMessage};
 
-pub const TIMEOUT: Duration = Duration::from_secs(15);
+/// How long a reply or an idle may take before a test fails. Generous: the run's one Spark server
+/// on two cores is shared by two tests at a time (and a private server starting beside them);
+/// tests that promise a time bound assert it themselves.
+pub const TIMEOUT: Duration = Duration::from_secs(30);
 const KEY: &str = "a-test-key-for-signing";
 
 /// One message as the frontend saw it.
