@@ -12,6 +12,8 @@ import subprocess
 import sys
 import time
 
+from bench_kernel import proc_status, started_kernel
+
 QUERY = "SELECT id, id * 2 AS x, cast(id AS string) AS s FROM range(0, 10000000, 1, 16)"
 
 PYSPARK = """
@@ -32,23 +34,8 @@ print(took, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 """
 
 
-def peak(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
 def kernel(path):
-    from jupyter_client import KernelManager
-
-    km = KernelManager(kernel_name="spark-sql-kbase")
-    km.start_kernel()
-    kc = km.client()
-    kc.start_channels()
-    try:
-        kc.wait_for_ready(timeout=60)
+    with started_kernel() as (pid, kc):
         kc.execute_interactive("SELECT 1", timeout=120, output_hook=lambda msg: None)
         started = time.perf_counter()
         reply = kc.execute_interactive(f"%%export {path}\n{QUERY}", timeout=600,
@@ -56,10 +43,7 @@ def kernel(path):
         took = time.perf_counter() - started
         if reply["content"]["status"] != "ok":
             raise SystemExit(f"the kernel's export failed: {reply['content']}")
-        return took, peak(km.provisioner.process.pid)
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+        return took, proc_status(pid, "VmHWM")
 
 
 def pyspark(port, token, path):

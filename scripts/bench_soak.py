@@ -11,7 +11,7 @@ import statistics
 import sys
 import time
 
-from jupyter_client import KernelManager
+from bench_kernel import proc_status, started_kernel
 
 MIX = [
     "SELECT 1 AS one",
@@ -22,11 +22,7 @@ MIX = [
 
 
 def rss_mb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+    return proc_status(pid, "VmRSS") / (1024 * 1024)
 
 
 def fds(pid):
@@ -54,13 +50,7 @@ def percentiles(times):
 
 def main():
     cells = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    km = KernelManager(kernel_name="spark-sql-kbase")
-    km.start_kernel()
-    kc = km.client()
-    kc.start_channels()
-    try:
-        kc.wait_for_ready(timeout=60)
-        pid = km.provisioner.process.pid
+    with started_kernel() as (pid, kc):
         run(kc, MIX[0])
         times = []
         marks = []
@@ -72,15 +62,12 @@ def main():
             times.append((time.perf_counter() - started) * 1000)
         time.sleep(1)
         marks.append((cells, rss_mb(pid), fds(pid)))
-        print(f"soak: {cells} cells ({', '.join(m.splitlines()[-1][:30] for m in MIX)})")
-        for i, rss, n in marks:
-            print(f"  after {i:4d} cells: RSS {rss:6.1f} MB, {n} open fds")
-        tenth = max(1, cells // 10)
-        print(f"  cell times, first {tenth}: {percentiles(times[:tenth])}")
-        print(f"  cell times, last {tenth}:  {percentiles(times[-tenth:])}")
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+    print(f"soak: {cells} cells ({', '.join(m.splitlines()[-1][:30] for m in MIX)})")
+    for i, rss, n in marks:
+        print(f"  after {i:4d} cells: RSS {rss:6.1f} MB, {n} open fds")
+    tenth = max(1, cells // 10)
+    print(f"  cell times, first {tenth}: {percentiles(times[:tenth])}")
+    print(f"  cell times, last {tenth}:  {percentiles(times[-tenth:])}")
 
 
 if __name__ == "__main__":
