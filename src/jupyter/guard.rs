@@ -70,6 +70,25 @@ pub async fn relay_frames(
     }
 }
 
+/// How long a relayed connection waits for the kernel's internal socket: a client may connect
+/// in the moment between the guard listening and the kernel binding behind it.
+const BIND_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Connects to the kernel's internal socket, trying again while it is not bound yet (at start),
+/// until `BIND_WAIT` has passed or the kernel stops.
+async fn reach_kernel(internal: SocketAddr, stop: &CancellationToken) -> Option<TcpStream> {
+    let deadline = tokio::time::Instant::now() + BIND_WAIT;
+    loop {
+        match TcpStream::connect(internal).await {
+            Ok(stream) => return Some(stream),
+            Err(_) if stop.is_cancelled() || tokio::time::Instant::now() >= deadline => {
+                return None
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
+        }
+    }
+}
+
 /// Guards `listener` (a port of the connection file), relaying to `internal`; accepts until
 /// `stop`.
 pub async fn guard(
@@ -95,10 +114,11 @@ pub async fn guard(
             }
         };
         let public = public.clone();
+        let stop = stop.clone();
         // A relay ends when either side closes; it is not cut at `stop`, so that a reply the
         // kernel sent just before stopping (to `shutdown_request`) still reaches the client.
         tracker.spawn(async move {
-            let Ok(kernel) = TcpStream::connect(internal).await else {
+            let Some(kernel) = reach_kernel(internal, &stop).await else {
                 tracing::debug!("{public}: the kernel's socket did not accept a relayed connection (it is stopping)");
                 return;
             };
@@ -199,5 +219,31 @@ mod tests {
             assert_eq!(cut, Cut::TooLong { announced });
             assert_eq!(out, greeting(), "nothing of the frame reached the kernel");
         }
+    }
+
+    #[tokio::test]
+    async fn a_client_that_comes_before_the_kernel_binds_is_relayed_once_it_does() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let public = listener.local_addr().unwrap();
+        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let internal = free.local_addr().unwrap();
+        drop(free);
+        let stop = CancellationToken::new();
+        let tracker = TaskTracker::new();
+        tokio::spawn(guard(listener, internal, 1024, stop.clone(), tracker));
+        let mut client = TcpStream::connect(public).await.unwrap();
+        client.write_all(&greeting()).await.unwrap();
+        // The kernel binds its socket a moment after the client came.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let kernel = TcpListener::bind(internal).await.unwrap();
+        let (mut relayed, _) =
+            tokio::time::timeout(std::time::Duration::from_secs(5), kernel.accept())
+                .await
+                .expect("the guard reached the kernel once it was bound")
+                .unwrap();
+        let mut got = vec![0u8; GREETING];
+        relayed.read_exact(&mut got).await.unwrap();
+        assert_eq!(got, greeting());
+        stop.cancel();
     }
 }
