@@ -11,13 +11,15 @@
 //! lexer of SQL text; [`output`] holds what a request shows (MIME bundles, streams, errors);
 //! [`token`] the token type that never prints; [`memory`] how freed memory goes back to the
 //! system. The kernel also uses [`export`], which writes whole results to files from Arrow
-//! batches (it knows `render`'s text forms, not Jupyter or gRPC).
+//! batches, and [`chart`], which draws results as Vega-Lite specs and SVG (both know
+//! `render`'s text forms, not Jupyter or gRPC).
 //!
 //! Imports only go down that chain: the transport knows nothing of Spark, KBase, the kernel or
 //! rendering; the kernel knows no sockets, gRPC or HTTP; `render`, `spark` and `auth` know
 //! nothing of the kernel or the transport; rendering does no I/O.
 
 pub mod auth;
+pub mod chart;
 pub mod config;
 pub mod export;
 pub mod jupyter;

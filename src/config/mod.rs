@@ -24,6 +24,8 @@ pub const DEFAULT_MAX_ROWS: usize = 100;
 pub const DEFAULT_MAX_CHARS: usize = 100;
 /// What one result may send to the front end, in MB (its text and HTML together).
 pub const DEFAULT_MAX_OUTPUT_MB: usize = 10;
+/// Rows of a result a chart (`%%chart`) draws at most.
+pub const DEFAULT_CHART_ROWS: usize = 5000;
 pub const DEFAULT_LOG: &str = "warn";
 /// MiB a ZeroMQ frame sent to the kernel may hold (Jupyter's messages are far smaller).
 pub const DEFAULT_MAX_FRAME_MB: usize = 256;
@@ -83,6 +85,7 @@ pub struct DisplaySettings {
     max_rows: usize,
     max_chars: usize,
     max_output_mb: usize,
+    chart_rows: usize,
 }
 
 impl DisplaySettings {
@@ -97,6 +100,10 @@ impl DisplaySettings {
     /// `SPARK_SQL_KERNEL_MAX_OUTPUT_MB`, in bytes: what one result's table may weigh.
     pub fn max_output_bytes(&self) -> usize {
         self.max_output_mb.saturating_mul(1_000_000)
+    }
+    /// `SPARK_SQL_KERNEL_CHART_ROWS`: rows a chart draws at most.
+    pub fn chart_rows(&self) -> usize {
+        self.chart_rows
     }
 }
 
@@ -165,6 +172,13 @@ impl Settings {
                 &get,
                 "SPARK_SQL_KERNEL_MAX_OUTPUT_MB",
                 DEFAULT_MAX_OUTPUT_MB,
+                1,
+                &mut problems,
+            ),
+            chart_rows: number(
+                &get,
+                "SPARK_SQL_KERNEL_CHART_ROWS",
+                DEFAULT_CHART_ROWS,
                 1,
                 &mut problems,
             ),

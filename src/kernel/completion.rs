@@ -10,7 +10,7 @@ use tokio::time::Instant;
 
 use super::cell::magic_line_at;
 use super::complete::{self, Context};
-use super::magics::SPECS;
+use super::magics::{chart_kinds, CHART_OPTIONS, SPECS};
 use crate::jupyter::Completion;
 use crate::session::{Catalog, Listing};
 use crate::sql::keywords::KEYWORDS;
@@ -55,6 +55,77 @@ pub fn complete_magic(code: &str, cursor: usize) -> Option<Completion> {
         cursor_end: cursor,
         metadata: Default::default(),
     })
+}
+
+/// Completion on a `%%chart` line: the kinds after the name, then the options, and after
+/// `x=`, `y=` or `color=` the columns of the tables the cell's SQL names. `None` when the
+/// cursor is not past the name of a `%%chart` line.
+pub async fn complete_chart(
+    catalog: &mut impl Catalog,
+    code: &str,
+    cursor: usize,
+) -> Option<Completion> {
+    let line = magic_line_at(code, cursor)?;
+    let at = code
+        .char_indices()
+        .nth(cursor)
+        .map_or(code.len(), |(b, _)| b);
+    let line_start = code[..at].rfind('\n').map_or(0, |n| n + 1);
+    let typed = &code[line_start..at];
+    let args = typed.trim_start().strip_prefix("%%chart")?;
+    if !line.starts_with("%%chart") || !args.starts_with(char::is_whitespace) {
+        return None;
+    }
+    let word = args.rsplit(char::is_whitespace).next().unwrap_or("");
+    let first = args.split_whitespace().next().is_none_or(|w| w == word) && !word.contains('=');
+    let (replace, prefix, candidates): (usize, &str, Vec<String>) = if first {
+        (word.len(), word, chart_kinds().map(str::to_owned).collect())
+    } else if let Some((channel, typed)) = word.split_once('=') {
+        if !matches!(channel, "x" | "y" | "color") {
+            return Some(nothing(cursor));
+        }
+        let typed = typed.trim_start_matches('`');
+        // The tables of the cell's last statement (a space after it: no word is being typed).
+        let sql = format!("{code} ");
+        let tables = complete::context(&sql, sql.chars().count()).tables;
+        let deadline = Instant::now() + COMPLETION_BUDGET;
+        let mut columns = Candidates::new();
+        for table in &tables {
+            add_columns(catalog, &table.name, deadline, &mut columns).await;
+        }
+        let names = columns.into_iter().map(|(name, _)| quote(&name)).collect();
+        (word.len() - channel.len() - 1, typed, names)
+    } else {
+        (
+            word.len(),
+            word,
+            CHART_OPTIONS.iter().map(|o| (*o).to_owned()).collect(),
+        )
+    };
+    let mut matches: Vec<String> = candidates
+        .into_iter()
+        .filter(|c| {
+            c.trim_start_matches('`')
+                .to_lowercase()
+                .starts_with(&prefix.to_lowercase())
+        })
+        .collect();
+    matches.dedup();
+    Some(Completion {
+        matches,
+        cursor_start: cursor - code[at - replace..at].chars().count(),
+        cursor_end: cursor,
+        metadata: Default::default(),
+    })
+}
+
+fn nothing(cursor: usize) -> Completion {
+    Completion {
+        matches: Vec::new(),
+        cursor_start: cursor,
+        cursor_end: cursor,
+        metadata: Default::default(),
+    }
 }
 
 /// The keyword or function name in the case the user types (lower case when the prefix is).
@@ -277,6 +348,29 @@ mod tests {
         let c = complete_sql(&mut fake, "SELECT ", 7).await;
         assert!(c.matches.is_empty());
         assert!(fake.asked.is_empty(), "{:?}", fake.asked);
+    }
+
+    #[tokio::test]
+    async fn a_chart_line_completes_kinds_options_and_the_columns_of_the_cells_tables() {
+        let code = "%%chart b\nSELECT * FROM genes";
+        let c = complete_chart(&mut catalog(), code, 9).await.unwrap();
+        assert_eq!((c.matches, c.cursor_start), (vec!["bar".to_owned()], 8));
+        let code = "%%chart bar x=genome_id \nSELECT * FROM genes";
+        let c = complete_chart(&mut catalog(), code, 24).await.unwrap();
+        assert_eq!(c.matches, ["x=", "y=", "color=", "title="]);
+        let code = "%%chart bar x=genome_id y=m\nSELECT * FROM genes";
+        let c = complete_chart(&mut catalog(), code, 27).await.unwrap();
+        assert_eq!(
+            (c.matches, c.cursor_start),
+            (vec!["`my col`".to_owned()], 26)
+        );
+        let code = "%%chart line x=\nSELECT id FROM tour.genomes";
+        let c = complete_chart(&mut catalog(), code, 15).await.unwrap();
+        assert_eq!(c.matches, ["id", "gc"]);
+        assert!(complete_chart(&mut catalog(), "%%export b", 10)
+            .await
+            .is_none());
+        assert!(complete_chart(&mut catalog(), "%%chart", 7).await.is_none());
     }
 
     #[test]

@@ -43,6 +43,9 @@ pub enum KernelError {
     },
     #[error("{0}")]
     Start(StartError),
+    /// A chart that cannot be drawn from the result (a column missing, a type that does not fit).
+    #[error("%%chart: {0}")]
+    Chart(String),
 }
 
 impl From<SessionError> for KernelError {
@@ -67,6 +70,7 @@ impl KernelError {
             KernelError::Address(_) | KernelError::Start(_) => "SparkConnectError".into(),
             KernelError::Auth(_) => "KBaseAuthError".into(),
             KernelError::Interrupted => "KeyboardInterrupt".into(),
+            KernelError::Chart(_) => "ChartError".into(),
             KernelError::Spark { error, .. } => match error {
                 SparkError::Server(e) => e.exception.clone(),
                 SparkError::Auth { .. } | SparkError::BadToken => "KBaseAuthError".into(),

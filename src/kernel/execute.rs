@@ -8,6 +8,7 @@ use std::time::Duration;
 use super::error::{KernelError, SqlSource};
 use super::magics::{CellPlan, ExportPlan, Magic, Shell};
 use super::{cell, progress};
+use crate::chart::ChartPlan;
 use crate::render;
 use crate::session::SessionError;
 use crate::sql::{split_statements, Statement};
@@ -24,6 +25,7 @@ pub async fn run_cell(shell: &mut Shell<'_>, code: &str) -> Result<(), KernelErr
     let mut plan = CellPlan {
         limit: shell.view.limit,
         export: None,
+        chart: None,
     };
     if let Some(line) = &cell.cell_magic {
         Magic::plan_cell(line, &mut plan)?;
@@ -36,6 +38,11 @@ pub async fn run_cell(shell: &mut Shell<'_>, code: &str) -> Result<(), KernelErr
             sql: None,
         });
     }
+    if plan.chart.is_some() && statements.is_empty() {
+        return Err(KernelError::Chart(
+            "it draws the result of the cell's last statement, and the cell has none".into(),
+        ));
+    }
     // Time taken by statements without a result set (DDL, INSERT, …).
     let mut quiet: Option<Duration> = None;
     for (i, statement) in statements.iter().enumerate() {
@@ -43,8 +50,12 @@ pub async fn run_cell(shell: &mut Shell<'_>, code: &str) -> Result<(), KernelErr
             return Err(KernelError::Interrupted);
         }
         let line = sql_line + cell.sql[..statement.offset].matches('\n').count();
-        let export = plan.export.as_ref().filter(|_| i + 1 == statements.len());
-        if let Some(elapsed) = run_statement(shell, statement, line, plan.limit, export).await? {
+        let last = i + 1 == statements.len();
+        let extra = Extra {
+            export: plan.export.as_ref().filter(|_| last),
+            chart: plan.chart.as_ref().filter(|_| last),
+        };
+        if let Some(elapsed) = run_statement(shell, statement, line, plan.limit, extra).await? {
             quiet = Some(quiet.unwrap_or_default() + elapsed);
         }
     }
@@ -62,21 +73,35 @@ pub async fn run_cell(shell: &mut Shell<'_>, code: &str) -> Result<(), KernelErr
     Ok(())
 }
 
+/// What a cell's `%%` magic adds to its last statement.
+#[derive(Clone, Copy, Default)]
+struct Extra<'a> {
+    export: Option<&'a ExportPlan>,
+    chart: Option<&'a ChartPlan>,
+}
+
 /// Runs one statement and shows its result; the time it took when it has no result set.
 async fn run_statement(
     shell: &mut Shell<'_>,
     statement: &Statement,
     line: usize,
     limit: usize,
-    export: Option<&ExportPlan>,
+    extra: Extra<'_>,
 ) -> Result<Option<Duration>, KernelError> {
-    let mut outcome = query(shell, &statement.text, limit, export).await;
+    let export = extra.export;
+    // A chart draws more rows than the table shows.
+    let fetch = if extra.chart.is_some() {
+        limit.max(shell.view.chart_rows)
+    } else {
+        limit
+    };
+    let mut outcome = query(shell, &statement.text, fetch, export).await;
     // Nothing listens at the address: start the server (when a start command is set), once.
     if outcome.as_ref().is_err_and(SessionError::is_refused) && shell.session.can_start() {
         let ctx = shell.out.ctx().clone();
         let start = shell.session.start_server(ctx.cancel_token());
         progress::starting(start, &ctx).await?;
-        outcome = query(shell, &statement.text, limit, export).await;
+        outcome = query(shell, &statement.text, fetch, export).await;
     }
     let result = match outcome {
         Ok(result) => result,
@@ -110,8 +135,39 @@ async fn run_statement(
         zone,
         max_bytes: shell.view.max_output,
     };
-    shell.out.show(render::result_table(&result, &options));
+    let Some(chart) = extra.chart else {
+        shell.out.show(render::result_table(&result, &options));
+        return Ok(None);
+    };
+    shell
+        .out
+        .show(render::result_table(&result.first_rows(limit), &options));
+    draw(shell, chart, &result, &options.zone)?;
     Ok(None)
+}
+
+/// Shows the chart of `result` after its table.
+fn draw(
+    shell: &mut Shell<'_>,
+    plan: &ChartPlan,
+    result: &crate::spark::QueryResult,
+    zone: &render::Zone,
+) -> Result<(), KernelError> {
+    let cap = shell.view.chart_rows;
+    let rows = crate::chart::Rows {
+        columns: &result.columns,
+        batches: &result.batches,
+        more: result.more,
+    };
+    let chart = crate::chart::build(plan, &rows, zone, cap).map_err(KernelError::Chart)?;
+    let bundle = crate::chart::bundle(&chart, cap).map_err(KernelError::Chart)?;
+    if chart.left_out {
+        shell.out.stderr(format!(
+            "The chart draws the first {cap} rows of the result; the rest were left out (SPARK_SQL_KERNEL_CHART_ROWS).\n"
+        ));
+    }
+    shell.out.display(bundle);
+    Ok(())
 }
 
 /// Runs `sql` with its live progress line; at most `limit` rows come back. With an export, the

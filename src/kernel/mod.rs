@@ -43,6 +43,8 @@ pub struct View {
     pub max_chars: usize,
     /// Bytes one result's table may weigh (`SPARK_SQL_KERNEL_MAX_OUTPUT_MB`).
     pub max_output: usize,
+    /// Rows a chart draws at most (`SPARK_SQL_KERNEL_CHART_ROWS`).
+    pub chart_rows: usize,
     /// Where `~` in an export's path points (`HOME`).
     pub home: Option<std::path::PathBuf>,
 }
@@ -68,6 +70,7 @@ impl Kernel {
                 limit: display.max_rows(),
                 max_chars: display.max_chars(),
                 max_output: display.max_output_bytes(),
+                chart_rows: display.chart_rows(),
                 home: settings.install().home().cloned(),
             },
             history: History::default(),
@@ -173,6 +176,11 @@ impl Handler for Kernel {
     }
 
     async fn complete(&mut self, code: &str, cursor_pos: usize) -> Completion {
+        if let Some(completion) =
+            completion::complete_chart(&mut self.session, code, cursor_pos).await
+        {
+            return completion;
+        }
         if let Some(completion) = completion::complete_magic(code, cursor_pos) {
             return completion;
         }

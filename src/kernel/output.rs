@@ -32,6 +32,21 @@ impl CellOutput {
         }
     }
 
+    /// Shows `data` as a `display_data` now, after the results before it (a chart below its
+    /// table): it never becomes the cell's `execute_result`.
+    pub fn display(&mut self, data: MimeBundle) {
+        if let Some(earlier) = self.pending.take() {
+            self.ctx.send(Output::Display {
+                data: earlier,
+                display_id: None,
+            });
+        }
+        self.ctx.send(Output::Display {
+            data,
+            display_id: None,
+        });
+    }
+
     pub fn stdout(&self, text: impl Into<String>) {
         self.ctx.stdout(text);
     }

@@ -50,6 +50,28 @@ impl QueryResult {
         self.batches.iter().map(RecordBatch::num_rows).sum()
     }
 
+    /// The same result cut to its first `n` rows (the batches are shared, not copied).
+    pub fn first_rows(&self, n: usize) -> QueryResult {
+        let mut left = n;
+        let mut batches = Vec::new();
+        for batch in &self.batches {
+            if left == 0 {
+                break;
+            }
+            let take = batch.num_rows().min(left);
+            batches.push(batch.slice(0, take));
+            left -= take;
+        }
+        QueryResult {
+            columns: self.columns.clone(),
+            batches,
+            rows_received: self.rows_received,
+            more: self.more || self.rows() > n,
+            reattaches: self.reattaches,
+            elapsed: self.elapsed,
+        }
+    }
+
     /// A statement without a result set (DDL, INSERT, SET without output, …).
     pub fn has_columns(&self) -> bool {
         !self.columns.is_empty()

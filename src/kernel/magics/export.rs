@@ -95,6 +95,7 @@ mod tests {
         let mut plan = CellPlan {
             limit: 100,
             export: None,
+            chart: None,
         };
         Export::parse(args)?.plan(&mut plan)?;
         Ok(plan.export.unwrap())

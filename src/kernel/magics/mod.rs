@@ -46,6 +46,8 @@ pub struct CellPlan {
     pub limit: usize,
     /// Where the whole result of the last statement goes (`%%export`).
     pub export: Option<ExportPlan>,
+    /// How the last statement's result is drawn (`%%chart`).
+    pub chart: Option<crate::chart::ChartPlan>,
 }
 
 /// One magic: its spec, how its arguments are read, and what it does.
@@ -112,8 +114,10 @@ magics! {
     Warn => warn,
     Sleep => sleep,
     Export => export,
+    Chart => chart,
 }
 
+pub use chart::{kinds as chart_kinds, OPTIONS as CHART_OPTIONS};
 pub use export::ExportPlan;
 
 /// The spec of the magic called `name`.
@@ -191,7 +195,7 @@ mod tests {
     #[test]
     fn every_magic_is_listed_once_and_found_by_name() {
         let mut names: Vec<&str> = SPECS.iter().map(|s| s.name).collect();
-        assert_eq!(names.len(), 10);
+        assert_eq!(names.len(), 11);
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), SPECS.len());
@@ -222,6 +226,7 @@ mod tests {
         let mut plan = CellPlan {
             limit: 100,
             export: None,
+            chart: None,
         };
         Magic::plan_cell(&line("limit", "7"), &mut plan).unwrap();
         assert_eq!(plan.limit, 7);

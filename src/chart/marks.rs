@@ -1,0 +1,289 @@
+//! The marks of each kind of chart in axis coordinates, aggregated as the Vega-Lite spec
+//! aggregates them: bars summed per category and stacked per color, histograms counted per
+//! bin, heatmap cells averaged; lines, areas and points grouped by color. Pure arithmetic.
+
+use std::collections::HashMap;
+
+use super::scale::{
+    categories, color_groups, continuous, legend, nice, ramp, Axis, Marks, Plot, Rect, Series,
+    MAX_BINS,
+};
+use super::{Chart, Datum, Kind, Role};
+
+/// Stacks `(slot, group, value)` sums into rectangles `width` wide around each slot's center
+/// (positive values up from zero, negative ones down), and the extent of the stacks.
+fn stacked(
+    sums: &HashMap<(usize, usize), f64>,
+    center: impl Fn(usize) -> f64,
+    width: f64,
+    colors: &[super::scale::Rgb],
+) -> (Vec<Rect>, f64, f64) {
+    let mut keys: Vec<&(usize, usize)> = sums.keys().collect();
+    keys.sort();
+    let mut bases: HashMap<usize, (f64, f64)> = HashMap::new();
+    let (mut lo, mut hi) = (0.0f64, 0.0f64);
+    let mut rects = Vec::new();
+    for &(slot, group) in keys {
+        let v = sums[&(slot, group)];
+        let (up, down) = bases.entry(slot).or_insert((0.0, 0.0));
+        let base = if v >= 0.0 { up } else { down };
+        let from = *base;
+        *base += v;
+        (lo, hi) = (lo.min(*base), hi.max(*base));
+        let c = center(slot);
+        rects.push(Rect {
+            from: (c - width / 2.0, from),
+            to: (c + width / 2.0, *base),
+            color: colors[group % colors.len().max(1)],
+        });
+    }
+    (rects, lo, hi)
+}
+
+/// The legend's title: the color channel's name.
+fn title_of(chart: &Chart) -> String {
+    chart
+        .color
+        .as_ref()
+        .map(|c| c.name.clone())
+        .unwrap_or_default()
+}
+
+/// Bars: the sum of y per x category, stacked by color.
+pub fn bars(chart: &Chart) -> Plot {
+    let (labels, index) = categories(&chart.x);
+    let (group_of, groups) = color_groups(chart.color.as_ref(), chart.rows, false);
+    let mut sums: HashMap<(usize, usize), f64> = HashMap::new();
+    let ys = chart.y.as_ref().map(|y| &y.values[..]).unwrap_or_default();
+    for (row, (x, y)) in chart.x.values.iter().zip(ys).enumerate() {
+        let (Some(&slot), Some(v), Some(Some(g))) =
+            (index.get(&x.label()), y.position(), group_of.get(row))
+        else {
+            continue;
+        };
+        *sums.entry((slot, *g)).or_default() += v;
+    }
+    let colors: Vec<_> = groups.iter().map(|g| g.1).collect();
+    #[allow(clippy::cast_precision_loss)]
+    let (rects, lo, hi) = stacked(&sums, |slot| slot as f64, 0.8, &colors);
+    Plot {
+        x: Axis::Categories(labels),
+        y: continuous([lo, hi].into_iter(), false, true),
+        x_title: chart.x.name.clone(),
+        y_title: chart
+            .y
+            .as_ref()
+            .map(|y| format!("sum of {}", y.name))
+            .unwrap_or_default(),
+        marks: Marks::Rects(rects),
+        legend: legend(groups, chart.color.is_some()),
+        legend_title: title_of(chart),
+    }
+}
+
+/// A histogram: rows counted in round bins of x (at most [`MAX_BINS`]), stacked by color.
+pub fn histogram(chart: &Chart) -> Plot {
+    let numbers = || chart.x.values.iter().filter_map(Datum::position);
+    let lo = numbers().fold(f64::INFINITY, f64::min);
+    let hi = numbers().fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+    #[allow(clippy::cast_precision_loss)]
+    let step = if hi > lo {
+        nice((hi - lo) / MAX_BINS as f64)
+    } else {
+        1.0
+    };
+    let start = (lo / step).floor() * step;
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let bins = (((hi - start) / step).floor() as usize + 1).max(1);
+    let (group_of, groups) = color_groups(chart.color.as_ref(), chart.rows, false);
+    let mut counts: HashMap<(usize, usize), f64> = HashMap::new();
+    for (row, x) in chart.x.values.iter().enumerate() {
+        let (Some(v), Some(Some(g))) = (x.position(), group_of.get(row)) else {
+            continue;
+        };
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let bin = (((v - start) / step).floor() as usize).min(bins - 1);
+        *counts.entry((bin, *g)).or_default() += 1.0;
+    }
+    let colors: Vec<_> = groups.iter().map(|g| g.1).collect();
+    #[allow(clippy::cast_precision_loss)]
+    let (rects, _, top) = stacked(
+        &counts,
+        |bin| start + step * (bin as f64 + 0.5),
+        step * 0.95,
+        &colors,
+    );
+    #[allow(clippy::cast_precision_loss)]
+    let end = start + step * bins as f64;
+    let x = match continuous([start, end].into_iter(), false, false) {
+        Axis::Continuous { step, time, .. } => Axis::Continuous {
+            min: start,
+            max: end,
+            step,
+            time,
+        },
+        other => other,
+    };
+    // Counts are whole: ticks at least one apart.
+    let y = match continuous([0.0, top].into_iter(), false, true) {
+        Axis::Continuous {
+            min,
+            max,
+            step,
+            time,
+        } if step < 1.0 => Axis::Continuous {
+            min,
+            max: max.ceil().max(1.0),
+            step: 1.0,
+            time,
+        },
+        other => other,
+    };
+    Plot {
+        x,
+        y,
+        x_title: format!("{} (binned)", chart.x.name),
+        y_title: "rows".into(),
+        marks: Marks::Rects(rects),
+        legend: legend(groups, chart.color.is_some()),
+        legend_title: title_of(chart),
+    }
+}
+
+/// A heatmap: the mean of color per (x, y) cell, light to dark.
+pub fn heatmap(chart: &Chart) -> Plot {
+    let (xs, x_index) = categories(&chart.x);
+    let Some(y) = chart.y.as_ref() else {
+        return series(chart);
+    };
+    let (ys, y_index) = categories(y);
+    let mut cells: HashMap<(usize, usize), (f64, f64)> = HashMap::new();
+    let colors = chart
+        .color
+        .as_ref()
+        .map(|c| &c.values[..])
+        .unwrap_or_default();
+    for ((x, y), c) in chart.x.values.iter().zip(&y.values).zip(colors) {
+        let (Some(&i), Some(&j), Some(v)) = (
+            x_index.get(&x.label()),
+            y_index.get(&y.label()),
+            c.position(),
+        ) else {
+            continue;
+        };
+        let cell = cells.entry((i, j)).or_default();
+        *cell = (cell.0 + v, cell.1 + 1.0);
+    }
+    let means: Vec<((usize, usize), f64)> = cells
+        .into_iter()
+        .map(|(k, (sum, n))| (k, sum / n))
+        .collect();
+    let lo = means.iter().map(|m| m.1).fold(f64::INFINITY, f64::min);
+    let hi = means.iter().map(|m| m.1).fold(f64::NEG_INFINITY, f64::max);
+    let t = |v: f64| if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
+    let mut rects: Vec<Rect> = means
+        .iter()
+        .map(|&((i, j), v)| {
+            #[allow(clippy::cast_precision_loss)]
+            let (x, y) = (i as f64, j as f64);
+            Rect {
+                from: (x - 0.5, y - 0.5),
+                to: (x + 0.5, y + 0.5),
+                color: ramp(t(v)),
+            }
+        })
+        .collect();
+    rects.sort_by(|a, b| {
+        a.from
+            .partial_cmp(&b.from)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let key = if lo.is_finite() {
+        vec![
+            (super::data::number_label(lo), ramp(0.0)),
+            (super::data::number_label((lo + hi) / 2.0), ramp(0.5)),
+            (super::data::number_label(hi), ramp(1.0)),
+        ]
+    } else {
+        Vec::new()
+    };
+    Plot {
+        x: Axis::Categories(xs),
+        y: Axis::Categories(ys),
+        x_title: chart.x.name.clone(),
+        y_title: y.name.clone(),
+        marks: Marks::Rects(rects),
+        legend: key,
+        legend_title: title_of(chart),
+    }
+}
+
+/// An axis for the values of a channel: categories for text, else continuous.
+fn axis_of(field: &super::Field, zero: bool) -> (Axis, HashMap<String, usize>) {
+    if field.role == Role::Nominal {
+        let (labels, index) = categories(field);
+        return (Axis::Categories(labels), index);
+    }
+    let axis = continuous(
+        field.values.iter().filter_map(Datum::position),
+        field.role == Role::Temporal,
+        zero,
+    );
+    (axis, HashMap::new())
+}
+
+/// Lines, areas and points: one series per color group.
+pub fn series(chart: &Chart) -> Plot {
+    let area = chart.kind == Kind::Area;
+    let (x_axis, x_index) = axis_of(&chart.x, false);
+    let Some(y) = chart.y.as_ref() else {
+        return bars(chart);
+    };
+    let (y_axis, y_index) = axis_of(y, area);
+    #[allow(clippy::cast_precision_loss)]
+    let at = |d: &Datum, index: &HashMap<String, usize>| match d {
+        Datum::Null => None,
+        Datum::Text(t) => index.get(t).map(|&i| i as f64),
+        other => other.position(),
+    };
+    let (group_of, groups) =
+        color_groups(chart.color.as_ref(), chart.rows, chart.kind == Kind::Point);
+    let mut all: Vec<Series> = groups
+        .iter()
+        .map(|g| Series {
+            color: g.1,
+            points: Vec::new(),
+        })
+        .collect();
+    for (row, (x, y)) in chart.x.values.iter().zip(&y.values).enumerate() {
+        if let (Some(px), Some(py), Some(Some(g))) =
+            (at(x, &x_index), at(y, &y_index), group_of.get(row))
+        {
+            all[*g].points.push((px, py));
+        }
+    }
+    if chart.kind != Kind::Point {
+        for s in &mut all {
+            s.points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        }
+    }
+    let base = match &y_axis {
+        Axis::Continuous { min, max, .. } => 0.0f64.clamp(*min, *max),
+        Axis::Categories(_) => 0.0,
+    };
+    let marks = match chart.kind {
+        Kind::Line => Marks::Lines(all),
+        Kind::Area => Marks::Areas(all, base),
+        _ => Marks::Points(all),
+    };
+    Plot {
+        x: x_axis,
+        y: y_axis,
+        x_title: chart.x.name.clone(),
+        y_title: y.name.clone(),
+        marks,
+        legend: legend(groups, chart.color.is_some()),
+        legend_title: title_of(chart),
+    }
+}

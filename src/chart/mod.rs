@@ -1,0 +1,249 @@
+//! Charts of a result (`%%chart`): which columns go where, checked against the result's
+//! columns and types; then the same chart twice, from the same rows — a Vega-Lite spec that
+//! JupyterLab renders (`vegalite`), and a static SVG drawn with plotters for nbconvert's HTML,
+//! Markdown and GitHub (`svg`, from the geometry `scale` works out). Pure functions: no I/O,
+//! no Spark calls, nothing of Jupyter's messages.
+
+mod data;
+mod marks;
+mod scale;
+mod svg;
+mod vegalite;
+
+#[cfg(test)]
+mod tests;
+
+use arrow::record_batch::RecordBatch;
+use serde_json::Value;
+
+pub use data::{Datum, Role};
+
+use crate::output::MimeBundle;
+use crate::render::Zone;
+use crate::spark::Column;
+
+/// The kinds of chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Bar,
+    Line,
+    Area,
+    Point,
+    Histogram,
+    Heatmap,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 6] = [
+        Kind::Bar,
+        Kind::Line,
+        Kind::Area,
+        Kind::Point,
+        Kind::Histogram,
+        Kind::Heatmap,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Bar => "bar",
+            Kind::Line => "line",
+            Kind::Area => "area",
+            Kind::Point => "point",
+            Kind::Histogram => "histogram",
+            Kind::Heatmap => "heatmap",
+        }
+    }
+
+    pub fn named(name: &str) -> Option<Kind> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.name().eq_ignore_ascii_case(name))
+    }
+
+    /// Which of `y` and `color` it needs (`Some(true)`), allows (`None`) or refuses
+    /// (`Some(false)`).
+    fn channels(self) -> (Option<bool>, Option<bool>) {
+        match self {
+            Kind::Bar | Kind::Line | Kind::Area | Kind::Point => (Some(true), None),
+            Kind::Histogram => (Some(false), None),
+            Kind::Heatmap => (Some(true), Some(true)),
+        }
+    }
+}
+
+/// What `%%chart` asked for: the kind and the result's columns on each channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartPlan {
+    pub kind: Kind,
+    pub x: String,
+    pub y: Option<String>,
+    pub color: Option<String>,
+    pub title: Option<String>,
+}
+
+impl ChartPlan {
+    /// Checks that the channels the kind needs are there and that none it refuses is.
+    pub fn check(&self) -> Result<(), String> {
+        let kind = self.kind.name();
+        let (y, color) = self.kind.channels();
+        let given = [
+            ("y", y, self.y.is_some()),
+            ("color", color, self.color.is_some()),
+        ];
+        for (channel, rule, present) in given {
+            match rule {
+                Some(true) if !present => {
+                    return Err(format!("a {kind} chart needs {channel}=COLUMN"))
+                }
+                Some(false) if present => {
+                    return Err(format!(
+                        "a {kind} counts the rows of x; it takes no {channel}="
+                    ))
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One channel of a chart: a column and its values.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub name: String,
+    pub type_name: String,
+    pub role: Role,
+    pub values: Vec<Datum>,
+}
+
+/// A chart ready to draw.
+#[derive(Debug, Clone)]
+pub struct Chart {
+    pub kind: Kind,
+    pub title: Option<String>,
+    pub x: Field,
+    pub y: Option<Field>,
+    pub color: Option<Field>,
+    /// Rows drawn.
+    pub rows: usize,
+    /// The result had more rows than the chart draws.
+    pub left_out: bool,
+}
+
+/// The result a chart is drawn from.
+pub struct Rows<'a> {
+    pub columns: &'a [Column],
+    pub batches: &'a [RecordBatch],
+    /// More rows exist than `batches` hold.
+    pub more: bool,
+}
+
+/// Reads the plan's columns from `rows` (at most `cap` rows) and checks their types.
+pub fn build(plan: &ChartPlan, rows: &Rows<'_>, zone: &Zone, cap: usize) -> Result<Chart, String> {
+    plan.check()?;
+    let field = |channel: &str, name: &str| -> Result<Field, String> {
+        let index = find(rows.columns, name).ok_or_else(|| {
+            let names: Vec<&str> = rows.columns.iter().map(|c| c.name.as_str()).collect();
+            format!(
+                "{channel}={name}: the result has no such column; its columns are {}",
+                names.join(", ")
+            )
+        })?;
+        let column = &rows.columns[index];
+        Ok(Field {
+            name: column.name.clone(),
+            type_name: column.type_name.clone(),
+            role: Role::of(&column.type_name),
+            values: data::values(rows.batches, index, column, zone, cap),
+        })
+    };
+    let x = field("x", &plan.x)?;
+    let y = plan.y.as_deref().map(|n| field("y", n)).transpose()?;
+    let color = plan
+        .color
+        .as_deref()
+        .map(|n| field("color", n))
+        .transpose()?;
+    let kind = plan.kind.name();
+    let numeric = |channel: &str, f: &Field| {
+        if f.role == Role::Quantitative {
+            Ok(())
+        } else {
+            Err(format!(
+                "{channel}={} is a {} column: a {kind} chart needs numbers on {channel}",
+                f.name, f.type_name
+            ))
+        }
+    };
+    match (plan.kind, &y, &color) {
+        (Kind::Bar | Kind::Line | Kind::Area, Some(y), _) => numeric("y", y)?,
+        (Kind::Histogram, _, _) => numeric("x", &x)?,
+        (Kind::Heatmap, _, Some(color)) => numeric("color", color)?,
+        _ => {}
+    }
+    let total: usize = rows.batches.iter().map(RecordBatch::num_rows).sum();
+    Ok(Chart {
+        kind: plan.kind,
+        title: plan.title.clone(),
+        rows: x.values.len(),
+        left_out: rows.more || total > cap,
+        x,
+        y,
+        color,
+    })
+}
+
+/// A column by its name: exactly, else ignoring case (as Spark resolves names).
+fn find(columns: &[Column], name: &str) -> Option<usize> {
+    columns.iter().position(|c| c.name == name).or_else(|| {
+        columns
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case(name))
+    })
+}
+
+/// The chart's outputs: Vega-Lite for JupyterLab, SVG for everything else, and a line of text.
+pub fn bundle(chart: &Chart, cap: usize) -> Result<MimeBundle, String> {
+    let mut bundle = MimeBundle::new();
+    bundle.insert(
+        "application/vnd.vegalite.v5+json".into(),
+        vegalite::spec(chart),
+    );
+    bundle.insert("image/svg+xml".into(), Value::String(svg::draw(chart)?));
+    bundle.insert("text/plain".into(), Value::String(describe(chart, cap)));
+    Ok(bundle)
+}
+
+/// One line saying what the chart shows (and that rows were left out).
+pub fn describe(chart: &Chart, cap: usize) -> String {
+    let mut text = match (chart.kind, &chart.y) {
+        (Kind::Histogram, _) => format!("Histogram of {}", chart.x.name),
+        (Kind::Heatmap, Some(y)) => format!(
+            "Heatmap of {} by {} and {}",
+            chart.color.as_ref().map_or("?", |c| c.name.as_str()),
+            chart.x.name,
+            y.name
+        ),
+        (kind, Some(y)) => {
+            let mut name = kind.name().to_owned();
+            name[..1].make_ascii_uppercase();
+            format!("{name} chart of {} by {}", y.name, chart.x.name)
+        }
+        (kind, None) => format!("{} chart of {}", kind.name(), chart.x.name),
+    };
+    if let (Some(color), false) = (&chart.color, chart.kind == Kind::Heatmap) {
+        text.push_str(&format!(", colored by {}", color.name));
+    }
+    if let Some(title) = &chart.title {
+        text.push_str(&format!(" ({title})"));
+    }
+    let noun = if chart.rows == 1 { "row" } else { "rows" };
+    text.push_str(&format!(": {} {noun}", chart.rows));
+    if chart.left_out {
+        text.push_str(&format!(
+            " — only the first {cap} rows of the result are drawn (SPARK_SQL_KERNEL_CHART_ROWS)"
+        ));
+    }
+    text.push('.');
+    text
+}
