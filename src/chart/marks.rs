@@ -157,7 +157,11 @@ pub fn heatmap(chart: &Chart) -> Plot {
     let Some(y) = chart.y.as_ref() else {
         return series(chart);
     };
-    let (ys, y_index) = categories(y);
+    // The first category at the top, as Vega-Lite draws a discrete y.
+    let (mut ys, mut y_index) = categories(y);
+    ys.reverse();
+    let last = ys.len().saturating_sub(1);
+    y_index.values_mut().for_each(|j| *j = last - *j);
     let mut cells: HashMap<(usize, usize), (f64, f64)> = HashMap::new();
     let colors = chart
         .color
@@ -219,28 +223,29 @@ pub fn heatmap(chart: &Chart) -> Plot {
     }
 }
 
-/// An axis for the values of a channel: categories for text, else continuous.
-fn axis_of(field: &super::Field, zero: bool) -> (Axis, HashMap<String, usize>) {
+/// An axis for the values of a channel: categories for text, else continuous (with zero for
+/// numbers, as Vega-Lite's).
+fn axis_of(field: &super::Field) -> (Axis, HashMap<String, usize>) {
     if field.role == Role::Nominal {
         let (labels, index) = categories(field);
         return (Axis::Categories(labels), index);
     }
+    // Vega-Lite puts zero on quantitative axes (not on time).
     let axis = continuous(
         field.values.iter().filter_map(Datum::position),
         field.role == Role::Temporal,
-        zero,
+        field.role == Role::Quantitative,
     );
     (axis, HashMap::new())
 }
 
 /// Lines, areas and points: one series per color group.
 pub fn series(chart: &Chart) -> Plot {
-    let area = chart.kind == Kind::Area;
-    let (x_axis, x_index) = axis_of(&chart.x, false);
+    let (x_axis, x_index) = axis_of(&chart.x);
     let Some(y) = chart.y.as_ref() else {
         return bars(chart);
     };
-    let (y_axis, y_index) = axis_of(y, area);
+    let (y_axis, y_index) = axis_of(y);
     #[allow(clippy::cast_precision_loss)]
     let at = |d: &Datum, index: &HashMap<String, usize>| match d {
         Datum::Null => None,

@@ -106,6 +106,21 @@ async function testMode(page) {
     check(JSON.stringify(align) === JSON.stringify(['right', 'left', 'sticky']), `styles ${align}`);
     await page.screenshot({ path: path.join(OUT_DIR, '2-table.png') });
   });
+  await step('a %%chart cell shows its table and a chart rendered by JupyterLab\'s Vega-Lite', async () => {
+    await runInActiveCell(page, '%%chart bar x=label y=twice title="Twice by label"\n' +
+      "SELECT id, id * 2 AS twice, concat('row ', id) AS label FROM range(3)");
+    const chart = page.locator('.jp-NotebookPanel:visible .jp-OutputArea-output .vega-embed').first();
+    await chart.waitFor({ timeout: 60000 });
+    // vega-embed draws into a canvas or an SVG; either holds the drawing once rendered.
+    const drawn = await chart.evaluate((e) => {
+      const canvas = e.querySelector('canvas');
+      const svg = e.querySelector('svg.marks');
+      return { canvas: canvas ? canvas.width * canvas.height : 0, svg: svg ? svg.querySelectorAll('path').length : 0 };
+    });
+    check(drawn.canvas > 10000 || drawn.svg > 2, `chart drawn ${JSON.stringify(drawn)}`);
+    await chart.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(OUT_DIR, '6-chart.png') });
+  });
   await step('Tab completes table names from the Spark catalog', async () => {
     // SHOW TABLES in the cell warms the server's catalog path, so that the completion (which
     // waits at most a second for Spark) finds it answering at once; the cell's table is the

@@ -62,7 +62,8 @@ def test_jupyterlab_in_chromium_runs_sql_shows_the_table_and_interrupts(jupyterl
                          capture_output=True, text=True, timeout=300, env=env)
     print(run.stdout)
     assert run.returncode == 0, f"{run.stdout}\n{run.stderr}\n--- JupyterLab log ---\n{log.read_text()[-4000:]}"
-    for name in ("1-launcher.png", "2-table.png", "3-interrupted.png", "4-completion.png", "5-progress.png"):
+    for name in ("1-launcher.png", "2-table.png", "3-interrupted.png", "4-completion.png", "5-progress.png",
+                 "6-chart.png"):
         assert (ARTIFACTS / name).stat().st_size > 10_000, name
     kbase_token = spark_env["KBASE_AUTH_TOKEN"]
     assert kbase_token not in log.read_text()
