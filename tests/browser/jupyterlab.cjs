@@ -141,9 +141,20 @@ async function testMode(page) {
     await page.screenshot({ path: path.join(OUT_DIR, '4-completion.png') });
     await page.keyboard.press('Escape');
     await page.keyboard.type('no');
-    await page.keyboard.press('Tab');
-    await items.first().waitFor({ timeout: 15000 });
-    await page.keyboard.press('Enter');
+    // One match: JupyterLab may insert it at once or open the completer with it. A Tab that
+    // lands while the closed completer is still being torn down is not taken: press it again.
+    const inserted = () => page.evaluate(() => {
+      const cell = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell.jp-mod-active .cm-content');
+      return Boolean(cell && cell.textContent.includes('browser_genomes'));
+    });
+    for (let attempt = 0; attempt < 3 && !(await inserted()); attempt += 1) {
+      await page.keyboard.press('Tab');
+      const shown = await items.first().waitFor({ timeout: 5000 }).then(() => true, () => false);
+      if (shown) {
+        await page.keyboard.press('Enter');
+        break;
+      }
+    }
     await page.waitForFunction(() => {
       const cell = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell.jp-mod-active .cm-content');
       return cell && cell.textContent.includes('browser_genomes');
@@ -237,7 +248,7 @@ async function tourMode(page) {
     await page.waitForFunction(() => document.fonts.status === 'loaded', null, { timeout: 15000 });
   });
   const shots = [['tour-tables', 'ORDER BY size_mb DESC'], ['tour-types', 'AS numbers(boolean'],
-    ['tour-nested', 'named_struct(\'id\', 7']];
+    ['tour-nested', 'named_struct(\'id\', 7'], ['tour-charts', 'Genes listed per genome']];
   const shoot = async (name, marker) => {
     await step(`screenshot ${name}`, async () => {
       const cell = page.locator('.jp-NotebookPanel:visible .jp-CodeCell', { hasText: marker }).first();

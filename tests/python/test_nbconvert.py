@@ -1,6 +1,7 @@
 """Batch runs: `jupyter nbconvert --execute` through the installed kernelspec."""
 
 import pathlib
+import shutil
 import subprocess
 import sys
 
@@ -164,10 +165,12 @@ def test_the_type_gallery_reads_in_html_and_markdown_exports(notebooks, tmp_path
 
 
 def test_the_tour_runs_in_batch_with_only_its_tagged_failure(tmp_path, spark_env):
-    tour = ROOT / "examples" / "tour.ipynb"
+    # Executed in a folder of its own, where its %%export writes.
+    tour = tmp_path / "tour.ipynb"
+    shutil.copy(ROOT / "examples" / "tour.ipynb", tour)
     run = nbconvert(str(tour), tmp_path, env=spark_env)
     assert run.returncode == 0, run.stderr
-    nb = nbformat.read(str(tmp_path / "tour.ipynb"), as_version=4)
+    nb = nbformat.read(str(tour), as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     errors = [c for c in code if any(o["output_type"] == "error" for o in c.outputs)]
     assert [c.metadata.get("tags") for c in errors] == [["raises-exception"]]
@@ -181,3 +184,10 @@ def test_the_tour_runs_in_batch_with_only_its_tagged_failure(tmp_path, spark_env
     import re
     assert re.search(r"\| Homo sapiens +\| +3 \|", text), text
     assert nb.cells[-1].outputs[-1]["data"]["text/plain"].startswith("OK · ")
+    # The export wrote every joined gene; the two charts carry Vega-Lite and SVG.
+    exported = (tmp_path / "tour-genes.csv").read_text().splitlines()
+    assert exported[0] == "organism,gene,product,length_bp" and len(exported) > 5, exported
+    charts = [o for c in code for o in c.outputs
+              if o["output_type"] == "display_data" and "application/vnd.vegalite.v5+json" in o["data"]]
+    assert len(charts) == 2 and all("<svg" in c["data"]["image/svg+xml"] for c in charts)
+    assert "Sequencing runs per day" in charts[1]["data"]["image/svg+xml"]
