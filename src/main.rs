@@ -41,6 +41,10 @@ enum Command {
         /// KEY=VALUE for kernel.json's env (repeatable), e.g. --env KBASE_AUTH_URL=https://ci.kbase.us/services/auth/
         #[arg(long = "env", value_parser = parse_env)]
         env: Vec<(String, String)>,
+        /// Start the binary from PREFIX/bin, found from the kernelspec's directory (what the
+        /// wheel ships; scripts/wheel writes it) instead of this program's path.
+        #[arg(long)]
+        wheel: bool,
     },
     /// Remove the kernelspec.
     Uninstall {
@@ -133,10 +137,17 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<std::process::Exi
             name,
             display_name,
             env,
+            wheel,
         } => {
-            let program = std::env::current_exe()
-                .and_then(|p| p.canonicalize())
-                .context("cannot find this program's own path")?;
+            let program = if wheel {
+                kernelspec::WHEEL_PROGRAM.to_owned()
+            } else {
+                std::env::current_exe()
+                    .and_then(|p| p.canonicalize())
+                    .context("cannot find this program's own path")?
+                    .display()
+                    .to_string()
+            };
             let spec = kernelspec::Spec {
                 name,
                 display_name,

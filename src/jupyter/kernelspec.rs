@@ -11,6 +11,10 @@ use crate::config::InstallPaths;
 pub const KERNEL_NAME: &str = "spark-sql-kbase";
 /// What the launcher shows.
 pub const DISPLAY_NAME: &str = "Spark SQL (KBase)";
+/// The binary as a wheel installs it, found from the kernelspec's own directory
+/// (`PREFIX/share/jupyter/kernels/NAME` → `PREFIX/bin`): jupyter_client expands `{resource_dir}`,
+/// so the kernel starts without the environment's `bin` on the PATH.
+pub const WHEEL_PROGRAM: &str = "{resource_dir}/../../../../bin/spark-sql-kernel";
 
 const LOGOS: [(&str, &[u8]); 3] = [
     (
@@ -55,8 +59,8 @@ pub enum KernelspecError {
 pub struct Spec {
     pub name: String,
     pub display_name: String,
-    /// The binary `kernel.json` starts.
-    pub program: PathBuf,
+    /// The binary `kernel.json` starts: a path, or [`WHEEL_PROGRAM`].
+    pub program: String,
     pub env: Vec<(String, String)>,
 }
 
@@ -69,7 +73,7 @@ impl Spec {
             .collect();
         json!({
             "argv": [
-                self.program.display().to_string(),
+                self.program,
                 "run",
                 "--connection-file",
                 "{connection_file}",
@@ -225,7 +229,7 @@ mod tests {
         Spec {
             name: KERNEL_NAME.into(),
             display_name: DISPLAY_NAME.into(),
-            program: PathBuf::from("/opt/bin/spark-sql-kernel"),
+            program: "/opt/bin/spark-sql-kernel".into(),
             env: vec![(
                 "KBASE_AUTH_URL".into(),
                 "https://ci.kbase.us/services/auth/".into(),

@@ -4,6 +4,7 @@
 
 pub mod keywords;
 pub mod lexer;
+pub mod literal;
 
 use lexer::{Kind, Token};
 

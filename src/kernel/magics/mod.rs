@@ -115,6 +115,7 @@ magics! {
     Sleep => sleep,
     Export => export,
     Chart => chart,
+    Parameters => parameters,
 }
 
 pub use chart::{kinds as chart_kinds, OPTIONS as CHART_OPTIONS};
@@ -195,7 +196,7 @@ mod tests {
     #[test]
     fn every_magic_is_listed_once_and_found_by_name() {
         let mut names: Vec<&str> = SPECS.iter().map(|s| s.name).collect();
-        assert_eq!(names.len(), 11);
+        assert_eq!(names.len(), 12);
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), SPECS.len());

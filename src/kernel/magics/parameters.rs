@@ -1,0 +1,106 @@
+//! `%parameters {"name": value, …}`: papermill's parameters (the wheel's translator writes this
+//! line). Each value becomes a Spark SQL literal (`crate::sql::literal`) and is assigned with
+//! `SET VAR`, so that a variable the notebook declared keeps its type; a name not declared is
+//! declared with the literal's type. Every name is checked before anything runs; it shows
+//! nothing when it works.
+
+use super::{Command, Shell, Spec};
+use crate::kernel::error::{KernelError, SqlSource};
+use crate::session::SessionError;
+use crate::spark::SparkError;
+use crate::sql::literal::{self, is_identifier};
+
+/// Each parameter's name and its literal.
+pub struct Parameters(Vec<(String, String)>);
+
+impl Command for Parameters {
+    const SPEC: Spec = Spec {
+        name: "parameters",
+        usage: "%parameters {\"NAME\": VALUE, …} (JSON; papermill writes it)",
+        description: "Assign parameters to SQL variables: SET VAR for declared ones (their types kept), DECLARE VARIABLE for the others.",
+        cell: false,
+    };
+
+    fn parse(args: &str) -> Result<Self, String> {
+        let parameters = literal::parse_parameters(args)?;
+        let mut assigned = Vec::with_capacity(parameters.len());
+        for (name, value) in parameters {
+            if !is_identifier(&name) {
+                return Err(format!(
+                    "the parameter name {name:?} is not a SQL identifier (letters, digits and _, not starting with a digit)"
+                ));
+            }
+            let literal = literal::literal(&value).map_err(|e| format!("parameter {name}: {e}"))?;
+            assigned.push((name, literal));
+        }
+        Ok(Parameters(assigned))
+    }
+
+    async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
+        for (name, literal) in self.0 {
+            let set = format!("SET VAR {name} = {literal}");
+            match run(shell, &set).await {
+                Err(SessionError::Spark(SparkError::Server(e)))
+                    if e.error_class
+                        .as_deref()
+                        .is_some_and(|c| c.starts_with("UNRESOLVED_VARIABLE")) =>
+                {
+                    // Not declared by the notebook: declared here, with the literal's type (a
+                    // NULL's is STRING: a `void` variable could hold nothing else).
+                    let declare = if literal == "NULL" {
+                        format!("DECLARE VARIABLE {name} STRING DEFAULT NULL")
+                    } else {
+                        format!("DECLARE VARIABLE {name} = {literal}")
+                    };
+                    run(shell, &declare).await.map_err(|e| failed(e, &declare))?;
+                }
+                outcome => outcome.map_err(|e| failed(e, &set))?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs one assignment (it returns no rows).
+async fn run(shell: &mut Shell<'_>, sql: &str) -> Result<(), SessionError> {
+    let (reports, _) = tokio::sync::watch::channel(crate::spark::Running::default());
+    let cancel = shell.cancel();
+    let outcome = shell.session.run(sql, 1, &cancel, &reports).await;
+    shell.out.notices(shell.session);
+    outcome.map(|_| ())
+}
+
+fn failed(error: SessionError, sql: &str) -> KernelError {
+    match error {
+        SessionError::Spark(error) => KernelError::Spark {
+            error,
+            sql: Some(Box::new(SqlSource {
+                text: sql.to_owned(),
+                line: 1,
+            })),
+        },
+        other => other.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_checked_and_values_quoted_before_anything_runs() {
+        let Parameters(p) = Parameters::parse(r#"{"since": "2025-02-03", "n": 20}"#).unwrap();
+        assert_eq!(
+            p,
+            [
+                ("n".to_owned(), "20".to_owned()),
+                ("since".to_owned(), "'2025-02-03'".to_owned())
+            ]
+        );
+        let Err(e) = Parameters::parse(r#"{"ok": 1, "my-var": 2}"#) else {
+            panic!("a bad name passed")
+        };
+        assert!(e.contains("\"my-var\" is not a SQL identifier"), "{e}");
+        assert!(Parameters::parse("threshold=20").is_err());
+    }
+}

@@ -1,0 +1,201 @@
+"""The pip wheel (built by `scripts/wheel --dev` in scripts/test, path in
+SPARK_SQL_KERNEL_TEST_WHEEL), installed into a new venv that is not the test venv: the kernelspec
+is listed from that venv and starts without the venv's `bin` on the PATH; papermill's parameters
+of every type reach Spark with the declared types kept; `pip uninstall` removes it all.
+
+The new venv borrows jupyter_client, nbconvert and papermill from the test venv through a .pth
+file (no second download), so it runs them as modules; the kernelspec and the binary are the
+wheel's, found from the new venv's prefix only."""
+
+import html.parser
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import sysconfig
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+
+KERNEL = "spark-sql-kbase"
+STRANGE = "it's \"q\" \\ back\nslash é 漢字"
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory):
+    wheel = os.environ.get("SPARK_SQL_KERNEL_TEST_WHEEL")
+    if not wheel or not pathlib.Path(wheel).is_file():
+        pytest.fail("SPARK_SQL_KERNEL_TEST_WHEEL not set: run scripts/test, which builds the wheel")
+    root = tmp_path_factory.mktemp("wheel") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
+    py = root / "bin" / "python"
+    site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    # The test venv's packages (Jupyter, papermill, pip) are importable; its prefix is not ours.
+    pathlib.Path(site, "test-venv.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run([str(py), "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", wheel], check=True)
+    return root
+
+
+def isolated(env, root, tmp):
+    """An environment where Jupyter finds only the new venv's kernelspecs; PATH without its bin."""
+    env = dict(env)
+    for name in ("JUPYTER_PATH", "VIRTUAL_ENV", "CONDA_PREFIX"):
+        env.pop(name, None)
+    env["JUPYTER_DATA_DIR"] = str(tmp / "no-user-data")
+    env["PATH"] = "/usr/bin:/bin"
+    return env
+
+
+def test_pip_install_gives_the_command_and_the_kernelspec(venv, tmp_path):
+    py = venv / "bin" / "python"
+    binary = venv / "bin" / "spark-sql-kernel"
+    spec = venv / "share" / "jupyter" / "kernels" / KERNEL / "kernel.json"
+    assert subprocess.run([str(binary), "--help"], capture_output=True).returncode == 0
+    argv = json.loads(spec.read_text())["argv"]
+    assert argv[0] == "{resource_dir}/../../../../bin/spark-sql-kernel"
+    listed = subprocess.run([str(py), "-m", "jupyter_client.kernelspecapp", "list", "--json"],
+                            capture_output=True, text=True, env=isolated(os.environ, venv, tmp_path), check=True)
+    specs = json.loads(listed.stdout)["kernelspecs"]
+    # The only other spec is ipykernel's built-in python3 (importable through the .pth).
+    assert set(specs) <= {KERNEL, "python3"} and KERNEL in specs, specs
+    assert pathlib.Path(specs[KERNEL]["resource_dir"]).resolve() == spec.parent.resolve()
+
+
+class Cells(html.parser.HTMLParser):
+    """The rows of a result table in an HTML output: header names (without the type names
+    under them) and cell texts."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self.cell, self.small = [], None, False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th") and self.rows:
+            self.cell = ""
+        elif tag == "small":
+            self.small = True
+        elif tag == "br" and self.cell is not None and not self.small:
+            self.cell += "\n"  # a newline in a value (the one before a type name is not)
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.cell is not None:
+            self.rows[-1].append(self.cell.rstrip("\n") if tag == "th" else self.cell)
+            self.cell = None
+        elif tag == "small":
+            self.small = False
+
+    def handle_data(self, data):
+        if self.cell is not None and not self.small:
+            self.cell += data
+
+
+def values(nb, cell_index):
+    """{column header text: first row's value} of the cell's table."""
+    outputs = [o for o in nb.cells[cell_index].outputs
+               if o["output_type"] in ("execute_result", "display_data") and "spark-sql-table" in o["data"].get("text/html", "")]
+    assert outputs, nb.cells[cell_index].outputs
+    cells = Cells()
+    cells.feed(outputs[-1]["data"]["text/html"])
+    return cells.rows
+
+
+def notebook(path, cells, tagged=True):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Spark SQL (KBase)", "language": "sql"}
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    if tagged:
+        nb.cells[0].metadata["tags"] = ["parameters"]
+    nbformat.write(nb, str(path))
+
+
+def papermill(venv, env, source, out, *args):
+    return subprocess.run([str(venv / "bin" / "python"), "-m", "papermill", "--log-output", str(source), str(out), *args],
+                          capture_output=True, text=True, timeout=300, env=env)
+
+
+DECLARED = """DECLARE OR REPLACE VARIABLE threshold INT = 10;
+DECLARE OR REPLACE VARIABLE n BIGINT = 1;
+DECLARE OR REPLACE VARIABLE since DATE = DATE'2020-01-01';
+DECLARE OR REPLACE VARIABLE label STRING = 'none';
+DECLARE OR REPLACE VARIABLE ratio DOUBLE = 0.5"""
+
+NAMES = ["threshold", "n", "since", "label", "ratio", "huge", "flag", "nothing", "nan", "inf", "ninf", "items", "mapping"]
+
+
+def test_papermill_parameters_of_every_type_keep_the_declared_types(venv, spark_env, tmp_path):
+    env = isolated(spark_env, venv, tmp_path)
+    check = "SELECT " + ", ".join(f"{n}, typeof({n}) AS {n}_type" for n in NAMES)
+    source, out = tmp_path / "in.ipynb", tmp_path / "out.ipynb"
+    notebook(source, [DECLARED, check])
+    run = papermill(venv, env, source, out,
+                    "-p", "threshold", "20", "-p", "n", "3000000000", "-p", "since", "2025-02-03",
+                    "-p", "label", STRANGE, "-p", "ratio", "1.5",
+                    "-p", "huge", "123456789012345678901234567890", "-p", "flag", "True", "-p", "nothing", "None",
+                    "-p", "nan", "nan", "-p", "inf", "inf", "-p", "ninf", "-inf",
+                    "-y", "items: [1, 2, 3]\nmapping: {a: 1, b: 2}")
+    assert run.returncode == 0, run.stderr[-3000:]
+    nb = nbformat.read(str(out), as_version=4)
+    injected = nb.cells[1]
+    assert injected.metadata["tags"] == ["injected-parameters"]
+    assert injected.source.startswith("%parameters {")
+    assert injected.outputs == [], "the injected cell shows nothing"
+    header, row = values(nb, 2)[:2]
+    got = dict(zip(header, row))
+    expected = {
+        "threshold": ("20", "int"), "n": ("3000000000", "bigint"), "since": ("2025-02-03", "date"),
+        "label": (STRANGE, "string"), "ratio": ("1.5", "double"),
+        "huge": ("123456789012345678901234567890", "decimal(30,0)"), "flag": ("true", "boolean"),
+        "nothing": ("NULL", "string"), "nan": ("NaN", "double"), "inf": ("Infinity", "double"),
+        "ninf": ("-Infinity", "double"), "items": ("[1, 2, 3]", "array<int>"),
+        "mapping": ("{a -> 1, b -> 2}", "map<string,int>"),
+    }
+    for name, (value, type_name) in expected.items():
+        assert (got[name], got[f"{name}_type"]) == (value, type_name), (name, got)
+    assert spark_env["KBASE_AUTH_TOKEN"] not in out.read_text()
+
+
+def test_a_bad_name_fails_the_run_and_no_parameters_cell_still_works(venv, spark_env, tmp_path):
+    env = isolated(spark_env, venv, tmp_path)
+    source = tmp_path / "plain.ipynb"
+    notebook(source, ["SELECT fresh, typeof(fresh) AS fresh_type, nothing, typeof(nothing) AS nothing_type"], tagged=False)
+    run = papermill(venv, env, source, tmp_path / "plain-out.ipynb", "-p", "fresh", "5", "-p", "nothing", "None")
+    assert run.returncode == 0, run.stderr[-3000:]
+    nb = nbformat.read(str(tmp_path / "plain-out.ipynb"), as_version=4)
+    assert nb.cells[0].metadata["tags"] == ["injected-parameters"]
+    rows = values(nb, 1)
+    assert rows[1] == ["5", "int", "NULL", "string"], rows
+    bad = papermill(venv, env, source, tmp_path / "bad-out.ipynb", "-p", "my-var", "1")
+    assert bad.returncode != 0
+    failed = nbformat.read(str(tmp_path / "bad-out.ipynb"), as_version=4)
+    # papermill puts a note of the failure above; the injected cell holds the error.
+    injected = next(c for c in failed.cells if "injected-parameters" in c.metadata.get("tags", []))
+    error = injected.outputs[-1]
+    assert error["output_type"] == "error" and error["ename"] == "UsageError", error
+    assert '"my-var" is not a SQL identifier' in error["evalue"], error["evalue"]
+
+
+def test_nbconvert_from_the_new_venv_starts_the_kernel_without_its_bin_on_the_path(venv, spark_env, tmp_path):
+    env = isolated(spark_env, venv, tmp_path)
+    source = tmp_path / "query.ipynb"
+    notebook(source, ["SELECT 6 * 7 AS answer"], tagged=False)
+    run = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "from nbconvert.nbconvertapp import main; main()",
+         "--to", "notebook", "--execute", "--output-dir", str(tmp_path / "out"), str(source)],
+        capture_output=True, text=True, timeout=300, env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    nb = nbformat.read(str(tmp_path / "out" / "query.ipynb"), as_version=4)
+    assert values(nb, 0)[1] == ["42"]
+
+
+def test_pip_uninstall_removes_the_command_and_the_kernelspec(venv):
+    # Last in this file: the venv is not used after it.
+    py = venv / "bin" / "python"
+    subprocess.run([str(py), "-m", "pip", "uninstall", "-y", "--quiet", "spark-sql-kernel"], check=True)
+    assert not (venv / "bin" / "spark-sql-kernel").exists()
+    assert not (venv / "share" / "jupyter" / "kernels" / KERNEL).exists()
