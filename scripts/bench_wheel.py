@@ -7,26 +7,19 @@ Usage: bench_wheel.py WHEEL WORKDIR (scripts/bench builds the release wheel)."""
 import os
 import pathlib
 import statistics
-import subprocess
 import sys
-import sysconfig
 import time
 
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 
+import wheel_venv as wheel_venv_module
+
 KERNEL = "spark-sql-kbase"
 
 
 def wheel_venv(wheel, work):
-    root = pathlib.Path(work) / "wheel-venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
-    py = root / "bin" / "python"
-    site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
-    pathlib.Path(site, "bench-venv.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run([str(py), "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", wheel], check=True)
-    return root / "share" / "jupyter" / "kernels"
+    return wheel_venv_module.make(wheel, pathlib.Path(work) / "wheel-venv") / "share" / "jupyter" / "kernels"
 
 
 def start_ms(kernels_dir):

@@ -13,12 +13,14 @@ import os
 import pathlib
 import subprocess
 import sys
-import sysconfig
 
 import nbformat
 import pytest
 
 from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import wheel_venv  # noqa: E402  (scripts/wheel_venv.py, shared with the bench)
 
 KERNEL = "spark-sql-kbase"
 STRANGE = "it's \"q\" \\ back\nslash é 漢字"
@@ -29,15 +31,7 @@ def venv(tmp_path_factory):
     wheel = os.environ.get("SPARK_SQL_KERNEL_TEST_WHEEL")
     if not wheel or not pathlib.Path(wheel).is_file():
         pytest.fail("SPARK_SQL_KERNEL_TEST_WHEEL not set: run scripts/test, which builds the wheel")
-    root = tmp_path_factory.mktemp("wheel") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
-    py = root / "bin" / "python"
-    site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
-    # The test venv's packages (Jupyter, papermill, pip) are importable; its prefix is not ours.
-    pathlib.Path(site, "test-venv.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run([str(py), "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", wheel], check=True)
-    return root
+    return wheel_venv.make(wheel, tmp_path_factory.mktemp("wheel") / "venv")
 
 
 def isolated(env, root, tmp):
