@@ -58,11 +58,7 @@ impl Command for Chart {
     }
 
     async fn apply(self, _shell: &mut Shell<'_>) -> Result<(), KernelError> {
-        Err(KernelError::MagicUsage {
-            magic: "chart".into(),
-            message: "is a cell magic: write %%chart on the first line of the cell, above its SQL".into(),
-            usage: Self::SPEC.usage.into(),
-        })
+        Err(super::cell_only(&Self::SPEC, "%%chart"))
     }
 
     fn plan(self, plan: &mut CellPlan) -> Result<(), String> {

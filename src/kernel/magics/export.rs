@@ -43,11 +43,7 @@ impl Command for Export {
     }
 
     async fn apply(self, _shell: &mut Shell<'_>) -> Result<(), KernelError> {
-        Err(KernelError::MagicUsage {
-            magic: "export".into(),
-            message: "is a cell magic: write %%export PATH on the first line of the cell, above its SQL".into(),
-            usage: Self::SPEC.usage.into(),
-        })
+        Err(super::cell_only(&Self::SPEC, "%%export PATH"))
     }
 
     fn plan(self, plan: &mut CellPlan) -> Result<(), String> {

@@ -134,6 +134,14 @@ fn usage_error(spec: &Spec, message: String) -> KernelError {
     }
 }
 
+/// A cell magic written as a line magic: `written` is how its first line starts.
+fn cell_only(spec: &Spec, written: &str) -> KernelError {
+    usage_error(
+        spec,
+        format!("is a cell magic: write {written} on the first line of the cell, above its SQL"),
+    )
+}
+
 fn unknown(name: &str) -> KernelError {
     KernelError::UnknownMagic {
         name: name.to_owned(),
