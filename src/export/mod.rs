@@ -24,8 +24,10 @@ use file::{Counted, Partial};
 
 /// Batches waiting for the writing thread: while it encodes, the next ones arrive.
 const QUEUE: usize = 4;
-/// Rows per Parquet row group: bounds what the writer holds in memory.
-const ROW_GROUP: usize = 256 * 1024;
+/// Rows per Parquet row group (pyarrow's default): bounds what the writer holds in memory
+/// (tens of MB); large enough that a column whose values do not repeat gives up its dictionary
+/// early in each group.
+const ROW_GROUP: usize = 1024 * 1024;
 
 /// A file format an export writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
