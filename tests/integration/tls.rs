@@ -120,8 +120,26 @@ impl Drop for Nginx {
     }
 }
 
+/// The kernel's binary, built beside this test binary (`target/<profile>/deps/..`). Found at run
+/// time: scripts/test builds with clippy-driver as the compiler wrapper, under which cargo does
+/// not hand `CARGO_BIN_EXE_*` to the test's compilation.
+fn kernel_binary() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>");
+    let binary = dir.join("spark-sql-kernel");
+    assert!(
+        binary.is_file(),
+        "{} is missing: cargo build first",
+        binary.display()
+    );
+    binary
+}
+
 fn check(url: &str, auth_url: &str, ca: Option<&Path>) -> (bool, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_spark-sql-kernel"));
+    let mut command = Command::new(kernel_binary());
     command
         .arg("check")
         .env_clear()
