@@ -1,6 +1,7 @@
 //! The static SVG of a chart, drawn with plotters' SVG backend from the geometry `scale` and
 //! `marks` work out: for nbconvert's HTML and Markdown, GitHub, and any front end without
-//! Vega. plotters escapes every text it writes; the SVG holds no script.
+//! Vega. plotters escapes every text it writes; the SVG holds no script. Draws into a string:
+//! no I/O, and nothing of what to draw is decided here.
 
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;

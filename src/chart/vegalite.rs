@@ -1,6 +1,7 @@
 //! The Vega-Lite v5 spec of a chart, its rows inline. Times are drawn on UTC time units, so
 //! that every browser shows the session's wall-clock time the table shows. All text goes
-//! through `serde_json`, so nothing in a value or a name can break out of the spec.
+//! through `serde_json`, so nothing in a value or a name can break out of the spec. Pure: no
+//! I/O, no drawing of its own.
 
 use serde_json::{json, Map, Value};
 
