@@ -70,25 +70,6 @@ pub async fn relay_frames(
     }
 }
 
-/// How long a relayed connection waits for the kernel's internal socket: a client may connect
-/// in the moment between the guard listening and the kernel binding behind it.
-const BIND_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// Connects to the kernel's internal socket, trying again while it is not bound yet (at start),
-/// until `BIND_WAIT` has passed or the kernel stops.
-async fn reach_kernel(internal: SocketAddr, stop: &CancellationToken) -> Option<TcpStream> {
-    let deadline = tokio::time::Instant::now() + BIND_WAIT;
-    loop {
-        match TcpStream::connect(internal).await {
-            Ok(stream) => return Some(stream),
-            Err(_) if stop.is_cancelled() || tokio::time::Instant::now() >= deadline => {
-                return None
-            }
-            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
-        }
-    }
-}
-
 /// Guards `listener` (a port of the connection file), relaying to `internal`; accepts until
 /// `stop`.
 pub async fn guard(
@@ -114,13 +95,15 @@ pub async fn guard(
             }
         };
         let public = public.clone();
-        let stop = stop.clone();
         // A relay ends when either side closes; it is not cut at `stop`, so that a reply the
         // kernel sent just before stopping (to `shutdown_request`) still reaches the client.
         tracker.spawn(async move {
-            let Some(kernel) = reach_kernel(internal, &stop).await else {
-                tracing::debug!("{public}: the kernel's socket did not accept a relayed connection (it is stopping)");
-                return;
+            let kernel = match TcpStream::connect(internal).await {
+                Ok(kernel) => kernel,
+                Err(e) => {
+                    tracing::debug!("{public}: the kernel's socket refused a relayed connection (it is stopping?): {e}");
+                    return;
+                }
             };
             let _ = client.set_nodelay(true);
             let _ = kernel.set_nodelay(true);
@@ -142,47 +125,50 @@ pub async fn guard(
     }
 }
 
-/// Puts a guard on every TCP port of `info`; returns the connection info of the internal
-/// sockets the kernel binds instead (loopback, ports of their own). Other transports (ipc)
-/// are returned as they are.
-pub async fn protect(
-    info: &jupyter_protocol::ConnectionInfo,
-    limit: u64,
-    stop: &CancellationToken,
-    tracker: &TaskTracker,
-) -> Result<jupyter_protocol::ConnectionInfo, super::JupyterError> {
-    if !matches!(info.transport, jupyter_protocol::Transport::TCP) {
-        return Ok(info.clone());
-    }
-    let mut inner = info.clone();
-    inner.ip = "127.0.0.1".to_owned();
-    let ports = [
-        (info.shell_port, &mut inner.shell_port),
-        (info.iopub_port, &mut inner.iopub_port),
-        (info.stdin_port, &mut inner.stdin_port),
-        (info.control_port, &mut inner.control_port),
-        (info.hb_port, &mut inner.hb_port),
-    ];
-    for (public, internal) in ports {
-        let bind =
-            |e: std::io::Error| super::JupyterError::Bind(format!("{}:{public}: {e}", info.ip));
-        let listener = TcpListener::bind((info.ip.as_str(), public))
+/// Puts the kernel's sockets behind guards: the limit, and the tasks' stop signal and tracker.
+pub struct Guards {
+    pub limit: u64,
+    pub stop: CancellationToken,
+    pub tracker: TaskTracker,
+}
+
+impl Guards {
+    /// Binds `socket` for the channel on `port` of `info`. On TCP the public port gets a guard
+    /// and the socket a loopback port the system picks, bound before the guard relays anything
+    /// (no port is ever chosen first and bound later, which another process could take in
+    /// between). Other transports (ipc) bind `url` as it is. Returns the public address on TCP.
+    pub async fn bind<S: zeromq::Socket>(
+        &self,
+        socket: &mut S,
+        info: &jupyter_protocol::ConnectionInfo,
+        port: u16,
+        url: &str,
+    ) -> Result<Option<SocketAddr>, super::JupyterError> {
+        let error = |e: &dyn std::fmt::Display| {
+            super::JupyterError::Bind(format!("{}:{port}: {e}", info.ip))
+        };
+        if !matches!(info.transport, jupyter_protocol::Transport::TCP) {
+            socket.bind(url).await.map_err(|e| error(&e))?;
+            return Ok(None);
+        }
+        let listener = TcpListener::bind((info.ip.as_str(), port))
             .await
-            .map_err(bind)?;
-        // A free loopback port for the real socket (bound right after this by the kernel).
-        let free = std::net::TcpListener::bind("127.0.0.1:0").map_err(bind)?;
-        let address = free.local_addr().map_err(bind)?;
-        drop(free);
-        *internal = address.port();
-        tracker.spawn(guard(
+            .map_err(|e| error(&e))?;
+        let public = listener.local_addr().map_err(|e| error(&e))?;
+        let internal = match socket.bind("tcp://127.0.0.1:0").await {
+            Ok(zeromq::Endpoint::Tcp(_, internal)) => internal,
+            Ok(other) => return Err(error(&format!("bound to {other}, not TCP"))),
+            Err(e) => return Err(error(&e)),
+        };
+        self.tracker.spawn(guard(
             listener,
-            address,
-            limit,
-            stop.clone(),
-            tracker.clone(),
+            SocketAddr::from(([127, 0, 0, 1], internal)),
+            self.limit,
+            self.stop.clone(),
+            self.tracker.clone(),
         ));
+        Ok(Some(public))
     }
-    Ok(inner)
 }
 
 #[cfg(test)]
@@ -222,28 +208,45 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_client_that_comes_before_the_kernel_binds_is_relayed_once_it_does() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let public = listener.local_addr().unwrap();
-        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let internal = free.local_addr().unwrap();
-        drop(free);
-        let stop = CancellationToken::new();
-        let tracker = TaskTracker::new();
-        tokio::spawn(guard(listener, internal, 1024, stop.clone(), tracker));
-        let mut client = TcpStream::connect(public).await.unwrap();
-        client.write_all(&greeting()).await.unwrap();
-        // The kernel binds its socket a moment after the client came.
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        let kernel = TcpListener::bind(internal).await.unwrap();
-        let (mut relayed, _) =
-            tokio::time::timeout(std::time::Duration::from_secs(5), kernel.accept())
-                .await
-                .expect("the guard reached the kernel once it was bound")
-                .unwrap();
-        let mut got = vec![0u8; GREETING];
-        relayed.read_exact(&mut got).await.unwrap();
-        assert_eq!(got, greeting());
-        stop.cancel();
+    async fn a_bound_socket_answers_through_its_guard_at_once() {
+        use zeromq::{Socket, SocketRecv, SocketSend};
+        let info = jupyter_protocol::ConnectionInfo {
+            ip: "127.0.0.1".to_owned(),
+            transport: jupyter_protocol::Transport::TCP,
+            shell_port: 0,
+            iopub_port: 0,
+            stdin_port: 0,
+            control_port: 0,
+            hb_port: 0,
+            key: String::new(),
+            signature_scheme: "hmac-sha256".to_owned(),
+            kernel_name: None,
+        };
+        let guards = Guards {
+            limit: 1024,
+            stop: CancellationToken::new(),
+            tracker: TaskTracker::new(),
+        };
+        let mut server = zeromq::RepSocket::new();
+        let public = guards
+            .bind(&mut server, &info, 0, "")
+            .await
+            .unwrap()
+            .expect("TCP has a public address");
+        let mut client = zeromq::ReqSocket::new();
+        client.connect(&format!("tcp://{public}")).await.unwrap();
+        client.send("ping".into()).await.unwrap();
+        let asked = tokio::time::timeout(std::time::Duration::from_secs(5), server.recv())
+            .await
+            .expect("the request passed the guard")
+            .unwrap();
+        assert_eq!(asked.get(0).unwrap().as_ref(), b"ping");
+        server.send("pong".into()).await.unwrap();
+        let answered = tokio::time::timeout(std::time::Duration::from_secs(5), client.recv())
+            .await
+            .expect("the reply passed the guard")
+            .unwrap();
+        assert_eq!(answered.get(0).unwrap().as_ref(), b"pong");
+        guards.stop.cancel();
     }
 }

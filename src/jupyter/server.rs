@@ -11,16 +11,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use jupyter_protocol::{ConnectionInfo, Status};
-use jupyter_zmq_client::{
-    create_kernel_control_connection, create_kernel_heartbeat_connection,
-    create_kernel_iopub_connection, create_kernel_shell_connection, create_kernel_stdin_connection,
-    Connection,
-};
+use jupyter_zmq_client::{Connection, KernelHeartbeatConnection};
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use zeromq::SocketSend;
+use zeromq::{Socket, SocketSend};
 
 use super::handler::Handler;
 use super::iopub::{self, Iopub};
@@ -120,24 +116,37 @@ pub async fn serve<H: Handler>(
     let session: Arc<str> = uuid::Uuid::new_v4().to_string().into();
     let tracker = TaskTracker::new();
     let tasks = CancellationToken::new();
-    let inner = guard::protect(info, max_frame, &tasks, &tracker).await?;
-    let info = &inner;
-    let bind = |e: jupyter_zmq_client::RuntimeError| JupyterError::Bind(e.to_string());
-    let iopub_socket = create_kernel_iopub_connection(info, &session)
-        .await
-        .map_err(bind)?;
-    let shell_socket = create_kernel_shell_connection(info, &session)
-        .await
-        .map_err(bind)?;
-    let control_socket = create_kernel_control_connection(info, &session)
-        .await
-        .map_err(bind)?;
-    let heartbeat_socket = create_kernel_heartbeat_connection(info)
-        .await
-        .map_err(bind)?;
-    let stdin = create_kernel_stdin_connection(info, &session)
-        .await
-        .map_err(bind)?;
+    let guards = guard::Guards {
+        limit: max_frame,
+        stop: tasks.clone(),
+        tracker: tracker.clone(),
+    };
+    let (key, id) = (info.key.as_str(), session.as_ref());
+    let mut socket = zeromq::PubSocket::new();
+    guards
+        .bind(&mut socket, info, info.iopub_port, &info.iopub_url())
+        .await?;
+    let iopub_socket = Connection::new(socket, key, id);
+    let mut socket = zeromq::RouterSocket::new();
+    guards
+        .bind(&mut socket, info, info.shell_port, &info.shell_url())
+        .await?;
+    let shell_socket = Connection::new(socket, key, id);
+    let mut socket = zeromq::RouterSocket::new();
+    guards
+        .bind(&mut socket, info, info.control_port, &info.control_url())
+        .await?;
+    let control_socket = Connection::new(socket, key, id);
+    let mut socket = zeromq::RepSocket::new();
+    guards
+        .bind(&mut socket, info, info.hb_port, &info.hb_url())
+        .await?;
+    let heartbeat_socket = KernelHeartbeatConnection { socket };
+    let mut socket = zeromq::RouterSocket::new();
+    guards
+        .bind(&mut socket, info, info.stdin_port, &info.stdin_url())
+        .await?;
+    let stdin = Connection::new(socket, key, id);
 
     let (iopub, writer) = iopub::start(iopub_socket, Arc::clone(&session));
     tracker.spawn(writer);
