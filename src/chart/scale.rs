@@ -203,8 +203,8 @@ pub(super) fn continuous(values: impl Iterator<Item = f64>, time: bool, zero: bo
     }
 }
 
-/// The distinct values of `field` in order (numbers and times by value, text by text) and the
-/// index of each label.
+/// The distinct values of `field` in order (numbers and times by value, text in the order the
+/// rows bring it, so that the query's `ORDER BY` orders the bars) and the index of each label.
 pub(super) fn categories(field: &Field) -> (Vec<String>, HashMap<String, usize>) {
     let mut seen: Vec<&Datum> = Vec::new();
     let mut known = std::collections::HashSet::new();
@@ -215,7 +215,7 @@ pub(super) fn categories(field: &Field) -> (Vec<String>, HashMap<String, usize>)
     }
     seen.sort_by(|a, b| match (a.position(), b.position()) {
         (Some(a), Some(b)) => a.total_cmp(&b),
-        _ => a.label().cmp(&b.label()),
+        _ => std::cmp::Ordering::Equal,
     });
     let labels: Vec<String> = seen.iter().map(|v| v.label()).collect();
     let index = labels

@@ -247,3 +247,20 @@ fn a_histogram_counts_rows_in_round_bins() {
     assert_eq!(heights, vec![1.0; 5]);
     assert_eq!(plot.y_title, "rows");
 }
+
+#[test]
+fn text_categories_keep_the_order_of_the_rows_in_the_spec_and_the_svg() {
+    let chart = chart_of(&plan(Kind::Bar, "phylum", Some("genomes"), None), 5000).unwrap();
+    let bundle = bundle(&chart, 5000).unwrap();
+    let spec = &bundle["application/vnd.vegalite.v5+json"];
+    assert_eq!(spec["encoding"]["x"]["sort"], serde_json::Value::Null);
+    assert!(spec["encoding"]["x"].get("sort").is_some(), "{spec}");
+    let svg = bundle["image/svg+xml"].as_str().unwrap();
+    let at = |label: &str| {
+        svg.find(&format!(">\n{label}\n<"))
+            .unwrap_or_else(|| panic!("{label} in {svg}"))
+    };
+    // The rows bring Bacillota, Pseudomonadota, then Actinomycetota: not alphabetical.
+    assert!(at("Bacillota") < at("Pseudomonadota"), "{svg}");
+    assert!(at("Pseudomonadota") < at("Actinomycetota"), "{svg}");
+}

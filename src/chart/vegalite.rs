@@ -40,10 +40,15 @@ fn time_unit(field: &Field) -> &'static str {
 fn encode(field: &Field, kind: Option<&str>) -> Map<String, Value> {
     let mut e = Map::new();
     e.insert("field".into(), field_name(&field.name).into());
-    e.insert("type".into(), kind.unwrap_or(field.role.vega()).into());
+    let kind = kind.unwrap_or(field.role.vega());
+    e.insert("type".into(), kind.into());
     e.insert("title".into(), field.name.clone().into());
     if field.role == Role::Temporal {
         e.insert("timeUnit".into(), time_unit(field).into());
+    }
+    if kind == "nominal" && field.role == Role::Nominal {
+        // Text in the order of the rows (the query's ORDER BY), as the SVG draws it.
+        e.insert("sort".into(), Value::Null);
     }
     e
 }
