@@ -1,6 +1,7 @@
 """The pip wheel (built by `scripts/wheel --dev` in scripts/test, path in
 SPARK_SQL_KERNEL_TEST_WHEEL), installed into a new venv that is not the test venv: the kernelspec
-is listed from that venv and starts without the venv's `bin` on the PATH; papermill's parameters
+is listed from that venv and starts without the venv's `bin` on the PATH, from nbconvert and
+from JupyterLab (through its REST API and kernel websocket, as the browser uses them); papermill's parameters
 of every type reach Spark with the declared types kept; `pip uninstall` removes it all.
 
 The new venv borrows jupyter_client, nbconvert and papermill from the test venv through a .pth
@@ -185,6 +186,88 @@ def test_nbconvert_from_the_new_venv_starts_the_kernel_without_its_bin_on_the_pa
     assert run.returncode == 0, run.stderr[-3000:]
     nb = nbformat.read(str(tmp_path / "out" / "query.ipynb"), as_version=4)
     assert values(nb, 0)[1] == ["42"]
+
+
+def lab_execute(url, token, kernel_id, code, seconds=120):
+    """Runs `code` in the kernel through the server's websocket, as JupyterLab does; returns
+    the text/plain of the execute_result (None if the cell ended without one)."""
+    import asyncio
+    import uuid
+
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    async def run():
+        ws_url = url.replace("http://", "ws://") + f"/api/kernels/{kernel_id}/channels"
+        ws = await websocket_connect(HTTPRequest(ws_url, headers={"Authorization": f"token {token}"}))
+        msg_id, session = uuid.uuid4().hex, uuid.uuid4().hex
+        header = {"msg_id": msg_id, "msg_type": "execute_request", "username": "test", "session": session,
+                  "date": "2026-01-01T00:00:00Z", "version": "5.3"}
+        content = {"code": code, "silent": False, "store_history": True, "user_expressions": {},
+                   "allow_stdin": False, "stop_on_error": True}
+        await ws.write_message(json.dumps({"header": header, "parent_header": {}, "metadata": {},
+                                           "content": content, "channel": "shell", "buffers": []}))
+        result = None
+        while True:
+            raw = await ws.read_message()
+            assert raw is not None, "the server closed the kernel's websocket"
+            msg = json.loads(raw)
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "execute_result":
+                result = msg["content"]["data"]["text/plain"]
+            if msg["msg_type"] == "execute_reply":
+                assert msg["content"]["status"] == "ok", msg["content"]
+                ws.close()
+                return result
+
+    return asyncio.run(asyncio.wait_for(run(), seconds))
+
+
+def test_jupyterlab_from_the_new_venv_lists_and_starts_the_kernel(venv, spark_env, tmp_path):
+    import secrets
+    import urllib.request
+
+    from conftest import wait_for_http
+    from test_browser import free_port
+
+    env = isolated(spark_env, venv, tmp_path)
+    port, token = free_port(), secrets.token_hex(16)
+    (tmp_path / "lab").mkdir()
+    log = tmp_path / "jupyterlab.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [str(venv / "bin" / "python"), "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+             f"--IdentityProvider.token={token}", "--allow-root", f"--ServerApp.root_dir={tmp_path / 'lab'}",
+             "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+            env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{url}/api/status?token={token}", proc, log, "JupyterLab from the new venv")
+
+        def api(path, body=None):
+            request = urllib.request.Request(f"{url}{path}", method="POST" if body is not None else "GET",
+                                             data=None if body is None else json.dumps(body).encode(),
+                                             headers={"Authorization": f"token {token}"})
+            with urllib.request.urlopen(request, timeout=30) as r:
+                return json.loads(r.read())
+
+        specs = api("/api/kernelspecs")["kernelspecs"]
+        assert specs[KERNEL]["spec"]["display_name"] == "Spark SQL (KBase)", specs
+        kernel = api("/api/kernels", {"name": KERNEL})
+        text = lab_execute(url, token, kernel["id"], "SELECT 6 * 7 AS answer")
+        assert text and "answer" in text and "42" in text, text
+        # The binary that runs is the wheel's, found from the venv's prefix (PATH is /usr/bin:/bin).
+        pids = subprocess.run(["pgrep", "-f", str(venv / "share" / "jupyter" / "kernels" / KERNEL)],
+                              capture_output=True, text=True).stdout.split()
+        assert pids, "no kernel process started from the wheel's kernelspec"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    assert spark_env["KBASE_AUTH_TOKEN"] not in log.read_text()
 
 
 def test_pip_uninstall_removes_the_command_and_the_kernelspec(venv):
