@@ -189,37 +189,63 @@ def test_nbconvert_from_the_new_venv_starts_the_kernel_without_its_bin_on_the_pa
 
 
 def lab_execute(url, token, kernel_id, code, seconds=120):
-    """Runs `code` in the kernel through the server's websocket, as JupyterLab does; returns
-    the text/plain of the execute_result (None if the cell ended without one)."""
+    """Runs `code` in the kernel through the server's websocket, as JupyterLab does: first
+    kernel_info until IOPub answers (messages published before the server's IOPub subscription
+    is in place are lost), then the execute_request, done at its reply and its IOPub idle.
+    Returns the text/plain of the execute_result (None if the cell ended without one)."""
     import asyncio
     import uuid
 
     from tornado.httpclient import HTTPRequest
     from tornado.websocket import websocket_connect
 
-    async def run():
-        ws_url = url.replace("http://", "ws://") + f"/api/kernels/{kernel_id}/channels"
-        ws = await websocket_connect(HTTPRequest(ws_url, headers={"Authorization": f"token {token}"}))
-        msg_id, session = uuid.uuid4().hex, uuid.uuid4().hex
-        header = {"msg_id": msg_id, "msg_type": "execute_request", "username": "test", "session": session,
+    session = uuid.uuid4().hex
+
+    async def send(ws, msg_type, content):
+        msg_id = uuid.uuid4().hex
+        header = {"msg_id": msg_id, "msg_type": msg_type, "username": "test", "session": session,
                   "date": "2026-01-01T00:00:00Z", "version": "5.3"}
-        content = {"code": code, "silent": False, "store_history": True, "user_expressions": {},
-                   "allow_stdin": False, "stop_on_error": True}
         await ws.write_message(json.dumps({"header": header, "parent_header": {}, "metadata": {},
                                            "content": content, "channel": "shell", "buffers": []}))
-        result = None
+        return msg_id
+
+    async def replies(ws, msg_id):
         while True:
             raw = await ws.read_message()
             assert raw is not None, "the server closed the kernel's websocket"
             msg = json.loads(raw)
-            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+            if msg.get("parent_header", {}).get("msg_id") == msg_id:
+                yield msg
+
+    async def run():
+        ws_url = url.replace("http://", "ws://") + f"/api/kernels/{kernel_id}/channels"
+        ws = await websocket_connect(HTTPRequest(ws_url, headers={"Authorization": f"token {token}"}))
+        while True:
+            asked = await send(ws, "kernel_info_request", {})
+            try:
+                async with asyncio.timeout(2):
+                    async for msg in replies(ws, asked):
+                        if msg["channel"] == "iopub":
+                            break
+                    break
+            except TimeoutError:
                 continue
+        asked = await send(ws, "execute_request", {
+            "code": code, "silent": False, "store_history": True, "user_expressions": {},
+            "allow_stdin": False, "stop_on_error": True})
+        result, replied, idle = None, False, False
+        async for msg in replies(ws, asked):
             if msg["msg_type"] == "execute_result":
                 result = msg["content"]["data"]["text/plain"]
-            if msg["msg_type"] == "execute_reply":
+            elif msg["msg_type"] == "execute_reply":
                 assert msg["content"]["status"] == "ok", msg["content"]
-                ws.close()
-                return result
+                replied = True
+            elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                idle = True
+            if replied and idle:
+                break
+        ws.close()
+        return result
 
     return asyncio.run(asyncio.wait_for(run(), seconds))
 
