@@ -169,6 +169,18 @@ impl Guards {
         ));
         Ok(Some(public))
     }
+
+    /// A new socket of type `S`, bound as [`Guards::bind`] binds one.
+    pub async fn socket<S: zeromq::Socket>(
+        &self,
+        info: &jupyter_protocol::ConnectionInfo,
+        port: u16,
+        url: &str,
+    ) -> Result<S, super::JupyterError> {
+        let mut socket = S::new();
+        self.bind(&mut socket, info, port, url).await?;
+        Ok(socket)
+    }
 }
 
 #[cfg(test)]

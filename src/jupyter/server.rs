@@ -16,7 +16,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use zeromq::{Socket, SocketSend};
+use zeromq::SocketSend;
 
 use super::handler::Handler;
 use super::iopub::{self, Iopub};
@@ -122,31 +122,19 @@ pub async fn serve<H: Handler>(
         tracker: tracker.clone(),
     };
     let (key, id) = (info.key.as_str(), session.as_ref());
-    let mut socket = zeromq::PubSocket::new();
-    guards
-        .bind(&mut socket, info, info.iopub_port, &info.iopub_url())
-        .await?;
-    let iopub_socket = Connection::new(socket, key, id);
-    let mut socket = zeromq::RouterSocket::new();
-    guards
-        .bind(&mut socket, info, info.shell_port, &info.shell_url())
-        .await?;
-    let shell_socket = Connection::new(socket, key, id);
-    let mut socket = zeromq::RouterSocket::new();
-    guards
-        .bind(&mut socket, info, info.control_port, &info.control_url())
-        .await?;
-    let control_socket = Connection::new(socket, key, id);
-    let mut socket = zeromq::RepSocket::new();
-    guards
-        .bind(&mut socket, info, info.hb_port, &info.hb_url())
-        .await?;
-    let heartbeat_socket = KernelHeartbeatConnection { socket };
-    let mut socket = zeromq::RouterSocket::new();
-    guards
-        .bind(&mut socket, info, info.stdin_port, &info.stdin_url())
-        .await?;
-    let stdin = Connection::new(socket, key, id);
+    let (iopub_url, shell_url) = (info.iopub_url(), info.shell_url());
+    let (control_url, hb_url, stdin_url) = (info.control_url(), info.hb_url(), info.stdin_url());
+    let iopub: zeromq::PubSocket = guards.socket(info, info.iopub_port, &iopub_url).await?;
+    let shell: zeromq::RouterSocket = guards.socket(info, info.shell_port, &shell_url).await?;
+    let control: zeromq::RouterSocket =
+        guards.socket(info, info.control_port, &control_url).await?;
+    let heartbeat: zeromq::RepSocket = guards.socket(info, info.hb_port, &hb_url).await?;
+    let stdin: zeromq::RouterSocket = guards.socket(info, info.stdin_port, &stdin_url).await?;
+    let iopub_socket = Connection::new(iopub, key, id);
+    let shell_socket = Connection::new(shell, key, id);
+    let control_socket = Connection::new(control, key, id);
+    let heartbeat_socket = KernelHeartbeatConnection { socket: heartbeat };
+    let stdin = Connection::new(stdin, key, id);
 
     let (iopub, writer) = iopub::start(iopub_socket, Arc::clone(&session));
     tracker.spawn(writer);
