@@ -248,16 +248,13 @@ mod tests {
         let mut client = zeromq::ReqSocket::new();
         client.connect(&format!("tcp://{public}")).await.unwrap();
         client.send("ping".into()).await.unwrap();
-        let asked = tokio::time::timeout(std::time::Duration::from_secs(5), server.recv())
-            .await
-            .expect("the request passed the guard")
-            .unwrap();
+        let within = std::time::Duration::from_secs(5);
+        let asked = tokio::time::timeout(within, server.recv()).await;
+        let asked = asked.expect("the request passed the guard").unwrap();
         assert_eq!(asked.get(0).unwrap().as_ref(), b"ping");
         server.send("pong".into()).await.unwrap();
-        let answered = tokio::time::timeout(std::time::Duration::from_secs(5), client.recv())
-            .await
-            .expect("the reply passed the guard")
-            .unwrap();
+        let answered = tokio::time::timeout(within, client.recv()).await;
+        let answered = answered.expect("the reply passed the guard").unwrap();
         assert_eq!(answered.get(0).unwrap().as_ref(), b"pong");
         guards.stop.cancel();
     }
