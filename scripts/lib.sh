@@ -129,6 +129,22 @@ spark_home() {
   "$PY" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))'
 }
 
+# ensure_spark_line VERSION: pyspark VERSION alone (no dependencies: only its jars and bin/
+# run a server) in a folder of its own under the cache, for a Spark line other than the venv's;
+# prints the SPARK_HOME to use. A second call finds the first one's install.
+ensure_spark_line() {
+  local version=$1 dir
+  dir="$CACHE/spark-$version"
+  if [ ! -f "$dir/.complete" ]; then
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    python3 -m pip install --quiet --disable-pip-version-check --no-deps --no-compile \
+      --target "$dir/lib" "pyspark==$version" >&2
+    touch "$dir/.complete"
+  fi
+  echo "$dir/lib/pyspark"
+}
+
 # launch_spark PORT DIR [spark-submit args]: starts the venv's Spark Connect server in the
 # background (scripts/spark-connect-server, log in DIR/server.log) and sets SPARK_PID. The
 # server checks SPARK_CONNECT_AUTHENTICATE_TOKEN when it is set.
@@ -140,6 +156,22 @@ launch_spark() {
   export SPARK_HOME
   mkdir -p "$dir"
   "$ROOT/scripts/spark-connect-server" "$port" "$dir" "$@" >"$dir/server.log" 2>&1 &
+  SPARK_PID=$!
+}
+
+# launch_spark_line VERSION PORT DIR [spark-submit args]: as launch_spark, from pyspark
+# VERSION's own install (ensure_spark_line, made first in the same background job); sets
+# SPARK_PID (the JVM, once the install is done: the job execs it).
+launch_spark_line() {
+  local version=$1 port=$2 dir=$3
+  shift 3
+  ensure_java
+  mkdir -p "$dir"
+  (
+    SPARK_HOME=$(ensure_spark_line "$version")
+    export SPARK_HOME
+    exec "$ROOT/scripts/spark-connect-server" "$port" "$dir" "$@"
+  ) >"$dir/server.log" 2>&1 &
   SPARK_PID=$!
 }
 

@@ -197,18 +197,10 @@ pub fn context(code: &str, cursor: usize) -> Context {
         qualifier_start..word_end,
         &" ".repeat(word_end - qualifier_start),
     );
-    let all = tokens(&blanked, from);
-    let statement_start = before
-        .iter()
-        .rposition(|t| *t == Token::Semicolon)
-        .map_or(0, |i| i + 1);
-    let statement_end = all
-        .iter()
-        .enumerate()
-        .skip(statement_start)
-        .find(|(_, t)| **t == Token::Semicolon)
-        .map_or(all.len(), |(i, _)| i);
-    let tables = table_refs(&all[statement_start..statement_end]);
+    // A SQL script is one statement: its inner `;` do not end it.
+    let span = crate::sql::statement_span_at(&blanked[from..], cursor - from);
+    let statement = tokens(&blanked[..from + span.end], from + span.start);
+    let tables = table_refs(&statement);
     let rest = code[cursor..].trim_start_matches(|c: char| is_word_char(c) || c == '`');
     Context {
         start: code[..start].chars().count(),
@@ -310,6 +302,20 @@ mod tests {
             table_for(&c.tables, "a").map(|t| t.name.clone()),
             Some(vec!["a".to_owned()])
         );
+    }
+
+    #[test]
+    fn a_script_is_one_statement_for_the_tables_around_the_cursor() {
+        let code = "SELECT * FROM before_t;\nBEGIN\n  SELECT g. FROM genomes g;\n  \
+                    SELECT * FROM genes;\nEND;\nSELECT * FROM after_t";
+        let cursor = code.find("g. ").map(|n| n + 2).unwrap_or_default();
+        let c = context(code, cursor);
+        let names: Vec<Vec<String>> = c.tables.iter().map(|t| t.name.clone()).collect();
+        assert_eq!(
+            names,
+            [vec!["genomes".to_owned()], vec!["genes".to_owned()]]
+        );
+        assert_eq!(c.qualifier, ["g"]);
     }
 
     #[test]

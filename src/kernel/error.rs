@@ -81,6 +81,7 @@ impl KernelError {
                 | SparkError::ServerNotRunning { .. }
                 | SparkError::ServerFailed { .. }
                 | SparkError::Stalled { .. }
+                | SparkError::TooLarge { .. }
                 | SparkError::Setup { .. } => "SparkConnectError".into(),
                 SparkError::Governance(_) => "GovernanceError".into(),
                 SparkError::Export(_) => "ExportError".into(),

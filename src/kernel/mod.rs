@@ -209,9 +209,11 @@ impl Handler for Kernel {
             crate::sql::Completeness::OpenToken => Completeness::Incomplete {
                 indent: String::new(),
             },
-            crate::sql::Completeness::OpenParenthesis => Completeness::Incomplete {
-                indent: "    ".into(),
-            },
+            crate::sql::Completeness::OpenParenthesis | crate::sql::Completeness::OpenBlock => {
+                Completeness::Incomplete {
+                    indent: "    ".into(),
+                }
+            }
             crate::sql::Completeness::Invalid => Completeness::Invalid,
         }
     }

@@ -105,8 +105,9 @@ pub fn write_date(days: i32, out: &mut String) {
     }
 }
 
-/// The local date and time, and the fraction of a second without trailing zeros.
-fn write_local(local: &NaiveDateTime, micros: u32, out: &mut String) {
+/// The local date and time, and the fraction of a second (`fraction` of `digits` digits)
+/// without trailing zeros.
+fn write_local(local: &NaiveDateTime, (fraction, digits): (u32, usize), out: &mut String) {
     write_naive_date(&local.date(), out);
     let _ = write!(
         out,
@@ -115,17 +116,59 @@ fn write_local(local: &NaiveDateTime, micros: u32, out: &mut String) {
         local.minute(),
         local.second()
     );
-    write_fraction(micros, out);
+    write_digits(fraction, digits, out);
 }
 
 /// `.5`, `.000123`: microseconds after a point, trailing zeros dropped; nothing for zero.
 fn write_fraction(micros: u32, out: &mut String) {
-    if micros == 0 {
+    write_digits(micros, 6, out);
+}
+
+/// A fraction of a second of `digits` digits (6 for micro-, 9 for nanoseconds) after a point,
+/// trailing zeros dropped; nothing for zero.
+fn write_digits(fraction: u32, digits: usize, out: &mut String) {
+    if fraction == 0 {
         return;
     }
-    let digits = format!("{micros:06}");
+    let text = format!("{fraction:0digits$}");
     out.push('.');
-    out.push_str(digits.trim_end_matches('0'));
+    out.push_str(text.trim_end_matches('0'));
+}
+
+/// A `time` value (nanoseconds since midnight): `HH:MM:SS` and its fraction, as Spark casts it.
+pub fn write_time(nanos: i64, out: &mut String) {
+    const NANOS_PER_SECOND: i64 = 1_000_000_000;
+    if !(0..86_400 * NANOS_PER_SECOND).contains(&nanos) {
+        let _ = write!(out, "(time {nanos} ns after midnight)");
+        return;
+    }
+    let seconds = nanos / NANOS_PER_SECOND;
+    let _ = write!(
+        out,
+        "{:02}:{:02}:{:02}",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    );
+    write_digits(u32::try_from(nanos % NANOS_PER_SECOND).unwrap_or(0), 9, out);
+}
+
+/// A `timestamp(9)` or `timestamp_ntz(9)` value (nanoseconds since the epoch): as
+/// [`write_timestamp`], with all nine digits of the fraction.
+pub fn write_timestamp_nanos(nanos: i64, zone: Option<&Zone>, out: &mut String) {
+    let micros = nanos.div_euclid(1000);
+    let Some((utc, fraction)) = utc_of(micros) else {
+        let _ = write!(out, "(timestamp {nanos} ns from 1970-01-01)");
+        return;
+    };
+    let nano_fraction = (
+        fraction * 1000 + u32::try_from(nanos.rem_euclid(1000)).unwrap_or(0),
+        9,
+    );
+    match zone {
+        Some(zone) => write_local(&zone.local(&utc).0, nano_fraction, out),
+        None => write_local(&utc, nano_fraction, out),
+    }
 }
 
 fn utc_of(micros: i64) -> Option<(NaiveDateTime, u32)> {
@@ -142,8 +185,8 @@ pub fn write_timestamp(micros: i64, zone: Option<&Zone>, out: &mut String) {
         return;
     };
     match zone {
-        Some(zone) => write_local(&zone.local(&utc).0, fraction, out),
-        None => write_local(&utc, fraction, out),
+        Some(zone) => write_local(&zone.local(&utc).0, (fraction, 6), out),
+        None => write_local(&utc, (fraction, 6), out),
     }
 }
 
@@ -155,7 +198,7 @@ pub fn write_timestamp_with_offset(micros: i64, zone: &Zone, out: &mut String) {
         return;
     };
     let (local, offset) = zone.local(&utc);
-    write_local(&local, fraction, out);
+    write_local(&local, (fraction, 6), out);
     let seconds = offset.local_minus_utc();
     if seconds == 0 {
         out.push('Z');

@@ -2,14 +2,18 @@
 //! reaches HTML is escaped here.
 
 mod datetime;
+mod geo;
 mod number;
 mod progress;
 mod table;
+mod udt;
 mod value;
 mod variant;
 
 #[cfg(test)]
 mod snapshot_tests;
+#[cfg(test)]
+mod spark41_snapshot_tests;
 
 use serde_json::Value;
 

@@ -18,7 +18,7 @@ use arrow::record_batch::RecordBatch;
 use super::{result_table, TableOptions, Zone};
 use crate::spark::{Column, QueryResult, SparkType};
 
-fn column(name: &str, type_name: &str, data_type: SparkType) -> Column {
+pub(super) fn column(name: &str, type_name: &str, data_type: SparkType) -> Column {
     Column {
         name: name.into(),
         type_name: type_name.into(),
@@ -26,7 +26,7 @@ fn column(name: &str, type_name: &str, data_type: SparkType) -> Column {
     }
 }
 
-fn result(columns: Vec<Column>, arrays: Vec<ArrayRef>, more: bool) -> QueryResult {
+pub(super) fn result(columns: Vec<Column>, arrays: Vec<ArrayRef>, more: bool) -> QueryResult {
     let batch = RecordBatch::try_from_iter(
         columns
             .iter()
@@ -46,14 +46,14 @@ fn result(columns: Vec<Column>, arrays: Vec<ArrayRef>, more: bool) -> QueryResul
     }
 }
 
-fn options() -> TableOptions {
+pub(super) fn options() -> TableOptions {
     TableOptions {
         zone: Zone::parse("America/Los_Angeles").unwrap(),
         ..TableOptions::default()
     }
 }
 
-fn text(result: &QueryResult, options: &TableOptions) -> String {
+pub(super) fn text(result: &QueryResult, options: &TableOptions) -> String {
     result_table(result, options)["text/plain"]
         .as_str()
         .unwrap()
@@ -61,7 +61,7 @@ fn text(result: &QueryResult, options: &TableOptions) -> String {
 }
 
 /// The HTML without the `<style>` block, one row per line.
-fn html(result: &QueryResult, options: &TableOptions) -> String {
+pub(super) fn html(result: &QueryResult, options: &TableOptions) -> String {
     let html = result_table(result, options)["text/html"]
         .as_str()
         .unwrap()

@@ -14,15 +14,17 @@ use arrow::datatypes::{
     DataType, Date32Type, Date64Type, Decimal128Type, Decimal256Type, DurationMicrosecondType,
     DurationMillisecondType, DurationNanosecondType, DurationSecondType, Float32Type, Float64Type,
     Int16Type, Int32Type, Int64Type, Int8Type, IntervalDayTimeType, IntervalMonthDayNanoType,
-    IntervalUnit, IntervalYearMonthType, TimeUnit, TimestampMicrosecondType,
-    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt16Type, UInt32Type,
-    UInt64Type, UInt8Type,
+    IntervalUnit, IntervalYearMonthType, Time64MicrosecondType, Time64NanosecondType, TimeUnit,
+    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+    TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 
 use super::datetime::{
-    write_calendar, write_date, write_day_time, write_timestamp, write_year_month, Zone,
+    write_calendar, write_date, write_day_time, write_time, write_timestamp, write_timestamp_nanos,
+    write_year_month, Zone,
 };
+use super::geo::{geo_default_srid, write_geo_value};
 use super::number::{write_decimal, write_double, write_float};
 use super::variant::write_variant;
 use crate::spark::SparkType;
@@ -57,6 +59,9 @@ macro_rules! display {
 /// A writer for the values of `array` (nulls inside nested values are written `null`; a
 /// top-level null is the caller's to show).
 pub fn writer<'a>(array: &'a dyn Array, spark: &SparkType, zone: &'a Zone) -> Writer<'a> {
+    if let SparkType::Udt { name, stored } = spark {
+        return super::udt::writer(array, name, stored, zone);
+    }
     match array.data_type() {
         DataType::Null => Box::new(|_, out: &mut String| out.push_str("null")),
         DataType::Boolean => {
@@ -93,6 +98,15 @@ pub fn writer<'a>(array: &'a dyn Array, spark: &SparkType, zone: &'a Zone) -> Wr
         }
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => text_writer(array),
         DataType::Binary | DataType::LargeBinary | DataType::BinaryView => binary_writer(array),
+        DataType::Time64(TimeUnit::Nanosecond) => {
+            primitive!(array, Time64NanosecondType, |v, out| write_time(v, out))
+        }
+        DataType::Time64(TimeUnit::Microsecond) => {
+            primitive!(array, Time64MicrosecondType, |v, out| write_time(
+                v.saturating_mul(1000),
+                out
+            ))
+        }
         DataType::Date32
         | DataType::Date64
         | DataType::Timestamp(_, _)
@@ -170,7 +184,7 @@ fn time_writer<'a>(array: &'a dyn Array, spark: &SparkType, zone: &'a Zone) -> W
                     write_timestamp(v, zone, out)
                 }),
                 TimeUnit::Nanosecond => primitive!(array, TimestampNanosecondType, |v, out| {
-                    write_timestamp(v.div_euclid(1000), zone, out)
+                    write_timestamp_nanos(v, zone, out)
                 }),
             }
         }
@@ -222,7 +236,7 @@ fn time_writer<'a>(array: &'a dyn Array, spark: &SparkType, zone: &'a Zone) -> W
 }
 
 /// `[01 02 FF]`, as `show()` prints binary values.
-fn write_hex(bytes: &[u8], out: &mut String) {
+pub(super) fn write_hex(bytes: &[u8], out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     out.push('[');
     for (i, b) in bytes.iter().enumerate() {
@@ -329,6 +343,15 @@ fn is_variant(array: &StructArray, spark: &SparkType) -> bool {
 }
 
 fn structure<'a>(array: &'a StructArray, spark: &SparkType, zone: &'a Zone) -> Writer<'a> {
+    let geo = match spark {
+        SparkType::Geo { default_srid } if array.num_columns() == 2 => Some(*default_srid),
+        _ => geo_default_srid(array),
+    };
+    if let Some(default_srid) = geo {
+        return Box::new(move |row, out: &mut String| {
+            write_geo_value(array, row, default_srid, out);
+        });
+    }
     if is_variant(array, spark) {
         let (Some(value), Some(metadata)) = (
             array

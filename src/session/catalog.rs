@@ -117,6 +117,13 @@ pub(super) fn changes_catalog(keyword: &str) -> bool {
     )
 }
 
+/// The catalog a setting configures: `spark.sql.catalog.my` and `spark.sql.catalog.my.uri`
+/// both name `my`.
+fn configured_catalog(key: &str) -> Option<String> {
+    let name = key.strip_prefix("spark.sql.catalog.")?.split('.').next()?;
+    (!name.is_empty()).then(|| name.to_owned())
+}
+
 impl SparkSession {
     /// The rows of a catalog statement, as text: `None` when Spark did not answer before
     /// `deadline`, `Some(None)` when it answered with an error.
@@ -174,6 +181,21 @@ impl Catalog for SparkSession {
         if listing == Listing::Functions {
             // Operators such as `!=` are listed too; only names complete.
             list.retain(|n| n.chars().all(|c| c.is_alphanumeric() || c == '_'));
+        }
+        if listing == Listing::Catalogs {
+            // Spark loads catalog plugins lazily: SHOW CATALOGS lists only those the session
+            // used. The configured ones are the `spark.sql.catalog.<name>` settings (as
+            // BERDL's own helpers find them).
+            let Some(settings) = self.catalog_query("SET", deadline).await else {
+                return list; // not cached: the next Tab asks again
+            };
+            for row in settings.unwrap_or_default() {
+                if let Some(name) = row.first().and_then(|key| configured_catalog(key)) {
+                    if !list.contains(&name) {
+                        list.push(name);
+                    }
+                }
+            }
         }
         self.catalog.lists.insert(listing, list.clone());
         list
@@ -235,6 +257,21 @@ mod tests {
         assert_eq!(db.statement(), ("SHOW TABLES IN `my db`.x".to_owned(), 1));
         let c = Listing::Databases(Some("spark_catalog".into()));
         assert_eq!(c.statement().0, "SHOW DATABASES IN spark_catalog");
+    }
+
+    #[test]
+    fn configured_catalogs_are_named_by_their_settings() {
+        assert_eq!(
+            configured_catalog("spark.sql.catalog.my").as_deref(),
+            Some("my")
+        );
+        assert_eq!(
+            configured_catalog("spark.sql.catalog.kbase.uri").as_deref(),
+            Some("kbase")
+        );
+        assert_eq!(configured_catalog("spark.sql.catalogImplementation"), None);
+        assert_eq!(configured_catalog("spark.sql.catalog."), None);
+        assert_eq!(configured_catalog("spark.sql.ansi.enabled"), None);
     }
 
     #[test]

@@ -354,6 +354,15 @@ impl SparkSession {
             None => "none yet (opened by the first query)".to_owned(),
         };
         row("Session", session);
+        let version = self
+            .client
+            .as_ref()
+            .and_then(SparkClient::server_version)
+            .map_or_else(
+                || "not known yet (asked when the first query opens the session)".to_owned(),
+                ToString::to_string,
+            );
+        row("Spark version", version);
         row("Connection", self.state.to_string());
         let start = self.settings.start().map_or("not set".to_owned(), |s| {
             format!("{} (waits up to {} s)", s.command(), s.timeout().as_secs())

@@ -210,6 +210,12 @@ pub enum SparkError {
         code: String,
         message: String,
     },
+    #[error("the Spark Connect server at {address} sent one message larger than the kernel accepts ({limit_mib} MiB: {message}): a single value or row of the result is that large. Servers from Spark 4.1 on send such values in chunks; on this one, select a part of the value (substring(col, 1, 100000), length(col)) instead of all of it")]
+    TooLarge {
+        address: String,
+        limit_mib: usize,
+        message: String,
+    },
     #[error("Spark sent a result the kernel cannot read: {0}")]
     Decode(String),
     /// Writing the result to a file failed (the message says which file and why).
@@ -258,6 +264,11 @@ impl SparkError {
                     message,
                 }
             }
+            code if is_too_large(code, &message) => SparkError::TooLarge {
+                address: address.to_owned(),
+                limit_mib: MAX_MESSAGE_MIB,
+                message,
+            },
             // Only the kernel cancels calls, and a user's interrupt is known where it happens:
             // a CANCELLED status is the transport giving up (a reset stream), to be resumed.
             Code::Cancelled => SparkError::Unreachable {
@@ -402,6 +413,19 @@ fn tls_hint(reason: String) -> String {
     } else {
         reason
     }
+}
+
+/// The largest gRPC message the client reads (Spark sends up to 128 MiB in one).
+pub const MAX_MESSAGE_MIB: usize = 128;
+
+/// A message over a size limit, the kernel's (tonic: "decoded message length too large") or a
+/// proxy's (gRPC: "Received message larger than max").
+fn is_too_large(code: Code, message: &str) -> bool {
+    let lower = message.to_ascii_lowercase();
+    matches!(
+        code,
+        Code::ResourceExhausted | Code::OutOfRange | Code::Internal
+    ) && (lower.contains("message length too large") || lower.contains("larger than max"))
 }
 
 fn is_transport(message: &str) -> bool {

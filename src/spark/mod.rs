@@ -7,9 +7,11 @@ mod plain;
 mod proto;
 mod result;
 mod types;
+mod version;
 
 pub use client::{Credentials, SparkClient};
 pub use error::{Position, ServerError, SparkError};
 pub use plain::Governance;
 pub use result::{BatchSink, Column, Progress, QueryResult, Running};
-pub use types::SparkType;
+pub use types::{SparkType, GEOGRAPHY_SRID, GEOMETRY_SRID};
+pub use version::SparkVersion;

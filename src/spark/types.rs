@@ -59,10 +59,12 @@ pub fn type_name(data_type: &DataType) -> String {
             format!("struct<{}>", fields.join(","))
         }
         Kind::Variant(_) => "variant".into(),
-        Kind::Udt(u) => u
-            .sql_type
-            .as_deref()
-            .map_or_else(|| u.r#type.clone(), type_name),
+        Kind::Time(t) => format!("time({})", t.precision.unwrap_or(6)),
+        Kind::TimestampNtzNanos(t) => format!("timestamp_ntz({})", t.precision.unwrap_or(9)),
+        Kind::TimestampLtzNanos(t) => format!("timestamp({})", t.precision.unwrap_or(9)),
+        Kind::Geometry(g) => geo_name("geometry", g.srid),
+        Kind::Geography(g) => geo_name("geography", g.srid),
+        Kind::Udt(u) => udt_name(u),
         Kind::Unparsed(u) => u.data_type_string.clone(),
     }
 }
@@ -85,6 +87,15 @@ pub enum SparkType {
         end: u8,
     },
     Variant,
+    /// GEOMETRY or GEOGRAPHY (an Arrow struct `{srid, wkb}`), with the type's default SRID.
+    Geo {
+        default_srid: i32,
+    },
+    /// A user-defined type: its name, and the type of the values it is stored as.
+    Udt {
+        name: String,
+        stored: Box<SparkType>,
+    },
     Array(Box<SparkType>),
     Map(Box<SparkType>, Box<SparkType>),
     Struct(Vec<SparkType>),
@@ -116,8 +127,44 @@ pub fn spark_type(data_type: &DataType) -> SparkType {
                 .map(|f| f.data_type.as_ref().map_or(SparkType::Plain, spark_type))
                 .collect(),
         ),
-        Some(Kind::Udt(u)) => u.sql_type.as_deref().map_or(SparkType::Plain, spark_type),
+        Some(Kind::Geometry(_)) => SparkType::Geo {
+            default_srid: GEOMETRY_SRID,
+        },
+        Some(Kind::Geography(_)) => SparkType::Geo {
+            default_srid: GEOGRAPHY_SRID,
+        },
+        Some(Kind::Udt(u)) => SparkType::Udt {
+            name: udt_name(u),
+            stored: nested(u.sql_type.as_deref()),
+        },
         _ => SparkType::Plain,
+    }
+}
+
+/// The SRID GEOMETRY values have unless they say otherwise.
+pub const GEOMETRY_SRID: i32 = 0;
+/// The SRID GEOGRAPHY values have unless they say otherwise (WGS 84).
+pub const GEOGRAPHY_SRID: i32 = 4326;
+
+/// `geometry(0)`, `geography(4326)`, `geometry(any)` (a column of mixed SRIDs).
+fn geo_name(kind: &str, srid: i32) -> String {
+    if srid < 0 {
+        format!("{kind}(any)")
+    } else {
+        format!("{kind}({srid})")
+    }
+}
+
+/// A user-defined type's name: its class's short name (`VectorUDT`, Sedona's
+/// `GeometryUDT`), else what the server called it.
+fn udt_name(udt: &super::proto::data_type::Udt) -> String {
+    let class = udt.jvm_class.as_deref().or(udt.python_class.as_deref());
+    match class.and_then(|c| c.rsplit(['.', '$']).find(|p| !p.is_empty())) {
+        Some(short) => short.to_owned(),
+        None => udt
+            .sql_type
+            .as_deref()
+            .map_or_else(|| udt.r#type.clone(), type_name),
     }
 }
 

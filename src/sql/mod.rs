@@ -5,6 +5,7 @@
 pub mod keywords;
 pub mod lexer;
 pub mod literal;
+pub mod script;
 
 use lexer::{Kind, Token};
 
@@ -18,28 +19,37 @@ pub struct Statement {
 }
 
 /// The statements of `sql`, in order; empty ones (only whitespace, comments, `;`) are dropped.
+/// A SQL script (`BEGIN … END`, with `;` inside) is one statement.
 pub fn split_statements(sql: &str) -> Vec<Statement> {
-    let mut statements = Vec::new();
-    let mut current: Vec<Token> = Vec::new();
-    let mut flush = |tokens: &mut Vec<Token>| {
-        if tokens.iter().any(|t| !t.is_comment()) {
-            let (start, end) = (tokens[0].start, tokens[tokens.len() - 1].end);
-            statements.push(Statement {
+    let tokens = lexer::tokens(sql);
+    script::statement_ranges(sql, &tokens)
+        .into_iter()
+        .filter(|range| tokens[range.clone()].iter().any(|t| !t.is_comment()))
+        .map(|range| {
+            let (start, end) = (tokens[range.start].start, tokens[range.end - 1].end);
+            Statement {
                 text: sql[start..end].to_owned(),
                 offset: start,
-            });
+            }
+        })
+        .collect()
+}
+
+/// The bytes of `sql` between the `;` before byte `at` and the `;` after it that separate
+/// statements (a script's inner `;` do not): the statement the position `at` is in.
+pub fn statement_span_at(sql: &str, at: usize) -> std::ops::Range<usize> {
+    let tokens = lexer::tokens(sql);
+    let mut start = 0;
+    for range in script::statement_ranges(sql, &tokens) {
+        let Some(separator) = tokens.get(range.end) else {
+            break;
+        };
+        if separator.start >= at {
+            return start..separator.start;
         }
-        tokens.clear();
-    };
-    for token in lexer::tokens(sql) {
-        if token.kind == Kind::Semicolon {
-            flush(&mut current);
-        } else {
-            current.push(token);
-        }
+        start = separator.end;
     }
-    flush(&mut current);
-    statements
+    start..sql.len()
 }
 
 /// Whether SQL can run as it is.
@@ -50,6 +60,8 @@ pub enum Completeness {
     OpenToken,
     /// More `(` than `)`.
     OpenParenthesis,
+    /// A SQL script's block without its `END`.
+    OpenBlock,
     /// A `)` without its `(`.
     Invalid,
 }
@@ -74,6 +86,8 @@ pub fn completeness(sql: &str) -> Completeness {
         Completeness::OpenToken
     } else if depth > 0 {
         Completeness::OpenParenthesis
+    } else if script::ends_inside_script(sql, &tokens) {
+        Completeness::OpenBlock
     } else {
         Completeness::Complete
     }
@@ -181,6 +195,15 @@ mod tests {
         let statements = split_statements(sql);
         assert_eq!(statements[1].offset, 12);
         assert_eq!(&sql[statements[1].offset..], "SELECT 22");
+    }
+
+    #[test]
+    fn the_statement_at_a_position_runs_between_its_separators() {
+        let sql = "SELECT 1; BEGIN SELECT 2; END ; SELECT 3";
+        assert_eq!(&sql[statement_span_at(sql, 3)], "SELECT 1");
+        assert_eq!(&sql[statement_span_at(sql, 8)], "SELECT 1");
+        assert_eq!(&sql[statement_span_at(sql, 20)], " BEGIN SELECT 2; END ");
+        assert_eq!(&sql[statement_span_at(sql, sql.len())], " SELECT 3");
     }
 
     #[test]

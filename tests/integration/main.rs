@@ -4,7 +4,8 @@
 //! the run's real Spark Connect server. One file per area:
 //! - `transport`: the sockets alone, serving a stand-in handler;
 //! - `auth`: KBase Auth2 and the token's life;
-//! - `results`, `running`, `errors`, `sessions`, `completion`: SQL cells on Spark.
+//! - `results`, `running`, `errors`, `sessions`, `completion`: SQL cells on Spark;
+//! - `lines`: the same cells on each Spark 4.x line the run starts.
 
 mod auth;
 mod berdl;
@@ -12,6 +13,7 @@ mod completion;
 mod errors;
 mod faults;
 mod harness;
+mod lines;
 mod results;
 mod running;
 mod sessions;

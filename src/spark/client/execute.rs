@@ -12,11 +12,13 @@ use tokio_util::sync::CancellationToken;
 use super::{request, Credentials, SparkClient, CANCEL_GRACE, MAX_BROKEN_STREAMS};
 use crate::spark::error::SparkError;
 use crate::spark::proto::{
-    execute_plan_request, execute_plan_response::ResponseType, interrupt_request, plan, relation,
-    release_execute_request, ExecutePlanRequest, ExecutePlanResponse, InterruptRequest, Limit,
-    Plan, ReattachExecuteRequest, ReattachOptions, Relation, ReleaseExecuteRequest, Sql,
+    execute_plan_request, execute_plan_response::ArrowBatch, execute_plan_response::ResponseType,
+    interrupt_request, plan, relation, release_execute_request, ExecutePlanRequest,
+    ExecutePlanResponse, InterruptRequest, Limit, Plan, ReattachExecuteRequest, ReattachOptions,
+    Relation, ReleaseExecuteRequest, ResultChunkingOptions, Sql,
 };
 use crate::spark::result::{BatchSink, Collector, Progress, QueryResult, Running};
+use crate::spark::version::SparkVersion;
 
 impl SparkClient {
     /// Runs one SQL statement and returns at most `limit` rows of its result.
@@ -85,6 +87,7 @@ impl SparkClient {
         let plan_request = self.plan_request(creds, sql, limited, &operation_id, &tag);
         let mut op = Operation {
             tag,
+            chunks: Chunks::default(),
             collector: Collector::with_sink(limit, sink),
             last_response: None,
             interrupted: None,
@@ -174,10 +177,25 @@ impl SparkClient {
                 }))),
             },
         };
-        let reattachable =
-            execute_plan_request::request_option::RequestOption::ReattachOptions(ReattachOptions {
-                reattachable: true,
-            });
+        use execute_plan_request::request_option::RequestOption;
+        let mut options = vec![RequestOption::ReattachOptions(ReattachOptions {
+            reattachable: true,
+        })];
+        // Big Arrow batches in chunks (4.1+): a value larger than one gRPC message (or than
+        // the 4 MiB a proxy allows) still arrives. Sent only to servers that know it.
+        if self
+            .session
+            .version
+            .as_ref()
+            .is_some_and(SparkVersion::knows_result_chunking)
+        {
+            options.push(RequestOption::ResultChunkingOptions(
+                ResultChunkingOptions {
+                    allow_arrow_batch_chunking: true,
+                    preferred_arrow_chunk_size: None,
+                },
+            ));
+        }
         session_request!(
             self,
             creds,
@@ -186,9 +204,12 @@ impl SparkClient {
                 plan: Some(Plan {
                     op_type: Some(plan::OpType::Root(root)),
                 }),
-                request_options: vec![execute_plan_request::RequestOption {
-                    request_option: Some(reattachable),
-                }],
+                request_options: options
+                    .into_iter()
+                    .map(|option| execute_plan_request::RequestOption {
+                        request_option: Some(option),
+                    })
+                    .collect(),
                 tags: vec![tag.to_owned()],
             }
         )
@@ -237,6 +258,7 @@ impl SparkClient {
     ) -> Result<bool, Drained> {
         let Operation {
             tag,
+            chunks,
             collector,
             last_response,
             interrupted,
@@ -273,9 +295,10 @@ impl SparkClient {
                     }
                     match response.response_type {
                         Some(ResponseType::ArrowBatch(batch)) => {
-                            collector
-                                .arrow(batch.row_count, batch.data)
-                                .map_err(Drained::Failed)?;
+                            let Some(data) = chunks.join(batch).map_err(Drained::Failed)? else {
+                                continue; // more chunks of this batch to come
+                            };
+                            collector.arrow(data.0, data.1).map_err(Drained::Failed)?;
                             if let Some(written) = collector.written() {
                                 progress.send_modify(|r| r.written = Some(written));
                             }
@@ -360,6 +383,8 @@ impl SparkClient {
 struct Operation<'p, 's> {
     /// The tag an interrupt names.
     tag: String,
+    /// The chunks of an Arrow batch received so far (kept across a reattach).
+    chunks: Chunks,
     collector: Collector<'s>,
     /// The last response received: where a reattach resumes.
     last_response: Option<String>,
@@ -375,4 +400,37 @@ enum Drained {
     Cancelled,
     /// Nothing arrived for the stall timeout.
     Stalled,
+}
+
+/// The chunks of one Arrow batch that the server sent in parts (4.1+ with chunking asked for),
+/// joined in order before the batch is decoded.
+#[derive(Default)]
+struct Chunks {
+    parts: Vec<Vec<u8>>,
+}
+
+impl Chunks {
+    /// Takes one `ArrowBatch` message: the whole batch (its row count and Arrow IPC bytes)
+    /// once its last chunk is here, `None` while more are to come.
+    fn join(&mut self, batch: ArrowBatch) -> Result<Option<(i64, Vec<u8>)>, SparkError> {
+        let total = batch.num_chunks_in_batch.unwrap_or(0);
+        if total <= 1 && self.parts.is_empty() {
+            return Ok(Some((batch.row_count, batch.data)));
+        }
+        let expected = i64::try_from(self.parts.len()).unwrap_or(i64::MAX);
+        let index = batch.chunk_index.unwrap_or(0);
+        if index != expected {
+            return Err(SparkError::Decode(format!(
+                "chunk {index} of an Arrow batch arrived where chunk {expected} was expected"
+            )));
+        }
+        self.parts.push(batch.data);
+        if i64::try_from(self.parts.len()).unwrap_or(i64::MAX) < total {
+            return Ok(None);
+        }
+        Ok(Some((
+            batch.row_count,
+            std::mem::take(&mut self.parts).concat(),
+        )))
+    }
 }

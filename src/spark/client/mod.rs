@@ -18,8 +18,7 @@ use tonic::Request;
 use super::error::SparkError;
 use super::proto::spark_connect_service_client::SparkConnectServiceClient;
 use super::proto::{
-    analyze_plan_request, analyze_plan_response, config_request, AnalyzePlanRequest, ConfigRequest,
-    FetchErrorDetailsRequest, KeyValue, ReleaseSessionRequest, UserContext,
+    config_request, ConfigRequest, FetchErrorDetailsRequest, KeyValue, UserContext,
 };
 use crate::config::Address;
 use crate::token::Token;
@@ -63,6 +62,9 @@ macro_rules! session_request {
 }
 
 mod execute;
+mod session;
+
+use session::Session;
 
 /// How long one connection attempt may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -73,7 +75,7 @@ const RETRY_DELAYS: [Duration; 3] = [
     Duration::from_millis(1500),
 ];
 /// Spark sends up to 128 MiB in one message (tonic's default limit is 4 MiB).
-const MAX_MESSAGE: usize = 128 * 1024 * 1024;
+const MAX_MESSAGE: usize = super::error::MAX_MESSAGE_MIB * 1024 * 1024;
 /// How long a cancelled cell waits for the server to confirm the interrupt.
 const CANCEL_GRACE: Duration = Duration::from_secs(2);
 /// Resumptions of one result stream after transport failures before giving up.
@@ -88,26 +90,6 @@ const DEFAULT_STALL: Duration = Duration::from_secs(60);
 pub struct Credentials {
     pub user: String,
     pub token: Token,
-}
-
-/// The kernel's Spark session.
-#[derive(Debug, Clone)]
-struct Session {
-    id: String,
-    /// What the server calls the session: a different one means the server restarted.
-    server_side: Option<String>,
-    /// `SPARK_CONNECT_CONF` has been applied.
-    opened: bool,
-}
-
-impl Session {
-    fn fresh() -> Session {
-        Session {
-            id: uuid::Uuid::new_v4().to_string(),
-            server_side: None,
-            opened: false,
-        }
-    }
 }
 
 /// A Spark Connect client for one server address.
@@ -334,61 +316,6 @@ impl SparkClient {
         .await
     }
 
-    /// Applies `SPARK_CONNECT_CONF` to a session that has not seen it yet. A setting Spark
-    /// refuses becomes a notice; the session is usable anyway.
-    async fn open(
-        &mut self,
-        creds: &Credentials,
-        cancel: &CancellationToken,
-    ) -> Result<(), SparkError> {
-        if self.session.opened {
-            return Ok(());
-        }
-        if !self.conf.is_empty() {
-            let pairs = self.conf.clone();
-            for (key, value) in pairs {
-                let op = config_request::operation::OpType::Set(config_request::Set {
-                    pairs: vec![KeyValue {
-                        key: key.clone(),
-                        value: Some(value),
-                    }],
-                    silent: None,
-                });
-                match self.config_call(creds, op, cancel).await {
-                    Ok(_) => {}
-                    Err(e @ (SparkError::Server(_) | SparkError::Rpc { .. })) => {
-                        self.notices
-                            .push(format!("SPARK_CONNECT_CONF: {key} was not applied: {e}"));
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-        }
-        self.session.opened = true;
-        Ok(())
-    }
-
-    /// Forgets the session; the next call opens a fresh one.
-    pub fn renew_session(&mut self) {
-        self.session = Session::fresh();
-    }
-
-    /// Notes that the server lost the session and starts a fresh one.
-    fn session_lost(&mut self, error: &super::error::ServerError) {
-        tracing::info!(
-            "Spark session {} lost ({}); opening a fresh one",
-            self.session.id,
-            error.error_class.as_deref().unwrap_or("")
-        );
-        self.renew_session();
-        self.notices.push(
-            "The Spark Connect server no longer had this kernel's session (it was closed, \
-             or the server restarted), so a fresh session was opened: temporary views, \
-             cached tables and settings made with SET or %conf are gone."
-                .to_owned(),
-        );
-    }
-
     /// Adds the full message and query context (`FetchErrorDetails`) to a Spark error.
     async fn with_details(&mut self, creds: &Credentials, error: SparkError) -> SparkError {
         let SparkError::Server(mut server) = error else {
@@ -498,63 +425,6 @@ impl SparkClient {
             silent: None,
         });
         self.config(creds, op, cancel).await.map(|_| ())
-    }
-
-    /// The server's Spark version.
-    pub async fn spark_version(
-        &mut self,
-        creds: &Credentials,
-        cancel: &CancellationToken,
-    ) -> Result<String, SparkError> {
-        in_session!(self, creds, cancel, self.spark_version_once(creds, cancel))
-    }
-
-    async fn spark_version_once(
-        &mut self,
-        creds: &Credentials,
-        cancel: &CancellationToken,
-    ) -> Result<String, SparkError> {
-        let analyze = Some(analyze_plan_request::Analyze::SparkVersion(
-            analyze_plan_request::SparkVersion {},
-        ));
-        let message = session_request!(self, creds, AnalyzePlanRequest { analyze });
-        let call = ("an AnalyzePlan request", &message);
-        let result = self
-            .rpc(creds, cancel, call, |mut g, r| async move {
-                g.analyze_plan(r).await
-            })
-            .await;
-        let response = match result {
-            Ok(r) => r,
-            Err(e) => return Err(self.with_details(creds, e).await),
-        };
-        self.saw_session(&response.server_side_session_id);
-        match response.result {
-            Some(analyze_plan_response::Result::SparkVersion(v)) => Ok(v.version),
-            _ => Err(SparkError::Decode("no Spark version in the answer".into())),
-        }
-    }
-
-    /// Ends the session on the server (at shutdown and `%reconnect`); waits at most
-    /// `timeout`, and never fails loudly: the server ends idle sessions on its own. A later
-    /// call finds the session closed and opens a fresh one.
-    pub async fn release_session(&mut self, creds: &Credentials, timeout: Duration) {
-        if self.session.server_side.is_none() {
-            return;
-        }
-        let message = ReleaseSessionRequest {
-            session_id: self.session.id.clone(),
-            user_context: self.user_context(creds),
-            client_type: Some(self.client_type.clone()),
-            allow_reconnect: false,
-        };
-        if let Ok(req) = request(message, &creds.token, &self.address.params) {
-            match tokio::time::timeout(timeout, self.grpc.release_session(req)).await {
-                Ok(Ok(_)) => tracing::info!("released Spark session {}", self.session.id),
-                Ok(Err(s)) => tracing::info!("ReleaseSession: {}", s.message()),
-                Err(_) => tracing::info!("ReleaseSession timed out"),
-            }
-        }
     }
 }
 

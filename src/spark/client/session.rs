@@ -1,0 +1,178 @@
+//! The client's Spark session: its id and the server's id for it, opening it (the server's
+//! version learned once, `SPARK_CONNECT_CONF` applied), replacing a lost one, and releasing
+//! it. Must not: run statements (`execute`) or word anything beyond the notices it queues.
+
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::{request, Credentials, SparkClient};
+use crate::spark::error::SparkError;
+use crate::spark::proto::{
+    analyze_plan_request, analyze_plan_response, config_request, AnalyzePlanRequest, KeyValue,
+    ReleaseSessionRequest,
+};
+use crate::spark::version::SparkVersion;
+
+/// The kernel's Spark session.
+#[derive(Debug, Clone)]
+pub(super) struct Session {
+    pub(super) id: String,
+    /// What the server calls the session: a different one means the server restarted.
+    pub(super) server_side: Option<String>,
+    /// The server's version is known (when it answered) and `SPARK_CONNECT_CONF` applied.
+    pub(super) opened: bool,
+    /// The server's Spark version, asked once per session; `None` when it did not say.
+    pub(super) version: Option<SparkVersion>,
+}
+
+impl Session {
+    pub(super) fn fresh() -> Session {
+        Session {
+            id: uuid::Uuid::new_v4().to_string(),
+            server_side: None,
+            opened: false,
+            version: None,
+        }
+    }
+}
+
+impl SparkClient {
+    /// Opens a session that is not open yet: learns the server's version and applies
+    /// `SPARK_CONNECT_CONF`. A setting Spark refuses becomes a notice, and a server that does
+    /// not tell its version is taken as one that knows only 4.0's protocol; the session is
+    /// usable anyway.
+    pub(super) async fn open(
+        &mut self,
+        creds: &Credentials,
+        cancel: &CancellationToken,
+    ) -> Result<(), SparkError> {
+        if self.session.opened {
+            return Ok(());
+        }
+        self.session.version = match self.spark_version_once(creds, cancel).await {
+            Ok(text) => SparkVersion::parse(&text),
+            Err(e @ (SparkError::Server(_) | SparkError::Rpc { .. } | SparkError::Decode(_))) => {
+                tracing::info!("the server did not tell its Spark version: {e}");
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        if !self.conf.is_empty() {
+            let pairs = self.conf.clone();
+            for (key, value) in pairs {
+                let op = config_request::operation::OpType::Set(config_request::Set {
+                    pairs: vec![KeyValue {
+                        key: key.clone(),
+                        value: Some(value),
+                    }],
+                    silent: None,
+                });
+                match self.config_call(creds, op, cancel).await {
+                    Ok(_) => {}
+                    Err(e @ (SparkError::Server(_) | SparkError::Rpc { .. })) => {
+                        self.notices
+                            .push(format!("SPARK_CONNECT_CONF: {key} was not applied: {e}"));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        self.session.opened = true;
+        Ok(())
+    }
+
+    /// Forgets the session; the next call opens a fresh one.
+    pub fn renew_session(&mut self) {
+        self.session = Session::fresh();
+    }
+
+    /// Notes that the server lost the session and starts a fresh one.
+    pub(super) fn session_lost(&mut self, error: &crate::spark::error::ServerError) {
+        tracing::info!(
+            "Spark session {} lost ({}); opening a fresh one",
+            self.session.id,
+            error.error_class.as_deref().unwrap_or("")
+        );
+        self.renew_session();
+        self.notices.push(
+            "The Spark Connect server no longer had this kernel's session (it was closed, \
+             or the server restarted), so a fresh session was opened: temporary views, \
+             cached tables and settings made with SET or %conf are gone."
+                .to_owned(),
+        );
+    }
+
+    /// The server's Spark version, as it wrote it (asked once per session).
+    pub async fn spark_version(
+        &mut self,
+        creds: &Credentials,
+        cancel: &CancellationToken,
+    ) -> Result<String, SparkError> {
+        in_session!(self, creds, cancel, self.known_version(creds, cancel))
+    }
+
+    async fn known_version(
+        &mut self,
+        creds: &Credentials,
+        cancel: &CancellationToken,
+    ) -> Result<String, SparkError> {
+        match &self.session.version {
+            Some(version) => Ok(version.to_string()),
+            None => self.spark_version_once(creds, cancel).await,
+        }
+    }
+
+    /// The server's version when this session learned it.
+    pub fn server_version(&self) -> Option<&SparkVersion> {
+        self.session.version.as_ref()
+    }
+
+    async fn spark_version_once(
+        &mut self,
+        creds: &Credentials,
+        cancel: &CancellationToken,
+    ) -> Result<String, SparkError> {
+        let analyze = Some(analyze_plan_request::Analyze::SparkVersion(
+            analyze_plan_request::SparkVersion {},
+        ));
+        let message = session_request!(self, creds, AnalyzePlanRequest { analyze });
+        let call = ("an AnalyzePlan request", &message);
+        let result = self
+            .rpc(creds, cancel, call, |mut g, r| async move {
+                g.analyze_plan(r).await
+            })
+            .await;
+        let response = match result {
+            Ok(r) => r,
+            Err(e) => return Err(self.with_details(creds, e).await),
+        };
+        self.saw_session(&response.server_side_session_id);
+        match response.result {
+            Some(analyze_plan_response::Result::SparkVersion(v)) => Ok(v.version),
+            _ => Err(SparkError::Decode("no Spark version in the answer".into())),
+        }
+    }
+
+    /// Ends the session on the server (at shutdown and `%reconnect`); waits at most
+    /// `timeout`, and never fails loudly: the server ends idle sessions on its own. A later
+    /// call finds the session closed and opens a fresh one.
+    pub async fn release_session(&mut self, creds: &Credentials, timeout: Duration) {
+        if self.session.server_side.is_none() {
+            return;
+        }
+        let message = ReleaseSessionRequest {
+            session_id: self.session.id.clone(),
+            user_context: self.user_context(creds),
+            client_type: Some(self.client_type.clone()),
+            allow_reconnect: false,
+        };
+        if let Ok(req) = request(message, &creds.token, &self.address.params) {
+            match tokio::time::timeout(timeout, self.grpc.release_session(req)).await {
+                Ok(Ok(_)) => tracing::info!("released Spark session {}", self.session.id),
+                Ok(Err(s)) => tracing::info!("ReleaseSession: {}", s.message()),
+                Err(_) => tracing::info!("ReleaseSession timed out"),
+            }
+        }
+    }
+}

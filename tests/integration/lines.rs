@@ -1,0 +1,187 @@
+//! Every Spark 4.x line: the same cells against the run's servers of each line — 4.1.3 (the
+//! main server, what BERDL runs) and the extra lines scripts/test starts (4.0.1 and 4.3.0,
+//! named by `SPARK_SQL_KERNEL_TEST_LINES` as `VERSION=sc://…` words). What differs between
+//! lines is asserted per line: SQL scripts, the 4.1+ types and chunked results.
+
+use crate::harness::reading::*;
+use crate::harness::spark;
+use crate::harness::Frontend;
+
+/// A server of one Spark line.
+struct Line {
+    version: String,
+    url: String,
+}
+
+impl Line {
+    /// From 4.1 on: SQL scripting on by default, GEOMETRY and TIME, chunked results.
+    fn is_4_1_or_later(&self) -> bool {
+        !self.version.starts_with("4.0.")
+    }
+}
+
+/// The main server and each extra line; fails (never skips) when the lines are not named.
+fn lines() -> Vec<Line> {
+    let extra = std::env::var("SPARK_SQL_KERNEL_TEST_LINES").unwrap_or_else(|_| {
+        panic!("SPARK_SQL_KERNEL_TEST_LINES is not set: run scripts/test, which starts each line")
+    });
+    let mut lines: Vec<Line> = extra
+        .split_whitespace()
+        .map(|word| {
+            let (version, url) = word.split_once('=').expect("VERSION=URL");
+            Line {
+                version: version.to_owned(),
+                url: url.to_owned(),
+            }
+        })
+        .collect();
+    assert!(
+        !lines.is_empty(),
+        "no extra Spark line in SPARK_SQL_KERNEL_TEST_LINES"
+    );
+    lines.push(Line {
+        version: main_version(),
+        url: spark::url(),
+    });
+    lines
+}
+
+/// The main server's version: what the venv's pyspark is (scripts/requirements.txt).
+fn main_version() -> String {
+    let requirements = include_str!("../../scripts/requirements.txt");
+    requirements
+        .lines()
+        .find_map(|l| l.strip_prefix("pyspark[connect]=="))
+        .expect("pyspark in scripts/requirements.txt")
+        .trim()
+        .to_owned()
+}
+
+async fn kernel_on(auth: &crate::harness::standin::AuthStandin, line: &Line) -> Frontend {
+    Frontend::start(spark::kernel_settings(
+        auth,
+        &spark::token(),
+        &line.url,
+        &[],
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn every_line_answers_and_whoami_names_its_version() {
+    let auth = spark::standin();
+    for line in lines() {
+        let mut k = kernel_on(&auth, &line).await;
+        let t = k.execute("SELECT 6 * 7 AS answer").await;
+        ok(&t);
+        assert_eq!(
+            grid_rows(&result_text(&t)),
+            [["42"]],
+            "Spark {}",
+            line.version
+        );
+        let t = k.execute("%whoami").await;
+        let text = result_text(&t);
+        let row = text
+            .lines()
+            .find(|l| l.contains("Spark version"))
+            .unwrap_or_else(|| panic!("no Spark version row on {}: {text}", line.version));
+        assert!(row.contains(&line.version), "Spark {}: {row}", line.version);
+    }
+}
+
+#[tokio::test]
+async fn a_script_is_one_statement_and_4_0_refuses_it_in_its_own_words() {
+    let auth = spark::standin();
+    let cell =
+        "SELECT 1 AS before;\nBEGIN\n  DECLARE x INT DEFAULT 6;\n  SELECT x * 7 AS answer;\nEND;";
+    for line in lines() {
+        let mut k = kernel_on(&auth, &line).await;
+        let t = k.execute(cell).await;
+        if line.is_4_1_or_later() {
+            ok(&t);
+            assert_eq!(
+                grid_rows(&result_text(&t)),
+                [["42"]],
+                "Spark {}",
+                line.version
+            );
+        } else {
+            // Spark 4.0 parses the whole script and refuses it: scripting is off there.
+            let e = error(&t);
+            let evalue = e["evalue"].as_str().unwrap_or_default();
+            assert!(
+                evalue.contains("SQL_SCRIPT") || evalue.contains("PARSE_SYNTAX_ERROR"),
+                "Spark {}: {evalue}",
+                line.version
+            );
+            assert!(
+                !evalue.contains("end of input"),
+                "cut at an inner ';': {evalue}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn geometry_and_time_values_read_as_text_from_4_1_on() {
+    let auth = spark::standin();
+    let cell = "SELECT st_geomfromwkb(X'0101000000000000000000F03F0000000000000040') AS g, \
+                st_setsrid(st_geomfromwkb(X'0101000000000000000000F03F0000000000000040'), 4326) AS g4326, \
+                TIME'13:04:05.123456' AS t";
+    for line in lines().into_iter().filter(Line::is_4_1_or_later) {
+        let mut k = kernel_on(&auth, &line).await;
+        let t = k.execute(cell).await;
+        ok(&t);
+        let text = result_text(&t);
+        assert_eq!(
+            grid_rows(&text),
+            [["POINT (1 2)", "SRID=4326;POINT (1 2)", "13:04:05.123456"]],
+            "Spark {}: {text}",
+            line.version
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_200_mb_value_is_shown_cut_from_4_1_on_and_named_on_4_0() {
+    let auth = spark::standin();
+    for line in lines() {
+        let mut k = kernel_on(&auth, &line).await;
+        let t = k
+            .execute("SELECT length(v) AS n, v FROM (SELECT repeat('x', 200000000) AS v)")
+            .await;
+        if line.is_4_1_or_later() {
+            ok(&t);
+            let text = result_text(&t);
+            assert!(
+                text.contains("200000000"),
+                "Spark {}: {}",
+                line.version,
+                &text[..200.min(text.len())]
+            );
+            assert!(
+                text.len() < 20_000_000,
+                "Spark {}: {} bytes shown",
+                line.version,
+                text.len()
+            );
+        } else {
+            let e = error(&t);
+            let evalue = e["evalue"].as_str().unwrap_or_default();
+            assert!(
+                evalue.contains("128 MiB"),
+                "Spark {}: {evalue}",
+                line.version
+            );
+            assert!(
+                evalue.contains("substring("),
+                "Spark {}: {evalue}",
+                line.version
+            );
+        }
+        // The kernel goes on.
+        let t = k.execute("SELECT 1 AS still").await;
+        ok(&t);
+    }
+}
