@@ -37,7 +37,7 @@ def pyspark(port, token):
     select1 = median_ms(lambda: spark.sql("SELECT 1").collect(), 50)
     limited = median_ms(lambda: spark.sql(QUERY_1E6).limit(101).collect(), 30)
     html = median_ms(lambda: spark.sql(QUERY_1E6).limit(100).toPandas().to_html(), 30)
-    print("PySpark 4.0.1 Connect client (Python), medians:")
+    print(f"PySpark {spark.version} Connect client (Python), medians:")
     print(f"  import + session + first SELECT 1        {first:8.1f} ms")
     print(f"  SELECT 1 .collect()                      {select1:8.1f} ms")
     print(f"  1e6-row query .limit(101).collect()      {limited:8.1f} ms")

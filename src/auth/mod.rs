@@ -5,9 +5,9 @@
 mod client;
 mod describe;
 mod revalidate;
+mod sources;
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,6 +18,8 @@ pub use client::{AuthClient, TokenInfo, UserInfo, DEFAULT_TIMEOUT};
 pub use describe::describe;
 pub use revalidate::Outage;
 use revalidate::{Revalidator, Verdict};
+use sources::Sources;
+pub use sources::READ_DEADLINE;
 
 use crate::config::AuthSettings;
 use crate::token::Token;
@@ -118,79 +120,6 @@ impl Identity {
 /// The result of the validation started with the kernel.
 type Startup = JoinHandle<Result<(Token, TokenSource, Result<TokenInfo, AuthError>), AuthError>>;
 
-/// How long reading the token file may take.
-pub const READ_DEADLINE: Duration = Duration::from_secs(2);
-
-/// Where tokens come from, in order.
-#[derive(Clone)]
-struct Sources {
-    file: Option<PathBuf>,
-    env: Option<Token>,
-    url: Option<Token>,
-    /// A read of the file that has not ended (it is not started again meanwhile).
-    reading: Arc<AtomicBool>,
-}
-
-impl Sources {
-    async fn read(&self) -> Result<(Token, TokenSource), AuthError> {
-        let mut file_problem = None;
-        if let Some(path) = &self.file {
-            match self.read_file(path).await {
-                Ok(Some(text)) => {
-                    if let Some(token) = Token::new(&text) {
-                        return Ok((token, TokenSource::File(path.clone())));
-                    }
-                }
-                Ok(None) => {}
-                Err(e) => file_problem = Some(e),
-            }
-        }
-        if let Some(token) = &self.env {
-            return Ok((token.clone(), TokenSource::Environment));
-        }
-        if let Some(token) = &self.url {
-            return Ok((token.clone(), TokenSource::Url));
-        }
-        Err(file_problem.unwrap_or_else(|| AuthError::NoToken {
-            file: self
-                .file
-                .as_ref()
-                .map_or("~/.berdl_kbase_session".to_owned(), |p| {
-                    p.display().to_string()
-                }),
-        }))
-    }
-
-    /// The file's text (`None` when it does not exist), read on a blocking thread.
-    async fn read_file(&self, path: &Path) -> Result<Option<String>, AuthError> {
-        let problem = |reason: String| AuthError::TokenFile {
-            path: path.display().to_string(),
-            reason,
-        };
-        if self.reading.swap(true, Ordering::SeqCst) {
-            return Err(problem(
-                "an earlier read of it has not ended (a hung file system, or a pipe nobody writes to)".into(),
-            ));
-        }
-        let (owned, reading) = (path.to_owned(), Arc::clone(&self.reading));
-        let read = tokio::task::spawn_blocking(move || {
-            let text = std::fs::read_to_string(owned);
-            reading.store(false, Ordering::SeqCst);
-            text
-        });
-        match tokio::time::timeout(READ_DEADLINE, read).await {
-            Ok(Ok(Ok(text))) => Ok(Some(text)),
-            Ok(Ok(Err(e))) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Ok(Ok(Err(e))) => Err(problem(e.to_string())),
-            Ok(Err(e)) => Err(problem(e.to_string())),
-            Err(_) => Err(problem(format!(
-                "reading it took longer than {} s (a hung file system, or a pipe nobody writes to)",
-                READ_DEADLINE.as_secs()
-            ))),
-        }
-    }
-}
-
 /// Keeps the current identity: reads the token sources before each use, validates a new or
 /// stale token, and refuses an expired one or one of another user.
 pub struct Authenticator {
@@ -203,6 +132,8 @@ pub struct Authenticator {
     revalidator: Revalidator,
     /// Messages for the user (Auth2 found out), told once.
     notices: Vec<String>,
+    /// Tokens Auth2 refused (invalid or expired), never sent again, with where they were.
+    refused: Vec<(Token, TokenSource)>,
 }
 
 impl Authenticator {
@@ -220,6 +151,7 @@ impl Authenticator {
             startup: None,
             revalidator: Revalidator::default(),
             notices: Vec::new(),
+            refused: Vec::new(),
         })
     }
 
@@ -280,7 +212,36 @@ impl Authenticator {
             // This cell waited for the start-up validation: Auth2 is not asked twice in a row.
             return Err(failed);
         }
-        let (token, source) = self.read_token().await?;
+        // The sources may disagree (a stale KBASE_AUTH_TOKEN, a token file not rewritten in a
+        // batch run): the first token Auth2 accepts is used; a refused one is never sent again.
+        let candidates = self.sources.all().await?;
+        let mut refusal = None;
+        for (token, source) in candidates {
+            if self.refused.iter().any(|(t, _)| *t == token) {
+                continue;
+            }
+            match self.check(token.clone(), source.clone()).await {
+                Err(e @ (AuthError::Invalid { .. } | AuthError::Expired { .. })) => {
+                    tracing::info!("the token from {source} was refused: {e}");
+                    self.refused.push((token, source));
+                    refusal = Some(e);
+                }
+                other => return other,
+            }
+        }
+        Err(refusal.unwrap_or_else(|| AuthError::Invalid {
+            url: self.client.base_url().to_owned(),
+        }))
+    }
+
+    /// Where the tokens Auth2 refused came from (sources that disagree with the one in use).
+    pub fn refused_sources(&self) -> Vec<&TokenSource> {
+        self.refused.iter().map(|(_, source)| source).collect()
+    }
+
+    /// Validates `token` when it is new or its validation is older than Auth2's `cachefor`,
+    /// and makes it the current identity.
+    async fn check(&mut self, token: Token, source: TokenSource) -> Result<(), AuthError> {
         let known = self.current.as_ref().filter(|id| id.token == token);
         match known {
             Some(id) if id.checked_at.elapsed() < id.info.cache_for => {}

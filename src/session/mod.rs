@@ -327,6 +327,13 @@ impl SparkSession {
         let mut row = |k: &str, v: String| rows.push((k.to_owned(), v));
         if let Ok(auth) = &self.auth {
             row("Auth URL", auth.auth_url().to_owned());
+            let refused: Vec<String> = auth.refused_sources().iter().map(|s| s.to_string()).collect();
+            if !refused.is_empty() {
+                row(
+                    "Not used",
+                    format!("{} (Auth2 refused its token)", refused.join(", ")),
+                );
+            }
             if let Some(outage) = auth.outage() {
                 let since = outage.since.format("%H:%M:%S UTC");
                 let state = format!(

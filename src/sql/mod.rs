@@ -52,6 +52,22 @@ pub fn statement_span_at(sql: &str, at: usize) -> std::ops::Range<usize> {
     start..sql.len()
 }
 
+/// Whether a statement is a SQL script (`[label:] BEGIN … END`).
+pub fn is_script(statement: &str) -> bool {
+    let tokens = lexer::tokens(statement);
+    let words: Vec<String> = tokens
+        .iter()
+        .filter(|t| !t.is_comment())
+        .take(3)
+        .map(|t| statement[t.start..t.end].to_ascii_uppercase())
+        .collect();
+    match words.as_slice() {
+        [first, ..] if first == "BEGIN" => true,
+        [_, colon, begin] => colon == ":" && begin == "BEGIN",
+        _ => false,
+    }
+}
+
 /// Whether SQL can run as it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Completeness {
@@ -204,6 +220,15 @@ mod tests {
         assert_eq!(&sql[statement_span_at(sql, 8)], "SELECT 1");
         assert_eq!(&sql[statement_span_at(sql, 20)], " BEGIN SELECT 2; END ");
         assert_eq!(&sql[statement_span_at(sql, sql.len())], " SELECT 3");
+    }
+
+    #[test]
+    fn scripts_are_known_by_their_begin() {
+        assert!(is_script("BEGIN SELECT 1; END"));
+        assert!(is_script("-- a script\nbegin select 1; end"));
+        assert!(is_script("outer: BEGIN SELECT 1; END outer"));
+        assert!(!is_script("SELECT begin FROM t"));
+        assert!(!is_script("SELECT 1"));
     }
 
     #[test]

@@ -248,3 +248,56 @@ async fn whoami_shows_the_user_and_the_address_but_never_the_token() {
     let everything = format!("{:?}", t);
     assert!(!everything.contains(standin::ALICE), "the token leaked");
 }
+
+#[tokio::test]
+async fn a_refused_token_file_gives_way_to_the_environment_and_is_not_asked_again() {
+    // A batch run with no browser open: the token file is older than KBASE_AUTH_TOKEN and its
+    // token was revoked (Auth2 answers 401 for it).
+    let auth = AuthStandin::start(standin::default_config(), &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(".berdl_kbase_session");
+    std::fs::write(&file, standin::EXPIRED).unwrap();
+    let mut a = authenticator(
+        &auth.url,
+        &[
+            ("KBASE_TOKEN_FILE", file.to_str().unwrap()),
+            ("KBASE_AUTH_TOKEN", standin::ALICE),
+        ],
+    );
+    let identity = a.ensure().await.unwrap();
+    assert_eq!(identity.token.expose(), standin::ALICE);
+    assert_eq!(identity.source.to_string(), "KBASE_AUTH_TOKEN");
+    let refused: Vec<String> = a.refused_sources().iter().map(|s| s.to_string()).collect();
+    assert_eq!(refused, [file.display().to_string()]);
+    // The browser comes back and writes a good token: the file wins again.
+    std::fs::write(&file, standin::ALICE_ROTATED).unwrap();
+    let identity = a.ensure().await.unwrap();
+    assert_eq!(identity.token.expose(), standin::ALICE_ROTATED);
+}
+
+#[tokio::test]
+async fn a_stale_environment_token_gives_way_to_the_file() {
+    let auth = AuthStandin::start(standin::default_config(), &[]);
+    let mut a = authenticator(
+        &auth.url,
+        &[
+            ("KBASE_TOKEN_FILE", "/nonexistent/spark-sql-kernel-test"),
+            ("KBASE_AUTH_TOKEN", standin::EXPIRED),
+            ("SPARK_CONNECT_URL", &format!("sc://localhost:1/;token={}", standin::ALICE)),
+        ],
+    );
+    let identity = a.ensure().await.unwrap();
+    assert_eq!(identity.token.expose(), standin::ALICE);
+    assert_eq!(a.refused_sources().len(), 1);
+}
+
+#[tokio::test]
+async fn when_every_source_is_refused_the_error_says_so() {
+    let auth = AuthStandin::start(standin::default_config(), &[]);
+    let mut a = authenticator(&auth.url, &[("KBASE_AUTH_TOKEN", standin::EXPIRED)]);
+    let error = a.ensure().await.unwrap_err();
+    assert!(matches!(error, AuthError::Invalid { .. }), "{error:?}");
+    // Asked again, the refused token is not sent again and the answer is the same.
+    let again = a.ensure().await.unwrap_err();
+    assert!(matches!(again, AuthError::Invalid { .. }), "{again:?}");
+}

@@ -1,4 +1,4 @@
-//! SQL cells that show results, against the run's real Spark Connect server (pyspark 4.0.1's
+//! SQL cells that show results, against the run's real Spark Connect server (pyspark 4.1.3's
 //! jars), which checks the token: every passing query proves the token reached Spark.
 
 use tokio_util::sync::CancellationToken;

@@ -39,10 +39,12 @@ async fn conf_shows_and_sets_settings_and_spark_refuses_bad_values() {
         .find(|l| l.trim_start().starts_with("spark.sql.shuffle.partitions "))
         .unwrap_or_else(|| panic!("{text}"));
     assert!(line.ends_with(" 11"), "{line}");
-    // Spark 4.0 refuses a badly typed value without an error class, a static setting with one.
+    // Spark 4.1 refuses a badly typed value with an error class (4.0 had none), and a static
+    // setting with another.
     let (ename, evalue, _) = failing(&mut k, "%conf spark.sql.shuffle.partitions=eleven").await;
-    assert_eq!(ename, "IllegalArgumentException");
-    assert!(evalue.contains("should be int, but was eleven"), "{evalue}");
+    assert_eq!(ename, "SparkIllegalArgumentException");
+    assert_class(&evalue, "INVALID_CONF_VALUE.TYPE_MISMATCH", "22022");
+    assert!(evalue.contains("'eleven'"), "{evalue}");
     let (_, evalue, _) = failing(&mut k, "%conf spark.sql.warehouse.dir=/tmp/x").await;
     assert_class(&evalue, "CANNOT_MODIFY_CONFIG", "46110");
 }
@@ -58,7 +60,7 @@ async fn reconnect_opens_a_fresh_session() {
     let t = k.execute("%reconnect").await;
     ok(&t);
     assert!(
-        t.stdout().starts_with("Connected to Spark 4.0.1 at "),
+        t.stdout().starts_with("Connected to Spark 4.1.3 at "),
         "{}",
         t.stdout()
     );
@@ -221,4 +223,31 @@ async fn frozen_server(k: &mut Frontend, server: &PrivateServer, view: &str) {
     ok(&t);
     assert!(result_text(&t).contains("| 1 |"), "{}", result_text(&t));
     assert_eq!(result_text(&k.execute("%limit").await).trim(), "7");
+}
+
+#[tokio::test]
+async fn a_kernel_whose_token_file_was_revoked_runs_sql_with_the_environment_token() {
+    // Spark accepts only the run's token: a query that passes proves the refused one was
+    // never sent. %whoami names the source in use and the one not used.
+    let auth = spark::standin();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(".berdl_kbase_session");
+    std::fs::write(&file, "REVOKEDTOKEN4567ABCDEFGHIJKLMNOP").unwrap();
+    let token = spark::token();
+    let mut k = crate::harness::Frontend::start(crate::harness::settings(&[
+        ("KBASE_AUTH_URL", auth.url.as_str()),
+        ("KBASE_AUTH_TOKEN", token.as_str()),
+        ("KBASE_TOKEN_FILE", file.to_str().unwrap()),
+        ("SPARK_CONNECT_URL", spark::url().as_str()),
+    ]))
+    .await;
+    let t = k.execute("SELECT 1 AS one").await;
+    ok(&t);
+    let t = k.execute("%whoami").await;
+    let text = result_text(&t);
+    let source = text.lines().find(|l| l.contains("Token source")).unwrap_or_default();
+    assert!(source.contains("KBASE_AUTH_TOKEN"), "{text}");
+    let not_used = text.lines().find(|l| l.contains("Not used")).unwrap_or_default();
+    assert!(not_used.contains(".berdl_kbase_session"), "{text}");
+    assert!(!format!("{t:?}").contains(&token), "the token leaked");
 }

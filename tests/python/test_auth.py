@@ -130,7 +130,7 @@ def test_the_token_sent_to_spark_appears_in_no_message_or_trace_log(spark_env, t
                            capture_output=True, text=True, timeout=60,
                            env=dict(spark_env, SPARK_SQL_KERNEL_LOG="trace"))
     assert check.returncode == 0, check.stdout + check.stderr
-    assert "Spark 4.0.1" in check.stdout
+    assert "Spark 4.1.3" in check.stdout
     assert token not in check.stdout + check.stderr
 
 

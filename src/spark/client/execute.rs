@@ -83,7 +83,9 @@ impl SparkClient {
         progress.send_modify(|r| r.heard = started);
         let operation_id = uuid::Uuid::new_v4().to_string();
         let tag = format!("spark-sql-kernel-{operation_id}");
-        let limited = sink.is_none().then_some(limit);
+        // A SQL script cannot be wrapped in a Limit (Spark fails to analyse it): its result
+        // comes whole, and the collector keeps `limit` rows of it.
+        let limited = (sink.is_none() && !crate::sql::is_script(sql)).then_some(limit);
         let plan_request = self.plan_request(creds, sql, limited, &operation_id, &tag);
         let mut op = Operation {
             tag,

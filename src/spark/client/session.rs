@@ -50,7 +50,8 @@ impl SparkClient {
         if self.session.opened {
             return Ok(());
         }
-        self.session.version = match self.spark_version_once(creds, cancel).await {
+        // Boxed: the futures of every session call hold this one (a deep stack otherwise).
+        self.session.version = match Box::pin(self.spark_version_once(creds, cancel)).await {
             Ok(text) => SparkVersion::parse(&text),
             Err(e @ (SparkError::Server(_) | SparkError::Rpc { .. } | SparkError::Decode(_))) => {
                 tracing::info!("the server did not tell its Spark version: {e}");
