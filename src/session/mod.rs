@@ -327,7 +327,11 @@ impl SparkSession {
         let mut row = |k: &str, v: String| rows.push((k.to_owned(), v));
         if let Ok(auth) = &self.auth {
             row("Auth URL", auth.auth_url().to_owned());
-            let refused: Vec<String> = auth.refused_sources().iter().map(|s| s.to_string()).collect();
+            let refused: Vec<String> = auth
+                .refused_sources()
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
             if !refused.is_empty() {
                 row(
                     "Not used",

@@ -68,10 +68,8 @@ impl Tracker {
                 self.in_declare = false;
             }
             Kind::Punct('(') => self.stack.push(Block::Parenthesis),
-            Kind::Punct(')') => {
-                if self.stack.last() == Some(&Block::Parenthesis) {
-                    self.stack.pop();
-                }
+            Kind::Punct(')') if self.stack.last() == Some(&Block::Parenthesis) => {
+                self.stack.pop();
             }
             Kind::Punct(':') if label => self.at_statement_start = true,
             Kind::Word => {

@@ -283,7 +283,10 @@ async fn a_stale_environment_token_gives_way_to_the_file() {
         &[
             ("KBASE_TOKEN_FILE", "/nonexistent/spark-sql-kernel-test"),
             ("KBASE_AUTH_TOKEN", standin::EXPIRED),
-            ("SPARK_CONNECT_URL", &format!("sc://localhost:1/;token={}", standin::ALICE)),
+            (
+                "SPARK_CONNECT_URL",
+                &format!("sc://localhost:1/;token={}", standin::ALICE),
+            ),
         ],
     );
     let identity = a.ensure().await.unwrap();

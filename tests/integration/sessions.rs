@@ -245,9 +245,15 @@ async fn a_kernel_whose_token_file_was_revoked_runs_sql_with_the_environment_tok
     ok(&t);
     let t = k.execute("%whoami").await;
     let text = result_text(&t);
-    let source = text.lines().find(|l| l.contains("Token source")).unwrap_or_default();
+    let source = text
+        .lines()
+        .find(|l| l.contains("Token source"))
+        .unwrap_or_default();
     assert!(source.contains("KBASE_AUTH_TOKEN"), "{text}");
-    let not_used = text.lines().find(|l| l.contains("Not used")).unwrap_or_default();
+    let not_used = text
+        .lines()
+        .find(|l| l.contains("Not used"))
+        .unwrap_or_default();
     assert!(not_used.contains(".berdl_kbase_session"), "{text}");
     assert!(!format!("{t:?}").contains(&token), "the token leaked");
 }
