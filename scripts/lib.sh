@@ -175,6 +175,34 @@ launch_spark_line() {
   SPARK_PID=$!
 }
 
+# launch_shared_cluster PORT DIR: BERDL's shared compute in small: a Spark standalone master and
+# one worker (pyspark's own classes, run through bin/spark-class) and a Spark Connect server on
+# them with dynamic allocation from zero executors, so the first query after an idle spell
+# waits for an executor to start. Sets SHARED_PIDS (master, worker, Connect server).
+launch_shared_cluster() {
+  local port=$1 dir=$2 master_port home
+  ensure_java
+  home=$(spark_home)
+  master_port=$(free_port)
+  mkdir -p "$dir/work"
+  SPARK_HOME=$home SPARK_LOCAL_IP=127.0.0.1 "$home/bin/spark-class" org.apache.spark.deploy.master.Master \
+    --host 127.0.0.1 --port "$master_port" --webui-port "$(free_port)" >"$dir/master.log" 2>&1 &
+  SHARED_PIDS=("$!")
+  SPARK_HOME=$home SPARK_LOCAL_IP=127.0.0.1 "$home/bin/spark-class" org.apache.spark.deploy.worker.Worker \
+    --host 127.0.0.1 --cores 2 --memory 2g --webui-port "$(free_port)" --work-dir "$dir/work" \
+    "spark://127.0.0.1:$master_port" >"$dir/worker.log" 2>&1 &
+  SHARED_PIDS+=("$!")
+  SPARK_HOME=$home "$ROOT/scripts/spark-connect-server" "$port" "$dir/connect" \
+    --master "spark://127.0.0.1:$master_port" \
+    --conf spark.dynamicAllocation.enabled=true \
+    --conf spark.dynamicAllocation.shuffleTracking.enabled=true \
+    --conf spark.dynamicAllocation.minExecutors=0 --conf spark.dynamicAllocation.initialExecutors=0 \
+    --conf spark.dynamicAllocation.executorIdleTimeout=2s \
+    --conf spark.dynamicAllocation.shuffleTracking.timeout=2s \
+    --conf spark.executor.memory=512m --conf spark.executor.cores=1 >"$dir/server.log" 2>&1 &
+  SHARED_PIDS+=("$!")
+}
+
 # wait_spark PORT DIR TOKEN: waits until the server answers a real query (2 min at most).
 wait_spark() {
   local port=$1 dir=$2 token=$3

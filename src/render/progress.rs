@@ -69,6 +69,11 @@ pub fn progress_text(
     }];
     match progress {
         Some(p) if p.stages > 0 => {
+            // A stage waits with no task running: on a cluster with dynamic allocation (BERDL's
+            // shared compute), the executors are still being started.
+            if phase.running() && p.tasks_running == 0 && p.stages_done < p.stages {
+                parts.push("waiting for executors".into());
+            }
             let noun = if p.stages == 1 { "stage" } else { "stages" };
             parts.push(if phase.running() {
                 format!("{} of {} {noun} done", p.stages_done, p.stages)
@@ -145,6 +150,22 @@ mod tests {
         assert_eq!(
             progress_text(Some(&p), None, t, Phase::Done),
             "Spark: done · 3 stages · 45/200 tasks · 1.2 MB read · 6.40 s"
+        );
+        let waiting = Progress {
+            stages: 1,
+            stages_done: 0,
+            tasks: 4,
+            tasks_done: 0,
+            tasks_running: 0,
+            bytes_read: 0,
+        };
+        assert_eq!(
+            progress_text(Some(&waiting), None, Duration::from_secs(5), Phase::Running),
+            "Spark: running · waiting for executors · 0 of 1 stage done · 0/4 tasks · 0 B read · 5 s"
+        );
+        assert_eq!(
+            progress_text(Some(&waiting), None, t, Phase::Done),
+            "Spark: done · 1 stage · 0/4 tasks · 0 B read · 6.40 s"
         );
         assert_eq!(
             progress_text(None, None, Duration::from_secs(1), Phase::Running),

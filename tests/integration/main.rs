@@ -5,7 +5,8 @@
 //! - `transport`: the sockets alone, serving a stand-in handler;
 //! - `auth`: KBase Auth2 and the token's life;
 //! - `results`, `running`, `errors`, `sessions`, `completion`: SQL cells on Spark;
-//! - `lines`: the same cells on each Spark 4.x line the run starts.
+//! - `lines`: the same cells on each Spark 4.x line the run starts;
+//! - `shared`: a cluster with dynamic allocation, as BERDL's shared compute runs.
 
 mod auth;
 mod berdl;
@@ -17,6 +18,7 @@ mod lines;
 mod results;
 mod running;
 mod sessions;
+mod shared;
 mod start;
 mod tls;
 mod transport;
