@@ -20,7 +20,7 @@ pub use data::{Datum, Role};
 
 use crate::output::MimeBundle;
 use crate::render::Zone;
-use crate::spark::Column;
+use crate::spark::{Column, SparkType};
 
 /// The kinds of chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,6 +150,7 @@ pub fn build(plan: &ChartPlan, rows: &Rows<'_>, zone: &Zone, cap: usize) -> Resu
             )
         })?;
         let column = &rows.columns[index];
+        drawable(channel, column)?;
         Ok(Field {
             name: column.name.clone(),
             type_name: column.type_name.clone(),
@@ -191,6 +192,23 @@ pub fn build(plan: &ChartPlan, rows: &Rows<'_>, zone: &Zone, cap: usize) -> Resu
         y,
         color,
     })
+}
+
+/// Geometries and user-defined values have no axis: a chart of one names what to draw instead.
+fn drawable(channel: &str, column: &Column) -> Result<(), String> {
+    let name = &column.name;
+    match &column.data_type {
+        SparkType::Geo { .. } => Err(format!(
+            "{channel}={name} is a {} column: a chart cannot draw geometries; draw their \
+             coordinates (ST_X({name}), ST_Y({name})) or a measure (ST_Area({name}))",
+            column.type_name
+        )),
+        SparkType::Udt { name: udt, .. } => Err(format!(
+            "{channel}={name} is a {udt} column (a user-defined type): a chart cannot draw \
+             it; select a number or text derived from it"
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// A column by its name: exactly, else ignoring case (as Spark resolves names).

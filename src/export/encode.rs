@@ -10,7 +10,7 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use super::file::Counted;
 use super::{Format, ROW_GROUP};
 use crate::render::Zone;
-use crate::spark::Column;
+use crate::spark::{Column, SparkType};
 
 enum Writer {
     Csv(arrow::csv::Writer<Counted>),
@@ -80,9 +80,19 @@ impl Encoder {
     }
 
     /// The batch as the file gets it: for CSV and TSV, every column not already in Spark's
-    /// text form (numbers other than integers, timestamps, nested values, …) as that text.
+    /// text form (numbers other than integers, timestamps, nested values, …) as that text; for
+    /// JSON, geometries and user-defined values as their text.
     fn shaped(&self, columns: &[Column], batch: &RecordBatch) -> Result<RecordBatch, String> {
-        if !matches!(self.format, Format::Csv | Format::Tsv) {
+        let as_text = |i: usize, data_type: &DataType| match self.format {
+            Format::Csv | Format::Tsv => !same_text(data_type),
+            // JSON writes structs as objects: a geometry or a UDT goes as its text instead.
+            Format::JsonLines => columns.get(i).is_some_and(|c| {
+                matches!(c.data_type, SparkType::Geo { .. } | SparkType::Udt { .. })
+            }),
+            // Parquet keeps every type (a geometry as its struct of SRID and WKB).
+            Format::Parquet => false,
+        };
+        if !(0..batch.num_columns()).any(|i| as_text(i, batch.column(i).data_type())) {
             return Ok(batch.clone());
         }
         let mut fields = Vec::with_capacity(batch.num_columns());
@@ -97,7 +107,7 @@ impl Encoder {
             let name = columns
                 .get(i)
                 .map_or(field.name().as_str(), |c| c.name.as_str());
-            if same_text(field.data_type()) {
+            if !as_text(i, field.data_type()) {
                 fields.push(Field::new(name, field.data_type().clone(), true));
                 arrays.push(Arc::clone(array));
             } else {

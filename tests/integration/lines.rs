@@ -186,3 +186,72 @@ async fn a_200_mb_value_is_shown_cut_from_4_1_on_and_named_on_4_0() {
         ok(&t);
     }
 }
+
+#[tokio::test]
+async fn geometries_export_as_text_or_wkb_and_a_chart_names_what_to_draw_instead() {
+    let auth = spark::standin();
+    let point = "st_geomfromwkb(X'0101000000000000000000F03F0000000000000040')";
+    for line in lines().into_iter().filter(Line::is_4_1_or_later) {
+        let mut k = kernel_on(&auth, &line).await;
+        ok(&k.execute("SET spark.sql.geospatial.enabled = true").await);
+        let dir = tempfile::tempdir().unwrap();
+        let query = format!("SELECT {point} AS g, 7 AS n");
+        for name in ["g.csv", "g.jsonl", "g.parquet"] {
+            let path = dir.path().join(name);
+            let t = k
+                .execute(&format!("%%export {}\n{query}", path.display()))
+                .await;
+            ok(&t);
+        }
+        let csv = std::fs::read_to_string(dir.path().join("g.csv")).unwrap();
+        assert_eq!(csv, "g,n\nPOINT (1 2),7\n", "Spark {}", line.version);
+        let json = std::fs::read_to_string(dir.path().join("g.jsonl")).unwrap();
+        assert_eq!(
+            json.trim(),
+            r#"{"g":"POINT (1 2)","n":7}"#,
+            "Spark {}",
+            line.version
+        );
+        let file = std::fs::File::open(dir.path().join("g.parquet")).unwrap();
+        let reader =
+            parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+        let g = reader.schema().field_with_name("g").unwrap().clone();
+        assert!(
+            matches!(g.data_type(), arrow::datatypes::DataType::Struct(f)
+                if f.iter().map(|f| f.name().as_str()).collect::<Vec<_>>() == ["srid", "wkb"]),
+            "Spark {}: {g:?}",
+            line.version
+        );
+        let t = k.execute(&format!("%%chart bar x=g y=n\n{query}")).await;
+        let e = error(&t);
+        let evalue = e["evalue"].as_str().unwrap_or_default();
+        assert!(
+            evalue.contains("cannot draw geometries"),
+            "Spark {}: {evalue}",
+            line.version
+        );
+        assert!(evalue.contains("ST_X(g)"), "{evalue}");
+    }
+}
+
+#[tokio::test]
+async fn compressed_arrow_batches_decode_from_4_1_on() {
+    let auth = spark::standin();
+    for line in lines().into_iter().filter(Line::is_4_1_or_later) {
+        for codec in ["zstd", "lz4"] {
+            let mut k = kernel_on(&auth, &line).await;
+            let cell = format!(
+                "SET spark.sql.execution.arrow.compression.codec = {codec};\n\
+                 SELECT sum(id) AS s, count(*) AS n FROM (SELECT id FROM range(100000))"
+            );
+            let t = k.execute(&cell).await;
+            ok(&t);
+            let t = k
+                .execute("%%limit 20000\nSELECT id, repeat('ab', 10) AS s FROM range(20000)")
+                .await;
+            ok(&t);
+            let text = result_text(&t);
+            assert!(text.contains("| 19999 |"), "Spark {} {codec}", line.version);
+        }
+    }
+}
