@@ -9,6 +9,7 @@ use arrow::ipc::reader::StreamReader;
 use arrow::record_batch::RecordBatch;
 
 use super::error::SparkError;
+use super::proto::execute_plan_response::ArrowBatch;
 use super::proto::{data_type, DataType};
 use super::types::{spark_type, type_name, SparkType};
 
@@ -230,6 +231,39 @@ impl<'s> Collector<'s> {
     }
 }
 
+/// The chunks of one Arrow batch that the server sent in parts (4.1+ with chunking asked for),
+/// joined in order before the batch is decoded.
+#[derive(Default)]
+pub(crate) struct Chunks {
+    parts: Vec<Vec<u8>>,
+}
+
+impl Chunks {
+    /// Takes one `ArrowBatch` message: the whole batch (its row count and Arrow IPC bytes)
+    /// once its last chunk is here, `None` while more are to come.
+    pub(crate) fn join(&mut self, batch: ArrowBatch) -> Result<Option<(i64, Vec<u8>)>, SparkError> {
+        let total = batch.num_chunks_in_batch.unwrap_or(0);
+        if total <= 1 && self.parts.is_empty() {
+            return Ok(Some((batch.row_count, batch.data)));
+        }
+        let expected = i64::try_from(self.parts.len()).unwrap_or(i64::MAX);
+        let index = batch.chunk_index.unwrap_or(0);
+        if index != expected {
+            return Err(SparkError::Decode(format!(
+                "chunk {index} of an Arrow batch arrived where chunk {expected} was expected"
+            )));
+        }
+        self.parts.push(batch.data);
+        if i64::try_from(self.parts.len()).unwrap_or(i64::MAX) < total {
+            return Ok(None);
+        }
+        Ok(Some((
+            batch.row_count,
+            std::mem::take(&mut self.parts).concat(),
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -268,6 +302,84 @@ mod tests {
         let mut c = Collector::new(3);
         c.arrow(3, ipc(&[1, 2, 3])).unwrap();
         assert!(!c.finish(0, Duration::ZERO).more);
+    }
+
+    fn compressed(values: &[i64], codec: arrow::ipc::CompressionType) -> Vec<u8> {
+        let schema = Arc::new(Schema::new(vec![Field::new("id", ArrowType::Int64, false)]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(Int64Array::from(values.to_vec()))],
+        )
+        .unwrap();
+        let options = arrow::ipc::writer::IpcWriteOptions::default()
+            .try_with_compression(Some(codec))
+            .unwrap();
+        let mut out = Vec::new();
+        let mut writer = StreamWriter::try_new_with_options(&mut out, &schema, options).unwrap();
+        writer.write(&batch).unwrap();
+        writer.finish().unwrap();
+        drop(writer);
+        out
+    }
+
+    #[test]
+    fn lz4_and_zstd_compressed_batches_decode() {
+        let values: Vec<i64> = (0..10_000).collect();
+        for codec in [
+            arrow::ipc::CompressionType::LZ4_FRAME,
+            arrow::ipc::CompressionType::ZSTD,
+        ] {
+            let data = compressed(&values, codec);
+            assert!(
+                data.len() < ipc(&values).len(),
+                "{codec:?} did not compress"
+            );
+            let mut c = Collector::new(20_000);
+            c.arrow(10_000, data).unwrap();
+            let r = c.finish(0, Duration::ZERO);
+            assert_eq!(r.rows(), 10_000, "{codec:?}");
+        }
+    }
+
+    fn chunk(data: &[u8], index: i64, of: i64) -> ArrowBatch {
+        ArrowBatch {
+            row_count: 3,
+            data: data.to_vec(),
+            start_offset: None,
+            chunk_index: Some(index),
+            num_chunks_in_batch: Some(of),
+        }
+    }
+
+    #[test]
+    fn chunks_are_joined_in_order_into_one_batch() {
+        let whole = ipc(&[1, 2, 3]);
+        let third = whole.len() / 3;
+        let mut chunks = Chunks::default();
+        assert!(chunks.join(chunk(&whole[..third], 0, 3)).unwrap().is_none());
+        assert!(chunks
+            .join(chunk(&whole[third..2 * third], 1, 3))
+            .unwrap()
+            .is_none());
+        let (rows, data) = chunks
+            .join(chunk(&whole[2 * third..], 2, 3))
+            .unwrap()
+            .unwrap();
+        assert_eq!((rows, data.as_slice()), (3, whole.as_slice()));
+        let mut c = Collector::new(10);
+        c.arrow(rows, data).unwrap();
+        assert_eq!(c.finish(0, Duration::ZERO).rows(), 3);
+        // An unchunked batch passes as it is.
+        let (_, data) = chunks.join(chunk(&whole, 0, 1)).unwrap().unwrap();
+        assert_eq!(data, whole);
+    }
+
+    #[test]
+    fn a_chunk_out_of_order_is_a_decode_error() {
+        let mut chunks = Chunks::default();
+        assert!(chunks.join(chunk(b"ab", 0, 3)).unwrap().is_none());
+        let err = chunks.join(chunk(b"cd", 2, 3)).unwrap_err();
+        assert!(matches!(err, SparkError::Decode(_)), "{err:?}");
     }
 
     #[test]

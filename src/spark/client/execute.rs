@@ -12,12 +12,12 @@ use tokio_util::sync::CancellationToken;
 use super::{request, Credentials, SparkClient, CANCEL_GRACE, MAX_BROKEN_STREAMS};
 use crate::spark::error::SparkError;
 use crate::spark::proto::{
-    execute_plan_request, execute_plan_response::ArrowBatch, execute_plan_response::ResponseType,
-    interrupt_request, plan, relation, release_execute_request, ExecutePlanRequest,
-    ExecutePlanResponse, InterruptRequest, Limit, Plan, ReattachExecuteRequest, ReattachOptions,
-    Relation, ReleaseExecuteRequest, ResultChunkingOptions, Sql,
+    execute_plan_request, execute_plan_response::ResponseType, interrupt_request, plan, relation,
+    release_execute_request, ExecutePlanRequest, ExecutePlanResponse, InterruptRequest, Limit,
+    Plan, ReattachExecuteRequest, ReattachOptions, Relation, ReleaseExecuteRequest,
+    ResultChunkingOptions, Sql,
 };
-use crate::spark::result::{BatchSink, Collector, Progress, QueryResult, Running};
+use crate::spark::result::{BatchSink, Chunks, Collector, Progress, QueryResult, Running};
 use crate::spark::version::SparkVersion;
 
 impl SparkClient {
@@ -402,37 +402,4 @@ enum Drained {
     Cancelled,
     /// Nothing arrived for the stall timeout.
     Stalled,
-}
-
-/// The chunks of one Arrow batch that the server sent in parts (4.1+ with chunking asked for),
-/// joined in order before the batch is decoded.
-#[derive(Default)]
-struct Chunks {
-    parts: Vec<Vec<u8>>,
-}
-
-impl Chunks {
-    /// Takes one `ArrowBatch` message: the whole batch (its row count and Arrow IPC bytes)
-    /// once its last chunk is here, `None` while more are to come.
-    fn join(&mut self, batch: ArrowBatch) -> Result<Option<(i64, Vec<u8>)>, SparkError> {
-        let total = batch.num_chunks_in_batch.unwrap_or(0);
-        if total <= 1 && self.parts.is_empty() {
-            return Ok(Some((batch.row_count, batch.data)));
-        }
-        let expected = i64::try_from(self.parts.len()).unwrap_or(i64::MAX);
-        let index = batch.chunk_index.unwrap_or(0);
-        if index != expected {
-            return Err(SparkError::Decode(format!(
-                "chunk {index} of an Arrow batch arrived where chunk {expected} was expected"
-            )));
-        }
-        self.parts.push(batch.data);
-        if i64::try_from(self.parts.len()).unwrap_or(i64::MAX) < total {
-            return Ok(None);
-        }
-        Ok(Some((
-            batch.row_count,
-            std::mem::take(&mut self.parts).concat(),
-        )))
-    }
 }
