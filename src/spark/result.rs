@@ -275,14 +275,22 @@ mod tests {
     use super::*;
 
     fn ipc(values: &[i64]) -> Vec<u8> {
+        compressed(values, None)
+    }
+
+    /// An Arrow IPC stream of one batch, its bodies compressed with `codec` when given.
+    fn compressed(values: &[i64], codec: Option<arrow::ipc::CompressionType>) -> Vec<u8> {
         let schema = Arc::new(Schema::new(vec![Field::new("id", ArrowType::Int64, false)]));
         let batch = RecordBatch::try_new(
             schema.clone(),
             vec![Arc::new(Int64Array::from(values.to_vec()))],
         )
         .unwrap();
+        let options = arrow::ipc::writer::IpcWriteOptions::default()
+            .try_with_compression(codec)
+            .unwrap();
         let mut out = Vec::new();
-        let mut writer = StreamWriter::try_new(&mut out, &schema).unwrap();
+        let mut writer = StreamWriter::try_new_with_options(&mut out, &schema, options).unwrap();
         writer.write(&batch).unwrap();
         writer.finish().unwrap();
         drop(writer);
@@ -304,24 +312,6 @@ mod tests {
         assert!(!c.finish(0, Duration::ZERO).more);
     }
 
-    fn compressed(values: &[i64], codec: arrow::ipc::CompressionType) -> Vec<u8> {
-        let schema = Arc::new(Schema::new(vec![Field::new("id", ArrowType::Int64, false)]));
-        let batch = RecordBatch::try_new(
-            schema.clone(),
-            vec![Arc::new(Int64Array::from(values.to_vec()))],
-        )
-        .unwrap();
-        let options = arrow::ipc::writer::IpcWriteOptions::default()
-            .try_with_compression(Some(codec))
-            .unwrap();
-        let mut out = Vec::new();
-        let mut writer = StreamWriter::try_new_with_options(&mut out, &schema, options).unwrap();
-        writer.write(&batch).unwrap();
-        writer.finish().unwrap();
-        drop(writer);
-        out
-    }
-
     #[test]
     fn lz4_and_zstd_compressed_batches_decode() {
         let values: Vec<i64> = (0..10_000).collect();
@@ -329,7 +319,7 @@ mod tests {
             arrow::ipc::CompressionType::LZ4_FRAME,
             arrow::ipc::CompressionType::ZSTD,
         ] {
-            let data = compressed(&values, codec);
+            let data = compressed(&values, Some(codec));
             assert!(
                 data.len() < ipc(&values).len(),
                 "{codec:?} did not compress"

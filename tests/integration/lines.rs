@@ -57,6 +57,19 @@ fn main_version() -> String {
         .to_owned()
 }
 
+/// Asserts that a cell ran and showed one table of one row.
+fn answers(t: &crate::harness::Transcript, line: &Line, row: &[&str]) {
+    ok(t);
+    assert_eq!(grid_rows(&result_text(t)), [row], "Spark {}", line.version);
+}
+
+/// The `evalue` of a cell that failed, with the line it ran on.
+fn failure(t: &crate::harness::Transcript, line: &Line) -> (String, String) {
+    let e = error(t);
+    let evalue = e["evalue"].as_str().unwrap_or_default().to_owned();
+    (evalue, format!("Spark {}", line.version))
+}
+
 async fn kernel_on(auth: &crate::harness::standin::AuthStandin, line: &Line) -> Frontend {
     Frontend::start(spark::kernel_settings(
         auth,
@@ -73,13 +86,7 @@ async fn every_line_answers_and_whoami_names_its_version() {
     for line in lines() {
         let mut k = kernel_on(&auth, &line).await;
         let t = k.execute("SELECT 6 * 7 AS answer").await;
-        ok(&t);
-        assert_eq!(
-            grid_rows(&result_text(&t)),
-            [["42"]],
-            "Spark {}",
-            line.version
-        );
+        answers(&t, &line, &["42"]);
         let t = k.execute("%whoami").await;
         let text = result_text(&t);
         let row = text
@@ -99,21 +106,13 @@ async fn a_script_is_one_statement_and_4_0_refuses_it_in_its_own_words() {
         let mut k = kernel_on(&auth, &line).await;
         let t = k.execute(cell).await;
         if line.is_4_1_or_later() {
-            ok(&t);
-            assert_eq!(
-                grid_rows(&result_text(&t)),
-                [["42"]],
-                "Spark {}",
-                line.version
-            );
+            answers(&t, &line, &["42"]);
         } else {
             // Spark 4.0 parses the whole script and refuses it: scripting is off there.
-            let e = error(&t);
-            let evalue = e["evalue"].as_str().unwrap_or_default();
+            let (evalue, on) = failure(&t, &line);
             assert!(
-                evalue.contains("SQL_SCRIPT") || evalue.contains("PARSE_SYNTAX_ERROR"),
-                "Spark {}: {evalue}",
-                line.version
+                evalue.contains("UNSUPPORTED_FEATURE.SQL_SCRIPTING"),
+                "{on}: {evalue}"
             );
             assert!(
                 !evalue.contains("end of input"),
@@ -168,18 +167,9 @@ async fn a_200_mb_value_is_shown_cut_from_4_1_on_and_named_on_4_0() {
                 text.len()
             );
         } else {
-            let e = error(&t);
-            let evalue = e["evalue"].as_str().unwrap_or_default();
-            assert!(
-                evalue.contains("128 MiB"),
-                "Spark {}: {evalue}",
-                line.version
-            );
-            assert!(
-                evalue.contains("substring("),
-                "Spark {}: {evalue}",
-                line.version
-            );
+            let (evalue, on) = failure(&t, &line);
+            assert!(evalue.contains("128 MiB"), "{on}: {evalue}");
+            assert!(evalue.contains("substring("), "{on}: {evalue}");
         }
         // The kernel goes on.
         let t = k.execute("SELECT 1 AS still").await;
@@ -223,8 +213,7 @@ async fn geometries_export_as_text_or_wkb_and_a_chart_names_what_to_draw_instead
             line.version
         );
         let t = k.execute(&format!("%%chart bar x=g y=n\n{query}")).await;
-        let e = error(&t);
-        let evalue = e["evalue"].as_str().unwrap_or_default();
+        let (evalue, _) = failure(&t, &line);
         assert!(
             evalue.contains("cannot draw geometries"),
             "Spark {}: {evalue}",
