@@ -81,7 +81,7 @@ fn new_types() -> QueryResult {
         vec![
             column("t", "time(6)", SparkType::Plain),
             column("ntz", "timestamp_ntz(9)", SparkType::Plain),
-            column("ltz", "timestamp(9)", SparkType::Plain),
+            column("ltz", "timestamp_ltz(9)", SparkType::Plain),
             column(
                 "g",
                 "geometry(0)",

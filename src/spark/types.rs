@@ -61,7 +61,7 @@ pub fn type_name(data_type: &DataType) -> String {
         Kind::Variant(_) => "variant".into(),
         Kind::Time(t) => format!("time({})", t.precision.unwrap_or(6)),
         Kind::TimestampNtzNanos(t) => format!("timestamp_ntz({})", t.precision.unwrap_or(9)),
-        Kind::TimestampLtzNanos(t) => format!("timestamp({})", t.precision.unwrap_or(9)),
+        Kind::TimestampLtzNanos(t) => format!("timestamp_ltz({})", t.precision.unwrap_or(9)),
         Kind::Geometry(g) => geo_name("geometry", g.srid),
         Kind::Geography(g) => geo_name("geography", g.srid),
         Kind::Udt(u) => udt_name(u),

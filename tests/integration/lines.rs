@@ -18,6 +18,16 @@ impl Line {
     fn is_4_1_or_later(&self) -> bool {
         !self.version.starts_with("4.0.")
     }
+
+    /// From 4.3 on: nanosecond timestamps.
+    fn is_4_3_or_later(&self) -> bool {
+        let minor = self
+            .version
+            .split('.')
+            .nth(1)
+            .and_then(|m| m.parse::<u32>().ok());
+        self.version.starts_with("4.") && minor.is_some_and(|m| m >= 3)
+    }
 }
 
 /// The main server and each extra line; fails (never skips) when the lines are not named.
@@ -242,5 +252,28 @@ async fn compressed_arrow_batches_decode_from_4_1_on() {
             let text = result_text(&t);
             assert!(text.contains("| 19999 |"), "Spark {} {codec}", line.version);
         }
+    }
+}
+
+#[tokio::test]
+async fn nanosecond_timestamps_keep_their_nine_digits_from_4_3_on() {
+    let auth = spark::standin();
+    let lines: Vec<Line> = lines().into_iter().filter(Line::is_4_3_or_later).collect();
+    assert!(!lines.is_empty(), "no Spark 4.3 line in this run");
+    for line in lines {
+        let mut k = kernel_on(&auth, &line).await;
+        let cell = "SET spark.sql.timestampNanosTypes.enabled = true;\n\
+                    SELECT CAST('2024-07-02 10:04:05.123456789' AS TIMESTAMP_NTZ(9)) AS t, \
+                    CAST(CAST('2024-07-02 10:04:05.123456789' AS TIMESTAMP_NTZ(9)) AS STRING) AS s";
+        let t = k.execute(cell).await;
+        ok(&t);
+        let rows = grid_rows(&result_text(&t));
+        assert_eq!(
+            rows[0][0], "2024-07-02 10:04:05.123456789",
+            "Spark {}",
+            line.version
+        );
+        // As the server itself writes it.
+        assert_eq!(rows[0][0], rows[0][1], "Spark {}", line.version);
     }
 }
