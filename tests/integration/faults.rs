@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::harness::reading::{error, ok, result_text, stderr};
+use crate::harness::reading::{error, ok, progress_lines, result_text, stderr};
 use crate::harness::relay::Relay;
 use crate::harness::spark::{self, kernel_settings};
 use crate::harness::standin::AuthStandin;
@@ -66,6 +66,38 @@ async fn a_silent_connection_mid_query_is_given_up_and_resumed_on_a_new_one() {
         "{:?}",
         started.elapsed()
     );
+}
+
+#[tokio::test]
+async fn a_silent_link_before_the_first_stage_keeps_the_line_counting_and_says_so() {
+    let auth = spark::standin();
+    let relay = Relay::start(spark::url().trim_start_matches("sc://")).await;
+    let stall = ("SPARK_CONNECT_STALL_TIMEOUT", "13");
+    let mut k = Frontend::start(kernel_settings(
+        &auth,
+        &spark::token(),
+        &relay.url,
+        &[stall],
+    ))
+    .await;
+    ok(&k.execute("SELECT 1 AS warm").await);
+    relay.silence_all();
+    // Nothing passes on the open connection until the stall timeout (13 s) gives it up.
+    let t = k.execute("SELECT 2 AS after").await;
+    let lines = progress_lines(&t);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("the server has not answered for 10 s")),
+        "the silence was never said: {lines:#?}"
+    );
+    let counted: std::collections::BTreeSet<&str> = lines
+        .iter()
+        .filter_map(|l| l.rsplit(" · ").next())
+        .collect();
+    assert!(counted.len() >= 10, "the line stopped counting: {lines:#?}");
+    // The relay carries new connections: the next cell works.
+    ok(&k.execute("SELECT 3 AS next").await);
 }
 
 /// The stand-in with the run's Spark token as alice_smith's, its validations good for a second.

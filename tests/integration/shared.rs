@@ -7,17 +7,6 @@ use crate::harness::reading::*;
 use crate::harness::spark;
 use crate::harness::Frontend;
 
-/// The progress lines of a cell, in the order they were shown.
-fn progress_lines(t: &crate::harness::Transcript) -> Vec<String> {
-    t.iopub
-        .iter()
-        .filter(|m| m.msg_type == "display_data" || m.msg_type == "update_display_data")
-        .filter_map(|m| m.content["data"]["text/plain"].as_str())
-        .filter(|text| text.starts_with("Spark: "))
-        .map(str::to_owned)
-        .collect()
-}
-
 #[tokio::test]
 async fn the_first_query_on_shared_compute_says_it_waits_for_executors_then_counts_tasks() {
     let url = std::env::var("SPARK_SQL_KERNEL_TEST_SHARED_URL").unwrap_or_else(|_| {

@@ -168,3 +168,14 @@ pub async fn complete_when(
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
+
+/// The progress lines of a cell, in the order they were shown.
+pub fn progress_lines(t: &Transcript) -> Vec<String> {
+    t.iopub
+        .iter()
+        .filter(|m| m.msg_type == "display_data" || m.msg_type == "update_display_data")
+        .filter_map(|m| m.content["data"]["text/plain"].as_str())
+        .filter(|text| text.starts_with("Spark: "))
+        .map(str::to_owned)
+        .collect()
+}
