@@ -277,3 +277,39 @@ async fn nanosecond_timestamps_keep_their_nine_digits_from_4_3_on() {
         assert_eq!(rows[0][0], rows[0][1], "Spark {}", line.version);
     }
 }
+
+#[tokio::test]
+async fn chunks_of_big_values_join_across_reattaches_on_the_main_line() {
+    // The main server ends each result stream after a second: three values of 50 MB arrive in
+    // chunks (4.1+) over several streams, so reattaches land between the chunks of a batch.
+    use arrow::array::AsArray;
+    let mut c = spark::client();
+    let never = tokio_util::sync::CancellationToken::new();
+    let r = c
+        .execute_sql(
+            &spark::creds(),
+            "SELECT id, repeat(cast(id AS string), 50000000) AS v FROM range(3)",
+            10,
+            &never,
+        )
+        .await
+        .unwrap();
+    assert!(r.reattaches >= 1, "no reattach happened: {}", r.reattaches);
+    let values: Vec<(usize, char)> = r
+        .batches
+        .iter()
+        .flat_map(|b| {
+            let v = b.column(1).as_string::<i32>();
+            (0..b.num_rows())
+                .map(|i| {
+                    let s = v.value(i);
+                    (s.len(), s.chars().next().unwrap_or(' '))
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(
+        values,
+        [(50_000_000, '0'), (50_000_000, '1'), (50_000_000, '2')]
+    );
+}
