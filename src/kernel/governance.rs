@@ -32,17 +32,22 @@ pub fn explain(refused: &Governance, sql: Option<&str>) -> String {
                 "database {name} is not allowed here: BERDL's governance lets you create databases whose names start with one of these prefixes: {allowed}.{fixed}"
             )
         }
-        Some((_, None)) => format!(
-            "BERDL's governance check misread this statement: it refuses any text with CREATE DATABASE/SCHEMA/NAMESPACE followed by a name (here '{name}'), even inside a string literal, although this statement creates no database. Rephrase the text so that those words do not follow each other, for example split the string: 'CREATE ' || 'DATABASE {name}'."
-        ),
+        Some((_, None)) => {
+            // The check names a match inside a string with the string's closing quote.
+            let bare = name.trim_end_matches(['\'', '"']);
+            format!(
+                "BERDL's governance check misread this statement: it refuses any text with CREATE DATABASE/SCHEMA/NAMESPACE followed by a name (here '{bare}'), even inside a string literal, although this statement creates no database. Rephrase the text so that those words do not follow each other, for example split the string: 'CREATE ' || 'DATABASE {bare}'."
+            )
+        }
         None => format!(
             "database {name} is not allowed here: BERDL's governance lets you create databases whose names start with one of these prefixes: {allowed}."
         ),
     }
 }
 
-/// When `sql` is a `CREATE DATABASE|SCHEMA|NAMESPACE [IF NOT EXISTS] name`: the byte range of
-/// the name.
+/// When `sql` holds a `CREATE DATABASE|SCHEMA|NAMESPACE [IF NOT EXISTS] name` as SQL (not in
+/// a string or a comment) — the statement itself or one inside a SQL script: the byte range of
+/// the first such name.
 fn creates_database(sql: &str) -> Option<(usize, usize)> {
     let words: Vec<lexer::Token> = lexer::tokens(sql)
         .into_iter()
@@ -54,17 +59,16 @@ fn creates_database(sql: &str) -> Option<(usize, usize)> {
             .filter(|t| t.kind == Kind::Word)
             .map(|t| sql[t.start..t.end].to_ascii_uppercase())
     };
-    if word(0).as_deref() != Some("CREATE")
-        || !matches!(
-            word(1).as_deref(),
-            Some("DATABASE" | "SCHEMA" | "NAMESPACE")
-        )
-    {
-        return None;
-    }
-    let mut i = 2;
-    if word(2).as_deref() == Some("IF") && word(3).as_deref() == Some("NOT") {
-        i = 5;
+    let create = (0..words.len()).find(|&i| {
+        word(i).as_deref() == Some("CREATE")
+            && matches!(
+                word(i + 1).as_deref(),
+                Some("DATABASE" | "SCHEMA" | "NAMESPACE")
+            )
+    })?;
+    let mut i = create + 2;
+    if word(i).as_deref() == Some("IF") && word(i + 1).as_deref() == Some("NOT") {
+        i += 3;
     }
     let name = words.get(i)?;
     Some((name.start, name.end))
@@ -102,6 +106,27 @@ mod tests {
             text.ends_with("create schema if not exists u_alice_smith__x COMMENT 'mine'"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_create_inside_a_script_is_found_and_renamed() {
+        let sql = "BEGIN\n  SELECT 'x';\n  CREATE DATABASE IF NOT EXISTS bob_stuff;\nEND";
+        let text = explain(&refused("bob_stuff"), Some(sql));
+        assert!(text.contains("database bob_stuff is not allowed"), "{text}");
+        assert!(
+            text.ends_with("CREATE DATABASE IF NOT EXISTS u_alice_smith__bob_stuff;\nEND"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_quote_the_check_carried_over_is_not_in_the_suggestion() {
+        let text = explain(
+            &refused("foo'"),
+            Some("SELECT 'how to create database foo'"),
+        );
+        assert!(text.contains("'CREATE ' || 'DATABASE foo'."), "{text}");
+        assert!(!text.contains("foo''"), "{text}");
     }
 
     #[test]
