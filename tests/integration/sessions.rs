@@ -46,7 +46,7 @@ async fn conf_shows_and_sets_settings_and_spark_refuses_bad_values() {
     assert_class(&evalue, "INVALID_CONF_VALUE.TYPE_MISMATCH", "22022");
     assert!(evalue.contains("'eleven'"), "{evalue}");
     let (_, evalue, _) = failing(&mut k, "%conf spark.sql.warehouse.dir=/tmp/x").await;
-    assert_class(&evalue, "CANNOT_MODIFY_CONFIG", "46110");
+    assert_class(&evalue, "CANNOT_MODIFY_STATIC_CONFIG", "46110");
 }
 
 #[tokio::test]

@@ -20,6 +20,10 @@ fn free_port() -> u16 {
 struct Start {
     dir: tempfile::TempDir,
     port: u16,
+    /// The port bound but not listening, for tests whose command starts nothing there: it
+    /// refuses connections, and no other process (a Spark executor of the run's shared cluster,
+    /// say) can take it meanwhile.
+    _held: Option<tokio::net::TcpSocket>,
 }
 
 impl Start {
@@ -27,6 +31,18 @@ impl Start {
         Start {
             dir: tempfile::tempdir().unwrap(),
             port: free_port(),
+            _held: None,
+        }
+    }
+
+    /// A start command whose port nothing will ever listen on.
+    fn never_listening() -> Start {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        Start {
+            dir: tempfile::tempdir().unwrap(),
+            port: socket.local_addr().unwrap().port(),
+            _held: Some(socket),
         }
     }
 
@@ -125,7 +141,7 @@ async fn a_server_that_is_not_running_is_started_once_by_one_of_two_kernels() {
 #[tokio::test]
 async fn a_failing_or_slow_start_command_is_a_clear_error_within_its_timeout() {
     let auth = spark::standin();
-    let start = Start::new();
+    let start = Start::never_listening();
     let mut k = start
         .kernel(&auth, "echo cannot start: no quota >&2; exit 3", "30")
         .await;
