@@ -137,19 +137,43 @@ impl SparkClient {
                     last_response_id: op.last_response.clone(),
                 }
             );
-            stream = match self.reattach(creds, &reattach, cancel).await {
-                Ok(s) => s,
-                Err(SparkError::Server(e))
-                    if e.is_operation_not_found() && op.last_response.is_none() =>
-                {
-                    // The server never started the operation: start it again.
-                    self.start_execute(creds, &plan_request, cancel).await?
-                }
-                Err(e) => return Err(self.with_details(creds, e).await),
-            };
+            let started_nothing = op.last_response.is_none();
+            let calls = (&reattach, &plan_request, started_nothing);
+            stream = self.resume(creds, calls, cancel, &mut stalled).await?;
         }
         self.release_execute(creds, &operation_id);
         Ok(op.collector.finish(reattaches, started.elapsed()))
+    }
+
+    /// Resumes an operation whose stream ended early: `ReattachExecute`, or the `ExecutePlan`
+    /// again when the server never started it. A reattach the server leaves unanswered for the
+    /// stall timeout is tried once more on a new connection (as a silent stream is).
+    async fn resume(
+        &mut self,
+        creds: &Credentials,
+        (reattach, plan_request, started_nothing): (
+            &ReattachExecuteRequest,
+            &ExecutePlanRequest,
+            bool,
+        ),
+        cancel: &CancellationToken,
+        stalled: &mut bool,
+    ) -> Result<tonic::Streaming<ExecutePlanResponse>, SparkError> {
+        loop {
+            match self.reattach(creds, reattach, cancel).await {
+                Ok(stream) => return Ok(stream),
+                Err(SparkError::Server(e)) if e.is_operation_not_found() && started_nothing => {
+                    // The server never started the operation: start it again.
+                    return self.start_execute(creds, plan_request, cancel).await;
+                }
+                Err(SparkError::Stalled { .. }) if !*stalled => {
+                    tracing::warn!("no answer to a reattach; trying once more on a new connection");
+                    *stalled = true;
+                    self.new_connection();
+                }
+                Err(e) => return Err(self.with_details(creds, e).await),
+            }
+        }
     }
 
     /// The reattachable, tagged `ExecutePlan` of `Limit(limit + 1)` over the SQL relation (the
