@@ -161,7 +161,7 @@ launch_spark() {
 
 # launch_spark_line VERSION PORT DIR [spark-submit args]: as launch_spark, from pyspark
 # VERSION's own install (ensure_spark_line, made first in the same background job); sets
-# SPARK_PID (the JVM, once the install is done: the job execs it).
+# LINE_PID (the JVM, once the install is done: the job execs it).
 launch_spark_line() {
   local version=$1 port=$2 dir=$3
   shift 3
@@ -172,7 +172,7 @@ launch_spark_line() {
     export SPARK_HOME
     exec "$ROOT/scripts/spark-connect-server" "$port" "$dir" "$@"
   ) >"$dir/server.log" 2>&1 &
-  SPARK_PID=$!
+  LINE_PID=$!
 }
 
 # launch_shared_cluster PORT DIR: BERDL's shared compute in small: a Spark standalone master and

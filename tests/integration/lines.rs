@@ -138,6 +138,7 @@ async fn geometry_and_time_values_read_as_text_from_4_1_on() {
     // TIME and the geospatial types are behind flags (off by default in 4.1).
     let cell = "SET spark.sql.timeType.enabled = true;\nSET spark.sql.geospatial.enabled = true;\nSELECT st_geomfromwkb(X'0101000000000000000000F03F0000000000000040') AS g, \
                 st_setsrid(st_geomfromwkb(X'0101000000000000000000F03F0000000000000040'), 4326) AS g4326, \
+                st_geogfromwkb(X'0101000000000000000000F03F0000000000000040') AS geog, \
                 TIME'13:04:05.123456' AS t";
     for line in lines().into_iter().filter(Line::is_4_1_or_later) {
         let mut k = kernel_on(&auth, &line).await;
@@ -146,7 +147,12 @@ async fn geometry_and_time_values_read_as_text_from_4_1_on() {
         let text = result_text(&t);
         assert_eq!(
             grid_rows(&text),
-            [["POINT (1 2)", "SRID=4326;POINT (1 2)", "13:04:05.123456"]],
+            [[
+                "POINT (1 2)",
+                "SRID=4326;POINT (1 2)",
+                "POINT (1 2)",
+                "13:04:05.123456"
+            ]],
             "Spark {}: {text}",
             line.version
         );
