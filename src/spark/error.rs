@@ -210,7 +210,7 @@ pub enum SparkError {
         code: String,
         message: String,
     },
-    #[error("the Spark Connect server at {address} sent one message larger than the kernel accepts ({limit_mib} MiB: {message}): a single value or row of the result is that large. Servers from Spark 4.1 on send such values in chunks; on this one, select a part of the value (substring(col, 1, 100000), length(col)) instead of all of it")]
+    #[error("the Spark Connect server at {address} sent one message larger than the connection allows ({limit_mib} MiB: {message}): a single value or row of the result is that large. Servers from Spark 4.1 on send such values in chunks; on this one, select a part of the value (substring(col, 1, 100000), length(col)) instead of all of it")]
     TooLarge {
         address: String,
         limit_mib: usize,
@@ -266,7 +266,7 @@ impl SparkError {
             }
             code if is_too_large(code, &message) => SparkError::TooLarge {
                 address: address.to_owned(),
-                limit_mib: MAX_MESSAGE_MIB,
+                limit_mib: size_limit_mib(&message),
                 message,
             },
             // Only the kernel cancels calls, and a user's interrupt is known where it happens:
@@ -428,6 +428,17 @@ fn is_too_large(code: Code, message: &str) -> bool {
     ) && (lower.contains("message length too large") || lower.contains("larger than max"))
 }
 
+/// The limit a size error names: its last number of bytes (`the limit is: 134217728 bytes`,
+/// `(5000494 vs. 4194304)`), in MiB; the kernel's own when it names none.
+fn size_limit_mib(message: &str) -> usize {
+    message
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse::<usize>().ok())
+        .next_back()
+        .filter(|bytes| *bytes >= 1024 * 1024)
+        .map_or(MAX_MESSAGE_MIB, |bytes| bytes / (1024 * 1024))
+}
+
 fn is_transport(message: &str) -> bool {
     let lower = message.to_ascii_lowercase();
     [
@@ -485,6 +496,28 @@ mod tests {
             text.contains("connection to Spark Connect was lost") && !text.contains("interrupt"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_message_over_a_size_limit_names_the_limit_and_what_to_select() {
+        // tonic's own limit, and a proxy's (gRPC's default 4 MiB, as BERDL's keeps it).
+        for status in [
+            tonic::Status::out_of_range(
+                "Error, decoded message length too large: found 200000123 bytes, the limit is: 134217728 bytes",
+            ),
+            tonic::Status::resource_exhausted(
+                "CLIENT: Received message larger than max (5000494 vs. 4194304)",
+            ),
+        ]
+        .into_iter()
+        .zip(["128 MiB", "4 MiB"])
+        {
+            let error = SparkError::from_status(&status.0, "sc://h:1");
+            assert!(matches!(error, SparkError::TooLarge { .. }), "{error:?}");
+            let text = error.to_string();
+            assert!(text.contains(status.1), "{text}");
+            assert!(text.contains("substring("), "{text}");
+        }
     }
 
     #[test]
