@@ -178,7 +178,10 @@ launch_spark_line() {
 # launch_shared_cluster PORT DIR: BERDL's shared compute in small: a Spark standalone master and
 # one worker (pyspark's own classes, run through bin/spark-class) and a Spark Connect server on
 # them with dynamic allocation from zero executors, so the first query after an idle spell
-# waits for an executor to start. Sets SHARED_PIDS (master, worker, Connect server).
+# waits for an executor to start. Executors come and go while the tests run: their block
+# managers listen on ports from 24100 up, below the system's ephemeral range, so that they never
+# take a port a test picked with bind(0) and has yet to use. Sets SHARED_PIDS (master, worker,
+# Connect server).
 launch_shared_cluster() {
   local port=$1 dir=$2 master_port home
   ensure_java
@@ -199,7 +202,8 @@ launch_shared_cluster() {
     --conf spark.dynamicAllocation.minExecutors=0 --conf spark.dynamicAllocation.initialExecutors=0 \
     --conf spark.dynamicAllocation.executorIdleTimeout=2s \
     --conf spark.dynamicAllocation.shuffleTracking.timeout=2s \
-    --conf spark.executor.memory=512m --conf spark.executor.cores=1 >"$dir/server.log" 2>&1 &
+    --conf spark.executor.memory=512m --conf spark.executor.cores=1 \
+    --conf spark.blockManager.port=24100 --conf spark.port.maxRetries=32 >"$dir/server.log" 2>&1 &
   SHARED_PIDS+=("$!")
 }
 
