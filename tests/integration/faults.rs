@@ -35,19 +35,20 @@ async fn a_cut_connection_mid_query_is_resumed_on_a_fresh_one() {
     }
 }
 
+/// A relay to the run's server and a warmed-up kernel through it with `stall` seconds of
+/// SPARK_CONNECT_STALL_TIMEOUT.
+async fn through_relay(auth: &AuthStandin, stall: &str) -> (Relay, Frontend) {
+    let relay = Relay::start(spark::url().trim_start_matches("sc://")).await;
+    let stall = ("SPARK_CONNECT_STALL_TIMEOUT", stall);
+    let mut k = Frontend::start(kernel_settings(auth, &spark::token(), &relay.url, &[stall])).await;
+    ok(&k.execute("SELECT 1 AS warm").await);
+    (relay, k)
+}
+
 #[tokio::test]
 async fn a_silent_connection_mid_query_is_given_up_and_resumed_on_a_new_one() {
     let auth = spark::standin();
-    let relay = Relay::start(spark::url().trim_start_matches("sc://")).await;
-    let stall = ("SPARK_CONNECT_STALL_TIMEOUT", "3");
-    let mut k = Frontend::start(kernel_settings(
-        &auth,
-        &spark::token(),
-        &relay.url,
-        &[stall],
-    ))
-    .await;
-    ok(&k.execute("SELECT 1 AS warm").await);
+    let (relay, mut k) = through_relay(&auth, "3").await;
     // Spark reports progress every 2 s: a query longer than the stall timeout is not silent.
     let slow = spark::sleeping_query(6, 1);
     let t = k.execute(&slow).await;
@@ -71,16 +72,7 @@ async fn a_silent_connection_mid_query_is_given_up_and_resumed_on_a_new_one() {
 #[tokio::test]
 async fn a_silent_link_before_the_first_stage_keeps_the_line_counting_and_says_so() {
     let auth = spark::standin();
-    let relay = Relay::start(spark::url().trim_start_matches("sc://")).await;
-    let stall = ("SPARK_CONNECT_STALL_TIMEOUT", "13");
-    let mut k = Frontend::start(kernel_settings(
-        &auth,
-        &spark::token(),
-        &relay.url,
-        &[stall],
-    ))
-    .await;
-    ok(&k.execute("SELECT 1 AS warm").await);
+    let (relay, mut k) = through_relay(&auth, "13").await;
     relay.silence_all();
     // Nothing passes on the open connection until the stall timeout (13 s) gives it up.
     let t = k.execute("SELECT 2 AS after").await;

@@ -92,3 +92,20 @@ def spark_env(tmp_path_factory):
     yield env
     proc.kill()
     proc.wait()
+
+
+@pytest.fixture
+def spark_kernel(spark_env):
+    """A kernel of the installed kernelspec on the run's Spark server: (manager, client)."""
+    from jupyter_client import KernelManager
+
+    km = KernelManager(kernel_name="spark-sql-kbase")
+    km.start_kernel(env=spark_env)
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        yield km, kc
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)

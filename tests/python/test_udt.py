@@ -6,9 +6,7 @@ import os
 import re
 
 import pytest
-from jupyter_client import KernelManager
 
-KERNEL = "spark-sql-kbase"
 TIMEOUT = 60
 
 
@@ -32,25 +30,17 @@ def vectors_view():
     spark.stop()
 
 
-def test_vectors_show_their_udt_name_and_readable_values(spark_env, vectors_view):
-    km = KernelManager(kernel_name=KERNEL)
-    km.start_kernel(env=spark_env)
-    kc = km.client()
-    kc.start_channels()
-    try:
-        kc.wait_for_ready(timeout=TIMEOUT)
-        results = []
-        reply = kc.execute_interactive(
-            f"SELECT id, v FROM {vectors_view} ORDER BY id",
-            timeout=TIMEOUT,
-            output_hook=lambda m: results.append(m) if m["msg_type"] == "execute_result" else None,
-        )
-        assert reply["content"]["status"] == "ok", reply["content"]
-        data = results[0]["content"]["data"]
-        text = data["text/plain"]
-        assert re.search(r"\|\s+1 \| \[1\.0,2\.5\]\s+\|", text), text
-        assert re.search(r"\|\s+2 \| \(4,\[0,3\],\[1\.0,-2\.0\]\)\s+\|", text), text
-        assert '<small class="spark-sql-type">VectorUDT</small>' in data["text/html"]
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+def test_vectors_show_their_udt_name_and_readable_values(spark_kernel, vectors_view):
+    _, kc = spark_kernel
+    results = []
+    reply = kc.execute_interactive(
+        f"SELECT id, v FROM {vectors_view} ORDER BY id",
+        timeout=TIMEOUT,
+        output_hook=lambda m: results.append(m) if m["msg_type"] == "execute_result" else None,
+    )
+    assert reply["content"]["status"] == "ok", reply["content"]
+    data = results[0]["content"]["data"]
+    text = data["text/plain"]
+    assert re.search(r"\|\s+1 \| \[1\.0,2\.5\]\s+\|", text), text
+    assert re.search(r"\|\s+2 \| \(4,\[0,3\],\[1\.0,-2\.0\]\)\s+\|", text), text
+    assert '<small class="spark-sql-type">VectorUDT</small>' in data["text/html"]
