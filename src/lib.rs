@@ -25,6 +25,7 @@ pub mod export;
 pub mod jupyter;
 pub mod kernel;
 pub mod memory;
+pub mod net;
 pub mod output;
 pub mod render;
 pub mod session;

@@ -10,6 +10,8 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::AuthError;
+use crate::config::{ProxySettings, Route};
+use crate::net::ConnectFault;
 use crate::token::Token;
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -100,23 +102,82 @@ fn millis(ms: i64) -> Option<DateTime<Utc>> {
 pub struct AuthClient {
     base: String,
     http: reqwest::Client,
+    /// How requests reach Auth2 (the proxy settings' decision for its host).
+    route: Route,
+    /// Auth2's host and port, to ask a failing proxy what it answers.
+    target: (String, u16),
 }
 
 impl AuthClient {
-    pub fn new(base_url: &str, timeout: Duration) -> Result<AuthClient, AuthError> {
+    /// A client for the Auth2 service at `base_url`, through the proxy `proxies` choose for
+    /// its host (reqwest reads no proxy variable itself).
+    pub fn new(
+        base_url: &str,
+        timeout: Duration,
+        proxies: &ProxySettings,
+    ) -> Result<AuthClient, AuthError> {
         crate::install_crypto_provider();
-        let http = reqwest::Client::builder()
+        let unusable = |reason: String| AuthError::Unreachable {
+            url: base_url.to_owned(),
+            reason,
+        };
+        let parsed = reqwest::Url::parse(base_url)
+            .map_err(|e| unusable(format!("KBASE_AUTH_URL is not a URL ({e})")))?;
+        let host = parsed.host_str().unwrap_or_default().to_owned();
+        let port = parsed.port_or_known_default().unwrap_or(443);
+        let route = proxies.route(&host);
+        let mut builder = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
             .user_agent(concat!("spark-sql-kernel/", env!("CARGO_PKG_VERSION")))
+            .no_proxy();
+        if let Route::Proxy(hop) = &route {
+            let mut proxy = reqwest::Proxy::all(hop.url_with_credentials())
+                .map_err(|e| unusable(format!("the proxy {hop} cannot be used ({e})")))?;
+            if let Some(auth) = hop.basic_auth() {
+                proxy = proxy.custom_http_auth(auth.clone());
+            }
+            builder = builder.proxy(proxy);
+        }
+        let http = builder
             .build()
-            .map_err(|e| AuthError::Unreachable {
-                url: base_url.to_owned(),
-                reason: format!("cannot create an HTTP client: {e}"),
-            })?;
+            .map_err(|e| unusable(format!("cannot create an HTTP client: {e}")))?;
         Ok(AuthClient {
             base: base_url.to_owned(),
             http,
+            route,
+            target: (host, port),
+        })
+    }
+
+    /// How requests reach Auth2.
+    pub fn route(&self) -> &Route {
+        &self.route
+    }
+
+    /// When requests go through a proxy: what the proxy answers for a tunnel to Auth2, as an
+    /// error when it fails (`None` when it leads through, or there is no proxy).
+    pub async fn proxy_fault(&self) -> Option<AuthError> {
+        if !matches!(self.route, Route::Proxy(_)) {
+            return None;
+        }
+        let (host, port) = &self.target;
+        let timeout = Duration::from_secs(3);
+        match crate::net::open(&self.route, host, *port, timeout).await {
+            Ok(_) => None,
+            Err(fault) => self.through(&fault),
+        }
+    }
+
+    /// A proxy's fault as an Auth2 error.
+    fn through(&self, fault: &ConnectFault) -> Option<AuthError> {
+        let proxy = fault.proxy()?;
+        Some(AuthError::Proxy {
+            url: self.base.clone(),
+            proxy: proxy.url.clone(),
+            variable: proxy.variable.to_owned(),
+            answer: fault.to_string(),
+            trouble: fault.trouble(),
         })
     }
 
@@ -130,17 +191,23 @@ impl AuthClient {
 
     async fn get(&self, path: &str, token: &Token) -> Result<String, AuthError> {
         let url = self.url(path);
-        let response = self
+        let sent = self
             .http
             .get(&url)
             .header("Authorization", token.expose())
             .header("Accept", "application/json")
             .send()
-            .await
-            .map_err(|e| AuthError::Unreachable {
-                url: self.base.clone(),
-                reason: describe_http_error(e),
-            })?;
+            .await;
+        let response = match sent {
+            Ok(response) => response,
+            Err(e) => {
+                let unreachable = AuthError::Unreachable {
+                    url: self.base.clone(),
+                    reason: describe_http_error(e),
+                };
+                return Err(self.proxy_fault().await.unwrap_or(unreachable));
+            }
+        };
         let status = response.status();
         let body = response.text().await.map_err(|e| AuthError::Unreachable {
             url: self.base.clone(),
@@ -149,7 +216,17 @@ impl AuthClient {
         if status.is_success() {
             return Ok(body);
         }
-        Err(self.map_error(status.as_u16(), &body))
+        let error = self.map_error(status.as_u16(), &body);
+        // A proxy's own answer to a plain-HTTP request (407, 502, …) carries no KBase body.
+        if matches!(
+            error,
+            AuthError::BadAnswer { .. } | AuthError::Unavailable { .. }
+        ) {
+            if let Some(fault) = self.proxy_fault().await {
+                return Err(fault);
+            }
+        }
+        Err(error)
     }
 
     fn map_error(&self, status: u16, body: &str) -> AuthError {
@@ -248,7 +325,12 @@ mod tests {
     use super::*;
 
     fn client() -> AuthClient {
-        AuthClient::new("https://auth.example/services/auth/", DEFAULT_TIMEOUT).unwrap()
+        AuthClient::new(
+            "https://auth.example/services/auth/",
+            DEFAULT_TIMEOUT,
+            &ProxySettings::none(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -257,7 +339,12 @@ mod tests {
             client().url("api/V2/token"),
             "https://auth.example/services/auth/api/V2/token"
         );
-        let bare = AuthClient::new("https://auth.example/services/auth", DEFAULT_TIMEOUT).unwrap();
+        let bare = AuthClient::new(
+            "https://auth.example/services/auth",
+            DEFAULT_TIMEOUT,
+            &ProxySettings::none(),
+        )
+        .unwrap();
         assert_eq!(
             bare.url("api/V2/me"),
             "https://auth.example/services/auth/api/V2/me"

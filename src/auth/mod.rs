@@ -57,6 +57,15 @@ pub enum AuthError {
     },
     #[error("the KBase token now belongs to {now}, but this kernel runs as {was}. Restart the kernel to work as {now}")]
     UserChanged { was: String, now: String },
+    #[error("cannot reach KBase Auth2 at {url} through the proxy {proxy}: {answer}. {}", .trouble.advice(proxy, variable))]
+    Proxy {
+        url: String,
+        /// `http://host:port`, never its credentials.
+        proxy: String,
+        variable: String,
+        answer: String,
+        trouble: crate::net::ProxyTrouble,
+    },
 }
 
 impl AuthError {
@@ -64,7 +73,7 @@ impl AuthError {
     pub fn is_outage(&self) -> bool {
         matches!(
             self,
-            AuthError::Unreachable { .. } | AuthError::Unavailable { .. }
+            AuthError::Unreachable { .. } | AuthError::Unavailable { .. } | AuthError::Proxy { .. }
         )
     }
 }
@@ -139,7 +148,7 @@ pub struct Authenticator {
 impl Authenticator {
     pub fn new(settings: &AuthSettings, timeout: Duration) -> Result<Authenticator, AuthError> {
         Ok(Authenticator {
-            client: AuthClient::new(settings.url(), timeout)?,
+            client: AuthClient::new(settings.url(), timeout, settings.proxy())?,
             sources: Sources {
                 file: settings.token_file().cloned(),
                 env: settings.env_token().cloned(),

@@ -197,7 +197,12 @@ mod tests {
         // A port that accepts connections and never answers.
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/", listener.local_addr().unwrap());
-        let client = AuthClient::new(&url, Duration::from_secs(30)).unwrap();
+        let client = AuthClient::new(
+            &url,
+            Duration::from_secs(30),
+            &crate::config::ProxySettings::none(),
+        )
+        .unwrap();
         let token = Token::new("SILENTTOKEN34567ABCDEFGHIJKLMNOP").unwrap();
         let mut r = Revalidator::default();
         let started = Instant::now();

@@ -7,11 +7,13 @@
 //! private fields, and the `sc://` address is parsed here, once.
 
 mod address;
+mod proxy;
 mod spark;
 
 use std::path::PathBuf;
 
 pub use address::{sanitize_k8s, Address, AddressError};
+pub use proxy::{Direct, Hop, ProxyKind, ProxySettings, Route};
 pub use spark::{SparkSettings, StartSettings};
 
 use crate::token::Token;
@@ -38,6 +40,7 @@ pub struct Settings {
     spark: SparkSettings,
     display: DisplaySettings,
     install: InstallPaths,
+    proxy: ProxySettings,
     log: String,
     max_frame_mb: usize,
     parent_pid: Option<u32>,
@@ -52,6 +55,7 @@ pub struct AuthSettings {
     token_file: Option<PathBuf>,
     url: String,
     url_token: Option<Token>,
+    proxy: ProxySettings,
 }
 
 impl AuthSettings {
@@ -66,6 +70,10 @@ impl AuthSettings {
     /// `KBASE_AUTH_URL`.
     pub fn url(&self) -> &str {
         &self.url
+    }
+    /// How connections to Auth2 go (the same settings as Spark Connect's).
+    pub fn proxy(&self) -> &ProxySettings {
+        &self.proxy
     }
     /// `;token=` or `;x-kbase-token=` of `SPARK_CONNECT_URL`: the last token source.
     pub fn url_token(&self) -> Option<&Token> {
@@ -145,13 +153,16 @@ impl Settings {
         };
         let path = |name: &str| get(name).map(PathBuf::from);
         let home = path("HOME");
-        let (spark, url_token) = spark::settings(&get, &path, &mut problems);
+        let proxy = ProxySettings::read(&get, &mut problems);
+        let (mut spark, url_token) = spark::settings(&get, &path, &mut problems);
+        spark.proxy = proxy.clone();
         let auth = AuthSettings {
             token: var("KBASE_AUTH_TOKEN").as_deref().and_then(Token::new),
             token_file: path("KBASE_TOKEN_FILE")
                 .or_else(|| home.as_ref().map(|h| h.join(TOKEN_FILE_NAME))),
             url: get("KBASE_AUTH_URL").unwrap_or_else(|| DEFAULT_AUTH_URL.to_owned()),
             url_token,
+            proxy: proxy.clone(),
         };
         let display = DisplaySettings {
             max_rows: number(
@@ -206,6 +217,7 @@ impl Settings {
             spark,
             display,
             install,
+            proxy,
             log: get("SPARK_SQL_KERNEL_LOG").unwrap_or_else(|| DEFAULT_LOG.to_owned()),
             max_frame_mb: number(
                 &get,
@@ -231,6 +243,10 @@ impl Settings {
     }
     pub fn install(&self) -> &InstallPaths {
         &self.install
+    }
+    /// The proxy variables (`grpc_proxy`, `https_proxy`, `no_proxy`, …): how connections go.
+    pub fn proxy(&self) -> &ProxySettings {
+        &self.proxy
     }
     /// `SPARK_SQL_KERNEL_LOG`: a tracing filter such as `warn` or `spark_sql_kernel=debug`.
     pub fn log(&self) -> &str {
@@ -274,7 +290,7 @@ pub(crate) fn number(
         Ok(n) if n >= min => n,
         _ => {
             let what = if min == 0 {
-                "is not a number (0 shows values whole)"
+                "is not a whole number (0 or more)"
             } else {
                 "is not a positive number"
             };

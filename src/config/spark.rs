@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::address::{self, Address, AddressError};
+use super::proxy::ProxySettings;
 use super::{number, parse_bool, parse_conf, DEFAULT_HOST_TEMPLATE, DEFAULT_PORT};
 use crate::token::Token;
 
@@ -13,6 +14,9 @@ use crate::token::Token;
 pub const DEFAULT_START_TIMEOUT: usize = 120;
 /// Seconds of silence from the server after which a call is given up.
 pub const DEFAULT_STALL_TIMEOUT: usize = 60;
+/// Seconds a cell waits for a server that is still starting (BERDL's proxy needs up to about
+/// 45 s after a pod restart, on top of the server's own start).
+pub const DEFAULT_WAIT_TIMEOUT: usize = 120;
 
 /// How the user's Spark Connect server is found.
 #[derive(Debug, Clone)]
@@ -32,6 +36,9 @@ pub struct SparkSettings {
     conf: Vec<(String, String)>,
     start: Option<StartSettings>,
     stall: Duration,
+    wait: Duration,
+    /// Filled in by [`super::Settings`]: the one reading of the proxy variables.
+    pub(super) proxy: ProxySettings,
 }
 
 /// `SPARK_CONNECT_START_COMMAND` and what goes with it.
@@ -89,6 +96,15 @@ impl SparkSettings {
     /// (Spark reports progress every 2 s while it works) before the call is given up.
     pub fn stall_timeout(&self) -> Duration {
         self.stall
+    }
+    /// `SPARK_CONNECT_WAIT_TIMEOUT`: how long a cell waits for a server that is still
+    /// starting (zero: not at all).
+    pub fn wait_timeout(&self) -> Duration {
+        self.wait
+    }
+    /// How connections to Spark Connect go (`grpc_proxy`, `no_proxy`, …).
+    pub fn proxy(&self) -> &ProxySettings {
+        &self.proxy
     }
 }
 
@@ -163,6 +179,13 @@ pub(super) fn settings(
         1,
         problems,
     );
+    let wait = number(
+        get,
+        "SPARK_CONNECT_WAIT_TIMEOUT",
+        DEFAULT_WAIT_TIMEOUT,
+        0,
+        problems,
+    );
     let spark = SparkSettings {
         target,
         use_ssl,
@@ -170,6 +193,8 @@ pub(super) fn settings(
         conf,
         start,
         stall: Duration::from_secs(stall as u64),
+        wait: Duration::from_secs(wait as u64),
+        proxy: ProxySettings::none(),
     };
     (spark, url_token)
 }

@@ -76,6 +76,7 @@ impl KernelError {
                 SparkError::Auth { .. } | SparkError::BadToken => "KBaseAuthError".into(),
                 SparkError::Cancelled => "KeyboardInterrupt".into(),
                 SparkError::Unreachable { .. }
+                | SparkError::Proxy { .. }
                 | SparkError::Rpc { .. }
                 | SparkError::Decode(_)
                 | SparkError::ServerNotRunning { .. }

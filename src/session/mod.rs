@@ -7,6 +7,7 @@
 //! and notices for the kernel to present.
 
 mod catalog;
+mod hops;
 mod starter;
 
 use std::fmt;
@@ -44,8 +45,7 @@ pub enum SessionError {
 impl SessionError {
     /// The server's address refused the connection: nothing listens there (yet).
     pub fn is_refused(&self) -> bool {
-        matches!(self, SessionError::Spark(SparkError::Unreachable { reason, .. })
-            if reason.to_ascii_lowercase().contains("refused"))
+        matches!(self, SessionError::Spark(e) if e.is_refused())
     }
 }
 
@@ -135,12 +135,16 @@ impl SparkSession {
         let address = self.settings.address_for(&creds.user)?;
         let client = match self.client.take() {
             Some(client) if *client.address() == address => client,
-            _ => SparkClient::new(
-                address,
-                self.settings.app_name(),
-                self.settings.conf().to_vec(),
-            )?
-            .with_stall_timeout(self.settings.stall_timeout()),
+            _ => {
+                let route = self.settings.proxy().route(&address.host);
+                SparkClient::new(
+                    address,
+                    self.settings.app_name(),
+                    self.settings.conf().to_vec(),
+                )?
+                .with_stall_timeout(self.settings.stall_timeout())
+                .with_route(route)
+            }
         };
         Ok((creds, self.client.insert(client)))
     }
@@ -355,6 +359,15 @@ impl SparkSession {
             Err(_) => "unknown until the token is valid".to_owned(),
         };
         row("Spark Connect", address);
+        let spark = identity
+            .as_ref()
+            .ok()
+            .and_then(|id| self.settings.address_for(id.user()).ok());
+        if let Ok(auth) = &self.auth {
+            let hops = hops::rows(self.settings.proxy(), auth.auth_url(), spark.as_ref()).await;
+            rows.extend(hops);
+        }
+        let mut row = |k: &str, v: String| rows.push((k.to_owned(), v));
         let session = match &self.client {
             Some(client) => {
                 let server = client

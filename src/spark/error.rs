@@ -8,6 +8,7 @@ use tonic::Code;
 use tonic_types::StatusExt;
 
 use super::proto::fetch_error_details_response as details;
+use crate::net::ProxyTrouble;
 
 /// An error raised by Spark itself (analysis, parsing, execution, a handle the server no
 /// longer knows).
@@ -177,7 +178,23 @@ impl ServerError {
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SparkError {
     #[error("cannot reach Spark Connect at {address}: {reason}. Check that your Spark Connect server is running (in BERDL it runs in your JupyterLab pod) and that SPARK_CONNECT_URL or SPARK_CONNECT_HOST_TEMPLATE points at it; %reconnect tries again")]
-    Unreachable { address: String, reason: String },
+    Unreachable {
+        address: String,
+        reason: String,
+        /// The address refused the connection: nothing listens there (yet).
+        refused: bool,
+    },
+    #[error("cannot reach Spark Connect at {address} through the proxy {proxy}: {answer}. {}", .trouble.advice(proxy, variable))]
+    Proxy {
+        address: String,
+        /// `http://host:port`, never its credentials.
+        proxy: String,
+        /// The variable that named it (`grpc_proxy`, …).
+        variable: String,
+        /// What happened, as the connection saw it.
+        answer: String,
+        trouble: ProxyTrouble,
+    },
     #[error(
         "Spark Connect at {address} did not accept the KBase token ({code}: {message}). {advice}"
     )]
@@ -235,14 +252,51 @@ impl SparkError {
         }
     }
 
-    /// Worth retrying the same call: the connection failed, nothing was refused.
+    /// Worth retrying the same call: the connection failed, nothing was refused (a proxy
+    /// that is down or cannot reach the server may be restarting).
     pub fn is_transient(&self) -> bool {
-        matches!(self, SparkError::Unreachable { .. })
+        matches!(
+            self,
+            SparkError::Unreachable { .. }
+                | SparkError::Proxy {
+                    trouble: ProxyTrouble::Down | ProxyTrouble::CannotReach,
+                    ..
+                }
+        )
+    }
+
+    /// A lost or failed connection through a proxy names the proxy: the proxy's end broke it
+    /// (a SOCKS5 proxy that accepted a tunnel it could not open, a tunnel that dropped).
+    #[must_use]
+    pub fn through(self, route: &crate::config::Route) -> SparkError {
+        match (self, route) {
+            (
+                SparkError::Unreachable {
+                    address, reason, ..
+                },
+                crate::config::Route::Proxy(hop),
+            ) => SparkError::Proxy {
+                address,
+                proxy: hop.to_string(),
+                variable: hop.variable.to_owned(),
+                answer: format!("the connection broke ({reason})"),
+                trouble: ProxyTrouble::CannotReach,
+            },
+            (other, _) => other,
+        }
+    }
+
+    /// Nothing listens at the server's address (yet): the connection was refused.
+    pub fn is_refused(&self) -> bool {
+        matches!(self, SparkError::Unreachable { refused: true, .. })
     }
 
     /// Reads a gRPC status: auth failures, Spark errors with their `ErrorInfo`, transport
     /// failures. `address` is shown, never the token.
     pub fn from_status(status: &tonic::Status, address: &str) -> SparkError {
+        if let Some(fault) = connect_fault(status) {
+            return from_connect_fault(fault, address);
+        }
         let message = status.message().trim().to_owned();
         match status.code() {
             Code::Unauthenticated | Code::PermissionDenied => {
@@ -274,6 +328,7 @@ impl SparkError {
             Code::Cancelled => SparkError::Unreachable {
                 address: address.to_owned(),
                 reason: format!("the connection to Spark Connect was lost ({message})"),
+                refused: false,
             },
             code => {
                 let details = status.get_error_details();
@@ -289,6 +344,7 @@ impl SparkError {
                         SparkError::Unreachable {
                             address: address.to_owned(),
                             reason: tls_hint(transport_reason(status)),
+                            refused: false,
                         }
                     }
                     None if message.is_empty()
@@ -450,6 +506,36 @@ fn is_transport(message: &str) -> bool {
     ]
     .iter()
     .any(|w| lower.contains(w))
+}
+
+/// The connection fault under a transport failure, when the kernel's connector made one.
+fn connect_fault(status: &tonic::Status) -> Option<&crate::net::ConnectFault> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(status);
+    while let Some(e) = source {
+        if let Some(fault) = e.downcast_ref::<crate::net::ConnectFault>() {
+            return Some(fault);
+        }
+        source = e.source();
+    }
+    None
+}
+
+/// A failed connection as an error: the proxy's trouble, or the server's address.
+pub fn from_connect_fault(fault: &crate::net::ConnectFault, address: &str) -> SparkError {
+    let Some(proxy) = fault.proxy() else {
+        return SparkError::Unreachable {
+            address: address.to_owned(),
+            reason: fault.to_string(),
+            refused: fault.is_refused(),
+        };
+    };
+    SparkError::Proxy {
+        address: address.to_owned(),
+        proxy: proxy.url.clone(),
+        variable: proxy.variable.to_owned(),
+        answer: fault.to_string(),
+        trouble: fault.trouble(),
+    }
 }
 
 /// The innermost cause of a transport failure ("Connection refused (os error 111)").

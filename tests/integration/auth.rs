@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::harness::standin::{self, AuthStandin};
 use crate::harness::{settings, Frontend};
 use spark_sql_kernel::auth::{AuthClient, AuthError, Authenticator};
+use spark_sql_kernel::config::ProxySettings;
 use spark_sql_kernel::token::Token;
 
 fn token(t: &str) -> Token {
@@ -13,7 +14,7 @@ fn token(t: &str) -> Token {
 }
 
 fn client(url: &str) -> AuthClient {
-    AuthClient::new(url, Duration::from_secs(5)).unwrap()
+    AuthClient::new(url, Duration::from_secs(5), &ProxySettings::none()).unwrap()
 }
 
 #[tokio::test]
@@ -89,7 +90,12 @@ async fn an_unreachable_or_broken_service_is_named_with_its_url() {
 #[tokio::test]
 async fn a_slow_service_times_out_with_a_clear_message() {
     let slow = AuthStandin::start(standin::default_config(), &["--slow", "5"]);
-    let c = AuthClient::new(&slow.url, Duration::from_millis(700)).unwrap();
+    let c = AuthClient::new(
+        &slow.url,
+        Duration::from_millis(700),
+        &ProxySettings::none(),
+    )
+    .unwrap();
     let started = std::time::Instant::now();
     let error = c.validate_token(&token(standin::ALICE)).await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(3));

@@ -20,7 +20,8 @@ use super::proto::spark_connect_service_client::SparkConnectServiceClient;
 use super::proto::{
     config_request, ConfigRequest, FetchErrorDetailsRequest, KeyValue, UserContext,
 };
-use crate::config::Address;
+use crate::config::{Address, Route};
+use crate::net::Connector;
 use crate::token::Token;
 
 /// Runs `$call` in the session; when the server lost the session, opens a fresh one, tells
@@ -66,8 +67,11 @@ mod session;
 
 use session::Session;
 
-/// How long one connection attempt may take.
+/// How long one connection attempt may take (to the server, or to the proxy).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a connection through a proxy may take in all: the proxy's answer (it connects
+/// onwards, maybe through an SSH tunnel) and TLS inside the tunnel.
+const PROXIED_CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 /// Waits between attempts to reach an unreachable server; then the error is shown.
 const RETRY_DELAYS: [Duration; 3] = [
     Duration::from_millis(250),
@@ -98,6 +102,9 @@ pub struct SparkClient {
     shown: String,
     /// How connections are made (a silent one is replaced by a new one from it).
     endpoint: Endpoint,
+    /// How a connection reaches the server: straight, or through a proxy.
+    route: Route,
+    connector: Connector,
     grpc: SparkConnectServiceClient<Channel>,
     /// How long the server may say nothing during a call before it is given up.
     stall: Duration,
@@ -163,8 +170,6 @@ impl SparkClient {
         let mut endpoint = Endpoint::from_shared(address.endpoint())
             .map_err(|e| setup(e.to_string()))?
             .connect_timeout(CONNECT_TIMEOUT)
-            .tcp_nodelay(true)
-            .tcp_keepalive(Some(Duration::from_secs(30)))
             .http2_keep_alive_interval(KEEPALIVE)
             .keep_alive_timeout(Duration::from_secs(20))
             .user_agent(client_type.clone())
@@ -176,11 +181,15 @@ impl SparkClient {
                 .domain_name(address.host.clone());
             endpoint = endpoint.tls_config(tls).map_err(|e| setup(e.to_string()))?;
         }
+        let route = Route::Direct(crate::config::Direct::NoProxySet);
+        let connector = crate::net::connector(route.clone(), CONNECT_TIMEOUT);
         Ok(SparkClient {
             address,
             shown,
-            grpc: grpc_client(&endpoint),
+            grpc: grpc_client(&endpoint, &connector),
             endpoint,
+            route,
+            connector,
             stall: DEFAULT_STALL,
             client_type,
             conf,
@@ -198,13 +207,31 @@ impl SparkClient {
         self
     }
 
+    /// Sets how connections reach the server (the settings' decision for its host): through a
+    /// proxy, connections may take longer to open.
+    #[must_use]
+    pub fn with_route(mut self, route: Route) -> SparkClient {
+        if matches!(route, Route::Proxy(_)) {
+            self.endpoint = self.endpoint.connect_timeout(PROXIED_CONNECT_TIMEOUT);
+        }
+        self.connector = crate::net::connector(route.clone(), CONNECT_TIMEOUT);
+        self.route = route;
+        self.new_connection();
+        self
+    }
+
     pub fn address(&self) -> &Address {
         &self.address
     }
 
+    /// How connections reach the server.
+    pub fn route(&self) -> &Route {
+        &self.route
+    }
+
     /// Drops the connection (a silent one may never end by itself): later calls open a new one.
     fn new_connection(&mut self) {
-        self.grpc = grpc_client(&self.endpoint);
+        self.grpc = grpc_client(&self.endpoint, &self.connector);
     }
 
     /// The error for a call the server left unanswered for the stall timeout.
@@ -248,7 +275,7 @@ impl SparkClient {
     }
 
     fn status_error(&self, status: &tonic::Status) -> SparkError {
-        SparkError::from_status(status, &self.shown)
+        SparkError::from_status(status, &self.shown).through(&self.route)
     }
 
     /// Runs `call` until it succeeds or fails for a reason other than an unreachable
@@ -299,7 +326,7 @@ impl SparkClient {
         Req: Clone,
         Fut: Future<Output = Result<tonic::Response<Resp>, tonic::Status>>,
     {
-        let (params, shown) = (&self.address.params, &self.shown);
+        let params = &self.address.params;
         self.with_retry(cancel, || {
             let req = request(message.clone(), &creds.token, params);
             let grpc = self.grpc.clone();
@@ -308,7 +335,7 @@ impl SparkClient {
                 match tokio::time::timeout(self.stall, call(grpc, req?)).await {
                     Ok(answer) => answer
                         .map(tonic::Response::into_inner)
-                        .map_err(|s| SparkError::from_status(&s, shown)),
+                        .map_err(|s| self.status_error(&s)),
                     Err(_) => Err(self.stalled(&format!("to {what}"))),
                 }
             }
@@ -428,9 +455,9 @@ impl SparkClient {
     }
 }
 
-/// A client on a new (lazily opened) connection of `endpoint`.
-fn grpc_client(endpoint: &Endpoint) -> SparkConnectServiceClient<Channel> {
-    SparkConnectServiceClient::new(endpoint.connect_lazy())
+/// A client on a new (lazily opened) connection of `endpoint`, made by `connector`.
+fn grpc_client(endpoint: &Endpoint, connector: &Connector) -> SparkConnectServiceClient<Channel> {
+    SparkConnectServiceClient::new(endpoint.connect_with_connector_lazy(connector.clone()))
         .max_decoding_message_size(MAX_MESSAGE)
         .max_encoding_message_size(MAX_MESSAGE)
 }

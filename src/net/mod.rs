@@ -1,0 +1,16 @@
+//! How the kernel's TCP connections are made: straight to the host, or through the proxy the
+//! settings chose ([`crate::config::Route`]): an HTTP `CONNECT` tunnel or SOCKS5. Spark
+//! Connect's gRPC channel connects through [`connector`]; Auth2's HTTP client goes through
+//! reqwest's own proxy support and asks [`open`] what a failing proxy answers.
+//!
+//! Returns typed facts ([`ConnectFault`]): which hop failed and what it answered, and
+//! [`ProxyTrouble`], whose advice is the one wording of what to check about a proxy (the Spark
+//! and Auth2 errors both show it). Owns no other words for users, no TLS (tonic and reqwest run TLS inside the tunnel, to the server's
+//! name), and never shows a proxy's credentials.
+
+mod tunnel;
+
+mod trouble;
+
+pub use trouble::ProxyTrouble;
+pub use tunnel::{connector, open, ConnectFault, Connector, ProxyAt};
