@@ -205,7 +205,7 @@ impl AuthClient {
                     url: self.base.clone(),
                     reason: describe_http_error(e),
                 };
-                return Err(self.proxy_fault().await.unwrap_or(unreachable));
+                return Err(Box::pin(self.proxy_fault()).await.unwrap_or(unreachable));
             }
         };
         let status = response.status();
@@ -222,7 +222,7 @@ impl AuthClient {
             error,
             AuthError::BadAnswer { .. } | AuthError::Unavailable { .. }
         ) {
-            if let Some(fault) = self.proxy_fault().await {
+            if let Some(fault) = Box::pin(self.proxy_fault()).await {
                 return Err(fault);
             }
         }

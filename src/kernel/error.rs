@@ -77,6 +77,7 @@ impl KernelError {
                 SparkError::Cancelled => "KeyboardInterrupt".into(),
                 SparkError::Unreachable { .. }
                 | SparkError::Proxy { .. }
+                | SparkError::AuthUnchecked { .. }
                 | SparkError::Rpc { .. }
                 | SparkError::Decode(_)
                 | SparkError::ServerNotRunning { .. }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::error::{KernelError, SqlSource};
 use super::magics::{CellPlan, ExportPlan, Magic, Shell};
-use super::{cell, progress};
+use super::{cell, progress, waiting};
 use crate::chart::ChartPlan;
 use crate::render;
 use crate::session::SessionError;
@@ -102,6 +102,18 @@ async fn run_statement(
         let start = shell.session.start_server(ctx.cancel_token());
         progress::starting(start, &ctx).await?;
         outcome = query(shell, &statement.text, fetch, export).await;
+    }
+    // The server is still starting (a pod restart): wait for it, then run the statement.
+    if let Err(error) = outcome {
+        outcome = if waiting::should_wait(shell, &error) {
+            // Boxed: the wait holds a session call's future (a deep stack otherwise).
+            match Box::pin(waiting::until_up(shell, error)).await {
+                Ok(()) => query(shell, &statement.text, fetch, export).await,
+                Err(e) => Err(e),
+            }
+        } else {
+            Err(error)
+        };
     }
     let result = match outcome {
         Ok(result) => result,

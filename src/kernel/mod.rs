@@ -18,6 +18,7 @@ mod inspection;
 mod magics;
 mod output;
 mod progress;
+mod waiting;
 
 use serde_json::json;
 

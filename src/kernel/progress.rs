@@ -83,6 +83,70 @@ pub async fn follow(
     outcome
 }
 
+/// A one-line display updated in place (`display_data`, then `update_display_data`).
+pub struct Line {
+    id: String,
+    ctx: ExecuteContext,
+    shown: String,
+}
+
+impl Line {
+    /// Shows `text` as a new line whose id starts with `kind`.
+    pub fn show(ctx: &ExecuteContext, kind: &str, text: String) -> Line {
+        let id = format!("spark-sql-{kind}-{}", uuid::Uuid::new_v4().simple());
+        ctx.send(Output::Display {
+            data: line_bundle(&text),
+            display_id: Some(id.clone()),
+        });
+        Line {
+            id,
+            ctx: ctx.clone(),
+            shown: text,
+        }
+    }
+
+    /// Replaces the line's text (nothing is sent when it is the same).
+    pub fn set(&mut self, text: String) {
+        if text != self.shown {
+            self.ctx.send(Output::UpdateDisplay {
+                data: line_bundle(&text),
+                display_id: self.id.clone(),
+            });
+            self.shown = text;
+        }
+    }
+
+    /// Awaits `run`, setting the line to `text(elapsed since started)` every second meanwhile.
+    pub async fn ticking<T>(
+        &mut self,
+        run: impl Future<Output = T>,
+        started: Instant,
+        text: impl Fn(Duration) -> String,
+    ) -> T {
+        let mut tick = tokio::time::interval_at(
+            tokio::time::Instant::now() + Duration::from_secs(1),
+            Duration::from_secs(1),
+        );
+        tokio::pin!(run);
+        loop {
+            tokio::select! {
+                outcome = &mut run => return outcome,
+                _ = tick.tick() => self.set(text(started.elapsed())),
+            }
+        }
+    }
+}
+
+fn line_bundle(text: &str) -> crate::output::MimeBundle {
+    crate::render::plain_and_html(
+        text.to_owned(),
+        format!(
+            "<div class=\"spark-sql-progress\"><small>{}</small></div>",
+            crate::render::escape_html(text)
+        ),
+    )
+}
+
 /// Awaits the start of the user's Spark Connect server, showing `Starting your Spark Connect
 /// server… N s` in place while it takes, and how it ended.
 pub async fn starting<T, E>(
@@ -90,53 +154,18 @@ pub async fn starting<T, E>(
     ctx: &ExecuteContext,
 ) -> Result<T, E> {
     let started = Instant::now();
-    let id = format!("spark-sql-starting-{}", uuid::Uuid::new_v4().simple());
-    let line = |text: String| {
-        crate::render::plain_and_html(
-            text.clone(),
-            format!(
-                "<div class=\"spark-sql-progress\"><small>{}</small></div>",
-                crate::render::escape_html(&text)
-            ),
-        )
-    };
     let text = |elapsed: Duration| {
         format!(
             "Starting your Spark Connect server… {} s",
             elapsed.as_secs()
         )
     };
-    ctx.send(Output::Display {
-        data: line(text(Duration::ZERO)),
-        display_id: Some(id.clone()),
-    });
-    let mut tick = tokio::time::interval_at(
-        tokio::time::Instant::now() + Duration::from_secs(1),
-        Duration::from_secs(1),
-    );
-    tokio::pin!(run);
-    let outcome = loop {
-        tokio::select! {
-            outcome = &mut run => break outcome,
-            _ = tick.tick() => ctx.send(Output::UpdateDisplay {
-                data: line(text(started.elapsed())),
-                display_id: id.clone(),
-            }),
-        }
-    };
-    let end = match &outcome {
-        Ok(_) => format!(
-            "Spark Connect server started · {} s",
-            started.elapsed().as_secs()
-        ),
-        Err(_) => format!(
-            "Spark Connect server did not start · {} s",
-            started.elapsed().as_secs()
-        ),
-    };
-    ctx.send(Output::UpdateDisplay {
-        data: line(end),
-        display_id: id,
+    let mut line = Line::show(ctx, "starting", text(Duration::ZERO));
+    let outcome = line.ticking(run, started, text).await;
+    let seconds = started.elapsed().as_secs();
+    line.set(match &outcome {
+        Ok(_) => format!("Spark Connect server started · {seconds} s"),
+        Err(_) => format!("Spark Connect server did not start · {seconds} s"),
     });
     outcome
 }

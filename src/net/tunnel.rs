@@ -293,7 +293,11 @@ pub fn connector(route: Route, timeout: Duration) -> Connector {
                 80
             };
             let port = uri.port_u16().unwrap_or(default_port);
-            open(&route, &host, port, timeout).await.map(TokioIo::new)
+            // Boxed: the handshakes' futures are large, and connections are made inside
+            // tonic's and hyper's own deep futures.
+            Box::pin(open(&route, &host, port, timeout))
+                .await
+                .map(TokioIo::new)
         }
     }))
 }

@@ -47,6 +47,14 @@ impl SessionError {
     pub fn is_refused(&self) -> bool {
         matches!(self, SessionError::Spark(e) if e.is_refused())
     }
+
+    /// BERDL's proxy says the user's server is not reachable: the pod is still starting.
+    pub fn is_not_reachable_yet(&self) -> bool {
+        matches!(
+            self,
+            SessionError::Spark(SparkError::ServerNotRunning { .. })
+        )
+    }
 }
 
 /// How the last call to Spark Connect went (for `%whoami`).
@@ -266,6 +274,19 @@ impl SparkSession {
         if let (Some(creds), Some(client)) = (creds, &mut self.client) {
             client.release_session(&creds, RELEASE_TIMEOUT).await;
         }
+    }
+
+    /// Whether the server answers now: opens the session (learning the server's version) and
+    /// nothing more. What a cell waiting for a starting server tries.
+    pub async fn ready(&mut self, cancel: &CancellationToken) -> Result<(), SessionError> {
+        let (creds, client) = self.connect(cancel).await?;
+        let outcome = client.spark_version(&creds, cancel).await;
+        self.record(outcome).map(|_| ())
+    }
+
+    /// `SPARK_CONNECT_WAIT_TIMEOUT`: how long a cell waits for a server still starting.
+    pub fn wait_timeout(&self) -> std::time::Duration {
+        self.settings.wait_timeout()
     }
 
     /// Whether a start command is set (`SPARK_CONNECT_START_COMMAND`).

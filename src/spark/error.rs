@@ -70,6 +70,17 @@ impl ServerError {
         .any(|c| self.class_is(c))
     }
 
+    /// The running operation was ended under the statement (its session was closed while it
+    /// ran, or its stream was taken over): the statement may be run again.
+    pub fn is_operation_gone(&self) -> bool {
+        [
+            "INVALID_CURSOR.DISCONNECTED",
+            "INVALID_HANDLE.OPERATION_ABANDONED",
+        ]
+        .iter()
+        .any(|c| self.class_is(c))
+    }
+
     pub fn is_operation_not_found(&self) -> bool {
         self.class_is("INVALID_HANDLE.OPERATION_NOT_FOUND")
     }
@@ -204,6 +215,8 @@ pub enum SparkError {
         message: String,
         advice: String,
     },
+    #[error("the Spark Connect proxy at {address} could not check your KBase token with KBase Auth2 ({message}). The token was not refused: this is the proxy's trouble reaching Auth2. Run the cell again in a minute; if it persists, KBase Auth2 or the proxy has an outage")]
+    AuthUnchecked { address: String, message: String },
     #[error("{}", .0.headline())]
     Server(Box<ServerError>),
     #[error("the namespace check of the Spark Connect server refused database '{}'", .0.database)]
@@ -299,6 +312,10 @@ impl SparkError {
         }
         let message = status.message().trim().to_owned();
         match status.code() {
+            Code::Unauthenticated if is_proxy_auth_trouble(&message) => SparkError::AuthUnchecked {
+                address: address.to_owned(),
+                message,
+            },
             Code::Unauthenticated | Code::PermissionDenied => {
                 match super::plain::governance(&message) {
                     Some(refused) if status.code() == Code::PermissionDenied => {
@@ -439,6 +456,15 @@ fn code_name(code: Code) -> &'static str {
     }
 }
 
+/// BERDL's public proxy could not ask Auth2 (`Auth service error: …`, `Auth service timed
+/// out`, `Auth service returned status 502`, `Invalid auth response: …`); a 403 from Auth2 is a
+/// disabled account, which is the token's owner's trouble.
+fn is_proxy_auth_trouble(message: &str) -> bool {
+    let lower = message.to_ascii_lowercase();
+    (lower.starts_with("auth service") && !lower.starts_with("auth service returned status 403"))
+        || lower.starts_with("invalid auth response")
+}
+
 /// What to do about an authentication failure, from the texts the BERDL servers send.
 fn auth_advice(code: Code, message: &str) -> String {
     let lower = message.to_ascii_lowercase();
@@ -447,6 +473,10 @@ fn auth_advice(code: Code, message: &str) -> String {
     }
     if code == Code::PermissionDenied {
         return "Your KBase account is not allowed to do this on the server (for example a database name outside your allowed prefixes).".into();
+    }
+    // The proxy's own trouble with Auth2: the token was not refused, it could not be checked.
+    if lower.starts_with("auth service returned status 403") {
+        return "The Spark Connect proxy asked KBase Auth2 about your token and Auth2 answered 403: your KBase account is disabled. Contact KBase support.".into();
     }
     if lower.contains("multi-factor") {
         return "The Spark Connect proxy accepts only KBase tokens made with multi-factor authentication (MFA): log in to KBase again with MFA (so that a new token is written), then run %reconnect.".into();
@@ -554,117 +584,5 @@ fn transport_reason(status: &tonic::Status) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_server_failure_without_a_message_says_what_most_likely_happened() {
-        // What Spark 4.0.1 sends for a query nested 5,000 parentheses deep (a StackOverflowError).
-        let error = SparkError::from_status(&tonic::Status::unknown(""), "sc://h:1");
-        let text = error.to_string();
-        assert!(
-            matches!(error, SparkError::ServerFailed { .. }),
-            "{error:?}"
-        );
-        assert!(
-            text.contains("nested too deeply") && text.contains("ran out of memory"),
-            "{text}"
-        );
-    }
-
-    #[test]
-    fn a_cancelled_stream_is_a_lost_connection_never_an_interrupt() {
-        let status = tonic::Status::cancelled("h2 protocol error: stream reset");
-        let error = SparkError::from_status(&status, "sc://h:1");
-        assert!(error.is_transient(), "{error:?}");
-        let text = error.to_string();
-        assert!(
-            text.contains("connection to Spark Connect was lost") && !text.contains("interrupt"),
-            "{text}"
-        );
-    }
-
-    #[test]
-    fn a_message_over_a_size_limit_names_the_limit_and_what_to_select() {
-        // tonic's own limit, and a proxy's (gRPC's default 4 MiB, as BERDL's keeps it).
-        for status in [
-            tonic::Status::out_of_range(
-                "Error, decoded message length too large: found 200000123 bytes, the limit is: 134217728 bytes",
-            ),
-            tonic::Status::resource_exhausted(
-                "CLIENT: Received message larger than max (5000494 vs. 4194304)",
-            ),
-        ]
-        .into_iter()
-        .zip(["128 MiB", "4 MiB"])
-        {
-            let error = SparkError::from_status(&status.0, "sc://h:1");
-            assert!(matches!(error, SparkError::TooLarge { .. }), "{error:?}");
-            let text = error.to_string();
-            assert!(text.contains(status.1), "{text}");
-            assert!(text.contains("substring("), "{text}");
-        }
-    }
-
-    #[test]
-    fn class_names_are_shortened() {
-        assert_eq!(
-            short_name("org.apache.spark.sql.AnalysisException"),
-            "AnalysisException"
-        );
-        assert_eq!(
-            short_name("org.apache.spark.sql.catalyst.parser.ParseException"),
-            "ParseException"
-        );
-        assert_eq!(short_name("Foo$Bar"), "Bar");
-        assert_eq!(short_name(""), "SparkException");
-        let classes = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let extended = classes(&[
-            "org.apache.spark.sql.catalyst.ExtendedAnalysisException",
-            "org.apache.spark.sql.AnalysisException",
-            "java.lang.Exception",
-        ]);
-        assert_eq!(exception_name(&extended), "AnalysisException");
-        let arithmetic = classes(&[
-            "org.apache.spark.SparkArithmeticException",
-            "java.lang.ArithmeticException",
-        ]);
-        assert_eq!(exception_name(&arithmetic), "SparkArithmeticException");
-        assert_eq!(exception_name(&[]), "SparkException");
-    }
-
-    #[test]
-    fn the_headline_carries_class_and_sqlstate_once() {
-        let mut e = ServerError {
-            error_class: Some("DIVIDE_BY_ZERO".into()),
-            sql_state: Some("22012".into()),
-            message: "[DIVIDE_BY_ZERO] Division by zero. SQLSTATE: 22012\n== SQL ==".into(),
-            ..ServerError::default()
-        };
-        assert_eq!(
-            e.headline(),
-            "[DIVIDE_BY_ZERO] Division by zero. SQLSTATE: 22012"
-        );
-        e.message = "Division by zero.".into();
-        assert_eq!(
-            e.headline(),
-            "[DIVIDE_BY_ZERO] Division by zero. SQLSTATE: 22012"
-        );
-    }
-
-    #[test]
-    fn auth_failures_explain_what_to_do() {
-        let status = tonic::Status::permission_denied(
-            "User 'bob' is not authorized to access this cluster. This cluster belongs to 'alice'.",
-        );
-        let e = SparkError::from_status(&status, "sc://h:15002");
-        let text = e.to_string();
-        assert!(text.contains("PERMISSION_DENIED"), "{text}");
-        assert!(text.contains("belongs to another user"), "{text}");
-        let e = SparkError::from_status(
-            &tonic::Status::unauthenticated("Authentication failed. Please check your token."),
-            "sc://h:15002",
-        );
-        assert!(e.to_string().contains("%reconnect"));
-    }
-}
+#[path = "error_tests.rs"]
+mod tests;

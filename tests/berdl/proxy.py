@@ -3,13 +3,18 @@
 (see ../shared/docs/kbase-and-berdl.md). Written for this project's tests; it is not BERDL's code.
 
   proxy.py --backend HOST:PORT --auth-url URL --mode public|pod [--owner USER]
-           [--prefixes u_alice__,kbase_] [--port 0]
+           [--prefixes u_alice__,kbase_] [--port 0] [--sessions FILE]
+
+With --sessions, the session id of every request it forwards (its first field) is appended to
+FILE when new, so that a test can close the session from outside as a server would.
 
 Modes:
 - public: the public proxy (sc://spark.berdl.kbase.us:443). Reads only `x-kbase-token`, validates it
   with Auth2 (cached 300 s), requires `mfa` to be exactly `Used`; a backend error is re-raised with
   its status code and message only (no ErrorInfo); a backend that does not accept a TCP connection
-  within 5 s is FAILED_PRECONDITION.
+  within 5 s is FAILED_PRECONDITION. Its channel to the backend keeps gRPC's default 4 MiB limit
+  on received messages, as BERDL's does. Trouble reaching Auth2 is its own UNAUTHENTICATED:
+  `Auth service error: <reason>`, `Auth service timed out`, `Auth service returned status <n>`.
 - pod: the interceptors inside a user's Spark Connect server. Reads `authorization: Bearer` first,
   then `x-kbase-token`; validates with Auth2 on every call, finding the user by the bytes
   `"user":"` as the real interceptor does; refuses other users than the owner; the namespace check
@@ -44,10 +49,13 @@ class Refused(Exception):
 class Proxy(grpc.GenericRpcHandler):
     def __init__(self, args):
         self.args = args
-        self.channel = grpc.insecure_channel(
-            args.backend, options=[("grpc.max_receive_message_length", 256 << 20),
-                                   ("grpc.max_send_message_length", 256 << 20)])
+        # BERDL's public proxy keeps gRPC's defaults (4 MiB received); the pod's interceptors
+        # run inside Spark's server, which takes what Spark sends.
+        options = [] if args.mode == "public" else [("grpc.max_receive_message_length", 256 << 20),
+                                                    ("grpc.max_send_message_length", 256 << 20)]
+        self.channel = grpc.insecure_channel(args.backend, options=options)
         self.cache = {}
+        self.sessions = set()
 
     def auth2(self, token):
         """Auth2's answer for `token` as bytes, or None when it refuses the token."""
@@ -57,11 +65,15 @@ class Proxy(grpc.GenericRpcHandler):
             with urllib.request.urlopen(request, timeout=10) as response:
                 return response.read()
         except urllib.error.HTTPError as error:
-            if error.code in (401, 403):
+            if error.code == 401:
                 return None
             raise Refused(grpc.StatusCode.UNAUTHENTICATED, f"Auth service returned status {error.code}")
-        except (urllib.error.URLError, TimeoutError):
+        except TimeoutError:
             raise Refused(grpc.StatusCode.UNAUTHENTICATED, "Auth service timed out")
+        except urllib.error.URLError as error:
+            if isinstance(error.reason, TimeoutError):
+                raise Refused(grpc.StatusCode.UNAUTHENTICATED, "Auth service timed out")
+            raise Refused(grpc.StatusCode.UNAUTHENTICATED, f"Auth service error: {error.reason}")
 
     def check_public(self, metadata):
         token = metadata.get("x-kbase-token")
@@ -95,7 +107,10 @@ class Proxy(grpc.GenericRpcHandler):
             raise Refused(grpc.StatusCode.UNAUTHENTICATED,
                           "Missing authentication token. Provide a valid KBase token in the 'authorization' "
                           "header (Bearer format) or the 'x-kbase-token' header.")
-        body = self.auth2(token) or b""
+        try:
+            body = self.auth2(token) or b""
+        except Refused:  # the interceptor: any answer but 200 is a failed authentication
+            body = b""
         at = body.find(b'"user":"')
         if at < 0:
             raise Refused(grpc.StatusCode.UNAUTHENTICATED, "Authentication failed. Please check your token.")
@@ -115,6 +130,15 @@ class Proxy(grpc.GenericRpcHandler):
                               "Catalog-qualified Iceberg namespaces must use one of the following catalogs: []. "
                               "Use create_namespace_if_not_exists() to create databases with the correct prefix.")
 
+    def note_session(self, request):
+        # Every request message of Spark Connect starts with `string session_id = 1` (a UUID).
+        if self.args.sessions and request[:2] == b"\x0a\x24":
+            session = request[2:38].decode()
+            if session not in self.sessions:
+                self.sessions.add(session)
+                with open(self.args.sessions, "a") as out:
+                    out.write(session + "\n")
+
     def prefixes(self):
         return [p for p in self.args.prefixes.split(",") if p]
 
@@ -131,6 +155,7 @@ class Proxy(grpc.GenericRpcHandler):
                     self.check_pod(metadata, method, request)
             except Refused as refused:
                 context.abort(refused.code, refused.message)
+            self.note_session(request)
             return [(k, v) for k, v in context.invocation_metadata() if not k.startswith("grpc-")]
 
         def fail(error, context):
@@ -166,6 +191,7 @@ def main():
     parser.add_argument("--owner", default="")
     parser.add_argument("--prefixes", default="")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--sessions")
     args = parser.parse_args()
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=16),
                          options=[("grpc.max_receive_message_length", 256 << 20),

@@ -25,22 +25,27 @@ use crate::net::Connector;
 use crate::token::Token;
 
 /// Runs `$call` in the session; when the server lost the session, opens a fresh one, tells
-/// the user once, and runs `$call` again. A call the server left unanswered leaves its
-/// connection behind: later calls use a new one.
+/// the user once, and runs `$call` again; when the operation was ended under it (its session
+/// closed while it ran), runs it again (a closed session then shows as lost). At most two
+/// runs more. A call the server left unanswered leaves its connection behind: later calls use
+/// a new one.
 macro_rules! in_session {
     ($client:expr, $creds:expr, $cancel:expr, $call:expr) => {{
-        let outcome = async {
+        let mut again = 2;
+        let outcome = loop {
             $client.open($creds, $cancel).await?;
             match $call.await {
-                Err(SparkError::Server(e)) if e.is_session_lost() => {
+                Err(SparkError::Server(e)) if again > 0 && e.is_session_lost() => {
+                    again -= 1;
                     $client.session_lost(&e);
-                    $client.open($creds, $cancel).await?;
-                    $call.await
                 }
-                other => other,
+                Err(SparkError::Server(e)) if again > 0 && e.is_operation_gone() => {
+                    again -= 1;
+                    tracing::info!("the operation was ended under the statement; running it again");
+                }
+                other => break other,
             }
-        }
-        .await;
+        };
         if matches!(outcome, Err(SparkError::Stalled { .. })) {
             $client.new_connection();
         }
@@ -110,6 +115,9 @@ pub struct SparkClient {
     stall: Duration,
     client_type: String,
     conf: Vec<(String, String)>,
+    /// Settings the user made with `%conf` (the last value of each key), applied again to a
+    /// fresh session that replaces a lost one.
+    set_by_user: Vec<(String, String)>,
     session: Session,
     /// Messages for the user (a lost session, a setting that could not be applied).
     notices: Vec<String>,
@@ -193,6 +201,7 @@ impl SparkClient {
             stall: DEFAULT_STALL,
             client_type,
             conf,
+            set_by_user: Vec::new(),
             session: Session::fresh(),
             notices: Vec::new(),
         })
@@ -451,7 +460,10 @@ impl SparkClient {
             }],
             silent: None,
         });
-        self.config(creds, op, cancel).await.map(|_| ())
+        self.config(creds, op, cancel).await?;
+        self.set_by_user.retain(|(k, _)| k != key);
+        self.set_by_user.push((key.to_owned(), value.to_owned()));
+        Ok(())
     }
 }
 

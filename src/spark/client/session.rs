@@ -39,7 +39,7 @@ impl Session {
 
 impl SparkClient {
     /// Opens a session that is not open yet: learns the server's version and applies
-    /// `SPARK_CONNECT_CONF`. A setting Spark refuses becomes a notice, and a server that does
+    /// `SPARK_CONNECT_CONF`, then what the user set with `%conf` (after a lost session). A setting Spark refuses becomes a notice, and a server that does
     /// not tell its version is taken as one that knows only 4.0's protocol; the session is
     /// usable anyway.
     pub(super) async fn open(
@@ -59,24 +59,27 @@ impl SparkClient {
             }
             Err(e) => return Err(e),
         };
-        if !self.conf.is_empty() {
-            let pairs = self.conf.clone();
-            for (key, value) in pairs {
-                let op = config_request::operation::OpType::Set(config_request::Set {
-                    pairs: vec![KeyValue {
-                        key: key.clone(),
-                        value: Some(value),
-                    }],
-                    silent: None,
-                });
-                match self.config_call(creds, op, cancel).await {
-                    Ok(_) => {}
-                    Err(e @ (SparkError::Server(_) | SparkError::Rpc { .. })) => {
-                        self.notices
-                            .push(format!("SPARK_CONNECT_CONF: {key} was not applied: {e}"));
-                    }
-                    Err(e) => return Err(e),
+        let from_env = self.conf.iter().map(|kv| ("SPARK_CONNECT_CONF", kv));
+        let from_user = self.set_by_user.iter().map(|kv| ("%conf", kv));
+        let settings: Vec<(&str, (String, String))> = from_env
+            .chain(from_user)
+            .map(|(origin, kv)| (origin, kv.clone()))
+            .collect();
+        for (origin, (key, value)) in settings {
+            let op = config_request::operation::OpType::Set(config_request::Set {
+                pairs: vec![KeyValue {
+                    key: key.clone(),
+                    value: Some(value),
+                }],
+                silent: None,
+            });
+            match self.config_call(creds, op, cancel).await {
+                Ok(_) => {}
+                Err(e @ (SparkError::Server(_) | SparkError::Rpc { .. })) => {
+                    self.notices
+                        .push(format!("{origin}: {key} was not applied: {e}"));
                 }
+                Err(e) => return Err(e),
             }
         }
         self.session.opened = true;
@@ -96,12 +99,24 @@ impl SparkClient {
             error.error_class.as_deref().unwrap_or("")
         );
         self.renew_session();
-        self.notices.push(
+        let mut applied = Vec::new();
+        if !self.conf.is_empty() {
+            applied.push("SPARK_CONNECT_CONF".to_owned());
+        }
+        if !self.set_by_user.is_empty() {
+            let keys: Vec<&str> = self.set_by_user.iter().map(|(k, _)| k.as_str()).collect();
+            applied.push(format!("what %conf set ({})", keys.join(", ")));
+        }
+        let again = if applied.is_empty() {
+            String::new()
+        } else {
+            format!(" {} applied again;", applied.join(" and "))
+        };
+        self.notices.push(format!(
             "The Spark Connect server no longer had this kernel's session (it was closed, \
-             or the server restarted), so a fresh session was opened: temporary views, \
-             cached tables and settings made with SET or %conf are gone."
-                .to_owned(),
-        );
+             or the server restarted), so a fresh session was opened:{again} temporary views, \
+             cached tables and settings made with SET are gone."
+        ));
     }
 
     /// The server's Spark version, as it wrote it (asked once per session).

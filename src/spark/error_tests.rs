@@ -1,0 +1,135 @@
+//! Unit tests of reading gRPC statuses into errors.
+
+use super::*;
+
+#[test]
+fn a_server_failure_without_a_message_says_what_most_likely_happened() {
+    // What Spark 4.0.1 sends for a query nested 5,000 parentheses deep (a StackOverflowError).
+    let error = SparkError::from_status(&tonic::Status::unknown(""), "sc://h:1");
+    let text = error.to_string();
+    assert!(
+        matches!(error, SparkError::ServerFailed { .. }),
+        "{error:?}"
+    );
+    assert!(
+        text.contains("nested too deeply") && text.contains("ran out of memory"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_cancelled_stream_is_a_lost_connection_never_an_interrupt() {
+    let status = tonic::Status::cancelled("h2 protocol error: stream reset");
+    let error = SparkError::from_status(&status, "sc://h:1");
+    assert!(error.is_transient(), "{error:?}");
+    let text = error.to_string();
+    assert!(
+        text.contains("connection to Spark Connect was lost") && !text.contains("interrupt"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_message_over_a_size_limit_names_the_limit_and_what_to_select() {
+    // tonic's own limit, and a proxy's (gRPC's default 4 MiB, as BERDL's keeps it).
+    for status in [
+        tonic::Status::out_of_range(
+            "Error, decoded message length too large: found 200000123 bytes, the limit is: 134217728 bytes",
+        ),
+        tonic::Status::resource_exhausted(
+            "CLIENT: Received message larger than max (5000494 vs. 4194304)",
+        ),
+    ]
+    .into_iter()
+    .zip(["128 MiB", "4 MiB"])
+    {
+        let error = SparkError::from_status(&status.0, "sc://h:1");
+        assert!(matches!(error, SparkError::TooLarge { .. }), "{error:?}");
+        let text = error.to_string();
+        assert!(text.contains(status.1), "{text}");
+        assert!(text.contains("substring("), "{text}");
+    }
+}
+
+#[test]
+fn class_names_are_shortened() {
+    assert_eq!(
+        short_name("org.apache.spark.sql.AnalysisException"),
+        "AnalysisException"
+    );
+    assert_eq!(
+        short_name("org.apache.spark.sql.catalyst.parser.ParseException"),
+        "ParseException"
+    );
+    assert_eq!(short_name("Foo$Bar"), "Bar");
+    assert_eq!(short_name(""), "SparkException");
+    let classes = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let extended = classes(&[
+        "org.apache.spark.sql.catalyst.ExtendedAnalysisException",
+        "org.apache.spark.sql.AnalysisException",
+        "java.lang.Exception",
+    ]);
+    assert_eq!(exception_name(&extended), "AnalysisException");
+    let arithmetic = classes(&[
+        "org.apache.spark.SparkArithmeticException",
+        "java.lang.ArithmeticException",
+    ]);
+    assert_eq!(exception_name(&arithmetic), "SparkArithmeticException");
+    assert_eq!(exception_name(&[]), "SparkException");
+}
+
+#[test]
+fn the_headline_carries_class_and_sqlstate_once() {
+    let mut e = ServerError {
+        error_class: Some("DIVIDE_BY_ZERO".into()),
+        sql_state: Some("22012".into()),
+        message: "[DIVIDE_BY_ZERO] Division by zero. SQLSTATE: 22012\n== SQL ==".into(),
+        ..ServerError::default()
+    };
+    assert_eq!(
+        e.headline(),
+        "[DIVIDE_BY_ZERO] Division by zero. SQLSTATE: 22012"
+    );
+    e.message = "Division by zero.".into();
+    assert_eq!(
+        e.headline(),
+        "[DIVIDE_BY_ZERO] Division by zero. SQLSTATE: 22012"
+    );
+}
+
+#[test]
+fn the_proxys_trouble_reaching_auth2_is_not_a_bad_token() {
+    for message in [
+        "Auth service error: [Errno 111] Connection refused",
+        "Auth service timed out",
+        "Auth service returned status 502",
+        "Invalid auth response: missing user",
+    ] {
+        let e = SparkError::from_status(&tonic::Status::unauthenticated(message), "sc://h:443");
+        assert!(matches!(e, SparkError::AuthUnchecked { .. }), "{e:?}");
+        let text = e.to_string();
+        assert!(text.contains("could not check your KBase token"), "{text}");
+        assert!(text.contains(message), "{text}");
+        assert!(!text.contains("expired"), "{text}");
+    }
+    let status = tonic::Status::unauthenticated("Auth service returned status 403");
+    let text = SparkError::from_status(&status, "sc://h:443").to_string();
+    assert!(text.contains("account is disabled"), "{text}");
+    assert!(!text.contains("expired"), "{text}");
+}
+
+#[test]
+fn auth_failures_explain_what_to_do() {
+    let status = tonic::Status::permission_denied(
+        "User 'bob' is not authorized to access this cluster. This cluster belongs to 'alice'.",
+    );
+    let e = SparkError::from_status(&status, "sc://h:15002");
+    let text = e.to_string();
+    assert!(text.contains("PERMISSION_DENIED"), "{text}");
+    assert!(text.contains("belongs to another user"), "{text}");
+    let e = SparkError::from_status(
+        &tonic::Status::unauthenticated("Authentication failed. Please check your token."),
+        "sc://h:15002",
+    );
+    assert!(e.to_string().contains("%reconnect"));
+}
