@@ -116,12 +116,18 @@ fn init_logging(level: &str) {
         .init();
 }
 
+/// The stack of the kernel's threads (RUST_MIN_STACK in .cargo/config.toml gives tests the same).
+const KERNEL_STACK: usize = 8 * 1024 * 1024;
+
 fn run(command: Command, settings: Settings) -> anyhow::Result<std::process::ExitCode> {
     match command {
         Command::Run { connection_file } => {
             let info = jupyter::read_connection_file(&connection_file)?;
+            // 8 MiB stacks, as the main thread has: a cell's future nests the session's, the
+            // client's and the connection's (deep in a debug build); tests run with the same.
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
+                .thread_stack_size(KERNEL_STACK)
                 .enable_all()
                 .build()
                 .context("cannot start the async runtime")?;

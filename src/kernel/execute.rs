@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::error::{KernelError, SqlSource};
 use super::magics::{CellPlan, ExportPlan, Magic, Shell};
-use super::{cell, progress, waiting};
+use super::{batches, cell, progress, waiting};
 use crate::chart::ChartPlan;
 use crate::render;
 use crate::session::SessionError;
@@ -114,6 +114,14 @@ async fn run_statement(
         } else {
             Err(error)
         };
+    }
+    // Over a proxy's message limit on a server that cannot split its batches: smaller ones.
+    for _ in 0..batches::MAX_TRIES {
+        // Boxed: it holds session calls (a deep stack otherwise).
+        if !Box::pin(batches::made_smaller(shell, &outcome)).await {
+            break;
+        }
+        outcome = query(shell, &statement.text, fetch, export).await;
     }
     let result = match outcome {
         Ok(result) => result,

@@ -7,6 +7,7 @@
 //! It knows no sockets (the transport calls it) and no gRPC or HTTP (the session does that).
 
 mod activity;
+mod batches;
 mod cell;
 mod complete;
 mod completion;

@@ -284,6 +284,40 @@ impl SparkSession {
         self.record(outcome).map(|_| ())
     }
 
+    /// After a result message over a proxy's limit (`bytes` against `limit`) from a server that
+    /// cannot split its batches (before 4.1): asks Spark for batches of fewer rows in this
+    /// session (`spark.sql.execution.arrow.maxRecordsPerBatch`), sized to pass; the new count,
+    /// or `None` when batches cannot get smaller (one row is over the limit, or the server
+    /// splits its batches itself).
+    pub async fn smaller_batches(
+        &mut self,
+        (bytes, limit): (usize, usize),
+        cancel: &CancellationToken,
+    ) -> Result<Option<usize>, SessionError> {
+        const KEY: &str = "spark.sql.execution.arrow.maxRecordsPerBatch";
+        let chunks = self
+            .client
+            .as_ref()
+            .and_then(SparkClient::server_version)
+            .is_some_and(crate::spark::SparkVersion::knows_result_chunking);
+        if chunks || bytes == 0 {
+            return Ok(None);
+        }
+        let now = self.conf_get(KEY, cancel).await?;
+        let rows = now
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|r| *r > 0)
+            .unwrap_or(10_000);
+        // Aim at half the limit: rows differ in size within a batch.
+        let fitting = (rows as u128 * (limit / 2) as u128 / bytes as u128) as usize;
+        let smaller = fitting.min(rows / 2).max(1);
+        if rows <= 1 {
+            return Ok(None);
+        }
+        self.conf_set(KEY, &smaller.to_string(), cancel).await?;
+        Ok(Some(smaller))
+    }
+
     /// `SPARK_CONNECT_WAIT_TIMEOUT`: how long a cell waits for a server still starting.
     pub fn wait_timeout(&self) -> std::time::Duration {
         self.settings.wait_timeout()

@@ -244,6 +244,8 @@ pub enum SparkError {
     TooLarge {
         address: String,
         limit_mib: usize,
+        /// The size of the message that was refused, in bytes, when the status says it.
+        bytes: Option<usize>,
         message: String,
     },
     #[error("Spark sent a result the kernel cannot read: {0}")]
@@ -299,6 +301,19 @@ impl SparkError {
         }
     }
 
+    /// A message over a smaller limit than the kernel's own (a proxy's, such as BERDL's 4
+    /// MiB): its size and the limit in bytes.
+    pub fn over_proxy_limit(&self) -> Option<(usize, usize)> {
+        match self {
+            SparkError::TooLarge {
+                limit_mib,
+                bytes: Some(bytes),
+                ..
+            } if *limit_mib < MAX_MESSAGE_MIB => Some((*bytes, limit_mib * 1024 * 1024)),
+            _ => None,
+        }
+    }
+
     /// Nothing listens at the server's address (yet): the connection was refused.
     pub fn is_refused(&self) -> bool {
         matches!(self, SparkError::Unreachable { refused: true, .. })
@@ -338,6 +353,7 @@ impl SparkError {
             code if is_too_large(code, &message) => SparkError::TooLarge {
                 address: address.to_owned(),
                 limit_mib: size_limit_mib(&message),
+                bytes: message_bytes(&message),
                 message,
             },
             // Only the kernel cancels calls, and a user's interrupt is known where it happens:
@@ -523,6 +539,17 @@ fn size_limit_mib(message: &str) -> usize {
         .next_back()
         .filter(|bytes| *bytes >= 1024 * 1024)
         .map_or(MAX_MESSAGE_MIB, |bytes| bytes / (1024 * 1024))
+}
+
+/// The size of the refused message: the first of the two sizes a size error names (`found
+/// 200000123 bytes, the limit is: …`, `(5000494 vs. 4194304)`).
+fn message_bytes(message: &str) -> Option<usize> {
+    let sizes: Vec<usize> = message
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse::<usize>().ok())
+        .filter(|bytes| *bytes >= 1024 * 1024)
+        .collect();
+    (sizes.len() >= 2).then(|| sizes[0])
 }
 
 fn is_transport(message: &str) -> bool {

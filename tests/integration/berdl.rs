@@ -127,11 +127,31 @@ async fn a_pod_whose_spark_server_is_down_is_named_as_such() {
     let nothing = free.local_addr().unwrap().to_string();
     drop(free);
     let proxy = BerdlProxy::start(Mode::Public, &nothing, &auth.url);
-    let mut k = kernel_through(&proxy, &auth).await;
+    // With the wait for a starting server off (tests/integration/starting.rs has it on).
+    let off = [("SPARK_CONNECT_WAIT_TIMEOUT", "0")];
+    let mut k = Frontend::start(kernel_settings(&auth, &spark::token(), &proxy.url, &off)).await;
     let (ename, evalue, _) = failing(&mut k, "SELECT 1").await;
     assert_eq!(ename, "SparkConnectError");
     assert!(
         evalue.starts_with("your notebook's Spark Connect server is not running"),
         "{evalue}"
     );
+}
+
+/// Ordinary results never trip the public proxy's 4 MiB limit: 10,000-row Arrow batches of
+/// about 4 MB each, exported whole (wide rows on every Spark line: lines.rs).
+#[tokio::test]
+async fn ordinary_results_pass_the_public_proxys_4_mib_limit() {
+    let auth = spark::standin();
+    let proxy = BerdlProxy::start(Mode::Public, &backend(), &auth.url);
+    let mut k = kernel_through(&proxy, &auth).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rows.csv");
+    let cell = format!(
+        "%%export {}\nSELECT id, repeat('x', 400) AS s FROM range(0, 50000, 1, 1)",
+        file.display()
+    );
+    ok(&k.execute(&cell).await);
+    let lines = std::fs::read_to_string(&file).unwrap().lines().count();
+    assert_eq!(lines, 50_001, "a header and every row");
 }

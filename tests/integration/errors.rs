@@ -79,12 +79,14 @@ async fn a_token_spark_does_not_accept_is_a_kbase_auth_error() {
     assert!(!evalue.contains(spark::OTHER) && !tb.contains(spark::OTHER));
 }
 
-/// The evalue of a `SparkConnectError` for `SELECT 1` against `url`, which must come within 10 s.
+/// The evalue of a `SparkConnectError` for `SELECT 1` against `url`, which must come within 10 s
+/// (with the wait for a starting server off: tests/integration/starting.rs has it on).
 async fn connection_error_within_seconds(
     auth: &crate::harness::standin::AuthStandin,
     url: &str,
 ) -> String {
-    let mut k = Frontend::start(spark::kernel_settings(auth, &spark::token(), url, &[])).await;
+    let off = [("SPARK_CONNECT_WAIT_TIMEOUT", "0")];
+    let mut k = Frontend::start(spark::kernel_settings(auth, &spark::token(), url, &off)).await;
     let started = Instant::now();
     let (ename, evalue, _) = failing(&mut k, "SELECT 1").await;
     assert!(

@@ -3,6 +3,7 @@
 //! named by `SPARK_SQL_KERNEL_TEST_LINES` as `VERSION=sc://…` words). What differs between
 //! lines is asserted per line: SQL scripts, the 4.1+ types and chunked results.
 
+use crate::harness::berdl::{BerdlProxy, Mode};
 use crate::harness::reading::*;
 use crate::harness::spark;
 use crate::harness::Frontend;
@@ -318,4 +319,83 @@ async fn chunks_of_big_values_join_across_reattaches_on_the_main_line() {
         values,
         [(50_000_000, '0'), (50_000_000, '1'), (50_000_000, '2')]
     );
+}
+
+/// BERDL's public proxy keeps gRPC's default 4 MiB limit on the messages it receives (the
+/// look-alike does too): one 5 MB value passes it in chunks from 4.1 on; on 4.0 the error names
+/// the proxy's 4 MiB and what to select instead, and the kernel goes on.
+#[tokio::test]
+async fn a_5_mb_value_passes_berdls_4_mib_proxy_from_4_1_on_and_is_named_on_4_0() {
+    let auth = spark::standin();
+    for line in lines() {
+        let backend = line.url.trim_start_matches("sc://").to_owned();
+        let proxy = BerdlProxy::start(Mode::Public, &backend, &auth.url);
+        let through = Line {
+            version: line.version.clone(),
+            url: proxy.url.clone(),
+        };
+        let mut k = kernel_on(&auth, &through).await;
+        let t = k
+            .execute("SELECT length(v) AS n, v FROM (SELECT repeat('x', 5000000) AS v)")
+            .await;
+        if line.is_4_1_or_later() {
+            ok(&t);
+            let text = result_text(&t);
+            assert!(
+                text.contains("| 5000000 |"),
+                "Spark {}: {}",
+                line.version,
+                &text[..300.min(text.len())]
+            );
+        } else {
+            let (evalue, on) = failure(&t, &line);
+            assert!(evalue.contains("(4 MiB"), "{on}: {evalue}");
+            assert!(evalue.contains("substring("), "{on}: {evalue}");
+        }
+        let t = k.execute("SELECT 1 AS still").await;
+        answers(&t, &line, &["1"]);
+    }
+}
+
+/// Wide rows through BERDL's 4 MiB proxy: 2,000 rows of 300 columns (about 20 MB that a Spark
+/// 4.0 server sends as one batch). From 4.1 on the batch arrives in 1 MiB chunks; on 4.0 the
+/// kernel asks for batches of fewer rows, says so, and runs the statement again.
+#[tokio::test]
+async fn wide_rows_pass_berdls_4_mib_proxy_on_every_line() {
+    let auth = spark::standin();
+    let columns: Vec<String> = (0..300)
+        .map(|i| format!("concat(repeat('w', 29), id % 10) AS c{i}"))
+        .collect();
+    for line in lines() {
+        let backend = line.url.trim_start_matches("sc://").to_owned();
+        let proxy = BerdlProxy::start(Mode::Public, &backend, &auth.url);
+        let through = Line {
+            version: line.version.clone(),
+            url: proxy.url.clone(),
+        };
+        let mut k = kernel_on(&auth, &through).await;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("wide.csv");
+        let cell = format!(
+            "%%export {}\nSELECT {} FROM range(0, 2000, 1, 1)",
+            file.display(),
+            columns.join(", ")
+        );
+        let t = k.execute(&cell).await;
+        ok(&t);
+        let rows = std::fs::read_to_string(&file).unwrap().lines().count();
+        assert_eq!(
+            rows, 2_001,
+            "Spark {}: a header and every row",
+            line.version
+        );
+        let told = stderr(&t).contains("spark.sql.execution.arrow.maxRecordsPerBatch");
+        assert_eq!(
+            told,
+            !line.is_4_1_or_later(),
+            "Spark {}: {}",
+            line.version,
+            stderr(&t)
+        );
+    }
 }

@@ -92,7 +92,9 @@ async fn a_closed_session_is_replaced_with_a_notice() {
 async fn a_stopped_server_is_an_error_and_a_restarted_one_gets_a_fresh_session() {
     let mut server = PrivateServer::start();
     let auth = spark::standin();
+    // Without the wait for a starting server: the stopped server is an error at once.
     let extra = [
+        ("SPARK_CONNECT_WAIT_TIMEOUT", "0"),
         ("SPARK_CONNECT_STALL_TIMEOUT", "12"),
         (
             "SPARK_CONNECT_CONF",

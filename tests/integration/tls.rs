@@ -23,11 +23,11 @@ fn run(program: &str, args: &[&str], dir: &Path) {
     assert!(status.success(), "{program} {args:?}");
 }
 
-/// A CA and a certificate for localhost signed by it, in `dir`.
-fn make_certificates(dir: &Path) {
+/// A CA and a certificate for `names` (`DNS:localhost,IP:127.0.0.1`) signed by it, in `dir`.
+fn make_certificates(dir: &Path, names: &str) {
     std::fs::write(
         dir.join("san.cnf"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+        format!("subjectAltName={names}\nbasicConstraints=CA:FALSE\n"),
     )
     .unwrap();
     let openssl = |args: &[&str]| run("openssl", args, dir);
@@ -138,7 +138,7 @@ fn kernel_binary() -> std::path::PathBuf {
     binary
 }
 
-fn check(url: &str, auth_url: &str, ca: Option<&Path>) -> (bool, String) {
+fn check(url: &str, auth_url: &str, ca: Option<&Path>, extra: &[(&str, &str)]) -> (bool, String) {
     let mut command = Command::new(kernel_binary());
     command
         .arg("check")
@@ -151,6 +151,7 @@ fn check(url: &str, auth_url: &str, ca: Option<&Path>) -> (bool, String) {
     if let Some(ca) = ca {
         command.env("SSL_CERT_FILE", ca);
     }
+    command.envs(extra.iter().copied());
     let output = command.output().unwrap();
     let text = String::from_utf8_lossy(&output.stdout).into_owned()
         + &String::from_utf8_lossy(&output.stderr);
@@ -164,7 +165,7 @@ async fn tls_with_a_private_ca_works_with_ssl_cert_file_and_says_so_without_it()
     let backend = spark::url().trim_start_matches("sc://").to_owned();
     let proxy = BerdlProxy::start(Mode::Public, &backend, &auth.url);
     let dir = tempfile::tempdir().unwrap();
-    make_certificates(dir.path());
+    make_certificates(dir.path(), "DNS:localhost,IP:127.0.0.1");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -176,12 +177,12 @@ async fn tls_with_a_private_ca_works_with_ssl_cert_file_and_says_so_without_it()
     let ca = dir.path().join("ca.pem");
     let (passed, text) = tokio::task::spawn_blocking({
         let (url, auth_url) = (url.clone(), auth_url.clone());
-        move || check(&url, &auth_url, Some(&ca))
+        move || check(&url, &auth_url, Some(&ca), &[])
     })
     .await
     .unwrap();
     assert!(passed && text.contains("SELECT 1 answered"), "{text}");
-    let (passed, text) = tokio::task::spawn_blocking(move || check(&url, &auth_url, None))
+    let (passed, text) = tokio::task::spawn_blocking(move || check(&url, &auth_url, None, &[]))
         .await
         .unwrap();
     assert!(!passed, "{text}");
@@ -189,4 +190,51 @@ async fn tls_with_a_private_ca_works_with_ssl_cert_file_and_says_so_without_it()
         text.contains("not trusted") && text.contains("SSL_CERT_FILE"),
         "{text}"
     );
+}
+
+/// TLS inside an HTTP proxy's tunnel, as BERDL's remote users reach `spark.berdl.kbase.us:443`:
+/// the certificate is checked against the server's name (SNI included), which only the proxy
+/// resolves; a certificate for another name is refused although the tunnel is open.
+#[tokio::test]
+async fn tls_runs_inside_the_proxy_tunnel_checked_against_the_servers_name() {
+    use crate::harness::pproxy::{Pproxy, SPARK_NAME};
+    let auth = spark::standin();
+    let backend = spark::url().trim_start_matches("sc://").to_owned();
+    let proxy = Pproxy::start("http", None);
+    let grpc_proxy = proxy.url("http", None);
+    let run = |names: &'static str| {
+        let (backend, auth_url, grpc_proxy) =
+            (backend.clone(), auth.url.clone(), grpc_proxy.clone());
+        tokio::task::spawn_blocking(move || {
+            let dir = tempfile::tempdir().unwrap();
+            make_certificates(dir.path(), names);
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let _nginx = Nginx::start(dir.path(), port, &backend);
+            let url = format!("sc://{SPARK_NAME}:{port}/;use_ssl=true");
+            let extra = [
+                ("grpc_proxy", grpc_proxy.as_str()),
+                ("no_proxy", "127.0.0.1"),
+            ];
+            check(&url, &auth_url, Some(&dir.path().join("ca.pem")), &extra)
+        })
+    };
+    let (passed, text) = run("DNS:spark.far.test").await.unwrap();
+    assert!(passed, "{text}");
+    assert!(text.contains("SELECT 1 answered"), "{text}");
+    assert!(
+        text.contains(&format!("proxy {grpc_proxy} (from grpc_proxy)")),
+        "{text}"
+    );
+    assert!(
+        text.contains("on: the server's certificate must name spark.far.test"),
+        "{text}"
+    );
+    // A certificate for the proxy's address, not the server's name.
+    let (passed, text) = run("DNS:localhost,IP:127.0.0.1").await.unwrap();
+    assert!(!passed, "{text}");
+    assert!(text.contains("certificate"), "{text}");
 }

@@ -28,7 +28,7 @@ BIN = pathlib.Path(sys.executable).parent
 TOKEN_A = "LONGRUNA234567ABCDEFGHIJKLMNOPQR"
 TOKEN_B = "LONGRUNB234567ABCDEFGHIJKLMNOPQR"
 STALE = "LONGRUNSTALE4567ABCDEFGHIJKLMNOP"
-PAIRS = 30  # a query of about 4 s and a 4 s pause each: a run of about five minutes
+PAIRS = 36  # a query of about 4 s and a 4 s pause each: a run of over five minutes
 HOST = "spark.longrun.test"
 
 

@@ -20,6 +20,10 @@ use crate::spark::proto::{
 use crate::spark::result::{BatchSink, Chunks, Collector, Progress, QueryResult, Running};
 use crate::spark::version::SparkVersion;
 
+/// The largest piece of an Arrow batch a 4.1+ server sends in one message: well under the
+/// 4 MiB that gRPC's own clients and proxies (BERDL's public one) accept by default.
+const CHUNK_BYTES: i64 = 1024 * 1024;
+
 impl SparkClient {
     /// Runs one SQL statement and returns at most `limit` rows of its result.
     pub async fn execute_sql(
@@ -218,7 +222,7 @@ impl SparkClient {
             options.push(RequestOption::ResultChunkingOptions(
                 ResultChunkingOptions {
                     allow_arrow_batch_chunking: true,
-                    preferred_arrow_chunk_size: None,
+                    preferred_arrow_chunk_size: Some(CHUNK_BYTES),
                 },
             ));
         }

@@ -110,7 +110,7 @@ impl SparkClient {
         let again = if applied.is_empty() {
             String::new()
         } else {
-            format!(" {} applied again;", applied.join(" and "))
+            format!(" {} were applied again;", applied.join(" and "))
         };
         self.notices.push(format!(
             "The Spark Connect server no longer had this kernel's session (it was closed, \
