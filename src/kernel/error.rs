@@ -77,6 +77,7 @@ impl KernelError {
                 SparkError::Cancelled => "KeyboardInterrupt".into(),
                 SparkError::Unreachable { .. }
                 | SparkError::Proxy { .. }
+                | SparkError::Tls { .. }
                 | SparkError::AuthUnchecked { .. }
                 | SparkError::Rpc { .. }
                 | SparkError::Decode(_)

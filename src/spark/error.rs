@@ -195,6 +195,8 @@ pub enum SparkError {
         /// The address refused the connection: nothing listens there (yet).
         refused: bool,
     },
+    #[error("cannot reach Spark Connect at {address}: {reason}")]
+    Tls { address: String, reason: String },
     #[error("cannot reach Spark Connect at {address} through the proxy {proxy}: {answer}. {}", .trouble.advice(proxy, variable))]
     Proxy {
         address: String,
@@ -374,10 +376,16 @@ impl SparkError {
                     None if matches!(code, Code::Unavailable | Code::DeadlineExceeded)
                         || (code == Code::Unknown && is_transport(&message)) =>
                     {
-                        SparkError::Unreachable {
-                            address: address.to_owned(),
-                            reason: tls_hint(transport_reason(status)),
-                            refused: false,
+                        match tls_failure(status) {
+                            Some(reason) => SparkError::Tls {
+                                address: address.to_owned(),
+                                reason,
+                            },
+                            None => SparkError::Unreachable {
+                                address: address.to_owned(),
+                                reason: transport_reason(status),
+                                refused: false,
+                            },
                         }
                     }
                     None if message.is_empty()
@@ -503,18 +511,40 @@ fn auth_advice(code: Code, message: &str) -> String {
     "Your KBase token may have expired or rotated: log in to KBase again (or set a fresh KBASE_AUTH_TOKEN), then run %reconnect.".into()
 }
 
-/// Explains the TLS failures users meet: TLS to a plaintext server, an untrusted certificate.
-fn tls_hint(reason: String) -> String {
-    let lower = reason.to_ascii_lowercase();
-    if lower.contains("corrupt message") || lower.contains("invalidcontenttype") {
-        format!("{reason} (the server does not seem to speak TLS: check SPARK_CONNECT_USE_SSL or ;use_ssl=true)")
-    } else if lower.contains("certificate") {
-        format!(
-            "{reason} (the server's TLS certificate is not trusted by the system or webpki roots; when a private CA signed it, set SSL_CERT_FILE to that CA's PEM file)"
-        )
-    } else {
-        reason
+/// The TLS failure under a transport failure, explained: TLS to a plaintext server, a
+/// certificate from an unknown CA, a certificate for another name. Read from the rustls error in
+/// the chain (tokio-rustls wraps it in an `io::Error`).
+fn tls_failure(status: &tonic::Status) -> Option<String> {
+    use rustls::{CertificateError, Error as Tls};
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(status);
+    let mut found = None;
+    while let Some(e) = source {
+        let inner = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+            .and_then(|i| i.downcast_ref::<Tls>());
+        if let Some(tls) = e.downcast_ref::<Tls>().or(inner) {
+            found = Some(tls);
+            break;
+        }
+        source = e.source();
     }
+    let tls = found?;
+    let hint = match tls {
+        Tls::InvalidMessage(_) => {
+            " (the server does not seem to speak TLS: check SPARK_CONNECT_USE_SSL or ;use_ssl=true)"
+        }
+        Tls::InvalidCertificate(
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+        ) => {
+            " (the certificate names another host than the server's: check the host of SPARK_CONNECT_URL; through a proxy, TLS still goes to the server's own name)"
+        }
+        Tls::InvalidCertificate(_) => {
+            " (the server's TLS certificate is not trusted by the system or webpki roots; when a private CA signed it, set SSL_CERT_FILE to that CA's PEM file)"
+        }
+        _ => "",
+    };
+    Some(format!("TLS with the server failed: {tls}{hint}"))
 }
 
 /// The largest gRPC message the client reads (Spark sends up to 128 MiB in one).

@@ -18,7 +18,8 @@ Modes:
 - pod: the interceptors inside a user's Spark Connect server. Reads `authorization: Bearer` first,
   then `x-kbase-token`; validates with Auth2 on every call, finding the user by the bytes
   `"user":"` as the real interceptor does; refuses other users than the owner; the namespace check
-  reads the whole ExecutePlan request as text. Backend errors pass through whole (trailers too).
+  reads the whole ExecutePlan request as text. Backend errors pass through whole (trailers too),
+  and its own refusals echo the request's `authorization` and `x-kbase-token` in their trailers.
 
 Every call is forwarded as opaque bytes with its metadata. The first line on stdout is
 "listening on 127.0.0.1:PORT". Nothing it prints contains a token.
@@ -154,6 +155,11 @@ class Proxy(grpc.GenericRpcHandler):
                 else:
                     self.check_pod(metadata, method, request)
             except Refused as refused:
+                if self.args.mode == "pod":
+                    # As BERDL's interceptors do: the refusal echoes the request's token headers
+                    # in its trailers (a client must never show or log them).
+                    context.set_trailing_metadata(
+                        [(k, v) for k, v in metadata.items() if k in ("authorization", "x-kbase-token")])
                 context.abort(refused.code, refused.message)
             self.note_session(request)
             return [(k, v) for k, v in context.invocation_metadata() if not k.startswith("grpc-")]

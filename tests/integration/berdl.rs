@@ -155,3 +155,49 @@ async fn ordinary_results_pass_the_public_proxys_4_mib_limit() {
     let lines = std::fs::read_to_string(&file).unwrap().lines().count();
     assert_eq!(lines, 50_001, "a header and every row");
 }
+
+/// BERDL's interceptors echo the request's token headers in the trailers of a refusal: nothing
+/// of them reaches the error, the outputs or the kernel's log (the real binary at `trace`).
+#[tokio::test]
+async fn trailers_that_echo_the_token_reach_no_output_error_or_log() {
+    let auth = spark::standin();
+    let pod = Mode::Pod {
+        owner: "alice_smith",
+        prefixes: "",
+    };
+    let proxy = BerdlProxy::start(pod, &backend(), &auth.url);
+    let bob = spark::OTHER;
+    let mut k = Frontend::start(kernel_settings(&auth, bob, &proxy.url, &[])).await;
+    let t = k.execute("SELECT 1").await;
+    let e = crate::harness::reading::error(&t);
+    let evalue = e["evalue"].as_str().unwrap_or_default();
+    assert!(
+        evalue.contains("not authorized to access this cluster"),
+        "{evalue}"
+    );
+    let everything =
+        serde_json::to_string(&t.iopub.iter().map(|m| &m.content).collect::<Vec<_>>()).unwrap();
+    assert!(!everything.contains(bob), "the token is in an output");
+    let vars = [
+        ("KBASE_AUTH_URL", auth.url.as_str()),
+        ("KBASE_AUTH_TOKEN", bob),
+        ("SPARK_CONNECT_URL", proxy.url.as_str()),
+        ("SPARK_SQL_KERNEL_LOG", "trace"),
+    ];
+    // The in-process kernel above waits meanwhile: nothing of it is needed here.
+    let (passed, text) = crate::harness::binary::check(&vars);
+    assert!(!passed, "{text}");
+    assert!(
+        text.contains("not authorized to access this cluster"),
+        "{text}"
+    );
+    assert!(
+        text.contains("TRACE"),
+        "the log is on: {}",
+        &text[..text.len().min(500)]
+    );
+    assert!(
+        !text.contains(bob),
+        "the token is in the log or the check's output"
+    );
+}

@@ -5,10 +5,11 @@
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+
 use std::time::{Duration, Instant};
 
 use crate::harness::berdl::{BerdlProxy, Mode};
-use crate::harness::spark;
+use crate::harness::{binary, spark};
 
 fn run(program: &str, args: &[&str], dir: &Path) {
     let status = Command::new(program)
@@ -120,43 +121,21 @@ impl Drop for Nginx {
     }
 }
 
-/// The kernel's binary, built beside this test binary (`target/<profile>/deps/..`). Found at run
-/// time: scripts/test builds with clippy-driver as the compiler wrapper, under which cargo does
-/// not hand `CARGO_BIN_EXE_*` to the test's compilation.
-fn kernel_binary() -> std::path::PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>");
-    let binary = dir.join("spark-sql-kernel");
-    assert!(
-        binary.is_file(),
-        "{} is missing: cargo build first",
-        binary.display()
-    );
-    binary
-}
-
 fn check(url: &str, auth_url: &str, ca: Option<&Path>, extra: &[(&str, &str)]) -> (bool, String) {
-    let mut command = Command::new(kernel_binary());
-    command
-        .arg("check")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("KBASE_AUTH_URL", auth_url)
-        .env("KBASE_AUTH_TOKEN", spark::token())
-        .env("KBASE_TOKEN_FILE", "/nonexistent/spark-sql-kernel-test")
-        .env("SPARK_CONNECT_URL", url);
-    if let Some(ca) = ca {
-        command.env("SSL_CERT_FILE", ca);
+    let token = spark::token();
+    let mut vars = vec![
+        ("KBASE_AUTH_URL", auth_url),
+        ("KBASE_AUTH_TOKEN", token.as_str()),
+        ("SPARK_CONNECT_URL", url),
+    ];
+    let ca = ca.map(|c| c.display().to_string());
+    if let Some(ca) = &ca {
+        vars.push(("SSL_CERT_FILE", ca));
     }
-    command.envs(extra.iter().copied());
-    let output = command.output().unwrap();
-    let text = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
-    assert!(!text.contains(&spark::token()), "the token was printed");
-    (output.status.success(), text)
+    vars.extend_from_slice(extra);
+    let (passed, text) = binary::check(&vars);
+    assert!(!text.contains(&token), "the token was printed");
+    (passed, text)
 }
 
 #[tokio::test]
@@ -236,5 +215,13 @@ async fn tls_runs_inside_the_proxy_tunnel_checked_against_the_servers_name() {
     // A certificate for the proxy's address, not the server's name.
     let (passed, text) = run("DNS:localhost,IP:127.0.0.1").await.unwrap();
     assert!(!passed, "{text}");
-    assert!(text.contains("certificate"), "{text}");
+    assert!(text.contains("certificate not valid for name"), "{text}");
+    assert!(
+        text.contains("the certificate names another host"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("through the proxy"),
+        "not the proxy's fault: {text}"
+    );
 }

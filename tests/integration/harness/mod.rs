@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 pub mod berdl;
+pub mod binary;
 pub mod pproxy;
 pub mod reading;
 pub mod relay;
