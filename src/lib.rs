@@ -5,8 +5,9 @@
 //! busy/idle, typed replies) ⇄ [`kernel`] (a thin `Handler`: cells, one file per magic,
 //! statements, completion, inspection, history) ⇄ [`session`] (the user's identity and Spark
 //! session as a service: authenticator, Spark client, connection state, catalog cache) ⇄
-//! `spark` / `auth` (Spark Connect over gRPC, KBase Auth2 over HTTPS) → `render` (results
-//! as HTML and text). Beside them, leaves that everyone may use and that use nothing of the
+//! `spark` / `auth` (Spark Connect over gRPC, KBase Auth2 over HTTPS, both connecting through
+//! [`net`]: straight, or through the proxy the settings chose) → `render` (results as HTML and
+//! text). Beside them, leaves that everyone may use and that use nothing of the
 //! crate: [`config`] reads every setting once and hands each room its part; `sql` is the one
 //! lexer of SQL text; [`output`] holds what a request shows (MIME bundles, streams, errors);
 //! [`token`] the token type that never prints; [`memory`] how freed memory goes back to the
