@@ -113,7 +113,17 @@ pub(super) async fn until_up(
                     why = still;
                     last = e;
                 }
-                None => return Err(e),
+                None => {
+                    let how = match e {
+                        SessionError::Spark(SparkError::Cancelled) => "interrupted",
+                        _ => "it answered with an error",
+                    };
+                    line.set(format!(
+                        "Stopped waiting for your Spark Connect server after {} s ({how})",
+                        started.elapsed().as_secs()
+                    ));
+                    return Err(e);
+                }
             },
         }
         pause = (pause * 2).min(LONGEST_PAUSE);

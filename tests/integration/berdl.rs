@@ -201,3 +201,21 @@ async fn trailers_that_echo_the_token_reach_no_output_error_or_log() {
         "the token is in the log or the check's output"
     );
 }
+
+/// The public proxy cannot reach Auth2 (its own trouble, `Auth service error: …`): the kernel says
+/// so, and never that the token expired.
+#[tokio::test]
+async fn the_proxys_trouble_reaching_auth2_is_not_called_an_expired_token() {
+    let auth = spark::standin();
+    let dead = format!("http://127.0.0.1:{}/", crate::harness::pproxy::free_port());
+    let proxy = BerdlProxy::start(Mode::Public, &backend(), &dead);
+    let mut k = kernel_through(&proxy, &auth).await;
+    let (ename, evalue, _) = failing(&mut k, "SELECT 1").await;
+    assert_eq!(ename, "SparkConnectError");
+    assert!(
+        evalue.contains("could not check your KBase token with KBase Auth2 (Auth service error: "),
+        "{evalue}"
+    );
+    assert!(evalue.contains("The token was not refused"), "{evalue}");
+    assert!(!evalue.contains("expired"), "{evalue}");
+}

@@ -269,3 +269,26 @@ async fn a_proxy_restarted_during_a_query_is_a_lost_connection_that_resumes() {
     ok(&t);
     assert_eq!(grid_rows(&result_text(&t))[0], vec!["3"]);
 }
+
+#[tokio::test]
+async fn a_silent_proxy_is_named_in_time() {
+    let auth = spark::standin();
+    // Accepts connections (the system's backlog does) and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let mut k = kernel_via(
+        &auth.url,
+        &far_spark(),
+        &[("grpc_proxy", &url), ("no_proxy", "127.0.0.1")],
+    )
+    .await;
+    let started = Instant::now();
+    let (_, evalue, _) = failing(&mut k, "SELECT 1").await;
+    assert!(started.elapsed() < FAULT_BOUND, "{:?}", started.elapsed());
+    assert!(
+        evalue.contains(&format!("through the proxy {url}")),
+        "{evalue}"
+    );
+    assert!(evalue.contains("did not answer within 10 s"), "{evalue}");
+    assert!(evalue.contains("a frozen ssh -D"), "{evalue}");
+}

@@ -108,3 +108,35 @@ async fn past_the_limit_the_error_says_how_long_the_cell_waited() {
         "{shown:?}"
     );
 }
+
+#[tokio::test]
+async fn the_wait_ends_at_once_when_the_user_interrupts() {
+    let auth = spark::standin();
+    let relay = Relay::start_late(
+        spark::url().trim_start_matches("sc://"),
+        Duration::from_secs(120),
+    )
+    .await;
+    let settings = spark::kernel_settings(&auth, &spark::token(), &relay.url, &[]);
+    let mut k = Frontend::start(settings).await;
+    let id = k.send_execute("SELECT 1").await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let interrupted = Instant::now();
+    k.control_request("interrupt_request", serde_json::json!({}))
+        .await;
+    let t = k.transcript_within(&id, Duration::from_secs(10)).await;
+    assert!(
+        interrupted.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        interrupted.elapsed()
+    );
+    assert_eq!(error(&t)["ename"], "KeyboardInterrupt");
+    let shown = lines(&t);
+    assert!(
+        shown.iter().any(
+            |l| l.starts_with("Stopped waiting for your Spark Connect server after ")
+                && l.ends_with("(interrupted)")
+        ),
+        "{shown:?}"
+    );
+}

@@ -191,3 +191,64 @@ def test_the_tour_runs_in_batch_with_only_its_tagged_failure(tmp_path, spark_env
               if o["output_type"] == "display_data" and "application/vnd.vegalite.v5+json" in o["data"]]
     assert len(charts) == 2 and all("<svg" in c["data"]["image/svg+xml"] for c in charts)
     assert "Sequencing runs per day" in charts[1]["data"]["image/svg+xml"]
+
+
+def late_relay(backend_port, delay):
+    """A port that refuses connections for `delay` seconds (bound, not listening: a Spark
+    Connect server still starting), then relays each connection to `backend_port`."""
+    import socket
+    import threading
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+
+    def pipe(src, dst):
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            dst.close()
+
+    def serve():
+        time.sleep(delay)
+        listener.listen(16)
+        while True:
+            client, _ = listener.accept()
+            server = socket.create_connection(("127.0.0.1", backend_port))
+            threading.Thread(target=pipe, args=(client, server), daemon=True).start()
+            threading.Thread(target=pipe, args=(server, client), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener.getsockname()[1]
+
+
+def test_a_batch_run_started_while_the_pod_starts_waits_for_it(tmp_path, spark_env):
+    """nbconvert right after a pod restart: BERDL's public proxy (the look-alike) answers "not
+    reachable" for 15 s; the run waits, then every cell runs, and nothing fails."""
+    spark_port = int(spark_env["SPARK_CONNECT_URL"].rsplit(":", 1)[-1])
+    late = late_relay(spark_port, 15)
+    proxy = subprocess.Popen([sys.executable, str(ROOT / "tests" / "berdl" / "proxy.py"),
+                              "--backend", f"127.0.0.1:{late}", "--auth-url", spark_env["KBASE_AUTH_URL"],
+                              "--mode", "public"], stdout=subprocess.PIPE, text=True)
+    try:
+        line = proxy.stdout.readline()
+        assert line.startswith("listening on "), line
+        env = dict(spark_env, SPARK_CONNECT_URL=f"sc://{line.split()[-1]}")
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("SELECT 42 AS answer"),
+                                             nbformat.v4.new_code_cell("SELECT 43 AS next")])
+        nb.metadata["kernelspec"] = {"name": "spark-sql-kbase", "display_name": "Spark SQL (KBase)"}
+        path = tmp_path / "restart.ipynb"
+        nbformat.write(nb, str(path))
+        run = nbconvert(str(path), tmp_path / "out", env=env)
+    finally:
+        proxy.kill()
+        proxy.wait()
+    assert run.returncode == 0, run.stderr
+    cells = nbformat.read(str(tmp_path / "out" / "restart.ipynb"), as_version=4).cells
+    texts = [o.get("data", {}).get("text/plain", "") for o in cells[0].outputs]
+    assert any(t.startswith("Your Spark Connect server answered after ") for t in texts), texts
+    assert any(" 42 |" in t for t in texts), texts
+    assert any(" 43 |" in t for t in (o.get("data", {}).get("text/plain", "") for o in cells[1].outputs))
