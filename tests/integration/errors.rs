@@ -81,7 +81,7 @@ async fn a_token_spark_does_not_accept_is_a_kbase_auth_error() {
 
 /// The evalue of a `SparkConnectError` for `SELECT 1` against `url`, which must come within 10 s
 /// (with the wait for a starting server off: tests/integration/starting.rs has it on).
-async fn connection_error_within_seconds(
+pub async fn connection_error_within_seconds(
     auth: &crate::harness::standin::AuthStandin,
     url: &str,
 ) -> String {

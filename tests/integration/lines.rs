@@ -91,6 +91,21 @@ async fn kernel_on(auth: &crate::harness::standin::AuthStandin, line: &Line) -> 
     .await
 }
 
+/// A kernel on `line` through BERDL's public proxy look-alike (gRPC's default 4 MiB limit).
+async fn kernel_behind_berdl(
+    auth: &crate::harness::standin::AuthStandin,
+    line: &Line,
+) -> (BerdlProxy, Frontend) {
+    let backend = line.url.trim_start_matches("sc://");
+    let proxy = BerdlProxy::start(Mode::Public, backend, &auth.url);
+    let through = Line {
+        version: line.version.clone(),
+        url: proxy.url.clone(),
+    };
+    let k = kernel_on(auth, &through).await;
+    (proxy, k)
+}
+
 #[tokio::test]
 async fn every_line_answers_and_whoami_names_its_version() {
     let auth = spark::standin();
@@ -328,13 +343,7 @@ async fn chunks_of_big_values_join_across_reattaches_on_the_main_line() {
 async fn a_5_mb_value_passes_berdls_4_mib_proxy_from_4_1_on_and_is_named_on_4_0() {
     let auth = spark::standin();
     for line in lines() {
-        let backend = line.url.trim_start_matches("sc://").to_owned();
-        let proxy = BerdlProxy::start(Mode::Public, &backend, &auth.url);
-        let through = Line {
-            version: line.version.clone(),
-            url: proxy.url.clone(),
-        };
-        let mut k = kernel_on(&auth, &through).await;
+        let (_proxy, mut k) = kernel_behind_berdl(&auth, &line).await;
         let t = k
             .execute("SELECT length(v) AS n, v FROM (SELECT repeat('x', 5000000) AS v)")
             .await;
@@ -367,13 +376,7 @@ async fn wide_rows_pass_berdls_4_mib_proxy_on_every_line() {
         .map(|i| format!("concat(repeat('w', 29), id % 10) AS c{i}"))
         .collect();
     for line in lines() {
-        let backend = line.url.trim_start_matches("sc://").to_owned();
-        let proxy = BerdlProxy::start(Mode::Public, &backend, &auth.url);
-        let through = Line {
-            version: line.version.clone(),
-            url: proxy.url.clone(),
-        };
-        let mut k = kernel_on(&auth, &through).await;
+        let (_proxy, mut k) = kernel_behind_berdl(&auth, &line).await;
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("wide.csv");
         let cell = format!(

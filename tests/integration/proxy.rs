@@ -37,6 +37,20 @@ async fn kernel_via(auth_url: &str, spark_url: &str, extra: &[(&str, &str)]) -> 
     Frontend::start(crate::harness::settings(&vars)).await
 }
 
+/// A kernel whose Spark Connect calls go through `proxy`; Auth2 (on 127.0.0.1) straight.
+async fn kernel_proxied(auth: &AuthStandin, spark_url: &str, proxy: &str) -> Frontend {
+    let vars = [("grpc_proxy", proxy), ("no_proxy", "127.0.0.1")];
+    kernel_via(&auth.url, spark_url, &vars).await
+}
+
+/// `SELECT 1` fails within [`FAULT_BOUND`]: its ename and evalue.
+async fn fails_in_time(k: &mut Frontend) -> (String, String) {
+    let started = Instant::now();
+    let (ename, evalue, _) = failing(k, "SELECT 1").await;
+    assert!(started.elapsed() < FAULT_BOUND, "{:?}", started.elapsed());
+    (ename, evalue)
+}
+
 fn whoami_row(t: &crate::harness::Transcript, row: &str) -> String {
     let text = result_text(t);
     text.lines()
@@ -113,23 +127,11 @@ async fn proxy_credentials_are_sent_and_wrong_ones_are_named_without_the_passwor
     let auth = spark::standin();
     let proxy = Pproxy::start("http", Some("remote:tunnelpass"));
     let good = proxy.url("http", Some("remote:tunnelpass"));
-    let mut k = kernel_via(
-        &auth.url,
-        &far_spark(),
-        &[("grpc_proxy", &good), ("no_proxy", "127.0.0.1")],
-    )
-    .await;
+    let mut k = kernel_proxied(&auth, &far_spark(), &good).await;
     ok(&k.execute("SELECT 1").await);
     let wrong = proxy.url("http", Some("remote:wrongpass"));
-    let mut k = kernel_via(
-        &auth.url,
-        &far_spark(),
-        &[("grpc_proxy", &wrong), ("no_proxy", "127.0.0.1")],
-    )
-    .await;
-    let started = Instant::now();
-    let (_, evalue, _) = failing(&mut k, "SELECT 1").await;
-    assert!(started.elapsed() < FAULT_BOUND, "{:?}", started.elapsed());
+    let mut k = kernel_proxied(&auth, &far_spark(), &wrong).await;
+    let (_, evalue) = fails_in_time(&mut k).await;
     assert!(
         evalue.contains(&format!(
             "through the proxy http://127.0.0.1:{}",
@@ -153,12 +155,7 @@ async fn socks5h_resolves_names_on_the_far_side_and_socks5_here() {
     assert_eq!(grid_rows(&result_text(&t))[0], vec!["through ssh -D"]);
     // socks5:// resolves here, where the far name means nothing.
     let near = proxy.url("socks5", None);
-    let mut k = kernel_via(
-        &auth.url,
-        &far_spark(),
-        &[("grpc_proxy", &near), ("no_proxy", "127.0.0.1")],
-    )
-    .await;
+    let mut k = kernel_proxied(&auth, &far_spark(), &near).await;
     let (_, evalue, _) = failing(&mut k, "SELECT 1").await;
     assert!(
         evalue.contains(&format!("cannot resolve {SPARK_NAME}")),
@@ -179,15 +176,8 @@ async fn a_proxy_that_is_down_is_named_in_time_and_the_next_cell_works_once_it_i
     let auth = spark::standin();
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
-    let mut k = kernel_via(
-        &auth.url,
-        &far_spark(),
-        &[("grpc_proxy", &url), ("no_proxy", "127.0.0.1")],
-    )
-    .await;
-    let started = Instant::now();
-    let (ename, evalue, _) = failing(&mut k, "SELECT 1").await;
-    assert!(started.elapsed() < FAULT_BOUND, "{:?}", started.elapsed());
+    let mut k = kernel_proxied(&auth, &far_spark(), &url).await;
+    let (ename, evalue) = fails_in_time(&mut k).await;
     assert_eq!(ename, "SparkConnectError");
     assert!(
         evalue.contains(&format!("through the proxy {url}")),
@@ -211,15 +201,8 @@ async fn a_proxy_that_cannot_reach_the_server_says_so_in_time() {
     let proxy = Pproxy::start("http", None);
     let url = proxy.url("http", None);
     let nowhere = format!("sc://nowhere.far.test:{}", free_port());
-    let mut k = kernel_via(
-        &auth.url,
-        &nowhere,
-        &[("grpc_proxy", &url), ("no_proxy", "127.0.0.1")],
-    )
-    .await;
-    let started = Instant::now();
-    let (_, evalue, _) = failing(&mut k, "SELECT 1").await;
-    assert!(started.elapsed() < FAULT_BOUND, "{:?}", started.elapsed());
+    let mut k = kernel_proxied(&auth, &nowhere, &url).await;
+    let (_, evalue) = fails_in_time(&mut k).await;
     assert!(
         evalue.contains(&format!("through the proxy {url}")),
         "{evalue}"
@@ -255,12 +238,7 @@ async fn a_proxy_restarted_during_a_query_is_a_lost_connection_that_resumes() {
     let auth = spark::standin();
     let mut proxy = Pproxy::start("http", None);
     let url = proxy.url("http", None);
-    let mut k = kernel_via(
-        &auth.url,
-        &far_spark(),
-        &[("grpc_proxy", &url), ("no_proxy", "127.0.0.1")],
-    )
-    .await;
+    let mut k = kernel_proxied(&auth, &far_spark(), &url).await;
     ok(&k.execute("SELECT 1").await);
     let id = k.send_execute(&spark::sleeping_query(3, 1)).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -276,15 +254,8 @@ async fn a_silent_proxy_is_named_in_time() {
     // Accepts connections (the system's backlog does) and never answers.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", silent.local_addr().unwrap());
-    let mut k = kernel_via(
-        &auth.url,
-        &far_spark(),
-        &[("grpc_proxy", &url), ("no_proxy", "127.0.0.1")],
-    )
-    .await;
-    let started = Instant::now();
-    let (_, evalue, _) = failing(&mut k, "SELECT 1").await;
-    assert!(started.elapsed() < FAULT_BOUND, "{:?}", started.elapsed());
+    let mut k = kernel_proxied(&auth, &far_spark(), &url).await;
+    let (_, evalue) = fails_in_time(&mut k).await;
     assert!(
         evalue.contains(&format!("through the proxy {url}")),
         "{evalue}"
