@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 use tonic::Code;
 use tonic_types::StatusExt;
 
+use super::failure::{
+    connect_fault, from_connect_fault, is_transport, tls_failure, transport_reason,
+};
 use super::proto::fetch_error_details_response as details;
 use crate::net::ProxyTrouble;
 
@@ -511,42 +514,6 @@ fn auth_advice(code: Code, message: &str) -> String {
     "Your KBase token may have expired or rotated: log in to KBase again (or set a fresh KBASE_AUTH_TOKEN), then run %reconnect.".into()
 }
 
-/// The TLS failure under a transport failure, explained: TLS to a plaintext server, a
-/// certificate from an unknown CA, a certificate for another name. Read from the rustls error in
-/// the chain (tokio-rustls wraps it in an `io::Error`).
-fn tls_failure(status: &tonic::Status) -> Option<String> {
-    use rustls::{CertificateError, Error as Tls};
-    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(status);
-    let mut found = None;
-    while let Some(e) = source {
-        let inner = e
-            .downcast_ref::<std::io::Error>()
-            .and_then(std::io::Error::get_ref)
-            .and_then(|i| i.downcast_ref::<Tls>());
-        if let Some(tls) = e.downcast_ref::<Tls>().or(inner) {
-            found = Some(tls);
-            break;
-        }
-        source = e.source();
-    }
-    let tls = found?;
-    let hint = match tls {
-        Tls::InvalidMessage(_) => {
-            " (the server does not seem to speak TLS: check SPARK_CONNECT_USE_SSL or ;use_ssl=true)"
-        }
-        Tls::InvalidCertificate(
-            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-        ) => {
-            " (the certificate names another host than the server's: check the host of SPARK_CONNECT_URL; through a proxy, TLS still goes to the server's own name)"
-        }
-        Tls::InvalidCertificate(_) => {
-            " (the server's TLS certificate is not trusted by the system or webpki roots; when a private CA signed it, set SSL_CERT_FILE to that CA's PEM file)"
-        }
-        _ => "",
-    };
-    Some(format!("TLS with the server failed: {tls}{hint}"))
-}
-
 /// The largest gRPC message the client reads (Spark sends up to 128 MiB in one).
 pub const MAX_MESSAGE_MIB: usize = 128;
 
@@ -580,64 +547,6 @@ fn message_bytes(message: &str) -> Option<usize> {
         .filter(|bytes| *bytes >= 1024 * 1024)
         .collect();
     (sizes.len() >= 2).then(|| sizes[0])
-}
-
-fn is_transport(message: &str) -> bool {
-    let lower = message.to_ascii_lowercase();
-    [
-        "transport error",
-        "connection",
-        "broken pipe",
-        "dns",
-        "tcp connect",
-    ]
-    .iter()
-    .any(|w| lower.contains(w))
-}
-
-/// The connection fault under a transport failure, when the kernel's connector made one.
-fn connect_fault(status: &tonic::Status) -> Option<&crate::net::ConnectFault> {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(status);
-    while let Some(e) = source {
-        if let Some(fault) = e.downcast_ref::<crate::net::ConnectFault>() {
-            return Some(fault);
-        }
-        source = e.source();
-    }
-    None
-}
-
-/// A failed connection as an error: the proxy's trouble, or the server's address.
-pub fn from_connect_fault(fault: &crate::net::ConnectFault, address: &str) -> SparkError {
-    let Some(proxy) = fault.proxy() else {
-        return SparkError::Unreachable {
-            address: address.to_owned(),
-            reason: fault.to_string(),
-            refused: fault.is_refused(),
-        };
-    };
-    SparkError::Proxy {
-        address: address.to_owned(),
-        proxy: proxy.url.clone(),
-        variable: proxy.variable.to_owned(),
-        answer: fault.to_string(),
-        trouble: fault.trouble(),
-    }
-}
-
-/// The innermost cause of a transport failure ("Connection refused (os error 111)").
-fn transport_reason(status: &tonic::Status) -> String {
-    let mut reason = status.message().to_owned();
-    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(status);
-    while let Some(e) = source {
-        reason = e.to_string();
-        source = e.source();
-    }
-    if reason.is_empty() {
-        "no answer".into()
-    } else {
-        reason
-    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 mod client;
 mod error;
+mod failure;
 mod plain;
 mod proto;
 mod result;
