@@ -1,5 +1,8 @@
 //! Installing and removing the kernelspec: `kernel.json` plus the logos, embedded in the binary
-//! so that one file is all an image needs.
+//! so that one file is all an image needs. The wheel's kernelspec is the same, kept in the tree
+//! (`kernelspec/data/share/jupyter/kernels/spark-sql-kbase`, maturin's data directory) so that
+//! any standard build of the wheel ships it; a test keeps its `kernel.json` equal to `install
+//! --wheel`'s.
 
 use std::path::{Path, PathBuf};
 
@@ -16,19 +19,27 @@ pub const DISPLAY_NAME: &str = "Spark SQL (KBase)";
 /// so the kernel starts without the environment's `bin` on the PATH.
 pub const WHEEL_PROGRAM: &str = "{resource_dir}/../../../../bin/spark-sql-kernel";
 
+/// A file of the kernelspec the wheel ships (`kernelspec/data/…`, maturin's data directory):
+/// the one copy of the logos, embedded here too.
+macro_rules! wheel_file {
+    ($kind:ident, $file:literal) => {
+        $kind!(concat!(
+            "../../kernelspec/data/share/jupyter/kernels/spark-sql-kbase/",
+            $file
+        ))
+    };
+}
+
 const LOGOS: [(&str, &[u8]); 3] = [
     (
         "logo-32x32.png",
-        include_bytes!("../../kernelspec/logo-32x32.png"),
+        wheel_file!(include_bytes, "logo-32x32.png"),
     ),
     (
         "logo-64x64.png",
-        include_bytes!("../../kernelspec/logo-64x64.png"),
+        wheel_file!(include_bytes, "logo-64x64.png"),
     ),
-    (
-        "logo-svg.svg",
-        include_bytes!("../../kernelspec/logo-svg.svg"),
-    ),
+    ("logo-svg.svg", wheel_file!(include_bytes, "logo-svg.svg")),
 ];
 
 /// Where a kernelspec goes.
@@ -193,6 +204,19 @@ pub fn uninstall(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_wheels_kernel_json_is_what_install_wheel_writes() {
+        let shipped: Value =
+            serde_json::from_str(wheel_file!(include_str, "kernel.json")).unwrap_or_default();
+        let spec = Spec {
+            name: KERNEL_NAME.to_owned(),
+            display_name: DISPLAY_NAME.to_owned(),
+            program: WHEEL_PROGRAM.to_owned(),
+            env: Vec::new(),
+        };
+        assert_eq!(shipped, spec.kernel_json());
+    }
 
     fn paths() -> InstallPaths {
         InstallPaths::default()

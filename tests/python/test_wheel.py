@@ -58,6 +58,8 @@ def test_pip_install_gives_the_command_and_the_kernelspec(venv, tmp_path):
     # The only other spec is ipykernel's built-in python3 (importable through the .pth).
     assert set(specs) <= {KERNEL, "python3"} and KERNEL in specs, specs
     assert pathlib.Path(specs[KERNEL]["resource_dir"]).resolve() == spec.parent.resolve()
+    logos = {p.name for p in spec.parent.iterdir()}
+    assert logos == {"kernel.json", "logo-32x32.png", "logo-64x64.png", "logo-svg.svg"}, logos
 
 
 class Cells(html.parser.HTMLParser):
