@@ -133,7 +133,10 @@ impl AuthClient {
             .no_proxy();
         if let Route::Proxy(hop) = &route {
             let mut proxy = reqwest::Proxy::all(hop.url_with_credentials())
-                .map_err(|e| unusable(format!("the proxy {hop} cannot be used ({e})")))?;
+                // Not reqwest's message: it may quote the URL, credentials and all.
+                .map_err(|_| {
+                    unusable(format!("the proxy {hop} cannot be used by the HTTP client"))
+                })?;
             if let Some(auth) = hop.basic_auth() {
                 proxy = proxy.custom_http_auth(auth.clone());
             }

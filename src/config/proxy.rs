@@ -66,10 +66,29 @@ impl Hop {
             ProxyKind::Socks5h => "socks5h",
         };
         match self.socks_auth() {
-            Some((user, pass)) => format!("{scheme}://{user}:{pass}@{}:{}", self.host, self.port),
+            Some((user, pass)) => format!(
+                "{scheme}://{}:{}@{}:{}",
+                escaped(user),
+                escaped(pass),
+                self.host,
+                self.port
+            ),
             None => format!("{scheme}://{}:{}", self.host, self.port),
         }
     }
+}
+
+/// A user name or password as a URL's userinfo holds it (RFC 3986: unreserved bytes as they
+/// are, every other byte percent-encoded), so that `@`, `:` or `/` in a password survive.
+fn escaped(part: &str) -> String {
+    part.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 impl fmt::Display for Hop {
@@ -327,6 +346,15 @@ mod tests {
         let Route::Proxy(hop) = s.route("spark.berdl.kbase.us") else {
             panic!("not proxied")
         };
+        let (s, _) = proxies(&[("grpc_proxy", "socks5h://bob:p%40ss%3Aw@h:1338")]);
+        let Route::Proxy(odd) = s.route("spark") else {
+            panic!("not proxied")
+        };
+        assert_eq!(odd.socks_auth(), Some(("bob", "p@ss:w")));
+        assert_eq!(
+            odd.url_with_credentials(),
+            "socks5h://bob:p%40ss%3Aw@h:1338"
+        );
         assert_eq!(
             (hop.kind, hop.socks_auth(), hop.to_string().as_str()),
             (
