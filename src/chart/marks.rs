@@ -10,6 +10,16 @@ use super::scale::{
 };
 use super::{Chart, Datum, Kind, Role};
 
+/// The drawing of `chart`.
+pub fn plot(chart: &Chart) -> Plot {
+    match chart.kind {
+        Kind::Bar => bars(chart),
+        Kind::Histogram => histogram(chart),
+        Kind::Heatmap => heatmap(chart),
+        Kind::Line | Kind::Area | Kind::Point => series(chart),
+    }
+}
+
 /// Stacks `(slot, group, value)` sums into rectangles `width` wide around each slot's center
 /// (positive values up from zero, negative ones down), and the extent of the stacks.
 fn stacked(

@@ -1,12 +1,12 @@
 //! The geometry of a chart's static drawing: its axes (continuous with round ticks, or
 //! categories), its colors, and its marks — bars, cells, lines, areas, points — in axis
 //! coordinates, aggregated as the Vega-Lite spec aggregates (bars summed and stacked,
-//! histograms counted, heatmap cells averaged). Pure arithmetic: `svg` draws what this returns.
+//! histograms counted, heatmap cells averaged). Pure arithmetic: `marks` builds on it, `svg` draws what they return.
 
 use std::collections::HashMap;
 
 use super::data::{number_label, time_label};
-use super::{Chart, Datum, Field, Kind, Role};
+use super::{Datum, Field, Role};
 
 /// At most this many bins in a histogram (as the spec asks Vega-Lite for).
 pub const MAX_BINS: usize = 30;
@@ -348,14 +348,4 @@ pub(super) fn legend(mut entries: Vec<(String, Rgb)>, colored: bool) -> Vec<(Str
         entries.push((format!("… {more} more"), (255, 255, 255)));
     }
     entries
-}
-
-/// The drawing of `chart`.
-pub fn plot(chart: &Chart) -> Plot {
-    match chart.kind {
-        Kind::Bar => super::marks::bars(chart),
-        Kind::Histogram => super::marks::histogram(chart),
-        Kind::Heatmap => super::marks::heatmap(chart),
-        Kind::Line | Kind::Area | Kind::Point => super::marks::series(chart),
-    }
 }

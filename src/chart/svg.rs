@@ -6,7 +6,8 @@
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
 
-use super::scale::{plot, Axis, Marks, Plot, Rgb};
+use super::marks::plot;
+use super::scale::{Axis, Marks, Plot, Rgb};
 use super::Chart;
 
 pub const WIDTH: u32 = 640;

@@ -238,7 +238,7 @@ fn rows_past_the_cap_are_left_out_and_the_text_says_so() {
 #[test]
 fn a_histogram_counts_rows_in_round_bins() {
     let chart = chart_of(&plan(Kind::Histogram, "genomes", None, None), 5000).unwrap();
-    let plot = scale::plot(&chart);
+    let plot = marks::plot(&chart);
     let scale::Marks::Rects(rects) = &plot.marks else {
         panic!("{plot:?}")
     };

@@ -2,7 +2,7 @@
 //! arrow-rs's writers: CSV and TSV (a header, RFC 4180 quoting, NULL as an empty field, values
 //! in Spark's text forms, as the table shows them), JSON lines (one object per row, NULLs
 //! written), Parquet (Spark's Arrow types kept). The file appears whole at the end or not at
-//! all ([`file::Partial`]).
+//! all: it is written under a temporary name and renamed when complete.
 //!
 //! Batches are encoded on a thread of the export's own while the next ones arrive (a queue of
 //! a few batches bounds the memory). It must not know Jupyter or Spark Connect: it receives
@@ -192,7 +192,7 @@ impl BatchSink for Export {
 
 impl Drop for Export {
     /// An unfinished export: the thread is told to stop (its queue closes) and the temporary
-    /// file goes with the [`Partial`].
+    /// file is removed with it.
     fn drop(&mut self) {
         self.jobs = None;
         if let Some(worker) = self.worker.take() {

@@ -1,39 +1,18 @@
 //! The control socket: handled as requests arrive, even while a cell runs on shell —
 //! `kernel_info_request`, `interrupt_request`, `shutdown_request`. Shell answers the same
-//! three through [`answer`], so both sockets give the same replies.
+//! three through [`Shared::answer`], so both sockets give the same replies.
 
 use std::sync::Arc;
 
 use jupyter_protocol::Status;
 use jupyter_zmq_client::KernelControlConnection;
-use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 use zeromq::SocketRecv;
 
 use super::replies;
-use super::server::{send_reply, Exit, Shared};
-use super::wire::{self, Incoming};
-
-/// The reply to a request both sockets serve; `None` for any other request.
-pub fn answer(shared: &Shared, request: &Incoming) -> Option<Value> {
-    match request.msg_type() {
-        "kernel_info_request" => Some(shared.kernel_info.clone()),
-        "interrupt_request" => {
-            shared.interrupt();
-            Some(replies::interrupt())
-        }
-        "shutdown_request" => {
-            let restart = request
-                .content
-                .get("restart")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
-            shared.request_exit(Exit::Shutdown { restart });
-            Some(replies::shutdown(restart))
-        }
-        _ => None,
-    }
-}
+use super::request::Request;
+use super::shared::{send_reply, Shared};
+use super::wire;
 
 /// Serves control until `stop`.
 pub async fn run(
@@ -58,13 +37,16 @@ pub async fn run(
             }
         };
         shared.iopub.status(Status::busy(), Some(&request));
-        let content = answer(&shared, &request).unwrap_or_else(|| {
-            replies::failure(
-                "UnsupportedRequest",
-                format!("the control channel does not handle {}", request.msg_type()),
-            )
-        });
-        send_reply(&shared, &mut control, &request, content).await;
+        let decoded = Request::decode(&request);
+        if let Some(reply_type) = decoded.reply_type() {
+            let content = shared.answer(&decoded).unwrap_or_else(|| {
+                replies::failure(
+                    "UnsupportedRequest",
+                    format!("the control channel does not handle {}", request.msg_type()),
+                )
+            });
+            send_reply(&shared, &mut control, &request, &reply_type, content).await;
+        }
         shared.iopub.status(Status::idle(), Some(&request));
     }
 }

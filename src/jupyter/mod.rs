@@ -11,7 +11,9 @@ mod iopub;
 pub mod kernelspec;
 pub mod parent;
 mod replies;
+mod request;
 mod server;
+mod shared;
 mod shell;
 mod wire;
 
@@ -20,7 +22,8 @@ pub use handler::{
     KernelInfo, OutputSink,
 };
 pub use jupyter_protocol::ConnectionInfo;
-pub use server::{serve, Exit};
+pub use server::serve;
+pub use shared::Exit;
 
 /// What can stop the transport.
 #[derive(Debug, thiserror::Error)]

@@ -14,6 +14,7 @@ use jupyter_protocol::{
 use serde_json::{json, Map, Value};
 
 use super::handler::{Completeness, Completion, HistoryEntry, KernelInfo};
+use super::request::Kind;
 use super::wire::PROTOCOL_VERSION;
 use crate::output::{ErrorOutput, MimeBundle, Output, StreamName};
 
@@ -69,6 +70,16 @@ pub fn error(e: &ErrorOutput) -> Value {
 /// An error reply to a request the kernel cannot serve.
 pub fn failure(ename: &str, evalue: String) -> Value {
     json!({ "status": "error", "ename": ename, "evalue": evalue, "traceback": [] })
+}
+
+/// The error reply to a request whose content cannot be used (a history reply keeps its
+/// `history` list, which clients read even from an error).
+pub fn malformed(kind: Kind, problem: &str) -> Value {
+    let mut content = failure("BadRequest", problem.to_owned());
+    if kind == Kind::History {
+        content["history"] = Value::Array(Vec::new());
+    }
+    content
 }
 
 /// The IOPub message type and content of an output (gaps 1 and 2).

@@ -7,94 +7,21 @@
 //! the IOPub queue has been flushed: no handler can get either wrong. Every task is tracked and
 //! stops through one signal; [`serve`] returns after they have.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use jupyter_protocol::{ConnectionInfo, Status};
 use jupyter_zmq_client::{Connection, KernelHeartbeatConnection};
-use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use zeromq::SocketSend;
 
 use super::handler::Handler;
-use super::iopub::{self, Iopub};
-use super::wire::{self, Incoming};
-use super::{control, guard, heartbeat, replies, shell, JupyterError};
+use super::shared::{Exit, Shared};
+use super::{control, guard, heartbeat, iopub, replies, shell, JupyterError};
 
 /// How long the tasks may take to stop once told to.
 const STOP_GRACE: Duration = Duration::from_secs(2);
-
-/// How the serve loop ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    /// A `shutdown_request` from the client.
-    Shutdown { restart: bool },
-    /// The caller's shutdown signal (for example SIGTERM).
-    Stopped,
-}
-
-/// Shared between the shell executor and the control task.
-pub struct Shared {
-    pub session: Arc<str>,
-    pub iopub: Iopub,
-    pub kernel_info: Value,
-    /// The cancellation of the request running on shell; an interrupt cancels it.
-    running: Mutex<CancellationToken>,
-    /// Set once with the reason the kernel stops.
-    exit: Mutex<Option<Exit>>,
-    stop: CancellationToken,
-}
-
-impl Shared {
-    /// Interrupts the request running on shell, if any.
-    pub fn interrupt(&self) {
-        if let Ok(running) = self.running.lock() {
-            running.cancel();
-        }
-    }
-
-    /// A fresh cancellation for the request about to run.
-    pub fn new_running(&self) -> CancellationToken {
-        let cancel = CancellationToken::new();
-        if let Ok(mut running) = self.running.lock() {
-            *running = cancel.clone();
-        }
-        cancel
-    }
-
-    pub fn request_exit(&self, exit: Exit) {
-        if let Ok(mut slot) = self.exit.lock() {
-            slot.get_or_insert(exit);
-        }
-        self.interrupt();
-        self.stop.cancel();
-    }
-
-    fn exit(&self) -> Exit {
-        self.exit
-            .lock()
-            .ok()
-            .and_then(|slot| *slot)
-            .unwrap_or(Exit::Stopped)
-    }
-}
-
-/// Sends the reply to `request`, after every output it queued on IOPub.
-pub async fn send_reply<S: SocketSend>(
-    shared: &Shared,
-    socket: &mut Connection<S>,
-    request: &Incoming,
-    content: Value,
-) {
-    shared.iopub.flush().await;
-    let reply_type = wire::reply_type(request.msg_type());
-    let message = wire::message(&reply_type, content, Some(request), &shared.session, true);
-    if let Err(e) = socket.send(message).await {
-        tracing::warn!("could not send {reply_type}: {e}");
-    }
-}
 
 /// Binds the sockets of `info` and serves `handler` until a `shutdown_request` or `stop`.
 /// `interrupts` lets the caller interrupt the running cell (the binary wires SIGINT to it).
@@ -121,38 +48,23 @@ pub async fn serve<H: Handler>(
         stop: tasks.clone(),
         tracker: tracker.clone(),
     };
-    let (key, id) = (info.key.as_str(), session.as_ref());
-    let (iopub_url, shell_url) = (info.iopub_url(), info.shell_url());
-    let (control_url, hb_url, stdin_url) = (info.control_url(), info.hb_url(), info.stdin_url());
-    let iopub: zeromq::PubSocket = guards.socket(info, info.iopub_port, &iopub_url).await?;
-    let shell: zeromq::RouterSocket = guards.socket(info, info.shell_port, &shell_url).await?;
-    let control: zeromq::RouterSocket =
-        guards.socket(info, info.control_port, &control_url).await?;
-    let heartbeat: zeromq::RepSocket = guards.socket(info, info.hb_port, &hb_url).await?;
-    let stdin: zeromq::RouterSocket = guards.socket(info, info.stdin_port, &stdin_url).await?;
-    let iopub_socket = Connection::new(iopub, key, id);
-    let shell_socket = Connection::new(shell, key, id);
-    let control_socket = Connection::new(control, key, id);
-    let heartbeat_socket = KernelHeartbeatConnection { socket: heartbeat };
-    let stdin = Connection::new(stdin, key, id);
-
-    let (iopub, writer) = iopub::start(iopub_socket, Arc::clone(&session));
+    let sockets = Sockets::bind(info, &guards, &session).await?;
+    let (iopub, writer) = iopub::start(sockets.iopub, Arc::clone(&session));
     tracker.spawn(writer);
-    let shared = Arc::new(Shared {
+    let kernel_info = replies::kernel_info(&handler.kernel_info());
+    let shared = Arc::new(Shared::new(
         session,
-        iopub: iopub.clone(),
-        kernel_info: replies::kernel_info(&handler.kernel_info()),
-        running: Mutex::new(CancellationToken::new()),
-        exit: Mutex::new(None),
-        stop: stop.clone(),
-    });
-    tracker.spawn(heartbeat::run(heartbeat_socket, tasks.clone()));
-    let (shell_send, shell_recv) = shell_socket.split();
+        iopub.clone(),
+        kernel_info,
+        stop.clone(),
+    ));
+    tracker.spawn(heartbeat::run(sockets.heartbeat, tasks.clone()));
+    let (shell_send, shell_recv) = sockets.shell.split();
     let (queue_tx, queue_rx) = mpsc::unbounded_channel();
     tracker.spawn(shell::read(shell_recv, queue_tx, tasks.clone()));
     tracker.spawn(control::run(
         Arc::clone(&shared),
-        control_socket,
+        sockets.control,
         tasks.clone(),
     ));
     if let Some(interrupts) = interrupts {
@@ -174,7 +86,7 @@ pub async fn serve<H: Handler>(
     iopub.flush().await;
     // Stop the socket tasks; the IOPub writer ends when the last handle on its queue is gone.
     tasks.cancel();
-    drop((executor, shared, iopub, stdin));
+    drop((executor, shared, iopub, sockets.stdin));
     tracker.close();
     if tokio::time::timeout(STOP_GRACE, tracker.wait())
         .await
@@ -183,6 +95,46 @@ pub async fn serve<H: Handler>(
         tracing::warn!("the kernel's socket tasks did not stop within {STOP_GRACE:?}");
     }
     Ok(exit)
+}
+
+/// The kernel's five sockets, bound and guarded; stdin is bound only so that clients can
+/// connect.
+struct Sockets {
+    iopub: Connection<zeromq::PubSocket>,
+    shell: Connection<zeromq::RouterSocket>,
+    control: Connection<zeromq::RouterSocket>,
+    heartbeat: KernelHeartbeatConnection,
+    stdin: Connection<zeromq::RouterSocket>,
+}
+
+impl Sockets {
+    async fn bind(
+        info: &ConnectionInfo,
+        guards: &guard::Guards,
+        session: &str,
+    ) -> Result<Sockets, JupyterError> {
+        let key = info.key.as_str();
+        let iopub = guards
+            .socket(info, info.iopub_port, &info.iopub_url())
+            .await?;
+        let shell = guards
+            .socket(info, info.shell_port, &info.shell_url())
+            .await?;
+        let control = guards
+            .socket(info, info.control_port, &info.control_url())
+            .await?;
+        let heartbeat = guards.socket(info, info.hb_port, &info.hb_url()).await?;
+        let stdin = guards
+            .socket(info, info.stdin_port, &info.stdin_url())
+            .await?;
+        Ok(Sockets {
+            iopub: Connection::new(iopub, key, session),
+            shell: Connection::new(shell, key, session),
+            control: Connection::new(control, key, session),
+            heartbeat: KernelHeartbeatConnection { socket: heartbeat },
+            stdin: Connection::new(stdin, key, session),
+        })
+    }
 }
 
 /// Interrupts the running request whenever the caller says so (SIGINT in the binary).

@@ -1,6 +1,7 @@
 //! The shell socket: a reader task queues verified requests; the executor handles them one at a
 //! time, so a long cell never stops the reader and `stop_on_error` can abort what is queued.
-//! Requests are read leniently (a request the typed structs would reject still gets a reply).
+//! Each request is decoded once into a [`Request`] (leniently: a request the protocol's typed
+//! structs would reject still gets a reply).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -12,12 +13,11 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use zeromq::SocketRecv;
 
-use super::handler::{
-    Completion, ExecuteContext, ExecuteRequest, Handler, HistoryQuery, OutputSink,
-};
-use super::server::{send_reply, Shared};
+use super::handler::{Completion, ExecuteContext, ExecuteRequest, Handler, OutputSink};
+use super::replies;
+use super::request::{Execute, Request};
+use super::shared::{send_reply, Shared};
 use super::wire::{self, Incoming};
-use super::{control, replies};
 
 type RouterRecv = Connection<zeromq::RouterRecvHalf>;
 type RouterSend = Connection<zeromq::RouterSendHalf>;
@@ -90,52 +90,51 @@ impl Executor {
         }
     }
 
-    async fn handle<H: Handler>(&mut self, handler: &mut H, request: Incoming) {
+    async fn handle<H: Handler>(&mut self, handler: &mut H, incoming: Incoming) {
         let iopub = self.shared.iopub.clone();
-        iopub.status(Status::busy(), Some(&request));
+        iopub.status(Status::busy(), Some(&incoming));
+        let request = Request::decode(&incoming);
+        let Some(reply_type) = request.reply_type() else {
+            // Comm messages have no reply; the kernel has no comm targets.
+            iopub.status(Status::idle(), Some(&incoming));
+            return;
+        };
         let mut abort_queue = false;
-        let content = match request.msg_type() {
-            "execute_request" => {
-                let (content, failed_and_stop) = self.execute(handler, &request).await;
+        let content = match request {
+            Request::Execute(execute) => {
+                let (content, failed_and_stop) = self.execute(handler, &incoming, execute).await;
                 abort_queue = failed_and_stop;
                 content
             }
-            "is_complete_request" => {
-                replies::is_complete(handler.is_complete(text(&request, "code")))
-            }
+            Request::IsComplete { code } => replies::is_complete(handler.is_complete(&code)),
             // Both may wait on the catalog: an interrupt ends them with an empty answer.
-            "complete_request" => {
-                let (code, cursor) = code_and_cursor(&request);
+            Request::Complete(at) => {
                 let cancel = self.shared.new_running();
                 let nothing = Completion {
                     matches: Vec::new(),
-                    cursor_start: cursor,
-                    cursor_end: cursor,
+                    cursor_start: at.position,
+                    cursor_end: at.position,
                     metadata: serde_json::Map::new(),
                 };
-                let completion = handler.complete(&code, cursor);
+                let completion = handler.complete(&at.code, at.position);
                 replies::complete(unless_interrupted(&cancel, completion, nothing).await)
             }
-            "inspect_request" => {
-                let (code, cursor) = code_and_cursor(&request);
-                let detail = request.content.get("detail_level").and_then(Value::as_u64);
-                let detail = u8::from(detail.unwrap_or(0) > 0);
+            Request::Inspect { at, detail } => {
                 let cancel = self.shared.new_running();
-                let inspection = handler.inspect(&code, cursor, detail);
+                let inspection = handler.inspect(&at.code, at.position, detail);
                 replies::inspect(unless_interrupted(&cancel, inspection, None).await)
             }
-            "history_request" => history(handler, &request),
-            "comm_info_request" => replies::comm_info(),
-            // Comm messages have no reply; the kernel has no comm targets.
-            "comm_open" | "comm_msg" | "comm_close" => {
-                iopub.status(Status::idle(), Some(&request));
-                return;
+            Request::History { query, output } => {
+                replies::history(handler.history(&query, output), output)
             }
-            other => control::answer(&self.shared, &request).unwrap_or_else(|| {
-                replies::failure(
-                    "UnsupportedRequest",
-                    format!("the Spark SQL kernel does not handle {other}"),
-                )
+            Request::CommInfo => replies::comm_info(),
+            Request::Malformed { kind, problem } => replies::malformed(kind, problem),
+            Request::Unsupported(name) => replies::failure(
+                "UnsupportedRequest",
+                format!("the Spark SQL kernel does not handle {name}"),
+            ),
+            common => self.shared.answer(&common).unwrap_or_else(|| {
+                replies::failure("UnsupportedRequest", format!("{reply_type} is not handled"))
             }),
         };
         // What is queued now was sent before the client could see this failure: only that is
@@ -145,25 +144,27 @@ impl Executor {
         } else {
             Vec::new()
         };
-        send_reply(&self.shared, &mut self.shell, &request, content).await;
-        iopub.status(Status::idle(), Some(&request));
+        let shell = &mut self.shell;
+        send_reply(&self.shared, shell, &incoming, &reply_type, content).await;
+        iopub.status(Status::idle(), Some(&incoming));
         for queued in to_abort {
             self.answer_aborted(&queued).await;
         }
     }
 
     /// Returns the reply content and whether queued executions must now be aborted.
-    async fn execute<H: Handler>(&mut self, handler: &mut H, request: &Incoming) -> (Value, bool) {
-        let field = |key: &str| request.content.get(key);
-        let Some(code) = field("code").and_then(Value::as_str).map(str::to_owned) else {
-            let content = replies::failure("BadRequest", "execute_request without code".into());
-            return (content, false);
-        };
-        let flag =
-            |key: &str, default: bool| field(key).and_then(Value::as_bool).unwrap_or(default);
-        let silent = flag("silent", false);
-        let store_history = flag("store_history", true) && !silent;
-        let stop_on_error = flag("stop_on_error", true);
+    async fn execute<H: Handler>(
+        &mut self,
+        handler: &mut H,
+        request: &Incoming,
+        execute: Execute,
+    ) -> (Value, bool) {
+        let Execute {
+            code,
+            silent,
+            store_history,
+            stop_on_error,
+        } = execute;
         if !silent {
             self.execution_count += 1;
         }
@@ -228,66 +229,10 @@ impl Executor {
         let iopub = self.shared.iopub.clone();
         iopub.status(Status::busy(), Some(request));
         let content = replies::execute(self.execution_count, ReplyStatus::Aborted, None);
-        send_reply(&self.shared, &mut self.shell, request, content).await;
+        let reply = "execute_reply";
+        send_reply(&self.shared, &mut self.shell, request, reply, content).await;
         iopub.status(Status::idle(), Some(request));
     }
-}
-
-fn text<'a>(request: &'a Incoming, key: &str) -> &'a str {
-    request
-        .content
-        .get(key)
-        .and_then(Value::as_str)
-        .unwrap_or("")
-}
-
-/// The code and the cursor (code points; the end of the code when not given).
-fn code_and_cursor(request: &Incoming) -> (String, usize) {
-    let code = text(request, "code").to_owned();
-    let cursor = request
-        .content
-        .get("cursor_pos")
-        .and_then(Value::as_u64)
-        .map_or(code.chars().count(), |c| c as usize);
-    (code, cursor)
-}
-
-fn history<H: Handler>(handler: &H, request: &Incoming) -> Value {
-    match history_query(&request.content) {
-        Some((query, output)) => replies::history(handler.history(&query, output), output),
-        None => {
-            let mut content = replies::failure(
-                "BadRequest",
-                "history_request needs hist_access_type tail, range or search".into(),
-            );
-            content["history"] = Value::Array(Vec::new());
-            content
-        }
-    }
-}
-
-/// Reads a `history_request` leniently: a missing `n` means "all", a missing `pattern` "*".
-fn history_query(content: &Value) -> Option<(HistoryQuery, bool)> {
-    let text = |k: &str| content.get(k).and_then(Value::as_str);
-    let int = |k: &str| content.get(k).and_then(Value::as_i64);
-    let flag = |k: &str| content.get(k).and_then(Value::as_bool).unwrap_or(false);
-    let query = match text("hist_access_type")? {
-        "tail" => HistoryQuery::Tail {
-            n: int("n").map_or(usize::MAX, |n| n.max(0) as usize),
-        },
-        "range" => HistoryQuery::Range {
-            session: int("session").unwrap_or(0),
-            start: int("start").unwrap_or(0),
-            stop: int("stop").unwrap_or(i64::MAX),
-        },
-        "search" => HistoryQuery::Search {
-            pattern: text("pattern").unwrap_or("*").to_owned(),
-            n: int("n").map(|n| n.max(0) as usize),
-            unique: flag("unique"),
-        },
-        _ => return None,
-    };
-    Some((query, flag("output")))
 }
 
 /// `work`'s answer, or `fallback` as soon as `cancel` fires.
@@ -299,32 +244,5 @@ async fn unless_interrupted<T>(
     tokio::select! {
         answer = work => answer,
         () = cancel.cancelled() => fallback,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn history_requests_are_read_leniently() {
-        let (query, output) =
-            history_query(&json!({"hist_access_type": "search", "pattern": "SEL*"})).unwrap();
-        assert_eq!(
-            query,
-            HistoryQuery::Search {
-                pattern: "SEL*".into(),
-                n: None,
-                unique: false
-            }
-        );
-        assert!(!output);
-        let (query, output) =
-            history_query(&json!({"hist_access_type": "tail", "output": true})).unwrap();
-        assert_eq!(query, HistoryQuery::Tail { n: usize::MAX });
-        assert!(output);
-        assert!(history_query(&json!({"hist_access_type": "everything"})).is_none());
-        assert!(history_query(&json!({})).is_none());
     }
 }

@@ -111,14 +111,6 @@ pub fn message(
     }
 }
 
-/// `<name>_request` → `<name>_reply`; anything else gets `_reply` appended.
-pub fn reply_type(msg_type: &str) -> String {
-    match msg_type.strip_suffix("_request") {
-        Some(stem) => format!("{stem}_reply"),
-        None => format!("{msg_type}_reply"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,11 +189,5 @@ mod tests {
         let sig = sign(b"k", &[HEADER, b"{}", b"{}", b"not json"]);
         let incoming = decode(frames(&sig, HEADER, b"not json"), &key).unwrap();
         assert_eq!(incoming.content, serde_json::json!({}));
-    }
-
-    #[test]
-    fn reply_types_follow_the_request_names() {
-        assert_eq!(reply_type("execute_request"), "execute_reply");
-        assert_eq!(reply_type("odd"), "odd_reply");
     }
 }

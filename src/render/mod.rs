@@ -23,6 +23,9 @@ pub use table::{column_texts, human_duration, needs_time_zone, result_table, Tab
 
 use crate::output::MimeBundle;
 
+/// Writes the value of one row.
+pub type Writer<'a> = Box<dyn Fn(usize, &mut String) + 'a>;
+
 /// Spark's text of every value of `array` (as the table shows them, never cut), nulls kept: what
 /// a CSV export writes.
 pub fn spark_text(

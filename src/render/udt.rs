@@ -9,21 +9,17 @@ use std::fmt::Write as _;
 use arrow::array::{Array, AsArray, StructArray};
 use arrow::datatypes::{DataType, Float64Type, Int32Type, Int8Type};
 
-use super::datetime::Zone;
 use super::number::write_double;
-use super::value::{writer as value_writer, Writer};
-use crate::spark::SparkType;
+use super::Writer;
 
-/// A writer for the values of a UDT named `name`, stored as `stored`.
-pub fn writer<'a>(
-    array: &'a dyn Array,
-    name: &str,
-    stored: &SparkType,
-    zone: &'a Zone,
-) -> Writer<'a> {
+/// A writer for the values of a UDT named `name`, or `None` when they are written as the
+/// values they are stored as.
+pub fn writer<'a>(array: &'a dyn Array, name: &str) -> Option<Writer<'a>> {
     if name == "VectorUDT" {
         if let Some(vectors) = array.as_struct_opt().and_then(Vectors::of) {
-            return Box::new(move |row, out: &mut String| vectors.write(row, out));
+            return Some(Box::new(move |row, out: &mut String| {
+                vectors.write(row, out)
+            }));
         }
     }
     if matches!(array.data_type(), DataType::Binary | DataType::LargeBinary) {
@@ -33,15 +29,15 @@ pub fn writer<'a>(
             ""
         };
         let name = name.to_owned();
-        return Box::new(move |row, out: &mut String| {
+        return Some(Box::new(move |row, out: &mut String| {
             let size = match array.data_type() {
                 DataType::LargeBinary => array.as_binary::<i64>().value(row).len(),
                 _ => array.as_binary::<i32>().value(row).len(),
             };
             let _ = write!(out, "({name}, {size} bytes{hint})");
-        });
+        }));
     }
-    value_writer(array, stored, zone)
+    None
 }
 
 /// Sedona's and others' geometry types (`GeometryUDT`, `GeographyUDT`).

@@ -27,10 +27,8 @@ use super::datetime::{
 use super::geo::{geo_default_srid, write_geo_value};
 use super::number::{write_decimal, write_double, write_float};
 use super::variant::write_variant;
+use super::Writer;
 use crate::spark::SparkType;
-
-/// Writes the value of one row.
-pub type Writer<'a> = Box<dyn Fn(usize, &mut String) + 'a>;
 
 fn is_null(nulls: Option<&NullBuffer>, row: usize) -> bool {
     nulls.is_some_and(|n| n.is_null(row))
@@ -60,7 +58,10 @@ macro_rules! display {
 /// top-level null is the caller's to show).
 pub fn writer<'a>(array: &'a dyn Array, spark: &SparkType, zone: &'a Zone) -> Writer<'a> {
     if let SparkType::Udt { name, stored } = spark {
-        return super::udt::writer(array, name, stored, zone);
+        if let Some(udt) = super::udt::writer(array, name) {
+            return udt;
+        }
+        return writer(array, stored, zone);
     }
     match array.data_type() {
         DataType::Null => Box::new(|_, out: &mut String| out.push_str("null")),

@@ -2,9 +2,8 @@
 //! the kernel's own connector's fault (a proxy's trouble, a refused address), rustls's error
 //! (TLS to a plaintext server, an unknown CA, a certificate for another name), or the innermost
 //! cause. Typed facts, never a search of the message text (but for tonic's own transport
-//! messages, which carry no type). Used by [`super::error`] only.
-
-use super::error::SparkError;
+//! messages, which carry no type). Used by `error` only;
+//! must not build its errors.
 
 /// The TLS failure under a transport failure, explained: TLS to a plaintext server, a
 /// certificate from an unknown CA, a certificate for another name. Read from the rustls error in
@@ -65,24 +64,6 @@ pub(super) fn connect_fault(status: &tonic::Status) -> Option<&crate::net::Conne
         source = e.source();
     }
     None
-}
-
-/// A failed connection as an error: the proxy's trouble, or the server's address.
-pub fn from_connect_fault(fault: &crate::net::ConnectFault, address: &str) -> SparkError {
-    let Some(proxy) = fault.proxy() else {
-        return SparkError::Unreachable {
-            address: address.to_owned(),
-            reason: fault.to_string(),
-            refused: fault.is_refused(),
-        };
-    };
-    SparkError::Proxy {
-        address: address.to_owned(),
-        proxy: proxy.url.clone(),
-        variable: proxy.variable.to_owned(),
-        answer: fault.to_string(),
-        trouble: fault.trouble(),
-    }
 }
 
 /// The innermost cause of a transport failure ("Connection refused (os error 111)").

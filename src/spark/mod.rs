@@ -1,4 +1,4 @@
-//! Spark Connect: where the user's server is ([`address`]), and a lean gRPC client generated
+//! Spark Connect: a lean gRPC client generated
 //! from Spark's own `.proto` files ([`SparkClient`]) that runs SQL and returns Arrow results.
 
 mod client;
@@ -7,12 +7,14 @@ mod failure;
 mod plain;
 mod proto;
 mod result;
+mod server_error;
 mod types;
 mod version;
 
 pub use client::{Credentials, SparkClient};
-pub use error::{Position, ServerError, SparkError};
+pub use error::SparkError;
 pub use plain::Governance;
 pub use result::{BatchSink, Column, Progress, QueryResult, Running};
+pub use server_error::{Position, ServerError};
 pub use types::{SparkType, GEOGRAPHY_SRID, GEOMETRY_SRID};
 pub use version::SparkVersion;

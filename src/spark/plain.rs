@@ -3,7 +3,7 @@
 //! xxxxx`, with the position Spark names), and the namespace (governance) check's refusal.
 //! Pure functions over the message text.
 
-use super::error::{Position, ServerError};
+use super::server_error::{Position, ServerError};
 
 /// A Spark error read from the text of a status that carries no `ErrorInfo`; `None` when the
 /// text is not one (it must start with `[ERROR_CLASS]` and name a SQLSTATE).

@@ -6,7 +6,8 @@
     clippy::expect_used,
     clippy::panic,
     missing_docs,
-    dead_code
+    dead_code,
+    rustdoc::all
 )]
 
 include!(concat!(env!("OUT_DIR"), "/spark.connect.rs"));

@@ -1,5 +1,5 @@
 //! The magics, one file each (name, usage, parsing, behaviour), in the style of mini-redis's
-//! commands. The [`magics!`] list below is the only other place a magic is named: it makes the
+//! commands. The `magics!` list below is the only other place a magic is named: it makes the
 //! [`Magic`] enum, the exhaustive dispatch, and the [`SPECS`] that `%lsmagic`, completion,
 //! inspection and the unknown-magic error are derived from. Adding a magic is adding a file
 //! and its line in that list.

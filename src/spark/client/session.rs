@@ -92,7 +92,7 @@ impl SparkClient {
     }
 
     /// Notes that the server lost the session and starts a fresh one.
-    pub(super) fn session_lost(&mut self, error: &crate::spark::error::ServerError) {
+    pub(super) fn session_lost(&mut self, error: &crate::spark::ServerError) {
         tracing::info!(
             "Spark session {} lost ({}); opening a fresh one",
             self.session.id,

@@ -1,0 +1,201 @@
+//! Shell and control requests, decoded once from their JSON content into [`Request`], and the
+//! name of each one's reply. Decoding is lenient, as `wire` is: a missing field takes the
+//! protocol's default, a request with unusable content becomes [`Request::Malformed`] so that
+//! it is still answered. Must not: handle a request or build a reply's content.
+//!
+//! `jupyter-protocol`'s request structs reject what clients do send (an `inspect_request`
+//! without `detail_level`, a `history_request` without `n`), so they are not used here.
+
+use serde_json::Value;
+
+use super::handler::HistoryQuery;
+use super::wire::Incoming;
+
+/// A request on shell or control, as the kernel handles it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    Execute(Execute),
+    IsComplete {
+        code: String,
+    },
+    Complete(Cursor),
+    Inspect {
+        at: Cursor,
+        /// 0, or 1 for more detail.
+        detail: u8,
+    },
+    History {
+        query: HistoryQuery,
+        /// Whether outputs are asked for too.
+        output: bool,
+    },
+    CommInfo,
+    /// `comm_open`, `comm_msg` or `comm_close`: no reply.
+    Comm,
+    KernelInfo,
+    Interrupt,
+    Shutdown {
+        restart: bool,
+    },
+    /// A known request whose content cannot be used; answered with this error.
+    Malformed {
+        kind: Kind,
+        problem: &'static str,
+    },
+    /// A request this kernel does not handle, by its `msg_type`.
+    Unsupported(String),
+}
+
+/// An `execute_request`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Execute {
+    pub code: String,
+    pub silent: bool,
+    pub store_history: bool,
+    pub stop_on_error: bool,
+}
+
+/// Code and a cursor in it (code points; the end of the code when not given).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cursor {
+    pub code: String,
+    pub position: usize,
+}
+
+/// The requests whose content can be malformed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Execute,
+    History,
+}
+
+impl Request {
+    /// Reads `incoming`'s content for its `msg_type`.
+    pub fn decode(incoming: &Incoming) -> Request {
+        let content = Content(&incoming.content);
+        match incoming.msg_type() {
+            "execute_request" => match content.text("code") {
+                Some(code) => Request::Execute(Execute {
+                    code: code.to_owned(),
+                    silent: content.flag("silent", false),
+                    store_history: content.flag("store_history", true)
+                        && !content.flag("silent", false),
+                    stop_on_error: content.flag("stop_on_error", true),
+                }),
+                None => Request::Malformed {
+                    kind: Kind::Execute,
+                    problem: "execute_request without code",
+                },
+            },
+            "is_complete_request" => Request::IsComplete {
+                code: content.text("code").unwrap_or("").to_owned(),
+            },
+            "complete_request" => Request::Complete(content.cursor()),
+            "inspect_request" => Request::Inspect {
+                at: content.cursor(),
+                detail: u8::from(content.int("detail_level").unwrap_or(0) > 0),
+            },
+            "history_request" => match content.history() {
+                Some(query) => Request::History {
+                    query,
+                    output: content.flag("output", false),
+                },
+                None => Request::Malformed {
+                    kind: Kind::History,
+                    problem: "history_request needs hist_access_type tail, range or search",
+                },
+            },
+            "comm_info_request" => Request::CommInfo,
+            "comm_open" | "comm_msg" | "comm_close" => Request::Comm,
+            "kernel_info_request" => Request::KernelInfo,
+            "interrupt_request" => Request::Interrupt,
+            "shutdown_request" => Request::Shutdown {
+                restart: content.flag("restart", false),
+            },
+            other => Request::Unsupported(other.to_owned()),
+        }
+    }
+
+    /// The `msg_type` of the reply; `None` for messages that get none (comms).
+    pub fn reply_type(&self) -> Option<String> {
+        let name = match self {
+            Request::Execute(_)
+            | Request::Malformed {
+                kind: Kind::Execute,
+                ..
+            } => "execute_reply",
+            Request::IsComplete { .. } => "is_complete_reply",
+            Request::Complete(_) => "complete_reply",
+            Request::Inspect { .. } => "inspect_reply",
+            Request::History { .. }
+            | Request::Malformed {
+                kind: Kind::History,
+                ..
+            } => "history_reply",
+            Request::CommInfo => "comm_info_reply",
+            Request::Comm => return None,
+            Request::KernelInfo => "kernel_info_reply",
+            Request::Interrupt => "interrupt_reply",
+            Request::Shutdown { .. } => "shutdown_reply",
+            // The protocol names every reply after its request; a client waiting for an
+            // unknown request's reply gets it under that name.
+            Request::Unsupported(name) => {
+                let stem = name.strip_suffix("_request").unwrap_or(name);
+                return Some(format!("{stem}_reply"));
+            }
+        };
+        Some(name.to_owned())
+    }
+}
+
+/// A request's JSON content, read leniently.
+struct Content<'a>(&'a Value);
+
+impl Content<'_> {
+    fn text(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(Value::as_str)
+    }
+
+    fn int(&self, key: &str) -> Option<i64> {
+        self.0.get(key).and_then(Value::as_i64)
+    }
+
+    fn flag(&self, key: &str, default: bool) -> bool {
+        self.0.get(key).and_then(Value::as_bool).unwrap_or(default)
+    }
+
+    fn cursor(&self) -> Cursor {
+        let code = self.text("code").unwrap_or("").to_owned();
+        let position = self
+            .0
+            .get("cursor_pos")
+            .and_then(Value::as_u64)
+            .map_or(code.chars().count(), |c| c as usize);
+        Cursor { code, position }
+    }
+
+    /// A missing `n` means "all", a missing `pattern` "*".
+    fn history(&self) -> Option<HistoryQuery> {
+        let count = |n: i64| usize::try_from(n.max(0)).unwrap_or(usize::MAX);
+        Some(match self.text("hist_access_type")? {
+            "tail" => HistoryQuery::Tail {
+                n: self.int("n").map_or(usize::MAX, count),
+            },
+            "range" => HistoryQuery::Range {
+                session: self.int("session").unwrap_or(0),
+                start: self.int("start").unwrap_or(0),
+                stop: self.int("stop").unwrap_or(i64::MAX),
+            },
+            "search" => HistoryQuery::Search {
+                pattern: self.text("pattern").unwrap_or("*").to_owned(),
+                n: self.int("n").map(count),
+                unique: self.flag("unique", false),
+            },
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+#[path = "request_tests.rs"]
+mod tests;

@@ -1,0 +1,118 @@
+//! What the shell executor and the control task share: the session, IOPub, the cancellation
+//! of the running request, why the kernel stops; the three requests both sockets answer alike
+//! (`kernel_info_request`, `interrupt_request`, `shutdown_request`); and sending a reply after
+//! the outputs it follows. Must not: read sockets or run the handler.
+
+use std::sync::{Arc, Mutex};
+
+use jupyter_zmq_client::Connection;
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+use zeromq::SocketSend;
+
+use super::iopub::Iopub;
+use super::replies;
+use super::request::Request;
+use super::wire::{self, Incoming};
+
+/// How the serve loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// A `shutdown_request` from the client.
+    Shutdown { restart: bool },
+    /// The caller's shutdown signal (for example SIGTERM).
+    Stopped,
+}
+
+/// Shared between the shell executor and the control task.
+pub struct Shared {
+    pub session: Arc<str>,
+    pub iopub: Iopub,
+    pub kernel_info: Value,
+    /// The cancellation of the request running on shell; an interrupt cancels it.
+    running: Mutex<CancellationToken>,
+    /// Set once with the reason the kernel stops.
+    exit: Mutex<Option<Exit>>,
+    stop: CancellationToken,
+}
+
+impl Shared {
+    pub fn new(
+        session: Arc<str>,
+        iopub: Iopub,
+        kernel_info: Value,
+        stop: CancellationToken,
+    ) -> Self {
+        Shared {
+            session,
+            iopub,
+            kernel_info,
+            running: Mutex::new(CancellationToken::new()),
+            exit: Mutex::new(None),
+            stop,
+        }
+    }
+
+    /// Interrupts the request running on shell, if any.
+    pub fn interrupt(&self) {
+        if let Ok(running) = self.running.lock() {
+            running.cancel();
+        }
+    }
+
+    /// A fresh cancellation for the request about to run.
+    pub fn new_running(&self) -> CancellationToken {
+        let cancel = CancellationToken::new();
+        if let Ok(mut running) = self.running.lock() {
+            *running = cancel.clone();
+        }
+        cancel
+    }
+
+    pub fn request_exit(&self, exit: Exit) {
+        if let Ok(mut slot) = self.exit.lock() {
+            slot.get_or_insert(exit);
+        }
+        self.interrupt();
+        self.stop.cancel();
+    }
+
+    /// The reply to a request both sockets serve; `None` for any other request.
+    pub fn answer(&self, request: &Request) -> Option<Value> {
+        match request {
+            Request::KernelInfo => Some(self.kernel_info.clone()),
+            Request::Interrupt => {
+                self.interrupt();
+                Some(replies::interrupt())
+            }
+            Request::Shutdown { restart } => {
+                self.request_exit(Exit::Shutdown { restart: *restart });
+                Some(replies::shutdown(*restart))
+            }
+            _ => None,
+        }
+    }
+
+    pub fn exit(&self) -> Exit {
+        self.exit
+            .lock()
+            .ok()
+            .and_then(|slot| *slot)
+            .unwrap_or(Exit::Stopped)
+    }
+}
+
+/// Sends the reply to `request`, after every output it queued on IOPub.
+pub async fn send_reply<S: SocketSend>(
+    shared: &Shared,
+    socket: &mut Connection<S>,
+    request: &Incoming,
+    reply_type: &str,
+    content: Value,
+) {
+    shared.iopub.flush().await;
+    let message = wire::message(reply_type, content, Some(request), &shared.session, true);
+    if let Err(e) = socket.send(message).await {
+        tracing::warn!("could not send {reply_type}: {e}");
+    }
+}
