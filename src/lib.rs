@@ -8,7 +8,7 @@
 //! `spark` / `auth` (Spark Connect over gRPC, KBase Auth2 over HTTPS, both connecting through
 //! [`net`]: straight, or through the proxy the settings chose) → `render` (results as HTML and
 //! text). Beside them, leaves that everyone may use and that use nothing of the
-//! crate: [`config`] reads every setting once and hands each room its part; `sql` is the one
+//! crate: [`config`] reads every setting once and hands each layer its part; `sql` is the one
 //! lexer of SQL text; [`output`] holds what a request shows (MIME bundles, streams, errors);
 //! [`token`] the token type that never prints; [`memory`] how freed memory goes back to the
 //! system. The kernel also uses [`export`], which writes whole results to files from Arrow

@@ -154,7 +154,7 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<std::process::Exi
                     .display()
                     .to_string()
             };
-            let spec = kernelspec::Spec {
+            let spec = kernelspec::KernelSpec {
                 name,
                 display_name,
                 program,

@@ -2,16 +2,16 @@
 
 use std::fmt;
 
-/// A KBase token. `Debug` and `Display` print a mask; only [`Token::expose`] gives the secret,
+/// A KBase token. `Debug` and `Display` print a mask; only [`KBaseToken::expose`] gives the secret,
 /// and its callers are the two places that must send it (Auth2 and Spark Connect headers).
 #[derive(Clone, PartialEq, Eq)]
-pub struct Token(String);
+pub struct KBaseToken(String);
 
-impl Token {
+impl KBaseToken {
     /// Trims surrounding whitespace and newlines; `None` when nothing is left.
-    pub fn new(raw: &str) -> Option<Token> {
+    pub fn new(raw: &str) -> Option<KBaseToken> {
         let trimmed = raw.trim();
-        (!trimmed.is_empty()).then(|| Token(trimmed.to_owned()))
+        (!trimmed.is_empty()).then(|| KBaseToken(trimmed.to_owned()))
     }
 
     pub fn expose(&self) -> &str {
@@ -19,13 +19,13 @@ impl Token {
     }
 }
 
-impl fmt::Debug for Token {
+impl fmt::Debug for KBaseToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Token(***)")
+        f.write_str("KBaseToken(***)")
     }
 }
 
-impl fmt::Display for Token {
+impl fmt::Display for KBaseToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("***")
     }
@@ -37,11 +37,14 @@ mod tests {
 
     #[test]
     fn a_token_never_prints_itself() {
-        let token = Token::new("  SECRETTOKENVALUE234567ABCDEFGHIJ\n").unwrap();
+        let token = KBaseToken::new("  SECRETTOKENVALUE234567ABCDEFGHIJ\n").unwrap();
         assert_eq!(token.expose(), "SECRETTOKENVALUE234567ABCDEFGHIJ");
         assert_eq!(format!("{token}"), "***");
-        assert_eq!(format!("{token:?}"), "Token(***)");
-        assert_eq!(format!("{:?}", Some(token.clone())), "Some(Token(***))");
-        assert!(Token::new(" \n\t").is_none());
+        assert_eq!(format!("{token:?}"), "KBaseToken(***)");
+        assert_eq!(
+            format!("{:?}", Some(token.clone())),
+            "Some(KBaseToken(***))"
+        );
+        assert!(KBaseToken::new(" \n\t").is_none());
     }
 }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::AuthError;
 use crate::config::{ProxySettings, Route};
 use crate::net::ConnectFault;
-use crate::token::Token;
+use crate::token::KBaseToken;
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -192,7 +192,7 @@ impl AuthClient {
         format!("{}/{}", self.base.trim_end_matches('/'), path)
     }
 
-    async fn get(&self, path: &str, token: &Token) -> Result<String, AuthError> {
+    async fn get(&self, path: &str, token: &KBaseToken) -> Result<String, AuthError> {
         let url = self.url(path);
         let sent = self
             .http
@@ -270,7 +270,7 @@ impl AuthClient {
     }
 
     /// Introspects a token (`GET /api/V2/token`).
-    pub async fn validate_token(&self, token: &Token) -> Result<TokenInfo, AuthError> {
+    pub async fn validate_token(&self, token: &KBaseToken) -> Result<TokenInfo, AuthError> {
         let raw: RawTokenInfo = self.parse(&self.get("api/V2/token", token).await?)?;
         let bad = |what: &str| AuthError::BadAnswer {
             url: self.base.clone(),
@@ -291,7 +291,7 @@ impl AuthClient {
     }
 
     /// The token owner's profile (`GET /api/V2/me`).
-    pub async fn get_user_info(&self, token: &Token) -> Result<UserInfo, AuthError> {
+    pub async fn get_user_info(&self, token: &KBaseToken) -> Result<UserInfo, AuthError> {
         let raw: RawUserInfo = self.parse(&self.get("api/V2/me", token).await?)?;
         Ok(UserInfo {
             display: raw.display.unwrap_or_default(),

@@ -60,7 +60,7 @@ mod tests {
 
     fn identity(mfa: Option<&str>) -> Identity {
         Identity::new(
-            crate::token::Token::new("T").unwrap(),
+            crate::token::KBaseToken::new("T").unwrap(),
             TokenSource::Environment,
             TokenInfo {
                 user: "alice".into(),

@@ -1,6 +1,6 @@
 //! KBase authentication: where the token comes from, the KBase Auth2 client, and the
 //! [`Authenticator`] that keeps knowing who the user is while the token rotates underneath.
-//! The token itself is a [`Token`], which never prints.
+//! The token itself is a [`KBaseToken`], which never prints.
 
 mod client;
 mod describe;
@@ -22,7 +22,7 @@ use sources::Sources;
 pub use sources::READ_DEADLINE;
 
 use crate::config::AuthSettings;
-use crate::token::Token;
+use crate::token::KBaseToken;
 
 /// Why the kernel does not know who the user is. Each message says what to do.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -100,7 +100,7 @@ impl std::fmt::Display for TokenSource {
 /// A validated token and what Auth2 said of it.
 #[derive(Debug, Clone)]
 pub struct Identity {
-    pub token: Token,
+    pub token: KBaseToken,
     pub source: TokenSource,
     pub info: TokenInfo,
     /// The owner's profile, fetched when first asked for.
@@ -115,7 +115,7 @@ impl Identity {
 
     /// An identity validated just now (for tests of what is shown of it).
     #[cfg(test)]
-    pub fn new(token: Token, source: TokenSource, info: TokenInfo) -> Identity {
+    pub fn new(token: KBaseToken, source: TokenSource, info: TokenInfo) -> Identity {
         Identity {
             token,
             source,
@@ -127,7 +127,8 @@ impl Identity {
 }
 
 /// The result of the validation started with the kernel.
-type Startup = JoinHandle<Result<(Token, TokenSource, Result<TokenInfo, AuthError>), AuthError>>;
+type Startup =
+    JoinHandle<Result<(KBaseToken, TokenSource, Result<TokenInfo, AuthError>), AuthError>>;
 
 /// Keeps the current identity: reads the token sources before each use, validates a new or
 /// stale token, and refuses an expired one or one of another user.
@@ -142,7 +143,7 @@ pub struct Authenticator {
     /// Messages for the user (Auth2 found out), told once.
     notices: Vec<String>,
     /// Tokens Auth2 refused (invalid or expired), never sent again, with where they were.
-    refused: Vec<(Token, TokenSource)>,
+    refused: Vec<(KBaseToken, TokenSource)>,
 }
 
 impl Authenticator {
@@ -175,7 +176,7 @@ impl Authenticator {
     /// The token file when present and non-empty, else `KBASE_AUTH_TOKEN`, else the token in
     /// `SPARK_CONNECT_URL`. The file is read off the async threads, for at most
     /// [`READ_DEADLINE`]: a hung network home directory or a pipe never wedges the kernel.
-    pub async fn read_token(&self) -> Result<(Token, TokenSource), AuthError> {
+    pub async fn read_token(&self) -> Result<(KBaseToken, TokenSource), AuthError> {
         self.sources.read().await
     }
 
@@ -250,7 +251,7 @@ impl Authenticator {
 
     /// Validates `token` when it is new or its validation is older than Auth2's `cachefor`,
     /// and makes it the current identity.
-    async fn check(&mut self, token: Token, source: TokenSource) -> Result<(), AuthError> {
+    async fn check(&mut self, token: KBaseToken, source: TokenSource) -> Result<(), AuthError> {
         let known = self.current.as_ref().filter(|id| id.token == token);
         match known {
             Some(id) if id.checked_at.elapsed() < id.info.cache_for => {}
@@ -326,7 +327,7 @@ impl Authenticator {
 
     fn adopt(
         &mut self,
-        token: Token,
+        token: KBaseToken,
         source: TokenSource,
         info: TokenInfo,
     ) -> Result<(), AuthError> {
@@ -418,7 +419,7 @@ mod tests {
         let settings = settings
             .auth()
             .clone()
-            .with_tokens(file, env.and_then(Token::new));
+            .with_tokens(file, env.and_then(KBaseToken::new));
         Authenticator::new(&settings, DEFAULT_TIMEOUT).unwrap()
     }
 
@@ -429,14 +430,20 @@ mod tests {
         let auth = authenticator(Some(file.clone()), Some("ENVTOKEN"));
         assert_eq!(
             auth.read_token().await.unwrap(),
-            (Token::new("ENVTOKEN").unwrap(), TokenSource::Environment)
+            (
+                KBaseToken::new("ENVTOKEN").unwrap(),
+                TokenSource::Environment
+            )
         );
         std::fs::write(&file, "  \n").unwrap();
         assert_eq!(auth.read_token().await.unwrap().1, TokenSource::Environment);
         std::fs::write(&file, "FILETOKEN").unwrap();
         assert_eq!(
             auth.read_token().await.unwrap(),
-            (Token::new("FILETOKEN").unwrap(), TokenSource::File(file))
+            (
+                KBaseToken::new("FILETOKEN").unwrap(),
+                TokenSource::File(file)
+            )
         );
     }
 
@@ -483,7 +490,7 @@ mod tests {
             let settings = settings
                 .auth()
                 .clone()
-                .with_tokens(Some(fifo.clone()), env.and_then(Token::new));
+                .with_tokens(Some(fifo.clone()), env.and_then(KBaseToken::new));
             Authenticator::new(&settings, DEFAULT_TIMEOUT).unwrap()
         };
         // A runtime of the test's own, dropped without waiting for the reads stuck in open();

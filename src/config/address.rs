@@ -1,10 +1,10 @@
 //! Spark Connect addresses: the `sc://` URL read once from the settings, and the host template
 //! filled with the user's name. Pure functions, no I/O. A token inside a URL is taken out as a
-//! [`Token`] (for the auth settings) and never kept in the address or shown.
+//! [`KBaseToken`] (for the auth settings) and never kept in the address or shown.
 
 use std::fmt;
 
-use crate::token::Token;
+use crate::token::KBaseToken;
 
 /// A resolved Spark Connect address.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,7 +68,7 @@ pub fn sanitize_k8s(name: &str) -> String {
 pub fn parse_sc_url(
     url: &str,
     default_port: u16,
-) -> Result<(Address, Option<Token>), AddressError> {
+) -> Result<(Address, Option<KBaseToken>), AddressError> {
     // The hint never repeats the URL's parameters: they may hold a token.
     let hint = url.split(';').next().unwrap_or("").to_owned();
     let bad = |reason: &str| AddressError::BadUrl {
@@ -115,7 +115,7 @@ pub fn parse_sc_url(
             .split_once('=')
             .ok_or_else(|| bad("a parameter is not key=value"))?;
         match key.trim() {
-            "token" | "x-kbase-token" => token = Token::new(value),
+            "token" | "x-kbase-token" => token = KBaseToken::new(value),
             "use_ssl" => {
                 address.use_ssl = super::parse_bool(value.trim())
                     .ok_or_else(|| bad("use_ssl must be true or false"))?

@@ -2,8 +2,8 @@
 //! reads the environment. A bad value never stops the kernel: it falls back to the default and
 //! is kept in [`Settings::problems`], which the kernel reports where it matters.
 //!
-//! A leaf: it imports nothing of the kernel but the [`Token`] type. Each room gets the part it
-//! needs ([`AuthSettings`], [`SparkSettings`], [`DisplaySettings`], [`InstallPaths`]), with
+//! A leaf: it imports nothing of the kernel but the [`KBaseToken`] type. Each layer gets the
+//! part it needs ([`AuthSettings`], [`SparkSettings`], [`DisplaySettings`], [`InstallPaths`]), with
 //! private fields, and the `sc://` address is parsed here, once.
 
 mod address;
@@ -16,7 +16,7 @@ pub use address::{sanitize_k8s, Address, AddressError};
 pub use proxy::{Direct, Hop, ProxyKind, ProxySettings, Route};
 pub use spark::{SparkSettings, StartSettings};
 
-use crate::token::Token;
+use crate::token::KBaseToken;
 
 pub const DEFAULT_AUTH_URL: &str = "https://kbase.us/services/auth/";
 pub const DEFAULT_HOST_TEMPLATE: &str = "spark-connect-{username}";
@@ -51,16 +51,16 @@ pub struct Settings {
 /// Where the KBase token comes from and where it is validated.
 #[derive(Debug, Clone)]
 pub struct AuthSettings {
-    token: Option<Token>,
+    token: Option<KBaseToken>,
     token_file: Option<PathBuf>,
     url: String,
-    url_token: Option<Token>,
+    url_token: Option<KBaseToken>,
     proxy: ProxySettings,
 }
 
 impl AuthSettings {
     /// `KBASE_AUTH_TOKEN`.
-    pub fn env_token(&self) -> Option<&Token> {
+    pub fn env_token(&self) -> Option<&KBaseToken> {
         self.token.as_ref()
     }
     /// `KBASE_TOKEN_FILE`, default `~/.berdl_kbase_session`.
@@ -76,11 +76,11 @@ impl AuthSettings {
         &self.proxy
     }
     /// `;token=` or `;x-kbase-token=` of `SPARK_CONNECT_URL`: the last token source.
-    pub fn url_token(&self) -> Option<&Token> {
+    pub fn url_token(&self) -> Option<&KBaseToken> {
         self.url_token.as_ref()
     }
     /// The same settings with other token sources (for tests of the sources' order).
-    pub fn with_tokens(mut self, file: Option<PathBuf>, env: Option<Token>) -> AuthSettings {
+    pub fn with_tokens(mut self, file: Option<PathBuf>, env: Option<KBaseToken>) -> AuthSettings {
         self.token_file = file;
         self.token = env;
         self
@@ -157,7 +157,7 @@ impl Settings {
         let (mut spark, url_token) = spark::settings(&get, &path, &mut problems);
         spark.proxy = proxy.clone();
         let auth = AuthSettings {
-            token: var("KBASE_AUTH_TOKEN").as_deref().and_then(Token::new),
+            token: var("KBASE_AUTH_TOKEN").as_deref().and_then(KBaseToken::new),
             token_file: path("KBASE_TOKEN_FILE")
                 .or_else(|| home.as_ref().map(|h| h.join(TOKEN_FILE_NAME))),
             url: get("KBASE_AUTH_URL").unwrap_or_else(|| DEFAULT_AUTH_URL.to_owned()),

@@ -88,7 +88,7 @@ enum Job {
 }
 
 /// An export in progress: a [`BatchSink`] that hands batches to the writing thread.
-pub struct Export {
+pub struct Exporter {
     partial: Partial,
     jobs: Option<mpsc::SyncSender<Job>>,
     worker: Option<JoinHandle<Result<Counted, String>>>,
@@ -103,9 +103,9 @@ pub struct Written {
     pub path: PathBuf,
 }
 
-impl Export {
+impl Exporter {
     /// Starts writing `target` in `format`; text forms of timestamps are in `zone`.
-    pub fn create(target: &Path, format: Format, zone: Zone) -> Result<Export, String> {
+    pub fn create(target: &Path, format: Format, zone: Zone) -> Result<Exporter, String> {
         let (partial, out) = Partial::create(target)?;
         let (jobs, queue) = mpsc::sync_channel(QUEUE);
         let mut encoder = Encoder::new(out, target.to_owned(), format, zone);
@@ -121,7 +121,7 @@ impl Export {
                 Err("the export was abandoned".into())
             })
             .map_err(|e| format!("cannot start writing {}: {e}", target.display()))?;
-        Ok(Export {
+        Ok(Exporter {
             partial,
             jobs: Some(jobs),
             worker: Some(worker),
@@ -172,7 +172,7 @@ impl Export {
     }
 }
 
-impl BatchSink for Export {
+impl BatchSink for Exporter {
     fn batch(&mut self, columns: &[Column], batch: &RecordBatch) -> Result<(), String> {
         let sent = self.jobs.as_ref().is_some_and(|jobs| {
             jobs.send(Job::Batch(columns.to_vec(), batch.clone()))
@@ -190,7 +190,7 @@ impl BatchSink for Export {
     }
 }
 
-impl Drop for Export {
+impl Drop for Exporter {
     /// An unfinished export: the thread is told to stop (its queue closes) and the temporary
     /// file is removed with it.
     fn drop(&mut self) {

@@ -54,7 +54,7 @@ fn batch() -> RecordBatch {
 fn export(format: Format, name: &str) -> (tempfile::TempDir, PathBuf, Written) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(name);
-    let mut e = Export::create(&path, format, Zone::default()).unwrap();
+    let mut e = Exporter::create(&path, format, Zone::default()).unwrap();
     e.batch(&columns(), &batch()).unwrap();
     e.batch(&columns(), &batch().slice(0, 1)).unwrap();
     assert_eq!(e.written().0, 4);
@@ -132,12 +132,12 @@ fn parquet_keeps_the_arrow_types() {
 fn an_empty_result_is_a_header_and_an_unfinished_export_no_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("empty.csv");
-    let e = Export::create(&path, Format::Csv, Zone::default()).unwrap();
+    let e = Exporter::create(&path, Format::Csv, Zone::default()).unwrap();
     e.finish(&columns()).unwrap();
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "id,label,x,at\n");
 
     let other = dir.path().join("dropped.parquet");
-    let mut e = Export::create(&other, Format::Parquet, Zone::default()).unwrap();
+    let mut e = Exporter::create(&other, Format::Parquet, Zone::default()).unwrap();
     e.batch(&columns(), &batch()).unwrap();
     drop(e);
     assert!(!other.exists());

@@ -117,7 +117,7 @@ impl ExecuteContext {
 
 /// `is_complete_reply` statuses.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Completeness {
+pub enum IsComplete {
     Complete,
     Incomplete { indent: String },
     Invalid,
@@ -186,7 +186,7 @@ pub trait Handler: Send + 'static {
         detail_level: u8,
     ) -> impl Future<Output = Option<MimeBundle>> + Send;
 
-    fn is_complete(&self, code: &str) -> Completeness;
+    fn is_complete(&self, code: &str) -> IsComplete;
 
     fn history(&self, query: &HistoryQuery, output: bool) -> Vec<HistoryEntry>;
 

@@ -19,13 +19,13 @@ enum Command {
 #[derive(Clone)]
 pub struct Iopub {
     queue: mpsc::UnboundedSender<Command>,
-    session: Arc<str>,
+    jupyter_session: Arc<str>,
 }
 
 impl Iopub {
     /// Publishes `content` as `msg_type`, with `parent` as its parent (None: the kernel's own).
     pub fn publish(&self, msg_type: &str, content: impl Serialize, parent: Option<&Incoming>) {
-        let message = wire::message(msg_type, content, parent, &self.session, false);
+        let message = wire::message(msg_type, content, parent, &self.jupyter_session, false);
         let _ = self.queue.send(Command::Publish(Box::new(message)));
     }
 
@@ -45,7 +45,7 @@ impl Iopub {
 /// A handle for `session`, and the writer that owns `socket`: it ends once every handle is gone.
 pub fn start(
     mut socket: Connection<zeromq::PubSocket>,
-    session: Arc<str>,
+    jupyter_session: Arc<str>,
 ) -> (Iopub, impl std::future::Future<Output = ()>) {
     let (queue, mut commands) = mpsc::unbounded_channel();
     let writer = async move {
@@ -62,5 +62,11 @@ pub fn start(
             }
         }
     };
-    (Iopub { queue, session }, writer)
+    (
+        Iopub {
+            queue,
+            jupyter_session,
+        },
+        writer,
+    )
 }

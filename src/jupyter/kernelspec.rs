@@ -67,7 +67,7 @@ pub enum KernelspecError {
 
 /// What `install` writes.
 #[derive(Debug, Clone)]
-pub struct Spec {
+pub struct KernelSpec {
     pub name: String,
     pub display_name: String,
     /// The binary `kernel.json` starts: a path, or [`WHEEL_PROGRAM`].
@@ -75,7 +75,7 @@ pub struct Spec {
     pub env: Vec<(String, String)>,
 }
 
-impl Spec {
+impl KernelSpec {
     pub fn kernel_json(&self) -> Value {
         let env: Map<String, Value> = self
             .env
@@ -161,7 +161,7 @@ fn io_error(path: &Path) -> impl Fn(std::io::Error) -> KernelspecError + '_ {
 
 /// Writes the kernelspec; returns its directory. Replaces an earlier install of the same name.
 pub fn install(
-    spec: &Spec,
+    spec: &KernelSpec,
     location: &Location,
     paths: &InstallPaths,
 ) -> Result<PathBuf, KernelspecError> {
@@ -209,7 +209,7 @@ mod tests {
     fn the_wheels_kernel_json_is_what_install_wheel_writes() {
         let shipped: Value =
             serde_json::from_str(wheel_file!(include_str, "kernel.json")).unwrap_or_default();
-        let spec = Spec {
+        let spec = KernelSpec {
             name: KERNEL_NAME.to_owned(),
             display_name: DISPLAY_NAME.to_owned(),
             program: WHEEL_PROGRAM.to_owned(),
@@ -249,8 +249,8 @@ mod tests {
         );
     }
 
-    fn spec() -> Spec {
-        Spec {
+    fn spec() -> KernelSpec {
+        KernelSpec {
             name: KERNEL_NAME.into(),
             display_name: DISPLAY_NAME.into(),
             program: "/opt/bin/spark-sql-kernel".into(),

@@ -18,7 +18,7 @@ mod shell;
 mod wire;
 
 pub use handler::{
-    Completeness, Completion, ExecuteContext, ExecuteRequest, Handler, HistoryEntry, HistoryQuery,
+    Completion, ExecuteContext, ExecuteRequest, Handler, HistoryEntry, HistoryQuery, IsComplete,
     KernelInfo, OutputSink,
 };
 pub use jupyter_protocol::ConnectionInfo;

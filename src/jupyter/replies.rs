@@ -13,7 +13,7 @@ use jupyter_protocol::{
 };
 use serde_json::{json, Map, Value};
 
-use super::handler::{Completeness, Completion, HistoryEntry, KernelInfo};
+use super::handler::{Completion, HistoryEntry, IsComplete, KernelInfo};
 use super::request::Kind;
 use super::wire::PROTOCOL_VERSION;
 use crate::output::{ErrorOutput, MimeBundle, Output, StreamName};
@@ -118,12 +118,12 @@ pub fn output(output: Output, execution_count: usize) -> (&'static str, Value) {
     }
 }
 
-pub fn is_complete(completeness: Completeness) -> Value {
+pub fn is_complete(completeness: IsComplete) -> Value {
     to_value(match completeness {
-        Completeness::Complete => IsCompleteReply::complete(),
-        Completeness::Incomplete { indent } => IsCompleteReply::incomplete(indent),
-        Completeness::Invalid => IsCompleteReply::invalid(),
-        Completeness::Unknown => IsCompleteReply::unknown(),
+        IsComplete::Complete => IsCompleteReply::complete(),
+        IsComplete::Incomplete { indent } => IsCompleteReply::incomplete(indent),
+        IsComplete::Invalid => IsCompleteReply::invalid(),
+        IsComplete::Unknown => IsCompleteReply::unknown(),
     })
 }
 
@@ -222,7 +222,7 @@ mod tests {
         assert_eq!(failed["ename"], "E");
         assert_eq!(failed["traceback"], json!(["t"]));
         assert_eq!(execute(3, ReplyStatus::Aborted, None)["status"], "aborted");
-        let incomplete = is_complete(Completeness::Incomplete {
+        let incomplete = is_complete(IsComplete::Incomplete {
             indent: "  ".into(),
         });
         assert_eq!(incomplete, json!({"status": "incomplete", "indent": "  "}));

@@ -40,7 +40,7 @@ pub async fn serve<H: Handler>(
             info.signature_scheme
         )));
     }
-    let session: Arc<str> = uuid::Uuid::new_v4().to_string().into();
+    let jupyter_session: Arc<str> = uuid::Uuid::new_v4().to_string().into();
     let tracker = TaskTracker::new();
     let tasks = CancellationToken::new();
     let guards = guard::Guards {
@@ -48,12 +48,12 @@ pub async fn serve<H: Handler>(
         stop: tasks.clone(),
         tracker: tracker.clone(),
     };
-    let sockets = Sockets::bind(info, &guards, &session).await?;
-    let (iopub, writer) = iopub::start(sockets.iopub, Arc::clone(&session));
+    let sockets = Sockets::bind(info, &guards, &jupyter_session).await?;
+    let (iopub, writer) = iopub::start(sockets.iopub, Arc::clone(&jupyter_session));
     tracker.spawn(writer);
     let kernel_info = replies::kernel_info(&handler.kernel_info());
     let shared = Arc::new(Shared::new(
-        session,
+        jupyter_session,
         iopub.clone(),
         kernel_info,
         stop.clone(),
@@ -111,7 +111,7 @@ impl Sockets {
     async fn bind(
         info: &ConnectionInfo,
         guards: &guard::Guards,
-        session: &str,
+        jupyter_session: &str,
     ) -> Result<Sockets, JupyterError> {
         let key = info.key.as_str();
         let iopub = guards
@@ -128,11 +128,11 @@ impl Sockets {
             .socket(info, info.stdin_port, &info.stdin_url())
             .await?;
         Ok(Sockets {
-            iopub: Connection::new(iopub, key, session),
-            shell: Connection::new(shell, key, session),
-            control: Connection::new(control, key, session),
+            iopub: Connection::new(iopub, key, jupyter_session),
+            shell: Connection::new(shell, key, jupyter_session),
+            control: Connection::new(control, key, jupyter_session),
             heartbeat: KernelHeartbeatConnection { socket: heartbeat },
-            stdin: Connection::new(stdin, key, session),
+            stdin: Connection::new(stdin, key, jupyter_session),
         })
     }
 }

@@ -26,7 +26,8 @@ pub enum Exit {
 
 /// Shared between the shell executor and the control task.
 pub struct Shared {
-    pub session: Arc<str>,
+    /// The `session` in the header of every message the kernel sends (Jupyter's, not Spark's).
+    pub jupyter_session: Arc<str>,
     pub iopub: Iopub,
     pub kernel_info: Value,
     /// The cancellation of the request running on shell; an interrupt cancels it.
@@ -38,13 +39,13 @@ pub struct Shared {
 
 impl Shared {
     pub fn new(
-        session: Arc<str>,
+        jupyter_session: Arc<str>,
         iopub: Iopub,
         kernel_info: Value,
         stop: CancellationToken,
     ) -> Self {
         Shared {
-            session,
+            jupyter_session,
             iopub,
             kernel_info,
             running: Mutex::new(CancellationToken::new()),
@@ -111,7 +112,13 @@ pub async fn send_reply<S: SocketSend>(
     content: Value,
 ) {
     shared.iopub.flush().await;
-    let message = wire::message(reply_type, content, Some(request), &shared.session, true);
+    let message = wire::message(
+        reply_type,
+        content,
+        Some(request),
+        &shared.jupyter_session,
+        true,
+    );
     if let Err(e) = socket.send(message).await {
         tracing::warn!("could not send {reply_type}: {e}");
     }

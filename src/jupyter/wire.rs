@@ -83,13 +83,13 @@ pub fn message(
     msg_type: &str,
     content: impl serde::Serialize,
     parent: Option<&Incoming>,
-    session: &str,
+    jupyter_session: &str,
     with_identities: bool,
 ) -> JupyterMessage {
     let header = Header {
         msg_id: uuid::Uuid::new_v4().to_string(),
         username: USERNAME.to_owned(),
-        session: session.to_owned(),
+        session: jupyter_session.to_owned(),
         date: chrono::Utc::now(),
         msg_type: msg_type.to_owned(),
         version: PROTOCOL_VERSION.to_owned(),

@@ -68,6 +68,11 @@ pub fn parse(code: &str) -> Cell {
     cell
 }
 
+/// Where the SQL of a cell starts (a byte offset): after the magic lines at its top.
+pub fn sql_start(code: &str) -> usize {
+    parse(code).sql_offset.min(code.len())
+}
+
 /// The line under the cursor (a code point), trimmed, when it is a magic line (`%…`).
 pub fn magic_line_at(code: &str, cursor: usize) -> Option<&str> {
     let at = code

@@ -8,11 +8,12 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
+use super::cell;
 use super::cell::magic_line_at;
-use super::complete::{self, Context};
 use super::magics::{chart_kinds, CHART_OPTIONS, SPECS};
 use crate::jupyter::Completion;
 use crate::session::{Catalog, Listing};
+use crate::sql::cursor::{self, Context};
 use crate::sql::keywords::KEYWORDS;
 use crate::sql::quote;
 
@@ -87,7 +88,7 @@ pub async fn complete_chart(
         let typed = typed.trim_start_matches('`');
         // The tables of the cell's last statement (a space after it: no word is being typed).
         let sql = format!("{code} ");
-        let tables = complete::context(&sql, sql.chars().count()).tables;
+        let tables = cursor::context(&sql, sql.chars().count()).tables;
         let deadline = Instant::now() + COMPLETION_BUDGET;
         let mut columns = Candidates::new();
         for table in &tables {
@@ -150,7 +151,7 @@ type Candidates = Vec<(String, &'static str)>;
 
 /// Completion of SQL at code point `cursor`.
 pub async fn complete_sql(catalog: &mut impl Catalog, code: &str, cursor: usize) -> Completion {
-    let ctx = complete::context(code, cursor);
+    let ctx = cursor::context_from(code, cell::sql_start(code), cursor);
     let deadline = Instant::now() + COMPLETION_BUDGET;
     let mut candidates = Candidates::new();
     if !ctx.qualifier.is_empty() {
@@ -169,7 +170,7 @@ async fn qualified(
     out: &mut Candidates,
 ) {
     let table = match ctx.qualifier.as_slice() {
-        [one] => complete::table_for(&ctx.tables, one).map(|t| t.name.clone()),
+        [one] => cursor::table_for(&ctx.tables, one).map(|t| t.name.clone()),
         _ => None,
     };
     if let Some(table) = table {

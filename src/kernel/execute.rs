@@ -5,11 +5,12 @@
 
 use std::time::Duration;
 
-use super::error::{KernelError, SqlSource};
+use super::error::KernelError;
 use super::magics::{CellPlan, ExportPlan, Magic, Shell};
-use super::{batches, cell, progress, waiting};
+use super::{batches, cell, live, waiting};
 use crate::chart::ChartPlan;
 use crate::render;
+use crate::render::SqlSource;
 use crate::session::SessionError;
 use crate::sql::{split_statements, Statement};
 
@@ -63,11 +64,7 @@ pub async fn run_cell(shell: &mut Shell<'_>, code: &str) -> Result<(), KernelErr
     if let Some(elapsed) = quiet {
         if shell.out.is_empty() {
             let text = format!("OK · {}", render::human_duration(elapsed));
-            let html = format!(
-                "<div class=\"spark-sql-summary\"><small>{}</small></div>",
-                render::escape_html(&text)
-            );
-            shell.out.show(render::plain_and_html(text, html));
+            shell.out.show(render::summary_line(text));
         }
     }
     Ok(())
@@ -100,7 +97,7 @@ async fn run_statement(
     if outcome.as_ref().is_err_and(SessionError::is_refused) && shell.session.can_start() {
         let ctx = shell.out.ctx().clone();
         let start = shell.session.start_server(ctx.cancel_token());
-        progress::starting(start, &ctx).await?;
+        live::starting(start, &ctx).await?;
         outcome = query(shell, &statement.text, fetch, export).await;
     }
     // The server is still starting (a pod restart): wait for it, then run the statement.
@@ -202,21 +199,21 @@ async fn query(
         let (reports, receiver) = tokio::sync::watch::channel(crate::spark::Running::default());
         let ctx = shell.out.ctx().clone();
         let run = shell.session.run(sql, limit, ctx.cancel_token(), &reports);
-        let outcome = progress::follow(run, receiver, &ctx).await;
+        let outcome = live::follow(run, receiver, &ctx).await;
         shell.out.notices(shell.session);
         return outcome;
     };
     let zone = session_zone(shell).await;
     let target = crate::export::resolve(&export.path, shell.view.home.as_deref());
     let failed = |e: String| SessionError::Spark(crate::spark::SparkError::Export(e));
-    let mut sink = crate::export::Export::create(&target, export.format, zone).map_err(failed)?;
+    let mut sink = crate::export::Exporter::create(&target, export.format, zone).map_err(failed)?;
     let (reports, receiver) = tokio::sync::watch::channel(crate::spark::Running::default());
     let ctx = shell.out.ctx().clone();
     let started = std::time::Instant::now();
     let run = shell
         .session
         .export((sql, limit), ctx.cancel_token(), &reports, &mut sink);
-    let outcome = progress::follow(run, receiver, &ctx).await;
+    let outcome = live::follow(run, receiver, &ctx).await;
     shell.out.notices(shell.session);
     let result = outcome?;
     let written = sink.finish(&result.columns).map_err(failed)?;

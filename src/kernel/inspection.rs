@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::complete::{self, TableRef};
+use super::cell;
 use crate::output::MimeBundle;
 use crate::render;
 use crate::session::{Catalog, Listing};
+use crate::sql::cursor::{self, TableRef};
 use crate::sql::dotted;
 
 /// How long an inspection may wait for Spark.
@@ -22,21 +23,20 @@ pub async fn inspect_sql(
     code: &str,
     cursor: usize,
 ) -> Option<MimeBundle> {
-    let (name, call) = complete::name_at(code, cursor)?;
-    let ctx = complete::context(code, cursor);
+    let (name, call) = cursor::name_at(code, cell::sql_start(code), cursor)?;
+    let ctx = cursor::context_from(code, cell::sql_start(code), cursor);
     let deadline = Instant::now() + INSPECTION_BUDGET;
     let last = name.last()?.clone();
     if call || (name.len() == 1 && is_function(catalog, &ctx.tables, &last, deadline).await) {
         if let Some(text) = catalog.describe_function(&last, deadline).await {
-            let html = format!("<pre>{}</pre>", render::escape_html(&text));
-            return Some(render::plain_and_html(text, html));
+            return Some(render::preformatted(text));
         }
     }
     // alias.column or table.column
     if let [qualifier @ .., _] = name.as_slice() {
         if !qualifier.is_empty() {
             let table = match qualifier {
-                [one] => complete::table_for(&ctx.tables, one).map(|t| t.name.clone()),
+                [one] => cursor::table_for(&ctx.tables, one).map(|t| t.name.clone()),
                 _ => None,
             }
             .unwrap_or_else(|| qualifier.to_vec());
@@ -46,7 +46,7 @@ pub async fn inspect_sql(
         }
     }
     // An alias, or a table or view by name.
-    let table = match complete::table_for(&ctx.tables, &last) {
+    let table = match cursor::table_for(&ctx.tables, &last) {
         Some(t) if name.len() == 1 => t.name.clone(),
         _ => name.clone(),
     };
@@ -72,7 +72,7 @@ async fn is_function(
     name: &str,
     deadline: Instant,
 ) -> bool {
-    if complete::table_for(tables, name).is_some() {
+    if cursor::table_for(tables, name).is_some() {
         return false;
     }
     let functions = catalog.list(Listing::Functions, deadline).await;

@@ -1,38 +1,36 @@
 //! What the kernel does with a request: it reads a cell (magics, then SQL statements), runs it
 //! through the [`SparkSession`] service, shows the results, and keeps history; it answers
-//! completeness, completion and inspection. A thin [`Handler`]: the rooms below do the work —
+//! completeness, completion and inspection. A thin [`Handler`]: the modules below do the work —
 //! `magics/` (one file per magic), `execute` (statements and results), `completion` and
 //! `inspection` (over the [`crate::session::Catalog`] trait).
 //!
 //! It knows no sockets (the transport calls it) and no gRPC or HTTP (the session does that).
 
-mod activity;
 mod batches;
+mod berdl;
 mod cell;
-mod complete;
+mod cell_output;
 mod completion;
 mod error;
 mod execute;
-mod governance;
 mod history;
 mod inspection;
+mod live;
 mod magics;
-mod output;
-mod progress;
 mod waiting;
 
 use serde_json::json;
 
 use crate::config::Settings;
 use crate::jupyter::{
-    Completeness, Completion, ExecuteContext, ExecuteRequest, Handler, HistoryEntry, HistoryQuery,
+    Completion, ExecuteContext, ExecuteRequest, Handler, HistoryEntry, HistoryQuery, IsComplete,
     KernelInfo,
 };
 use crate::output::{ErrorOutput, MimeBundle};
 use crate::render;
 use crate::session::SparkSession;
+use cell_output::CellOutput;
 use history::History;
-use output::CellOutput;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -58,7 +56,7 @@ pub struct Kernel {
     /// What was wrong with the settings, one sentence each.
     problems: Vec<String>,
     /// BERDL's activity log on stderr, when `SPARK_SQL_KERNEL_ACTIVITY_LOG` is on.
-    activity: Option<activity::ActivityLog>,
+    activity: Option<berdl::activity::ActivityLog>,
 }
 
 impl Kernel {
@@ -86,7 +84,7 @@ impl Kernel {
     pub fn with_activity_log(mut self, settings: &Settings) -> Kernel {
         self.activity = settings
             .activity_user()
-            .map(|user| activity::ActivityLog::stderr(user.to_owned()));
+            .map(|user| berdl::activity::ActivityLog::stderr(user.to_owned()));
         self
     }
 
@@ -204,19 +202,19 @@ impl Handler for Kernel {
         inspection::inspect_sql(&mut self.session, code, cursor_pos).await
     }
 
-    fn is_complete(&self, code: &str) -> Completeness {
+    fn is_complete(&self, code: &str) -> IsComplete {
         let cell = cell::parse(code);
         match crate::sql::completeness(&cell.sql) {
-            crate::sql::Completeness::Complete => Completeness::Complete,
-            crate::sql::Completeness::OpenToken => Completeness::Incomplete {
+            crate::sql::Completeness::Complete => IsComplete::Complete,
+            crate::sql::Completeness::OpenToken => IsComplete::Incomplete {
                 indent: String::new(),
             },
             crate::sql::Completeness::OpenParenthesis | crate::sql::Completeness::OpenBlock => {
-                Completeness::Incomplete {
+                IsComplete::Incomplete {
                     indent: "    ".into(),
                 }
             }
-            crate::sql::Completeness::Invalid => Completeness::Invalid,
+            crate::sql::Completeness::Invalid => IsComplete::Invalid,
         }
     }
 
@@ -288,19 +286,19 @@ mod tests {
     #[test]
     fn completeness_comes_from_the_sql_after_the_magics() {
         let kernel = Kernel::new(&Settings::from_vars(|_| None));
-        assert_eq!(kernel.is_complete("%lsmagic"), Completeness::Complete);
+        assert_eq!(kernel.is_complete("%lsmagic"), IsComplete::Complete);
         assert_eq!(
             kernel.is_complete("%%limit 5\nSELECT (1"),
-            Completeness::Incomplete {
+            IsComplete::Incomplete {
                 indent: "    ".into()
             }
         );
         assert_eq!(
             kernel.is_complete("SELECT 'x"),
-            Completeness::Incomplete {
+            IsComplete::Incomplete {
                 indent: String::new()
             }
         );
-        assert_eq!(kernel.is_complete("SELECT 1)"), Completeness::Invalid);
+        assert_eq!(kernel.is_complete("SELECT 1)"), IsComplete::Invalid);
     }
 }

@@ -6,8 +6,8 @@
 
 use std::time::{Duration, Instant};
 
+use super::live::Line;
 use super::magics::Shell;
-use super::progress::Line;
 use crate::session::SessionError;
 use crate::spark::SparkError;
 

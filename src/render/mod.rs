@@ -6,6 +6,7 @@ mod geo;
 mod number;
 mod progress;
 mod table;
+mod traceback;
 mod udt;
 mod value;
 mod variant;
@@ -18,8 +19,9 @@ mod spark41_snapshot_tests;
 use serde_json::Value;
 
 pub use datetime::Zone;
-pub use progress::{human_bytes, progress_display, progress_text, Phase};
+pub use progress::{human_bytes, progress_display, progress_text, status_line, Phase};
 pub use table::{column_texts, human_duration, needs_time_zone, result_table, TableOptions};
+pub use traceback::{traceback, SqlSource};
 
 use crate::output::MimeBundle;
 
@@ -47,6 +49,21 @@ pub fn spark_text(
         }
     }
     builder.finish()
+}
+
+/// A cell's closing summary line (`OK · 12 ms`), small and quiet.
+pub fn summary_line(text: String) -> MimeBundle {
+    let html = format!(
+        "<div class=\"spark-sql-summary\"><small>{}</small></div>",
+        escape_html(&text)
+    );
+    plain_and_html(text, html)
+}
+
+/// Text kept as it is written (a function's description), in a `<pre>`.
+pub fn preformatted(text: String) -> MimeBundle {
+    let html = format!("<pre>{}</pre>", escape_html(&text));
+    plain_and_html(text, html)
 }
 
 /// Escapes text for HTML element content and attribute values.

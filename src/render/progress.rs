@@ -128,6 +128,17 @@ pub fn progress_display(
     plain_and_html(text, html)
 }
 
+/// A one-line status shown in place (a wait, a start), styled as the progress line.
+pub fn status_line(text: &str) -> MimeBundle {
+    plain_and_html(
+        text.to_owned(),
+        format!(
+            "<div class=\"spark-sql-progress\"><small>{}</small></div>",
+            escape_html(text)
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! the keyword a statement starts with, and names quoted as SQL needs them. Everything reads
 //! SQL through the one [`lexer`]. Pure functions; knows nothing of Jupyter, Spark or KBase.
 
+pub mod cursor;
 pub mod keywords;
 pub mod lexer;
 pub mod literal;

@@ -7,10 +7,10 @@ use crate::harness::standin::{self, AuthStandin};
 use crate::harness::{settings, Frontend};
 use spark_sql_kernel::auth::{AuthClient, AuthError, Authenticator};
 use spark_sql_kernel::config::ProxySettings;
-use spark_sql_kernel::token::Token;
+use spark_sql_kernel::token::KBaseToken;
 
-fn token(t: &str) -> Token {
-    Token::new(t).unwrap()
+fn token(t: &str) -> KBaseToken {
+    KBaseToken::new(t).unwrap()
 }
 
 fn client(url: &str) -> AuthClient {

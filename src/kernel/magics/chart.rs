@@ -1,7 +1,7 @@
 //! `%%chart KIND x=COL [y=COL] [color=COL] [title="…"]` on a cell's first line: the cell's
 //! last result is shown as usual, then drawn as a chart (see `crate::chart`).
 
-use super::{CellPlan, Command, Shell, Spec};
+use super::{CellPlan, Command, Shell, MagicSpec};
 use crate::chart::{ChartPlan, Kind};
 use crate::kernel::error::KernelError;
 
@@ -16,7 +16,7 @@ pub fn kinds() -> impl Iterator<Item = &'static str> {
 pub const OPTIONS: [&str; 4] = ["x=", "y=", "color=", "title="];
 
 impl Command for Chart {
-    const SPEC: Spec = Spec {
+    const SPEC: MagicSpec = MagicSpec {
         name: "chart",
         usage: "%%chart bar|line|area|point|histogram|heatmap x=COL [y=COL] [color=COL] [title=\"…\"] (first line of a cell)",
         description: "Draw the result of the cell's last statement as a chart (Vega-Lite for JupyterLab, SVG for nbconvert and GitHub), below its table.",

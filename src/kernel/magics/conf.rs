@@ -1,6 +1,6 @@
 //! `%conf`, `%conf KEY`, `%conf KEY=VALUE`: the Spark settings of the session, shown or set.
 
-use super::{Command, Shell, Spec};
+use super::{Command, Shell, MagicSpec};
 use crate::kernel::error::KernelError;
 use crate::render;
 
@@ -11,7 +11,7 @@ pub enum Conf {
 }
 
 impl Command for Conf {
-    const SPEC: Spec = Spec {
+    const SPEC: MagicSpec = MagicSpec {
         name: "conf",
         usage: "%conf  |  %conf KEY  |  %conf KEY=VALUE",
         description: "Show the Spark settings of the session (all, or one), or set one.",

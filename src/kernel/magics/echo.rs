@@ -1,12 +1,12 @@
 //! `%echo TEXT`: prints TEXT to standard output (like psql's `\echo`), for notes in batch runs.
 
-use super::{Command, Shell, Spec};
+use super::{Command, Shell, MagicSpec};
 use crate::kernel::error::KernelError;
 
 pub struct Echo(String);
 
 impl Command for Echo {
-    const SPEC: Spec = Spec {
+    const SPEC: MagicSpec = MagicSpec {
         name: "echo",
         usage: "%echo TEXT",
         description: "Print TEXT to standard output (like psql's \\echo), for notes in batch runs.",

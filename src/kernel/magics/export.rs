@@ -1,7 +1,7 @@
 //! `%%export PATH [format=csv|tsv|jsonl|parquet]` on a cell's first line: the whole result of
 //! the cell's last statement is written to PATH (the table still shows its first rows).
 
-use super::{CellPlan, Command, Shell, Spec};
+use super::{CellPlan, Command, Shell, MagicSpec};
 use crate::export::Format;
 use crate::kernel::error::KernelError;
 
@@ -19,7 +19,7 @@ pub struct Export {
 }
 
 impl Command for Export {
-    const SPEC: Spec = Spec {
+    const SPEC: MagicSpec = MagicSpec {
         name: "export",
         usage: "%%export PATH [format=csv|tsv|jsonl|parquet] (first line of a cell)",
         description: "Write the whole result of the cell's last statement to a file (CSV, TSV, JSON lines or Parquet; the format from the extension).",

@@ -1,7 +1,7 @@
 //! `%limit [N]` shows or sets the rows each result shows; `%%limit N` sets them for one cell.
 //! At most N+1 rows are fetched from Spark (the extra one tells that more exist).
 
-use super::{count, CellPlan, Command, Shell, Spec};
+use super::{count, CellPlan, Command, Shell, MagicSpec};
 use crate::kernel::error::KernelError;
 use crate::render;
 
@@ -10,7 +10,7 @@ pub struct Limit {
 }
 
 impl Command for Limit {
-    const SPEC: Spec = Spec {
+    const SPEC: MagicSpec = MagicSpec {
         name: "limit",
         usage: "%limit [N]  |  %%limit N (this cell only)",
         description: "Show or set how many rows each result shows (at most N+1 rows are fetched).",

@@ -1,13 +1,13 @@
 //! `%lsmagic`: every magic with its description and usage, from the one list of magics.
 
-use super::{Command, Shell, Spec, SPECS};
+use super::{Command, Shell, MagicSpec, SPECS};
 use crate::kernel::error::KernelError;
 use crate::render;
 
 pub struct Lsmagic;
 
 impl Command for Lsmagic {
-    const SPEC: Spec = Spec {
+    const SPEC: MagicSpec = MagicSpec {
         name: "lsmagic",
         usage: "%lsmagic",
         description: "List every magic with a one-line description.",

@@ -7,15 +7,15 @@
 //! Magics act through a [`Shell`]: the session, what results look like, and the cell's output.
 //! They know no sockets.
 
+use super::cell_output::CellOutput;
 use super::error::KernelError;
-use super::output::CellOutput;
 use super::View;
 use crate::kernel::cell::MagicLine;
 use crate::session::SparkSession;
 
 /// What `%lsmagic`, completion and inspection know of a magic.
 #[derive(Debug)]
-pub struct Spec {
+pub struct MagicSpec {
     pub name: &'static str,
     pub usage: &'static str,
     pub description: &'static str,
@@ -52,7 +52,7 @@ pub struct CellPlan {
 
 /// One magic: its spec, how its arguments are read, and what it does.
 pub(crate) trait Command: Sized {
-    const SPEC: Spec;
+    const SPEC: MagicSpec;
 
     /// Reads the arguments; `Err` says what is wrong with them (the usage is added).
     fn parse(args: &str) -> Result<Self, String>;
@@ -76,7 +76,7 @@ macro_rules! magics {
         }
 
         /// Every magic, in `%lsmagic` order.
-        pub const SPECS: &[&Spec] = &[$(&<$module::$variant as Command>::SPEC,)*];
+        pub const SPECS: &[&MagicSpec] = &[$(&<$module::$variant as Command>::SPEC,)*];
 
         impl Magic {
             fn parse_named(name: &str, args: &str) -> Option<Result<Magic, String>> {
@@ -122,11 +122,11 @@ pub use chart::{kinds as chart_kinds, OPTIONS as CHART_OPTIONS};
 pub use export::ExportPlan;
 
 /// The spec of the magic called `name`.
-pub fn find(name: &str) -> Option<&'static Spec> {
+pub fn find(name: &str) -> Option<&'static MagicSpec> {
     SPECS.iter().copied().find(|m| m.name == name)
 }
 
-fn usage_error(spec: &Spec, message: String) -> KernelError {
+fn usage_error(spec: &MagicSpec, message: String) -> KernelError {
     KernelError::MagicUsage {
         magic: spec.name.to_owned(),
         message,
@@ -135,7 +135,7 @@ fn usage_error(spec: &Spec, message: String) -> KernelError {
 }
 
 /// A cell magic written as a line magic: `written` is how its first line starts.
-fn cell_only(spec: &Spec, written: &str) -> KernelError {
+fn cell_only(spec: &MagicSpec, written: &str) -> KernelError {
     usage_error(
         spec,
         format!("is a cell magic: write {written} on the first line of the cell, above its SQL"),

@@ -4,8 +4,9 @@
 //! declared with the literal's type. Every name is checked before anything runs; it shows
 //! nothing when it works.
 
-use super::{Command, Shell, Spec};
-use crate::kernel::error::{KernelError, SqlSource};
+use super::{Command, Shell, MagicSpec};
+use crate::kernel::error::KernelError;
+use crate::render::SqlSource;
 use crate::session::SessionError;
 use crate::spark::SparkError;
 use crate::sql::literal::{self, is_identifier};
@@ -14,7 +15,7 @@ use crate::sql::literal::{self, is_identifier};
 pub struct Parameters(Vec<(String, String)>);
 
 impl Command for Parameters {
-    const SPEC: Spec = Spec {
+    const SPEC: MagicSpec = MagicSpec {
         name: "parameters",
         usage: "%parameters {\"NAME\": VALUE, …} (JSON; papermill writes it)",
         description: "Assign parameters to SQL variables: SET VAR for declared ones (their types kept), DECLARE VARIABLE for the others.",

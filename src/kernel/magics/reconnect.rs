@@ -1,12 +1,12 @@
 //! `%reconnect`: re-reads and re-validates the KBase token and opens a fresh Spark session.
 
-use super::{Command, Shell, Spec};
+use super::{Command, Shell, MagicSpec};
 use crate::kernel::error::KernelError;
 
 pub struct Reconnect;
 
 impl Command for Reconnect {
-    const SPEC: Spec = Spec {
+    const SPEC: MagicSpec = MagicSpec {
         name: "reconnect",
         usage: "%reconnect",
         description: "Re-read and re-validate the KBase token and open a fresh Spark session.",

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::{Command, Shell, Spec};
+use super::{Command, Shell, MagicSpec};
 use crate::kernel::error::KernelError;
 
 /// The longest wait accepted.
@@ -11,7 +11,7 @@ const MAX_SLEEP: Duration = Duration::from_secs(24 * 3600);
 pub struct Sleep(Duration);
 
 impl Command for Sleep {
-    const SPEC: Spec = Spec {
+    const SPEC: MagicSpec = MagicSpec {
         name: "sleep",
         usage: "%sleep SECONDS",
         description: "Wait, interruptibly (for pacing batch runs and trying out interrupts).",

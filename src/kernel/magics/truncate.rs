@@ -1,7 +1,7 @@
 //! `%truncate [N]`: shows or sets how many characters of a value are shown before it is cut at
 //! `…` (0: whole).
 
-use super::{count, Command, Shell, Spec};
+use super::{count, Command, Shell, MagicSpec};
 use crate::kernel::error::KernelError;
 use crate::render;
 
@@ -10,7 +10,7 @@ pub struct Truncate {
 }
 
 impl Command for Truncate {
-    const SPEC: Spec = Spec {
+    const SPEC: MagicSpec = MagicSpec {
         name: "truncate",
         usage: "%truncate [N]  (0: show values whole)",
         description: "Show or set how many characters of a value are shown before it is cut at …",

@@ -1,12 +1,12 @@
 //! `%warn TEXT`: prints TEXT to standard error (like psql's `\warn`).
 
-use super::{Command, Shell, Spec};
+use super::{Command, Shell, MagicSpec};
 use crate::kernel::error::KernelError;
 
 pub struct Warn(String);
 
 impl Command for Warn {
-    const SPEC: Spec = Spec {
+    const SPEC: MagicSpec = MagicSpec {
         name: "warn",
         usage: "%warn TEXT",
         description: "Print TEXT to standard error (like psql's \\warn).",

@@ -1,14 +1,14 @@
 //! `%whoami`: the KBase identity, token expiry, roles, the Spark Connect address and the
 //! session's state; never the token.
 
-use super::{Command, Shell, Spec};
+use super::{Command, Shell, MagicSpec};
 use crate::kernel::error::KernelError;
 use crate::render;
 
 pub struct Whoami;
 
 impl Command for Whoami {
-    const SPEC: Spec = Spec {
+    const SPEC: MagicSpec = MagicSpec {
         name: "whoami",
         usage: "%whoami",
         description: "Show your KBase identity, token expiry, roles and the Spark Connect address (never the token).",

@@ -22,7 +22,7 @@ use super::proto::{
 };
 use crate::config::{Address, Route};
 use crate::net::Connector;
-use crate::token::Token;
+use crate::token::KBaseToken;
 
 /// Runs `$call` in the session; when the server lost the session, opens a fresh one, tells
 /// the user once, and runs `$call` again; when the operation was ended under it (its session
@@ -98,7 +98,7 @@ const DEFAULT_STALL: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone)]
 pub struct Credentials {
     pub user: String,
-    pub token: Token,
+    pub token: KBaseToken,
 }
 
 /// A Spark Connect client for one server address.
@@ -127,7 +127,7 @@ pub struct SparkClient {
 /// the `;key=value` parameters of the `sc://` URL as further headers.
 fn request<T>(
     message: T,
-    token: &Token,
+    token: &KBaseToken,
     params: &[(String, String)],
 ) -> Result<Request<T>, SparkError> {
     let mut request = Request::new(message);

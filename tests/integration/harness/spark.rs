@@ -11,7 +11,7 @@ use super::standin::AuthStandin;
 use super::{settings, Frontend};
 use spark_sql_kernel::config::Settings;
 use spark_sql_kernel::spark::{Credentials, SparkClient};
-use spark_sql_kernel::token::Token;
+use spark_sql_kernel::token::KBaseToken;
 
 fn required(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
@@ -170,7 +170,7 @@ impl Drop for PrivateServer {
 pub fn creds() -> Credentials {
     Credentials {
         user: "alice_smith".into(),
-        token: Token::new(&token()).unwrap(),
+        token: KBaseToken::new(&token()).unwrap(),
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use spark_sql_kernel::jupyter::{
-    Completeness, Completion, ExecuteContext, ExecuteRequest, Handler, HistoryEntry, HistoryQuery,
+    IsComplete, Completion, ExecuteContext, ExecuteRequest, Handler, HistoryEntry, HistoryQuery,
     KernelInfo,
 };
 use spark_sql_kernel::output::{ErrorOutput, MimeBundle, Output};
@@ -84,13 +84,13 @@ impl Handler for Stub {
             .then(|| MimeBundle::from([("text/plain".to_owned(), json!("a known thing"))]))
     }
 
-    fn is_complete(&self, code: &str) -> Completeness {
+    fn is_complete(&self, code: &str) -> IsComplete {
         if code.matches('\'').count() % 2 == 1 {
-            Completeness::Incomplete {
+            IsComplete::Incomplete {
                 indent: String::new(),
             }
         } else {
-            Completeness::Complete
+            IsComplete::Complete
         }
     }
 

@@ -1,14 +1,15 @@
 //! What the cursor is on, for completion and inspection: the word being typed (maybe in
 //! backticks), the dotted qualifier before it, and the tables the statement names in its FROM
-//! and JOIN clauses (with their aliases). Reads SQL through the one lexer (`crate::sql`).
-//! Jupyter counts positions in Unicode code points; the lexer in bytes: both are converted here.
+//! and JOIN clauses (with their aliases). Reads SQL through the one lexer. Jupyter counts
+//! positions in Unicode code points; the lexer in bytes: both are converted here. Must not:
+//! know cells and their magic lines (the caller says where the SQL starts) or the catalog.
 
-use crate::sql::keywords::CLAUSE_WORDS;
-use crate::sql::lexer::{self, is_word_char, Kind};
+use super::keywords::CLAUSE_WORDS;
+use super::lexer::{self, is_word_char, Kind};
 
-/// A token as completion needs it: strings and comments left out, names unquoted.
+/// A piece of SQL as the cursor context needs it: strings and comments left out, names unquoted.
 #[derive(Debug, Clone, PartialEq)]
-enum Token {
+enum Piece {
     /// A name, unquoted or from backticks (`quoted`), and its byte offset in the code.
     Name {
         text: String,
@@ -46,43 +47,43 @@ pub struct Context {
 }
 
 /// The tokens of `text[from..]` that completion reads (offsets stay those of `text`).
-fn tokens(text: &str, from: usize) -> Vec<Token> {
+fn tokens(text: &str, from: usize) -> Vec<Piece> {
     lexer::tokens(&text[from..])
         .into_iter()
         .filter_map(|t| {
             let start = t.start + from;
             match t.kind {
-                Kind::Word | Kind::Quoted { .. } => Some(Token::Name {
+                Kind::Word | Kind::Quoted { .. } => Some(Piece::Name {
                     text: t.name(&text[from..])?,
                     quoted: t.kind != Kind::Word,
                     start,
                 }),
-                Kind::Punct(c) => Some(Token::Punct(c)),
-                Kind::Semicolon => Some(Token::Semicolon),
+                Kind::Punct(c) => Some(Piece::Punct(c)),
+                Kind::Semicolon => Some(Piece::Semicolon),
                 _ => None,
             }
         })
         .collect()
 }
 
-fn is_word(token: &Token, word: &str) -> bool {
-    matches!(token, Token::Name { text, quoted: false, .. } if text.eq_ignore_ascii_case(word))
+fn is_word(token: &Piece, word: &str) -> bool {
+    matches!(token, Piece::Name { text, quoted: false, .. } if text.eq_ignore_ascii_case(word))
 }
 
-fn is_clause_word(token: &Token) -> bool {
+fn is_clause_word(token: &Piece) -> bool {
     CLAUSE_WORDS.iter().any(|w| is_word(token, w))
 }
 
 /// A dotted name starting at `tokens[*i]`, moving `i` past it.
-fn dotted_name(tokens: &[Token], i: &mut usize) -> Vec<String> {
+fn dotted_name(tokens: &[Piece], i: &mut usize) -> Vec<String> {
     let mut name = Vec::new();
-    while let Some(token @ Token::Name { text, .. }) = tokens.get(*i) {
+    while let Some(token @ Piece::Name { text, .. }) = tokens.get(*i) {
         if name.is_empty() && is_clause_word(token) {
             break;
         }
         name.push(text.clone());
         *i += 1;
-        if tokens.get(*i) == Some(&Token::Punct('.')) {
+        if tokens.get(*i) == Some(&Piece::Punct('.')) {
             *i += 1;
         } else {
             break;
@@ -92,7 +93,7 @@ fn dotted_name(tokens: &[Token], i: &mut usize) -> Vec<String> {
 }
 
 /// The tables named after FROM and JOIN in `tokens` (one statement).
-fn table_refs(tokens: &[Token]) -> Vec<TableRef> {
+fn table_refs(tokens: &[Piece]) -> Vec<TableRef> {
     let mut refs = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
@@ -110,14 +111,14 @@ fn table_refs(tokens: &[Token]) -> Vec<TableRef> {
                 i += 1;
             }
             let alias = match tokens.get(i) {
-                Some(t @ Token::Name { text, .. }) if !is_clause_word(t) => {
+                Some(t @ Piece::Name { text, .. }) if !is_clause_word(t) => {
                     i += 1;
                     Some(text.clone())
                 }
                 _ => None,
             };
             refs.push(TableRef { name, alias });
-            if tokens.get(i) != Some(&Token::Punct(',')) {
+            if tokens.get(i) != Some(&Piece::Punct(',')) {
                 break;
             }
             i += 1;
@@ -131,11 +132,6 @@ fn byte_at(code: &str, cursor: usize) -> usize {
     code.char_indices()
         .nth(cursor)
         .map_or(code.len(), |(b, _)| b)
-}
-
-/// Where the SQL of a cell starts: after the magic lines at its top.
-fn sql_start(code: &str) -> usize {
-    super::cell::parse(code).sql_offset.min(code.len())
 }
 
 /// The word before byte `cursor`: where it starts, what was typed, and whether a backtick
@@ -159,18 +155,24 @@ fn word_before(code: &str, cursor: usize) -> (usize, String, bool) {
     (start, code[start..cursor].to_owned(), false)
 }
 
-/// The context of the cursor at code point `cursor` in `code`.
+/// The context of the cursor at code point `cursor` in `code`, all of which is SQL.
 pub fn context(code: &str, cursor: usize) -> Context {
+    context_from(code, 0, cursor)
+}
+
+/// The context of the cursor at code point `cursor` in `code`, whose SQL starts at byte
+/// `sql_start` (after a cell's magic lines).
+pub fn context_from(code: &str, sql_start: usize, cursor: usize) -> Context {
     let cursor = byte_at(code, cursor);
-    let from = sql_start(code).min(cursor);
+    let from = sql_start.min(code.len()).min(cursor);
     let (start, prefix, backtick) = word_before(code, cursor);
     // The dotted qualifier before the word, and the keyword before that.
     let before = tokens(&code[..start], from.min(start));
     let mut qualifier = Vec::new();
     let mut qualifier_start = start;
     let mut end = before.len();
-    while end >= 2 && before[end - 1] == Token::Punct('.') {
-        let Token::Name {
+    while end >= 2 && before[end - 1] == Piece::Punct('.') {
+        let Piece::Name {
             text, start: at, ..
         } = &before[end - 2]
         else {
@@ -181,7 +183,7 @@ pub fn context(code: &str, cursor: usize) -> Context {
         end -= 2;
     }
     let after = match end.checked_sub(1).and_then(|i| before.get(i)) {
-        Some(Token::Name {
+        Some(Piece::Name {
             text,
             quoted: false,
             ..
@@ -198,7 +200,7 @@ pub fn context(code: &str, cursor: usize) -> Context {
         &" ".repeat(word_end - qualifier_start),
     );
     // A SQL script is one statement: its inner `;` do not end it.
-    let span = crate::sql::statement_span_at(&blanked[from..], cursor - from);
+    let span = super::statement_span_at(&blanked[from..], cursor - from);
     let statement = tokens(&blanked[..from + span.end], from + span.start);
     let tables = table_refs(&statement);
     let rest = code[cursor..].trim_start_matches(|c: char| is_word_char(c) || c == '`');
@@ -214,12 +216,13 @@ pub fn context(code: &str, cursor: usize) -> Context {
 }
 
 /// The whole dotted name under the cursor (for inspection): its parts and whether it is called.
-pub fn name_at(code: &str, cursor: usize) -> Option<(Vec<String>, bool)> {
+/// The SQL of `code` starts at byte `sql_start`.
+pub fn name_at(code: &str, sql_start: usize, cursor: usize) -> Option<(Vec<String>, bool)> {
     let byte = byte_at(code, cursor);
     let end = code[byte..]
         .find(|c: char| !is_word_char(c))
         .map_or(code.len(), |n| byte + n);
-    let ctx = context(code, code[..end].chars().count());
+    let ctx = context_from(code, sql_start, code[..end].chars().count());
     if ctx.prefix.is_empty() {
         return None;
     }
@@ -352,7 +355,8 @@ mod tests {
             (c.prefix.as_str(), c.qualifier.clone()),
             ("t", vec!["my db".to_owned()])
         );
-        let c = at_end("%%limit 5\nSELECT sum(x) FROM t WHERE");
+        let code = "%%limit 5\nSELECT sum(x) FROM t WHERE";
+        let c = context_from(code, "%%limit 5\n".len(), code.chars().count());
         assert_eq!(
             c.tables,
             [TableRef {
@@ -369,13 +373,13 @@ mod tests {
     #[test]
     fn names_under_the_cursor_and_quoting() {
         assert_eq!(
-            name_at("SELECT count(*)", 9),
+            name_at("SELECT count(*)", 0, 9),
             Some((vec!["count".into()], true))
         );
         assert_eq!(
-            name_at("DESCRIBE tour.genomes", 15),
+            name_at("DESCRIBE tour.genomes", 0, 15),
             Some((vec!["tour".into(), "genomes".into()], false))
         );
-        assert_eq!(name_at("SELECT ", 7), None);
+        assert_eq!(name_at("SELECT ", 0, 7), None);
     }
 }

@@ -1,6 +1,8 @@
-//! Follows a running statement: after about a second, a one-line progress display appears
-//! (`display_data` with a `display_id`), is updated in place at most a few times a second
-//! while Spark reports progress, and ends as a short summary. Fast statements never show it.
+//! What a cell shows live, updated in place (`display_data` with a `display_id`): the progress
+//! of a running statement, which appears after about a second, is updated at most a few times
+//! a second while Spark reports progress and ends as a short summary (fast statements never
+//! show it), and the [`Line`] of a wait (a server starting, a pod coming up). Must not: build
+//! the HTML of those lines (`render` does).
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -9,7 +11,7 @@ use tokio::sync::watch;
 
 use crate::jupyter::ExecuteContext;
 use crate::output::Output;
-use crate::render::{progress_display, progress_text, Phase};
+use crate::render::{progress_display, progress_text, status_line, Phase};
 use crate::session::SessionError;
 use crate::spark::{QueryResult, Running, SparkError};
 
@@ -95,7 +97,7 @@ impl Line {
     pub fn show(ctx: &ExecuteContext, kind: &str, text: String) -> Line {
         let id = format!("spark-sql-{kind}-{}", uuid::Uuid::new_v4().simple());
         ctx.send(Output::Display {
-            data: line_bundle(&text),
+            data: status_line(&text),
             display_id: Some(id.clone()),
         });
         Line {
@@ -109,7 +111,7 @@ impl Line {
     pub fn set(&mut self, text: String) {
         if text != self.shown {
             self.ctx.send(Output::UpdateDisplay {
-                data: line_bundle(&text),
+                data: status_line(&text),
                 display_id: self.id.clone(),
             });
             self.shown = text;
@@ -135,16 +137,6 @@ impl Line {
             }
         }
     }
-}
-
-fn line_bundle(text: &str) -> crate::output::MimeBundle {
-    crate::render::plain_and_html(
-        text.to_owned(),
-        format!(
-            "<div class=\"spark-sql-progress\"><small>{}</small></div>",
-            crate::render::escape_html(text)
-        ),
-    )
 }
 
 /// Awaits the start of the user's Spark Connect server, showing `Starting your Spark Connect
