@@ -81,10 +81,15 @@ impl LocationArgs {
     }
 }
 
-fn parse_env(raw: &str) -> Result<(String, String), String> {
+/// An `--env` argument that is not `KEY=VALUE`.
+#[derive(Debug, thiserror::Error)]
+#[error("{0:?} is not KEY=VALUE")]
+struct NotKeyValue(String);
+
+fn parse_env(raw: &str) -> Result<(String, String), NotKeyValue> {
     match raw.split_once('=') {
         Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
-        _ => Err(format!("{raw:?} is not KEY=VALUE")),
+        _ => Err(NotKeyValue(raw.to_owned())),
     }
 }
 

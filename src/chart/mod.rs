@@ -81,9 +81,52 @@ pub struct ChartPlan {
     pub title: Option<String>,
 }
 
+/// Why a chart cannot be drawn from its plan and the result.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ChartError {
+    #[error("a {kind} chart needs {channel}=COLUMN")]
+    NeedsChannel {
+        kind: &'static str,
+        channel: &'static str,
+    },
+    #[error("a {kind} counts the rows of x; it takes no {channel}=")]
+    TakesNoChannel {
+        kind: &'static str,
+        channel: &'static str,
+    },
+    #[error("{channel}={name}: the result has no such column; its columns are {}", columns.join(", "))]
+    NoSuchColumn {
+        channel: String,
+        name: String,
+        columns: Vec<String>,
+    },
+    #[error("{channel}={name} is a {type_name} column: a {kind} chart needs numbers on {channel}")]
+    NotNumbers {
+        channel: String,
+        name: String,
+        type_name: String,
+        kind: &'static str,
+    },
+    #[error("{channel}={name} is a {type_name} column: a chart cannot draw geometries; draw their coordinates (ST_X({name}), ST_Y({name})) or a measure (ST_Area({name}))")]
+    Geometry {
+        channel: String,
+        name: String,
+        type_name: String,
+    },
+    #[error("{channel}={name} is a {udt} column (a user-defined type): a chart cannot draw it; select a number or text derived from it")]
+    UserDefined {
+        channel: String,
+        name: String,
+        udt: String,
+    },
+    /// The SVG drawing failed (plotters' message).
+    #[error("cannot draw the chart: {0}")]
+    Draw(String),
+}
+
 impl ChartPlan {
     /// Checks that the channels the kind needs are there and that none it refuses is.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), ChartError> {
         let kind = self.kind.name();
         let (y, color) = self.kind.channels();
         let given = [
@@ -92,14 +135,8 @@ impl ChartPlan {
         ];
         for (channel, rule, present) in given {
             match rule {
-                Some(true) if !present => {
-                    return Err(format!("a {kind} chart needs {channel}=COLUMN"))
-                }
-                Some(false) if present => {
-                    return Err(format!(
-                        "a {kind} counts the rows of x; it takes no {channel}="
-                    ))
-                }
+                Some(true) if !present => return Err(ChartError::NeedsChannel { kind, channel }),
+                Some(false) if present => return Err(ChartError::TakesNoChannel { kind, channel }),
                 _ => {}
             }
         }
@@ -139,15 +176,18 @@ pub struct Rows<'a> {
 }
 
 /// Reads the plan's columns from `rows` (at most `cap` rows) and checks their types.
-pub fn build(plan: &ChartPlan, rows: &Rows<'_>, zone: &Zone, cap: usize) -> Result<Chart, String> {
+pub fn build(
+    plan: &ChartPlan,
+    rows: &Rows<'_>,
+    zone: &Zone,
+    cap: usize,
+) -> Result<Chart, ChartError> {
     plan.check()?;
-    let field = |channel: &str, name: &str| -> Result<Field, String> {
-        let index = find(rows.columns, name).ok_or_else(|| {
-            let names: Vec<&str> = rows.columns.iter().map(|c| c.name.as_str()).collect();
-            format!(
-                "{channel}={name}: the result has no such column; its columns are {}",
-                names.join(", ")
-            )
+    let field = |channel: &str, name: &str| -> Result<Field, ChartError> {
+        let index = find(rows.columns, name).ok_or_else(|| ChartError::NoSuchColumn {
+            channel: channel.to_owned(),
+            name: name.to_owned(),
+            columns: rows.columns.iter().map(|c| c.name.clone()).collect(),
         })?;
         let column = &rows.columns[index];
         drawable(channel, column)?;
@@ -170,10 +210,12 @@ pub fn build(plan: &ChartPlan, rows: &Rows<'_>, zone: &Zone, cap: usize) -> Resu
         if f.role == Role::Quantitative {
             Ok(())
         } else {
-            Err(format!(
-                "{channel}={} is a {} column: a {kind} chart needs numbers on {channel}",
-                f.name, f.type_name
-            ))
+            Err(ChartError::NotNumbers {
+                channel: channel.to_owned(),
+                name: f.name.clone(),
+                type_name: f.type_name.clone(),
+                kind,
+            })
         }
     };
     match (plan.kind, &y, &color) {
@@ -195,18 +237,20 @@ pub fn build(plan: &ChartPlan, rows: &Rows<'_>, zone: &Zone, cap: usize) -> Resu
 }
 
 /// Geometries and user-defined values have no axis: a chart of one names what to draw instead.
-fn drawable(channel: &str, column: &Column) -> Result<(), String> {
-    let name = &column.name;
+fn drawable(channel: &str, column: &Column) -> Result<(), ChartError> {
+    let name = column.name.clone();
+    let channel = channel.to_owned();
     match &column.data_type {
-        SparkType::Geo { .. } => Err(format!(
-            "{channel}={name} is a {} column: a chart cannot draw geometries; draw their \
-             coordinates (ST_X({name}), ST_Y({name})) or a measure (ST_Area({name}))",
-            column.type_name
-        )),
-        SparkType::Udt { name: udt, .. } => Err(format!(
-            "{channel}={name} is a {udt} column (a user-defined type): a chart cannot draw \
-             it; select a number or text derived from it"
-        )),
+        SparkType::Geo { .. } => Err(ChartError::Geometry {
+            channel,
+            name,
+            type_name: column.type_name.clone(),
+        }),
+        SparkType::Udt { name: udt, .. } => Err(ChartError::UserDefined {
+            channel,
+            name,
+            udt: udt.clone(),
+        }),
         _ => Ok(()),
     }
 }
@@ -221,7 +265,7 @@ fn find(columns: &[Column], name: &str) -> Option<usize> {
 }
 
 /// The chart's outputs: Vega-Lite for JupyterLab, SVG for everything else, and a line of text.
-pub fn bundle(chart: &Chart, cap: usize) -> Result<MimeBundle, String> {
+pub fn bundle(chart: &Chart, cap: usize) -> Result<MimeBundle, ChartError> {
     let mut bundle = MimeBundle::new();
     bundle.insert(
         "application/vnd.vegalite.v5+json".into(),

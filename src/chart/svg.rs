@@ -8,7 +8,7 @@ use plotters::prelude::*;
 
 use super::marks::plot;
 use super::scale::{Axis, Marks, Plot, Rgb};
-use super::Chart;
+use super::{Chart, ChartError};
 
 pub const WIDTH: u32 = 640;
 pub const HEIGHT: u32 = 400;
@@ -69,11 +69,11 @@ impl Ranged for Coord {
 }
 
 /// The chart as an SVG document.
-pub fn draw(chart: &Chart) -> Result<String, String> {
+pub fn draw(chart: &Chart) -> Result<String, ChartError> {
     let plot = plot(chart);
     let mut out = String::new();
     draw_into(&mut out, &plot, chart.title.as_deref())
-        .map_err(|e| format!("cannot draw the chart: {e}"))?;
+        .map_err(|e| ChartError::Draw(e.to_string()))?;
     Ok(out)
 }
 

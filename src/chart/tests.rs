@@ -91,7 +91,7 @@ fn chart_of(plan: &ChartPlan, cap: usize) -> Result<Chart, String> {
         batches: &batches,
         more: false,
     };
-    build(plan, &rows, &Zone::parse("America/Chicago").unwrap(), cap)
+    build(plan, &rows, &Zone::parse("America/Chicago").unwrap(), cap).map_err(|e| e.to_string())
 }
 
 #[test]

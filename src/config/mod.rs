@@ -308,20 +308,28 @@ pub fn parse_bool(raw: &str) -> Option<bool> {
     }
 }
 
+/// Why `SPARK_CONNECT_CONF` cannot be used.
+#[derive(Debug, thiserror::Error)]
+enum ConfError {
+    #[error("it is not JSON ({0})")]
+    Json(#[source] serde_json::Error),
+    #[error("it must be a JSON object such as {{\"spark.sql.shuffle.partitions\": \"8\"}}")]
+    Object,
+    #[error("the value of {0:?} must be a string")]
+    Value(String),
+}
+
 /// A JSON object of strings (numbers and booleans are taken as their text).
-fn parse_conf(raw: &str) -> Result<Vec<(String, String)>, String> {
-    let value: serde_json::Value =
-        serde_json::from_str(raw).map_err(|e| format!("it is not JSON ({e})"))?;
-    let object = value
-        .as_object()
-        .ok_or("it must be a JSON object such as {\"spark.sql.shuffle.partitions\": \"8\"}")?;
+fn parse_conf(raw: &str) -> Result<Vec<(String, String)>, ConfError> {
+    let value: serde_json::Value = serde_json::from_str(raw).map_err(ConfError::Json)?;
+    let object = value.as_object().ok_or(ConfError::Object)?;
     object
         .iter()
         .map(|(key, value)| match value {
             serde_json::Value::String(s) => Ok((key.clone(), s.clone())),
             serde_json::Value::Number(n) => Ok((key.clone(), n.to_string())),
             serde_json::Value::Bool(b) => Ok((key.clone(), b.to_string())),
-            _ => Err(format!("the value of {key:?} must be a string")),
+            _ => Err(ConfError::Value(key.clone())),
         })
         .collect()
 }

@@ -222,25 +222,29 @@ fn hop(intercept: Intercept, variable: &'static str) -> Option<Hop> {
     })
 }
 
-/// Whether `url` is a proxy the kernel can use; the reason when not (never the URL itself,
-/// which may hold credentials).
-fn check_url(url: &str) -> Result<(), String> {
-    let uri = url
-        .parse::<http::Uri>()
-        .map_err(|_| "it is not a URL such as http://127.0.0.1:8123".to_owned())?;
+/// Why a proxy URL cannot be used. Never holds the URL itself, which may hold credentials.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum UnusableUrl {
+    #[error("it is not a URL such as http://127.0.0.1:8123")]
+    NotAUrl,
+    #[error("a proxy spoken to over TLS (https://) is not supported; use http://, socks5:// or socks5h://")]
+    Https,
+    #[error("the scheme {0}:// is not supported; use http://, socks5:// or socks5h://")]
+    Scheme(String),
+    #[error("it names no host")]
+    NoHost,
+}
+
+/// Whether `url` is a proxy the kernel can use.
+fn check_url(url: &str) -> Result<(), UnusableUrl> {
+    let uri = url.parse::<http::Uri>().map_err(|_| UnusableUrl::NotAUrl)?;
     match uri.scheme_str() {
         None | Some("http" | "socks5" | "socks5h") => {}
-        Some("https") => {
-            return Err("a proxy spoken to over TLS (https://) is not supported; use http://, socks5:// or socks5h://".into())
-        }
-        Some(other) => {
-            return Err(format!(
-                "the scheme {other}:// is not supported; use http://, socks5:// or socks5h://"
-            ))
-        }
+        Some("https") => return Err(UnusableUrl::Https),
+        Some(other) => return Err(UnusableUrl::Scheme(other.to_owned())),
     }
     if uri.host().is_none_or(str::is_empty) {
-        return Err("it names no host".into());
+        return Err(UnusableUrl::NoHost);
     }
     Ok(())
 }

@@ -7,8 +7,11 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
+use arrow::error::ArrowError;
+use parquet::errors::ParquetError;
+
 use super::file::Counted;
-use super::{Format, ROW_GROUP};
+use super::{ExportError, Format, ROW_GROUP};
 use crate::render::Zone;
 use crate::spark::{Column, SparkType};
 
@@ -40,7 +43,7 @@ impl Encoder {
         }
     }
 
-    fn open(&mut self, schema: SchemaRef) -> Result<(), String> {
+    fn open(&mut self, schema: SchemaRef) -> Result<(), ExportError> {
         let Some(out) = self.unopened.take() else {
             return Ok(());
         };
@@ -67,7 +70,7 @@ impl Encoder {
                     .set_max_row_group_row_count(Some(ROW_GROUP))
                     .build();
                 let writer = parquet::arrow::ArrowWriter::try_new(out, schema, Some(props))
-                    .map_err(|e| self.failed(&e))?;
+                    .map_err(|e| self.parquet(e))?;
                 Writer::Parquet(writer)
             }
         };
@@ -75,14 +78,21 @@ impl Encoder {
         Ok(())
     }
 
-    fn failed(&self, error: &dyn std::fmt::Display) -> String {
-        format!("cannot write {}: {error}", self.target.display())
+    fn arrow(&self, source: ArrowError) -> ExportError {
+        arrow_error(&self.target, source)
+    }
+
+    fn parquet(&self, source: ParquetError) -> ExportError {
+        ExportError::Parquet {
+            target: self.target.clone(),
+            source,
+        }
     }
 
     /// The batch as the file gets it: for CSV and TSV, every column not already in Spark's
     /// text form (numbers other than integers, timestamps, nested values, …) as that text; for
     /// JSON, geometries and user-defined values as their text.
-    fn shaped(&self, columns: &[Column], batch: &RecordBatch) -> Result<RecordBatch, String> {
+    fn shaped(&self, columns: &[Column], batch: &RecordBatch) -> Result<RecordBatch, ExportError> {
         let as_text = |i: usize, data_type: &DataType| match self.format {
             Format::Csv | Format::Tsv => !same_text(data_type),
             // JSON writes structs as objects: a geometry or a UDT goes as its text instead.
@@ -120,12 +130,12 @@ impl Encoder {
                 arrays.push(Arc::new(text));
             }
         }
-        RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(|e| self.failed(&e))
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(|e| self.arrow(e))
     }
 
     /// Ends the file: the writer's footer; the file itself back, to be closed. A result
     /// without rows still makes a file (CSV: the header).
-    pub(super) fn finish(mut self, columns: &[Column]) -> Result<Counted, String> {
+    pub(super) fn finish(mut self, columns: &[Column]) -> Result<Counted, ExportError> {
         if self.writer.is_none() {
             let fields: Vec<Field> = columns
                 .iter()
@@ -137,25 +147,41 @@ impl Encoder {
         match self.writer.take() {
             Some(Writer::Csv(w)) => Ok(w.into_inner()),
             Some(Writer::Json(mut w)) => {
-                w.finish().map_err(|e| self.failed(&e))?;
+                w.finish().map_err(|e| self.arrow(e))?;
                 Ok(w.into_inner())
             }
-            Some(Writer::Parquet(w)) => w.into_inner().map_err(|e| self.failed(&e)),
-            None => Err(self.failed(&"nothing was written")),
+            Some(Writer::Parquet(w)) => w.into_inner().map_err(|e| self.parquet(e)),
+            None => Err(ExportError::WriterStopped {
+                target: self.target.clone(),
+            }),
         }
     }
 
     /// Encodes one batch.
-    pub(super) fn batch(&mut self, columns: &[Column], batch: &RecordBatch) -> Result<(), String> {
+    pub(super) fn batch(
+        &mut self,
+        columns: &[Column],
+        batch: &RecordBatch,
+    ) -> Result<(), ExportError> {
         let shaped = self.shaped(columns, batch)?;
         self.open(shaped.schema())?;
-        let written = match &mut self.writer {
-            Some(Writer::Csv(w)) => w.write(&shaped).map_err(|e| e.to_string()),
-            Some(Writer::Json(w)) => w.write(&shaped).map_err(|e| e.to_string()),
-            Some(Writer::Parquet(w)) => w.write(&shaped).map_err(|e| e.to_string()),
+        let target = &self.target;
+        match &mut self.writer {
+            Some(Writer::Csv(w)) => w.write(&shaped).map_err(|e| arrow_error(target, e)),
+            Some(Writer::Json(w)) => w.write(&shaped).map_err(|e| arrow_error(target, e)),
+            Some(Writer::Parquet(w)) => w.write(&shaped).map_err(|source| ExportError::Parquet {
+                target: target.clone(),
+                source,
+            }),
             None => Ok(()),
-        };
-        written.map_err(|e| self.failed(&e))
+        }
+    }
+}
+
+fn arrow_error(target: &std::path::Path, source: ArrowError) -> ExportError {
+    ExportError::Arrow {
+        target: target.to_owned(),
+        source,
     }
 }
 

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use super::ExportError;
+
 /// A writer that counts what goes through it.
 pub struct Counted {
     inner: BufWriter<File>,
@@ -44,25 +46,28 @@ pub struct Partial {
 
 impl Partial {
     /// Creates the temporary file beside `target` and a counting writer for it.
-    pub fn create(target: &Path) -> Result<(Partial, Counted), String> {
+    pub fn create(target: &Path) -> Result<(Partial, Counted), ExportError> {
         let dir = match target.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
             _ => PathBuf::from("."),
         };
         if !dir.is_dir() {
-            return Err(format!(
-                "cannot export to {}: the directory {} does not exist",
-                target.display(),
-                dir.display()
-            ));
+            return Err(ExportError::NoDirectory {
+                target: target.to_owned(),
+                dir,
+            });
         }
         let name = target
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
-            .ok_or_else(|| format!("cannot export to {}: it names no file", target.display()))?;
+            .ok_or_else(|| ExportError::NoFileName {
+                target: target.to_owned(),
+            })?;
         let temp = dir.join(format!(".{name}.{}.partial", uuid::Uuid::new_v4().simple()));
-        let file =
-            File::create(&temp).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+        let file = File::create(&temp).map_err(|source| ExportError::Io {
+            target: target.to_owned(),
+            source,
+        })?;
         let bytes = Arc::new(AtomicU64::new(0));
         let writer = Counted {
             inner: BufWriter::with_capacity(1 << 20, file),
@@ -86,9 +91,11 @@ impl Partial {
     }
 
     /// Renames the finished temporary file onto the target (replacing an older one).
-    pub fn commit(&mut self) -> Result<(), String> {
-        std::fs::rename(&self.temp, &self.target)
-            .map_err(|e| format!("cannot write {}: {e}", self.target.display()))?;
+    pub fn commit(&mut self) -> Result<(), ExportError> {
+        std::fs::rename(&self.temp, &self.target).map_err(|source| ExportError::Io {
+            target: self.target.clone(),
+            source,
+        })?;
         self.committed = true;
         Ok(())
     }
@@ -135,9 +142,9 @@ mod tests {
         let e = Partial::create(Path::new("/nonexistent-dir/x.csv"))
             .err()
             .unwrap();
-        assert!(
-            e.contains("the directory /nonexistent-dir does not exist"),
-            "{e}"
+        assert_eq!(
+            e.to_string(),
+            "cannot export to /nonexistent-dir/x.csv: the directory /nonexistent-dir does not exist"
         );
     }
 }

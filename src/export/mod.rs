@@ -9,6 +9,7 @@
 //! Arrow batches and the result's columns, and says what it wrote.
 
 mod encode;
+mod error;
 mod file;
 
 use std::path::{Path, PathBuf};
@@ -18,8 +19,9 @@ use std::thread::JoinHandle;
 use arrow::array::RecordBatch;
 
 use crate::render::Zone;
-use crate::spark::{BatchSink, Column};
+use crate::spark::{BatchSink, Column, SinkStopped};
 use encode::Encoder;
+pub use error::ExportError;
 use file::{Counted, Partial};
 
 /// Batches waiting for the writing thread: while it encodes, the next ones arrive.
@@ -91,8 +93,10 @@ enum Job {
 pub struct Exporter {
     partial: Partial,
     jobs: Option<mpsc::SyncSender<Job>>,
-    worker: Option<JoinHandle<Result<Counted, String>>>,
+    worker: Option<JoinHandle<Result<Counted, ExportError>>>,
     rows: u64,
+    /// Why the writing thread stopped, once a batch found it gone.
+    failure: Option<ExportError>,
 }
 
 /// What an export wrote.
@@ -105,7 +109,7 @@ pub struct Written {
 
 impl Exporter {
     /// Starts writing `target` in `format`; text forms of timestamps are in `zone`.
-    pub fn create(target: &Path, format: Format, zone: Zone) -> Result<Exporter, String> {
+    pub fn create(target: &Path, format: Format, zone: Zone) -> Result<Exporter, ExportError> {
         let (partial, out) = Partial::create(target)?;
         let (jobs, queue) = mpsc::sync_channel(QUEUE);
         let mut encoder = Encoder::new(out, target.to_owned(), format, zone);
@@ -118,32 +122,44 @@ impl Exporter {
                         Job::Finish(columns) => return encoder.finish(&columns),
                     }
                 }
-                Err("the export was abandoned".into())
+                Err(ExportError::Abandoned)
             })
-            .map_err(|e| format!("cannot start writing {}: {e}", target.display()))?;
+            .map_err(|source| ExportError::Thread {
+                target: target.to_owned(),
+                source,
+            })?;
         Ok(Exporter {
             partial,
             jobs: Some(jobs),
             worker: Some(worker),
             rows: 0,
+            failure: None,
         })
     }
 
     /// The writing thread's error, once it stopped.
-    fn stopped(&mut self) -> String {
+    fn stopped(&mut self) -> ExportError {
         self.jobs = None;
         match self.worker.take().map(JoinHandle::join) {
             Some(Ok(Err(e))) => e,
-            _ => format!(
-                "cannot write {}: the writer stopped",
-                self.partial.target().display()
-            ),
+            _ => self.writer_stopped(),
         }
+    }
+
+    fn writer_stopped(&self) -> ExportError {
+        ExportError::WriterStopped {
+            target: self.partial.target().to_owned(),
+        }
+    }
+
+    /// Why the export stopped taking batches (after [`BatchSink::batch`] refused one).
+    pub fn failure(&mut self) -> ExportError {
+        self.failure.take().unwrap_or_else(|| self.writer_stopped())
     }
 
     /// Ends the export: the writer's footer, the file synced and renamed onto the target. A
     /// result without rows still makes a file (CSV: the header).
-    pub fn finish(mut self, columns: &[Column]) -> Result<Written, String> {
+    pub fn finish(mut self, columns: &[Column]) -> Result<Written, ExportError> {
         let sent = self
             .jobs
             .take()
@@ -152,16 +168,12 @@ impl Exporter {
         let out = match outcome {
             Some(Ok(Ok(out))) if sent => out,
             Some(Ok(Err(e))) => return Err(e),
-            _ => {
-                return Err(format!(
-                    "cannot write {}: the writer stopped",
-                    self.partial.target().display()
-                ))
-            }
+            _ => return Err(self.writer_stopped()),
         };
-        let failed =
-            |e: std::io::Error| format!("cannot write {}: {e}", self.partial.target().display());
-        out.close().map_err(failed)?;
+        out.close().map_err(|source| ExportError::Io {
+            target: self.partial.target().to_owned(),
+            source,
+        })?;
         let written = Written {
             rows: self.rows,
             bytes: self.partial.bytes(),
@@ -173,13 +185,14 @@ impl Exporter {
 }
 
 impl BatchSink for Exporter {
-    fn batch(&mut self, columns: &[Column], batch: &RecordBatch) -> Result<(), String> {
+    fn batch(&mut self, columns: &[Column], batch: &RecordBatch) -> Result<(), SinkStopped> {
         let sent = self.jobs.as_ref().is_some_and(|jobs| {
             jobs.send(Job::Batch(columns.to_vec(), batch.clone()))
                 .is_ok()
         });
         if !sent {
-            return Err(self.stopped());
+            self.failure = Some(self.stopped());
+            return Err(SinkStopped);
         }
         self.rows += batch.num_rows() as u64;
         Ok(())

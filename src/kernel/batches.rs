@@ -12,20 +12,17 @@ use crate::session::SessionError;
 pub(super) const MAX_TRIES: usize = 3;
 
 /// Whether `outcome` failed on a proxy's message limit.
-fn over_limit<T>(outcome: &Result<T, SessionError>) -> Option<(usize, usize)> {
-    match outcome {
-        Err(SessionError::Spark(e)) => e.over_proxy_limit(),
+fn over_limit(error: &SessionError) -> Option<(usize, usize)> {
+    match error {
+        SessionError::Spark(e) => e.over_proxy_limit(),
         _ => None,
     }
 }
 
-/// When `outcome` failed on a proxy's message limit: asks for smaller batches and says so;
+/// When `error` is a proxy's message limit: asks for smaller batches and says so;
 /// whether the statement should run again.
-pub(super) async fn made_smaller<T>(
-    shell: &mut Shell<'_>,
-    outcome: &Result<T, SessionError>,
-) -> bool {
-    let Some(sizes) = over_limit(outcome) else {
+pub(super) async fn made_smaller(shell: &mut Shell<'_>, error: &SessionError) -> bool {
+    let Some(sizes) = over_limit(error) else {
         return false;
     };
     let cancel = shell.cancel();

@@ -147,7 +147,37 @@ fn in_case(name: &str, prefix: &str) -> String {
     }
 }
 
-type Candidates = Vec<(String, &'static str)>;
+/// What a completion is, for JupyterLab's icons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Catalog,
+    Database,
+    Table,
+    Column,
+    Function,
+    Keyword,
+}
+
+impl Kind {
+    /// The `type` JupyterLab reads in `_jupyter_types_experimental`.
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Catalog => "catalog",
+            Kind::Database => "database",
+            Kind::Table => "table",
+            Kind::Column => "column",
+            Kind::Function => "function",
+            Kind::Keyword => "keyword",
+        }
+    }
+
+    /// Names written as they are (never quoted).
+    fn is_word(self) -> bool {
+        matches!(self, Kind::Keyword | Kind::Function)
+    }
+}
+
+type Candidates = Vec<(String, Kind)>;
 
 /// Completion of SQL at code point `cursor`.
 pub async fn complete_sql(catalog: &mut impl Catalog, code: &str, cursor: usize) -> Completion {
@@ -179,12 +209,12 @@ async fn qualified(
     let tables = catalog
         .list(Listing::Tables(Some(ctx.qualifier.clone())), deadline)
         .await;
-    out.extend(tables.into_iter().map(|t| (t, "table")));
+    out.extend(tables.into_iter().map(|t| (t, Kind::Table)));
     if let [one] = ctx.qualifier.as_slice() {
         let databases = catalog
             .list(Listing::Databases(Some(one.clone())), deadline)
             .await;
-        out.extend(databases.into_iter().map(|d| (d, "database")));
+        out.extend(databases.into_iter().map(|d| (d, Kind::Database)));
     }
     if out.is_empty() {
         add_columns(catalog, &ctx.qualifier, deadline, out).await;
@@ -207,13 +237,13 @@ async fn unqualified(
     let names_database = matches!(after, "USE" | "DATABASE" | "SCHEMA" | "IN" | "DATABASES");
     if names_table {
         let tables = catalog.list(Listing::Tables(None), deadline).await;
-        out.extend(tables.into_iter().map(|t| (t, "table")));
+        out.extend(tables.into_iter().map(|t| (t, Kind::Table)));
     }
     if names_table || names_database {
         let databases = catalog.list(Listing::Databases(None), deadline).await;
-        out.extend(databases.into_iter().map(|d| (d, "database")));
+        out.extend(databases.into_iter().map(|d| (d, Kind::Database)));
         let catalogs = catalog.list(Listing::Catalogs, deadline).await;
-        out.extend(catalogs.into_iter().map(|c| (c, "catalog")));
+        out.extend(catalogs.into_iter().map(|c| (c, Kind::Catalog)));
         return;
     }
     for table in &ctx.tables {
@@ -224,12 +254,12 @@ async fn unqualified(
         out.extend(
             functions
                 .iter()
-                .map(|f| (in_case(f, &ctx.prefix), "function")),
+                .map(|f| (in_case(f, &ctx.prefix), Kind::Function)),
         );
         out.extend(
             KEYWORDS
                 .iter()
-                .map(|k| (in_case(k, &ctx.prefix), "keyword")),
+                .map(|k| (in_case(k, &ctx.prefix), Kind::Keyword)),
         );
     }
 }
@@ -241,7 +271,7 @@ async fn add_columns(
     out: &mut Candidates,
 ) {
     if let Some(columns) = catalog.columns(table, deadline).await {
-        out.extend(columns.into_iter().map(|c| (c.name, "column")));
+        out.extend(columns.into_iter().map(|c| (c.name, Kind::Column)));
     }
 }
 
@@ -258,13 +288,15 @@ fn completion(ctx: &Context, cursor: usize, candidates: Candidates) -> Completio
         }
         let text = if ctx.backtick {
             format!("`{}`", name.replace('`', "``"))
-        } else if kind == "keyword" || kind == "function" {
+        } else if kind.is_word() {
             name
         } else {
             quote(&name)
         };
         if seen.insert(text.clone()) {
-            types.push(json!({"start": ctx.start, "end": cursor, "text": text, "type": kind}));
+            types.push(
+                json!({"start": ctx.start, "end": cursor, "text": text, "type": kind.name()}),
+            );
             matches.push(text);
         }
     }

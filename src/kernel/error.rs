@@ -2,7 +2,9 @@
 //! its `ename` and `evalue` are worded here; `render::traceback` lays out the traceback.
 
 use crate::auth::AuthError;
+use crate::chart::ChartError;
 use crate::config::AddressError;
+use crate::export::ExportError;
 use crate::output::ErrorOutput;
 use crate::render::{self, SqlSource};
 use crate::session::{SessionError, StartError};
@@ -31,9 +33,15 @@ pub enum KernelError {
     },
     #[error("{0}")]
     Start(StartError),
+    #[error("{0}")]
+    Export(ExportError),
+    #[error("%%export writes the result of the cell's last statement, and the cell has none")]
+    NothingToExport,
     /// A chart that cannot be drawn from the result (a column missing, a type that does not fit).
     #[error("%%chart: {0}")]
-    Chart(String),
+    Chart(#[from] ChartError),
+    #[error("%%chart: it draws the result of the cell's last statement, and the cell has none")]
+    NothingToChart,
 }
 
 impl From<SessionError> for KernelError {
@@ -58,7 +66,8 @@ impl KernelError {
             KernelError::Address(_) | KernelError::Start(_) => "SparkConnectError".into(),
             KernelError::Auth(_) => "KBaseAuthError".into(),
             KernelError::Interrupted => "KeyboardInterrupt".into(),
-            KernelError::Chart(_) => "ChartError".into(),
+            KernelError::Chart(_) | KernelError::NothingToChart => "ChartError".into(),
+            KernelError::Export(_) | KernelError::NothingToExport => "ExportError".into(),
             KernelError::Spark { error, .. } => match error {
                 SparkError::Server(e) => e.exception.clone(),
                 SparkError::Auth { .. } | SparkError::BadToken => "KBaseAuthError".into(),
@@ -75,7 +84,7 @@ impl KernelError {
                 | SparkError::TooLarge { .. }
                 | SparkError::Setup { .. } => "SparkConnectError".into(),
                 SparkError::Governance(_) => "GovernanceError".into(),
-                SparkError::Export(_) => "ExportError".into(),
+                SparkError::SinkStopped => "ExportError".into(),
             },
         }
     }

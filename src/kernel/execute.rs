@@ -9,9 +9,11 @@ use super::error::KernelError;
 use super::magics::{CellPlan, ExportPlan, Magic, Shell};
 use super::{batches, cell, live, waiting};
 use crate::chart::ChartPlan;
+use crate::export::ExportError;
 use crate::render;
 use crate::render::SqlSource;
 use crate::session::SessionError;
+use crate::spark::SparkError;
 use crate::sql::{split_statements, Statement};
 
 /// Runs the cell `code`.
@@ -33,16 +35,10 @@ pub async fn run_cell(shell: &mut Shell<'_>, code: &str) -> Result<(), KernelErr
     }
     let statements = split_statements(&cell.sql);
     if plan.export.is_some() && statements.is_empty() {
-        let none = "%%export writes the result of the cell's last statement, and the cell has none";
-        return Err(KernelError::Spark {
-            error: crate::spark::SparkError::Export(none.into()),
-            sql: None,
-        });
+        return Err(KernelError::NothingToExport);
     }
     if plan.chart.is_some() && statements.is_empty() {
-        return Err(KernelError::Chart(
-            "it draws the result of the cell's last statement, and the cell has none".into(),
-        ));
+        return Err(KernelError::NothingToChart);
     }
     // Time taken by statements without a result set (DDL, INSERT, …).
     let mut quiet: Option<Duration> = None;
@@ -94,35 +90,38 @@ async fn run_statement(
     };
     let mut outcome = query(shell, &statement.text, fetch, export).await;
     // Nothing listens at the address: start the server (when a start command is set), once.
-    if outcome.as_ref().is_err_and(SessionError::is_refused) && shell.session.can_start() {
+    let refused = matches!(&outcome, Err(QueryError::Session(e)) if e.is_refused());
+    if refused && shell.session.can_start() {
         let ctx = shell.out.ctx().clone();
         let start = shell.session.start_server(ctx.cancel_token());
         live::starting(start, &ctx).await?;
         outcome = query(shell, &statement.text, fetch, export).await;
     }
     // The server is still starting (a pod restart): wait for it, then run the statement.
-    if let Err(error) = outcome {
-        outcome = if waiting::should_wait(shell, &error) {
+    outcome = match outcome {
+        Err(QueryError::Session(error)) if waiting::should_wait(shell, &error) => {
             // Boxed: the wait holds a session call's future (a deep stack otherwise).
             match Box::pin(waiting::until_up(shell, error)).await {
                 Ok(()) => query(shell, &statement.text, fetch, export).await,
-                Err(e) => Err(e),
+                Err(e) => Err(QueryError::Session(e)),
             }
-        } else {
-            Err(error)
-        };
-    }
+        }
+        other => other,
+    };
     // Over a proxy's message limit on a server that cannot split its batches: smaller ones.
     for _ in 0..batches::MAX_TRIES {
+        let Err(QueryError::Session(error)) = &outcome else {
+            break;
+        };
         // Boxed: it holds session calls (a deep stack otherwise).
-        if !Box::pin(batches::made_smaller(shell, &outcome)).await {
+        if !Box::pin(batches::made_smaller(shell, error)).await {
             break;
         }
         outcome = query(shell, &statement.text, fetch, export).await;
     }
     let result = match outcome {
         Ok(result) => result,
-        Err(SessionError::Spark(error)) => {
+        Err(QueryError::Session(SessionError::Spark(error))) => {
             return Err(KernelError::Spark {
                 error,
                 sql: Some(Box::new(SqlSource {
@@ -131,7 +130,8 @@ async fn run_statement(
                 })),
             })
         }
-        Err(other) => return Err(other.into()),
+        Err(QueryError::Session(other)) => return Err(other.into()),
+        Err(QueryError::Export(e)) => return Err(KernelError::Export(e)),
     };
     tracing::debug!(
         "{} rows received, {} reattaches, {:?}",
@@ -187,6 +187,19 @@ fn draw(
     Ok(())
 }
 
+/// Why a statement's query failed: the session (Spark, the token, the address), or the file
+/// its export writes.
+enum QueryError {
+    Session(SessionError),
+    Export(ExportError),
+}
+
+impl From<SessionError> for QueryError {
+    fn from(error: SessionError) -> Self {
+        QueryError::Session(error)
+    }
+}
+
 /// Runs `sql` with its live progress line; at most `limit` rows come back. With an export, the
 /// whole result is written to its file first, and a line says what was written.
 async fn query(
@@ -194,19 +207,19 @@ async fn query(
     sql: &str,
     limit: usize,
     export: Option<&ExportPlan>,
-) -> Result<crate::spark::QueryResult, SessionError> {
+) -> Result<crate::spark::QueryResult, QueryError> {
     let Some(export) = export else {
         let (reports, receiver) = tokio::sync::watch::channel(crate::spark::Running::default());
         let ctx = shell.out.ctx().clone();
         let run = shell.session.run(sql, limit, ctx.cancel_token(), &reports);
         let outcome = live::follow(run, receiver, &ctx).await;
         shell.out.notices(shell.session);
-        return outcome;
+        return outcome.map_err(QueryError::Session);
     };
     let zone = session_zone(shell).await;
     let target = crate::export::resolve(&export.path, shell.view.home.as_deref());
-    let failed = |e: String| SessionError::Spark(crate::spark::SparkError::Export(e));
-    let mut sink = crate::export::Exporter::create(&target, export.format, zone).map_err(failed)?;
+    let mut sink = crate::export::Exporter::create(&target, export.format, zone)
+        .map_err(QueryError::Export)?;
     let (reports, receiver) = tokio::sync::watch::channel(crate::spark::Running::default());
     let ctx = shell.out.ctx().clone();
     let started = std::time::Instant::now();
@@ -215,8 +228,14 @@ async fn query(
         .export((sql, limit), ctx.cancel_token(), &reports, &mut sink);
     let outcome = live::follow(run, receiver, &ctx).await;
     shell.out.notices(shell.session);
-    let result = outcome?;
-    let written = sink.finish(&result.columns).map_err(failed)?;
+    let result = match outcome {
+        Ok(result) => result,
+        Err(SessionError::Spark(SparkError::SinkStopped)) => {
+            return Err(QueryError::Export(sink.failure()))
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let written = sink.finish(&result.columns).map_err(QueryError::Export)?;
     let noun = if written.rows == 1 { "row" } else { "rows" };
     shell.out.stdout(format!(
         "Exported {} {noun} ({}, {}) to {} in {}.\n",

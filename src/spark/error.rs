@@ -76,9 +76,9 @@ pub enum SparkError {
     },
     #[error("Spark sent a result the kernel cannot read: {0}")]
     Decode(String),
-    /// Writing the result to a file failed (the message says which file and why).
-    #[error("{0}")]
-    Export(String),
+    /// The destination of a whole result (an export) refused a batch; it knows why.
+    #[error("the result's destination stopped taking batches")]
+    SinkStopped,
     #[error("the KBase token cannot be sent as a gRPC header: it holds characters other than visible ASCII")]
     BadToken,
     #[error("cannot set up the connection to {address}: {reason}")]

@@ -14,7 +14,7 @@ mod version;
 pub use client::{Credentials, SparkClient};
 pub use error::SparkError;
 pub use plain::Governance;
-pub use result::{BatchSink, Column, Progress, QueryResult, Running};
+pub use result::{BatchSink, Column, Progress, QueryResult, Running, SinkStopped};
 pub use server_error::{Position, ServerError};
 pub use types::{SparkType, GEOGRAPHY_SRID, GEOMETRY_SRID};
 pub use version::SparkVersion;

@@ -24,11 +24,16 @@ pub struct Column {
 
 /// Where every batch of a whole result goes, as it arrives (an export writes it to a file).
 pub trait BatchSink: Send {
-    /// Takes one batch; `columns` are the result's columns (Spark's names and types).
-    fn batch(&mut self, columns: &[Column], batch: &RecordBatch) -> Result<(), String>;
+    /// Takes one batch; `columns` are the result's columns (Spark's names and types). A sink
+    /// that cannot take it keeps why, for its owner to ask.
+    fn batch(&mut self, columns: &[Column], batch: &RecordBatch) -> Result<(), SinkStopped>;
     /// Rows and bytes written so far (shown on the progress line).
     fn written(&self) -> (u64, u64);
 }
+
+/// A [`BatchSink`] refused a batch: the statement stops (the sink knows why).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SinkStopped;
 
 /// What one statement returned, at most `limit` rows of it.
 #[derive(Debug, Clone)]
@@ -203,7 +208,7 @@ impl<'s> Collector<'s> {
             if let Some(sink) = &mut self.sink {
                 let columns = self.spark_schema.as_ref().or(self.arrow_columns.as_ref());
                 sink.batch(columns.map_or(&[], Vec::as_slice), &batch)
-                    .map_err(SparkError::Export)?;
+                    .map_err(|SinkStopped| SparkError::SinkStopped)?;
             }
             let room = self.limit - self.kept;
             if batch.num_rows() > room {

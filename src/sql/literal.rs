@@ -26,42 +26,55 @@ pub enum Value {
     Map(Vec<(String, Value)>),
 }
 
+/// Why parameters cannot become SQL literals.
+#[derive(Debug, thiserror::Error)]
+pub enum ParameterError {
+    #[error("the parameters are not a JSON object: {0}")]
+    NotAnObject(#[source] serde_json::Error),
+    #[error("{0}")]
+    Json(#[from] serde_json::Error),
+    #[error("{0:?} is not NaN, Infinity or -Infinity")]
+    NotADouble(String),
+    #[error(
+        "{0} has more digits than Spark's largest DECIMAL (38): pass it as a float or a string"
+    )]
+    TooManyDigits(String),
+}
+
 /// Reads a JSON object of parameters (names in order of name).
-pub fn parse_parameters(json: &str) -> Result<Vec<(String, Value)>, String> {
-    let object: BTreeMap<String, Box<RawValue>> = serde_json::from_str(json)
-        .map_err(|e| format!("the parameters are not a JSON object: {e}"))?;
+pub fn parse_parameters(json: &str) -> Result<Vec<(String, Value)>, ParameterError> {
+    let object: BTreeMap<String, Box<RawValue>> =
+        serde_json::from_str(json).map_err(ParameterError::NotAnObject)?;
     object
         .into_iter()
         .map(|(name, raw)| Ok((name, value(&raw)?)))
         .collect()
 }
 
-fn value(raw: &RawValue) -> Result<Value, String> {
+fn value(raw: &RawValue) -> Result<Value, ParameterError> {
     let text = raw.get().trim();
-    let bad = |e: serde_json::Error| e.to_string();
     Ok(match text.as_bytes().first() {
         Some(b'n') => Value::Null,
         Some(b't') => Value::Bool(true),
         Some(b'f') => Value::Bool(false),
-        Some(b'"') => Value::Text(serde_json::from_str(text).map_err(bad)?),
+        Some(b'"') => Value::Text(serde_json::from_str(text)?),
         Some(b'[') => {
-            let items: Vec<Box<RawValue>> = serde_json::from_str(text).map_err(bad)?;
+            let items: Vec<Box<RawValue>> = serde_json::from_str(text)?;
             Value::List(items.iter().map(|i| value(i)).collect::<Result<_, _>>()?)
         }
         Some(b'{') => {
-            let entries: BTreeMap<String, Box<RawValue>> =
-                serde_json::from_str(text).map_err(bad)?;
+            let entries: BTreeMap<String, Box<RawValue>> = serde_json::from_str(text)?;
             if let (1, Some(tagged)) = (entries.len(), entries.get(DOUBLE_TAG)) {
-                let name: String = serde_json::from_str(tagged.get()).map_err(bad)?;
+                let name: String = serde_json::from_str(tagged.get())?;
                 return match name.as_str() {
                     "NaN" | "Infinity" | "-Infinity" => Ok(Value::Float(name)),
-                    other => Err(format!("{other:?} is not NaN, Infinity or -Infinity")),
+                    _ => Err(ParameterError::NotADouble(name)),
                 };
             }
             let pairs = entries
                 .iter()
                 .map(|(k, v)| Ok((k.clone(), value(v)?)))
-                .collect::<Result<_, String>>()?;
+                .collect::<Result<_, ParameterError>>()?;
             Value::Map(pairs)
         }
         _ if text.bytes().all(|b| b.is_ascii_digit() || b == b'-') => {
@@ -99,15 +112,13 @@ pub fn string(text: &str) -> String {
 }
 
 /// The Spark SQL literal of `value`.
-pub fn literal(value: &Value) -> Result<String, String> {
+pub fn literal(value: &Value) -> Result<String, ParameterError> {
     Ok(match value {
         Value::Null => "NULL".into(),
         Value::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
         Value::Integer(digits) => {
             if digits.trim_start_matches('-').len() > MAX_DIGITS {
-                return Err(format!(
-                    "{digits} has more digits than Spark's largest DECIMAL (38): pass it as a float or a string"
-                ));
+                return Err(ParameterError::TooManyDigits(digits.clone()));
             }
             // Spark reads it as INT, BIGINT, or DECIMAL(n, 0), whichever holds it.
             digits.clone()
@@ -126,7 +137,7 @@ pub fn literal(value: &Value) -> Result<String, String> {
             let pairs: Vec<String> = pairs
                 .iter()
                 .map(|(k, v)| Ok(format!("{}, {}", string(k), literal(v)?)))
-                .collect::<Result<_, String>>()?;
+                .collect::<Result<_, ParameterError>>()?;
             format!("map({})", pairs.join(", "))
         }
     })
@@ -185,10 +196,17 @@ mod tests {
         assert!(!is_identifier("1x") && !is_identifier("my-var") && !is_identifier(""));
         let huge = format!("{{\"x\": {}}}", "9".repeat(39));
         let (_, v) = &parse_parameters(&huge).unwrap()[0];
-        assert!(literal(v).unwrap_err().contains("largest DECIMAL"));
-        assert!(parse_parameters("[1]")
-            .unwrap_err()
-            .contains("not a JSON object"));
-        assert!(parse_parameters(r#"{"x": {"$double": "1"}}"#).is_err());
+        assert!(matches!(
+            literal(v),
+            Err(ParameterError::TooManyDigits(digits)) if digits.len() == 39
+        ));
+        assert!(matches!(
+            parse_parameters("[1]"),
+            Err(ParameterError::NotAnObject(_))
+        ));
+        assert!(matches!(
+            parse_parameters(r#"{"x": {"$double": "1"}}"#),
+            Err(ParameterError::NotADouble(name)) if name == "1"
+        ));
     }
 }

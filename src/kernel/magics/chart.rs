@@ -1,7 +1,7 @@
 //! `%%chart KIND x=COL [y=COL] [color=COL] [title="…"]` on a cell's first line: the cell's
 //! last result is shown as usual, then drawn as a chart (see `crate::chart`).
 
-use super::{CellPlan, Command, Shell, MagicSpec};
+use super::{BadArguments, CellPlan, Command, Shell, MagicSpec};
 use crate::chart::{ChartPlan, Kind};
 use crate::kernel::error::KernelError;
 
@@ -23,7 +23,7 @@ impl Command for Chart {
         cell: true,
     };
 
-    fn parse(args: &str) -> Result<Self, String> {
+    fn parse(args: &str) -> Result<Self, BadArguments> {
         let words = split(args)?;
         let Some((kind, options)) = words.split_first() else {
             return Err("which chart? bar, line, area, point, histogram or heatmap".into());
@@ -38,10 +38,10 @@ impl Command for Chart {
                 Some(("y", v)) => (&mut y, v),
                 Some(("color" | "colour", v)) => (&mut color, v),
                 Some(("title", v)) => (&mut title, v),
-                _ => return Err(format!("unknown option {option:?}: use x=, y=, color= or title=")),
+                _ => return Err(format!("unknown option {option:?}: use x=, y=, color= or title=").into()),
             };
             if slot.1.is_empty() {
-                return Err(format!("{option} needs a value"));
+                return Err(format!("{option} needs a value").into());
             }
             *slot.0 = Some(slot.1.to_owned());
         }
@@ -53,7 +53,7 @@ impl Command for Chart {
             color,
             title,
         };
-        plan.check()?;
+        plan.check().map_err(|e| e.to_string())?;
         Ok(Chart(plan))
     }
 
@@ -61,7 +61,7 @@ impl Command for Chart {
         Err(super::cell_only(&Self::SPEC, "%%chart"))
     }
 
-    fn plan(self, plan: &mut CellPlan) -> Result<(), String> {
+    fn plan(self, plan: &mut CellPlan) -> Result<(), BadArguments> {
         plan.chart = Some(self.0);
         Ok(())
     }
@@ -69,7 +69,7 @@ impl Command for Chart {
 
 /// The words of the arguments; a value in double quotes or backticks may hold spaces
 /// (`title="GC by phylum"`, ``x=`gc content` ``), `\"` is a quote inside double quotes.
-fn split(args: &str) -> Result<Vec<String>, String> {
+fn split(args: &str) -> Result<Vec<String>, BadArguments> {
     let mut words = Vec::new();
     let mut word = String::new();
     let mut chars = args.trim().chars();
@@ -88,7 +88,7 @@ fn split(args: &str) -> Result<Vec<String>, String> {
         }
     }
     if let Some(q) = open {
-        return Err(format!("the closing {q} is missing"));
+        return Err(format!("the closing {q} is missing").into());
     }
     if !word.is_empty() {
         words.push(word);
@@ -100,7 +100,7 @@ fn split(args: &str) -> Result<Vec<String>, String> {
 mod tests {
     use super::*;
 
-    fn planned(args: &str) -> Result<ChartPlan, String> {
+    fn planned(args: &str) -> Result<ChartPlan, BadArguments> {
         Chart::parse(args).map(|c| c.0)
     }
 
@@ -118,7 +118,7 @@ mod tests {
 
     #[test]
     fn what_a_kind_needs_is_checked_before_the_sql_runs() {
-        let error = |args| planned(args).unwrap_err();
+        let error = |args| planned(args).unwrap_err().0;
         assert!(error("").contains("which chart"));
         assert!(error("pie x=a").contains("unknown chart \"pie\""));
         assert!(error("bar y=b").contains("needs x=COLUMN"));

@@ -1,6 +1,6 @@
 //! `%conf`, `%conf KEY`, `%conf KEY=VALUE`: the Spark settings of the session, shown or set.
 
-use super::{Command, Shell, MagicSpec};
+use super::{BadArguments, Command, Shell, MagicSpec};
 use crate::kernel::error::KernelError;
 use crate::render;
 
@@ -18,7 +18,7 @@ impl Command for Conf {
         cell: false,
     };
 
-    fn parse(args: &str) -> Result<Self, String> {
+    fn parse(args: &str) -> Result<Self, BadArguments> {
         match args.split_once('=') {
             Some((key, _)) if key.trim().is_empty() => {
                 Err("the setting needs a name before =".into())

@@ -1,6 +1,6 @@
 //! `%echo TEXT`: prints TEXT to standard output (like psql's `\echo`), for notes in batch runs.
 
-use super::{Command, Shell, MagicSpec};
+use super::{BadArguments, Command, Shell, MagicSpec};
 use crate::kernel::error::KernelError;
 
 pub struct Echo(String);
@@ -13,7 +13,7 @@ impl Command for Echo {
         cell: false,
     };
 
-    fn parse(args: &str) -> Result<Self, String> {
+    fn parse(args: &str) -> Result<Self, BadArguments> {
         Ok(Echo(args.to_owned()))
     }
 

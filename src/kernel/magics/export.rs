@@ -1,7 +1,7 @@
 //! `%%export PATH [format=csv|tsv|jsonl|parquet]` on a cell's first line: the whole result of
 //! the cell's last statement is written to PATH (the table still shows its first rows).
 
-use super::{CellPlan, Command, Shell, MagicSpec};
+use super::{BadArguments, CellPlan, Command, Shell, MagicSpec};
 use crate::export::Format;
 use crate::kernel::error::KernelError;
 
@@ -26,7 +26,7 @@ impl Command for Export {
         cell: true,
     };
 
-    fn parse(args: &str) -> Result<Self, String> {
+    fn parse(args: &str) -> Result<Self, BadArguments> {
         let (path, rest) = split_path(args)?;
         let mut format = None;
         for option in rest.split_whitespace() {
@@ -36,7 +36,7 @@ impl Command for Export {
                         format!("unknown format {name:?}: use csv, tsv, jsonl or parquet")
                     })?);
                 }
-                _ => return Err(format!("unknown option {option:?}")),
+                _ => return Err(format!("unknown option {option:?}").into()),
             }
         }
         Ok(Export { path, format })
@@ -46,7 +46,7 @@ impl Command for Export {
         Err(super::cell_only(&Self::SPEC, "%%export PATH"))
     }
 
-    fn plan(self, plan: &mut CellPlan) -> Result<(), String> {
+    fn plan(self, plan: &mut CellPlan) -> Result<(), BadArguments> {
         let format = match self.format {
             Some(format) => format,
             None => Format::of_path(std::path::Path::new(&self.path)).ok_or_else(|| {
@@ -65,7 +65,7 @@ impl Command for Export {
 }
 
 /// The path (in double quotes when it has spaces) and the rest of the arguments.
-fn split_path(args: &str) -> Result<(String, &str), String> {
+fn split_path(args: &str) -> Result<(String, &str), BadArguments> {
     let args = args.trim();
     if let Some(quoted) = args.strip_prefix('"') {
         let (path, rest) = quoted
@@ -87,7 +87,7 @@ fn split_path(args: &str) -> Result<(String, &str), String> {
 mod tests {
     use super::*;
 
-    fn planned(args: &str) -> Result<ExportPlan, String> {
+    fn planned(args: &str) -> Result<ExportPlan, BadArguments> {
         let mut plan = CellPlan {
             limit: 100,
             export: None,
@@ -103,10 +103,10 @@ mod tests {
         assert_eq!(planned("g.parquet").unwrap().format, Format::Parquet);
         let p = planned("\"my genes.txt\" format=tsv").unwrap();
         assert_eq!((p.path.as_str(), p.format), ("my genes.txt", Format::Tsv));
-        assert!(planned("g.xlsx").unwrap_err().contains("cannot tell the format of g.xlsx"));
-        assert!(planned("g.csv format=xls").unwrap_err().contains("unknown format"));
-        assert!(planned("g.csv mode=w").unwrap_err().contains("unknown option"));
-        assert!(planned("").unwrap_err().contains("a file to write"));
-        assert!(planned("\"open.csv").unwrap_err().contains("closing quote"));
+        assert!(planned("g.xlsx").unwrap_err().0.contains("cannot tell the format of g.xlsx"));
+        assert!(planned("g.csv format=xls").unwrap_err().0.contains("unknown format"));
+        assert!(planned("g.csv mode=w").unwrap_err().0.contains("unknown option"));
+        assert!(planned("").unwrap_err().0.contains("a file to write"));
+        assert!(planned("\"open.csv").unwrap_err().0.contains("closing quote"));
     }
 }

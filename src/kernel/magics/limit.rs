@@ -1,7 +1,7 @@
 //! `%limit [N]` shows or sets the rows each result shows; `%%limit N` sets them for one cell.
 //! At most N+1 rows are fetched from Spark (the extra one tells that more exist).
 
-use super::{count, CellPlan, Command, Shell, MagicSpec};
+use super::{BadArguments, count, CellPlan, Command, Shell, MagicSpec};
 use crate::kernel::error::KernelError;
 use crate::render;
 
@@ -17,10 +17,10 @@ impl Command for Limit {
         cell: true,
     };
 
-    fn parse(args: &str) -> Result<Self, String> {
+    fn parse(args: &str) -> Result<Self, BadArguments> {
         count(args, 1)
             .map(|rows| Limit { rows })
-            .map_err(|e| format!("{e} of rows"))
+            .map_err(|e| format!("{e} of rows").into())
     }
 
     async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
@@ -37,7 +37,7 @@ impl Command for Limit {
         Ok(())
     }
 
-    fn plan(self, plan: &mut CellPlan) -> Result<(), String> {
+    fn plan(self, plan: &mut CellPlan) -> Result<(), BadArguments> {
         plan.limit = self.rows.ok_or("%%limit needs a number of rows")?;
         Ok(())
     }

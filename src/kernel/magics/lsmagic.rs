@@ -1,6 +1,6 @@
 //! `%lsmagic`: every magic with its description and usage, from the one list of magics.
 
-use super::{Command, Shell, MagicSpec, SPECS};
+use super::{BadArguments, Command, Shell, MagicSpec, SPECS};
 use crate::kernel::error::KernelError;
 use crate::render;
 
@@ -14,7 +14,7 @@ impl Command for Lsmagic {
         cell: false,
     };
 
-    fn parse(_args: &str) -> Result<Self, String> {
+    fn parse(_args: &str) -> Result<Self, BadArguments> {
         Ok(Lsmagic)
     }
 

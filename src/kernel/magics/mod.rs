@@ -23,6 +23,29 @@ pub struct MagicSpec {
     pub cell: bool,
 }
 
+/// What is wrong with a magic's arguments, worded for the user (the usage line is added when
+/// it is shown).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadArguments(pub String);
+
+impl std::fmt::Display for BadArguments {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<String> for BadArguments {
+    fn from(message: String) -> Self {
+        BadArguments(message)
+    }
+}
+
+impl From<&str> for BadArguments {
+    fn from(message: &str) -> Self {
+        BadArguments(message.to_owned())
+    }
+}
+
 /// What a magic may use when it runs.
 pub struct Shell<'a> {
     pub session: &'a mut SparkSession,
@@ -55,13 +78,13 @@ pub(crate) trait Command: Sized {
     const SPEC: MagicSpec;
 
     /// Reads the arguments; `Err` says what is wrong with them (the usage is added).
-    fn parse(args: &str) -> Result<Self, String>;
+    fn parse(args: &str) -> Result<Self, BadArguments>;
 
     /// Runs it as a line magic.
     async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError>;
 
     /// Applies it to the cell it opens as `%%name` (only magics whose spec says `cell`).
-    fn plan(self, _plan: &mut CellPlan) -> Result<(), String> {
+    fn plan(self, _plan: &mut CellPlan) -> Result<(), BadArguments> {
         Ok(())
     }
 }
@@ -79,7 +102,7 @@ macro_rules! magics {
         pub const SPECS: &[&MagicSpec] = &[$(&<$module::$variant as Command>::SPEC,)*];
 
         impl Magic {
-            fn parse_named(name: &str, args: &str) -> Option<Result<Magic, String>> {
+            fn parse_named(name: &str, args: &str) -> Option<Result<Magic, BadArguments>> {
                 $(
                     if name == <$module::$variant as Command>::SPEC.name {
                         return Some($module::$variant::parse(args).map(Magic::$variant));
@@ -94,7 +117,7 @@ macro_rules! magics {
                 }
             }
 
-            fn plan(self, plan: &mut CellPlan) -> Result<(), String> {
+            fn plan(self, plan: &mut CellPlan) -> Result<(), BadArguments> {
                 match self {
                     $(Magic::$variant(m) => m.plan(plan),)*
                 }
@@ -126,7 +149,7 @@ pub fn find(name: &str) -> Option<&'static MagicSpec> {
     SPECS.iter().copied().find(|m| m.name == name)
 }
 
-fn usage_error(spec: &MagicSpec, message: String) -> KernelError {
+fn usage_error(spec: &MagicSpec, BadArguments(message): BadArguments) -> KernelError {
     KernelError::MagicUsage {
         magic: spec.name.to_owned(),
         message,
@@ -138,7 +161,8 @@ fn usage_error(spec: &MagicSpec, message: String) -> KernelError {
 fn cell_only(spec: &MagicSpec, written: &str) -> KernelError {
     usage_error(
         spec,
-        format!("is a cell magic: write {written} on the first line of the cell, above its SQL"),
+        format!("is a cell magic: write {written} on the first line of the cell, above its SQL")
+            .into(),
     )
 }
 
@@ -179,14 +203,14 @@ impl Magic {
 }
 
 /// `None` for no argument; a number of at least `min` otherwise.
-fn count(args: &str, min: usize) -> Result<Option<usize>, String> {
+fn count(args: &str, min: usize) -> Result<Option<usize>, BadArguments> {
     if args.is_empty() {
         return Ok(None);
     }
     match args.parse::<usize>() {
         Ok(n) if n >= min => Ok(Some(n)),
-        _ if min > 0 => Err(format!("{args:?} is not a positive number")),
-        _ => Err(format!("{args:?} is not a number")),
+        _ if min > 0 => Err(format!("{args:?} is not a positive number").into()),
+        _ => Err(format!("{args:?} is not a number").into()),
     }
 }
 

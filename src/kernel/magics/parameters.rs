@@ -4,7 +4,7 @@
 //! declared with the literal's type. Every name is checked before anything runs; it shows
 //! nothing when it works.
 
-use super::{Command, Shell, MagicSpec};
+use super::{BadArguments, Command, Shell, MagicSpec};
 use crate::kernel::error::KernelError;
 use crate::render::SqlSource;
 use crate::session::SessionError;
@@ -22,14 +22,14 @@ impl Command for Parameters {
         cell: false,
     };
 
-    fn parse(args: &str) -> Result<Self, String> {
-        let parameters = literal::parse_parameters(args)?;
+    fn parse(args: &str) -> Result<Self, BadArguments> {
+        let parameters = literal::parse_parameters(args).map_err(|e| e.to_string())?;
         let mut assigned = Vec::with_capacity(parameters.len());
         for (name, value) in parameters {
             if !is_identifier(&name) {
                 return Err(format!(
                     "the parameter name {name:?} is not a SQL identifier (letters, digits and _, not starting with a digit)"
-                ));
+                ).into());
             }
             let literal = literal::literal(&value).map_err(|e| format!("parameter {name}: {e}"))?;
             assigned.push((name, literal));
@@ -101,7 +101,7 @@ mod tests {
         let Err(e) = Parameters::parse(r#"{"ok": 1, "my-var": 2}"#) else {
             panic!("a bad name passed")
         };
-        assert!(e.contains("\"my-var\" is not a SQL identifier"), "{e}");
+        assert!(e.0.contains("\"my-var\" is not a SQL identifier"), "{e}");
         assert!(Parameters::parse("threshold=20").is_err());
     }
 }

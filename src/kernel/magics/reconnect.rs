@@ -1,6 +1,6 @@
 //! `%reconnect`: re-reads and re-validates the KBase token and opens a fresh Spark session.
 
-use super::{Command, Shell, MagicSpec};
+use super::{BadArguments, Command, Shell, MagicSpec};
 use crate::kernel::error::KernelError;
 
 pub struct Reconnect;
@@ -13,7 +13,7 @@ impl Command for Reconnect {
         cell: false,
     };
 
-    fn parse(_args: &str) -> Result<Self, String> {
+    fn parse(_args: &str) -> Result<Self, BadArguments> {
         Ok(Reconnect)
     }
 

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::{Command, Shell, MagicSpec};
+use super::{BadArguments, Command, Shell, MagicSpec};
 use crate::kernel::error::KernelError;
 
 /// The longest wait accepted.
@@ -18,12 +18,12 @@ impl Command for Sleep {
         cell: false,
     };
 
-    fn parse(args: &str) -> Result<Self, String> {
+    fn parse(args: &str) -> Result<Self, BadArguments> {
         args.parse::<f64>()
             .ok()
             .filter(|s| s.is_finite() && *s >= 0.0)
             .map(|s| Sleep(Duration::from_secs_f64(s).min(MAX_SLEEP)))
-            .ok_or_else(|| "needs a number of seconds".to_owned())
+            .ok_or_else(|| "needs a number of seconds".into())
     }
 
     async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {

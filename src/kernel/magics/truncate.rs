@@ -1,7 +1,7 @@
 //! `%truncate [N]`: shows or sets how many characters of a value are shown before it is cut at
 //! `…` (0: whole).
 
-use super::{count, Command, Shell, MagicSpec};
+use super::{BadArguments, count, Command, Shell, MagicSpec};
 use crate::kernel::error::KernelError;
 use crate::render;
 
@@ -17,7 +17,7 @@ impl Command for Truncate {
         cell: false,
     };
 
-    fn parse(args: &str) -> Result<Self, String> {
+    fn parse(args: &str) -> Result<Self, BadArguments> {
         count(args, 0).map(|chars| Truncate { chars })
     }
 

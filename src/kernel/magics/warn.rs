@@ -1,6 +1,6 @@
 //! `%warn TEXT`: prints TEXT to standard error (like psql's `\warn`).
 
-use super::{Command, Shell, MagicSpec};
+use super::{BadArguments, Command, Shell, MagicSpec};
 use crate::kernel::error::KernelError;
 
 pub struct Warn(String);
@@ -13,7 +13,7 @@ impl Command for Warn {
         cell: false,
     };
 
-    fn parse(args: &str) -> Result<Self, String> {
+    fn parse(args: &str) -> Result<Self, BadArguments> {
         Ok(Warn(args.to_owned()))
     }
 

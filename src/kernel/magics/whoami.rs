@@ -1,7 +1,7 @@
 //! `%whoami`: the KBase identity, token expiry, roles, the Spark Connect address and the
 //! session's state; never the token.
 
-use super::{Command, Shell, MagicSpec};
+use super::{BadArguments, Command, Shell, MagicSpec};
 use crate::kernel::error::KernelError;
 use crate::render;
 
@@ -15,7 +15,7 @@ impl Command for Whoami {
         cell: false,
     };
 
-    fn parse(_args: &str) -> Result<Self, String> {
+    fn parse(_args: &str) -> Result<Self, BadArguments> {
         Ok(Whoami)
     }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use spark_sql_kernel::jupyter::{
-    IsComplete, Completion, ExecuteContext, ExecuteRequest, Handler, HistoryEntry, HistoryQuery,
+    Completion, ExecuteContext, ExecuteRequest, Handler, HistoryEntry, HistoryQuery, IsComplete,
     KernelInfo,
 };
 use spark_sql_kernel::output::{ErrorOutput, MimeBundle, Output};
