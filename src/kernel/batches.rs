@@ -7,12 +7,13 @@
 
 use super::magics::Shell;
 use crate::session::SessionError;
+use crate::spark::Oversized;
 
 /// Times the batches are made smaller for one statement.
 pub(super) const MAX_TRIES: usize = 3;
 
 /// Whether `outcome` failed on a proxy's message limit.
-fn over_limit(error: &SessionError) -> Option<(usize, usize)> {
+fn over_limit(error: &SessionError) -> Option<Oversized> {
     match error {
         SessionError::Spark(e) => e.over_proxy_limit(),
         _ => None,
@@ -34,8 +35,8 @@ pub(super) async fn made_smaller(shell: &mut Shell<'_>, error: &SessionError) ->
          accepts, and this Spark server cannot split it: the session now asks for batches \
          of {rows} rows (spark.sql.execution.arrow.maxRecordsPerBatch) and the statement \
          ran again.\n",
-        sizes.0 / 1_000_000,
-        sizes.1 / (1024 * 1024)
+        sizes.bytes / 1_000_000,
+        sizes.limit / (1024 * 1024)
     ));
     true
 }

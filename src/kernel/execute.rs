@@ -225,7 +225,7 @@ async fn query(
     let started = std::time::Instant::now();
     let run = shell
         .session
-        .export((sql, limit), ctx.cancel_token(), &reports, &mut sink);
+        .export(sql, limit, ctx.cancel_token(), &reports, &mut sink);
     let outcome = live::follow(run, receiver, &ctx).await;
     shell.out.notices(shell.session);
     let result = match outcome {

@@ -24,7 +24,9 @@ pub use starter::StartError;
 
 use crate::auth::{AuthError, Authenticator, Identity};
 use crate::config::{AddressError, AuthSettings, SparkSettings};
-use crate::spark::{BatchSink, Credentials, QueryResult, Running, SparkClient, SparkError};
+use crate::spark::{
+    BatchSink, Credentials, Oversized, QueryResult, Running, SparkClient, SparkError,
+};
 
 /// How long releasing the session may take (at shutdown, `%reconnect`, after `check`).
 const RELEASE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -193,7 +195,8 @@ impl SparkSession {
     /// rows come back to be shown.
     pub async fn export(
         &mut self,
-        (sql, limit): (&str, usize),
+        sql: &str,
+        limit: usize,
         cancel: &CancellationToken,
         progress: &watch::Sender<Running>,
         sink: &mut dyn BatchSink,
@@ -201,7 +204,7 @@ impl SparkSession {
         let sent = crate::sql::blank_comments(sql);
         let (creds, client) = self.connect(cancel).await?;
         let outcome = client
-            .export_sql(&creds, (&sent, limit), cancel, progress, sink)
+            .export_sql(&creds, &sent, limit, cancel, progress, sink)
             .await;
         self.record(outcome)
     }
@@ -291,9 +294,10 @@ impl SparkSession {
     /// splits its batches itself).
     pub async fn smaller_batches(
         &mut self,
-        (bytes, limit): (usize, usize),
+        oversized: Oversized,
         cancel: &CancellationToken,
     ) -> Result<Option<usize>, SessionError> {
+        let Oversized { bytes, limit } = oversized;
         const KEY: &str = "spark.sql.execution.arrow.maxRecordsPerBatch";
         let chunks = self
             .client

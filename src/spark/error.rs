@@ -9,6 +9,13 @@ use super::failure::{connect_fault, is_transport, tls_failure, transport_reason}
 use super::server_error::{from_error_info, ServerError};
 use crate::net::ProxyTrouble;
 
+/// A result message refused for its size: its size and the limit it is over, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Oversized {
+    pub bytes: usize,
+    pub limit: usize,
+}
+
 /// Why a Spark Connect call failed.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SparkError {
@@ -128,14 +135,17 @@ impl SparkError {
     }
 
     /// A message over a smaller limit than the kernel's own (a proxy's, such as BERDL's 4
-    /// MiB): its size and the limit in bytes.
-    pub fn over_proxy_limit(&self) -> Option<(usize, usize)> {
+    /// MiB): its size and the limit.
+    pub fn over_proxy_limit(&self) -> Option<Oversized> {
         match self {
             SparkError::TooLarge {
                 limit_mib,
                 bytes: Some(bytes),
                 ..
-            } if *limit_mib < MAX_MESSAGE_MIB => Some((*bytes, limit_mib * 1024 * 1024)),
+            } if *limit_mib < MAX_MESSAGE_MIB => Some(Oversized {
+                bytes: *bytes,
+                limit: limit_mib * 1024 * 1024,
+            }),
             _ => None,
         }
     }

@@ -46,7 +46,10 @@ fn a_message_over_a_size_limit_names_the_limit_and_what_to_select() {
     {
         let error = SparkError::from_status(&status.0, "sc://h:1");
         assert!(matches!(error, SparkError::TooLarge { .. }), "{error:?}");
-        let proxy = (status.1 == "4 MiB").then_some((5000494, 4194304));
+        let proxy = (status.1 == "4 MiB").then_some(Oversized {
+            bytes: 5000494,
+            limit: 4194304,
+        });
         assert_eq!(error.over_proxy_limit(), proxy);
         let text = error.to_string();
         assert!(text.contains(status.1), "{text}");

@@ -12,7 +12,7 @@ mod types;
 mod version;
 
 pub use client::{Credentials, SparkClient};
-pub use error::SparkError;
+pub use error::{Oversized, SparkError};
 pub use plain::Governance;
 pub use result::{BatchSink, Column, Progress, QueryResult, Running, SinkStopped};
 pub use server_error::{Position, ServerError};

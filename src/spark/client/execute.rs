@@ -9,7 +9,9 @@ use std::time::Instant;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use super::{request, Credentials, SparkClient, CANCEL_GRACE, MAX_BROKEN_STREAMS};
+use super::{
+    request, Call, Credentials, SessionCall, SparkClient, CANCEL_GRACE, MAX_BROKEN_STREAMS,
+};
 use crate::spark::error::SparkError;
 use crate::spark::proto::{
     execute_plan_request, execute_plan_response::ResponseType, interrupt_request, plan, relation,
@@ -23,6 +25,34 @@ use crate::spark::version::SparkVersion;
 /// The largest piece of an Arrow batch a 4.1+ server sends in one message: well under the
 /// 4 MiB that gRPC's own clients and proxies (BERDL's public one) accept by default.
 const CHUNK_BYTES: i64 = 1024 * 1024;
+
+/// One SQL statement run in the session: at most `limit` rows of its result come back, and a
+/// sink (an export) takes all of it.
+struct Statement<'a, 's> {
+    sql: &'a str,
+    limit: usize,
+    progress: &'a watch::Sender<Running>,
+    sink: Option<&'a mut (dyn BatchSink + 's)>,
+}
+
+impl SessionCall for Statement<'_, '_> {
+    type Output = QueryResult;
+
+    async fn run(
+        &mut self,
+        client: &mut SparkClient,
+        creds: &Credentials,
+        cancel: &CancellationToken,
+    ) -> Result<QueryResult, SparkError> {
+        let sink: Option<&mut dyn BatchSink> = match &mut self.sink {
+            Some(sink) => Some(&mut **sink),
+            None => None,
+        };
+        client
+            .execute_once(creds, self.sql, self.limit, cancel, self.progress, sink)
+            .await
+    }
+}
 
 impl SparkClient {
     /// Runs one SQL statement and returns at most `limit` rows of its result.
@@ -48,12 +78,13 @@ impl SparkClient {
         cancel: &CancellationToken,
         progress: &watch::Sender<Running>,
     ) -> Result<QueryResult, SparkError> {
-        in_session!(
-            self,
-            creds,
-            cancel,
-            self.execute_once(creds, sql, limit, cancel, progress, None)
-        )
+        let mut statement = Statement {
+            sql,
+            limit,
+            progress,
+            sink: None,
+        };
+        self.in_session(creds, cancel, &mut statement).await
     }
 
     /// Runs one SQL statement and hands its whole result to `sink`, batch by batch as it
@@ -61,17 +92,19 @@ impl SparkClient {
     pub async fn export_sql(
         &mut self,
         creds: &Credentials,
-        (sql, limit): (&str, usize),
+        sql: &str,
+        limit: usize,
         cancel: &CancellationToken,
         progress: &watch::Sender<Running>,
         sink: &mut dyn BatchSink,
     ) -> Result<QueryResult, SparkError> {
-        in_session!(
-            self,
-            creds,
-            cancel,
-            self.execute_once(creds, sql, limit, cancel, progress, Some(&mut *sink))
-        )
+        let mut statement = Statement {
+            sql,
+            limit,
+            progress,
+            sink: Some(sink),
+        };
+        self.in_session(creds, cancel, &mut statement).await
     }
 
     async fn execute_once(
@@ -251,7 +284,10 @@ impl SparkClient {
         plan_request: &ExecutePlanRequest,
         cancel: &CancellationToken,
     ) -> Result<tonic::Streaming<ExecutePlanResponse>, SparkError> {
-        let call = ("the query (ExecutePlan)", plan_request);
+        let call = Call {
+            what: "the query (ExecutePlan)",
+            message: plan_request,
+        };
         let result = self
             .rpc(creds, cancel, call, |mut g, r| async move {
                 g.execute_plan(r).await
@@ -269,7 +305,10 @@ impl SparkClient {
         reattach: &ReattachExecuteRequest,
         cancel: &CancellationToken,
     ) -> Result<tonic::Streaming<ExecutePlanResponse>, SparkError> {
-        let call = ("a ReattachExecute request", reattach);
+        let call = Call {
+            what: "a ReattachExecute request",
+            message: reattach,
+        };
         self.rpc(creds, cancel, call, |mut g, r| async move {
             g.reattach_execute(r).await
         })

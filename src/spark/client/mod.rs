@@ -24,35 +24,6 @@ use crate::config::{Address, Route};
 use crate::net::Connector;
 use crate::token::KBaseToken;
 
-/// Runs `$call` in the session; when the server lost the session, opens a fresh one, tells
-/// the user once, and runs `$call` again; when the operation was ended under it (its session
-/// closed while it ran), runs it again (a closed session then shows as lost). At most two
-/// runs more. A call the server left unanswered leaves its connection behind: later calls use
-/// a new one.
-macro_rules! in_session {
-    ($client:expr, $creds:expr, $cancel:expr, $call:expr) => {{
-        let mut again = 2;
-        let outcome = loop {
-            $client.open($creds, $cancel).await?;
-            match $call.await {
-                Err(SparkError::Server(e)) if again > 0 && e.is_session_lost() => {
-                    again -= 1;
-                    $client.session_lost(&e);
-                }
-                Err(SparkError::Server(e)) if again > 0 && e.is_operation_gone() => {
-                    again -= 1;
-                    tracing::info!("the operation was ended under the statement; running it again");
-                }
-                other => break other,
-            }
-        };
-        if matches!(outcome, Err(SparkError::Stalled { .. })) {
-            $client.new_connection();
-        }
-        outcome
-    }};
-}
-
 /// A request message of a session call: the four session fields (session id, the server side
 /// session seen last, the user, the client type) filled in from the client, the rest given.
 macro_rules! session_request {
@@ -70,7 +41,7 @@ macro_rules! session_request {
 mod execute;
 mod session;
 
-use session::Session;
+use session::{Session, SessionCall};
 
 /// How long one connection attempt may take (to the server, or to the proxy).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -93,6 +64,29 @@ const MAX_BROKEN_STREAMS: u32 = 3;
 const KEEPALIVE: Duration = Duration::from_secs(300);
 /// How long the server may stay silent during a call, unless set otherwise.
 const DEFAULT_STALL: Duration = Duration::from_secs(60);
+
+/// A `Config` operation.
+struct Config(config_request::operation::OpType);
+
+impl SessionCall for Config {
+    type Output = Vec<(String, Option<String>)>;
+
+    async fn run(
+        &mut self,
+        client: &mut SparkClient,
+        creds: &Credentials,
+        cancel: &CancellationToken,
+    ) -> Result<Self::Output, SparkError> {
+        client.config_call(creds, self.0.clone(), cancel).await
+    }
+}
+
+/// One RPC's request message, and what it is called in a timeout's error.
+#[derive(Clone, Copy)]
+struct Call<'a, Req> {
+    what: &'static str,
+    message: &'a Req,
+}
 
 /// Who calls: the KBase user (for `user_context`) and the token (for the headers).
 #[derive(Debug, Clone)]
@@ -320,16 +314,16 @@ impl SparkClient {
         }
     }
 
-    /// Sends `message` with `call` (one RPC of the generated client, named `what` in a
-    /// timeout's error), retrying while the server is unreachable; the answer (for a stream:
+    /// Sends the call's message with `send` (one RPC of the generated client), retrying while
+    /// the server is unreachable; the answer (for a stream:
     /// its start) waits at most the stall timeout. The answer's body, or the error read from
     /// the status.
     async fn rpc<Req, Resp, Fut>(
         &self,
         creds: &Credentials,
         cancel: &CancellationToken,
-        (what, message): (&str, &Req),
-        call: impl Fn(SparkConnectServiceClient<Channel>, Request<Req>) -> Fut,
+        call: Call<'_, Req>,
+        send: impl Fn(SparkConnectServiceClient<Channel>, Request<Req>) -> Fut,
     ) -> Result<Resp, SparkError>
     where
         Req: Clone,
@@ -337,15 +331,15 @@ impl SparkClient {
     {
         let params = &self.address.params;
         self.with_retry(cancel, || {
-            let req = request(message.clone(), &creds.token, params);
+            let req = request(call.message.clone(), &creds.token, params);
             let grpc = self.grpc.clone();
-            let call = &call;
+            let send = &send;
             async move {
-                match tokio::time::timeout(self.stall, call(grpc, req?)).await {
+                match tokio::time::timeout(self.stall, send(grpc, req?)).await {
                     Ok(answer) => answer
                         .map(tonic::Response::into_inner)
                         .map_err(|s| self.status_error(&s)),
-                    Err(_) => Err(self.stalled(&format!("to {what}"))),
+                    Err(_) => Err(self.stalled(&format!("to {}", call.what))),
                 }
             }
         })
@@ -380,7 +374,10 @@ impl SparkClient {
     ) -> Result<Vec<(String, Option<String>)>, SparkError> {
         let operation = Some(config_request::Operation { op_type: Some(op) });
         let message = session_request!(self, creds, ConfigRequest { operation });
-        let call = ("a Config request", &message);
+        let call = Call {
+            what: "a Config request",
+            message: &message,
+        };
         let result = self
             .rpc(
                 creds,
@@ -412,12 +409,7 @@ impl SparkClient {
         op: config_request::operation::OpType,
         cancel: &CancellationToken,
     ) -> Result<Vec<(String, Option<String>)>, SparkError> {
-        in_session!(
-            self,
-            creds,
-            cancel,
-            self.config_call(creds, op.clone(), cancel)
-        )
+        self.in_session(creds, cancel, &mut Config(op)).await
     }
 
     /// All settings of the session, sorted by key.

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::{request, Credentials, SparkClient};
+use super::{request, Call, Credentials, SparkClient};
 use crate::spark::error::SparkError;
 use crate::spark::proto::{
     analyze_plan_request, analyze_plan_response, config_request, AnalyzePlanRequest, KeyValue,
@@ -34,6 +34,35 @@ impl Session {
             opened: false,
             version: None,
         }
+    }
+}
+
+/// A call made in the session, run again by [`SparkClient::in_session`] when the session was
+/// lost under it.
+pub(super) trait SessionCall {
+    type Output;
+
+    async fn run(
+        &mut self,
+        client: &mut SparkClient,
+        creds: &Credentials,
+        cancel: &CancellationToken,
+    ) -> Result<Self::Output, SparkError>;
+}
+
+/// Asking the server's Spark version.
+struct Version;
+
+impl SessionCall for Version {
+    type Output = String;
+
+    async fn run(
+        &mut self,
+        client: &mut SparkClient,
+        creds: &Credentials,
+        cancel: &CancellationToken,
+    ) -> Result<String, SparkError> {
+        client.known_version(creds, cancel).await
     }
 }
 
@@ -119,16 +148,48 @@ impl SparkClient {
         ));
     }
 
+    /// Runs `call` in the session. When the server lost the session, opens a fresh one (the
+    /// user is told once) and runs `call` again; when the operation was ended under it (its
+    /// session closed while it ran), runs it again (a closed session then shows as lost). At
+    /// most two runs more. A call the server left unanswered leaves its connection behind:
+    /// later calls use a new one.
+    pub(super) async fn in_session<C: SessionCall>(
+        &mut self,
+        creds: &Credentials,
+        cancel: &CancellationToken,
+        call: &mut C,
+    ) -> Result<C::Output, SparkError> {
+        let mut again = 2;
+        let outcome = loop {
+            self.open(creds, cancel).await?;
+            match call.run(self, creds, cancel).await {
+                Err(SparkError::Server(e)) if again > 0 && e.is_session_lost() => {
+                    again -= 1;
+                    self.session_lost(&e);
+                }
+                Err(SparkError::Server(e)) if again > 0 && e.is_operation_gone() => {
+                    again -= 1;
+                    tracing::info!("the operation was ended under the statement; running it again");
+                }
+                other => break other,
+            }
+        };
+        if matches!(outcome, Err(SparkError::Stalled { .. })) {
+            self.new_connection();
+        }
+        outcome
+    }
+
     /// The server's Spark version, as it wrote it (asked once per session).
     pub async fn spark_version(
         &mut self,
         creds: &Credentials,
         cancel: &CancellationToken,
     ) -> Result<String, SparkError> {
-        in_session!(self, creds, cancel, self.known_version(creds, cancel))
+        self.in_session(creds, cancel, &mut Version).await
     }
 
-    async fn known_version(
+    pub(super) async fn known_version(
         &mut self,
         creds: &Credentials,
         cancel: &CancellationToken,
@@ -153,7 +214,10 @@ impl SparkClient {
             analyze_plan_request::SparkVersion {},
         ));
         let message = session_request!(self, creds, AnalyzePlanRequest { analyze });
-        let call = ("an AnalyzePlan request", &message);
+        let call = Call {
+            what: "an AnalyzePlan request",
+            message: &message,
+        };
         let result = self
             .rpc(creds, cancel, call, |mut g, r| async move {
                 g.analyze_plan(r).await
