@@ -5,7 +5,7 @@
 //! saying so once; a single row over the limit stays an error (Spark 4.1+ servers send big
 //! batches in 1 MiB chunks and never get here).
 
-use super::magics::Shell;
+use super::shell::Shell;
 use crate::session::SessionError;
 use crate::spark::Oversized;
 
@@ -26,8 +26,7 @@ pub(super) async fn made_smaller(shell: &mut Shell<'_>, error: &SessionError) ->
     let Some(sizes) = over_limit(error) else {
         return false;
     };
-    let cancel = shell.cancel();
-    let Ok(Some(rows)) = shell.session.smaller_batches(sizes, &cancel).await else {
+    let Ok(Some(rows)) = shell.smaller_batches(sizes).await else {
         return false;
     };
     shell.out.stderr(format!(

@@ -6,7 +6,8 @@
 use std::time::Duration;
 
 use super::error::KernelError;
-use super::magics::{CellPlan, ExportPlan, Magic, Shell};
+use super::magics::{CellPlan, ExportPlan, Magic};
+use super::shell::Shell;
 use super::{batches, cell, live, waiting};
 use crate::chart::ChartPlan;
 use crate::export::ExportError;
@@ -91,9 +92,9 @@ async fn run_statement(
     let mut outcome = query(shell, &statement.text, fetch, export).await;
     // Nothing listens at the address: start the server (when a start command is set), once.
     let refused = matches!(&outcome, Err(QueryError::Session(e)) if e.is_refused());
-    if refused && shell.session.can_start() {
+    if refused && shell.session().can_start() {
         let ctx = shell.out.ctx().clone();
-        let start = shell.session.start_server(ctx.cancel_token());
+        let start = shell.start_server();
         live::starting(start, &ctx).await?;
         outcome = query(shell, &statement.text, fetch, export).await;
     }
@@ -211,10 +212,10 @@ async fn query(
     let Some(export) = export else {
         let (reports, receiver) = tokio::sync::watch::channel(crate::spark::Running::default());
         let ctx = shell.out.ctx().clone();
-        let run = shell.session.run(sql, limit, ctx.cancel_token(), &reports);
-        let outcome = live::follow(run, receiver, &ctx).await;
-        shell.out.notices(shell.session);
-        return outcome.map_err(QueryError::Session);
+        let run = shell.run(sql, limit, &reports);
+        return live::follow(run, receiver, &ctx)
+            .await
+            .map_err(QueryError::Session);
     };
     let zone = session_zone(shell).await;
     let target = crate::export::resolve(&export.path, shell.view.home.as_deref());
@@ -223,11 +224,8 @@ async fn query(
     let (reports, receiver) = tokio::sync::watch::channel(crate::spark::Running::default());
     let ctx = shell.out.ctx().clone();
     let started = std::time::Instant::now();
-    let run = shell
-        .session
-        .export(sql, limit, ctx.cancel_token(), &reports, &mut sink);
+    let run = shell.export(sql, limit, &reports, &mut sink);
     let outcome = live::follow(run, receiver, &ctx).await;
-    shell.out.notices(shell.session);
     let result = match outcome {
         Ok(result) => result,
         Err(SessionError::Spark(SparkError::SinkStopped)) => {
@@ -251,8 +249,7 @@ async fn query(
 /// The session time zone, in which Spark shows timestamps; UTC (with a note) when it cannot
 /// be read.
 async fn session_zone(shell: &mut Shell<'_>) -> render::Zone {
-    let cancel = shell.cancel();
-    match shell.session.conf_get("spark.sql.session.timeZone", &cancel).await {
+    match shell.conf_get("spark.sql.session.timeZone").await {
         Ok(Some(id)) => render::Zone::parse(&id).unwrap_or_else(|| {
             shell.out.stderr(format!(
                 "Timestamps are shown in UTC: the session time zone {id:?} is not one this kernel knows.\n"

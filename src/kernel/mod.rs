@@ -17,6 +17,7 @@ mod history;
 mod inspection;
 mod live;
 mod magics;
+mod shell;
 mod waiting;
 
 use serde_json::json;
@@ -155,12 +156,8 @@ impl Handler for Kernel {
             log.cell(&request.code);
         }
         let mut out = CellOutput::new(ctx);
-        let mut shell = magics::Shell {
-            session: &mut self.session,
-            view: &mut self.view,
-            out: &mut out,
-            problems: &self.problems,
-        };
+        let mut shell =
+            shell::Shell::new(&mut self.session, &mut self.view, &mut out, &self.problems);
         let outcome = execute::run_cell(&mut shell, &request.code).await;
         if let Some(text) = out.finish(outcome.is_ok()) {
             self.history.set_output(request.execution_count, text);

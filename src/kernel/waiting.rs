@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use super::live::Line;
-use super::magics::Shell;
+use super::shell::Shell;
 use crate::session::SessionError;
 use crate::spark::SparkError;
 
@@ -36,7 +36,8 @@ fn starting(error: &SessionError, can_start: bool) -> Option<Starting> {
 
 /// Whether `error` means the server may still be starting and the cell should wait for it.
 pub(super) fn should_wait(shell: &Shell<'_>, error: &SessionError) -> bool {
-    !shell.session.wait_timeout().is_zero() && starting(error, shell.session.can_start()).is_some()
+    !shell.session().wait_timeout().is_zero()
+        && starting(error, shell.session().can_start()).is_some()
 }
 
 fn waiting_text(why: Starting, elapsed: Duration) -> String {
@@ -56,8 +57,8 @@ pub(super) async fn until_up(
     shell: &mut Shell<'_>,
     first: SessionError,
 ) -> Result<(), SessionError> {
-    let limit = shell.session.wait_timeout();
-    let can_start = shell.session.can_start();
+    let limit = shell.session().wait_timeout();
+    let can_start = shell.session().can_start();
     let Some(mut why) = starting(&first, can_start) else {
         return Err(first);
     };
@@ -97,9 +98,7 @@ pub(super) async fn until_up(
             ));
             return Err(SparkError::Cancelled.into());
         }
-        let tried = line
-            .ticking(shell.session.ready(&cancel), started, text)
-            .await;
+        let tried = line.ticking(shell.ready(), started, text).await;
         match tried {
             Ok(()) => {
                 line.set(format!(

@@ -30,19 +30,15 @@ impl Command for Conf {
     }
 
     async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
-        let cancel = shell.cancel();
         let outcome = match self {
             Conf::Set(key, value) => {
-                let outcome = shell.session.conf_set(&key, &value, &cancel).await;
-                shell.out.notices(shell.session);
-                outcome?;
+                shell.conf_set(&key, &value).await?;
                 shell.out.stdout(format!("{key} = {value}\n"));
                 return Ok(());
             }
-            Conf::All => shell.session.conf_all(&cancel).await,
-            Conf::Get(key) => shell.session.conf_get(&key, &cancel).await.map(|v| vec![(key, v)]),
+            Conf::All => shell.conf_all().await,
+            Conf::Get(key) => shell.conf_get(&key).await.map(|v| vec![(key, v)]),
         };
-        shell.out.notices(shell.session);
         let rows: Vec<(String, String)> = outcome?
             .into_iter()
             .map(|(k, v)| (k, v.unwrap_or_else(|| "(not set)".into())))

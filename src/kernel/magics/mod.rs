@@ -7,11 +7,9 @@
 //! Magics act through a [`Shell`]: the session, what results look like, and the cell's output.
 //! They know no sockets.
 
-use super::cell_output::CellOutput;
 use super::error::KernelError;
-use super::View;
+pub use super::shell::Shell;
 use crate::kernel::cell::MagicLine;
-use crate::session::SparkSession;
 
 /// What `%lsmagic`, completion and inspection know of a magic.
 #[derive(Debug)]
@@ -43,22 +41,6 @@ impl From<String> for BadArguments {
 impl From<&str> for BadArguments {
     fn from(message: &str) -> Self {
         BadArguments(message.to_owned())
-    }
-}
-
-/// What a magic may use when it runs.
-pub struct Shell<'a> {
-    pub session: &'a mut SparkSession,
-    pub view: &'a mut View,
-    pub out: &'a mut CellOutput,
-    /// What was wrong with the settings (shown by `%whoami`).
-    pub problems: &'a [String],
-}
-
-impl Shell<'_> {
-    /// The token the cell's interrupt cancels (every wait on Spark or KBase ends with it).
-    pub fn cancel(&self) -> tokio_util::sync::CancellationToken {
-        self.out.ctx().cancel_token().clone()
     }
 }
 

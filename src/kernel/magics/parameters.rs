@@ -65,10 +65,7 @@ impl Command for Parameters {
 /// Runs one assignment (it returns no rows).
 async fn run(shell: &mut Shell<'_>, sql: &str) -> Result<(), SessionError> {
     let (reports, _) = tokio::sync::watch::channel(crate::spark::Running::default());
-    let cancel = shell.cancel();
-    let outcome = shell.session.run(sql, 1, &cancel, &reports).await;
-    shell.out.notices(shell.session);
-    outcome.map(|_| ())
+    shell.run(sql, 1, &reports).await.map(|_| ())
 }
 
 fn failed(error: SessionError, sql: &str) -> KernelError {

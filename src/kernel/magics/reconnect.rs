@@ -18,10 +18,7 @@ impl Command for Reconnect {
     }
 
     async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
-        let cancel = shell.cancel();
-        let outcome = shell.session.reconnect(&cancel).await;
-        shell.out.notices(shell.session);
-        let opened = outcome?;
+        let opened = shell.reconnect().await?;
         shell.out.stdout(format!(
             "Connected to Spark {} at {} as {}; new session {}.\n",
             opened.version, opened.address, opened.user, opened.session_id

@@ -20,8 +20,7 @@ impl Command for Whoami {
     }
 
     async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
-        let cancel = shell.cancel();
-        let mut rows = shell.session.whoami(&cancel).await?;
+        let mut rows = shell.whoami().await?;
         for problem in shell.problems {
             rows.push(("Setting".to_owned(), problem.clone()));
         }

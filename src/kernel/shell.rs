@@ -1,0 +1,138 @@
+//! What a cell's magics and statements work with: the session, the view settings, the cell's
+//! output and the settings' problems. Every call on the session goes through [`Shell`], which
+//! shows what the session has to tell (a lost session replaced, a setting not applied) right
+//! after the call — the one place notices are shown. Must not: word results or errors.
+
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use super::cell_output::CellOutput;
+use super::View;
+use crate::session::{Reconnected, SessionError, SparkSession};
+use crate::spark::{BatchSink, Oversized, QueryResult, Running};
+
+/// What a magic or statement may use when it runs.
+pub struct Shell<'a> {
+    session: &'a mut SparkSession,
+    pub view: &'a mut View,
+    pub out: &'a mut CellOutput,
+    /// What was wrong with the settings (shown by `%whoami`).
+    pub problems: &'a [String],
+}
+
+impl<'a> Shell<'a> {
+    pub fn new(
+        session: &'a mut SparkSession,
+        view: &'a mut View,
+        out: &'a mut CellOutput,
+        problems: &'a [String],
+    ) -> Shell<'a> {
+        Shell {
+            session,
+            view,
+            out,
+            problems,
+        }
+    }
+}
+
+impl Shell<'_> {
+    /// The token the cell's interrupt cancels (every wait on Spark or KBase ends with it).
+    pub fn cancel(&self) -> CancellationToken {
+        self.out.ctx().cancel_token().clone()
+    }
+
+    /// The session, for what it knows without a call.
+    pub fn session(&self) -> &SparkSession {
+        self.session
+    }
+
+    /// `outcome` of a session call, after the notices it left.
+    fn told<T>(&mut self, outcome: T) -> T {
+        self.out.notices(self.session);
+        outcome
+    }
+
+    /// Runs one statement; at most `limit` rows come back, progress goes to `progress`.
+    pub async fn run(
+        &mut self,
+        sql: &str,
+        limit: usize,
+        progress: &watch::Sender<Running>,
+    ) -> Result<QueryResult, SessionError> {
+        let cancel = self.cancel();
+        let outcome = self.session.run(sql, limit, &cancel, progress).await;
+        self.told(outcome)
+    }
+
+    /// Runs one statement and hands its whole result to `sink`.
+    pub async fn export(
+        &mut self,
+        sql: &str,
+        limit: usize,
+        progress: &watch::Sender<Running>,
+        sink: &mut dyn BatchSink,
+    ) -> Result<QueryResult, SessionError> {
+        let cancel = self.cancel();
+        let outcome = self
+            .session
+            .export(sql, limit, &cancel, progress, sink)
+            .await;
+        self.told(outcome)
+    }
+
+    pub async fn conf_get(&mut self, key: &str) -> Result<Option<String>, SessionError> {
+        let cancel = self.cancel();
+        let outcome = self.session.conf_get(key, &cancel).await;
+        self.told(outcome)
+    }
+
+    pub async fn conf_all(&mut self) -> Result<Vec<(String, Option<String>)>, SessionError> {
+        let cancel = self.cancel();
+        let outcome = self.session.conf_all(&cancel).await;
+        self.told(outcome)
+    }
+
+    pub async fn conf_set(&mut self, key: &str, value: &str) -> Result<(), SessionError> {
+        let cancel = self.cancel();
+        let outcome = self.session.conf_set(key, value, &cancel).await;
+        self.told(outcome)
+    }
+
+    pub async fn reconnect(&mut self) -> Result<Reconnected, SessionError> {
+        let cancel = self.cancel();
+        let outcome = self.session.reconnect(&cancel).await;
+        self.told(outcome)
+    }
+
+    /// Whether the server answers now.
+    pub async fn ready(&mut self) -> Result<(), SessionError> {
+        let cancel = self.cancel();
+        let outcome = self.session.ready(&cancel).await;
+        self.told(outcome)
+    }
+
+    /// Asks for batches small enough to pass a proxy's limit; the new rows per batch.
+    pub async fn smaller_batches(
+        &mut self,
+        oversized: Oversized,
+    ) -> Result<Option<usize>, SessionError> {
+        let cancel = self.cancel();
+        let outcome = self.session.smaller_batches(oversized, &cancel).await;
+        self.told(outcome)
+    }
+
+    /// Starts the user's server with the start command.
+    pub async fn start_server(&mut self) -> Result<bool, SessionError> {
+        let cancel = self.cancel();
+        let outcome = self.session.start_server(&cancel).await;
+        self.told(outcome)
+    }
+
+    /// The identity and connection rows of `%whoami`.
+    pub async fn whoami(&mut self) -> Result<Vec<(String, String)>, SessionError> {
+        let cancel = self.cancel();
+        let outcome = self.session.whoami(&cancel).await;
+        self.told(outcome)
+    }
+}
