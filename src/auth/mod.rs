@@ -57,7 +57,7 @@ pub enum AuthError {
     },
     #[error("the KBase token now belongs to {now}, but this kernel runs as {was}. Restart the kernel to work as {now}")]
     UserChanged { was: String, now: String },
-    #[error("cannot reach KBase Auth2 at {url} through the proxy {proxy}: {answer}. {}", .trouble.advice(proxy, variable))]
+    #[error("cannot reach KBase Auth2 at {url} through the proxy {proxy}: {answer}")]
     Proxy {
         url: String,
         /// `http://host:port`, never its credentials.

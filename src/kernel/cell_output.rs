@@ -58,7 +58,8 @@ impl CellOutput {
     /// Shows the session's notices (a lost session, a setting not applied) on stderr.
     pub fn notices(&self, session: &mut SparkSession) {
         for notice in session.take_notices() {
-            self.ctx.stderr(format!("{notice}\n"));
+            self.ctx
+                .stderr(format!("{}\n", super::words::notice(&notice)));
         }
     }
 

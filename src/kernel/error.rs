@@ -102,6 +102,8 @@ impl KernelError {
             } => {
                 super::berdl::governance::explain(refused, sql.as_deref().map(|s| s.text.as_str()))
             }
+            KernelError::Spark { error, .. } => super::words::spark(error),
+            KernelError::Auth(error) => super::words::auth(error),
             other => other.to_string(),
         };
         let traceback = match self {

@@ -19,6 +19,7 @@ mod live;
 mod magics;
 mod shell;
 mod waiting;
+mod words;
 
 use serde_json::json;
 
@@ -93,7 +94,7 @@ impl Kernel {
     pub async fn check(&mut self) -> (Vec<(String, String)>, bool) {
         let mut ok = self.session.identity().await.is_ok() && self.problems.is_empty();
         let spark = if ok {
-            self.session.probe().await.map_err(|e| e.to_string())
+            self.session.probe().await.map_err(|e| words::session(&e))
         } else {
             Err("not tried: the KBase token is not valid".to_owned())
         };

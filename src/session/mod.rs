@@ -25,7 +25,7 @@ pub use starter::StartError;
 use crate::auth::{AuthError, Authenticator, Identity};
 use crate::config::{AddressError, AuthSettings, SparkSettings};
 use crate::spark::{
-    BatchSink, Credentials, Oversized, QueryResult, Running, SparkClient, SparkError,
+    BatchSink, Credentials, Oversized, QueryResult, Running, SparkClient, SparkError, SparkNotice,
 };
 
 /// How long releasing the session may take (at shutdown, `%reconnect`, after `check`).
@@ -57,6 +57,15 @@ impl SessionError {
             SessionError::Spark(SparkError::ServerNotRunning { .. })
         )
     }
+}
+
+/// Something the session's services did on their own that the user should know of.
+#[derive(Debug, Clone)]
+pub enum Notice {
+    /// From the KBase authenticator (Auth2 out, working on with the last validation).
+    Auth(String),
+    /// From the Spark Connect client (a lost session replaced, a setting not applied).
+    Spark(SparkNotice),
 }
 
 /// How the last call to Spark Connect went (for `%whoami`).
@@ -96,7 +105,7 @@ pub struct SparkSession {
     state: Connection,
     catalog: catalog::Cache,
     /// Messages for the user since they were last taken.
-    notices: Vec<String>,
+    notices: Vec<Notice>,
 }
 
 impl SparkSession {
@@ -124,12 +133,14 @@ impl SparkSession {
     }
 
     /// Messages for the user (a lost session, a setting not applied) since the last call.
-    pub fn take_notices(&mut self) -> Vec<String> {
+    pub fn take_notices(&mut self) -> Vec<Notice> {
         if let Ok(auth) = &mut self.auth {
-            self.notices.extend(auth.take_notices());
+            self.notices
+                .extend(auth.take_notices().into_iter().map(Notice::Auth));
         }
         if let Some(client) = &mut self.client {
-            self.notices.extend(client.take_notices());
+            self.notices
+                .extend(client.take_notices().into_iter().map(Notice::Spark));
         }
         std::mem::take(&mut self.notices)
     }

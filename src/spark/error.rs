@@ -16,10 +16,27 @@ pub struct Oversized {
     pub limit: usize,
 }
 
+/// Why a server refused the KBase token, as far as its words tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The server belongs to another user.
+    OtherUsersServer,
+    /// The account may not do this (a database outside its prefixes, …).
+    NotAllowed,
+    /// BERDL's proxy asked Auth2, which answered 403: the account is disabled.
+    AccountDisabled,
+    /// BERDL's proxy takes only tokens made with multi-factor authentication.
+    NeedsMfa,
+    /// No token arrived.
+    NoToken,
+    /// Expired, revoked or rotated.
+    Expired,
+}
+
 /// Why a Spark Connect call failed.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SparkError {
-    #[error("cannot reach Spark Connect at {address}: {reason}. Check that your Spark Connect server is running (in BERDL it runs in your JupyterLab pod) and that SPARK_CONNECT_URL or SPARK_CONNECT_HOST_TEMPLATE points at it; %reconnect tries again")]
+    #[error("cannot reach Spark Connect at {address}: {reason}")]
     Unreachable {
         address: String,
         reason: String,
@@ -28,7 +45,7 @@ pub enum SparkError {
     },
     #[error("cannot reach Spark Connect at {address}: {reason}")]
     Tls { address: String, reason: String },
-    #[error("cannot reach Spark Connect at {address} through the proxy {proxy}: {answer}. {}", .trouble.advice(proxy, variable))]
+    #[error("cannot reach Spark Connect at {address} through the proxy {proxy}: {answer}")]
     Proxy {
         address: String,
         /// `http://host:port`, never its credentials.
@@ -39,14 +56,13 @@ pub enum SparkError {
         answer: String,
         trouble: ProxyTrouble,
     },
-    #[error(
-        "Spark Connect at {address} did not accept the KBase token ({code}: {message}). {advice}"
-    )]
+    #[error("Spark Connect at {address} did not accept the KBase token ({code}: {message})")]
     Auth {
         address: String,
         code: String,
         message: String,
-        advice: String,
+        /// Why, as far as the server's words tell.
+        refusal: Refusal,
     },
     #[error("the Spark Connect proxy at {address} could not check your KBase token with KBase Auth2 ({message}). The token was not refused: this is the proxy's trouble reaching Auth2. Run the cell again in a minute; if it persists, KBase Auth2 or the proxy has an outage")]
     AuthUnchecked { address: String, message: String },
@@ -56,11 +72,11 @@ pub enum SparkError {
     Governance(super::plain::Governance),
     #[error("the Spark Connect server at {address} failed with a Java error and no message ({code}): most often the query is nested too deeply (a StackOverflowError: thousands of parentheses, subqueries or ORs) or the server ran out of memory (an OutOfMemoryError: a result or a join too large for it). Simplify the query or ask for less data at once; if every query now fails, restart your Spark Connect server")]
     ServerFailed { address: String, code: String },
-    #[error("your notebook's Spark Connect server is not running: the Spark Connect proxy at {address} cannot reach it ({message}). Start it (in BERDL: log in to BERDL JupyterHub so that your server starts, or open a Python notebook there once), then run %reconnect")]
+    #[error("your notebook's Spark Connect server is not running: the Spark Connect proxy at {address} cannot reach it ({message})")]
     ServerNotRunning { address: String, message: String },
     #[error("the query was cancelled")]
     Cancelled,
-    #[error("the Spark Connect server at {address} did not answer for {seconds} s {during}, so the kernel stopped waiting (SPARK_CONNECT_STALL_TIMEOUT). The server may be frozen or overloaded, or the network to it is cut. Run the cell again once it answers; %whoami shows the connection")]
+    #[error("the Spark Connect server at {address} did not answer for {seconds} s {during}, so the kernel stopped waiting (SPARK_CONNECT_STALL_TIMEOUT). The server may be frozen or overloaded, or the network to it is cut")]
     Stalled {
         address: String,
         seconds: u64,
@@ -175,7 +191,7 @@ impl SparkError {
                     _ => SparkError::Auth {
                         address: address.to_owned(),
                         code: code_name(status.code()).to_owned(),
-                        advice: auth_advice(status.code(), &message),
+                        refusal: refusal(status.code(), &message),
                         message,
                     },
                 }
@@ -271,26 +287,26 @@ fn is_proxy_auth_trouble(message: &str) -> bool {
         || lower.starts_with("invalid auth response")
 }
 
-/// What to do about an authentication failure, from the texts the BERDL servers send.
-fn auth_advice(code: Code, message: &str) -> String {
+/// Why the token was refused, from the texts the BERDL servers send.
+fn refusal(code: Code, message: &str) -> Refusal {
     let lower = message.to_ascii_lowercase();
     if code == Code::PermissionDenied && lower.contains("not authorized to access this cluster") {
-        return "This Spark Connect server belongs to another user: check SPARK_CONNECT_URL / SPARK_CONNECT_HOST_TEMPLATE, or that the token is yours.".into();
+        return Refusal::OtherUsersServer;
     }
     if code == Code::PermissionDenied {
-        return "Your KBase account is not allowed to do this on the server (for example a database name outside your allowed prefixes).".into();
+        return Refusal::NotAllowed;
     }
     // The proxy's own trouble with Auth2: the token was not refused, it could not be checked.
     if lower.starts_with("auth service returned status 403") {
-        return "The Spark Connect proxy asked KBase Auth2 about your token and Auth2 answered 403: your KBase account is disabled. Contact KBase support.".into();
+        return Refusal::AccountDisabled;
     }
     if lower.contains("multi-factor") {
-        return "The Spark Connect proxy accepts only KBase tokens made with multi-factor authentication (MFA): log in to KBase again with MFA (so that a new token is written), then run %reconnect.".into();
+        return Refusal::NeedsMfa;
     }
     if lower.contains("missing") || lower.contains("no authentication token") {
-        return "The server received no token. Set KBASE_AUTH_TOKEN or log in to KBase in JupyterHub, then run %reconnect.".into();
+        return Refusal::NoToken;
     }
-    "Your KBase token may have expired or rotated: log in to KBase again (or set a fresh KBASE_AUTH_TOKEN), then run %reconnect.".into()
+    Refusal::Expired
 }
 
 /// The largest gRPC message the client reads (Spark sends up to 128 MiB in one).

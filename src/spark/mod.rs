@@ -11,8 +11,8 @@ mod server_error;
 mod types;
 mod version;
 
-pub use client::{Credentials, SparkClient};
-pub use error::{Oversized, SparkError};
+pub use client::{Credentials, Notice as SparkNotice, SettingFrom, SparkClient};
+pub use error::{Oversized, Refusal, SparkError};
 pub use plain::Governance;
 pub use result::{BatchSink, Column, Progress, QueryResult, Running, SinkStopped};
 pub use server_error::{Position, ServerError};

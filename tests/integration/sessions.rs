@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use spark_sql_kernel::spark::SparkNotice;
 use tokio_util::sync::CancellationToken;
 
 use crate::harness::reading::*;
@@ -84,7 +85,10 @@ async fn a_closed_session_is_replaced_with_a_notice() {
     assert_ne!(c.session_id(), before);
     let notices = c.take_notices();
     assert_eq!(notices.len(), 1, "{notices:?}");
-    assert!(notices[0].contains("temporary views"), "{notices:?}");
+    assert!(
+        matches!(notices[0], SparkNotice::SessionReplaced { .. }),
+        "{notices:?}"
+    );
     assert!(c.take_notices().is_empty(), "told once");
 }
 

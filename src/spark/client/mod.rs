@@ -114,7 +114,32 @@ pub struct SparkClient {
     set_by_user: Vec<(String, String)>,
     session: Session,
     /// Messages for the user (a lost session, a setting that could not be applied).
-    notices: Vec<String>,
+    notices: Vec<Notice>,
+}
+
+/// Something the client did on its own that the user should know of.
+#[derive(Debug, Clone)]
+pub enum Notice {
+    /// Spark refused a setting when the session opened.
+    NotApplied {
+        from: SettingFrom,
+        key: String,
+        error: SparkError,
+    },
+    /// The server no longer had the session: a fresh one was opened, and the settings of
+    /// `SPARK_CONNECT_CONF` (`conf`) and those the user made (`user_keys`) applied again.
+    SessionReplaced { conf: bool, user_keys: Vec<String> },
+    /// A warning the server sent with an answer.
+    ServerWarning(String),
+}
+
+/// Where a setting applied to every new session comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingFrom {
+    /// `SPARK_CONNECT_CONF`.
+    Environment,
+    /// Set by the user in this kernel (`%conf`).
+    User,
 }
 
 /// Builds a request with the token headers (`authorization: Bearer`, `x-kbase-token`) and
@@ -255,7 +280,7 @@ impl SparkClient {
     }
 
     /// Messages for the user since the last call.
-    pub fn take_notices(&mut self) -> Vec<String> {
+    pub fn take_notices(&mut self) -> Vec<Notice> {
         std::mem::take(&mut self.notices)
     }
 
@@ -390,7 +415,7 @@ impl SparkClient {
             Ok(response) => {
                 self.saw_session(&response.server_side_session_id);
                 for warning in response.warnings {
-                    self.notices.push(warning);
+                    self.notices.push(Notice::ServerWarning(warning));
                 }
                 Ok(response
                     .pairs

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::{request, Call, Credentials, SparkClient};
+use super::{request, Call, Credentials, Notice, SettingFrom, SparkClient};
 use crate::spark::error::SparkError;
 use crate::spark::proto::{
     analyze_plan_request, analyze_plan_response, config_request, AnalyzePlanRequest, KeyValue,
@@ -68,7 +68,8 @@ impl SessionCall for Version {
 
 impl SparkClient {
     /// Opens a session that is not open yet: learns the server's version and applies
-    /// `SPARK_CONNECT_CONF`, then what the user set with `%conf` (after a lost session). A setting Spark refuses becomes a notice, and a server that does
+    /// `SPARK_CONNECT_CONF`, then what the user set with `%conf` (after a lost session).
+    /// A setting Spark refuses becomes a notice, and a server that does
     /// not tell its version is taken as one that knows only 4.0's protocol; the session is
     /// usable anyway.
     pub(super) async fn open(
@@ -88,9 +89,9 @@ impl SparkClient {
             }
             Err(e) => return Err(e),
         };
-        let from_env = self.conf.iter().map(|kv| ("SPARK_CONNECT_CONF", kv));
-        let from_user = self.set_by_user.iter().map(|kv| ("%conf", kv));
-        let settings: Vec<(&str, (String, String))> = from_env
+        let from_env = self.conf.iter().map(|kv| (SettingFrom::Environment, kv));
+        let from_user = self.set_by_user.iter().map(|kv| (SettingFrom::User, kv));
+        let settings: Vec<(SettingFrom, (String, String))> = from_env
             .chain(from_user)
             .map(|(origin, kv)| (origin, kv.clone()))
             .collect();
@@ -104,9 +105,12 @@ impl SparkClient {
             });
             match self.config_call(creds, op, cancel).await {
                 Ok(_) => {}
-                Err(e @ (SparkError::Server(_) | SparkError::Rpc { .. })) => {
-                    self.notices
-                        .push(format!("{origin}: {key} was not applied: {e}"));
+                Err(error @ (SparkError::Server(_) | SparkError::Rpc { .. })) => {
+                    self.notices.push(Notice::NotApplied {
+                        from: origin,
+                        key,
+                        error,
+                    });
                 }
                 Err(e) => return Err(e),
             }
@@ -128,24 +132,10 @@ impl SparkClient {
             error.error_class.as_deref().unwrap_or("")
         );
         self.renew_session();
-        let mut applied = Vec::new();
-        if !self.conf.is_empty() {
-            applied.push("SPARK_CONNECT_CONF".to_owned());
-        }
-        if !self.set_by_user.is_empty() {
-            let keys: Vec<&str> = self.set_by_user.iter().map(|(k, _)| k.as_str()).collect();
-            applied.push(format!("what %conf set ({})", keys.join(", ")));
-        }
-        let again = if applied.is_empty() {
-            String::new()
-        } else {
-            format!(" {} were applied again;", applied.join(" and "))
-        };
-        self.notices.push(format!(
-            "The Spark Connect server no longer had this kernel's session (it was closed, \
-             or the server restarted), so a fresh session was opened:{again} temporary views, \
-             cached tables and settings made with SET are gone."
-        ));
+        self.notices.push(Notice::SessionReplaced {
+            conf: !self.conf.is_empty(),
+            user_keys: self.set_by_user.iter().map(|(k, _)| k.clone()).collect(),
+        });
     }
 
     /// Runs `call` in the session. When the server lost the session, opens a fresh one (the

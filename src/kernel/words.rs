@@ -1,0 +1,174 @@
+//! Words for what lower layers report as typed facts: what to do about an error (they say what
+//! happened; this adds what to check and which magic helps, `%reconnect`, `%whoami`), and the
+//! notices of a session (a lost session replaced, a setting `%conf` made not applied). The one
+//! place such words are written.
+
+use crate::auth::AuthError;
+use crate::net::ProxyTrouble;
+use crate::session::{Notice, SessionError};
+use crate::spark::{Refusal, SettingFrom, SparkError, SparkNotice};
+
+/// A Spark Connect error as the user reads it: what happened, then what to do.
+pub fn spark(error: &SparkError) -> String {
+    let fact = error.to_string();
+    let advice = match error {
+        SparkError::Unreachable { .. } => "Check that your Spark Connect server is running (in BERDL it runs in your JupyterLab pod) and that SPARK_CONNECT_URL or SPARK_CONNECT_HOST_TEMPLATE points at it; %reconnect tries again".to_owned(),
+        SparkError::ServerNotRunning { .. } => "Start it (in BERDL: log in to BERDL JupyterHub so that your server starts, or open a Python notebook there once), then run %reconnect".to_owned(),
+        SparkError::Stalled { .. } => {
+            "Run the cell again once it answers; %whoami shows the connection".to_owned()
+        }
+        SparkError::Auth { refusal: why, .. } => refusal(*why).to_owned(),
+        SparkError::Proxy {
+            proxy,
+            variable,
+            trouble,
+            ..
+        } => proxy_advice(*trouble, proxy, variable),
+        _ => return fact,
+    };
+    format!("{fact}. {advice}")
+}
+
+/// A KBase Auth2 error as the user reads it.
+pub fn auth(error: &AuthError) -> String {
+    let fact = error.to_string();
+    match error {
+        AuthError::Proxy {
+            proxy,
+            variable,
+            trouble,
+            ..
+        } => format!("{fact}. {}", proxy_advice(*trouble, proxy, variable)),
+        _ => fact,
+    }
+}
+
+/// A session's error as the user reads it.
+pub fn session(error: &SessionError) -> String {
+    match error {
+        SessionError::Spark(e) => spark(e),
+        SessionError::Auth(e) => auth(e),
+        other => other.to_string(),
+    }
+}
+
+/// A session's notice, as one line.
+pub fn notice(notice: &Notice) -> String {
+    match notice {
+        Notice::Auth(text) => text.clone(),
+        Notice::Spark(SparkNotice::ServerWarning(text)) => text.clone(),
+        Notice::Spark(SparkNotice::NotApplied { from, key, error }) => {
+            let origin = match from {
+                SettingFrom::Environment => "SPARK_CONNECT_CONF",
+                SettingFrom::User => "%conf",
+            };
+            format!("{origin}: {key} was not applied: {error}")
+        }
+        Notice::Spark(SparkNotice::SessionReplaced { conf, user_keys }) => {
+            let mut applied = Vec::new();
+            if *conf {
+                applied.push("SPARK_CONNECT_CONF".to_owned());
+            }
+            if !user_keys.is_empty() {
+                applied.push(format!("what %conf set ({})", user_keys.join(", ")));
+            }
+            let again = if applied.is_empty() {
+                String::new()
+            } else {
+                format!(" {} were applied again;", applied.join(" and "))
+            };
+            format!(
+                "The Spark Connect server no longer had this kernel's session (it was closed, \
+                 or the server restarted), so a fresh session was opened:{again} temporary views, \
+                 cached tables and settings made with SET are gone."
+            )
+        }
+    }
+}
+
+/// What to do about a refused token.
+fn refusal(why: Refusal) -> &'static str {
+    match why {
+        Refusal::OtherUsersServer => "This Spark Connect server belongs to another user: check SPARK_CONNECT_URL / SPARK_CONNECT_HOST_TEMPLATE, or that the token is yours.",
+        Refusal::NotAllowed => "Your KBase account is not allowed to do this on the server (for example a database name outside your allowed prefixes).",
+        Refusal::AccountDisabled => "The Spark Connect proxy asked KBase Auth2 about your token and Auth2 answered 403: your KBase account is disabled. Contact KBase support.",
+        Refusal::NeedsMfa => "The Spark Connect proxy accepts only KBase tokens made with multi-factor authentication (MFA): log in to KBase again with MFA (so that a new token is written), then run %reconnect.",
+        Refusal::NoToken => "The server received no token. Set KBASE_AUTH_TOKEN or log in to KBase in JupyterHub, then run %reconnect.",
+        Refusal::Expired => "Your KBase token may have expired or rotated: log in to KBase again (or set a fresh KBASE_AUTH_TOKEN), then run %reconnect.",
+    }
+}
+
+/// What to check about the proxy at `proxy`, named by `variable`.
+fn proxy_advice(trouble: ProxyTrouble, proxy: &str, variable: &str) -> String {
+    match trouble {
+        ProxyTrouble::Down => format!(
+            "Nothing answers there: start the tunnel and the proxy (for example ssh -D 1338 … and pproxy -l http://:8123 -r socks5://127.0.0.1:1338), or correct {variable}; %whoami shows each hop"
+        ),
+        ProxyTrouble::Credentials => format!(
+            "The proxy wants other credentials: put the right ones in {variable} (http://user:password@host:port, or socks5h://user:password@host:port)"
+        ),
+        ProxyTrouble::CannotReach => format!(
+            "The proxy is up but cannot reach the server: check the SSH tunnel behind {proxy} (is ssh -D still running?) and the server's name; hosts listed in no_proxy are reached without the proxy"
+        ),
+        ProxyTrouble::Silent => format!(
+            "Check the SSH tunnel behind {proxy} (a frozen ssh -D leaves the proxy waiting); %whoami shows each hop"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(why: Refusal) -> String {
+        spark(&SparkError::Auth {
+            address: "sc://h:15002".into(),
+            code: "UNAUTHENTICATED".into(),
+            message: "no".into(),
+            refusal: why,
+        })
+    }
+
+    #[test]
+    fn a_refused_token_says_what_happened_then_what_to_do() {
+        assert_eq!(
+            refused(Refusal::Expired),
+            "Spark Connect at sc://h:15002 did not accept the KBase token (UNAUTHENTICATED: no). \
+             Your KBase token may have expired or rotated: log in to KBase again (or set a fresh \
+             KBASE_AUTH_TOKEN), then run %reconnect."
+        );
+    }
+
+    #[test]
+    fn a_disabled_account_is_not_told_to_log_in_again() {
+        let text = refused(Refusal::AccountDisabled);
+        assert!(
+            text.ends_with("your KBase account is disabled. Contact KBase support."),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_unreachable_server_names_reconnect() {
+        let text = spark(&SparkError::Unreachable {
+            address: "sc://h:1".into(),
+            reason: "refused".into(),
+            refused: true,
+        });
+        assert!(text.ends_with("%reconnect tries again"), "{text}");
+    }
+
+    #[test]
+    fn a_replaced_session_names_what_was_applied_again() {
+        let replaced = Notice::Spark(SparkNotice::SessionReplaced {
+            conf: true,
+            user_keys: vec!["spark.sql.ansi.enabled".into()],
+        });
+        insta::assert_snapshot!(notice(&replaced), @"The Spark Connect server no longer had this kernel's session (it was closed, or the server restarted), so a fresh session was opened: SPARK_CONNECT_CONF and what %conf set (spark.sql.ansi.enabled) were applied again; temporary views, cached tables and settings made with SET are gone.");
+    }
+
+    #[test]
+    fn errors_without_advice_keep_their_own_words() {
+        assert_eq!(spark(&SparkError::Cancelled), "the query was cancelled");
+    }
+}
