@@ -3,7 +3,6 @@
 //! The token itself is a [`KBaseToken`], which never prints.
 
 mod client;
-mod describe;
 mod revalidate;
 mod sources;
 
@@ -15,7 +14,6 @@ use chrono::{DateTime, Utc};
 use tokio::task::JoinHandle;
 
 pub use client::{AuthClient, TokenInfo, UserInfo, DEFAULT_TIMEOUT};
-pub use describe::describe;
 pub use revalidate::Outage;
 use revalidate::{Revalidator, Verdict};
 use sources::Sources;

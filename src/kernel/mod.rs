@@ -14,6 +14,7 @@ mod completion;
 mod error;
 mod execute;
 mod history;
+mod identity;
 mod inspection;
 mod live;
 mod magics;
@@ -99,13 +100,23 @@ impl Kernel {
             Err("not tried: the KBase token is not valid".to_owned())
         };
         let never = tokio_util::sync::CancellationToken::new();
-        let mut rows = self.session.whoami(&never).await.unwrap_or_default();
+        let mut rows = match self.session.whoami(&never).await {
+            Ok(whoami) => identity::rows(&whoami, chrono::Utc::now()),
+            Err(_) => Vec::new(),
+        };
         for problem in &self.problems {
             rows.push(("Setting".to_owned(), problem.clone()));
         }
         self.session.release().await;
         match spark {
-            Ok(text) => rows.push(("Spark".into(), text)),
+            Ok(probe) => {
+                let text = format!(
+                    "Spark {}; SELECT 1 answered in {} ms",
+                    probe.version,
+                    probe.elapsed.as_millis()
+                );
+                rows.push(("Spark".into(), text));
+            }
             Err(text) => {
                 ok = false;
                 rows.push(("Spark".into(), format!("FAILED: {text}")));

@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::cell_output::CellOutput;
 use super::View;
-use crate::session::{Reconnected, SessionError, SparkSession};
+use crate::session::{Reconnected, SessionError, SparkSession, Whoami};
 use crate::spark::{BatchSink, Oversized, QueryResult, Running};
 
 /// What a magic or statement may use when it runs.
@@ -129,8 +129,8 @@ impl Shell<'_> {
         self.told(outcome)
     }
 
-    /// The identity and connection rows of `%whoami`.
-    pub async fn whoami(&mut self) -> Result<Vec<(String, String)>, SessionError> {
+    /// Who the user is and how Spark is reached (`%whoami`).
+    pub async fn whoami(&mut self) -> Result<Whoami, SessionError> {
         let cancel = self.cancel();
         let outcome = self.session.whoami(&cancel).await;
         self.told(outcome)

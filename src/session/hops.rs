@@ -1,39 +1,62 @@
 //! The hops between the kernel and its services, for `%whoami` and `check`: how Auth2 and
-//! Spark Connect are reached (straight, and why; or through which proxy, and what the proxy
-//! answers for a tunnel now), and whether TLS guards the Spark connection. Must not: change
-//! any connection (a probe's tunnel is closed at once).
+//! Spark Connect are reached (straight, and why; or through which proxy, and whether the proxy
+//! opens a tunnel now). Typed facts; the kernel words them. Must not: change any connection
+//! (a probe's tunnel is closed at once).
 
 use std::time::{Duration, Instant};
 
-use crate::config::{Address, Direct, ProxySettings, Route};
+use crate::config::{Address, Direct, Hop, ProxySettings, Route};
+use crate::net::ConnectFault;
 
 /// How long a probe of a proxy may take.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// The rows: `Auth2 route`, `Spark route` and `TLS` (the last two once the address is known).
-pub(super) async fn rows(
+/// How each service is reached.
+#[derive(Debug)]
+pub struct Hops {
+    /// KBase Auth2 (unknown when its URL names no host).
+    pub auth2: Option<Reach>,
+    /// Spark Connect, once its address is known.
+    pub spark: Option<Reach>,
+}
+
+/// How one `host:port` is reached.
+#[derive(Debug)]
+pub struct Reach {
+    pub host: String,
+    pub port: u16,
+    pub route: Reached,
+}
+
+/// Straight (and why), or through a proxy and what it did with a tunnel just now.
+#[derive(Debug)]
+pub enum Reached {
+    Direct(Direct),
+    Proxy(Box<Tunnel>),
+}
+
+/// A proxy, and how long a tunnel through it took to open just now, or why it did not.
+#[derive(Debug)]
+pub struct Tunnel {
+    pub hop: Hop,
+    pub opened: Result<Duration, ConnectFault>,
+}
+
+/// Probes the route to Auth2 (at `auth_url`) and to the Spark server (at `spark`).
+pub(super) async fn probe(
     proxies: &ProxySettings,
     auth_url: &str,
     spark: Option<&Address>,
-) -> Vec<(String, String)> {
-    let mut rows = Vec::new();
-    if let Some((host, port)) = host_port(auth_url) {
-        rows.push(("Auth2 route".to_owned(), route(proxies, &host, port).await));
-    }
-    if let Some(address) = spark {
-        let text = route(proxies, &address.host, address.port).await;
-        rows.push(("Spark route".to_owned(), text));
-        let tls = if address.use_ssl {
-            format!(
-                "on: the server's certificate must name {} (system roots, or SSL_CERT_FILE)",
-                address.host
-            )
-        } else {
-            "off (plaintext gRPC; ;use_ssl=true or SPARK_CONNECT_USE_SSL turns it on)".to_owned()
-        };
-        rows.push(("TLS".to_owned(), tls));
-    }
-    rows
+) -> Hops {
+    let auth2 = match host_port(auth_url) {
+        Some((host, port)) => Some(reach(proxies, host, port).await),
+        None => None,
+    };
+    let spark = match spark {
+        Some(address) => Some(reach(proxies, address.host.clone(), address.port).await),
+        None => None,
+    };
+    Hops { auth2, spark }
 }
 
 /// `host` and `port` of a URL (the scheme's port when it names none).
@@ -45,24 +68,18 @@ fn host_port(url: &str) -> Option<(String, u16)> {
     ))
 }
 
-/// How `host:port` is reached, and for a proxy what it answers now.
-async fn route(proxies: &ProxySettings, host: &str, port: u16) -> String {
-    match proxies.route(host) {
-        Route::Direct(Direct::NoProxySet) => "direct (no proxy variable is set)".to_owned(),
-        Route::Direct(Direct::Excepted { variable }) => {
-            format!("direct ({host} is excepted by {variable})")
-        }
+/// How `host:port` is reached, and for a proxy whether it opens a tunnel now.
+async fn reach(proxies: &ProxySettings, host: String, port: u16) -> Reach {
+    let route = match proxies.route(&host) {
+        Route::Direct(why) => Reached::Direct(why),
         Route::Proxy(hop) => {
             let started = Instant::now();
             let route = Route::Proxy(hop.clone());
-            let answer = match crate::net::open(&route, host, port, PROBE_TIMEOUT).await {
-                Ok(_) => format!(
-                    "tunnel to {host}:{port} opened in {} ms",
-                    started.elapsed().as_millis()
-                ),
-                Err(fault) => format!("tunnel to {host}:{port} failed: {fault}"),
-            };
-            format!("proxy {hop} (from {}): {answer}", hop.variable)
+            let opened = crate::net::open(&route, &host, port, PROBE_TIMEOUT)
+                .await
+                .map(|_| started.elapsed());
+            Reached::Proxy(Box::new(Tunnel { hop, opened }))
         }
-    }
+    };
+    Reach { host, port, route }
 }

@@ -7,10 +7,10 @@
 //! and notices for the kernel to present.
 
 mod catalog;
-mod hops;
+pub mod hops;
 mod starter;
+mod whoami;
 
-use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
@@ -21,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 pub use catalog::FakeCatalog;
 pub use catalog::{Catalog, ColumnInfo, Listing};
 pub use starter::StartError;
+pub use whoami::{AuthState, Whoami};
 
 use crate::auth::{AuthError, Authenticator, Identity};
 use crate::config::{AddressError, AuthSettings, SparkSettings};
@@ -76,14 +77,11 @@ pub enum Connection {
     Failed(String),
 }
 
-impl fmt::Display for Connection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Connection::NotYet => f.write_str("not connected yet"),
-            Connection::Connected => f.write_str("connected"),
-            Connection::Failed(why) => write!(f, "last call failed: {why}"),
-        }
-    }
+/// What `check` learned from the server: its version and how long `SELECT 1` took.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    pub version: String,
+    pub elapsed: Duration,
 }
 
 /// What `%reconnect` opened.
@@ -356,7 +354,7 @@ impl SparkSession {
     }
 
     /// `SELECT 1` and the server's version, with the time the query took (for `check`).
-    pub async fn probe(&mut self) -> Result<String, SessionError> {
+    pub async fn probe(&mut self) -> Result<Probe, SessionError> {
         let never = CancellationToken::new();
         let (creds, client) = self.connect(&never).await?;
         let outcome = client.execute_sql(&creds, "SELECT 1", 1, &never).await;
@@ -372,97 +370,10 @@ impl SparkSession {
         let (creds, client) = self.connect(&never).await?;
         let outcome = client.spark_version(&creds, &never).await;
         let version = self.record(outcome)?;
-        Ok(format!(
-            "Spark {version}; SELECT 1 answered in {} ms",
-            result.elapsed.as_millis()
-        ))
-    }
-
-    /// What `%whoami` lists: the identity, the Auth2 URL (and an outage of it), the Spark
-    /// Connect address, the session and the connection's state; never the token. Waiting for
-    /// KBase ends at once when `cancel` fires.
-    pub async fn whoami(
-        &mut self,
-        cancel: &CancellationToken,
-    ) -> Result<Vec<(String, String)>, SessionError> {
-        let (identity, profile) = unless_cancelled(cancel, async {
-            let identity = self.identity().await;
-            let profile = match (&identity, &mut self.auth) {
-                (Ok(_), Ok(auth)) => auth.profile().await.ok().flatten(),
-                _ => None,
-            };
-            Ok((identity, profile))
+        Ok(Probe {
+            version,
+            elapsed: result.elapsed,
         })
-        .await?;
-        let mut rows = match &identity {
-            Ok(id) => crate::auth::describe(id, profile.as_ref(), chrono::Utc::now()),
-            Err(e) => vec![("Problem".to_owned(), format!("KBaseAuthError — {e}"))],
-        };
-        let mut row = |k: &str, v: String| rows.push((k.to_owned(), v));
-        if let Ok(auth) = &self.auth {
-            row("Auth URL", auth.auth_url().to_owned());
-            let refused: Vec<String> = auth
-                .refused_sources()
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-            if !refused.is_empty() {
-                row(
-                    "Not used",
-                    format!("{} (Auth2 refused its token)", refused.join(", ")),
-                );
-            }
-            if let Some(outage) = auth.outage() {
-                let since = outage.since.format("%H:%M:%S UTC");
-                let state = format!(
-                    "out since {since} ({}); working on the token's last validation",
-                    outage.error
-                );
-                row("Auth2", state);
-            }
-        }
-        let address = match &identity {
-            Ok(id) => self
-                .settings
-                .address_for(id.user())
-                .map_or_else(|e| e.to_string(), |a| a.to_string()),
-            Err(_) => "unknown until the token is valid".to_owned(),
-        };
-        row("Spark Connect", address);
-        let spark = identity
-            .as_ref()
-            .ok()
-            .and_then(|id| self.settings.address_for(id.user()).ok());
-        if let Ok(auth) = &self.auth {
-            let hops = hops::rows(self.settings.proxy(), auth.auth_url(), spark.as_ref()).await;
-            rows.extend(hops);
-        }
-        let mut row = |k: &str, v: String| rows.push((k.to_owned(), v));
-        let session = match &self.client {
-            Some(client) => {
-                let server = client
-                    .server_side_session_id()
-                    .map_or("not opened yet".to_owned(), |s| format!("server side {s}"));
-                format!("{} ({server})", client.session_id())
-            }
-            None => "none yet (opened by the first query)".to_owned(),
-        };
-        row("Session", session);
-        let version = self
-            .client
-            .as_ref()
-            .and_then(SparkClient::server_version)
-            .map_or_else(
-                || "not known yet (asked when the first query opens the session)".to_owned(),
-                ToString::to_string,
-            );
-        row("Spark version", version);
-        row("Connection", self.state.to_string());
-        let start = self.settings.start().map_or("not set".to_owned(), |s| {
-            format!("{} (waits up to {} s)", s.command(), s.timeout().as_secs())
-        });
-        row("Start command", start);
-        Ok(rows)
     }
 }
 

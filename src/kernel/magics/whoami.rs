@@ -20,7 +20,8 @@ impl Command for Whoami {
     }
 
     async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
-        let mut rows = shell.whoami().await?;
+        let whoami = shell.whoami().await?;
+        let mut rows = crate::kernel::identity::rows(&whoami, chrono::Utc::now());
         for problem in shell.problems {
             rows.push(("Setting".to_owned(), problem.clone()));
         }

@@ -1,0 +1,92 @@
+//! What `%whoami` and `check` show, gathered as facts: the identity and its owner's profile,
+//! the authenticator's state, the Spark Connect address, the hops to both services, the
+//! session, the server's version, the connection and the start command. Never the token.
+//! Must not: word any of it (the kernel does).
+
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::hops::{self, Hops};
+use super::{unless_cancelled, Connection, SessionError, SparkSession};
+use crate::auth::{AuthError, Identity, Outage, TokenSource, UserInfo};
+use crate::config::{Address, AddressError};
+use crate::spark::{SparkClient, SparkVersion};
+
+/// Who the user is and how the kernel reaches Spark, as `%whoami` lists it.
+#[derive(Debug)]
+pub struct Whoami {
+    pub identity: Result<Identity, AuthError>,
+    /// The display name, roles and linked identities, when Auth2 told them.
+    pub profile: Option<UserInfo>,
+    /// The authenticator's state; `None` when it could not be made.
+    pub auth: Option<AuthState>,
+    /// The Spark Connect address; `None` until the token is valid.
+    pub spark: Option<Result<Address, AddressError>>,
+    pub hops: Option<Hops>,
+    /// The session's id and the server's id for it; `None` before the first query.
+    pub session: Option<(String, Option<String>)>,
+    pub version: Option<SparkVersion>,
+    pub connection: Connection,
+    /// The start command and how long it may take, when set.
+    pub start: Option<(String, Duration)>,
+}
+
+/// The KBase authenticator's state.
+#[derive(Debug)]
+pub struct AuthState {
+    pub url: String,
+    /// Token sources Auth2 refused, now passed over.
+    pub refused: Vec<TokenSource>,
+    /// Since when Auth2 is out, when it is.
+    pub outage: Option<Outage>,
+}
+
+impl SparkSession {
+    /// What `%whoami` lists. Waiting for KBase ends at once when `cancel` fires.
+    pub async fn whoami(&mut self, cancel: &CancellationToken) -> Result<Whoami, SessionError> {
+        let (identity, profile) = unless_cancelled(cancel, async {
+            let identity = self.identity().await;
+            let profile = match (&identity, &mut self.auth) {
+                (Ok(_), Ok(auth)) => auth.profile().await.ok().flatten(),
+                _ => None,
+            };
+            Ok((identity, profile))
+        })
+        .await?;
+        let auth = self.auth.as_ref().ok().map(|auth| AuthState {
+            url: auth.auth_url().to_owned(),
+            refused: auth.refused_sources().into_iter().cloned().collect(),
+            outage: auth.outage().cloned(),
+        });
+        let spark = identity
+            .as_ref()
+            .ok()
+            .map(|id| self.settings.address_for(id.user()));
+        let hops = match &auth {
+            Some(auth) => {
+                let address = spark.as_ref().and_then(|a| a.as_ref().ok());
+                Some(hops::probe(self.settings.proxy(), &auth.url, address).await)
+            }
+            None => None,
+        };
+        let client = self.client.as_ref();
+        Ok(Whoami {
+            identity,
+            profile,
+            auth,
+            spark,
+            hops,
+            session: client.map(|c| {
+                let server = c.server_side_session_id().map(str::to_owned);
+                (c.session_id().to_owned(), server)
+            }),
+            version: client.and_then(SparkClient::server_version).cloned(),
+            connection: self.state.clone(),
+            start: self
+                .settings
+                .start()
+                .map(|s| (s.command().to_owned(), s.timeout())),
+        })
+    }
+}
