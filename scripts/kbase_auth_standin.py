@@ -2,7 +2,7 @@
 """A stand-in for KBase Auth2, for tests and the local demo (the real service is not reachable here).
 
 It answers GET /, /api/V2/token and /api/V2/me with the real service's shapes, status codes and
-error bodies (see ../shared/docs/kbase-and-berdl.md): 400/10010 without a token, 401/10020 for an
+error bodies (as KBase documents them): 400/10010 without a token, 401/10020 for an
 unknown *or expired* token (as the real service, which cannot tell them apart), 403/20010 for a
 disabled account. The bare token is read from Authorization, so "Bearer X" is an invalid token.
 

@@ -33,7 +33,7 @@ pub const DEFAULT_LOG: &str = "warn";
 pub const DEFAULT_MAX_FRAME_MB: usize = 256;
 pub const TOKEN_FILE_NAME: &str = ".berdl_kbase_session";
 
-/// The kernel's settings (see the README's table for each variable).
+/// The kernel's settings (docs/settings.md has a table of every variable).
 #[derive(Debug, Clone)]
 pub struct Settings {
     auth: AuthSettings,

@@ -1,9 +1,11 @@
 //! Reply and output contents. Built from `jupyter-protocol`'s types wherever the crate is
-//! right; the workarounds for its known gaps (docs: "Gaps in those crates") live here and
-//! nowhere else:
-//! - gap 1: `user_expressions` and `transient` are never null (empty maps instead);
-//! - gap 2: MIME bundles stay sorted (our `BTreeMap`, not the crate's `HashMap`-based `Media`);
-//! - gap 4: `kernel_info_reply` carries `supported_features`.
+//! right; the workarounds for where it falls short of what clients check live here and nowhere
+//! else (named in the functions they touch):
+//! - null maps: `user_expressions` and `transient` are never null (empty maps instead), which
+//!   JupyterLab and jupyter_kernel_test require;
+//! - sorted bundles: MIME bundles stay sorted (our `BTreeMap`, not the crate's `HashMap`-based
+//!   `Media`), so messages and snapshots are deterministic;
+//! - features: `kernel_info_reply` carries `supported_features`, which the crate's struct lacks.
 
 use std::collections::HashMap;
 
@@ -22,7 +24,7 @@ fn to_value(content: impl serde::Serialize) -> Value {
     serde_json::to_value(content).unwrap_or_else(|_| json!({}))
 }
 
-/// `kernel_info_reply` (gap 4: with `supported_features`).
+/// `kernel_info_reply` (features: with `supported_features`).
 pub fn kernel_info(info: &KernelInfo) -> Value {
     json!({
         "status": "ok",
@@ -39,7 +41,7 @@ pub fn kernel_info(info: &KernelInfo) -> Value {
     })
 }
 
-/// `execute_reply` (gap 1: `user_expressions` is an empty map, never null).
+/// `execute_reply` (null maps: `user_expressions` is an empty map, never null).
 pub fn execute(count: usize, status: ReplyStatus, error: Option<&ErrorOutput>) -> Value {
     to_value(ExecuteReply {
         status,
@@ -82,7 +84,7 @@ pub fn malformed(kind: Kind, problem: &str) -> Value {
     content
 }
 
-/// The IOPub message type and content of an output (gaps 1 and 2).
+/// The IOPub message type and content of an output (null maps and sorted bundles).
 pub fn output(output: Output, execution_count: usize) -> (&'static str, Value) {
     let bundle = |data: MimeBundle| Value::Object(Map::from_iter(data));
     match output {
@@ -138,7 +140,7 @@ pub fn complete(completion: Completion) -> Value {
     })
 }
 
-/// `inspect_reply` (gap 2: the bundle stays sorted).
+/// `inspect_reply` (sorted bundles: the bundle stays sorted).
 pub fn inspect(found: Option<MimeBundle>) -> Value {
     match found {
         Some(data) => json!({

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A test-only gRPC pass-through in front of a Spark Connect server, behaving as BERDL's servers do
-(see ../shared/docs/kbase-and-berdl.md). Written for this project's tests; it is not BERDL's code.
+(as docs/berdl.md describes them). Written for this project's tests; it is not BERDL's code.
 
   proxy.py --backend HOST:PORT --auth-url URL --mode public|pod [--owner USER]
            [--prefixes u_alice__,kbase_] [--port 0] [--sessions FILE]

@@ -1,6 +1,6 @@
 """The official Jupyter conformance suite (jupyter_kernel_test), subclassed for this kernel.
 
-Every sample the kernel can honestly serve is filled in; the README names each skipped test
+Every sample the kernel can honestly serve is filled in; docs/testing.md names each skipped test
 and why. The kernel runs as installed (kernelspec `spark-sql-kbase` in the test venv).
 """
 
