@@ -284,11 +284,8 @@ mod tests {
         };
         let error = kernel.execute(request, ctx).await.unwrap_err();
         assert_eq!(error.ename, "UsageError");
-        assert!(
-            error.evalue.contains("%nosuchmagic") && error.evalue.contains("%lsmagic"),
-            "{}",
-            error.evalue
-        );
+        assert!(error.evalue.contains("%nosuchmagic"), "{}", error.evalue);
+        assert!(error.evalue.contains("%lsmagic"), "{}", error.evalue);
         assert!(outputs.lock().unwrap().is_empty());
     }
 

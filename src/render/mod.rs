@@ -156,4 +156,33 @@ mod tests {
         assert!(html.contains("&lt;script&gt;"));
         assert!(!html.contains("<script>"));
     }
+
+    fn html(bundle: &MimeBundle) -> &str {
+        bundle["text/html"].as_str().unwrap()
+    }
+
+    #[test]
+    fn a_summary_line_is_small_and_escaped() {
+        let bundle = summary_line("OK · 3 ms <b>".into());
+        assert_eq!(bundle["text/plain"], "OK · 3 ms <b>");
+        assert_eq!(
+            html(&bundle),
+            "<div class=\"spark-sql-summary\"><small>OK · 3 ms &lt;b&gt;</small></div>"
+        );
+    }
+
+    #[test]
+    fn a_status_line_is_styled_as_the_progress_line() {
+        let bundle = status_line("Waiting · 4 s");
+        assert_eq!(
+            html(&bundle),
+            "<div class=\"spark-sql-progress\"><small>Waiting · 4 s</small></div>"
+        );
+    }
+
+    #[test]
+    fn preformatted_text_keeps_its_lines_and_is_escaped() {
+        let bundle = preformatted("count(expr)\n<any>".into());
+        assert_eq!(html(&bundle), "<pre>count(expr)\n&lt;any&gt;</pre>");
+    }
 }

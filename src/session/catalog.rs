@@ -286,7 +286,8 @@ mod tests {
         assert_eq!(cache.lists.len(), 1);
         assert!(cache.lists.contains_key(&Listing::Functions));
         assert!(cache.columns.is_empty());
-        assert!(changes_catalog("CREATE") && !changes_catalog("SELECT"));
+        assert!(changes_catalog("CREATE"));
+        assert!(!changes_catalog("SELECT"));
     }
 }
 

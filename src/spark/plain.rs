@@ -140,11 +140,8 @@ mod tests {
             length: None,
         };
         assert_eq!(e.position, Some(at));
-        assert!(
-            !e.message.contains("GlobalLimit") && !e.message.contains('\n'),
-            "{}",
-            e.message
-        );
+        assert!(!e.message.contains("GlobalLimit"), "{}", e.message);
+        assert!(!e.message.contains('\n'), "{}", e.message);
     }
 
     #[test]

@@ -192,8 +192,11 @@ mod tests {
 
     #[test]
     fn names_and_values_spark_cannot_take_are_errors() {
-        assert!(is_identifier("threshold") && is_identifier("_x1"));
-        assert!(!is_identifier("1x") && !is_identifier("my-var") && !is_identifier(""));
+        assert!(is_identifier("threshold"));
+        assert!(is_identifier("_x1"));
+        assert!(!is_identifier("1x"));
+        assert!(!is_identifier("my-var"));
+        assert!(!is_identifier(""));
         let huge = format!("{{\"x\": {}}}", "9".repeat(39));
         let (_, v) = &parse_parameters(&huge).unwrap()[0];
         assert!(matches!(

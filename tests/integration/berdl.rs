@@ -61,19 +61,15 @@ async fn the_namespace_check_is_explained_and_comments_never_trip_it() {
     let mut k = kernel_through(&proxy, &auth).await;
     let (ename, evalue, tb) = failing(&mut k, "CREATE DATABASE bob_stuff").await;
     assert_eq!(ename, "GovernanceError");
-    assert!(
-        evalue.contains("bob_stuff") && evalue.contains(&format!("{prefix}, kbase_")),
-        "{evalue}"
-    );
+    assert!(evalue.contains("bob_stuff"), "{evalue}");
+    assert!(evalue.contains(&format!("{prefix}, kbase_")), "{evalue}");
     let works = format!("CREATE DATABASE {prefix}bob_stuff");
     assert!(
         evalue.ends_with(&format!("This works: {works}")),
         "{evalue}"
     );
-    assert!(
-        !tb.contains("token") && !tb.contains("create_namespace_if_not_exists"),
-        "{tb}"
-    );
+    assert!(!tb.contains("token"), "{tb}");
+    assert!(!tb.contains("create_namespace_if_not_exists"), "{tb}");
     // The SQL it suggests is accepted.
     ok(&k.execute(&works).await);
     // Comments that mention CREATE DATABASE/SCHEMA are not SQL.
@@ -92,10 +88,8 @@ async fn the_namespace_check_is_explained_and_comments_never_trip_it() {
     // Text inside a string literal is what the check misreads.
     let (ename, evalue, _) = failing(&mut k, "SELECT 'how to create database foo' AS tip").await;
     assert_eq!(ename, "GovernanceError");
-    assert!(
-        evalue.contains("misread") && evalue.contains("'CREATE ' || 'DATABASE foo'"),
-        "{evalue}"
-    );
+    assert!(evalue.contains("misread"), "{evalue}");
+    assert!(evalue.contains("'CREATE ' || 'DATABASE foo'"), "{evalue}");
     ok(&k.execute(&format!("DROP DATABASE {prefix}bob_stuff")).await);
 }
 
@@ -114,9 +108,10 @@ async fn a_token_without_mfa_is_told_to_log_in_with_mfa() {
         "{evalue}"
     );
     assert!(
-        evalue.contains("log in to KBase again with MFA") && evalue.contains("%reconnect"),
+        evalue.contains("log in to KBase again with MFA"),
         "{evalue}"
     );
+    assert!(evalue.contains("%reconnect"), "{evalue}");
     assert!(!evalue.contains("expired or rotated"), "{evalue}");
 }
 

@@ -113,27 +113,19 @@ async fn inspection_shows_tables_columns_and_functions() {
         text.starts_with(&format!("Table {db}.genomes")) || text.starts_with("Table genomes"),
         "{text}"
     );
-    assert!(
-        text.contains("MANAGED") && text.contains("parquet"),
-        "{text}"
-    );
-    assert!(
-        text.contains("organism") && text.contains("species name"),
-        "{text}"
-    );
+    assert!(text.contains("MANAGED"), "{text}");
+    assert!(text.contains("parquet"), "{text}");
+    assert!(text.contains("organism"), "{text}");
+    assert!(text.contains("species name"), "{text}");
     assert!(text.contains("location"), "{text}");
     let text = inspect(&mut k, "SELECT organism FROM genomes", 9).await;
-    assert!(
-        text.starts_with("Column organism") && text.contains("string"),
-        "{text}"
-    );
+    assert!(text.starts_with("Column organism"), "{text}");
+    assert!(text.contains("string"), "{text}");
     let text = inspect(&mut k, "SELECT g.size_mb FROM genomes g", 12).await;
     assert!(text.contains("double"), "{text}");
     let text = inspect(&mut k, "SELECT count(*) FROM genomes", 9).await;
-    assert!(
-        text.contains("Function: count") && text.contains("Usage"),
-        "{text}"
-    );
+    assert!(text.contains("Function: count"), "{text}");
+    assert!(text.contains("Usage"), "{text}");
     drop_database(&mut k, &db).await;
 }
 

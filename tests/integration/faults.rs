@@ -121,10 +121,8 @@ async fn sql_goes_on_through_an_auth2_outage_on_the_last_good_validation() {
     drop(auth);
     tokio::time::sleep(Duration::from_millis(1200)).await;
     let told = works_within(&mut k, "SELECT 2", Duration::from_secs(3)).await;
-    assert!(
-        told.contains("cannot reach KBase Auth2") && told.contains("Working on as alice_smith"),
-        "{told}"
-    );
+    assert!(told.contains("cannot reach KBase Auth2"), "{told}");
+    assert!(told.contains("Working on as alice_smith"), "{told}");
     assert_eq!(
         works_within(&mut k, "SELECT 3", Duration::from_secs(2)).await,
         ""

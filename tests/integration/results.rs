@@ -20,11 +20,9 @@ async fn a_select_is_a_table_in_html_and_text() {
     assert_eq!(lines[3], "|   1 | x<y | NULL |", "{text}");
     assert!(lines[5].starts_with("1 row · "), "{text}");
     let html = result_html(&t);
+    assert!(html.contains("<table class=\"spark-sql-table\">"), "{html}");
     assert!(
-        html.contains("<table class=\"spark-sql-table\">")
-            && html.contains(
-                "<th class=\"n\">one<br/><small class=\"spark-sql-type\">int</small></th>"
-            ),
+        html.contains("<th class=\"n\">one<br/><small class=\"spark-sql-type\">int</small></th>"),
         "{html}"
     );
     assert!(html.contains("<td class=\"s\">x&lt;y</td>"), "{html}");
@@ -62,29 +60,26 @@ async fn create_insert_select_show_describe_explain_in_one_session() {
     assert!(result_text(&t).contains(&t_name), "{}", result_text(&t));
     let t = k.execute(&format!("DESCRIBE {t_name}")).await;
     let text = result_text(&t);
-    assert!(
-        text.contains("col_name") && text.contains("name") && text.contains("string"),
-        "{text}"
-    );
+    assert!(text.contains("col_name"), "{text}");
+    assert!(text.contains("name"), "{text}");
+    assert!(text.contains("string"), "{text}");
     let t = k
         .execute(&format!("EXPLAIN SELECT * FROM {t_name} WHERE id > 1"))
         .await;
     // Plans and statements read as text: whole, with real newlines.
     let text = result_text(&t);
     assert!(text.starts_with("== Physical Plan ==\n"), "{text}");
-    assert!(!text.contains("\\n") && !text.contains('…'), "{text}");
+    assert!(!text.contains("\\n"), "{text}");
+    assert!(!text.contains('…'), "{text}");
     let t = k.execute(&format!("SHOW CREATE TABLE {t_name}")).await;
     let text = result_text(&t);
-    assert!(
-        text.starts_with("CREATE TABLE ") && text.contains(&t_name) && text.contains('\n'),
-        "{text}"
-    );
+    assert!(text.starts_with("CREATE TABLE "), "{text}");
+    assert!(text.contains(&t_name), "{text}");
+    assert!(text.contains('\n'), "{text}");
     let t = k.execute("DESCRIBE FUNCTION EXTENDED abs").await;
     let text = result_text(&t);
-    assert!(
-        text.starts_with("Function: abs\n") && text.contains("Usage:"),
-        "{text}"
-    );
+    assert!(text.starts_with("Function: abs\n"), "{text}");
+    assert!(text.contains("Usage:"), "{text}");
 }
 
 #[tokio::test]
@@ -107,10 +102,8 @@ async fn set_and_use_change_the_session_and_several_statements_show_several_tabl
         t.iopub
     );
     let set = displays[0]["data"]["text/plain"].as_str().unwrap();
-    assert!(
-        set.contains("spark.sql.shuffle.partitions") && set.contains('7'),
-        "{set}"
-    );
+    assert!(set.contains("spark.sql.shuffle.partitions"), "{set}");
+    assert!(set.contains('7'), "{set}");
     let current = displays[1]["data"]["text/plain"].as_str().unwrap();
     assert!(current.contains(&db), "{current}");
     assert!(result_text(&t).contains("two"));
@@ -145,10 +138,8 @@ async fn a_cell_of_ddl_alone_says_ok_and_a_cell_with_a_table_does_not() {
     ok(&t);
     let text = result_text(&t);
     // `OK · 120 ms`, or `OK · 3.84 s` when a cold server is slow.
-    assert!(
-        text.starts_with("OK · ") && (text.ends_with(" ms") || text.ends_with(" s")),
-        "{text}"
-    );
+    assert!(text.starts_with("OK · "), "{text}");
+    assert!((text.ends_with(" ms") || text.ends_with(" s")), "{text}");
     let t = k
         .execute(&format!("DROP VIEW {view};\nSELECT 2 AS y"))
         .await;

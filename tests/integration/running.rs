@@ -112,7 +112,7 @@ async fn an_interrupt_cancels_the_query_within_two_seconds() {
 }
 
 #[tokio::test]
-async fn a_long_query_shows_live_progress_and_fast_ones_never_do() {
+async fn a_long_query_shows_a_progress_line_updated_in_place_then_a_summary() {
     let auth = spark::standin();
     let mut k = spark::kernel(&auth).await;
     let t = k.execute(&spark::sleeping_query(8, 4)).await;
@@ -138,10 +138,8 @@ async fn a_long_query_shows_live_progress_and_fast_ones_never_do() {
     // Spark reported stages and tasks while the query ran, and the line ends as a summary.
     assert!(texts.iter().any(|t| t.contains(" tasks")), "{texts:?}");
     let last = texts.last().unwrap();
-    assert!(
-        last.starts_with("Spark: done · ") && last.contains("/"),
-        "{last}"
-    );
+    assert!(last.starts_with("Spark: done · "), "{last}");
+    assert!(last.contains("/"), "{last}");
     // A few updates a second at most: the query took about 4 s.
     assert!(updates.len() <= 24, "{} updates", updates.len());
     // The progress line comes before the result.
@@ -149,8 +147,12 @@ async fn a_long_query_shows_live_progress_and_fast_ones_never_do() {
     let result_at = kinds.iter().position(|k| k == "execute_result").unwrap();
     assert!(display_at < result_at, "{kinds:?}");
     assert_eq!(grid_rows(&result_text(&t)), [["8"]]);
+}
 
-    // Fast statements and fast failures show nothing of it.
+#[tokio::test]
+async fn fast_statements_and_fast_failures_show_no_progress_line() {
+    let auth = spark::standin();
+    let mut k = spark::kernel(&auth).await;
     for fast in ["SELECT 1 AS one", "SELECT nope"] {
         let t = k.execute(fast).await;
         assert!(t.outputs("display_data").is_empty(), "{:?}", t.kinds());
@@ -160,6 +162,12 @@ async fn a_long_query_shows_live_progress_and_fast_ones_never_do() {
             t.kinds()
         );
     }
+}
+
+#[tokio::test]
+async fn a_fast_failure_has_exactly_one_output() {
+    let auth = spark::standin();
+    let mut k = spark::kernel(&auth).await;
     let t = k.execute("SELECT nope").await;
     let outputs: Vec<String> = t
         .kinds()

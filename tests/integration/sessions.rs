@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::harness::reading::*;
 use crate::harness::spark::{self, client, creds, table, PrivateServer};
+use crate::harness::standin::AuthStandin;
 use crate::harness::Frontend;
 
 #[tokio::test]
@@ -92,26 +93,29 @@ async fn a_closed_session_is_replaced_with_a_notice() {
     assert!(c.take_notices().is_empty(), "told once");
 }
 
-#[tokio::test]
-async fn a_stopped_server_is_an_error_and_a_restarted_one_gets_a_fresh_session() {
-    let mut server = PrivateServer::start();
+/// Settings that make a private server's faults show fast: no wait for a starting server (a
+/// stopped one is an error at once), a stall timeout of 12 s.
+const FAST_FAULTS: [(&str, &str); 3] = [
+    ("SPARK_CONNECT_WAIT_TIMEOUT", "0"),
+    ("SPARK_CONNECT_STALL_TIMEOUT", "12"),
+    (
+        "SPARK_CONNECT_CONF",
+        r#"{"spark.sql.shuffle.partitions": "3"}"#,
+    ),
+];
+
+/// A private server, the Auth2 stand-in, and a kernel on them with [`FAST_FAULTS`].
+async fn kernel_on_private_server() -> (PrivateServer, AuthStandin, Frontend) {
+    let server = PrivateServer::start();
     let auth = spark::standin();
-    // Without the wait for a starting server: the stopped server is an error at once.
-    let extra = [
-        ("SPARK_CONNECT_WAIT_TIMEOUT", "0"),
-        ("SPARK_CONNECT_STALL_TIMEOUT", "12"),
-        (
-            "SPARK_CONNECT_CONF",
-            r#"{"spark.sql.shuffle.partitions": "3"}"#,
-        ),
-    ];
-    let mut k = Frontend::start(spark::kernel_settings(
-        &auth,
-        &spark::token(),
-        &server.url(),
-        &extra,
-    ))
-    .await;
+    let settings = spark::kernel_settings(&auth, &spark::token(), &server.url(), &FAST_FAULTS);
+    let k = Frontend::start(settings).await;
+    (server, auth, k)
+}
+
+#[tokio::test]
+async fn a_frozen_server_ends_the_cell_after_the_stall_timeout_and_interrupts_still_work() {
+    let (server, auth, mut k) = kernel_on_private_server().await;
     let view = table("v");
     ok(&k
         .execute(&format!("CREATE TEMPORARY VIEW {view} AS SELECT 1 AS x"))
@@ -119,14 +123,19 @@ async fn a_stopped_server_is_an_error_and_a_restarted_one_gets_a_fresh_session()
     frozen_server(&mut k, &server, &view).await;
     // A kernel whose session is not open yet: SPARK_CONNECT_CONF waits on the frozen server.
     server.signal("STOP");
-    let settings = spark::kernel_settings(&auth, &spark::token(), &server.url(), &extra);
+    let settings = spark::kernel_settings(&auth, &spark::token(), &server.url(), &FAST_FAULTS);
     let mut fresh = Frontend::start(settings).await;
     interrupted_within_two_seconds(&mut fresh, "SELECT 1").await;
     server.signal("CONT");
     ok(&fresh.execute("SELECT 1").await);
+}
 
-    // Killed (SIGKILL) in the middle of a query: the cell names the server it lost, never an
-    // interrupt; so does the next cell while the server is down.
+/// Killed (SIGKILL) in the middle of a query: the cell names the server it lost, never an
+/// interrupt; so does the next cell while the server is down.
+#[tokio::test]
+async fn a_server_killed_mid_query_is_an_error_naming_it() {
+    let (mut server, _auth, mut k) = kernel_on_private_server().await;
+    ok(&k.execute("SELECT 1").await);
     let slow = spark::sleeping_query(8, 4);
     let cell = k.send_execute(&slow).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -140,16 +149,24 @@ async fn a_stopped_server_is_an_error_and_a_restarted_one_gets_a_fresh_session()
     );
     let evalue = e["evalue"].as_str().unwrap();
     assert_eq!(e["ename"], "SparkConnectError", "{evalue}");
-    assert!(
-        evalue.contains("cannot reach Spark Connect") && !evalue.contains("interrupted"),
-        "{evalue}"
-    );
+    assert!(evalue.contains("cannot reach Spark Connect"), "{evalue}");
+    assert!(!evalue.contains("interrupted"), "{evalue}");
     let started = Instant::now();
     let (ename, evalue, _) = failing(&mut k, "SELECT 1").await;
     assert!(started.elapsed() < Duration::from_secs(10));
     assert_eq!(ename, "SparkConnectError");
     assert!(evalue.contains(&server.url()), "{evalue}");
+}
 
+/// Started again, the server has none of the kernel's session: a fresh one is opened, the user
+/// is told once, and what lived in the old one is gone.
+#[tokio::test]
+async fn a_restarted_server_gets_a_fresh_session_and_says_so_once() {
+    let (mut server, _auth, mut k) = kernel_on_private_server().await;
+    let view = table("v");
+    ok(&k
+        .execute(&format!("CREATE TEMPORARY VIEW {view} AS SELECT 1 AS x"))
+        .await);
     server.restart();
     let t = k.execute("SELECT 'back' AS x").await;
     ok(&t);
@@ -196,7 +213,11 @@ async fn frozen_server(k: &mut Frontend, server: &PrivateServer, view: &str) {
     let t = k.transcript_within(&cell, Duration::from_secs(40)).await;
     let took = started.elapsed();
     assert!(
-        took > Duration::from_secs(20) && took < Duration::from_secs(32),
+        took > Duration::from_secs(20),
+        "twice the stall timeout of 12 s: {took:?}"
+    );
+    assert!(
+        took < Duration::from_secs(32),
         "twice the stall timeout of 12 s: {took:?}"
     );
     let lines: Vec<&str> = t
@@ -213,12 +234,9 @@ async fn frozen_server(k: &mut Frontend, server: &PrivateServer, view: &str) {
     let e = error(&t);
     let evalue = e["evalue"].as_str().unwrap();
     assert_eq!(e["ename"], "SparkConnectError", "{evalue}");
-    assert!(
-        evalue.contains("did not answer for 12 s")
-            && evalue.contains(&server.url())
-            && !evalue.contains("interrupted"),
-        "{evalue}"
-    );
+    assert!(evalue.contains("did not answer for 12 s"), "{evalue}");
+    assert!(evalue.contains(&server.url()), "{evalue}");
+    assert!(!evalue.contains("interrupted"), "{evalue}");
 
     interrupted_within_two_seconds(k, "%conf spark.sql.shuffle.partitions").await;
     interrupted_within_two_seconds(k, "%reconnect").await;

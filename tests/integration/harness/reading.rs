@@ -92,9 +92,9 @@ pub async fn failing(k: &mut Frontend, sql: &str) -> (String, String, String) {
 
 /// The error message names Spark's error class and SQLSTATE.
 pub fn assert_class(evalue: &str, class: &str, sql_state: &str) {
+    assert!(evalue.contains(&format!("[{class}]")), "{evalue}");
     assert!(
-        evalue.contains(&format!("[{class}]"))
-            && evalue.contains(&format!("SQLSTATE: {sql_state}")),
+        evalue.contains(&format!("SQLSTATE: {sql_state}")),
         "{evalue}"
     );
 }
