@@ -1,4 +1,5 @@
 //! The `spark-sql-kernel` command: parses arguments, sets up logging, runs, prints errors.
+//! Must not: hold logic of the kernel: it wires the library together.
 
 use std::path::PathBuf;
 

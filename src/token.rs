@@ -1,4 +1,5 @@
 //! The KBase token as a type that cannot be printed by accident.
+//! Must not: be printed, logged or serialized: Display and Debug show `***`.
 
 use std::fmt;
 

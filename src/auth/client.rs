@@ -3,6 +3,7 @@
 //! Every call sends the bare token in `Authorization` (Auth2 hashes the whole header value, so
 //! `Bearer …` would be an invalid token) and `Accept: application/json` (without it some errors
 //! come back as HTML). Each error of the real service maps to its own [`AuthError`].
+//! Must not: keep state between calls or decide what a failure means for the kernel.
 
 use std::time::Duration;
 

@@ -1,6 +1,7 @@
 //! KBase authentication: where the token comes from, the KBase Auth2 client, and the
 //! [`Authenticator`] that keeps knowing who the user is while the token rotates underneath.
 //! The token itself is a [`KBaseToken`], which never prints.
+//! Must not: know the kernel or the transport, or word advice beyond the fact.
 
 mod client;
 mod revalidate;

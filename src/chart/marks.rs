@@ -1,6 +1,7 @@
 //! The marks of each kind of chart in axis coordinates, aggregated as the Vega-Lite spec
 //! aggregates them: bars summed per category and stacked per color, histograms counted per
 //! bin, heatmap cells averaged; lines, areas and points grouped by color. Pure arithmetic.
+//! Must not: draw (`svg` does).
 
 use std::collections::HashMap;
 

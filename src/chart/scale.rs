@@ -2,6 +2,7 @@
 //! categories), its colors, and its marks — bars, cells, lines, areas, points — in axis
 //! coordinates, aggregated as the Vega-Lite spec aggregates (bars summed and stacked,
 //! histograms counted, heatmap cells averaged). Pure arithmetic: `marks` builds on it, `svg` draws what they return.
+//! Must not: draw (`svg` does) or aggregate marks (`marks` does).
 
 use std::collections::HashMap;
 

@@ -2,6 +2,7 @@
 //! that every browser shows the session's wall-clock time the table shows. All text goes
 //! through `serde_json`, so nothing in a value or a name can break out of the spec. Pure: no
 //! I/O, no drawing of its own.
+//! Must not: fetch anything at run time: the spec carries its rows.
 
 use serde_json::{json, Map, Value};
 

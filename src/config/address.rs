@@ -1,6 +1,7 @@
 //! Spark Connect addresses: the `sc://` URL read once from the settings, and the host template
 //! filled with the user's name. Pure functions, no I/O. A token inside a URL is taken out as a
 //! [`KBaseToken`] (for the auth settings) and never kept in the address or shown.
+//! Must not: connect anywhere or keep a token in an address.
 
 use std::fmt;
 

@@ -7,6 +7,7 @@
 //! `no_proxy`/`NO_PROXY` (hosts, domain suffixes, IP addresses, CIDR blocks, `*`), matched by
 //! hyper-util's matcher (the one reqwest uses). Owns no connection: `net` opens them. Never
 //! shows a proxy's credentials: [`Hop`] prints `scheme://host:port` only.
+//! Must not: open connections (`net` does) or show a proxy's credentials.
 
 use std::fmt;
 

@@ -1,6 +1,7 @@
 //! The Spark part of the settings: where the user's server is (the `sc://` URL parsed once, or
 //! the host template), TLS, the application name, `SPARK_CONNECT_CONF`, and the command that
 //! starts a server that is not running.
+//! Must not: connect anywhere, or read the environment other than through `get`.
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -1,5 +1,6 @@
 //! Encoding batches into a file format with arrow-rs's writers, on the export's writing
 //! thread: CSV and TSV get every column not already in Spark's text form as that text.
+//! Must not: touch the file's name or place (`file` does) or know Spark Connect.
 
 use std::path::PathBuf;
 use std::sync::Arc;

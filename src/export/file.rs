@@ -1,6 +1,7 @@
 //! The file an export writes: a temporary file beside the target, renamed onto it at the end
 //! (a failed or interrupted export leaves no file, and never half of one), and a count of the
 //! bytes written so far.
+//! Must not: encode (`encode` does).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};

@@ -1,6 +1,7 @@
 //! The control socket: handled as requests arrive, even while a cell runs on shell —
 //! `kernel_info_request`, `interrupt_request`, `shutdown_request`. Shell answers the same
 //! three through [`Shared::answer`], so both sockets give the same replies.
+//! Must not: run cells; it answers while one runs.
 
 use std::sync::Arc;
 

@@ -1,6 +1,7 @@
 //! The seam between the transport and the kernel: what the transport asks ([`Handler`]) and
 //! what the kernel may send back during a request ([`Output`] through an [`ExecuteContext`]).
 //! Plain data only: no sockets, no Spark.
+//! Must not: hold sockets or Spark.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};

@@ -1,4 +1,5 @@
 //! The heartbeat socket: echoes every frame as it came (the spec's echo, not a fixed `pong`).
+//! Must not: look at what it echoes.
 
 use jupyter_zmq_client::KernelHeartbeatConnection;
 use tokio_util::sync::CancellationToken;

@@ -1,5 +1,6 @@
 //! The IOPub socket: one writer task owns it, fed through a queue, so messages keep the order
 //! they were queued in; [`Iopub`] handles are cloned into every task that publishes.
+//! Must not: block the tasks that publish.
 
 use std::sync::Arc;
 

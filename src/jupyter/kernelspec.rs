@@ -3,6 +3,7 @@
 //! (`kernelspec/data/share/jupyter/kernels/spark-sql-kbase`, maturin's data directory) so that
 //! any standard build of the wheel ships it; a test keeps its `kernel.json` equal to `install
 //! --wheel`'s.
+//! Must not: start the kernel or read settings beyond install paths.
 
 use std::path::{Path, PathBuf};
 

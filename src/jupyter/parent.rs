@@ -3,6 +3,7 @@
 //! orphan with its ports open. The parent is `JPY_PARENT_PID` when set, else the parent process
 //! at start; it is gone when that process no longer exists or the kernel was handed to another
 //! parent.
+//! Must not: stop the kernel while its parent lives.
 
 use std::time::Duration;
 

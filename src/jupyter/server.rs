@@ -6,6 +6,7 @@
 //! Every shell and control request is wrapped in busy/idle, and its reply goes out only after
 //! the IOPub queue has been flushed: no handler can get either wrong. Every task is tracked and
 //! stops through one signal; [`serve`] returns after they have.
+//! Must not: handle requests itself (shell and control do).
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,6 +2,7 @@
 //! time, so a long cell never stops the reader and `stop_on_error` can abort what is queued.
 //! Each request is decoded once into a [`Request`] (leniently: a request the protocol's typed
 //! structs would reject still gets a reply).
+//! Must not: know what a cell means (the handler does).
 
 use std::collections::VecDeque;
 use std::sync::Arc;

@@ -5,6 +5,7 @@
 //! typed structs of `jupyter-protocol` would reject still yields its header, so the kernel can
 //! answer it with an error instead of leaving the client waiting. The signature check is not
 //! lenient: a message that fails it never leaves this module.
+//! Must not: let a message that fails the signature check past it.
 
 use bytes::Bytes;
 use jupyter_protocol::{Header, JupyterMessage, JupyterMessageContent, UnknownMessage};

@@ -4,6 +4,7 @@
 //! batches of fewer rows in the session and runs the statement again, a few times at most,
 //! saying so once; a single row over the limit stays an error (Spark 4.1+ servers send big
 //! batches in 1 MiB chunks and never get here).
+//! Must not: retry more than `MAX_TRIES` times or split a single row.
 
 use super::shell::Shell;
 use crate::session::SessionError;

@@ -1,5 +1,6 @@
 //! What a running cell shows, in order: streams at once, results held back one step so that
 //! the cell's last result becomes its `execute_result` and earlier ones `display_data`.
+//! Must not: word or render what it sends (callers hand it bundles and text).
 
 use crate::jupyter::ExecuteContext;
 use crate::output::{MimeBundle, Output};

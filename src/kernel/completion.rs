@@ -2,6 +2,7 @@
 //! the typed case, Spark's functions, catalogs, databases, tables and views, and columns (after
 //! `table.`, after an alias, and unqualified in a statement whose FROM names tables). Reads the
 //! catalog through [`Catalog`] within about a second; what did not arrive in time is left out.
+//! Must not: wait on the catalog past its budget; an unanswered lookup is no candidates.
 
 use std::time::Duration;
 

@@ -1,5 +1,6 @@
 //! The kernel's errors, and the one place where an error becomes a Jupyter `error` output:
 //! its `ename` and `evalue` are worded here; `render::traceback` lays out the traceback.
+//! Must not: lay out tracebacks (`render::traceback` does) or decide what failed.
 
 use crate::auth::AuthError;
 use crate::chart::ChartError;

@@ -2,6 +2,7 @@
 //! each result shown as a table (with live progress for slow ones), and `OK · time` for a cell
 //! whose statements return no rows. With `%%export` the last statement's whole result is also
 //! written to a file. The cell stops at its first failure.
+//! Must not: build HTML (`render` does) or call the session around `Shell`.
 
 use std::time::Duration;
 

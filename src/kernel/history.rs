@@ -1,4 +1,5 @@
 //! This session's cells, for `history_request`: tail, range and glob search.
+//! Must not: persist anything: history lives as long as the kernel.
 
 use crate::jupyter::{HistoryEntry, HistoryQuery};
 

@@ -2,6 +2,7 @@
 //! (user, display name, token type, dates, MFA, roles, ORCID, where the token came from), the
 //! authenticator's state, the Spark Connect address, how each service is reached, the session,
 //! the server's version, the connection and the start command. Never the token.
+//! Must not: gather the facts (the session does) or show the token.
 
 use chrono::{DateTime, Utc};
 

@@ -1,6 +1,7 @@
 //! Shift+Tab inspection of the name under the cursor: a function's description, a table's or
 //! view's columns and details, or a column's type. Reads the catalog through [`Catalog`],
 //! waiting at most a few seconds.
+//! Must not: wait on the catalog past its budget or build HTML (`render` does).
 
 use std::collections::HashMap;
 use std::time::Duration;

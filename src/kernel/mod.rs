@@ -5,6 +5,7 @@
 //! `inspection` (over the [`crate::session::Catalog`] trait).
 //!
 //! It knows no sockets (the transport calls it) and no gRPC or HTTP (the session does that).
+//! Must not: know sockets, gRPC or HTTP (the transport and the session do).
 
 mod batches;
 mod berdl;

@@ -3,6 +3,7 @@
 //! address refuses connections until the server listens. The cell waits for it, retrying with
 //! backoff up to `SPARK_CONNECT_WAIT_TIMEOUT`, interruptible, with a line that says what it
 //! waits for; then the cell runs. Past the limit, the last error, with the time waited.
+//! Must not: wait past `SPARK_CONNECT_WAIT_TIMEOUT` or after an interrupt.
 
 use std::time::{Duration, Instant};
 

@@ -2,6 +2,7 @@
 //! happened; this adds what to check and which magic helps, `%reconnect`, `%whoami`), and the
 //! notices of a session (a lost session replaced, a setting `%conf` made not applied). The one
 //! place such words are written.
+//! Must not: decide what happened (lower layers' errors say it) or build HTML.
 
 use crate::auth::AuthError;
 use crate::net::ProxyTrouble;

@@ -3,10 +3,10 @@
 //! Connect's gRPC channel connects through [`connector`]; Auth2's HTTP client goes through
 //! reqwest's own proxy support and asks [`open`] what a failing proxy answers.
 //!
-//! Returns typed facts ([`ConnectFault`]): which hop failed and what it answered, and
-//! [`ProxyTrouble`], whose advice is the one wording of what to check about a proxy (the Spark
-//! and Auth2 errors both show it). Owns no other words for users, no TLS (tonic and reqwest run TLS inside the tunnel, to the server's
-//! name), and never shows a proxy's credentials.
+//! Returns typed facts: [`ConnectFault`] (which hop failed and what it answered) and
+//! [`ProxyTrouble`] (what kind of trouble a proxy gave). Must not: word advice for users (the
+//! kernel does), run TLS (tonic and reqwest run it inside the tunnel, to the server's name), or
+//! show a proxy's credentials.
 
 mod tunnel;
 

@@ -1,4 +1,5 @@
 //! What kind of trouble a proxy gave (the kernel words what to check about it).
+//! Must not: word advice (the kernel does).
 
 use super::ConnectFault;
 

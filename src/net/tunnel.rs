@@ -2,6 +2,7 @@
 //! `CONNECT` (RFC 9110 §9.3.6, with `Proxy-Authorization: Basic` when the proxy URL has
 //! credentials), or through SOCKS5 (tokio-socks; `socks5h` lets the proxy resolve the name).
 //! Every step has a time limit, so a silent proxy is a fault within seconds.
+//! Must not: run TLS or speak gRPC (the channel does), or show a proxy's credentials.
 
 use std::io;
 use std::time::Duration;

@@ -1,6 +1,7 @@
 //! Dates, timestamps and intervals written the way Spark writes them (`CAST(x AS STRING)`):
 //! timestamps in the session time zone, fractions without trailing zeros, ANSI interval
 //! literals.
+//! Must not: read the system's time zone: the session's zone is given.
 
 use std::fmt::Write as _;
 use std::str::FromStr;

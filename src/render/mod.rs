@@ -1,5 +1,6 @@
 //! Turning what the kernel shows into MIME bundles: pure functions, no I/O. Everything that
 //! reaches HTML is escaped here.
+//! Must not: do I/O or know the kernel, the transport or Spark Connect's protocol.
 
 mod datetime;
 mod geo;

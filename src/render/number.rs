@@ -1,5 +1,6 @@
 //! Numbers written the way Spark writes them: `float` and `double` as Java's `toString`
 //! (`1.0`, `1.0E10`, `1.0E-4`, `NaN`, `-Infinity`, `-0.0`), decimals exact to their scale.
+//! Must not: round beyond what Spark shows.
 
 use std::fmt::Write as _;
 

@@ -1,5 +1,6 @@
 //! The one-line progress display of a running query, from Spark's `execution_progress`
 //! reports: stages, tasks done of total, bytes read and time taken, as text and HTML.
+//! Must not: decide when the line shows (the kernel's `live` does).
 
 use std::time::Duration;
 

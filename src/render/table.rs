@@ -1,6 +1,7 @@
 //! A query result as a table: HTML (scrolling, sticky header, JupyterLab's theme colours,
 //! nothing but a `<style>` block besides the table) and an aligned text grid in the spirit of
 //! Spark's `show()`. Both cut long values at a visible marker and say when more rows exist.
+//! Must not: do I/O or know the kernel; every value goes through `value`'s writers.
 
 use std::fmt::Write as _;
 use std::time::Duration;

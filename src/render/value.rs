@@ -1,6 +1,7 @@
 //! Spark's string form of every Arrow value a Spark Connect server sends: what
 //! `CAST(x AS STRING)` gives on the server, except `binary` (hex, as `show()` prints it).
 //! Nested values follow Spark: `[1, null]`, `{a -> 1}`, `{1, x}` for a struct.
+//! Must not: do I/O or know the kernel; a top-level null is the caller's to show.
 
 use std::fmt::Write as _;
 

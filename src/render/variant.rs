@@ -2,6 +2,7 @@
 //! `metadata`) in the binary encoding Spark shares with Parquet. Shown as Spark shows them:
 //! JSON for objects and arrays (keys in the variant's sorted order, decimals without trailing
 //! zeros, timestamps with their offset), a scalar at the top level without quotes.
+//! Must not: trust the bytes: a malformed variant is shown as such, never a panic.
 
 use std::fmt::Write as _;
 

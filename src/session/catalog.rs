@@ -3,6 +3,7 @@
 //! answers. Answers are cached per Spark session, keyed by what was asked ([`Listing`], a
 //! table's name), and dropped after statements that may change them. A lookup never waits
 //! past its deadline: what did not arrive in time is left out.
+//! Must not: know how completion or inspection show what it found.
 
 use std::collections::HashMap;
 use std::future::Future;

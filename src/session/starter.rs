@@ -4,6 +4,7 @@
 //! at most `SPARK_CONNECT_START_TIMEOUT` — until the port accepts connections. A lock file in
 //! Jupyter's runtime directory lets one kernel at a time do it, and a kernel that gets the lock
 //! after another started the server finds it up and runs nothing.
+//! Must not: start a server more than once at a time, or word what users read.
 
 use std::collections::VecDeque;
 use std::process::Stdio;

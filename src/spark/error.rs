@@ -1,6 +1,7 @@
 //! What can go wrong talking to Spark Connect, read from the gRPC status: the `ErrorInfo` in
 //! `grpc-status-details-bin` (error class, SQLSTATE, parameters, error id) and, when fetched,
 //! `FetchErrorDetails` (full message, cause chain, the faulty fragment of the SQL).
+//! Must not: word what to do about an error (the kernel's `words` does).
 
 use tonic::Code;
 use tonic_types::StatusExt;

@@ -1,5 +1,6 @@
 //! Spark Connect: a lean gRPC client generated
 //! from Spark's own `.proto` files ([`SparkClient`]) that runs SQL and returns Arrow results.
+//! Must not: know the kernel or the transport, or word advice for users.
 
 mod client;
 mod error;

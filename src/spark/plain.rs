@@ -2,6 +2,7 @@
 //! code and a message only): Spark's own errors read back from their text (`[CLASS] … SQLSTATE:
 //! xxxxx`, with the position Spark names), and the namespace (governance) check's refusal.
 //! Pure functions over the message text.
+//! Must not: guess: a text that is not Spark's own form is left as it is.
 
 use super::server_error::{Position, ServerError};
 

@@ -1,6 +1,7 @@
 //! A statement's result as it arrives: the Spark schema (for type names) and Arrow IPC
 //! batches, decoded as they come and cut to the rows that are shown; for a whole result, every
 //! batch also goes to a [`BatchSink`] (an export).
+//! Must not: render, or keep more rows than it was asked to show.
 
 use std::io::Cursor;
 use std::time::Duration;

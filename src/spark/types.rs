@@ -1,5 +1,6 @@
 //! Spark's names for its data types (`bigint`, `decimal(10,2)`, `array<string>`, …), from the
 //! schema the server sends with every result: the names users know from `DESCRIBE`.
+//! Must not: render values (`render` does).
 
 use super::proto::data_type::Kind;
 use super::proto::DataType;

@@ -1,4 +1,5 @@
 //! Spark SQL keywords: those completion offers, and those that end a table reference.
+//! Must not: decide what completion shows (the kernel filters by context).
 
 /// SQL keywords offered by completion (Spark SQL's, most used first is not needed: they are
 /// filtered by prefix).

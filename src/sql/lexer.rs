@@ -4,6 +4,7 @@
 //! backslash escapes, `…` identifiers with doubled backticks, `--` line comments, nested
 //! `/* */` comments, and `/*+ … */` optimizer hints (which are not comments to Spark).
 //! Pure: no I/O, no allocation but the token list; positions are byte offsets into the text.
+//! Must not: know statements or what a cell means (`sql` and the kernel build on it).
 
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

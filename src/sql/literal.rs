@@ -2,6 +2,7 @@
 //! with integers kept exact, written so that Spark reads back exactly the value given. Spark's
 //! rules, not ANSI's: a backslash escapes inside a string, and two quotes are *not* an escape
 //! (`'a' 'b'` is two literals that concatenate). Pure functions.
+//! Must not: run SQL or know the kernel; it only writes text Spark reads back.
 
 use std::collections::BTreeMap;
 

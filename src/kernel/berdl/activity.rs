@@ -2,6 +2,7 @@
 //! on the process's stderr (the container log, never the notebook) — `session_start` at start,
 //! `cell_execution` before each non-empty cell, `cell_error` after a failed one. The user comes
 //! from `NB_USER`, then `USER`; nothing else goes on these lines, never the token.
+//! Must not: write to the notebook, or write anything but these fields.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

@@ -1,6 +1,7 @@
 //! What the user reads when BERDL's namespace (governance) check refuses a statement: the
 //! database it refused, the prefixes allowed, and the SQL that works; or, when the statement
 //! does not create a database at all, that the check misread it and how to rephrase it.
+//! Must not: reach Spark: it words what the check refused.
 
 use crate::spark::Governance;
 use crate::sql::lexer::{self, Kind};

@@ -1,5 +1,6 @@
 //! `%%chart KIND x=COL [y=COL] [color=COL] [title="…"]` on a cell's first line: the cell's
 //! last result is shown as usual, then drawn as a chart (see `crate::chart`).
+//! Must not: draw: `chart` does, once the statement has run.
 
 use super::{BadArguments, CellPlan, Command, Shell, MagicSpec};
 use crate::chart::{ChartPlan, Kind};

@@ -1,4 +1,5 @@
 //! `%conf`, `%conf KEY`, `%conf KEY=VALUE`: the Spark settings of the session, shown or set.
+//! Must not: keep settings itself: Spark holds them, the client re-applies them.
 
 use super::{BadArguments, Command, Shell, MagicSpec};
 use crate::kernel::error::KernelError;

@@ -1,4 +1,5 @@
 //! `%echo TEXT`: prints TEXT to standard output (like psql's `\echo`), for notes in batch runs.
+//! Must not: reach Spark.
 
 use super::{BadArguments, Command, Shell, MagicSpec};
 use crate::kernel::error::KernelError;

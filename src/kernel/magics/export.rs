@@ -1,5 +1,6 @@
 //! `%%export PATH [format=csv|tsv|jsonl|parquet]` on a cell's first line: the whole result of
 //! the cell's last statement is written to PATH (the table still shows its first rows).
+//! Must not: write files: `export` does, fed by the statement's run.
 
 use super::{BadArguments, CellPlan, Command, Shell, MagicSpec};
 use crate::export::Format;

@@ -1,5 +1,6 @@
 //! `%limit [N]` shows or sets the rows each result shows; `%%limit N` sets them for one cell.
 //! At most N+1 rows are fetched from Spark (the extra one tells that more exist).
+//! Must not: fetch rows: the limit is applied where the statement runs.
 
 use super::{BadArguments, count, CellPlan, Command, Shell, MagicSpec};
 use crate::kernel::error::KernelError;

@@ -1,4 +1,5 @@
 //! `%lsmagic`: every magic with its description and usage, from the one list of magics.
+//! Must not: list magics by hand: the `magics!` list is the only list.
 
 use super::{BadArguments, Command, Shell, MagicSpec, SPECS};
 use crate::kernel::error::KernelError;

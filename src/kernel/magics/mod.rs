@@ -6,6 +6,7 @@
 //!
 //! Magics act through a [`Shell`]: the session, what results look like, and the cell's output.
 //! They know no sockets.
+//! Must not: name a magic anywhere but its file and the `magics!` list.
 
 use super::error::KernelError;
 pub use super::shell::Shell;

@@ -3,6 +3,7 @@
 //! `SET VAR`, so that a variable the notebook declared keeps its type; a name not declared is
 //! declared with the literal's type. Every name is checked before anything runs; it shows
 //! nothing when it works.
+//! Must not: build SQL text from values itself (`sql::literal` does).
 
 use super::{BadArguments, Command, Shell, MagicSpec};
 use crate::kernel::error::KernelError;

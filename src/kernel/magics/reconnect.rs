@@ -1,4 +1,5 @@
 //! `%reconnect`: re-reads and re-validates the KBase token and opens a fresh Spark session.
+//! Must not: word the session's notices (the shell shows them).
 
 use super::{BadArguments, Command, Shell, MagicSpec};
 use crate::kernel::error::KernelError;

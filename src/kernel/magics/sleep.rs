@@ -1,4 +1,5 @@
 //! `%sleep SECONDS`: waits, interruptibly (for pacing batch runs and trying out interrupts).
+//! Must not: sleep past an interrupt or longer than its cap.
 
 use std::time::Duration;
 

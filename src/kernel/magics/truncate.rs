@@ -1,5 +1,6 @@
 //! `%truncate [N]`: shows or sets how many characters of a value are shown before it is cut at
 //! `…` (0: whole).
+//! Must not: cut values itself: `render` does, with this setting.
 
 use super::{BadArguments, count, Command, Shell, MagicSpec};
 use crate::kernel::error::KernelError;

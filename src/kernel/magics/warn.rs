@@ -1,4 +1,5 @@
 //! `%warn TEXT`: prints TEXT to standard error (like psql's `\warn`).
+//! Must not: reach Spark.
 
 use super::{BadArguments, Command, Shell, MagicSpec};
 use crate::kernel::error::KernelError;

@@ -1,5 +1,6 @@
 //! `%whoami`: the KBase identity, token expiry, roles, the Spark Connect address and the
 //! session's state; never the token.
+//! Must not: word the rows (`kernel::identity` does) or show the token.
 
 use super::{BadArguments, Command, Shell, MagicSpec};
 use crate::kernel::error::KernelError;

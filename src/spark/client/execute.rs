@@ -3,6 +3,7 @@
 //! a cancelled cell interrupts its operation by tag and waits briefly for the server to end it.
 //! A stream the server leaves silent for the stall timeout is given up and resumed once on a
 //! new connection; silent again, the statement fails saying so.
+//! Must not: hold a whole result in memory: rows past the limit go to the sink or are dropped.
 
 use std::time::Instant;
 

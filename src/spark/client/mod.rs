@@ -6,6 +6,7 @@
 //! released afterwards, and a cancelled cell interrupts its operation by tag. A session the
 //! server lost (closed, unknown, or a restarted server) is replaced by a fresh one, once,
 //! with a notice for the user.
+//! Must not: word what users read, or let a token reach a log or an error.
 
 use std::future::Future;
 use std::time::Duration;
