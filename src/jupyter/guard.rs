@@ -13,6 +13,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::BindFailure;
+
 /// ZMTP 3.x greeting: signature, version, mechanism, as-server, filler.
 const GREETING: usize = 64;
 /// Flag bits of a frame header.
@@ -144,21 +146,22 @@ impl Guards {
         port: u16,
         url: &str,
     ) -> Result<Option<SocketAddr>, super::JupyterError> {
-        let error = |e: &dyn std::fmt::Display| {
-            super::JupyterError::Bind(format!("{}:{port}: {e}", info.ip))
+        let error = |source: BindFailure| super::JupyterError::Bind {
+            address: format!("{}:{port}", info.ip),
+            source,
         };
         if !matches!(info.transport, jupyter_protocol::Transport::TCP) {
-            socket.bind(url).await.map_err(|e| error(&e))?;
+            socket.bind(url).await.map_err(|e| error(e.into()))?;
             return Ok(None);
         }
         let listener = TcpListener::bind((info.ip.as_str(), port))
             .await
-            .map_err(|e| error(&e))?;
-        let public = listener.local_addr().map_err(|e| error(&e))?;
+            .map_err(|e| error(e.into()))?;
+        let public = listener.local_addr().map_err(|e| error(e.into()))?;
         let internal = match socket.bind("tcp://127.0.0.1:0").await {
             Ok(zeromq::Endpoint::Tcp(_, internal)) => internal,
-            Ok(other) => return Err(error(&format!("bound to {other}, not TCP"))),
-            Err(e) => return Err(error(&e)),
+            Ok(other) => return Err(error(BindFailure::NotTcp(other.to_string()))),
+            Err(e) => return Err(error(e.into())),
         };
         self.tracker.spawn(guard(
             listener,

@@ -28,20 +28,48 @@ pub use shared::Exit;
 /// What can stop the transport.
 #[derive(Debug, thiserror::Error)]
 pub enum JupyterError {
-    #[error("cannot read the connection file {path}: {reason}")]
-    ConnectionFile { path: String, reason: String },
-    #[error("cannot bind the kernel's sockets: {0}")]
-    Bind(String),
+    #[error("cannot read the connection file {}: {source}", path.display())]
+    ReadConnectionFile {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read the connection file {}: {source}", path.display())]
+    ParseConnectionFile {
+        path: std::path::PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("cannot bind the kernel's sockets: {address}: {source}")]
+    Bind {
+        address: String,
+        #[source]
+        source: BindFailure,
+    },
+    #[error("signature scheme {0:?} is not supported (only hmac-sha256)")]
+    SignatureScheme(String),
+}
+
+/// Why a socket could not be bound.
+#[derive(Debug, thiserror::Error)]
+pub enum BindFailure {
     #[error("{0}")]
-    Config(String),
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Zmq(#[from] zeromq::ZmqError),
+    #[error("bound to {0}, not TCP")]
+    NotTcp(String),
 }
 
 /// Reads a connection file written by a Jupyter client.
 pub fn read_connection_file(path: &std::path::Path) -> Result<ConnectionInfo, JupyterError> {
-    let error = |reason: String| JupyterError::ConnectionFile {
-        path: path.display().to_string(),
-        reason,
-    };
-    let text = std::fs::read_to_string(path).map_err(|e| error(e.to_string()))?;
-    serde_json::from_str(&text).map_err(|e| error(e.to_string()))
+    let text =
+        std::fs::read_to_string(path).map_err(|source| JupyterError::ReadConnectionFile {
+            path: path.to_owned(),
+            source,
+        })?;
+    serde_json::from_str(&text).map_err(|source| JupyterError::ParseConnectionFile {
+        path: path.to_owned(),
+        source,
+    })
 }

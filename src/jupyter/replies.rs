@@ -6,6 +6,7 @@
 //! - sorted bundles: MIME bundles stay sorted (our `BTreeMap`, not the crate's `HashMap`-based
 //!   `Media`), so messages and snapshots are deterministic;
 //! - features: `kernel_info_reply` carries `supported_features`, which the crate's struct lacks.
+//!
 //! Must not: decide a reply's status (the handler and the executor do).
 
 use std::collections::HashMap;

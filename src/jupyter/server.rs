@@ -36,10 +36,7 @@ pub async fn serve<H: Handler>(
     max_frame: u64,
 ) -> Result<Exit, JupyterError> {
     if !info.key.is_empty() && info.signature_scheme != "hmac-sha256" {
-        return Err(JupyterError::Config(format!(
-            "signature scheme {:?} is not supported (only hmac-sha256)",
-            info.signature_scheme
-        )));
+        return Err(JupyterError::SignatureScheme(info.signature_scheme.clone()));
     }
     let jupyter_session: Arc<str> = uuid::Uuid::new_v4().to_string().into();
     let tracker = TaskTracker::new();

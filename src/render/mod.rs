@@ -13,6 +13,8 @@ mod value;
 mod variant;
 
 #[cfg(test)]
+mod edge_snapshot_tests;
+#[cfg(test)]
 mod snapshot_tests;
 #[cfg(test)]
 mod spark41_snapshot_tests;
