@@ -1,4 +1,4 @@
-//! What a request can show: MIME bundles, streams, displays, results and errors. Plain data,
+//! What a request can show: MIME bundles, streams, displays, results, errors and comm messages. Plain data,
 //! shared by rendering (which makes bundles), the kernel (which sends them) and the transport
 //! (which turns them into Jupyter messages). A leaf: it imports nothing of the crate.
 
@@ -44,4 +44,34 @@ pub enum Output {
     Result {
         data: MimeBundle,
     },
+    /// A message of the kernel's side of a comm (`comm_open`, `comm_msg`, `comm_close`).
+    Comm(Comm),
+}
+
+/// A comm message, in either direction: the frontend's to the kernel, the kernel's on IOPub.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Comm {
+    Open {
+        comm_id: String,
+        target_name: String,
+        data: Value,
+    },
+    Msg {
+        comm_id: String,
+        data: Value,
+    },
+    Close {
+        comm_id: String,
+        data: Value,
+    },
+}
+
+impl Comm {
+    pub fn comm_id(&self) -> &str {
+        match self {
+            Comm::Open { comm_id, .. }
+            | Comm::Msg { comm_id, .. }
+            | Comm::Close { comm_id, .. } => comm_id,
+        }
+    }
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::output::{ErrorOutput, MimeBundle, Output, StreamName};
+use crate::output::{Comm, ErrorOutput, MimeBundle, Output, StreamName};
 
 /// Static facts for `kernel_info_reply`.
 #[derive(Debug, Clone)]
@@ -76,6 +76,7 @@ impl ExecuteContext {
         let status = matches!(
             output,
             Output::UpdateDisplay { .. }
+                | Output::Comm(_)
                 | Output::Display {
                     display_id: Some(_),
                     ..
@@ -87,7 +88,7 @@ impl ExecuteContext {
         (self.sink)(output);
     }
 
-    /// Whether any content (not counting updatable displays) was sent so far.
+    /// Whether any content (not counting updatable displays and comm messages) was sent so far.
     pub fn has_sent(&self) -> bool {
         self.sent.load(std::sync::atomic::Ordering::Relaxed)
     }
@@ -190,6 +191,24 @@ pub trait Handler: Send + 'static {
     fn is_complete(&self, code: &str) -> IsComplete;
 
     fn history(&self, query: &HistoryQuery, output: bool) -> Vec<HistoryEntry>;
+
+    /// A comm message from the frontend; what the kernel answers goes through `ctx` as
+    /// [`Output::Comm`]. By default the kernel has no comm targets: a `comm_open` is closed at
+    /// once (as the protocol asks for an unknown target), other messages are ignored.
+    fn comm(&mut self, message: Comm, ctx: ExecuteContext) -> impl Future<Output = ()> + Send {
+        if let Comm::Open { comm_id, .. } = message {
+            ctx.send(Output::Comm(Comm::Close {
+                comm_id,
+                data: Value::Object(serde_json::Map::new()),
+            }));
+        }
+        async {}
+    }
+
+    /// The comms open now, as (comm id, target name), for `comm_info_request`.
+    fn comms(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
 
     /// The kernel is about to exit (or restart): release what it holds on servers.
     fn shutdown(&mut self, restart: bool) -> impl Future<Output = ()> + Send;

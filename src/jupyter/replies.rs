@@ -20,7 +20,7 @@ use serde_json::{json, Map, Value};
 use super::handler::{Completion, HistoryEntry, IsComplete, KernelInfo};
 use super::request::Kind;
 use super::wire::PROTOCOL_VERSION;
-use crate::output::{ErrorOutput, MimeBundle, Output, StreamName};
+use crate::output::{Comm, ErrorOutput, MimeBundle, Output, StreamName};
 
 fn to_value(content: impl serde::Serialize) -> Value {
     serde_json::to_value(content).unwrap_or_else(|_| json!({}))
@@ -119,6 +119,29 @@ pub fn output(output: Output, execution_count: usize) -> (&'static str, Value) {
             "execute_result",
             json!({ "execution_count": execution_count, "data": bundle(data), "metadata": {} }),
         ),
+        Output::Comm(comm) => comm_output(comm),
+    }
+}
+
+/// A comm message of the kernel's, for IOPub.
+fn comm_output(comm: Comm) -> (&'static str, Value) {
+    match comm {
+        Comm::Open {
+            comm_id,
+            target_name,
+            data,
+        } => (
+            "comm_open",
+            json!({ "comm_id": comm_id, "target_name": target_name, "data": data, "metadata": {} }),
+        ),
+        Comm::Msg { comm_id, data } => (
+            "comm_msg",
+            json!({ "comm_id": comm_id, "data": data, "metadata": {} }),
+        ),
+        Comm::Close { comm_id, data } => (
+            "comm_close",
+            json!({ "comm_id": comm_id, "data": data, "metadata": {} }),
+        ),
     }
 }
 
@@ -170,8 +193,14 @@ pub fn history(entries: Vec<HistoryEntry>, output: bool) -> Value {
     to_value(HistoryReply::new(history))
 }
 
-pub fn comm_info() -> Value {
-    to_value(jupyter_protocol::CommInfoReply::default())
+/// `comm_info_reply`: the open comms, of `target_name` only when given.
+pub fn comm_info(comms: Vec<(String, String)>, target_name: Option<&str>) -> Value {
+    let comms: Map<String, Value> = comms
+        .into_iter()
+        .filter(|(_, target)| target_name.is_none_or(|t| t == target))
+        .map(|(id, target)| (id, json!({ "target_name": target })))
+        .collect();
+    json!({ "status": "ok", "comms": comms })
 }
 
 pub fn interrupt() -> Value {
@@ -231,7 +260,18 @@ mod tests {
         });
         assert_eq!(incomplete, json!({"status": "incomplete", "indent": "  "}));
         assert_eq!(shutdown(true), json!({"status": "ok", "restart": true}));
-        assert_eq!(comm_info(), json!({"status": "ok", "comms": {}}));
+        assert_eq!(
+            comm_info(Vec::new(), None),
+            json!({"status": "ok", "comms": {}})
+        );
+        let comms = vec![
+            ("a".to_owned(), "t1".to_owned()),
+            ("b".to_owned(), "t2".to_owned()),
+        ];
+        assert_eq!(
+            comm_info(comms, Some("t2")),
+            json!({"status": "ok", "comms": {"b": {"target_name": "t2"}}})
+        );
         let entry = HistoryEntry {
             session: 0,
             line: 4,

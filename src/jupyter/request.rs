@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::handler::HistoryQuery;
 use super::wire::Incoming;
+use crate::output::Comm;
 
 /// A request on shell or control, as the kernel handles it.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,9 +30,14 @@ pub enum Request {
         /// Whether outputs are asked for too.
         output: bool,
     },
-    CommInfo,
+    /// `comm_info_request`, for the comms of one target or all.
+    CommInfo {
+        target_name: Option<String>,
+    },
     /// `comm_open`, `comm_msg` or `comm_close`: no reply.
-    Comm,
+    Comm(Comm),
+    /// A comm message without a `comm_id` (or a `comm_open` without a target): dropped.
+    BadComm(&'static str),
     KernelInfo,
     Interrupt,
     Shutdown {
@@ -105,8 +111,10 @@ impl Request {
                     problem: "history_request needs hist_access_type tail, range or search",
                 },
             },
-            "comm_info_request" => Request::CommInfo,
-            "comm_open" | "comm_msg" | "comm_close" => Request::Comm,
+            "comm_info_request" => Request::CommInfo {
+                target_name: content.text("target_name").map(str::to_owned),
+            },
+            "comm_open" | "comm_msg" | "comm_close" => content.comm(incoming.msg_type()),
             "kernel_info_request" => Request::KernelInfo,
             "interrupt_request" => Request::Interrupt,
             "shutdown_request" => Request::Shutdown {
@@ -132,8 +140,8 @@ impl Request {
                 kind: Kind::History,
                 ..
             } => "history_reply",
-            Request::CommInfo => "comm_info_reply",
-            Request::Comm => return None,
+            Request::CommInfo { .. } => "comm_info_reply",
+            Request::Comm(_) | Request::BadComm(_) => return None,
             Request::KernelInfo => "kernel_info_reply",
             Request::Interrupt => "interrupt_reply",
             Request::Shutdown { .. } => "shutdown_reply",
@@ -162,6 +170,32 @@ impl Content<'_> {
 
     fn flag(&self, key: &str, default: bool) -> bool {
         self.0.get(key).and_then(Value::as_bool).unwrap_or(default)
+    }
+
+    /// A comm message of type `msg_type` (`comm_open`, `comm_msg`, `comm_close`).
+    fn comm(&self, msg_type: &str) -> Request {
+        let Some(comm_id) = self.text("comm_id").map(str::to_owned) else {
+            return Request::BadComm("a comm message without comm_id");
+        };
+        let data = self
+            .0
+            .get("data")
+            .cloned()
+            .unwrap_or_else(|| Value::Object(serde_json::Map::new()));
+        Request::Comm(match msg_type {
+            "comm_open" => {
+                let Some(target_name) = self.text("target_name").map(str::to_owned) else {
+                    return Request::BadComm("a comm_open without target_name");
+                };
+                Comm::Open {
+                    comm_id,
+                    target_name,
+                    data,
+                }
+            }
+            "comm_msg" => Comm::Msg { comm_id, data },
+            _ => Comm::Close { comm_id, data },
+        })
     }
 
     fn cursor(&self) -> Cursor {

@@ -5,6 +5,7 @@ use jupyter_protocol::Header;
 use serde_json::{json, Value};
 
 use super::*;
+use crate::output::Comm;
 
 fn incoming(msg_type: &str, content: Value) -> Incoming {
     Incoming {
@@ -151,4 +152,43 @@ fn comm_messages_get_no_reply() {
     for msg_type in ["comm_open", "comm_msg", "comm_close"] {
         assert_eq!(decode(msg_type, json!({})).reply_type(), None, "{msg_type}");
     }
+}
+
+#[test]
+fn a_comm_open_keeps_its_id_target_and_data() {
+    let request = decode(
+        "comm_open",
+        json!({"comm_id": "c1", "target_name": "t", "data": {"x": 1}}),
+    );
+    let expected = Comm::Open {
+        comm_id: "c1".into(),
+        target_name: "t".into(),
+        data: json!({"x": 1}),
+    };
+    assert_eq!(request, Request::Comm(expected));
+}
+
+#[test]
+fn a_comm_message_without_data_has_an_empty_object() {
+    let request = decode("comm_msg", json!({"comm_id": "c1"}));
+    let expected = Comm::Msg {
+        comm_id: "c1".into(),
+        data: json!({}),
+    };
+    assert_eq!(request, Request::Comm(expected));
+}
+
+#[test]
+fn a_comm_open_without_a_target_is_dropped() {
+    let request = decode("comm_open", json!({"comm_id": "c1"}));
+    assert!(matches!(request, Request::BadComm(_)), "{request:?}");
+}
+
+#[test]
+fn comm_info_may_ask_for_one_target() {
+    let request = decode("comm_info_request", json!({"target_name": "t"}));
+    let expected = Request::CommInfo {
+        target_name: Some("t".into()),
+    };
+    assert_eq!(request, expected);
 }

@@ -96,7 +96,18 @@ impl Executor {
         iopub.status(Status::busy(), Some(&incoming));
         let request = Request::decode(&incoming);
         let Some(reply_type) = request.reply_type() else {
-            // Comm messages have no reply; the kernel has no comm targets.
+            // Comm messages have no reply: the handler answers on IOPub, if at all.
+            match request {
+                Request::Comm(comm) => {
+                    let ctx = ExecuteContext::new(
+                        self.sink(&incoming, 0, false),
+                        self.shared.new_running(),
+                    );
+                    handler.comm(comm, ctx).await;
+                }
+                Request::BadComm(problem) => tracing::warn!("shell: dropped {problem}"),
+                _ => {}
+            }
             iopub.status(Status::idle(), Some(&incoming));
             return;
         };
@@ -128,7 +139,9 @@ impl Executor {
             Request::History { query, output } => {
                 replies::history(handler.history(&query, output), output)
             }
-            Request::CommInfo => replies::comm_info(),
+            Request::CommInfo { target_name } => {
+                replies::comm_info(handler.comms(), target_name.as_deref())
+            }
             Request::Malformed { kind, problem } => replies::malformed(kind, problem),
             Request::Unsupported(name) => replies::failure(
                 "UnsupportedRequest",

@@ -233,6 +233,39 @@ async fn odd_requests_still_get_answers() {
 }
 
 #[tokio::test]
+async fn a_comm_for_an_unknown_target_is_closed_at_once() {
+    let mut fe = frontend().await;
+    let open = json!({ "comm_id": "c1", "target_name": "nope", "data": {} });
+    let id = fe.send_shell("comm_open", open).await;
+    let iopub = fe.iopub_until_idle(&id).await;
+    let kinds: Vec<&str> = iopub.iter().map(|m| m.msg_type.as_str()).collect();
+    assert_eq!(kinds, ["status", "comm_close", "status"]);
+    assert_eq!(iopub[1].content["comm_id"], "c1");
+    // No reply, and the kernel goes on.
+    let t = fe.execute("echo 1").await;
+    assert_eq!(t.reply.content["status"], "ok");
+}
+
+#[tokio::test]
+async fn a_comm_message_to_no_comm_is_dropped_within_busy_and_idle() {
+    let mut fe = frontend().await;
+    for (msg_type, content) in [
+        ("comm_msg", json!({ "comm_id": "none", "data": {} })),
+        ("comm_close", json!({ "comm_id": "none", "data": {} })),
+        ("comm_msg", json!({ "data": {} })),
+    ] {
+        let id = fe.send_shell(msg_type, content).await;
+        let iopub = fe.iopub_until_idle(&id).await;
+        let kinds: Vec<&str> = iopub.iter().map(|m| m.msg_type.as_str()).collect();
+        assert_eq!(kinds, ["status", "status"], "{msg_type}");
+    }
+    let t = fe
+        .request("comm_info_request", json!({ "target_name": "nope" }))
+        .await;
+    assert_eq!(t.reply.content, json!({ "status": "ok", "comms": {} }));
+}
+
+#[tokio::test]
 async fn is_complete_complete_and_inspect_answer() {
     let mut fe = frontend().await;
     let t = fe

@@ -196,3 +196,33 @@ def test_a_token_file_that_blocks_on_read_never_wedges_the_kernel(spark_env, tmp
     km.shutdown_kernel(now=False)
     assert time.monotonic() - started < 10
     assert not km.is_alive()
+
+
+def iopub_of(kc, msg_id, timeout=TIMEOUT):
+    """The IOPub messages of request `msg_id`, up to its idle."""
+    outputs = []
+    while True:
+        msg = kc.get_iopub_msg(timeout=timeout)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        outputs.append(msg)
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            return outputs
+
+
+def test_a_comm_for_a_target_the_kernel_does_not_have_is_closed(kernel):
+    km, kc = kernel
+    msg = kc.session.msg("comm_open", content={"comm_id": "c-1", "target_name": "nope", "data": {}})
+    kc.shell_channel.send(msg)
+    types = [m["msg_type"] for m in iopub_of(kc, msg["header"]["msg_id"])]
+    assert types == ["status", "comm_close", "status"]
+    reply, outputs = run(kc, "%echo still here")
+    assert stdout(outputs) == "still here\n"
+
+
+def test_comm_info_lists_no_comms(kernel):
+    km, kc = kernel
+    msg_id = kc.comm_info(target_name="nope")
+    reply = kc.get_shell_msg(timeout=TIMEOUT)
+    assert reply["parent_header"]["msg_id"] == msg_id
+    assert reply["content"] == {"status": "ok", "comms": {}}
