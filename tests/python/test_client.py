@@ -30,6 +30,11 @@ def run(kc, code, timeout=TIMEOUT, **kwargs):
     msg_id = kc.execute(code, **kwargs)
     reply = kc.get_shell_msg(timeout=timeout)
     assert reply["parent_header"]["msg_id"] == msg_id
+    return reply, iopub_of(kc, msg_id, timeout)
+
+
+def iopub_of(kc, msg_id, timeout=TIMEOUT):
+    """The IOPub messages of request `msg_id`, up to its idle."""
     outputs = []
     while True:
         msg = kc.get_iopub_msg(timeout=timeout)
@@ -37,7 +42,7 @@ def run(kc, code, timeout=TIMEOUT, **kwargs):
             continue
         outputs.append(msg)
         if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            return reply, outputs
+            return outputs
 
 
 def stdout(outputs):
@@ -196,18 +201,6 @@ def test_a_token_file_that_blocks_on_read_never_wedges_the_kernel(spark_env, tmp
     km.shutdown_kernel(now=False)
     assert time.monotonic() - started < 10
     assert not km.is_alive()
-
-
-def iopub_of(kc, msg_id, timeout=TIMEOUT):
-    """The IOPub messages of request `msg_id`, up to its idle."""
-    outputs = []
-    while True:
-        msg = kc.get_iopub_msg(timeout=timeout)
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        outputs.append(msg)
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            return outputs
 
 
 def test_a_comm_for_a_target_the_kernel_does_not_have_is_closed(kernel):

@@ -124,17 +124,11 @@ impl Frontend {
         let kernel = tokio::spawn(async move {
             jupyter::serve(&kernel_info, handler, kernel_stop, None, max_frame).await
         });
-        // Let the kernel bind before connecting.
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let mut shell = zeromq::DealerSocket::new();
-        shell.connect(&info.shell_url()).await.unwrap();
-        let mut control = zeromq::DealerSocket::new();
-        control.connect(&info.control_url()).await.unwrap();
-        let mut iopub = zeromq::SubSocket::new();
-        iopub.subscribe("").await.unwrap();
-        iopub.connect(&info.iopub_url()).await.unwrap();
-        let mut heartbeat = zeromq::ReqSocket::new();
-        heartbeat.connect(&info.hb_url()).await.unwrap();
+        // The kernel binds in its own task: each socket connects once the kernel listens.
+        let shell: zeromq::DealerSocket = connected(&info.shell_url()).await;
+        let control: zeromq::DealerSocket = connected(&info.control_url()).await;
+        let iopub: zeromq::SubSocket = connected(&info.iopub_url()).await;
+        let heartbeat: zeromq::ReqSocket = connected(&info.hb_url()).await;
         let mut frontend = Frontend {
             shell,
             control,
@@ -347,6 +341,40 @@ async fn recv_reply(socket: &mut zeromq::DealerSocket, id: &str, limit: Duration
 impl Drop for Frontend {
     fn drop(&mut self) {
         self.stop.cancel();
+    }
+}
+
+/// A socket of type `S` connected to `url`, trying again while the kernel is not listening
+/// yet (a refused or reset connection) for at most [`TIMEOUT`]. A `SUB` socket subscribes to
+/// everything.
+async fn connected<S: Socket + SubscribeAll>(url: &str) -> S {
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    loop {
+        let mut socket = S::new();
+        socket.subscribe_all().await;
+        match socket.connect(url).await {
+            Ok(()) => return socket,
+            Err(e) => {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "cannot connect to {url}: {e}"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+/// What a socket does before it connects: a `SUB` socket subscribes to every message.
+trait SubscribeAll {
+    async fn subscribe_all(&mut self) {}
+}
+
+impl SubscribeAll for zeromq::DealerSocket {}
+impl SubscribeAll for zeromq::ReqSocket {}
+impl SubscribeAll for zeromq::SubSocket {
+    async fn subscribe_all(&mut self) {
+        self.subscribe("").await.unwrap();
     }
 }
 
