@@ -22,6 +22,7 @@
 pub mod auth;
 pub mod chart;
 pub mod config;
+pub mod explore;
 pub mod export;
 pub mod jupyter;
 pub mod kernel;

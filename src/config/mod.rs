@@ -24,6 +24,8 @@ pub const DEFAULT_PORT: u16 = 15002;
 pub const DEFAULT_MAX_ROWS: usize = 100;
 /// Characters of a value shown before it is cut at `…`.
 pub const DEFAULT_MAX_CHARS: usize = 100;
+/// Snapshots of results the explorer keeps on the server at most.
+pub const DEFAULT_EXPLORER_SNAPSHOTS: usize = 20;
 /// What one result may send to the front end, in MB (its text and HTML together).
 pub const DEFAULT_MAX_OUTPUT_MB: usize = 10;
 /// Rows of a result a chart (`%%chart`) draws at most.
@@ -94,6 +96,8 @@ pub struct DisplaySettings {
     max_chars: usize,
     max_output_mb: usize,
     chart_rows: usize,
+    explorer: bool,
+    explorer_snapshots: usize,
 }
 
 impl DisplaySettings {
@@ -112,6 +116,68 @@ impl DisplaySettings {
     /// `SPARK_SQL_KERNEL_CHART_ROWS`: rows a chart draws at most.
     pub fn chart_rows(&self) -> usize {
         self.chart_rows
+    }
+    /// `SPARK_SQL_KERNEL_EXPLORER`: whether results can be explored (default on).
+    pub fn explorer(&self) -> bool {
+        self.explorer
+    }
+    /// `SPARK_SQL_KERNEL_EXPLORER_SNAPSHOTS`: snapshots the explorer keeps on the server.
+    pub fn explorer_snapshots(&self) -> usize {
+        self.explorer_snapshots
+    }
+}
+
+impl DisplaySettings {
+    /// `SPARK_SQL_KERNEL_MAX_ROWS`, `…_MAX_CHARS`, `…_MAX_OUTPUT_MB`, `…_CHART_ROWS`,
+    /// `…_EXPLORER` and `…_EXPLORER_SNAPSHOTS`, through `get`.
+    fn read(get: &impl Fn(&str) -> Option<String>, problems: &mut Vec<String>) -> DisplaySettings {
+        DisplaySettings {
+            max_rows: number(
+                get,
+                "SPARK_SQL_KERNEL_MAX_ROWS",
+                DEFAULT_MAX_ROWS,
+                1,
+                problems,
+            ),
+            max_chars: number(
+                get,
+                "SPARK_SQL_KERNEL_MAX_CHARS",
+                DEFAULT_MAX_CHARS,
+                0,
+                problems,
+            ),
+            max_output_mb: number(
+                get,
+                "SPARK_SQL_KERNEL_MAX_OUTPUT_MB",
+                DEFAULT_MAX_OUTPUT_MB,
+                1,
+                problems,
+            ),
+            chart_rows: number(
+                get,
+                "SPARK_SQL_KERNEL_CHART_ROWS",
+                DEFAULT_CHART_ROWS,
+                1,
+                problems,
+            ),
+            explorer: match get("SPARK_SQL_KERNEL_EXPLORER").map(|raw| (parse_bool(&raw), raw)) {
+                None => true,
+                Some((Some(on), _)) => on,
+                Some((None, raw)) => {
+                    problems.push(format!(
+                        "SPARK_SQL_KERNEL_EXPLORER={raw:?} is not on or off; the explorer is on"
+                    ));
+                    true
+                }
+            },
+            explorer_snapshots: number(
+                get,
+                "SPARK_SQL_KERNEL_EXPLORER_SNAPSHOTS",
+                DEFAULT_EXPLORER_SNAPSHOTS,
+                1,
+                problems,
+            ),
+        }
     }
 }
 
@@ -164,36 +230,7 @@ impl Settings {
             url_token,
             proxy: proxy.clone(),
         };
-        let display = DisplaySettings {
-            max_rows: number(
-                &get,
-                "SPARK_SQL_KERNEL_MAX_ROWS",
-                DEFAULT_MAX_ROWS,
-                1,
-                &mut problems,
-            ),
-            max_chars: number(
-                &get,
-                "SPARK_SQL_KERNEL_MAX_CHARS",
-                DEFAULT_MAX_CHARS,
-                0,
-                &mut problems,
-            ),
-            max_output_mb: number(
-                &get,
-                "SPARK_SQL_KERNEL_MAX_OUTPUT_MB",
-                DEFAULT_MAX_OUTPUT_MB,
-                1,
-                &mut problems,
-            ),
-            chart_rows: number(
-                &get,
-                "SPARK_SQL_KERNEL_CHART_ROWS",
-                DEFAULT_CHART_ROWS,
-                1,
-                &mut problems,
-            ),
-        };
+        let display = DisplaySettings::read(&get, &mut problems);
         let install = InstallPaths {
             jupyter_data_dir: path("JUPYTER_DATA_DIR"),
             python_prefix: path("VIRTUAL_ENV").or_else(|| path("CONDA_PREFIX")),

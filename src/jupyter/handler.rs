@@ -194,7 +194,9 @@ pub trait Handler: Send + 'static {
 
     /// A comm message from the frontend; what the kernel answers goes through `ctx` as
     /// [`Output::Comm`]. By default the kernel has no comm targets: a `comm_open` is closed at
-    /// once (as the protocol asks for an unknown target), other messages are ignored.
+    /// once (as the protocol asks for an unknown target), other messages are ignored. `ctx`
+    /// stays usable after this returns (for answers that come later), and its cancellation
+    /// fires at the next interrupt.
     fn comm(&mut self, message: Comm, ctx: ExecuteContext) -> impl Future<Output = ()> + Send {
         if let Comm::Open { comm_id, .. } = message {
             ctx.send(Output::Comm(Comm::Close {

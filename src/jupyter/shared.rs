@@ -32,6 +32,9 @@ pub struct Shared {
     pub kernel_info: Value,
     /// The cancellation of the request running on shell; an interrupt cancels it.
     running: Mutex<CancellationToken>,
+    /// Cancelled by the next interrupt, whatever runs: work that goes on after its request
+    /// was answered (a comm's) ends with it.
+    next_interrupt: Mutex<CancellationToken>,
     /// Set once with the reason the kernel stops.
     exit: Mutex<Option<Exit>>,
     stop: CancellationToken,
@@ -49,6 +52,7 @@ impl Shared {
             iopub,
             kernel_info,
             running: Mutex::new(CancellationToken::new()),
+            next_interrupt: Mutex::new(CancellationToken::new()),
             exit: Mutex::new(None),
             stop,
         }
@@ -59,6 +63,17 @@ impl Shared {
         if let Ok(running) = self.running.lock() {
             running.cancel();
         }
+        if let Ok(mut next) = self.next_interrupt.lock() {
+            std::mem::take(&mut *next).cancel();
+        }
+    }
+
+    /// A cancellation that the next interrupt fires.
+    pub fn until_interrupt(&self) -> CancellationToken {
+        self.next_interrupt
+            .lock()
+            .map(|next| next.clone())
+            .unwrap_or_default()
     }
 
     /// A fresh cancellation for the request about to run.

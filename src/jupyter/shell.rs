@@ -99,9 +99,11 @@ impl Executor {
             // Comm messages have no reply: the handler answers on IOPub, if at all.
             match request {
                 Request::Comm(comm) => {
+                    // What the handler starts for a comm may outlive this message: the next
+                    // interrupt ends it.
                     let ctx = ExecuteContext::new(
                         self.sink(&incoming, 0, false),
-                        self.shared.new_running(),
+                        self.shared.until_interrupt(),
                     );
                     handler.comm(comm, ctx).await;
                 }

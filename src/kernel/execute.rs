@@ -31,6 +31,7 @@ pub async fn run_cell(shell: &mut Shell<'_>, code: &str) -> Result<(), KernelErr
         limit: shell.view.limit,
         export: None,
         chart: None,
+        explore: shell.view.explore,
     };
     if let Some(line) = &cell.cell_magic {
         Magic::plan_cell(line, &mut plan)?;
@@ -53,6 +54,7 @@ pub async fn run_cell(shell: &mut Shell<'_>, code: &str) -> Result<(), KernelErr
         let extra = Extra {
             export: plan.export.as_ref().filter(|_| last),
             chart: plan.chart.as_ref().filter(|_| last),
+            explore: plan.explore,
         };
         if let Some(elapsed) = run_statement(shell, statement, line, plan.limit, extra).await? {
             quiet = Some(quiet.unwrap_or_default() + elapsed);
@@ -73,6 +75,8 @@ pub async fn run_cell(shell: &mut Shell<'_>, code: &str) -> Result<(), KernelErr
 struct Extra<'a> {
     export: Option<&'a ExportPlan>,
     chart: Option<&'a ChartPlan>,
+    /// Whether the result opens in the explorer.
+    explore: bool,
 }
 
 /// Runs one statement and shows its result; the time it took when it has no result set.
@@ -154,14 +158,31 @@ async fn run_statement(
         zone,
         max_bytes: shell.view.max_output,
     };
-    let Some(chart) = extra.chart else {
-        shell.out.show(render::result_table(&result, &options));
-        return Ok(None);
+    let first;
+    let shown = match extra.chart {
+        Some(_) => {
+            first = result.first_rows(limit);
+            &first
+        }
+        None => &result,
     };
-    shell
-        .out
-        .show(render::result_table(&result.first_rows(limit), &options));
-    draw(shell, chart, &result, &options.zone)?;
+    let mut table = render::result_table(shown, &options);
+    if extra.explore && super::explorer::explorable(&statement.text) {
+        if let Some(explorer) = shell.explorer.as_deref_mut() {
+            let what = super::explorer::Explorable {
+                sql: &statement.text,
+                result: shown,
+                zone: &options.zone,
+                max_chars: options.max_chars,
+                page_size: limit,
+            };
+            explorer.register(&what, &mut table);
+        }
+    }
+    shell.out.show(table);
+    if let Some(chart) = extra.chart {
+        draw(shell, chart, &result, &options.zone)?;
+    }
     Ok(None)
 }
 
@@ -235,15 +256,8 @@ async fn query(
         Err(other) => return Err(other.into()),
     };
     let written = sink.finish(&result.columns).map_err(QueryError::Export)?;
-    let noun = if written.rows == 1 { "row" } else { "rows" };
-    shell.out.stdout(format!(
-        "Exported {} {noun} ({}, {}) to {} in {}.\n",
-        written.rows,
-        render::human_bytes(written.bytes),
-        export.format.name(),
-        written.path.display(),
-        render::human_duration(started.elapsed())
-    ));
+    let line = super::words::exported(&written, export.format, started.elapsed());
+    shell.out.stdout(format!("{line}\n"));
     Ok(result)
 }
 

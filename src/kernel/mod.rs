@@ -14,6 +14,7 @@ mod cell_output;
 mod completion;
 mod error;
 mod execute;
+mod explorer;
 mod history;
 mod identity;
 mod inspection;
@@ -51,6 +52,8 @@ pub struct View {
     pub chart_rows: usize,
     /// Where `~` in an export's path points (`HOME`).
     pub home: Option<std::path::PathBuf>,
+    /// Whether results open in the explorer (`SPARK_SQL_KERNEL_EXPLORER`, `%explore`).
+    pub explore: bool,
 }
 
 pub struct Kernel {
@@ -59,6 +62,8 @@ pub struct Kernel {
     history: History,
     /// What was wrong with the settings, one sentence each.
     problems: Vec<String>,
+    /// Results open to exploration, and their snapshots.
+    explorer: explorer::Explorer,
     /// BERDL's activity log on stderr, when `SPARK_SQL_KERNEL_ACTIVITY_LOG` is on.
     activity: Option<berdl::activity::ActivityLog>,
 }
@@ -76,7 +81,9 @@ impl Kernel {
                 max_output: display.max_output_bytes(),
                 chart_rows: display.chart_rows(),
                 home: settings.install().home().cloned(),
+                explore: display.explorer(),
             },
+            explorer: explorer::Explorer::new(display.explorer_snapshots()),
             history: History::default(),
             problems: settings.problems().to_vec(),
             activity: None,
@@ -170,7 +177,8 @@ impl Handler for Kernel {
         }
         let mut out = CellOutput::new(ctx);
         let mut shell =
-            shell::Shell::new(&mut self.session, &mut self.view, &mut out, &self.problems);
+            shell::Shell::new(&mut self.session, &mut self.view, &mut out, &self.problems)
+                .with_explorer(&mut self.explorer);
         let outcome = execute::run_cell(&mut shell, &request.code).await;
         if let Some(text) = out.finish(outcome.is_ok()) {
             self.history.set_output(request.execution_count, text);
@@ -232,7 +240,16 @@ impl Handler for Kernel {
         self.history.query(query, output)
     }
 
+    async fn comm(&mut self, message: crate::output::Comm, ctx: ExecuteContext) {
+        self.explorer.comm(&mut self.session, message, ctx).await;
+    }
+
+    fn comms(&self) -> Vec<(String, String)> {
+        self.explorer.comms()
+    }
+
     async fn shutdown(&mut self, _restart: bool) {
+        self.explorer.shutdown(&mut self.session).await;
         self.session.release().await;
     }
 }

@@ -18,6 +18,8 @@ pub struct Shell<'a> {
     pub out: &'a mut CellOutput,
     /// What was wrong with the settings (shown by `%whoami`).
     pub problems: &'a [String],
+    /// Where explorable results are registered (none: results are static).
+    pub explorer: Option<&'a mut super::explorer::Explorer>,
 }
 
 impl<'a> Shell<'a> {
@@ -32,7 +34,14 @@ impl<'a> Shell<'a> {
             view,
             out,
             problems,
+            explorer: None,
         }
+    }
+
+    /// The same shell, registering explorable results with `explorer`.
+    pub fn with_explorer(mut self, explorer: &'a mut super::explorer::Explorer) -> Shell<'a> {
+        self.explorer = Some(explorer);
+        self
     }
 }
 

@@ -117,6 +117,67 @@ fn proxy_advice(trouble: ProxyTrouble, proxy: &str, variable: &str) -> String {
     }
 }
 
+/// What an export wrote, in how long.
+pub fn exported(
+    written: &crate::export::Written,
+    format: crate::export::Format,
+    elapsed: std::time::Duration,
+) -> String {
+    let noun = if written.rows == 1 { "row" } else { "rows" };
+    format!(
+        "Exported {} {noun} ({}, {}) to {} in {}.",
+        written.rows,
+        crate::render::human_bytes(written.bytes),
+        format.name(),
+        written.path.display(),
+        crate::render::human_duration(elapsed)
+    )
+}
+
+/// Why a view of the explorer cannot be explored any more, and what to do.
+pub fn explorer_gone(why: crate::explore::protocol::Gone, cap: usize) -> String {
+    use crate::explore::protocol::Gone;
+    match why {
+        Gone::Unknown => "This kernel no longer has this result (it restarted since): re-run the cell to explore.".to_owned(),
+        Gone::Evicted => format!(
+            "Closed to keep at most {cap} explorable results on the server \
+             (SPARK_SQL_KERNEL_EXPLORER_SNAPSHOTS): re-run the cell to explore."
+        ),
+        Gone::Failed => "This result cannot be explored.".to_owned(),
+    }
+}
+
+/// A snapshot that could not be made.
+pub fn explorer_failed(error: &SessionError) -> String {
+    format!(
+        "This result cannot be explored: the snapshot on the server failed. {}",
+        session(error)
+    )
+}
+
+/// An explorer request the kernel cannot read.
+pub fn explorer_bad_request(problem: &str) -> String {
+    format!("The explorer sent a request the kernel cannot read: {problem}.")
+}
+
+/// An explorer request that failed on the server.
+pub fn explorer_request_failed(error: &SessionError) -> String {
+    match error {
+        SessionError::Spark(crate::spark::SparkError::Cancelled) => explorer_interrupted(),
+        other => session(other),
+    }
+}
+
+/// An explorer export that could not write its file.
+pub fn explorer_export_failed(error: &crate::export::ExportError) -> String {
+    format!("The export failed: {error}.")
+}
+
+/// An explorer request (or its snapshot) ended by an interrupt.
+pub fn explorer_interrupted() -> String {
+    "Interrupted: the next action tries again.".to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

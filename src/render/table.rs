@@ -199,8 +199,8 @@ pub fn needs_time_zone(result: &QueryResult) -> bool {
             .is_some_and(|b| b.schema().fields().iter().any(|f| zoned(f.data_type())))
 }
 
-/// Whether values of a type are numbers (aligned right), from Spark's name for it.
-fn is_numeric(type_name: &str) -> bool {
+/// Whether values of the Spark type `type_name` are numbers (shown right-aligned).
+pub fn is_numeric(type_name: &str) -> bool {
     matches!(
         type_name,
         "tinyint" | "smallint" | "int" | "bigint" | "float" | "double"
@@ -439,6 +439,32 @@ pub fn column_texts(result: &QueryResult, zone: &Zone) -> Vec<Vec<Option<String>
     columns(result, &options)
         .into_iter()
         .map(|c| c.cells.into_iter().map(|cell| cell.text).collect())
+        .collect()
+}
+
+/// The shown text of every value, row by row (`None` for a null), cut at `max_chars` as the
+/// table cuts it (0: never).
+pub fn row_texts(result: &QueryResult, zone: &Zone, max_chars: usize) -> Vec<Vec<Option<String>>> {
+    let options = TableOptions {
+        max_chars,
+        zone: zone.clone(),
+        max_bytes: 0,
+    };
+    let columns = columns(result, &options);
+    let rows = columns.first().map_or(0, |c| c.cells.len());
+    (0..rows)
+        .map(|row| {
+            columns
+                .iter()
+                .map(|c| {
+                    let cell = &c.cells[row];
+                    cell.text.as_ref().map(|text| match cell.cut_from {
+                        Some(_) => format!("{text}{CUT}"),
+                        None => text.clone(),
+                    })
+                })
+                .collect()
+        })
         .collect()
 }
 

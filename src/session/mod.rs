@@ -7,6 +7,7 @@
 //! and notices for the kernel to present.
 
 mod catalog;
+mod fork;
 pub mod hops;
 mod starter;
 mod whoami;
@@ -20,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 #[cfg(test)]
 pub use catalog::FakeCatalog;
 pub use catalog::{Catalog, ColumnInfo, Listing};
+pub use fork::Forked;
 pub use starter::StartError;
 pub use whoami::{AuthState, Whoami};
 
@@ -166,6 +168,13 @@ impl SparkSession {
             }
         };
         Ok((creds, self.client.insert(client)))
+    }
+
+    /// A second handle on this Spark session, for calls that run beside the cells (the
+    /// explorer's).
+    pub async fn fork(&mut self, cancel: &CancellationToken) -> Result<Forked, SessionError> {
+        let (creds, client) = self.connect(cancel).await?;
+        Ok(Forked::new(creds, client.fork()))
     }
 
     /// Remembers how a Spark call went.

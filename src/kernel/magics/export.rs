@@ -93,6 +93,7 @@ mod tests {
             limit: 100,
             export: None,
             chart: None,
+            explore: true,
         };
         Export::parse(args)?.plan(&mut plan)?;
         Ok(plan.export.unwrap())

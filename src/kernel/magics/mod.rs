@@ -54,6 +54,8 @@ pub struct CellPlan {
     pub export: Option<ExportPlan>,
     /// How the last statement's result is drawn (`%%chart`).
     pub chart: Option<crate::chart::ChartPlan>,
+    /// Whether results open in the explorer (`%%explore`).
+    pub explore: bool,
 }
 
 /// One magic: its spec, how its arguments are read, and what it does.
@@ -121,6 +123,7 @@ magics! {
     Sleep => sleep,
     Export => export,
     Chart => chart,
+    Explore => explore,
     Parameters => parameters,
 }
 
@@ -211,7 +214,7 @@ mod tests {
     #[test]
     fn every_magic_is_listed_once_and_found_by_name() {
         let mut names: Vec<&str> = SPECS.iter().map(|s| s.name).collect();
-        assert_eq!(names.len(), 12);
+        assert_eq!(names.len(), 13);
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), SPECS.len());
@@ -241,9 +244,13 @@ mod tests {
             limit: 100,
             export: None,
             chart: None,
+            explore: true,
         };
         Magic::plan_cell(&line("limit", "7"), &mut plan).unwrap();
         assert_eq!(plan.limit, 7);
+        Magic::plan_cell(&line("explore", "off"), &mut plan).unwrap();
+        assert!(!plan.explore);
+        assert!(Magic::plan_cell(&line("explore", ""), &mut plan).is_err());
         let error = Magic::plan_cell(&line("whoami", ""), &mut plan).unwrap_err();
         assert!(error.to_string().contains("is a line magic"), "{error}");
         assert!(Magic::plan_cell(&line("limit", ""), &mut plan).is_err());

@@ -276,6 +276,26 @@ impl SparkClient {
         &self.session.id
     }
 
+    /// A second client in the same Spark session, on the same connection, for calls that run
+    /// beside this client's (the explorer's). Its notices are its own; a session it finds lost
+    /// it replaces for itself.
+    pub fn fork(&self) -> SparkClient {
+        SparkClient {
+            address: self.address.clone(),
+            shown: self.shown.clone(),
+            endpoint: self.endpoint.clone(),
+            route: self.route.clone(),
+            connector: self.connector.clone(),
+            grpc: self.grpc.clone(),
+            stall: self.stall,
+            client_type: self.client_type.clone(),
+            conf: self.conf.clone(),
+            set_by_user: self.set_by_user.clone(),
+            session: self.session.clone(),
+            notices: Vec::new(),
+        }
+    }
+
     pub fn server_side_session_id(&self) -> Option<&str> {
         self.session.server_side.as_deref()
     }

@@ -1,0 +1,253 @@
+//! Answering one request of a view's frontend, in the background on a fork of the session:
+//! it waits for the snapshot, runs the request's query and sends the answer on the comm (an
+//! error as a message the view shows). An interrupt ends it.
+//! Must not: build SQL (`explore::query` does) or touch the registry.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arrow::array::RecordBatch;
+use arrow::compute::{concat_batches, sort_to_indices, take_record_batch};
+use tokio::sync::watch;
+
+use super::snapshot::Snap;
+use super::{send, ViewEntry, MAX_PAGE};
+use crate::explore::protocol::{ColumnSummary, Event, ExportFormat, Op, Request, State};
+use crate::explore::query::{self, Part};
+use crate::jupyter::ExecuteContext;
+use crate::kernel::words;
+use crate::session::{Forked, SessionError};
+use crate::spark::{QueryResult, Running};
+
+/// One request to answer.
+pub struct Job {
+    pub entry: Arc<ViewEntry>,
+    pub forked: Forked,
+    pub ctx: ExecuteContext,
+    pub comm_id: String,
+    pub home: Option<std::path::PathBuf>,
+}
+
+/// Answers `request` on the job's comm.
+pub async fn answer(mut job: Job, request: Request) {
+    let id = request.id;
+    let event = match job.ready().await {
+        Err(message) => Event::Error { id, message },
+        Ok(parts) => job
+            .run(request, &parts)
+            .await
+            .unwrap_or_else(|message| Event::Error { id, message }),
+    };
+    send(&job.ctx, &job.comm_id, &event);
+}
+
+impl Job {
+    /// The snapshot's layout, once it is made; why not, if it cannot be.
+    async fn ready(&self) -> Result<Arc<Vec<Part>>, String> {
+        let mut watching = self.entry.snap.subscribe();
+        loop {
+            match watching.borrow_and_update().clone() {
+                Snap::Ready { parts, .. } => return Ok(parts),
+                Snap::Gone(_, message) => return Err(message),
+                Snap::None => return Err(words::explorer_interrupted()),
+                Snap::Building => {}
+            }
+            tokio::select! {
+                changed = watching.changed() => {
+                    if changed.is_err() {
+                        return Err(words::explorer_interrupted());
+                    }
+                }
+                () = self.ctx.cancelled() => return Err(words::explorer_interrupted()),
+            }
+        }
+    }
+
+    async fn run(&mut self, request: Request, parts: &[Part]) -> Result<Event, String> {
+        let id = request.id;
+        let started = Instant::now();
+        let entry = Arc::clone(&self.entry);
+        let (name, columns) = (&entry.name, &entry.columns);
+        let bad = |e: query::QueryError| words::explorer_bad_request(&e.to_string());
+        match request.op {
+            Op::Page { start, size, state } => {
+                let size = size.clamp(1, MAX_PAGE);
+                let sql = query::page(name, columns, parts, &state, (start, size)).map_err(bad)?;
+                let result = self.query(&sql, size as usize).await?;
+                let unsorted = state.sort.is_none() && state.filters.is_empty();
+                let rows = page_rows(&result, unsorted, &entry).map_err(|e| e.to_string())?;
+                let seconds = started.elapsed().as_secs_f64();
+                Ok(Event::Page {
+                    id,
+                    start,
+                    rows,
+                    seconds,
+                })
+            }
+            Op::Count { state } => {
+                let sql = query::count(name, columns, &state).map_err(bad)?;
+                let result = self.query(&sql, 1).await?;
+                let total = first_numbers(&result)
+                    .first()
+                    .copied()
+                    .flatten()
+                    .unwrap_or(0);
+                let seconds = started.elapsed().as_secs_f64();
+                Ok(Event::Count { id, total, seconds })
+            }
+            Op::Summary { state } => {
+                let sql = query::summary(name, columns, &state).map_err(bad)?;
+                let result = self.query(&sql, 1).await?;
+                Ok(summary(id, &result, columns.len()))
+            }
+            Op::Export {
+                state,
+                path,
+                format,
+            } => self.export(id, &state, &path, format).await,
+        }
+    }
+
+    async fn query(&mut self, sql: &str, limit: usize) -> Result<QueryResult, String> {
+        let cancel = self.ctx.cancel_token().clone();
+        self.forked
+            .run(sql, limit, &cancel)
+            .await
+            .map_err(|e| words::explorer_request_failed(&e))
+    }
+
+    async fn export(
+        &mut self,
+        id: u64,
+        state: &State,
+        path: &str,
+        format: ExportFormat,
+    ) -> Result<Event, String> {
+        let entry = Arc::clone(&self.entry);
+        let sql = query::whole(&entry.name, &entry.columns, state)
+            .map_err(|e| words::explorer_bad_request(&e.to_string()))?;
+        let format = match format {
+            ExportFormat::Csv => crate::export::Format::Csv,
+            ExportFormat::Tsv => crate::export::Format::Tsv,
+            ExportFormat::Json => crate::export::Format::JsonLines,
+            ExportFormat::Parquet => crate::export::Format::Parquet,
+        };
+        let target = crate::export::resolve(path, self.home.as_deref());
+        let mut sink = crate::export::Exporter::create(&target, format, entry.zone.clone())
+            .map_err(|e| words::explorer_export_failed(&e))?;
+        let started = Instant::now();
+        let (progress, receiver) = watch::channel(Running::default());
+        let ticker = tokio::spawn(report_progress(
+            receiver,
+            self.ctx.clone(),
+            self.comm_id.clone(),
+            id,
+        ));
+        let cancel = self.ctx.cancel_token().clone();
+        let outcome = self
+            .forked
+            .export(&sql, &cancel, &progress, &mut sink)
+            .await;
+        ticker.abort();
+        let result = match outcome {
+            Ok(result) => result,
+            Err(SessionError::Spark(crate::spark::SparkError::SinkStopped)) => {
+                return Err(words::explorer_export_failed(&sink.failure()))
+            }
+            Err(e) => return Err(words::explorer_request_failed(&e)),
+        };
+        let written = sink
+            .finish(&result.columns)
+            .map_err(|e| words::explorer_export_failed(&e))?;
+        let message = words::exported(&written, format, started.elapsed());
+        Ok(Event::Exported { id, message })
+    }
+}
+
+/// Sends an export's rows and bytes written twice a second while it runs.
+async fn report_progress(
+    mut receiver: watch::Receiver<Running>,
+    ctx: ExecuteContext,
+    comm_id: String,
+    id: u64,
+) {
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let Some((rows, bytes)) = receiver.borrow_and_update().written else {
+            continue;
+        };
+        send(&ctx, &comm_id, &Event::Progress { id, rows, bytes });
+    }
+}
+
+/// A page's rows as text, without the snapshot's hidden columns; an unsorted page in the
+/// order of its row ids.
+fn page_rows(
+    result: &QueryResult,
+    unsorted: bool,
+    entry: &ViewEntry,
+) -> Result<Vec<Vec<Option<String>>>, arrow::error::ArrowError> {
+    let Some(first) = result.batches.first() else {
+        return Ok(Vec::new());
+    };
+    let mut batch: RecordBatch = concat_batches(&first.schema(), &result.batches)?;
+    let position = |name: &str| result.columns.iter().position(|c| c.name == name);
+    if let (true, Some(row)) = (unsorted, position(query::ROW)) {
+        let order = sort_to_indices(batch.column(row), None, None)?;
+        batch = take_record_batch(&batch, &order)?;
+    }
+    let keep: Vec<usize> = (0..result.columns.len())
+        .filter(|&i| ![query::ROW, query::MARK].contains(&result.columns[i].name.as_str()))
+        .collect();
+    let visible = QueryResult {
+        columns: keep.iter().map(|&i| result.columns[i].clone()).collect(),
+        batches: vec![batch.project(&keep)?],
+        rows_received: 0,
+        more: false,
+        reattaches: 0,
+        elapsed: result.elapsed,
+    };
+    Ok(crate::render::row_texts(
+        &visible,
+        &entry.zone,
+        entry.max_chars,
+    ))
+}
+
+/// The first row's values as whole numbers (`None` where a value is null or not a number).
+fn first_numbers(result: &QueryResult) -> Vec<Option<u64>> {
+    first_texts(result)
+        .into_iter()
+        .map(|t| t.and_then(|t| t.parse().ok()))
+        .collect()
+}
+
+fn first_texts(result: &QueryResult) -> Vec<Option<String>> {
+    crate::render::row_texts(result, &crate::render::Zone::default(), 0)
+        .into_iter()
+        .next()
+        .unwrap_or_default()
+}
+
+/// The summary query's one row, read by its column names.
+fn summary(id: u64, result: &QueryResult, columns: usize) -> Event {
+    let texts = first_texts(result);
+    let value = |name: &str| -> Option<String> {
+        let i = result.columns.iter().position(|c| c.name == name)?;
+        texts.get(i).cloned().flatten()
+    };
+    let number = |name: &str| value(name).and_then(|t| t.parse::<u64>().ok());
+    let summaries = (0..columns)
+        .map(|i| ColumnSummary {
+            nulls: number(&format!("nulls_{i}")).unwrap_or(0),
+            distinct: number(&format!("distinct_{i}")),
+            min: value(&format!("min_{i}")),
+            max: value(&format!("max_{i}")),
+        })
+        .collect();
+    Event::Summary {
+        id,
+        rows: number("n").unwrap_or(0),
+        columns: summaries,
+    }
+}

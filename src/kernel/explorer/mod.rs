@@ -1,0 +1,370 @@
+//! The result explorer, kernel side: every explorable result is registered as a view (its
+//! statement and columns) and shown with the explorer's MIME type beside its static table. When
+//! a frontend opens a comm to the view, a snapshot of the result is made on the server; the
+//! comm's requests (pages, counts, summaries, exports) run beside the cells on a fork of the
+//! session and are answered on the comm. A snapshot is released when its last comm closes (the
+//! output was cleared, the cell re-ran, the notebook closed), when it is evicted to keep at most
+//! `SPARK_SQL_KERNEL_EXPLORER_SNAPSHOTS`, and at shutdown.
+//! Must not: build SQL (`explore::query` does) or know sockets.
+
+mod answer;
+mod snapshot;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use serde_json::Value;
+use tokio::sync::watch;
+
+use crate::explore::protocol::{self, ColumnInfo, Event, Gone, Open, Request, MIME, TARGET};
+use crate::explore::query::ColumnRef;
+use crate::jupyter::ExecuteContext;
+use crate::output::{Comm, MimeBundle, Output};
+use crate::render::Zone;
+use crate::session::SparkSession;
+use crate::spark::QueryResult;
+use snapshot::Snap;
+
+/// Views registered but never opened that the kernel remembers (each is a statement's text).
+const MAX_VIEWS: usize = 1000;
+
+/// One explorable result.
+pub struct ViewEntry {
+    /// The view's id (what its display and comms name).
+    view: String,
+    /// The snapshot's name on the server.
+    name: String,
+    sql: String,
+    columns: Vec<ColumnRef>,
+    zone: Zone,
+    max_chars: usize,
+    snap: watch::Sender<Snap>,
+    last_used: Mutex<Instant>,
+}
+
+impl ViewEntry {
+    fn touch(&self) {
+        if let Ok(mut at) = self.last_used.lock() {
+            *at = Instant::now();
+        }
+    }
+
+    fn last_used(&self) -> Instant {
+        self.last_used
+            .lock()
+            .map(|at| *at)
+            .unwrap_or_else(|_| Instant::now())
+    }
+}
+
+/// The views and the comms open to them.
+#[derive(Default)]
+struct Registry {
+    views: HashMap<String, Arc<ViewEntry>>,
+    order: VecDeque<String>,
+    /// Comm id → view id.
+    comms: HashMap<String, String>,
+}
+
+impl Registry {
+    fn comms_of(&self, view: &str) -> Vec<String> {
+        self.comms
+            .iter()
+            .filter(|(_, v)| v.as_str() == view)
+            .map(|(c, _)| c.clone())
+            .collect()
+    }
+}
+
+type Shared = Arc<Mutex<Registry>>;
+
+/// What the explorer needs of a result to register it.
+pub struct Explorable<'a> {
+    pub sql: &'a str,
+    pub result: &'a QueryResult,
+    pub zone: &'a Zone,
+    pub max_chars: usize,
+    pub page_size: usize,
+}
+
+/// The kernel's explorer.
+pub struct Explorer {
+    cap: usize,
+    /// This kernel's part of snapshot names (unique per kernel).
+    tag: String,
+    next: u64,
+    registry: Shared,
+}
+
+impl Explorer {
+    pub fn new(cap: usize) -> Explorer {
+        let tag = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+        Explorer {
+            cap: cap.max(1),
+            tag,
+            next: 0,
+            registry: Shared::default(),
+        }
+    }
+
+    /// Registers `what` as a view and adds the explorer's part to its `bundle`.
+    pub fn register(&mut self, what: &Explorable<'_>, bundle: &mut MimeBundle) {
+        self.next += 1;
+        let view = format!("{}-{}", self.tag, self.next);
+        let columns: Vec<ColumnRef> = what
+            .result
+            .columns
+            .iter()
+            .map(|c| ColumnRef {
+                name: c.name.clone(),
+                type_name: c.type_name.clone(),
+            })
+            .collect();
+        let display = protocol::Display {
+            view: view.clone(),
+            columns: what
+                .result
+                .columns
+                .iter()
+                .map(|c| ColumnInfo {
+                    name: c.name.clone(),
+                    type_name: c.type_name.clone(),
+                    numeric: crate::render::is_numeric(&c.type_name),
+                })
+                .collect(),
+            rows: crate::render::row_texts(what.result, what.zone, what.max_chars),
+            more: what.result.more,
+            page_size: what.page_size,
+        };
+        let entry = ViewEntry {
+            view: view.clone(),
+            name: format!("kbase_explore_{}_{}", self.tag, self.next),
+            sql: what.sql.to_owned(),
+            columns,
+            zone: what.zone.clone(),
+            max_chars: what.max_chars,
+            snap: watch::Sender::new(Snap::None),
+            last_used: Mutex::new(Instant::now()),
+        };
+        if let Ok(mut registry) = self.registry.lock() {
+            registry.views.insert(view.clone(), Arc::new(entry));
+            registry.order.push_back(view);
+            while registry.order.len() > MAX_VIEWS {
+                let Some(old) = registry.order.pop_front() else {
+                    break;
+                };
+                let idle = registry
+                    .views
+                    .get(&old)
+                    .is_some_and(|e| e.snap.borrow().is_none());
+                if idle {
+                    registry.views.remove(&old);
+                }
+            }
+        }
+        bundle.insert(
+            MIME.to_owned(),
+            serde_json::to_value(display).unwrap_or(Value::Null),
+        );
+    }
+
+    /// The comms open now, for `comm_info_request`.
+    pub fn comms(&self) -> Vec<(String, String)> {
+        self.registry
+            .lock()
+            .map(|r| {
+                r.comms
+                    .keys()
+                    .map(|c| (c.clone(), TARGET.to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Handles one comm message from a frontend.
+    pub async fn comm(&mut self, session: &mut SparkSession, message: Comm, ctx: ExecuteContext) {
+        match message {
+            Comm::Open {
+                comm_id,
+                target_name,
+                data,
+            } => {
+                if target_name != TARGET {
+                    close(&ctx, comm_id);
+                    return;
+                }
+                self.open(session, comm_id, data, ctx).await;
+            }
+            Comm::Msg { comm_id, data } => self.request(session, comm_id, data, ctx).await,
+            Comm::Close { comm_id, .. } => self.closed(session, &comm_id, &ctx).await,
+        }
+    }
+
+    fn entry_of_comm(&self, comm_id: &str) -> Option<Arc<ViewEntry>> {
+        let registry = self.registry.lock().ok()?;
+        let view = registry.comms.get(comm_id)?;
+        registry.views.get(view).cloned()
+    }
+
+    async fn open(
+        &mut self,
+        session: &mut SparkSession,
+        comm_id: String,
+        data: Value,
+        ctx: ExecuteContext,
+    ) {
+        let view = serde_json::from_value::<Open>(data).map(|o| o.view);
+        let entry = view.as_ref().ok().and_then(|view| {
+            let mut registry = self.registry.lock().ok()?;
+            let entry = registry.views.get(view).cloned()?;
+            registry.comms.insert(comm_id.clone(), view.clone());
+            Some(entry)
+        });
+        let Some(entry) = entry else {
+            let message = super::words::explorer_gone(Gone::Unknown, self.cap);
+            send(
+                &ctx,
+                &comm_id,
+                &Event::Gone {
+                    why: Gone::Unknown,
+                    message,
+                },
+            );
+            close(&ctx, comm_id);
+            return;
+        };
+        entry.touch();
+        let snap = entry.snap.borrow().clone();
+        match snap {
+            Snap::Ready { total, seconds, .. } => {
+                send(&ctx, &comm_id, &Event::Ready { total, seconds });
+            }
+            Snap::Gone(why, message) => send(&ctx, &comm_id, &Event::Gone { why, message }),
+            Snap::Building => {}
+            Snap::None => self.start_snapshot(session, &entry, &ctx).await,
+        }
+    }
+
+    async fn request(
+        &mut self,
+        session: &mut SparkSession,
+        comm_id: String,
+        data: Value,
+        ctx: ExecuteContext,
+    ) {
+        let Some(entry) = self.entry_of_comm(&comm_id) else {
+            tracing::warn!("explorer: a message for comm {comm_id}, which is not open");
+            return;
+        };
+        let request = match serde_json::from_value::<Request>(data.clone()) {
+            Ok(request) => request,
+            Err(e) => {
+                let id = data.get("id").and_then(Value::as_u64).unwrap_or(0);
+                let message = super::words::explorer_bad_request(&e.to_string());
+                send(&ctx, &comm_id, &Event::Error { id, message });
+                return;
+            }
+        };
+        entry.touch();
+        if entry.snap.borrow().is_none() {
+            self.start_snapshot(session, &entry, &ctx).await;
+        }
+        let forked = match session.fork(ctx.cancel_token()).await {
+            Ok(forked) => forked,
+            Err(e) => {
+                let message = super::words::session(&e);
+                send(
+                    &ctx,
+                    &comm_id,
+                    &Event::Error {
+                        id: request.id,
+                        message,
+                    },
+                );
+                return;
+            }
+        };
+        let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+        let job = answer::Job {
+            entry,
+            forked,
+            ctx,
+            comm_id,
+            home,
+        };
+        tokio::spawn(answer::answer(job, request));
+    }
+
+    async fn closed(&mut self, session: &mut SparkSession, comm_id: &str, ctx: &ExecuteContext) {
+        let entry = {
+            let Ok(mut registry) = self.registry.lock() else {
+                return;
+            };
+            let Some(view) = registry.comms.remove(comm_id) else {
+                return;
+            };
+            if !registry.comms_of(&view).is_empty() {
+                return;
+            }
+            registry.views.get(&view).cloned()
+        };
+        if let Some(entry) = entry {
+            snapshot::release(session, &entry, ctx.cancel_token()).await;
+        }
+    }
+
+    /// Releases every snapshot on the server (at shutdown), bounded in time.
+    pub async fn shutdown(&mut self, session: &mut SparkSession) {
+        let entries: Vec<Arc<ViewEntry>> = self
+            .registry
+            .lock()
+            .map(|r| r.views.values().cloned().collect())
+            .unwrap_or_default();
+        let live: Vec<_> = entries
+            .into_iter()
+            .filter(|e| e.snap.borrow().is_live())
+            .collect();
+        if live.is_empty() {
+            return;
+        }
+        let never = tokio_util::sync::CancellationToken::new();
+        let all = async {
+            for entry in &live {
+                snapshot::release_now(session, entry, &never).await;
+            }
+        };
+        let _ = tokio::time::timeout(snapshot::RELEASE_TIMEOUT, all).await;
+    }
+}
+
+/// Sends `event` on the comm `comm_id`.
+fn send(ctx: &ExecuteContext, comm_id: &str, event: &Event) {
+    ctx.send(Output::Comm(Comm::Msg {
+        comm_id: comm_id.to_owned(),
+        data: event.to_json(),
+    }));
+}
+
+fn close(ctx: &ExecuteContext, comm_id: String) {
+    ctx.send(Output::Comm(Comm::Close {
+        comm_id,
+        data: Value::Object(serde_json::Map::new()),
+    }));
+}
+
+/// Whether the result of `sql` can be explored: a query (not a command, whose statement must
+/// not run again, nor a script).
+pub fn explorable(sql: &str) -> bool {
+    let keyword = crate::sql::first_keyword(sql).unwrap_or_default();
+    let query = ["SELECT", "WITH", "FROM", "VALUES", "TABLE"]
+        .iter()
+        .any(|k| keyword.eq_ignore_ascii_case(k));
+    query && !crate::sql::is_script(sql)
+}
+
+/// Rows per page a frontend may ask for at most.
+pub const MAX_PAGE: u64 = 1000;
+
+#[cfg(test)]
+mod tests;

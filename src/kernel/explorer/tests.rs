@@ -1,0 +1,183 @@
+//! The explorer's comm handling without a server: which statements are explorable, what a
+//! registered result adds to its bundle, and the answers that need no snapshot.
+
+use serde_json::json;
+
+use super::{explorable, Explorable, Explorer};
+use crate::config::Settings;
+use crate::explore::protocol::{MIME, TARGET};
+use crate::jupyter::ExecuteContext;
+use crate::output::{Comm, MimeBundle, Output};
+use crate::session::SparkSession;
+
+fn session() -> SparkSession {
+    let settings = Settings::from_vars(|_| None);
+    SparkSession::new(settings.auth(), settings.spark().clone())
+}
+
+fn result() -> crate::spark::QueryResult {
+    use arrow::array::{Int64Array, RecordBatch, StringArray};
+    let batch = RecordBatch::try_from_iter([
+        ("id", std::sync::Arc::new(Int64Array::from(vec![1, 2])) as _),
+        (
+            "name",
+            std::sync::Arc::new(StringArray::from(vec![Some("a"), None])) as _,
+        ),
+    ])
+    .unwrap();
+    crate::spark::QueryResult {
+        columns: vec![
+            crate::spark::Column {
+                name: "id".into(),
+                type_name: "bigint".into(),
+                data_type: Default::default(),
+            },
+            crate::spark::Column {
+                name: "name".into(),
+                type_name: "string".into(),
+                data_type: Default::default(),
+            },
+        ],
+        batches: vec![batch],
+        rows_received: 3,
+        more: true,
+        reattaches: 0,
+        elapsed: std::time::Duration::ZERO,
+    }
+}
+
+#[test]
+fn queries_are_explorable_and_commands_and_scripts_are_not() {
+    assert!(explorable("SELECT 1"));
+    assert!(explorable("  with t AS (SELECT 1) SELECT * FROM t"));
+    assert!(explorable("FROM t SELECT a"));
+    assert!(explorable("VALUES (1), (2)"));
+    assert!(!explorable("SHOW TABLES"));
+    assert!(!explorable(
+        "MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE"
+    ));
+    assert!(!explorable("INSERT INTO t SELECT 1"));
+    assert!(!explorable("BEGIN SELECT 1; END"));
+}
+
+#[test]
+fn a_registered_result_adds_its_view_columns_and_first_rows() {
+    let mut explorer = Explorer::new(3);
+    let result = result();
+    let what = Explorable {
+        sql: "SELECT id, name FROM t",
+        result: &result,
+        zone: &crate::render::Zone::default(),
+        max_chars: 100,
+        page_size: 2,
+    };
+    let mut bundle = MimeBundle::new();
+    explorer.register(&what, &mut bundle);
+    let display = &bundle[MIME];
+    assert_eq!(
+        display["columns"][0],
+        json!({"name": "id", "type": "bigint", "numeric": true})
+    );
+    assert_eq!(display["columns"][1]["numeric"], json!(false));
+    assert_eq!(display["rows"], json!([["1", "a"], ["2", null]]));
+    assert_eq!(display["more"], json!(true));
+    assert_eq!(display["page_size"], json!(2));
+    let view = display["view"].as_str().unwrap();
+    assert!(view.ends_with("-1"), "{view}");
+    explorer.register(&what, &mut bundle);
+    assert!(bundle[MIME]["view"].as_str().unwrap().ends_with("-2"));
+}
+
+fn sent(outputs: &std::sync::Mutex<Vec<Output>>) -> Vec<Comm> {
+    outputs
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|o| match o {
+            Output::Comm(c) => Some(c.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_comm_to_an_unknown_view_says_so_and_closes() {
+    let mut explorer = Explorer::new(3);
+    let (ctx, outputs) = ExecuteContext::collecting();
+    let open = Comm::Open {
+        comm_id: "c1".into(),
+        target_name: TARGET.into(),
+        data: json!({"view": "gone-7"}),
+    };
+    explorer.comm(&mut session(), open, ctx).await;
+    let comms = sent(&outputs);
+    assert_eq!(comms.len(), 2, "{comms:?}");
+    let Comm::Msg { comm_id, data } = &comms[0] else {
+        panic!("not a message: {comms:?}");
+    };
+    assert_eq!(comm_id, "c1");
+    assert_eq!(data["event"], "gone");
+    assert_eq!(data["why"], "unknown");
+    assert!(data["message"]
+        .as_str()
+        .unwrap()
+        .contains("re-run the cell to explore"));
+    assert!(matches!(&comms[1], Comm::Close { comm_id, .. } if comm_id == "c1"));
+    assert!(explorer.comms().is_empty());
+}
+
+#[tokio::test]
+async fn a_comm_for_another_target_is_closed_and_a_stray_message_dropped() {
+    let mut explorer = Explorer::new(3);
+    let (ctx, outputs) = ExecuteContext::collecting();
+    let open = Comm::Open {
+        comm_id: "c2".into(),
+        target_name: "jupyter.widget".into(),
+        data: json!({}),
+    };
+    explorer.comm(&mut session(), open, ctx.clone()).await;
+    let stray = Comm::Msg {
+        comm_id: "nobody".into(),
+        data: json!({"id": 1, "op": "count"}),
+    };
+    explorer.comm(&mut session(), stray, ctx).await;
+    let comms = sent(&outputs);
+    assert_eq!(comms.len(), 1, "{comms:?}");
+    assert!(matches!(&comms[0], Comm::Close { comm_id, .. } if comm_id == "c2"));
+}
+
+#[tokio::test]
+async fn an_unreadable_request_is_answered_with_an_error_naming_its_id() {
+    let mut explorer = Explorer::new(3);
+    let result = result();
+    let what = Explorable {
+        sql: "SELECT 1",
+        result: &result,
+        zone: &crate::render::Zone::default(),
+        max_chars: 100,
+        page_size: 2,
+    };
+    let mut bundle = MimeBundle::new();
+    explorer.register(&what, &mut bundle);
+    let view = bundle[MIME]["view"].clone();
+    let (ctx, outputs) = ExecuteContext::collecting();
+    explorer
+        .registry
+        .lock()
+        .unwrap()
+        .comms
+        .insert("c3".into(), view.as_str().unwrap().into());
+    assert_eq!(explorer.comms(), vec![("c3".to_owned(), TARGET.to_owned())]);
+    let bad = Comm::Msg {
+        comm_id: "c3".into(),
+        data: json!({"id": 4, "op": "drop_everything"}),
+    };
+    explorer.comm(&mut session(), bad, ctx).await;
+    let comms = sent(&outputs);
+    let Comm::Msg { data, .. } = &comms[0] else {
+        panic!("not a message: {comms:?}");
+    };
+    assert_eq!(data["event"], "error");
+    assert_eq!(data["id"], 4);
+    assert!(data["message"].as_str().unwrap().contains("cannot read"));
+}

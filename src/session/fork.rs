@@ -1,0 +1,51 @@
+//! A second handle on the user's Spark session: the same session and connection, its own
+//! calls, so that work beside the cells (the explorer's pages) neither waits for a cell nor
+//! makes one wait. Made by [`super::SparkSession::fork`] with the credentials of the moment.
+//! Must not: change the session's settings or show anything.
+
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use super::SessionError;
+use crate::spark::{BatchSink, Credentials, QueryResult, Running, SparkClient};
+
+/// A handle that runs statements in the user's Spark session.
+pub struct Forked {
+    creds: Credentials,
+    client: SparkClient,
+}
+
+impl Forked {
+    pub(super) fn new(creds: Credentials, client: SparkClient) -> Forked {
+        Forked { creds, client }
+    }
+
+    /// Runs one statement; at most `limit` rows of its result come back.
+    pub async fn run(
+        &mut self,
+        sql: &str,
+        limit: usize,
+        cancel: &CancellationToken,
+    ) -> Result<QueryResult, SessionError> {
+        let sent = crate::sql::blank_comments(sql);
+        Ok(self
+            .client
+            .execute_sql(&self.creds, &sent, limit, cancel)
+            .await?)
+    }
+
+    /// Runs one statement and hands its whole result to `sink`; progress goes to `progress`.
+    pub async fn export(
+        &mut self,
+        sql: &str,
+        cancel: &CancellationToken,
+        progress: &watch::Sender<Running>,
+        sink: &mut dyn BatchSink,
+    ) -> Result<QueryResult, SessionError> {
+        let sent = crate::sql::blank_comments(sql);
+        Ok(self
+            .client
+            .export_sql(&self.creds, &sent, 0, cancel, progress, sink)
+            .await?)
+    }
+}
