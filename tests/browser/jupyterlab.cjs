@@ -43,7 +43,7 @@ async function runInActiveCell(page, code) {
 /** The rows of a kernel result table: header names and cell texts. */
 async function tableContents(table) {
   return table.evaluate((t) => ({
-    headers: [...t.querySelectorAll('thead th')].map((th) => th.firstChild.textContent),
+    headers: [...t.querySelectorAll('thead th:not(.spark-sql-explorer-corner)')].map((th) => th.firstChild.textContent),
     types: [...t.querySelectorAll('thead th small')].map((s) => s.textContent),
     rows: [...t.querySelectorAll('tbody tr')].map((tr) =>
       [...tr.querySelectorAll('td')].map((td) => ({ text: td.textContent, cls: td.className }))),
@@ -101,7 +101,7 @@ async function testMode(page) {
     const align = await table.evaluate((t) => [
       getComputedStyle(t.querySelector('tbody td.n')).textAlign,
       getComputedStyle(t.querySelector('tbody td.s')).textAlign,
-      getComputedStyle(t.querySelector('thead th')).position,
+      getComputedStyle(t.querySelector('thead th:not(.spark-sql-explorer-corner)')).position,
     ]);
     check(JSON.stringify(align) === JSON.stringify(['right', 'left', 'sticky']), `styles ${align}`);
     await page.screenshot({ path: path.join(OUT_DIR, '2-table.png') });
@@ -196,6 +196,62 @@ async function testMode(page) {
     await runInActiveCell(page, 'SELECT 42 AS answer');
     const answer = page.locator('.jp-NotebookPanel:visible table.spark-sql-table', { hasText: 'answer' });
     await answer.first().waitFor({ timeout: 30000 });
+  });
+  await exploreSteps(page);
+}
+
+/** The explorer over a 1e7-row result: pages, sort, filter, counts, export, restart. */
+async function exploreSteps(page) {
+  const view = page.locator('.jp-NotebookPanel:visible .spark-sql-explorer').last();
+  const range = view.locator('.spark-sql-explorer-range');
+  const firstCell = () => view.locator('tbody tr').first().locator('td').first().textContent();
+  await step('a 1e7-row result opens in the explorer and counts its rows on the server', async () => {
+    await runInActiveCell(page, 'SELECT id, id % 1000 AS g, concat(\'row \', id) AS label ' +
+      'FROM range(0, 10000000, 1, 8)');
+    await page.locator('.jp-NotebookPanel:visible .spark-sql-explorer-range', { hasText: 'of 10,000,000' })
+      .last().waitFor({ timeout: 120000 });
+    check((await range.textContent()).startsWith('Rows 1–100 of 10,000,000'), await range.textContent());
+  });
+  await step('Next page, Last page and Previous page move over the whole result', async () => {
+    await view.getByRole('button', { name: 'Next page' }).click();
+    await view.locator('.spark-sql-explorer-range', { hasText: 'Rows 101–200' }).waitFor({ timeout: 30000 });
+    check((await firstCell()) === '100', `first cell ${await firstCell()}`);
+    await view.getByRole('button', { name: 'Last page' }).click();
+    await view.locator('.spark-sql-explorer-range', { hasText: 'Rows 9,999,901–10,000,000' })
+      .waitFor({ timeout: 30000 });
+    await view.getByRole('button', { name: 'Previous page' }).click();
+    await view.locator('.spark-sql-explorer-range', { hasText: 'Rows 9,999,801–9,999,900' })
+      .waitFor({ timeout: 30000 });
+    check((await firstCell()) === '9999800', `first cell ${await firstCell()}`);
+    await view.getByRole('button', { name: 'First page' }).click();
+    await view.locator('.spark-sql-explorer-range', { hasText: 'Rows 1–100' }).waitFor({ timeout: 30000 });
+  });
+  await step('Sort descending by a column sorts the whole result on the server', async () => {
+    await view.getByRole('button', { name: 'Sort descending' }).first().click();
+    await page.waitForFunction(
+      (el) => el.querySelector('tbody td')?.textContent === '9999999', await view.elementHandle(), { timeout: 60000 });
+  });
+  await step('a filter keeps the matching rows and counts them', async () => {
+    await view.getByRole('button', { name: 'Filter' }).nth(1).click();
+    await view.getByLabel('Filter operator').selectOption('equals');
+    await view.getByLabel('Filter value').fill('7');
+    await view.getByRole('button', { name: 'Apply filter' }).click();
+    await view.locator('.spark-sql-explorer-range', { hasText: 'of 10,000 (filtered)' }).waitFor({ timeout: 60000 });
+    check((await firstCell()) === '9999007', `first cell ${await firstCell()}`);
+    await view.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(OUT_DIR, 'explorer.png') });
+  });
+  await step('Export writes the sorted, filtered result through the kernel', async () => {
+    await view.getByRole('button', { name: 'Export' }).click();
+    await view.getByRole('button', { name: 'Start export' }).click();
+    await view.locator('.spark-sql-explorer-status', { hasText: 'Exported 10000 rows' }).waitFor({ timeout: 60000 });
+  });
+  await step('after a kernel restart the view says to re-run the cell over its rows', async () => {
+    await page.locator('.jp-NotebookPanel:visible [data-command="notebook:restart-kernel"]').first().click();
+    await page.locator('.jp-Dialog .jp-mod-accept').click();
+    await view.locator('.spark-sql-explorer-status', { hasText: 'Re-run the cell' }).waitFor({ timeout: 60000 });
+    check(await view.getByRole('button', { name: 'Next page' }).isDisabled(), 'Next page still enabled');
+    check((await view.locator('tbody tr').count()) > 0, 'the rows are gone');
   });
 }
 

@@ -60,6 +60,10 @@ def test_pip_install_gives_the_command_and_the_kernelspec(venv, tmp_path):
     assert pathlib.Path(specs[KERNEL]["resource_dir"]).resolve() == spec.parent.resolve()
     logos = {p.name for p in spec.parent.iterdir()}
     assert logos == {"kernel.json", "logo-32x32.png", "logo-64x64.png", "logo-svg.svg"}, logos
+    # The explorer's JupyterLab extension, built from labextension/ when the wheel was.
+    extension = venv / "share" / "jupyter" / "labextensions" / "spark-sql-kbase-explorer"
+    assert json.loads((extension / "package.json").read_text())["name"] == "spark-sql-kbase-explorer"
+    assert any((extension / "static").glob("remoteEntry.*.js")), list((extension / "static").iterdir())
 
 
 class Cells(html.parser.HTMLParser):
