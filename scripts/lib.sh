@@ -92,13 +92,13 @@ ensure_playwright() {
 }
 
 # The explorer's JupyterLab extension, built from labextension/ with npm packages (pinned by its
-# package-lock.json) and JupyterLab's own builder, against the venv's JupyterLab, into
-# kernelspec/share/jupyter/labextensions/ (where the wheel takes it from; not kept in git).
-# With a prefix, also installs it there (share/jupyter/labextensions).
+# package-lock.json) and JupyterLab's own builder into kernelspec/data/share/jupyter/labextensions/
+# (where the wheel takes it from; not kept in git); then installed under PREFIX
+# (share/jupyter/labextensions).
 ensure_labextension() {
-  local prefix=${1:-} dir="$ROOT/labextension" out="$ROOT/kernelspec/share/jupyter/labextensions/spark-sql-kbase-explorer"
+  local prefix=$1 dir="$ROOT/labextension" out="$ROOT/kernelspec/data/share/jupyter/labextensions/spark-sql-kbase-explorer"
   local hash
-  hash=$(cat "$dir/package-lock.json" | sha256sum | cut -c1-12)
+  hash=$(sha256sum "$dir/package-lock.json" | cut -c1-12)
   if [ ! -f "$dir/node_modules/.complete-$hash" ]; then
     say "The explorer's JupyterLab extension: npm packages"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
@@ -106,14 +106,10 @@ ensure_labextension() {
   fi
   say "The explorer's JupyterLab extension: build"
   rm -rf "$dir/lib" "$out"
-  (cd "$dir" && node node_modules/typescript/bin/tsc \
-    && node node_modules/@jupyterlab/builder/lib/build-labextension.js \
-      --core-path "$("$PY" -c 'import jupyterlab, os; print(os.path.join(os.path.dirname(jupyterlab.__file__), "staging"))')" . >/dev/null)
-  if [ -n "$prefix" ]; then
-    mkdir -p "$prefix/share/jupyter/labextensions"
-    rm -rf "$prefix/share/jupyter/labextensions/spark-sql-kbase-explorer"
-    cp -r "$out" "$prefix/share/jupyter/labextensions/"
-  fi
+  (cd "$dir" && npm run --silent build >/dev/null)
+  mkdir -p "$prefix/share/jupyter/labextensions"
+  rm -rf "$prefix/share/jupyter/labextensions/spark-sql-kbase-explorer"
+  cp -r "$out" "$prefix/share/jupyter/labextensions/"
 }
 
 # isolate_jupyter DIR: a private Jupyter data/config/runtime area under DIR (the caller's

@@ -7,6 +7,7 @@
 //! Must not: run anything or know Jupyter: it returns SQL text.
 
 use super::protocol::{Filter, FilterOp, Sort, State};
+use crate::sql::literal::string as quote_text;
 
 /// The row id's column in a snapshot.
 pub const ROW: &str = "__kbase_row";
@@ -64,23 +65,6 @@ pub struct Part {
 /// `name` as a Spark SQL identifier.
 pub fn quote_name(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
-}
-
-/// `text` as a Spark SQL string literal (backslashes escape, as Spark reads them).
-pub fn quote_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('\'');
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\'' => out.push_str("\\'"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
-        }
-    }
-    out.push('\'');
-    out
 }
 
 /// The snapshot's qualified name.

@@ -20,6 +20,14 @@ impl Forked {
         Forked { creds, client }
     }
 
+    /// Another handle on the same session (for work beside this handle's).
+    pub fn fork(&self) -> Forked {
+        Forked {
+            creds: self.creds.clone(),
+            client: self.client.fork(),
+        }
+    }
+
     /// Runs one statement; at most `limit` rows of its result come back.
     pub async fn run(
         &mut self,

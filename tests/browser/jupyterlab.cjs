@@ -241,10 +241,23 @@ async function exploreSteps(page) {
     await view.scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(OUT_DIR, 'explorer.png') });
   });
+  await step('Copy row copies the row as TSV with the column names', async () => {
+    await view.getByRole('button', { name: 'Copy row' }).first().click();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    check(copied === 'id\tg\tlabel\n9999007\t7\trow 9999007\n', `clipboard ${JSON.stringify(copied)}`);
+  });
   await step('Export writes the sorted, filtered result through the kernel', async () => {
     await view.getByRole('button', { name: 'Export' }).click();
     await view.getByRole('button', { name: 'Start export' }).click();
     await view.locator('.spark-sql-explorer-status', { hasText: 'Exported 10000 rows' }).waitFor({ timeout: 60000 });
+  });
+  await step('re-running the cell gives a new view over the whole result', async () => {
+    const cell = page.locator('.jp-NotebookPanel:visible .jp-CodeCell', { hasText: 'range(0, 10000000, 1, 8)' }).last();
+    await cell.locator('.cm-content').click();
+    await page.keyboard.press('Shift+Enter');
+    await page.locator('.jp-NotebookPanel:visible .spark-sql-explorer-range', { hasText: 'Rows 1–100 of 10,000,000' })
+      .last().waitFor({ timeout: 120000 });
+    check(!(await range.textContent()).includes('filtered'), await range.textContent());
   });
   await step('after a kernel restart the view says to re-run the cell over its rows', async () => {
     await page.locator('.jp-NotebookPanel:visible [data-command="notebook:restart-kernel"]').first().click();
@@ -331,6 +344,39 @@ async function tourMode(page) {
   await shoot('tour-types-dark', 'AS numbers(boolean');
 }
 
+/** Notebook 7: a notebook's query result opens in the explorer and pages on the server. */
+async function notebook7Mode(page) {
+  await step('Notebook 7 opens the notebook on the kernel', async () => {
+    await page.goto(`${LAB_URL}/notebooks/explore.ipynb?token=${LAB_TOKEN}`);
+    await page.locator('.jp-NotebookPanel .jp-Cell .cm-content').first().waitFor({ timeout: 60000 });
+    await page.locator('.jp-NotebookPanel .jp-Toolbar-kernelName', { hasText: DISPLAY_NAME })
+      .waitFor({ timeout: 30000 });
+  });
+  const range = page.locator('.jp-NotebookPanel .spark-sql-explorer-range');
+  await step('running the cell shows the explorer with the count from the server', async () => {
+    // A cell run before the kernel is connected may be dropped: run it again until it shows.
+    for (let attempt = 0; attempt < 4; attempt += 1) {
+      await page.locator('.jp-NotebookPanel .jp-Cell .cm-content').first().click();
+      await page.keyboard.press('Shift+Enter');
+      const shown = await range.first().waitFor({ timeout: 20000 }).then(() => true, () => false);
+      if (shown) {
+        break;
+      }
+    }
+    await page.locator('.jp-NotebookPanel .spark-sql-explorer-range', { hasText: 'of 1,000,000' })
+      .first().waitFor({ timeout: 60000 });
+  });
+  await step('Next page and Sort descending run on the server', async () => {
+    const view = page.locator('.jp-NotebookPanel .spark-sql-explorer').first();
+    await view.getByRole('button', { name: 'Next page' }).click();
+    await view.locator('.spark-sql-explorer-range', { hasText: 'Rows 101–200' }).waitFor({ timeout: 30000 });
+    await view.getByRole('button', { name: 'Sort descending' }).first().click();
+    await page.waitForFunction(
+      (el) => el.querySelector('tbody td')?.textContent === '999999', await view.elementHandle(), { timeout: 60000 });
+    await page.screenshot({ path: path.join(OUT_DIR, 'notebook7-explorer.png') });
+  });
+}
+
 async function main() {
   check(LAB_URL && LAB_TOKEN && OUT_DIR, 'LAB_URL, LAB_TOKEN and OUT_DIR are set');
   fs.mkdirSync(OUT_DIR, { recursive: true });
@@ -340,12 +386,16 @@ async function main() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
       '--disable-sync', '--no-first-run'],
   });
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: LAB_URL });
+  const page = await context.newPage();
   try {
     if (MODE === 'tour') {
       await tourMode(page);
     } else if (MODE === 'hub') {
       await hubMode(page);
+    } else if (MODE === 'notebook7') {
+      await notebook7Mode(page);
     } else {
       await testMode(page);
     }

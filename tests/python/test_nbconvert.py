@@ -69,6 +69,10 @@ def test_a_notebook_of_sql_runs_against_spark_with_tables_in_its_outputs(noteboo
     assert table["output_type"] == "execute_result"
     html = table["data"]["text/html"]
     assert '<table class="spark-sql-table">' in html and '<td class="s">Grace Hopper</td>' in html
+    # The explorer's form rides along; the static table stays for every other frontend.
+    explorer = table["data"]["application/vnd.kbase.spark-sql-explorer.v1+json"]
+    assert [c["name"] for c in explorer["columns"]] == ["name", "born"]
+    assert explorer["rows"][1][0] == "Grace Hopper"
     lines = table["data"]["text/plain"].splitlines()
     assert lines[1].split() == ["|", "name", "|", "born", "|"]
     assert [line.split(" | ")[0].strip("| ") for line in lines[3:6]] == ["Ada Lovelace", "Grace Hopper", "Katherine Johnson"]

@@ -10,6 +10,7 @@ use arrow::array::RecordBatch;
 use arrow::compute::{concat_batches, sort_to_indices, take_record_batch};
 use tokio::sync::watch;
 
+use super::pages::{PageKey, Pages, Rows};
 use super::snapshot::Snap;
 use super::{send, ViewEntry, MAX_PAGE};
 use crate::explore::protocol::{ColumnSummary, Event, ExportFormat, Op, Request, State};
@@ -33,21 +34,39 @@ pub async fn answer(mut job: Job, request: Request) {
     let id = request.id;
     let event = match job.ready().await {
         Err(message) => Event::Error { id, message },
-        Ok(parts) => job
-            .run(request, &parts)
+        Ok(ready) => job
+            .run(request, &ready)
             .await
             .unwrap_or_else(|message| Event::Error { id, message }),
     };
     send(&job.ctx, &job.comm_id, &event);
 }
 
+/// A made snapshot, as requests use it.
+struct Ready {
+    parts: Arc<Vec<Part>>,
+    total: u64,
+    pages: Arc<Pages>,
+}
+
 impl Job {
-    /// The snapshot's layout, once it is made; why not, if it cannot be.
-    async fn ready(&self) -> Result<Arc<Vec<Part>>, String> {
+    /// The snapshot, once it is made; why not, if it cannot be.
+    async fn ready(&self) -> Result<Ready, String> {
         let mut watching = self.entry.snap.subscribe();
         loop {
             match watching.borrow_and_update().clone() {
-                Snap::Ready { parts, .. } => return Ok(parts),
+                Snap::Ready {
+                    parts,
+                    total,
+                    pages,
+                    ..
+                } => {
+                    return Ok(Ready {
+                        parts,
+                        total,
+                        pages,
+                    })
+                }
                 Snap::Gone(_, message) => return Err(message),
                 Snap::None => return Err(words::explorer_interrupted()),
                 Snap::Building => {}
@@ -63,7 +82,7 @@ impl Job {
         }
     }
 
-    async fn run(&mut self, request: Request, parts: &[Part]) -> Result<Event, String> {
+    async fn run(&mut self, request: Request, ready: &Ready) -> Result<Event, String> {
         let id = request.id;
         let started = Instant::now();
         let entry = Arc::clone(&self.entry);
@@ -71,20 +90,33 @@ impl Job {
         let bad = |e: query::QueryError| words::explorer_bad_request(&e.to_string());
         match request.op {
             Op::Page { start, size, state } => {
-                let size = size.clamp(1, MAX_PAGE);
-                let sql = query::page(name, columns, parts, &state, (start, size)).map_err(bad)?;
-                let result = self.query(&sql, size as usize).await?;
-                let unsorted = state.sort.is_none() && state.filters.is_empty();
-                let rows = page_rows(&result, unsorted, &entry).map_err(|e| e.to_string())?;
+                let key = PageKey::new(&state, start, size.clamp(1, MAX_PAGE));
+                let cancel = self.ctx.cancel_token().clone();
+                let fetch = Fetch {
+                    entry: &entry,
+                    parts: &ready.parts,
+                    state: &state,
+                    cancel: &cancel,
+                };
+                let rows = ready
+                    .pages
+                    .get(&key, || fetch.rows(&mut self.forked, &key))
+                    .await?;
+                self.fetch_ahead(ready, &state, &key);
                 let seconds = started.elapsed().as_secs_f64();
                 Ok(Event::Page {
                     id,
                     start,
-                    rows,
+                    rows: rows.as_ref().clone(),
                     seconds,
                 })
             }
             Op::Count { state } => {
+                if state.filters.is_empty() {
+                    let seconds = started.elapsed().as_secs_f64();
+                    let total = ready.total;
+                    return Ok(Event::Count { id, total, seconds });
+                }
                 let sql = query::count(name, columns, &state).map_err(bad)?;
                 let result = self.query(&sql, 1).await?;
                 let total = first_numbers(&result)
@@ -105,6 +137,37 @@ impl Job {
                 path,
                 format,
             } => self.export(id, &state, &path, format).await,
+        }
+    }
+
+    /// Fetches the pages before and after `key` in the background, unless they are kept.
+    fn fetch_ahead(&self, ready: &Ready, state: &State, key: &PageKey) {
+        let size = key.size();
+        let mut ahead = vec![key.at(key.start() + size)];
+        if key.start() > 0 {
+            ahead.push(key.at(key.start().saturating_sub(size)));
+        }
+        let known = state.filters.is_empty();
+        for next in ahead {
+            if ready.pages.has(&next) || (known && next.start() >= ready.total) {
+                continue;
+            }
+            let mut forked = self.forked.fork();
+            let (entry, parts, pages) = (
+                Arc::clone(&self.entry),
+                Arc::clone(&ready.parts),
+                Arc::clone(&ready.pages),
+            );
+            let (state, cancel) = (state.clone(), self.ctx.cancel_token().clone());
+            tokio::spawn(async move {
+                let fetch = Fetch {
+                    entry: &entry,
+                    parts: &parts,
+                    state: &state,
+                    cancel: &cancel,
+                };
+                let _ = pages.get(&next, || fetch.rows(&mut forked, &next)).await;
+            });
         }
     }
 
@@ -164,6 +227,31 @@ impl Job {
     }
 }
 
+/// What fetching a page needs besides the session.
+struct Fetch<'a> {
+    entry: &'a ViewEntry,
+    parts: &'a [Part],
+    state: &'a State,
+    cancel: &'a tokio_util::sync::CancellationToken,
+}
+
+impl Fetch<'_> {
+    /// The page `key` of the snapshot, as text.
+    async fn rows(&self, forked: &mut Forked, key: &PageKey) -> Result<Rows, String> {
+        let entry = self.entry;
+        let range = (key.start(), key.size());
+        let sql = query::page(&entry.name, &entry.columns, self.parts, self.state, range)
+            .map_err(|e| words::explorer_bad_request(&e.to_string()))?;
+        let result = forked
+            .run(&sql, key.size() as usize, self.cancel)
+            .await
+            .map_err(|e| words::explorer_request_failed(&e))?;
+        let unsorted = self.state.sort.is_none() && self.state.filters.is_empty();
+        let rows = page_rows(&result, unsorted, entry).map_err(|e| e.to_string())?;
+        Ok(Arc::new(rows))
+    }
+}
+
 /// Sends an export's rows and bytes written twice a second while it runs.
 async fn report_progress(
     mut receiver: watch::Receiver<Running>,
@@ -182,7 +270,7 @@ async fn report_progress(
 
 /// A page's rows as text, without the snapshot's hidden columns; an unsorted page in the
 /// order of its row ids.
-fn page_rows(
+pub(super) fn page_rows(
     result: &QueryResult,
     unsorted: bool,
     entry: &ViewEntry,

@@ -8,6 +8,7 @@
 //! Must not: build SQL (`explore::query` does) or know sockets.
 
 mod answer;
+mod pages;
 mod snapshot;
 
 use std::collections::{HashMap, VecDeque};

@@ -31,6 +31,8 @@ pub enum Snap {
         parts: Arc<Vec<Part>>,
         total: u64,
         seconds: f64,
+        /// The pages served and fetched ahead from this snapshot.
+        pages: Arc<super::pages::Pages>,
     },
     /// Cannot be explored any more; the message says why.
     Gone(Gone, String),
@@ -157,6 +159,7 @@ impl Build {
                     parts,
                     total,
                     seconds,
+                    pages: Arc::default(),
                 });
                 Event::Ready { total, seconds }
             }

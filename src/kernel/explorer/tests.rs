@@ -181,3 +181,61 @@ async fn an_unreadable_request_is_answered_with_an_error_naming_its_id() {
     assert_eq!(data["id"], 4);
     assert!(data["message"].as_str().unwrap().contains("cannot read"));
 }
+
+#[test]
+fn a_page_drops_the_hidden_columns_and_keeps_row_id_order_when_unsorted() {
+    use arrow::array::{Int64Array, RecordBatch, StringArray};
+    use std::sync::Arc;
+    let column = |name: &str, type_name: &str| crate::spark::Column {
+        name: name.into(),
+        type_name: type_name.into(),
+        data_type: Default::default(),
+    };
+    let batch = |ids: Vec<i64>, names: Vec<&str>| {
+        RecordBatch::try_from_iter([
+            ("name", Arc::new(StringArray::from(names)) as _),
+            ("__kbase_row", Arc::new(Int64Array::from(ids)) as _),
+            ("__kbase_snap", Arc::new(Int64Array::from(vec![9, 9])) as _),
+        ])
+        .unwrap()
+    };
+    let result = crate::spark::QueryResult {
+        columns: vec![
+            column("name", "string"),
+            column("__kbase_row", "bigint"),
+            column("__kbase_snap", "bigint"),
+        ],
+        batches: vec![
+            batch(vec![8_589_934_592, 3], vec!["second part", "b"]),
+            batch(vec![2, 1], vec!["a2", "a1"]),
+        ],
+        rows_received: 4,
+        more: false,
+        reattaches: 0,
+        elapsed: std::time::Duration::ZERO,
+    };
+    let entry = super::ViewEntry {
+        view: "v".into(),
+        name: "n".into(),
+        sql: "SELECT 1".into(),
+        columns: vec![],
+        zone: crate::render::Zone::default(),
+        max_chars: 5,
+        snap: tokio::sync::watch::Sender::new(super::snapshot::Snap::None),
+        last_used: std::sync::Mutex::new(std::time::Instant::now()),
+    };
+    let unsorted = super::answer::page_rows(&result, true, &entry).unwrap();
+    let texts: Vec<Option<String>> = unsorted.into_iter().map(|r| r[0].clone()).collect();
+    assert_eq!(
+        texts,
+        [
+            Some("a1".into()),
+            Some("a2".into()),
+            Some("b".into()),
+            Some("secon…".into())
+        ]
+    );
+    let sorted = super::answer::page_rows(&result, false, &entry).unwrap();
+    assert_eq!(sorted[0], vec![Some("secon…".to_owned())]);
+    assert_eq!(sorted.len(), 4);
+}
