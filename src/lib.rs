@@ -13,7 +13,8 @@
 //! [`token`] the token type that never prints; [`memory`] how freed memory goes back to the
 //! system. The kernel also uses [`export`], which writes whole results to files from Arrow
 //! batches, and [`chart`], which draws results as Vega-Lite specs and SVG (both know
-//! `render`'s text forms, not Jupyter or gRPC).
+//! `render`'s text forms, not Jupyter or gRPC), and [`explore`], the result explorer's comm
+//! protocol and the SQL its requests become.
 //!
 //! Imports only go down that chain: the transport knows nothing of Spark, KBase, the kernel or
 //! rendering; the kernel knows no sockets, gRPC or HTTP; `render`, `spark` and `auth` know

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use zeromq::{SocketRecv, SocketSend};
 
 async fn frontend() -> Frontend {
-    Frontend::start_with(Stub::default()).await
+    Frontend::start_with(Stub::default).await
 }
 
 #[tokio::test]

@@ -103,11 +103,25 @@ fn sign(parts: &[&[u8]]) -> String {
 impl Frontend {
     /// Starts the kernel with `settings` in this process and connects to it.
     pub async fn start(settings: Settings) -> Frontend {
-        Frontend::start_with(Kernel::new(&settings)).await
+        Frontend::start_with(move || Kernel::new(&settings)).await
     }
 
-    /// Serves `handler` over the real transport in this process and connects to it.
-    pub async fn start_with(handler: impl Handler) -> Frontend {
+    /// Serves a handler made by `make` over the real transport in this process and connects
+    /// to it. Ports are peeked free and bound by the kernel a moment later: when another
+    /// process took one meanwhile (Spark's executors bind ports as they come and go), the
+    /// kernel cannot bind and a new handler is served on new ports.
+    pub async fn start_with<H: Handler>(make: impl Fn() -> H) -> Frontend {
+        for _ in 0..5 {
+            if let Some(mut frontend) = Frontend::try_start(make()).await {
+                frontend.wait_for_ready().await;
+                return frontend;
+            }
+        }
+        panic!("the kernel could not bind its ports five times");
+    }
+
+    /// Serves `handler` on peeked ports; `None` when the kernel could not bind them.
+    async fn try_start(handler: impl Handler) -> Option<Frontend> {
         let ip: std::net::IpAddr = "127.0.0.1".parse().unwrap();
         let ports = jupyter_zmq_client::peek_ports(ip, 5).await.unwrap();
         let info: ConnectionInfo = serde_json::from_value(json!({
@@ -125,11 +139,11 @@ impl Frontend {
             jupyter::serve(&kernel_info, handler, kernel_stop, None, max_frame).await
         });
         // The kernel binds in its own task: each socket connects once the kernel listens.
-        let shell: zeromq::DealerSocket = connected(&info.shell_url()).await;
-        let control: zeromq::DealerSocket = connected(&info.control_url()).await;
-        let iopub: zeromq::SubSocket = connected(&info.iopub_url()).await;
-        let heartbeat: zeromq::ReqSocket = connected(&info.hb_url()).await;
-        let mut frontend = Frontend {
+        let shell: zeromq::DealerSocket = connected(&info.shell_url(), &kernel).await?;
+        let control: zeromq::DealerSocket = connected(&info.control_url(), &kernel).await?;
+        let iopub: zeromq::SubSocket = connected(&info.iopub_url(), &kernel).await?;
+        let heartbeat: zeromq::ReqSocket = connected(&info.hb_url(), &kernel).await?;
+        Some(Frontend {
             shell,
             control,
             iopub,
@@ -139,9 +153,7 @@ impl Frontend {
             ports: ports.clone(),
             session: uuid::Uuid::new_v4().to_string(),
             backlog: Vec::new(),
-        };
-        frontend.wait_for_ready().await;
-        frontend
+        })
     }
 
     /// Like jupyter_client: ask for kernel_info until a reply and an IOPub message both came.
@@ -345,15 +357,21 @@ impl Drop for Frontend {
 }
 
 /// A socket of type `S` connected to `url`, trying again while the kernel is not listening
-/// yet (a refused or reset connection) for at most [`TIMEOUT`]. A `SUB` socket subscribes to
-/// everything.
-async fn connected<S: Socket + SubscribeAll>(url: &str) -> S {
+/// yet (a refused or reset connection) for at most [`TIMEOUT`]; `None` once the kernel's task
+/// ended (it could not bind). A `SUB` socket subscribes to everything.
+async fn connected<S: Socket + SubscribeAll, T>(
+    url: &str,
+    kernel: &tokio::task::JoinHandle<T>,
+) -> Option<S> {
     let deadline = tokio::time::Instant::now() + TIMEOUT;
     loop {
+        if kernel.is_finished() {
+            return None;
+        }
         let mut socket = S::new();
         socket.subscribe_all().await;
         match socket.connect(url).await {
-            Ok(()) => return socket,
+            Ok(()) => return Some(socket),
             Err(e) => {
                 assert!(
                     tokio::time::Instant::now() < deadline,
