@@ -172,8 +172,7 @@ async fn run_statement(
             let what = super::explorer::Explorable {
                 sql: &statement.text,
                 result: shown,
-                zone: &options.zone,
-                max_chars: options.max_chars,
+                options: &options,
                 page_size: limit,
             };
             explorer.register(&what, &mut table);

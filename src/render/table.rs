@@ -442,15 +442,10 @@ pub fn column_texts(result: &QueryResult, zone: &Zone) -> Vec<Vec<Option<String>
         .collect()
 }
 
-/// The shown text of every value, row by row (`None` for a null), cut at `max_chars` as the
-/// table cuts it (0: never).
-pub fn row_texts(result: &QueryResult, zone: &Zone, max_chars: usize) -> Vec<Vec<Option<String>>> {
-    let options = TableOptions {
-        max_chars,
-        zone: zone.clone(),
-        max_bytes: 0,
-    };
-    let columns = columns(result, &options);
+/// The shown text of every value, row by row (`None` for a null), as the table shows them:
+/// cut at `options.max_chars`, as many rows as fit in `options.max_bytes`.
+pub fn row_texts(result: &QueryResult, options: &TableOptions) -> Vec<Vec<Option<String>>> {
+    let columns = columns(result, options);
     let rows = columns.first().map_or(0, |c| c.cells.len());
     (0..rows)
         .map(|row| {

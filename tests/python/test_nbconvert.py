@@ -143,7 +143,9 @@ def test_the_type_gallery_reads_in_html_and_markdown_exports(notebooks, tmp_path
     for cell in outputs(executed):
         for output in cell:
             if output["output_type"] == "execute_result":
-                assert set(output["data"]) == {"text/plain", "text/html"}
+                # The static table, and the explorer's form beside it.
+                assert set(output["data"]) == {"text/plain", "text/html",
+                                               "application/vnd.kbase.spark-sql-explorer.v1+json"}
     html = export(executed, "html", tmp_path, spark_env)
     markdown = export(executed, "markdown", tmp_path, spark_env)
     # In Markdown each table is one raw HTML block: no blank line may end it early, and a

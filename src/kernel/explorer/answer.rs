@@ -295,11 +295,12 @@ pub(super) fn page_rows(
         reattaches: 0,
         elapsed: result.elapsed,
     };
-    Ok(crate::render::row_texts(
-        &visible,
-        &entry.zone,
-        entry.max_chars,
-    ))
+    let options = crate::render::TableOptions {
+        max_chars: entry.max_chars,
+        zone: entry.zone.clone(),
+        max_bytes: 0,
+    };
+    Ok(crate::render::row_texts(&visible, &options))
 }
 
 /// The first row's values as whole numbers (`None` where a value is null or not a number).
@@ -311,7 +312,12 @@ fn first_numbers(result: &QueryResult) -> Vec<Option<u64>> {
 }
 
 fn first_texts(result: &QueryResult) -> Vec<Option<String>> {
-    crate::render::row_texts(result, &crate::render::Zone::default(), 0)
+    let whole = crate::render::TableOptions {
+        max_chars: 0,
+        zone: crate::render::Zone::default(),
+        max_bytes: 0,
+    };
+    crate::render::row_texts(result, &whole)
         .into_iter()
         .next()
         .unwrap_or_default()

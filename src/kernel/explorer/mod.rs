@@ -84,8 +84,8 @@ type Shared = Arc<Mutex<Registry>>;
 pub struct Explorable<'a> {
     pub sql: &'a str,
     pub result: &'a QueryResult,
-    pub zone: &'a Zone,
-    pub max_chars: usize,
+    /// How the static table shows it (the first page shows the same rows).
+    pub options: &'a crate::render::TableOptions,
     pub page_size: usize,
 }
 
@@ -112,6 +112,8 @@ impl Explorer {
     /// Registers `what` as a view and adds the explorer's part to its `bundle`.
     pub fn register(&mut self, what: &Explorable<'_>, bundle: &mut MimeBundle) {
         self.next += 1;
+        // The first page: the static table's rows, one page of them at most.
+        let first = what.result.first_rows(MAX_PAGE as usize);
         let view = format!("{}-{}", self.tag, self.next);
         let columns: Vec<ColumnRef> = what
             .result
@@ -134,17 +136,17 @@ impl Explorer {
                     numeric: crate::render::is_numeric(&c.type_name),
                 })
                 .collect(),
-            rows: crate::render::row_texts(what.result, what.zone, what.max_chars),
-            more: what.result.more,
-            page_size: what.page_size,
+            rows: crate::render::row_texts(&first, what.options),
+            more: what.result.more || first.rows() < what.result.rows(),
+            page_size: what.page_size.min(MAX_PAGE as usize),
         };
         let entry = ViewEntry {
             view: view.clone(),
             name: format!("kbase_explore_{}_{}", self.tag, self.next),
             sql: what.sql.to_owned(),
             columns,
-            zone: what.zone.clone(),
-            max_chars: what.max_chars,
+            zone: what.options.zone.clone(),
+            max_chars: what.options.max_chars,
             snap: watch::Sender::new(Snap::None),
             last_used: Mutex::new(Instant::now()),
         };

@@ -67,8 +67,7 @@ fn a_registered_result_adds_its_view_columns_and_first_rows() {
     let what = Explorable {
         sql: "SELECT id, name FROM t",
         result: &result,
-        zone: &crate::render::Zone::default(),
-        max_chars: 100,
+        options: &crate::render::TableOptions::default(),
         page_size: 2,
     };
     let mut bundle = MimeBundle::new();
@@ -153,8 +152,7 @@ async fn an_unreadable_request_is_answered_with_an_error_naming_its_id() {
     let what = Explorable {
         sql: "SELECT 1",
         result: &result,
-        zone: &crate::render::Zone::default(),
-        max_chars: 100,
+        options: &crate::render::TableOptions::default(),
         page_size: 2,
     };
     let mut bundle = MimeBundle::new();
@@ -238,4 +236,52 @@ fn a_page_drops_the_hidden_columns_and_keeps_row_id_order_when_unsorted() {
     let sorted = super::answer::page_rows(&result, false, &entry).unwrap();
     assert_eq!(sorted[0], vec![Some("secon…".to_owned())]);
     assert_eq!(sorted.len(), 4);
+}
+
+#[test]
+fn the_first_page_holds_the_rows_the_static_table_holds() {
+    let mut explorer = Explorer::new(3);
+    let result = result();
+    let options = crate::render::TableOptions {
+        max_bytes: 60,
+        ..Default::default()
+    };
+    let what = Explorable {
+        sql: "SELECT id, name FROM t",
+        result: &result,
+        options: &options,
+        page_size: 2,
+    };
+    let mut bundle = MimeBundle::new();
+    explorer.register(&what, &mut bundle);
+    assert_eq!(bundle[MIME]["rows"], json!([["1", "a"]]));
+    let html = crate::render::result_table(&result, &options)["text/html"].to_string();
+    assert!(html.contains(">a<"), "{html}");
+    assert!(!html.contains(">2<"), "{html}");
+}
+
+#[test]
+fn the_first_page_is_one_page_at_most_however_many_rows_the_table_shows() {
+    use arrow::array::{Int64Array, RecordBatch};
+    let mut explorer = Explorer::new(3);
+    let ids: Vec<i64> = (0..2500).collect();
+    let batch =
+        RecordBatch::try_from_iter([("id", std::sync::Arc::new(Int64Array::from(ids)) as _)])
+            .unwrap();
+    let mut result = result();
+    result.columns.truncate(1);
+    result.batches = vec![batch];
+    result.more = false;
+    let what = Explorable {
+        sql: "SELECT id FROM t",
+        result: &result,
+        options: &crate::render::TableOptions::default(),
+        page_size: 5000,
+    };
+    let mut bundle = MimeBundle::new();
+    explorer.register(&what, &mut bundle);
+    let display = &bundle[MIME];
+    assert_eq!(display["rows"].as_array().unwrap().len(), 1000);
+    assert_eq!(display["page_size"], json!(1000));
+    assert_eq!(display["more"], json!(true));
 }
