@@ -104,10 +104,10 @@ def main(rounds):
         seconds, _ = view.ask(op="page", start=9_999_900, size=100)
         print(f"Last page: {ms(seconds)}")
         sort = {"sort": {"column": 4, "descending": True}, "filters": []}
-        ours = min(view.ask(op="page", start=0, size=100, state=sort)[0] for _ in range(3))
+        ours = view.ask(op="page", start=0, size=100, state=sort)[0]  # once: later ones are kept
         direct = min(run(kc, f"%%explore off\nSELECT * FROM ({QUERY}) ORDER BY r DESC LIMIT 100")[0]
                      for _ in range(3))
-        print(f"Sort of the whole result by r, first page: {ms(ours)}; "
+        print(f"Sort of the whole result by r, first page: {ms(ours)} (the first ask); "
               f"the same SQL as a cell: {ms(direct)} (best of 3)")
         filt = {"sort": None, "filters": [{"column": 2, "op": "contains", "value": "777"}]}
         ours = min(view.ask(op="count", state=filt)[0] for _ in range(3))

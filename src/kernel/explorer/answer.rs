@@ -42,6 +42,9 @@ pub async fn answer(mut job: Job, request: Request) {
     send(&job.ctx, &job.comm_id, &event);
 }
 
+/// Pages fetched ahead after the one asked for (one before it is fetched too).
+const AHEAD: u64 = 3;
+
 /// A made snapshot, as requests use it.
 struct Ready {
     parts: Arc<Vec<Part>>,
@@ -140,10 +143,13 @@ impl Job {
         }
     }
 
-    /// Fetches the pages before and after `key` in the background, unless they are kept.
+    /// Fetches the pages after `key` (a reader clicking Next finds them) and the one before it
+    /// in the background, unless they are kept.
     fn fetch_ahead(&self, ready: &Ready, state: &State, key: &PageKey) {
         let size = key.size();
-        let mut ahead = vec![key.at(key.start() + size)];
+        let mut ahead: Vec<PageKey> = (1..=AHEAD)
+            .map(|n| key.at(key.start() + n * size))
+            .collect();
         if key.start() > 0 {
             ahead.push(key.at(key.start().saturating_sub(size)));
         }
