@@ -41,6 +41,11 @@ def jupyterlab(spark_env, tmp_path):
     url = f"http://127.0.0.1:{port}"
     wait_for_http(f"{url}/api/status?token={token}", proc, log, "JupyterLab")
     yield url, token, log
+    stop(proc)
+
+
+def stop(proc):
+    """Ends a Jupyter server: politely, then for good after 15 s."""
     proc.terminate()
     try:
         proc.wait(timeout=15)
@@ -106,8 +111,4 @@ def test_notebook_7_in_chromium_explores_a_result(spark_env, tmp_path):
         assert run.returncode == 0, f"{run.stdout}\n{run.stderr}\n--- log ---\n{log.read_text()[-4000:]}"
         assert (ARTIFACTS / "notebook7-explorer.png").stat().st_size > 10_000
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)

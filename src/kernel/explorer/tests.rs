@@ -46,6 +46,34 @@ fn result() -> crate::spark::QueryResult {
     }
 }
 
+/// The bundle of `result` registered with `explorer` (`options` as the static table's).
+fn registered(
+    explorer: &mut Explorer,
+    result: &crate::spark::QueryResult,
+    options: &crate::render::TableOptions,
+    page_size: usize,
+) -> MimeBundle {
+    let what = Explorable {
+        sql: "SELECT id, name FROM t",
+        result,
+        options,
+        page_size,
+    };
+    let mut bundle = MimeBundle::new();
+    explorer.register(&what, &mut bundle);
+    bundle
+}
+
+/// The bundle of [`result`] as shown by default, registered with `explorer`.
+fn two_rows(explorer: &mut Explorer) -> MimeBundle {
+    registered(
+        explorer,
+        &result(),
+        &crate::render::TableOptions::default(),
+        2,
+    )
+}
+
 #[test]
 fn queries_are_explorable_and_commands_and_scripts_are_not() {
     assert!(explorable("SELECT 1"));
@@ -63,15 +91,7 @@ fn queries_are_explorable_and_commands_and_scripts_are_not() {
 #[test]
 fn a_registered_result_adds_its_view_columns_and_first_rows() {
     let mut explorer = Explorer::new(3);
-    let result = result();
-    let what = Explorable {
-        sql: "SELECT id, name FROM t",
-        result: &result,
-        options: &crate::render::TableOptions::default(),
-        page_size: 2,
-    };
-    let mut bundle = MimeBundle::new();
-    explorer.register(&what, &mut bundle);
+    let bundle = two_rows(&mut explorer);
     let display = &bundle[MIME];
     assert_eq!(
         display["columns"][0],
@@ -83,7 +103,7 @@ fn a_registered_result_adds_its_view_columns_and_first_rows() {
     assert_eq!(display["page_size"], json!(2));
     let view = display["view"].as_str().unwrap();
     assert!(view.ends_with("-1"), "{view}");
-    explorer.register(&what, &mut bundle);
+    let bundle = two_rows(&mut explorer);
     assert!(bundle[MIME]["view"].as_str().unwrap().ends_with("-2"));
 }
 
@@ -148,15 +168,7 @@ async fn a_comm_for_another_target_is_closed_and_a_stray_message_dropped() {
 #[tokio::test]
 async fn an_unreadable_request_is_answered_with_an_error_naming_its_id() {
     let mut explorer = Explorer::new(3);
-    let result = result();
-    let what = Explorable {
-        sql: "SELECT 1",
-        result: &result,
-        options: &crate::render::TableOptions::default(),
-        page_size: 2,
-    };
-    let mut bundle = MimeBundle::new();
-    explorer.register(&what, &mut bundle);
+    let bundle = two_rows(&mut explorer);
     let view = bundle[MIME]["view"].clone();
     let (ctx, outputs) = ExecuteContext::collecting();
     explorer
@@ -246,14 +258,7 @@ fn the_first_page_holds_the_rows_the_static_table_holds() {
         max_bytes: 60,
         ..Default::default()
     };
-    let what = Explorable {
-        sql: "SELECT id, name FROM t",
-        result: &result,
-        options: &options,
-        page_size: 2,
-    };
-    let mut bundle = MimeBundle::new();
-    explorer.register(&what, &mut bundle);
+    let bundle = registered(&mut explorer, &result, &options, 2);
     assert_eq!(bundle[MIME]["rows"], json!([["1", "a"]]));
     let html = crate::render::result_table(&result, &options)["text/html"].to_string();
     assert!(html.contains(">a<"), "{html}");
@@ -272,14 +277,12 @@ fn the_first_page_is_one_page_at_most_however_many_rows_the_table_shows() {
     result.columns.truncate(1);
     result.batches = vec![batch];
     result.more = false;
-    let what = Explorable {
-        sql: "SELECT id FROM t",
-        result: &result,
-        options: &crate::render::TableOptions::default(),
-        page_size: 5000,
-    };
-    let mut bundle = MimeBundle::new();
-    explorer.register(&what, &mut bundle);
+    let bundle = registered(
+        &mut explorer,
+        &result,
+        &crate::render::TableOptions::default(),
+        5000,
+    );
     let display = &bundle[MIME];
     assert_eq!(display["rows"].as_array().unwrap().len(), 1000);
     assert_eq!(display["page_size"], json!(1000));
