@@ -5,7 +5,7 @@
 //! new connection; silent again, the statement fails saying so.
 //! Must not: hold a whole result in memory: rows past the limit go to the sink or are dropped.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -136,7 +136,10 @@ impl SparkClient {
         let mut reattaches = 0u32;
         let mut broken = 0u32;
         let mut stalled = false;
-        let mut stream = self.start_execute(creds, &plan_request, cancel).await?;
+        let mut stream = self
+            .start_execute(creds, &plan_request, cancel)
+            .await
+            .inspect_err(|e| self.interrupt_if_cancelled(creds, &op.tag, e))?;
         loop {
             match self.drain(&mut stream, &mut op, cancel, creds).await {
                 Ok(true) => break,
@@ -177,7 +180,10 @@ impl SparkClient {
             );
             let started_nothing = op.last_response.is_none();
             let calls = (&reattach, &plan_request, started_nothing);
-            stream = self.resume(creds, calls, cancel, &mut stalled).await?;
+            stream = self
+                .resume(creds, calls, cancel, &mut stalled)
+                .await
+                .inspect_err(|e| self.interrupt_if_cancelled(creds, &op.tag, e))?;
         }
         self.release_execute(creds, &operation_id);
         Ok(op.collector.finish(reattaches, started.elapsed()))
@@ -397,7 +403,17 @@ impl SparkClient {
         }
     }
 
-    /// Asks the server to interrupt the operation with `tag`, without waiting.
+    /// Interrupts the operation with `tag` when `error` says the user cancelled it before its
+    /// stream began: the server may have started it (it answers only with its first rows).
+    fn interrupt_if_cancelled(&self, creds: &Credentials, tag: &str, error: &SparkError) {
+        if matches!(error, SparkError::Cancelled) {
+            self.interrupt_tag(creds, tag);
+        }
+    }
+
+    /// Asks the server to interrupt the operation with `tag`, without waiting. An interrupt
+    /// that ends nothing is sent again a few times: the server may not have registered an
+    /// operation whose request is still on its way (it would then run to its end unasked).
     fn interrupt_tag(&self, creds: &Credentials, tag: &str) {
         let message = session_request!(
             self,
@@ -407,15 +423,25 @@ impl SparkClient {
                 interrupt: Some(interrupt_request::Interrupt::OperationTag(tag.to_owned())),
             }
         );
-        let Ok(req) = request(message, &creds.token, &self.address.params) else {
-            return;
-        };
+        let (token, params) = (creds.token.clone(), self.address.params.clone());
         let (mut grpc, deadline) = (self.grpc.clone(), self.stall);
         tokio::spawn(async move {
-            match tokio::time::timeout(deadline, grpc.interrupt(req)).await {
-                Ok(Ok(r)) => tracing::info!("interrupted {:?}", r.into_inner().interrupted_ids),
-                Ok(Err(s)) => tracing::warn!("interrupt failed: {}", s.message()),
-                Err(_) => tracing::warn!("interrupt not answered within {deadline:?}"),
+            for pause in INTERRUPT_AGAIN {
+                let Ok(req) = request(message.clone(), &token, &params) else {
+                    return;
+                };
+                match tokio::time::timeout(deadline, grpc.interrupt(req)).await {
+                    Ok(Ok(r)) => {
+                        let ended = r.into_inner().interrupted_ids;
+                        tracing::info!("interrupted {ended:?}");
+                        if !ended.is_empty() {
+                            return;
+                        }
+                    }
+                    Ok(Err(s)) => tracing::warn!("interrupt failed: {}", s.message()),
+                    Err(_) => tracing::warn!("interrupt not answered within {deadline:?}"),
+                }
+                tokio::time::sleep(pause).await;
             }
         });
     }
@@ -448,6 +474,16 @@ impl SparkClient {
         });
     }
 }
+
+/// The pauses before an interrupt that ended nothing is sent again (about 8 s in all).
+const INTERRUPT_AGAIN: [Duration; 6] = [
+    Duration::from_millis(250),
+    Duration::from_millis(500),
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+    Duration::from_secs(4),
+    Duration::ZERO,
+];
 
 /// What one execution has seen so far, across reattaches.
 struct Operation<'p, 's> {
