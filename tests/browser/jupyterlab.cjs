@@ -241,6 +241,24 @@ async function exploreSteps(page) {
     await view.scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(OUT_DIR, 'explorer.png') });
   });
+  await step('Summary gives each column\'s nulls, distinct values and bounds over the filtered rows', async () => {
+    await view.getByRole('button', { name: 'Summary' }).click();
+    const summary = view.locator('table.spark-sql-explorer-summary');
+    await summary.waitFor({ timeout: 60000 });
+    const rows = await summary.locator('tr').evaluateAll((trs) =>
+      trs.slice(1).map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    // column, type, nulls, distinct (approx.), min, max
+    check(JSON.stringify(rows[0]) === JSON.stringify(['id', 'bigint', '0', rows[0][3], '7', '9999007']) &&
+      Math.abs(Number(rows[0][3]) - 10000) < 1000, `id ${JSON.stringify(rows[0])}`);
+    check(JSON.stringify(rows[1]) === JSON.stringify(['g', 'bigint', '0', '1', '7', '7']), `g ${JSON.stringify(rows[1])}`);
+    check((await view.textContent()).includes('10,000 rows'), 'the summary counts 10,000 rows');
+  });
+  await step('the explorer in the dark theme', async () => {
+    await chooseTheme(page, 'Dark');
+    await view.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(OUT_DIR, 'explorer-dark.png') });
+    await chooseTheme(page, 'Light');
+  });
   await step('Copy row copies the row as TSV with the column names', async () => {
     await view.getByRole('button', { name: 'Copy row' }).first().click();
     const copied = await page.evaluate(() => navigator.clipboard.readText());
@@ -333,15 +351,19 @@ async function tourMode(page) {
   for (const [name, marker] of shots) {
     await shoot(name, marker);
   }
-  await step('the dark theme (Settings → Theme → JupyterLab Dark)', async () => {
-    await page.locator('.lm-MenuBar-itemLabel', { hasText: /^Settings$/ }).click();
-    await page.locator('.lm-Menu-itemLabel', { hasText: /^Theme$/ }).hover();
-    await page.locator('.lm-Menu-itemLabel', { hasText: /^JupyterLab Dark$/ }).click();
-    await page.waitForFunction(() => document.body.dataset.jpThemeLight === 'false' &&
-      getComputedStyle(document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook'))
-        .backgroundColor !== 'rgb(255, 255, 255)', null, { timeout: 15000 });
-  });
+  await step('the dark theme (Settings → Theme → JupyterLab Dark)', () => chooseTheme(page, 'Dark'));
   await shoot('tour-types-dark', 'AS numbers(boolean');
+}
+
+/** Settings → Theme → JupyterLab `name` ('Light' or 'Dark'), waiting until the notebook shows it. */
+async function chooseTheme(page, name) {
+  await page.locator('.lm-MenuBar-itemLabel', { hasText: /^Settings$/ }).click();
+  await page.locator('.lm-Menu-itemLabel', { hasText: /^Theme$/ }).hover();
+  await page.locator('.lm-Menu-itemLabel', { hasText: new RegExp(`^JupyterLab ${name}$`) }).click();
+  const light = name === 'Light';
+  await page.waitForFunction((light) => document.body.dataset.jpThemeLight === String(light) &&
+    (getComputedStyle(document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook'))
+      .backgroundColor === 'rgb(255, 255, 255)') === light, light, { timeout: 15000 });
 }
 
 /** Notebook 7: a notebook's query result opens in the explorer and pages on the server. */

@@ -150,6 +150,11 @@ def test_sort_and_filter_agree_with_the_same_sql(kernel):
     direct = sql_rows(kc, f"SELECT * FROM ({BIG}) WHERE contains(s, '777') AND g BETWEEN 700 AND 800 "
                           "ORDER BY x DESC LIMIT 20 OFFSET 10")
     assert page["rows"] == direct
+    # The next page came in the same pass over the snapshot; it agrees too.
+    following = comm.answer(comm.send(op="page", start=30, size=20, state=state))
+    direct = sql_rows(kc, f"SELECT * FROM ({BIG}) WHERE contains(s, '777') AND g BETWEEN 700 AND 800 "
+                          "ORDER BY x DESC LIMIT 20 OFFSET 30")
+    assert following["rows"] == direct
     count = comm.answer(comm.send(op="count", state=state))
     expected = sql_rows(kc, f"SELECT count(*) FROM ({BIG}) WHERE contains(s, '777') AND g BETWEEN 700 AND 800")
     assert count["total"] == int(expected[0][0])

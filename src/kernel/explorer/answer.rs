@@ -99,6 +99,7 @@ impl Job {
                     entry: &entry,
                     parts: &ready.parts,
                     state: &state,
+                    pages: &ready.pages,
                     cancel: &cancel,
                 };
                 let rows = ready
@@ -144,7 +145,8 @@ impl Job {
     }
 
     /// Fetches the pages after `key` (a reader clicking Next finds them) and the one before it
-    /// in the background, unless they are kept.
+    /// in the background, unless they are kept. Sorted or filtered, the first missing page
+    /// after it brings the others with it (see `Fetch::rows`).
     fn fetch_ahead(&self, ready: &Ready, state: &State, key: &PageKey) {
         let size = key.size();
         let mut ahead: Vec<PageKey> = (1..=AHEAD)
@@ -154,9 +156,17 @@ impl Job {
             ahead.push(key.at(key.start().saturating_sub(size)));
         }
         let known = state.filters.is_empty();
+        let passes = !is_plain(state);
+        let mut block = false;
         for next in ahead {
             if ready.pages.has(&next) || (known && next.start() >= ready.total) {
                 continue;
+            }
+            if passes && next.start() > key.start() {
+                if block {
+                    continue;
+                }
+                block = true;
             }
             let mut forked = self.forked.fork();
             let (entry, parts, pages) = (
@@ -170,6 +180,7 @@ impl Job {
                     entry: &entry,
                     parts: &parts,
                     state: &state,
+                    pages: &pages,
                     cancel: &cancel,
                 };
                 let _ = pages.get(&next, || fetch.rows(&mut forked, &next)).await;
@@ -233,27 +244,53 @@ impl Job {
     }
 }
 
+/// Rows a sorted or filtered fetch brings at most (its pages, `AHEAD + 1` at most).
+const BLOCK_ROWS: u64 = 2000;
+
+/// Whether `state` neither sorts nor filters: its pages are row-id ranges of the snapshot.
+fn is_plain(state: &State) -> bool {
+    state.sort.is_none() && state.filters.is_empty()
+}
+
 /// What fetching a page needs besides the session.
 struct Fetch<'a> {
     entry: &'a ViewEntry,
     parts: &'a [Part],
     state: &'a State,
+    /// Where the pages a fetch brings besides its own are kept.
+    pages: &'a Pages,
     cancel: &'a tokio_util::sync::CancellationToken,
 }
 
 impl Fetch<'_> {
-    /// The page `key` of the snapshot, as text.
+    /// The page `key` of the snapshot, as text. A sorted or filtered page costs Spark a pass
+    /// over the whole snapshot whatever its size, so the pages after it come in the same pass
+    /// and are kept: Next is then answered without another.
     async fn rows(&self, forked: &mut Forked, key: &PageKey) -> Result<Rows, String> {
         let entry = self.entry;
-        let range = (key.start(), key.size());
+        let plain = is_plain(self.state);
+        let size = key.size();
+        let count = if plain {
+            1
+        } else {
+            (BLOCK_ROWS / size).clamp(1, AHEAD + 1)
+        };
+        let range = (key.start(), size * count);
         let sql = query::page(&entry.name, &entry.columns, self.parts, self.state, range)
             .map_err(|e| words::explorer_bad_request(&e.to_string()))?;
         let result = forked
-            .run(&sql, key.size() as usize, self.cancel)
+            .run(&sql, (size * count) as usize, self.cancel)
             .await
             .map_err(|e| words::explorer_request_failed(&e))?;
-        let unsorted = self.state.sort.is_none() && self.state.filters.is_empty();
-        let rows = page_rows(&result, unsorted, entry).map_err(|e| e.to_string())?;
+        let mut rows = page_rows(&result, plain, entry).map_err(|e| e.to_string())?;
+        let size = size as usize;
+        let later = rows.split_off(size.min(rows.len()));
+        for n in 1..count as usize {
+            let low = ((n - 1) * size).min(later.len());
+            let high = (n * size).min(later.len());
+            let next = key.at(key.start() + (n * size) as u64);
+            self.pages.put(&next, Arc::new(later[low..high].to_vec()));
+        }
         Ok(Arc::new(rows))
     }
 }

@@ -98,6 +98,12 @@ impl Pages {
         slot.get_or_try_init(fetch).await.cloned()
     }
 
+    /// Keeps `rows` as the page `key`, unless it is kept or being fetched already.
+    pub fn put(&self, key: &PageKey, rows: Rows) {
+        // A slot being filled by another fetch refuses: that fetch's rows are the same.
+        let _ = self.slot(key).set(rows);
+    }
+
     /// Whether the page `key` is kept or being fetched.
     pub fn has(&self, key: &PageKey) -> bool {
         self.slots
@@ -162,6 +168,18 @@ mod tests {
         go.send(()).unwrap();
         assert_eq!(first.await.unwrap().unwrap(), rows("slow"));
         assert_eq!(second.await.unwrap().unwrap(), rows("slow"));
+    }
+
+    #[tokio::test]
+    async fn a_page_put_is_served_without_a_fetch_and_does_not_replace_one() {
+        let pages = Pages::default();
+        let key = PageKey::new(&State::default(), 0, 10);
+        pages.put(&key, rows("put"));
+        let fetched = pages.get(&key, || async { Ok(rows("fetched")) }).await;
+        assert_eq!(fetched.unwrap(), rows("put"));
+        pages.put(&key, rows("again"));
+        let kept = pages.get(&key, || async { Ok(rows("fetched")) }).await;
+        assert_eq!(kept.unwrap(), rows("put"));
     }
 
     #[test]
