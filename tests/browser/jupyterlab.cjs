@@ -364,6 +364,8 @@ async function chooseTheme(page, name) {
   await page.waitForFunction((light) => document.body.dataset.jpThemeLight === String(light) &&
     (getComputedStyle(document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook'))
       .backgroundColor === 'rgb(255, 255, 255)') === light, light, { timeout: 15000 });
+  // JupyterLab shows its splash over the page while the theme loads.
+  await page.locator('#jupyterlab-splash').waitFor({ state: 'detached', timeout: 15000 });
 }
 
 /** Notebook 7: a notebook's query result opens in the explorer and pages on the server. */
