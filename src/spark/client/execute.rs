@@ -412,8 +412,9 @@ impl SparkClient {
     }
 
     /// Asks the server to interrupt the operation with `tag`, without waiting. An interrupt
-    /// that ends nothing is sent again a few times: the server may not have registered an
-    /// operation whose request is still on its way (it would then run to its end unasked).
+    /// that ends nothing (or fails) is sent again a few times: the server may not have
+    /// registered an operation whose request is still on its way (it would then run to its end
+    /// unasked). One left unanswered for the stall timeout is not.
     fn interrupt_tag(&self, creds: &Credentials, tag: &str) {
         let message = session_request!(
             self,
@@ -439,7 +440,11 @@ impl SparkClient {
                         }
                     }
                     Ok(Err(s)) => tracing::warn!("interrupt failed: {}", s.message()),
-                    Err(_) => tracing::warn!("interrupt not answered within {deadline:?}"),
+                    Err(_) => {
+                        // A server that cannot answer in the stall timeout will not sooner.
+                        tracing::warn!("interrupt not answered within {deadline:?}");
+                        return;
+                    }
                 }
                 tokio::time::sleep(pause).await;
             }
