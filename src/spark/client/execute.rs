@@ -427,7 +427,8 @@ impl SparkClient {
         let (token, params) = (creds.token.clone(), self.address.params.clone());
         let (mut grpc, deadline) = (self.grpc.clone(), self.stall);
         tokio::spawn(async move {
-            for pause in INTERRUPT_AGAIN {
+            for pause in [Duration::ZERO].into_iter().chain(INTERRUPT_AGAIN) {
+                tokio::time::sleep(pause).await;
                 let Ok(req) = request(message.clone(), &token, &params) else {
                     return;
                 };
@@ -446,7 +447,6 @@ impl SparkClient {
                         return;
                     }
                 }
-                tokio::time::sleep(pause).await;
             }
         });
     }
@@ -481,13 +481,12 @@ impl SparkClient {
 }
 
 /// The pauses before an interrupt that ended nothing is sent again (about 8 s in all).
-const INTERRUPT_AGAIN: [Duration; 6] = [
+const INTERRUPT_AGAIN: [Duration; 5] = [
     Duration::from_millis(250),
     Duration::from_millis(500),
     Duration::from_secs(1),
     Duration::from_secs(2),
     Duration::from_secs(4),
-    Duration::ZERO,
 ];
 
 /// What one execution has seen so far, across reattaches.
