@@ -87,28 +87,54 @@ async fn run_statement(
     limit: usize,
     extra: Extra<'_>,
 ) -> Result<Option<Duration>, KernelError> {
-    let export = extra.export;
     // A chart draws more rows than the table shows.
     let fetch = if extra.chart.is_some() {
         limit.max(shell.view.chart_rows)
     } else {
         limit
     };
-    let mut outcome = query(shell, &statement.text, fetch, export).await;
+    let result = match attempt(shell, &statement.text, fetch, extra.export).await {
+        Ok(result) => result,
+        Err(QueryError::Session(SessionError::Spark(error))) => {
+            return Err(KernelError::Spark {
+                error,
+                sql: Some(Box::new(SqlSource {
+                    text: statement.text.clone(),
+                    line,
+                })),
+            })
+        }
+        Err(QueryError::Session(other)) => return Err(other.into()),
+        Err(QueryError::Export(e)) => return Err(KernelError::Export(e)),
+    };
+    show_result(shell, statement, &result, limit, extra).await?;
+    Ok((!result.has_columns()).then_some(result.elapsed))
+}
+
+/// Runs `sql` until it gets an answer worth showing: a server not started is started (once),
+/// one still starting is waited for, a proxy's message limit gets smaller batches. A
+/// statement that ended while the user interrupted ends as interrupted, its result unshown.
+async fn attempt(
+    shell: &mut Shell<'_>,
+    sql: &str,
+    fetch: usize,
+    export: Option<&ExportPlan>,
+) -> Result<crate::spark::QueryResult, QueryError> {
+    let mut outcome = query(shell, sql, fetch, export).await;
     // Nothing listens at the address: start the server (when a start command is set), once.
     let refused = matches!(&outcome, Err(QueryError::Session(e)) if e.is_refused());
     if refused && shell.session().can_start() {
         let ctx = shell.out.ctx().clone();
         let start = shell.start_server();
         live::starting(start, &ctx).await?;
-        outcome = query(shell, &statement.text, fetch, export).await;
+        outcome = query(shell, sql, fetch, export).await;
     }
     // The server is still starting (a pod restart): wait for it, then run the statement.
     outcome = match outcome {
         Err(QueryError::Session(error)) if waiting::should_wait(shell, &error) => {
             // Boxed: the wait holds a session call's future (a deep stack otherwise).
             match Box::pin(waiting::until_up(shell, error)).await {
-                Ok(()) => query(shell, &statement.text, fetch, export).await,
+                Ok(()) => query(shell, sql, fetch, export).await,
                 Err(e) => Err(QueryError::Session(e)),
             }
         }
@@ -123,22 +149,23 @@ async fn run_statement(
         if !Box::pin(batches::made_smaller(shell, error)).await {
             break;
         }
-        outcome = query(shell, &statement.text, fetch, export).await;
+        outcome = query(shell, sql, fetch, export).await;
     }
-    let result = match outcome {
-        Ok(result) => result,
-        Err(QueryError::Session(SessionError::Spark(error))) => {
-            return Err(KernelError::Spark {
-                error,
-                sql: Some(Box::new(SqlSource {
-                    text: statement.text.clone(),
-                    line,
-                })),
-            })
-        }
-        Err(QueryError::Session(other)) => return Err(other.into()),
-        Err(QueryError::Export(e)) => return Err(KernelError::Export(e)),
-    };
+    if outcome.is_ok() && shell.out.ctx().is_cancelled() {
+        return Err(QueryError::Session(SessionError::Spark(SparkError::Cancelled)));
+    }
+    outcome
+}
+
+/// Shows `result` as a table (in the explorer when it may be), and its chart; nothing for a
+/// statement without a result set.
+async fn show_result(
+    shell: &mut Shell<'_>,
+    statement: &Statement,
+    result: &crate::spark::QueryResult,
+    limit: usize,
+    extra: Extra<'_>,
+) -> Result<(), KernelError> {
     tracing::debug!(
         "{} rows received, {} reattaches, {:?}",
         result.rows_received,
@@ -146,9 +173,9 @@ async fn run_statement(
         result.elapsed
     );
     if !result.has_columns() {
-        return Ok(Some(result.elapsed));
+        return Ok(());
     }
-    let zone = if render::needs_time_zone(&result) {
+    let zone = if render::needs_time_zone(result) {
         session_zone(shell).await
     } else {
         render::Zone::default()
@@ -164,7 +191,7 @@ async fn run_statement(
             first = result.first_rows(limit);
             &first
         }
-        None => &result,
+        None => result,
     };
     let mut table = render::result_table(shown, &options);
     if extra.explore && super::explorer::explorable(&statement.text) {
@@ -180,9 +207,9 @@ async fn run_statement(
     }
     shell.out.show(table);
     if let Some(chart) = extra.chart {
-        draw(shell, chart, &result, &options.zone)?;
+        draw(shell, chart, result, &options.zone)?;
     }
-    Ok(None)
+    Ok(())
 }
 
 /// Shows the chart of `result` after its table.

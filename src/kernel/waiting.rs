@@ -78,7 +78,7 @@ pub(super) async fn until_up(
             ));
             return Err(waited(last, seconds));
         }
-        let text = |elapsed| waiting_text(why, elapsed);
+        let text = move |elapsed| waiting_text(why, elapsed);
         let nap = tokio::time::sleep(pause.min(left));
         let interrupted = line
             .ticking(

@@ -15,6 +15,7 @@ mod errors;
 mod faults;
 mod harness;
 mod lines;
+mod looped;
 mod proxy;
 mod results;
 mod running;

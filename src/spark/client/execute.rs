@@ -344,8 +344,9 @@ impl SparkClient {
         let mut heard = tokio::time::Instant::now();
         loop {
             let grace = interrupted.unwrap_or_else(|| tokio::time::Instant::now() + CANCEL_GRACE);
+            // Biased: an interrupt is seen before a message that arrived with it.
             let message = tokio::select! {
-                message = stream.message() => message,
+                biased;
                 _ = cancel.cancelled(), if interrupted.is_none() => {
                     *interrupted = Some(tokio::time::Instant::now() + CANCEL_GRACE);
                     self.interrupt_tag(creds, tag);
@@ -357,6 +358,7 @@ impl SparkClient {
                 _ = tokio::time::sleep_until(heard + self.stall), if interrupted.is_none() => {
                     return Err(Drained::Stalled);
                 }
+                message = stream.message() => message,
             };
             match message {
                 Ok(Some(response)) => {
@@ -380,7 +382,8 @@ impl SparkClient {
                             }
                         }
                         Some(ResponseType::ResultComplete(_)) => {
-                            if interrupted.is_some() {
+                            // A result the user interrupted is not shown, however it ended.
+                            if interrupted.is_some() || cancel.is_cancelled() {
                                 return Err(Drained::Cancelled);
                             }
                             return Ok(true);

@@ -341,8 +341,9 @@ impl SparkClient {
         let mut delays = RETRY_DELAYS.iter();
         loop {
             let outcome = tokio::select! {
-                outcome = call() => outcome,
+                biased;
                 _ = cancel.cancelled() => return Err(SparkError::Cancelled),
+                outcome = call() => outcome,
             };
             match outcome {
                 Err(e) if e.is_transient() => match delays.next() {

@@ -153,6 +153,10 @@ impl SparkClient {
         let outcome = loop {
             self.open(creds, cancel).await?;
             match call.run(self, creds, cancel).await {
+                // Never run again what the user interrupted.
+                Err(SparkError::Server(_)) if cancel.is_cancelled() => {
+                    break Err(SparkError::Cancelled)
+                }
                 Err(SparkError::Server(e)) if again > 0 && e.is_session_lost() => {
                     again -= 1;
                     self.session_lost(&e);
