@@ -82,6 +82,7 @@ impl KernelError {
                 | SparkError::ServerNotRunning { .. }
                 | SparkError::ServerFailed { .. }
                 | SparkError::Stalled { .. }
+                | SparkError::StreamEndsEmpty { .. }
                 | SparkError::TooLarge { .. }
                 | SparkError::Setup { .. } => "SparkConnectError".into(),
                 SparkError::Governance(_) => "GovernanceError".into(),

@@ -152,7 +152,9 @@ async fn attempt(
         outcome = query(shell, sql, fetch, export).await;
     }
     if outcome.is_ok() && shell.out.ctx().is_cancelled() {
-        return Err(QueryError::Session(SessionError::Spark(SparkError::Cancelled)));
+        return Err(QueryError::Session(SessionError::Spark(
+            SparkError::Cancelled,
+        )));
     }
     outcome
 }

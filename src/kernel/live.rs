@@ -215,8 +215,11 @@ mod tests {
 
     use super::*;
 
+    /// Outputs with the moment each was sent.
+    type Sent = Arc<Mutex<Vec<(Instant, Output)>>>;
+
     /// A context whose outputs are kept with the moment they were sent.
-    fn timed() -> (ExecuteContext, Arc<Mutex<Vec<(Instant, Output)>>>) {
+    fn timed() -> (ExecuteContext, Sent) {
         let sent = Arc::new(Mutex::new(Vec::new()));
         let kept = Arc::clone(&sent);
         let sink: crate::jupyter::OutputSink = Arc::new(move |output| {
@@ -251,7 +254,9 @@ mod tests {
         let started = Instant::now();
         let outcome = follow(holding_up(Duration::from_millis(2500)), receiver, &ctx).await;
         assert!(outcome.is_ok(), "the statement's outcome is kept");
-        let sent = sent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let sent = sent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut times: Vec<Instant> = sent.iter().map(|(at, _)| *at).collect();
         assert!(
             times.len() >= 6,
@@ -265,11 +270,17 @@ mod tests {
             .map(|w| w[1].saturating_duration_since(w[0]))
             .max()
             .unwrap_or_default();
-        assert!(gap < Duration::from_millis(1600), "the line stood still for {gap:?}");
+        assert!(
+            gap < Duration::from_millis(1600),
+            "the line stood still for {gap:?}"
+        );
         let Some((_, Output::UpdateDisplay { data, .. })) = sent.last() else {
             panic!("the line does not end with its summary");
         };
-        let text = data.get("text/plain").and_then(|v| v.as_str()).unwrap_or_default();
+        let text = data
+            .get("text/plain")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
         assert!(text.starts_with("Spark: done · "), "{text}");
     }
 }

@@ -18,6 +18,9 @@ pub fn spark(error: &SparkError) -> String {
         SparkError::Stalled { .. } => {
             "Run the cell again once it answers; %whoami shows the connection".to_owned()
         }
+        SparkError::StreamEndsEmpty { .. } => {
+            "Run the cell again; %whoami shows each hop to the server".to_owned()
+        }
         SparkError::Auth { refusal: why, .. } => refusal(*why).to_owned(),
         SparkError::Proxy {
             proxy,

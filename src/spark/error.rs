@@ -84,6 +84,8 @@ pub enum SparkError {
         /// What was waiting: `while running the query, nor on a new connection`, …
         during: String,
     },
+    #[error("the result stream from {address} ended {times} times in a row before the result was complete and without a single message, so the kernel stopped reattaching to it: something between the kernel and Spark ends the stream")]
+    StreamEndsEmpty { address: String, times: u32 },
     #[error("Spark Connect at {address} failed: {code}: {message}")]
     Rpc {
         address: String,

@@ -34,7 +34,11 @@ fn longest_gap(t: &Transcript) -> Duration {
         .iopub
         .iter()
         .filter(|m| m.msg_type == "display_data" || m.msg_type == "update_display_data")
-        .filter(|m| m.content["data"]["text/plain"].as_str().is_some_and(|s| s.starts_with("Spark: ")))
+        .filter(|m| {
+            m.content["data"]["text/plain"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("Spark: "))
+        })
         .map(made_at)
         .collect();
     assert!(!shown.is_empty(), "the cell showed no live line");
@@ -52,7 +56,13 @@ async fn the_live_line_ticks_through_silence_after_resets() {
     let auth = spark::standin();
     let relay = Relay::start(spark::url().trim_start_matches("sc://")).await;
     let stall = ("SPARK_CONNECT_STALL_TIMEOUT", "3");
-    let mut k = Frontend::start(kernel_settings(&auth, &spark::token(), &relay.url, &[stall])).await;
+    let mut k = Frontend::start(kernel_settings(
+        &auth,
+        &spark::token(),
+        &relay.url,
+        &[stall],
+    ))
+    .await;
     ok(&k.execute("SELECT 1 AS warm").await);
     for round in 0..ROUNDS {
         // A connection reset in the middle of a query: resumed on a fresh connection.
@@ -90,7 +100,10 @@ async fn interrupted_every_time(k: &mut Frontend, through: &str) {
         tokio::time::sleep(after).await;
         let interrupted = Instant::now();
         let reply = k.control_request("interrupt_request", json!({})).await;
-        assert_eq!(reply.reply.content["status"], "ok", "{through}, round {round}");
+        assert_eq!(
+            reply.reply.content["status"], "ok",
+            "{through}, round {round}"
+        );
         let t = k.transcript(&cell).await;
         assert_eq!(
             t.reply.content["status"], "error",
@@ -98,13 +111,19 @@ async fn interrupted_every_time(k: &mut Frontend, through: &str) {
             t.reply.content
         );
         let e = error(&t);
-        assert_eq!(e["ename"], "KeyboardInterrupt", "{through}, round {round}: {e}");
+        assert_eq!(
+            e["ename"], "KeyboardInterrupt",
+            "{through}, round {round}: {e}"
+        );
         assert!(
             t.outputs("execute_result").is_empty(),
             "{through}, round {round}: an interrupted cell showed a result"
         );
         let took = interrupted.elapsed();
-        assert!(took < Duration::from_secs(5), "{through}, round {round}: {took:?}");
+        assert!(
+            took < Duration::from_secs(5),
+            "{through}, round {round}: {took:?}"
+        );
     }
     ok(&k.execute("SELECT 'after' AS x").await);
 }
@@ -127,3 +146,28 @@ async fn every_interrupt_through_the_public_proxy_ends_as_keyboard_interrupt() {
     interrupted_every_time(&mut k, "through the public proxy").await;
 }
 
+#[tokio::test]
+async fn streams_that_always_end_empty_are_an_error_not_a_hang() {
+    let auth = spark::standin();
+    let backend = spark::url();
+    let empty = ["--end-streams-empty"];
+    let proxy = BerdlProxy::start_with(
+        Mode::Public,
+        backend.trim_start_matches("sc://"),
+        &auth.url,
+        &empty,
+    );
+    let mut k = Frontend::start(kernel_settings(&auth, &spark::token(), &proxy.url, &[])).await;
+    let started = Instant::now();
+    let t = k.execute("SELECT 1 AS one").await;
+    let e = error(&t);
+    assert_eq!(e["ename"], "SparkConnectError", "{e}");
+    let evalue = e["evalue"].as_str().unwrap_or_default();
+    assert!(evalue.contains("ended 10 times in a row"), "{evalue}");
+    assert!(t.outputs("execute_result").is_empty(), "a result was shown");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -132,18 +132,32 @@ impl SparkClient {
             last_response: None,
             interrupted: None,
             progress,
+            messages: 0,
         };
         let mut reattaches = 0u32;
         let mut broken = 0u32;
+        // Streams in a row that ended with no message at all (Spark acknowledges every attach).
+        let mut empty = 0u32;
         let mut stalled = false;
         let mut stream = self
             .start_execute(creds, &plan_request, cancel)
             .await
             .inspect_err(|e| self.interrupt_if_cancelled(creds, &op.tag, e))?;
         loop {
+            let heard_before = op.messages;
             match self.drain(&mut stream, &mut op, cancel, creds).await {
                 Ok(true) => break,
-                Ok(false) => {}
+                Ok(false) if op.messages > heard_before => empty = 0,
+                Ok(false) => {
+                    empty += 1;
+                    if empty >= MAX_EMPTY_STREAMS {
+                        self.interrupt_tag(creds, &op.tag);
+                        return Err(SparkError::StreamEndsEmpty {
+                            address: self.shown.clone(),
+                            times: empty,
+                        });
+                    }
+                }
                 Err(Drained::Failed(e)) => {
                     if op.interrupted.is_some() || e.server().is_some_and(|s| s.is_cancelled()) {
                         return Err(SparkError::Cancelled);
@@ -339,12 +353,15 @@ impl SparkClient {
             last_response,
             interrupted,
             progress,
+            messages,
         } = op;
         // When the server last sent anything on this (new) stream.
         let mut heard = tokio::time::Instant::now();
         loop {
             let grace = interrupted.unwrap_or_else(|| tokio::time::Instant::now() + CANCEL_GRACE);
-            // Biased: an interrupt is seen before a message that arrived with it.
+            // Biased: an interrupt is seen before a message that arrived with it, and the grace
+            // for the server to end an interrupted stream ends even while messages flow; a
+            // message that is there is read before the stall timeout is looked at.
             let message = tokio::select! {
                 biased;
                 _ = cancel.cancelled(), if interrupted.is_none() => {
@@ -355,13 +372,14 @@ impl SparkClient {
                 _ = tokio::time::sleep_until(grace), if interrupted.is_some() => {
                     return Err(Drained::Cancelled);
                 }
+                message = stream.message() => message,
                 _ = tokio::time::sleep_until(heard + self.stall), if interrupted.is_none() => {
                     return Err(Drained::Stalled);
                 }
-                message = stream.message() => message,
             };
             match message {
                 Ok(Some(response)) => {
+                    *messages += 1;
                     heard = tokio::time::Instant::now();
                     progress.send_modify(|r| r.heard = Instant::now());
                     self.saw_session(&response.server_side_session_id);
@@ -483,6 +501,10 @@ impl SparkClient {
     }
 }
 
+/// Result streams in a row that may end with no message before the statement fails: Spark
+/// acknowledges every attach, so only something between (a proxy) ends streams empty.
+const MAX_EMPTY_STREAMS: u32 = 10;
+
 /// The pauses before an interrupt that ended nothing is sent again (about 8 s in all).
 const INTERRUPT_AGAIN: [Duration; 5] = [
     Duration::from_millis(250),
@@ -505,6 +527,8 @@ struct Operation<'p, 's> {
     interrupted: Option<tokio::time::Instant>,
     /// Where progress reports go.
     progress: &'p watch::Sender<Running>,
+    /// Messages received so far, on every stream.
+    messages: u64,
 }
 
 /// Why reading a result stream stopped early.

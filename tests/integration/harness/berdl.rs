@@ -22,6 +22,11 @@ pub enum Mode<'a> {
 impl BerdlProxy {
     /// A proxy in front of `backend` (`host:port`) that validates tokens with `auth_url`.
     pub fn start(mode: Mode<'_>, backend: &str, auth_url: &str) -> BerdlProxy {
+        BerdlProxy::start_with(mode, backend, auth_url, &[])
+    }
+
+    /// [`start`](Self::start) with more of `proxy.py`'s options (`--end-streams-empty`).
+    pub fn start_with(mode: Mode<'_>, backend: &str, auth_url: &str, extra: &[&str]) -> BerdlProxy {
         let python = std::env::var("SPARK_SQL_KERNEL_TEST_PYTHON").unwrap_or_else(|_| {
             panic!(
                 "SPARK_SQL_KERNEL_TEST_PYTHON is not set: run scripts/test, not cargo test alone"
@@ -38,6 +43,7 @@ impl BerdlProxy {
                 command.args(["--mode", "pod", "--owner", owner, "--prefixes", prefixes])
             }
         };
+        command.args(extra);
         let (child, address) = super::spawn_listening(command, "the BERDL proxy");
         BerdlProxy {
             child,
