@@ -65,6 +65,13 @@ pub async fn serve<H: Handler>(
         sockets.control,
         tasks.clone(),
     ));
+    // The caller's stop (SIGTERM, the parent gone) ends the running request too: the executor
+    // stops between requests, and a cell waiting on a server would otherwise hold it.
+    tracker.spawn(interrupt_on_stop(
+        Arc::clone(&shared),
+        stop.clone(),
+        tasks.clone(),
+    ));
     if let Some(interrupts) = interrupts {
         tracker.spawn(forward_interrupts(
             Arc::clone(&shared),
@@ -132,6 +139,14 @@ impl Sockets {
             heartbeat: KernelHeartbeatConnection { socket: heartbeat },
             stdin: Connection::new(stdin, key, jupyter_session),
         })
+    }
+}
+
+/// Interrupts the running request once `stop` fires (until the socket tasks end).
+async fn interrupt_on_stop(shared: Arc<Shared>, stop: CancellationToken, tasks: CancellationToken) {
+    tokio::select! {
+        () = stop.cancelled() => shared.interrupt(),
+        () = tasks.cancelled() => {}
     }
 }
 

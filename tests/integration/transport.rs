@@ -154,6 +154,29 @@ async fn an_interrupt_on_control_stops_the_running_cell() {
 }
 
 #[tokio::test]
+async fn the_callers_stop_ends_a_running_cell_and_the_kernel() {
+    let mut fe = frontend().await;
+    let cell = fe.send_execute("sleep 60").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let stopped = Instant::now();
+    // As SIGTERM or a parent that is gone do: the cell must not hold the kernel.
+    fe.stop.cancel();
+    let t = fe.transcript(&cell).await;
+    assert_eq!(
+        t.outputs("error")[0]["ename"],
+        "KeyboardInterrupt",
+        "{:?}",
+        t.kinds()
+    );
+    assert_eq!(fe.exit().await, Exit::Stopped);
+    let took = stopped.elapsed();
+    assert!(
+        took < Duration::from_secs(5),
+        "the kernel took {took:?} to stop"
+    );
+}
+
+#[tokio::test]
 async fn shutdown_with_restart_replies_and_stops_the_kernel() {
     let mut fe = frontend().await;
     let t = fe
