@@ -1,7 +1,8 @@
 // The explorer's frontend: for every notebook, a renderer of the kernel's explorer MIME type
 // that shows the result's first page at once and talks to the kernel over a comm for the rest
 // (pages, sort, filter, counts, summary, export). The browser holds only the visible page. A
-// view whose kernel is gone shows its static rows and says to re-run the cell.
+// view whose kernel is gone shows its static rows and says to re-run the cell; while a cell runs,
+// its work waits and it says so.
 // Must not: sort, filter or page rows itself: the kernel asks the server.
 
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
@@ -40,6 +41,8 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
   private table!: HTMLTableElement;
   private extra!: HTMLElement;
   private controls: HTMLButtonElement[] = [];
+  /** What the status said before a cell paused the view's work. */
+  private said = '';
 
   constructor(private session: ISessionContext | null) {
     super();
@@ -105,6 +108,16 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
   }
 
   private heard(event: Event): void {
+    // A request (or the snapshot, id 0) waits while a cell runs, then goes on.
+    if (event.event === 'paused') {
+      this.said = this.status.textContent ?? '';
+      this.say(event.message);
+      return;
+    }
+    if (event.event === 'resumed') {
+      this.say(this.said);
+      return;
+    }
     if (event.id !== undefined && event.id > 0) {
       const answer = this.waiting.get(event.id);
       if (event.event !== 'progress') {

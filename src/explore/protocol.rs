@@ -176,6 +176,15 @@ pub enum Event {
         id: u64,
         message: String,
     },
+    /// The request (`id`; 0: the snapshot) waits while a cell runs; `message` says so.
+    Paused {
+        id: u64,
+        message: String,
+    },
+    /// The request (`id`; 0: the snapshot) goes on: the cell ended.
+    Resumed {
+        id: u64,
+    },
 }
 
 impl Event {

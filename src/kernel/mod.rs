@@ -175,11 +175,14 @@ impl Handler for Kernel {
         if let Some(log) = self.activity.as_ref().filter(|_| !request.silent) {
             log.cell(&request.code);
         }
+        // A cell goes first: the explorer's work on the server pauses until it ends.
+        self.explorer.cell_starts();
         let mut out = CellOutput::new(ctx);
         let mut shell =
             shell::Shell::new(&mut self.session, &mut self.view, &mut out, &self.problems)
                 .with_explorer(&mut self.explorer);
         let outcome = execute::run_cell(&mut shell, &request.code).await;
+        self.explorer.cell_ends();
         if let Some(text) = out.finish(outcome.is_ok()) {
             self.history.set_output(request.execution_count, text);
         }

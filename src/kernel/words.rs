@@ -181,6 +181,11 @@ pub fn explorer_interrupted() -> String {
     "Interrupted: the next action tries again.".to_owned()
 }
 
+/// An explorer request that waits while a cell runs.
+pub fn explorer_paused() -> String {
+    "Paused while a cell runs: it goes on when the cell ends.".to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

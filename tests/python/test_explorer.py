@@ -37,6 +37,10 @@ def run(kc, code):
     outputs = []
     while True:
         msg = kc.get_iopub_msg(timeout=TIMEOUT)
+        if msg["msg_type"] == "comm_msg":
+            # A view's events that arrive while a cell runs are kept for its Comm.
+            content = msg["content"]
+            EVENTS.setdefault(content["comm_id"], []).append(content["data"])
         if msg["parent_header"].get("msg_id") != msg_id:
             continue
         if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
@@ -260,4 +264,32 @@ def test_an_interrupt_ends_a_slow_request(kernel):
     assert "42" in result_of(kc, "SELECT 42 AS answer")["text/plain"]
     took = time.monotonic() - started
     assert took < 20, f"the next cell took {took:.0f} s: the slow request went on"
+    comm.close()
+
+
+def test_a_cell_goes_first_and_the_view_goes_on_after_it(kernel):
+    """A cell typed while the explorer makes a snapshot runs at once: the snapshot's work on the
+    server is interrupted, the view hears that it waits, and it goes on when the cell ended."""
+    km, kc = kernel
+    started = time.monotonic()
+    result_of(kc, "SELECT 41 AS alone")
+    alone = time.monotonic() - started
+    slow = "SELECT a.id, b.id AS b FROM range(200000) a CROSS JOIN range(200000) b"
+    view = result_of(kc, slow)[MIME]["view"]
+    # Opening the view starts its snapshot: a count over 4e10 rows on both of the server's cores.
+    comm = Comm(kc, view)
+    time.sleep(3)
+    started = time.monotonic()
+    assert "42" in result_of(kc, "SELECT 42 AS answer")["text/plain"]
+    took = time.monotonic() - started
+    print(f"a cell beside the explorer's snapshot: {took:.2f} s (alone: {alone:.2f} s)")
+    assert took < alone + 2, f"the cell took {took:.1f} s: it waited behind the explorer"
+    paused = comm.wait(lambda e: e.get("event") == "paused" and e.get("id") == 0, timeout=10)
+    assert paused["message"].startswith("Paused while a cell runs"), paused
+    comm.wait(lambda e: e.get("event") == "resumed" and e.get("id") == 0, timeout=10)
+    # The snapshot goes on after the cell: the toolbar's stop ends it.
+    time.sleep(1)
+    km.interrupt_kernel()
+    ended = comm.wait(lambda e: e.get("event") == "error" and e.get("id") == 0, timeout=30)
+    assert "Interrupted" in ended["message"], ended
     comm.close()

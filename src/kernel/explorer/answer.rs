@@ -1,6 +1,6 @@
 //! Answering one request of a view's frontend, in the background on a fork of the session:
 //! it waits for the snapshot, runs the request's query and sends the answer on the comm (an
-//! error as a message the view shows). An interrupt ends it.
+//! error as a message the view shows). An interrupt ends it; a cell that starts pauses it.
 //! Must not: build SQL (`explore::query` does) or touch the registry.
 
 use std::sync::Arc;
@@ -10,6 +10,9 @@ use arrow::array::RecordBatch;
 use arrow::compute::{concat_batches, sort_to_indices, take_record_batch};
 use tokio::sync::watch;
 
+use tokio_util::sync::CancellationToken;
+
+use super::gate::Gate;
 use super::pages::{PageKey, Pages, Rows};
 use super::snapshot::Snap;
 use super::{send, ViewEntry, MAX_PAGE};
@@ -27,19 +30,47 @@ pub struct Job {
     pub ctx: ExecuteContext,
     pub comm_id: String,
     pub home: Option<std::path::PathBuf>,
+    /// Closed while a cell runs.
+    pub gate: Gate,
 }
 
-/// Answers `request` on the job's comm.
+/// Answers `request` on the job's comm. While a cell runs, its work on the server is
+/// interrupted and waits (the view is told), then it is tried again.
 pub async fn answer(mut job: Job, request: Request) {
     let id = request.id;
-    let event = match job.ready().await {
-        Err(message) => Event::Error { id, message },
-        Ok(ready) => job
-            .run(request, &ready)
-            .await
-            .unwrap_or_else(|message| Event::Error { id, message }),
+    let interrupted = job.ctx.cancel_token().clone();
+    let mut paused = false;
+    let event = loop {
+        let ready = match job.ready().await {
+            Ok(ready) => ready,
+            Err(message) => break Event::Error { id, message },
+        };
+        if !job.gate.is_open() && !paused {
+            paused = true;
+            job.tell(&Event::Paused {
+                id,
+                message: words::explorer_paused(),
+            });
+        }
+        let Some(pass) = job.gate.pass(&interrupted).await else {
+            let message = words::explorer_interrupted();
+            break Event::Error { id, message };
+        };
+        if std::mem::take(&mut paused) {
+            job.tell(&Event::Resumed { id });
+        }
+        match job.run(request.clone(), &ready, &pass.cancel).await {
+            Err(_) if pass.was_paused(&interrupted) => {
+                paused = true;
+                job.tell(&Event::Paused {
+                    id,
+                    message: words::explorer_paused(),
+                });
+            }
+            outcome => break outcome.unwrap_or_else(|message| Event::Error { id, message }),
+        }
     };
-    send(&job.ctx, &job.comm_id, &event);
+    job.tell(&event);
 }
 
 /// Pages fetched ahead after the one asked for (one before it is fetched too).
@@ -53,6 +84,10 @@ struct Ready {
 }
 
 impl Job {
+    fn tell(&self, event: &Event) {
+        send(&self.ctx, &self.comm_id, event);
+    }
+
     /// The snapshot, once it is made; why not, if it cannot be.
     async fn ready(&self) -> Result<Ready, String> {
         let mut watching = self.entry.snap.subscribe();
@@ -85,7 +120,13 @@ impl Job {
         }
     }
 
-    async fn run(&mut self, request: Request, ready: &Ready) -> Result<Event, String> {
+    /// Runs `request` once; `cancel` ends its work on the server.
+    async fn run(
+        &mut self,
+        request: Request,
+        ready: &Ready,
+        cancel: &CancellationToken,
+    ) -> Result<Event, String> {
         let id = request.id;
         let started = Instant::now();
         let entry = Arc::clone(&self.entry);
@@ -94,19 +135,18 @@ impl Job {
         match request.op {
             Op::Page { start, size, state } => {
                 let key = PageKey::new(&state, start, size.clamp(1, MAX_PAGE));
-                let cancel = self.ctx.cancel_token().clone();
                 let fetch = Fetch {
                     entry: &entry,
                     parts: &ready.parts,
                     state: &state,
                     pages: &ready.pages,
-                    cancel: &cancel,
+                    cancel,
                 };
                 let rows = ready
                     .pages
                     .get(&key, || fetch.rows(&mut self.forked, &key))
                     .await?;
-                self.fetch_ahead(ready, &state, &key);
+                self.fetch_ahead(ready, &state, &key, cancel);
                 let seconds = started.elapsed().as_secs_f64();
                 Ok(Event::Page {
                     id,
@@ -122,7 +162,7 @@ impl Job {
                     return Ok(Event::Count { id, total, seconds });
                 }
                 let sql = query::count(name, columns, &state).map_err(bad)?;
-                let result = self.query(&sql, 1).await?;
+                let result = self.query(&sql, 1, cancel).await?;
                 let total = first_numbers(&result)
                     .first()
                     .copied()
@@ -133,21 +173,21 @@ impl Job {
             }
             Op::Summary { state } => {
                 let sql = query::summary(name, columns, &state).map_err(bad)?;
-                let result = self.query(&sql, 1).await?;
+                let result = self.query(&sql, 1, cancel).await?;
                 Ok(summary(id, &result, columns.len()))
             }
             Op::Export {
                 state,
                 path,
                 format,
-            } => self.export(id, &state, &path, format).await,
+            } => self.export(id, (&state, &path, format), cancel).await,
         }
     }
 
     /// Fetches the pages after `key` (a reader clicking Next finds them) and the one before it
     /// in the background, unless they are kept. Sorted or filtered, the first missing page
     /// after it brings the others with it (see `Fetch::rows`).
-    fn fetch_ahead(&self, ready: &Ready, state: &State, key: &PageKey) {
+    fn fetch_ahead(&self, ready: &Ready, state: &State, key: &PageKey, cancel: &CancellationToken) {
         let size = key.size();
         let mut ahead: Vec<PageKey> = (1..=AHEAD)
             .map(|n| key.at(key.start() + n * size))
@@ -174,7 +214,7 @@ impl Job {
                 Arc::clone(&ready.parts),
                 Arc::clone(&ready.pages),
             );
-            let (state, cancel) = (state.clone(), self.ctx.cancel_token().clone());
+            let (state, cancel) = (state.clone(), cancel.clone());
             tokio::spawn(async move {
                 let fetch = Fetch {
                     entry: &entry,
@@ -188,10 +228,14 @@ impl Job {
         }
     }
 
-    async fn query(&mut self, sql: &str, limit: usize) -> Result<QueryResult, String> {
-        let cancel = self.ctx.cancel_token().clone();
+    async fn query(
+        &mut self,
+        sql: &str,
+        limit: usize,
+        cancel: &CancellationToken,
+    ) -> Result<QueryResult, String> {
         self.forked
-            .run(sql, limit, &cancel)
+            .run(sql, limit, cancel)
             .await
             .map_err(|e| words::explorer_request_failed(&e))
     }
@@ -199,9 +243,8 @@ impl Job {
     async fn export(
         &mut self,
         id: u64,
-        state: &State,
-        path: &str,
-        format: ExportFormat,
+        (state, path, format): (&State, &str, ExportFormat),
+        cancel: &CancellationToken,
     ) -> Result<Event, String> {
         let entry = Arc::clone(&self.entry);
         let sql = query::whole(&entry.name, &entry.columns, state)
@@ -223,11 +266,7 @@ impl Job {
             self.comm_id.clone(),
             id,
         ));
-        let cancel = self.ctx.cancel_token().clone();
-        let outcome = self
-            .forked
-            .export(&sql, &cancel, &progress, &mut sink)
-            .await;
+        let outcome = self.forked.export(&sql, cancel, &progress, &mut sink).await;
         ticker.abort();
         let result = match outcome {
             Ok(result) => result,
@@ -259,7 +298,7 @@ struct Fetch<'a> {
     state: &'a State,
     /// Where the pages a fetch brings besides its own are kept.
     pages: &'a Pages,
-    cancel: &'a tokio_util::sync::CancellationToken,
+    cancel: &'a CancellationToken,
 }
 
 impl Fetch<'_> {

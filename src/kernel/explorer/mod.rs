@@ -2,12 +2,15 @@
 //! statement and columns) and shown with the explorer's MIME type beside its static table. When
 //! a frontend opens a comm to the view, a snapshot of the result is made on the server; the
 //! comm's requests (pages, counts, summaries, exports) run beside the cells on a fork of the
-//! session and are answered on the comm. A snapshot is released when its last comm closes (the
-//! output was cleared, the cell re-ran, the notebook closed), when it is evicted to keep at most
+//! session and are answered on the comm. A cell goes first: while one runs, that work is
+//! interrupted on the server and waits, and the view says so (`gate`). A snapshot is released
+//! when its last comm closes (the output was cleared, the cell re-ran, the notebook closed),
+//! when it is evicted to keep at most
 //! `SPARK_SQL_KERNEL_EXPLORER_SNAPSHOTS`, and at shutdown.
 //! Must not: build SQL (`explore::query` does) or know sockets.
 
 mod answer;
+mod gate;
 mod pages;
 mod snapshot;
 
@@ -96,6 +99,8 @@ pub struct Explorer {
     tag: String,
     next: u64,
     registry: Shared,
+    /// Closed while a cell runs: the explorer's work on the server waits.
+    gate: gate::Gate,
 }
 
 impl Explorer {
@@ -106,7 +111,18 @@ impl Explorer {
             tag,
             next: 0,
             registry: Shared::default(),
+            gate: gate::Gate::default(),
         }
+    }
+
+    /// A cell starts: the explorer's work on the server is interrupted (and waits).
+    pub fn cell_starts(&self) {
+        self.gate.close();
+    }
+
+    /// The cell ended: the explorer's work is tried again.
+    pub fn cell_ends(&self) {
+        self.gate.open();
     }
 
     /// Registers `what` as a view and adds the explorer's part to its `bundle`.
@@ -295,6 +311,7 @@ impl Explorer {
             ctx,
             comm_id,
             home,
+            gate: self.gate.clone(),
         };
         tokio::spawn(answer::answer(job, request));
     }

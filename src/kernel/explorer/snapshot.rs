@@ -1,5 +1,6 @@
 //! A view's snapshot on the server: made when a frontend first opens the view (evicting the
-//! least recently used snapshot when the kernel keeps its most), released when its last comm
+//! least recently used snapshot when the kernel keeps its most) and between cells (a cell that
+//! starts interrupts it; it is made again when the cell ended), released when its last comm
 //! closes, when evicted and at shutdown. Its state is watched by the requests that wait for it.
 //! Must not: answer requests (`answer` does) or build SQL.
 
@@ -9,6 +10,7 @@ use std::time::{Duration, Instant};
 use arrow::array::{Array, Int64Array};
 use tokio_util::sync::CancellationToken;
 
+use super::gate::Gate;
 use super::{send, Explorer, Shared, ViewEntry};
 use crate::explore::protocol::{Event, Gone};
 use crate::explore::query::{self, Part};
@@ -73,6 +75,7 @@ impl Explorer {
             forked,
             registry: Arc::clone(&self.registry),
             ctx: ctx.clone(),
+            gate: self.gate.clone(),
         };
         tokio::spawn(job.run());
     }
@@ -132,13 +135,14 @@ struct Build {
     forked: Forked,
     registry: Shared,
     ctx: ExecuteContext,
+    /// Closed while a cell runs.
+    gate: Gate,
 }
 
 impl Build {
     async fn run(mut self) {
         let started = Instant::now();
-        let cancel = self.ctx.cancel_token().clone();
-        let outcome = self.make(&cancel).await;
+        let outcome = self.make_between_cells().await;
         let entry = &self.entry;
         let event = match outcome {
             Ok(parts) => {
@@ -182,6 +186,47 @@ impl Build {
             }
         };
         notify(&self.registry, entry, &self.ctx, &event);
+    }
+
+    /// Makes the snapshot while no cell runs: a cell that starts interrupts it on the server,
+    /// and it is made again once the cell ended (the views are told it waits).
+    async fn make_between_cells(&mut self) -> Result<Vec<Part>, SessionError> {
+        let interrupted = self.ctx.cancel_token().clone();
+        let mut paused = false;
+        loop {
+            if !self.gate.is_open() && !paused {
+                paused = true;
+                self.tell_paused();
+            }
+            let Some(pass) = self.gate.pass(&interrupted).await else {
+                return Err(SessionError::Spark(SparkError::Cancelled));
+            };
+            if std::mem::take(&mut paused) {
+                notify(
+                    &self.registry,
+                    &self.entry,
+                    &self.ctx,
+                    &Event::Resumed { id: 0 },
+                );
+            }
+            match self.make(&pass.cancel).await {
+                Err(_) if pass.was_paused(&interrupted) => {
+                    paused = true;
+                    self.tell_paused();
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    fn tell_paused(&self) {
+        let message = super::super::words::explorer_paused();
+        notify(
+            &self.registry,
+            &self.entry,
+            &self.ctx,
+            &Event::Paused { id: 0, message },
+        );
     }
 
     async fn make(&mut self, cancel: &CancellationToken) -> Result<Vec<Part>, SessionError> {
