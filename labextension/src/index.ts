@@ -6,7 +6,7 @@
 // Must not: sort, filter or page rows itself: the kernel asks the server.
 
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { ISessionContext } from '@jupyterlab/apputils';
+import { Dialog, ISessionContext, showDialog } from '@jupyterlab/apputils';
 import { DocumentRegistry } from '@jupyterlab/docregistry';
 import { INotebookModel, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
@@ -19,6 +19,22 @@ const MIME = 'application/vnd.kbase.spark-sql-explorer.v1+json';
 const TARGET = 'spark_sql_kbase.explorer';
 const SIZES = [25, 100, 500];
 const RERUN = 'Re-run the cell to explore the whole result.';
+/** Rows into a live result past which an unsorted page asks first (Spark reads up to it). */
+const FAR = 1_000_000;
+
+/** A size as people read it (powers of 1000), or that Spark cannot tell it. */
+function bytes(n: number): string {
+  if (n >= 2 ** 63) {
+    return 'an unknown size';
+  }
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
+  let unit = 0;
+  while (n >= 1000 && unit + 1 < units.length) {
+    n /= 1000;
+    unit += 1;
+  }
+  return unit === 0 ? `${n} B` : `${n.toFixed(1)} ${units[unit]}`;
+}
 
 interface Column { name: string; type: string; numeric: boolean }
 interface Display { view: string; columns: Column[]; rows: (string | null)[][]; more: boolean; page_size: number }
@@ -43,6 +59,10 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
   private controls: HTMLButtonElement[] = [];
   /** What the status said before a cell paused the view's work. */
   private said = '';
+  /** Pages come from the live statement (no snapshot), and Spark's estimate of its size. */
+  private fromLive = false;
+  private estimate = 0;
+  private keep!: HTMLButtonElement;
 
   constructor(private session: ISessionContext | null) {
     super();
@@ -100,7 +120,7 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
       };
       this.comm.open({ view: this.display.view });
       this.live = true;
-      this.say(this.display.more ? 'Counting rows on the server…' : '');
+      this.say(this.display.more ? 'Asking Spark for the size of the result…' : '');
       this.enable();
     } catch {
       this.gone(RERUN);
@@ -127,10 +147,16 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
       return;
     }
     if (event.event === 'ready') {
+      this.fromLive = false;
       if (!this.state.filters.length) {
         this.total = event.total;
       }
       this.say('');
+      this.draw();
+    } else if (event.event === 'live') {
+      this.fromLive = true;
+      this.estimate = event.estimate;
+      this.say(event.message);
       this.draw();
     } else if (event.event === 'gone') {
       this.gone(event.message);
@@ -194,10 +220,12 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
       }
     };
     const copy = button('Copy page', 'Copy page', () => this.copyRows(this.rows));
+    const count = button('Count rows', 'Count rows', () => void this.count().then(() => this.draw()));
+    this.keep = button('Keep a stable copy', 'Keep a stable copy', () => void this.keepCopy());
     const summary = button('Summary', 'Summary', () => this.summary());
     const exporter = button('Export', 'Export', () => this.exportForm());
-    this.controls = [first, previous, next, last, summary, exporter];
-    bar.append(first, previous, this.range, next, last, sizes, row, copy, summary, exporter);
+    this.controls = [first, previous, next, last, count, summary, exporter, this.keep];
+    bar.append(first, previous, this.range, next, last, sizes, row, copy, count, summary, exporter, this.keep);
     this.status = el('div', 'spark-sql-explorer-status');
     this.status.setAttribute('role', 'status');
     const scroller = el('div', 'spark-sql-explorer-scroll');
@@ -211,12 +239,14 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
     for (const control of this.controls) {
       control.disabled = !this.live;
     }
+    this.keep.hidden = !this.fromLive;
     this.node.querySelectorAll('th button').forEach((b) => ((b as HTMLButtonElement).disabled = !this.live));
   }
 
   private draw(): void {
     const end = this.start + this.rows.length;
-    const of = this.total === null ? 'counting…' : this.total.toLocaleString();
+    const seen = (this.start + this.rows.length).toLocaleString();
+    const of = this.total !== null ? this.total.toLocaleString() : this.display.more ? `more than ${seen}` : seen;
     const filtered = this.state.filters.length ? ' (filtered)' : '';
     this.range.textContent = this.rows.length
       ? `Rows ${(this.start + 1).toLocaleString()}–${end.toLocaleString()} of ${of}${filtered}`
@@ -274,6 +304,10 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
 
   private async goto(start: number): Promise<void> {
     start = Math.max(0, start);
+    const plain = !this.state.sort && !this.state.filters.length;
+    if (this.fromLive && plain && start >= FAR && !(await this.farOk(start))) {
+      return;
+    }
     if (this.total !== null && start >= this.total) {
       start = Math.max(0, Math.floor((this.total - 1) / this.size) * this.size);
     }
@@ -298,10 +332,38 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
     }
   }
 
+  /** Whether the user goes on to a page far into a live result, told what it costs. */
+  private async farOk(start: number): Promise<boolean> {
+    const answer = await showDialog({
+      title: 'Go far into a live result',
+      body: `Row ${(start + 1).toLocaleString()} of a live result: Spark reads up to it. ` +
+        'Keep a stable copy first to make far pages instant.',
+      buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Go to the page' })],
+    });
+    return answer.button.accept;
+  }
+
+  /** Keeps a stable copy of the result on the server, once the user saw what it costs. */
+  private async keepCopy(): Promise<void> {
+    const answer = await showDialog({
+      title: 'Keep a stable copy',
+      body: `Spark estimates this result at ${bytes(this.estimate)}. A copy is cached on the ` +
+        'server (the least recently used copies make room), and its pages are then stable and instant.',
+      buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Keep a copy' })],
+    });
+    if (!answer.button.accept || !this.comm) {
+      return;
+    }
+    this.comm.send({ id: ++this.next, op: 'keep' });
+    this.say('Making a stable copy on the server…');
+  }
+
   private async count(): Promise<void> {
+    this.say('Counting rows on the server…');
     const answer = await this.ask({ op: 'count', state: this.state });
     if (answer.event === 'count') {
       this.total = answer.total;
+      this.say('');
     } else {
       this.say(answer.message);
     }

@@ -26,6 +26,9 @@ pub const DEFAULT_MAX_ROWS: usize = 100;
 pub const DEFAULT_MAX_CHARS: usize = 100;
 /// Snapshots of results the explorer keeps on the server at most.
 pub const DEFAULT_EXPLORER_SNAPSHOTS: usize = 20;
+/// Bytes (Spark's estimates) the explorer's snapshots may hold in all: a larger result is read
+/// live unless the user keeps a copy.
+pub const DEFAULT_EXPLORER_SNAPSHOT_BYTES: usize = 256 * 1024 * 1024;
 /// What one result may send to the front end, in MB (its text and HTML together).
 pub const DEFAULT_MAX_OUTPUT_MB: usize = 10;
 /// Rows of a result a chart (`%%chart`) draws at most.
@@ -98,6 +101,7 @@ pub struct DisplaySettings {
     chart_rows: usize,
     explorer: bool,
     explorer_snapshots: usize,
+    explorer_snapshot_bytes: usize,
 }
 
 impl DisplaySettings {
@@ -124,6 +128,11 @@ impl DisplaySettings {
     /// `SPARK_SQL_KERNEL_EXPLORER_SNAPSHOTS`: snapshots the explorer keeps on the server.
     pub fn explorer_snapshots(&self) -> usize {
         self.explorer_snapshots
+    }
+    /// `SPARK_SQL_KERNEL_EXPLORER_SNAPSHOT_BYTES`: the bytes the explorer's snapshots may hold
+    /// (Spark's estimates; 0: none is made unasked).
+    pub fn explorer_snapshot_bytes(&self) -> u64 {
+        u64::try_from(self.explorer_snapshot_bytes).unwrap_or(u64::MAX)
     }
 }
 
@@ -175,6 +184,13 @@ impl DisplaySettings {
                 "SPARK_SQL_KERNEL_EXPLORER_SNAPSHOTS",
                 DEFAULT_EXPLORER_SNAPSHOTS,
                 1,
+                problems,
+            ),
+            explorer_snapshot_bytes: number(
+                get,
+                "SPARK_SQL_KERNEL_EXPLORER_SNAPSHOT_BYTES",
+                DEFAULT_EXPLORER_SNAPSHOT_BYTES,
+                0,
                 problems,
             ),
         }

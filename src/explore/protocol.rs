@@ -87,6 +87,8 @@ pub enum Op {
         #[serde(default)]
         state: State,
     },
+    /// Keep a stable copy (a snapshot) of a result read live; answered by `Ready` (id 0).
+    Keep,
     /// The whole (sorted, filtered) result to a file.
     Export {
         #[serde(default)]
@@ -139,6 +141,12 @@ pub enum Event {
     Ready {
         total: u64,
         seconds: f64,
+    },
+    /// No snapshot: the pages come from the live statement; Spark estimates the result at
+    /// `estimate` bytes (`u64::MAX`: it cannot tell); `message` says what that means.
+    Live {
+        estimate: u64,
+        message: String,
     },
     /// The view cannot be explored; `message` says why and what to do.
     Gone {

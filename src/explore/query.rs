@@ -3,7 +3,9 @@
 //! its top bits, the row within the partition below) and a number that makes its plan unlike
 //! any other (so two views of the same statement never share, or release, one cache) — cached
 //! on the server. Pages of the snapshot as it is are row-id ranges the cache can skip to; sorted
-//! or filtered pages order by the sort, then the row id, so that every row has one place.
+//! or filtered pages order by the sort, then the row id, so that every row has one place. A
+//! result too large to keep is read live: the statement as a subquery, paged with `LIMIT …
+//! OFFSET …`, its size estimated first with `EXPLAIN COST`.
 //! Must not: run anything or know Jupyter: it returns SQL text.
 
 use super::protocol::{Filter, FilterOp, Sort, State};
@@ -135,6 +137,59 @@ pub fn layout(mut counts: Vec<(u64, u64)>) -> Vec<Part> {
         .collect()
 }
 
+/// Where a request's rows come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source<'a> {
+    /// The snapshot of this name (its hidden row id orders ties and pages).
+    Snapshot(&'a str),
+    /// The statement itself, run again on the live tables: nothing is cached.
+    Live(&'a str),
+}
+
+impl Source<'_> {
+    /// What a query reads `FROM`.
+    fn relation(self) -> String {
+        match self {
+            Source::Snapshot(name) => table(name),
+            Source::Live(sql) => format!("(\n{sql}\n) AS {LIVE}"),
+        }
+    }
+
+    /// The column that orders ties, when there is one.
+    fn row(self) -> Option<&'static str> {
+        match self {
+            Source::Snapshot(_) => Some(ROW),
+            Source::Live(_) => None,
+        }
+    }
+}
+
+/// The alias of a live statement read as a subquery.
+const LIVE: &str = "__kbase_live";
+
+/// The size Spark estimates for the result, in bytes, read from `EXPLAIN COST`'s text: the
+/// root of the optimized plan's `Statistics(sizeInBytes=…)` (`7.6 GiB`); `None` when the text
+/// has none. Spark says `8.0 EiB` when it cannot tell, which is read as that.
+pub fn estimated_bytes(plan: &str) -> Option<u64> {
+    let optimized = plan.split("== Optimized Logical Plan ==").nth(1)?;
+    let after = optimized.split("sizeInBytes=").nth(1)?;
+    let text: String = after
+        .chars()
+        .take_while(|c| *c != ',' && *c != ')')
+        .collect();
+    let (number, unit) = text.trim().split_once(' ')?;
+    let number: f64 = number.parse().ok()?;
+    let power = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+        .iter()
+        .position(|u| *u == unit.trim())?;
+    let bytes = number * 1024f64.powi(i32::try_from(power).ok()?);
+    Some(if bytes >= u64::MAX as f64 {
+        u64::MAX
+    } else {
+        bytes as u64
+    })
+}
+
 /// Why a request cannot become a query.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum QueryError {
@@ -144,60 +199,82 @@ pub enum QueryError {
     NoValue(&'static str),
 }
 
-/// Rows `start..start + size` of the snapshot, as `state` sorts and filters it. The result
-/// has the hidden columns; the caller drops them (and orders an unsorted page by its row id).
+/// Rows `start..start + size` of `source`, as `state` sorts and filters it. The snapshot's
+/// result has the hidden columns; the caller drops them (and orders an unsorted page by its
+/// row id). A live page is a `LIMIT … OFFSET …` that Spark stops early when nothing sorts it,
+/// and a top-k over the statement when something does.
 pub fn page(
-    name: &str,
+    source: Source<'_>,
     columns: &[ColumnRef],
     parts: &[Part],
     state: &State,
     (start, size): (u64, u64),
 ) -> Result<String, QueryError> {
     let filter = where_clause(columns, &state.filters)?;
-    if state.sort.is_none() && filter.is_empty() {
+    let from = source.relation();
+    if let (None, true, Source::Snapshot(_)) = (&state.sort, filter.is_empty(), source) {
         let ranges = id_ranges(parts, start, size);
         if ranges.is_empty() {
-            return Ok(format!("SELECT * FROM {} WHERE false", table(name)));
+            return Ok(format!("SELECT * FROM {from} WHERE false"));
         }
         let ranges: Vec<String> = ranges
             .iter()
             .map(|(low, high)| format!("{ROW} BETWEEN {low} AND {high}"))
             .collect();
         return Ok(format!(
-            "SELECT * FROM {} WHERE {}",
-            table(name),
+            "SELECT * FROM {from} WHERE {}",
             ranges.join(" OR ")
         ));
     }
-    let order = order_by(columns, state.sort.as_ref())?;
+    let order = match order_by(columns, state.sort.as_ref(), source.row())? {
+        Some(order) => format!(" ORDER BY {order}"),
+        None => String::new(),
+    };
     Ok(format!(
-        "SELECT * FROM {}{filter} ORDER BY {order} LIMIT {size} OFFSET {start}",
-        table(name)
+        "SELECT * FROM {from}{filter}{order} LIMIT {size} OFFSET {start}"
     ))
 }
 
 /// The number of rows `state`'s filters keep.
-pub fn count(name: &str, columns: &[ColumnRef], state: &State) -> Result<String, QueryError> {
+pub fn count(
+    source: Source<'_>,
+    columns: &[ColumnRef],
+    state: &State,
+) -> Result<String, QueryError> {
     let filter = where_clause(columns, &state.filters)?;
-    Ok(format!("SELECT count(*) AS n FROM {}{filter}", table(name)))
+    Ok(format!(
+        "SELECT count(*) AS n FROM {}{filter}",
+        source.relation()
+    ))
 }
 
 /// The whole result as `state` sorts and filters it, without the hidden columns (an export).
-pub fn whole(name: &str, columns: &[ColumnRef], state: &State) -> Result<String, QueryError> {
+pub fn whole(
+    source: Source<'_>,
+    columns: &[ColumnRef],
+    state: &State,
+) -> Result<String, QueryError> {
     let filter = where_clause(columns, &state.filters)?;
-    let order = order_by(columns, state.sort.as_ref())?;
+    let order = match order_by(columns, state.sort.as_ref(), source.row())? {
+        Some(order) => format!(" ORDER BY {order}"),
+        None => String::new(),
+    };
     let names: Vec<String> = columns.iter().map(ColumnRef::sql).collect();
     Ok(format!(
-        "SELECT {} FROM {}{filter} ORDER BY {order}",
+        "SELECT {} FROM {}{filter}{order}",
         names.join(", "),
-        table(name)
+        source.relation()
     ))
 }
 
 /// One row: the row count, then per column its nulls, and for atomic columns an approximate
 /// distinct count, the least and the greatest value (as text): `n`, `nulls_i`, `distinct_i`,
 /// `min_i`, `max_i`.
-pub fn summary(name: &str, columns: &[ColumnRef], state: &State) -> Result<String, QueryError> {
+pub fn summary(
+    source: Source<'_>,
+    columns: &[ColumnRef],
+    state: &State,
+) -> Result<String, QueryError> {
     let filter = where_clause(columns, &state.filters)?;
     let mut items = vec!["count(*) AS n".to_owned()];
     for (i, column) in columns.iter().enumerate() {
@@ -212,7 +289,7 @@ pub fn summary(name: &str, columns: &[ColumnRef], state: &State) -> Result<Strin
     Ok(format!(
         "SELECT {} FROM {}{filter}",
         items.join(", "),
-        table(name)
+        source.relation()
     ))
 }
 
@@ -220,13 +297,21 @@ fn column(columns: &[ColumnRef], index: usize) -> Result<&ColumnRef, QueryError>
     columns.get(index).ok_or(QueryError::NoColumn(index))
 }
 
-fn order_by(columns: &[ColumnRef], sort: Option<&Sort>) -> Result<String, QueryError> {
+/// The order of rows: the sort, then the row id that orders ties (when the source has one).
+fn order_by(
+    columns: &[ColumnRef],
+    sort: Option<&Sort>,
+    row: Option<&str>,
+) -> Result<Option<String>, QueryError> {
     let Some(sort) = sort else {
-        return Ok(ROW.to_owned());
+        return Ok(row.map(str::to_owned));
     };
     let direction = if sort.descending { "DESC" } else { "ASC" };
     let c = column(columns, sort.column)?.sql();
-    Ok(format!("{c} {direction}, {ROW}"))
+    Ok(Some(match row {
+        Some(row) => format!("{c} {direction}, {row}"),
+        None => format!("{c} {direction}"),
+    }))
 }
 
 fn where_clause(columns: &[ColumnRef], filters: &[Filter]) -> Result<String, QueryError> {

@@ -1,7 +1,7 @@
 //! The query each explorer request becomes, against snapshots, and the page arithmetic.
 
 use super::protocol::{Event, Filter, FilterOp, Op, Request, Sort, State};
-use super::query::{self, ColumnRef, Part, QueryError};
+use super::query::{self, ColumnRef, Part, QueryError, Source};
 
 fn columns() -> Vec<ColumnRef> {
     [
@@ -57,9 +57,23 @@ fn a_page_is_the_row_id_ranges_that_hold_it() {
 
 #[test]
 fn an_unsorted_page_reads_ranges_of_the_row_id() {
-    let sql = query::page("v_1", &columns(), &parts(), &State::default(), (90, 25)).unwrap();
+    let sql = query::page(
+        Source::Snapshot("v_1"),
+        &columns(),
+        &parts(),
+        &State::default(),
+        (90, 25),
+    )
+    .unwrap();
     insta::assert_snapshot!(sql, @"SELECT * FROM global_temp.`v_1` WHERE __kbase_row BETWEEN 90 AND 99 OR __kbase_row BETWEEN 17179869184 AND 17179869198");
-    let past = query::page("v_1", &columns(), &parts(), &State::default(), (500, 25)).unwrap();
+    let past = query::page(
+        Source::Snapshot("v_1"),
+        &columns(),
+        &parts(),
+        &State::default(),
+        (500, 25),
+    )
+    .unwrap();
     insta::assert_snapshot!(past, @"SELECT * FROM global_temp.`v_1` WHERE false");
 }
 
@@ -72,7 +86,14 @@ fn a_sorted_page_orders_by_the_column_then_the_row_id() {
         }),
         filters: vec![],
     };
-    let sql = query::page("v_1", &columns(), &parts(), &state, (100, 25)).unwrap();
+    let sql = query::page(
+        Source::Snapshot("v_1"),
+        &columns(),
+        &parts(),
+        &state,
+        (100, 25),
+    )
+    .unwrap();
     insta::assert_snapshot!(sql, @"SELECT * FROM global_temp.`v_1` ORDER BY `score` DESC, __kbase_row LIMIT 25 OFFSET 100");
 }
 
@@ -94,7 +115,14 @@ fn filters_quote_names_and_values_and_cast_to_the_columns_type() {
             filter(1, FilterOp::Equals, Some("x`y"), None),
         ],
     };
-    let sql = query::page("v_1", &columns(), &parts(), &state, (0, 25)).unwrap();
+    let sql = query::page(
+        Source::Snapshot("v_1"),
+        &columns(),
+        &parts(),
+        &state,
+        (0, 25),
+    )
+    .unwrap();
     insta::assert_snapshot!(sql, @r"SELECT * FROM global_temp.`v_1` WHERE contains(CAST(`gene name` AS STRING), 'it\'s a \\ test') AND `id` BETWEEN CAST('10' AS bigint) AND CAST('20' AS bigint) AND `seen` > CAST('2024-01-01' AS date) AND `score` IS NOT NULL AND `gene name` = 'x`y' ORDER BY __kbase_row LIMIT 25 OFFSET 0");
 }
 
@@ -108,11 +136,11 @@ fn a_bad_column_or_a_missing_value_is_refused() {
         filters: vec![],
     };
     assert_eq!(
-        query::count("v", &columns(), &state),
+        query::count(Source::Snapshot("v"), &columns(), &state),
         Ok("SELECT count(*) AS n FROM global_temp.`v`".into())
     );
     assert_eq!(
-        query::page("v", &columns(), &parts(), &state, (0, 1)),
+        query::page(Source::Snapshot("v"), &columns(), &parts(), &state, (0, 1)),
         Err(QueryError::NoColumn(9))
     );
     let state = State {
@@ -125,14 +153,14 @@ fn a_bad_column_or_a_missing_value_is_refused() {
         }],
     };
     assert_eq!(
-        query::count("v", &columns(), &state),
+        query::count(Source::Snapshot("v"), &columns(), &state),
         Err(QueryError::NoValue("<"))
     );
 }
 
 #[test]
 fn the_summary_asks_min_max_and_distinct_of_atomic_columns_only() {
-    let sql = query::summary("v", &columns(), &State::default()).unwrap();
+    let sql = query::summary(Source::Snapshot("v"), &columns(), &State::default()).unwrap();
     insta::assert_snapshot!(sql, @"SELECT count(*) AS n, count(*) - count(`id`) AS nulls_0, approx_count_distinct(`id`) AS distinct_0, CAST(min(`id`) AS STRING) AS min_0, CAST(max(`id`) AS STRING) AS max_0, count(*) - count(`gene name`) AS nulls_1, approx_count_distinct(`gene name`) AS distinct_1, CAST(min(`gene name`) AS STRING) AS min_1, CAST(max(`gene name`) AS STRING) AS max_1, count(*) - count(`score`) AS nulls_2, approx_count_distinct(`score`) AS distinct_2, CAST(min(`score`) AS STRING) AS min_2, CAST(max(`score`) AS STRING) AS max_2, count(*) - count(`seen`) AS nulls_3, approx_count_distinct(`seen`) AS distinct_3, CAST(min(`seen`) AS STRING) AS min_3, CAST(max(`seen`) AS STRING) AS max_3, count(*) - count(`tags`) AS nulls_4 FROM global_temp.`v`");
 }
 
@@ -167,7 +195,7 @@ fn the_whole_result_for_an_export_has_no_hidden_columns() {
         }),
         filters: vec![],
     };
-    let sql = query::whole("v", &columns()[..2], &state).unwrap();
+    let sql = query::whole(Source::Snapshot("v"), &columns()[..2], &state).unwrap();
     insta::assert_snapshot!(sql, @"SELECT `id`, `gene name` FROM global_temp.`v` ORDER BY `id` ASC, __kbase_row");
 }
 
@@ -223,4 +251,67 @@ fn events_encode_with_their_names() {
         gone.to_json(),
         serde_json::json!({"event": "gone", "why": "evicted", "message": "m"})
     );
+}
+
+#[test]
+fn a_live_page_limits_the_statement_and_a_sorted_one_is_a_top_k() {
+    let live = Source::Live("SELECT * FROM t -- note");
+    let plain = query::page(live, &columns(), &[], &State::default(), (200, 100)).unwrap();
+    assert_eq!(
+        plain,
+        "SELECT * FROM (\nSELECT * FROM t -- note\n) AS __kbase_live LIMIT 100 OFFSET 200"
+    );
+    let state = State {
+        sort: Some(Sort {
+            column: 2,
+            descending: true,
+        }),
+        filters: vec![Filter {
+            column: 0,
+            op: FilterOp::Greater,
+            value: Some("5".into()),
+            value2: None,
+        }],
+    };
+    let sorted = query::page(live, &columns(), &[], &state, (0, 25)).unwrap();
+    assert!(
+        sorted.ends_with(
+            ") AS __kbase_live WHERE `id` > CAST('5' AS bigint) ORDER BY `score` DESC LIMIT 25 OFFSET 0"
+        ),
+        "{sorted}"
+    );
+    assert!(
+        !sorted.contains("__kbase_row"),
+        "a live statement has no row id: {sorted}"
+    );
+    let count = query::count(live, &columns(), &State::default()).unwrap();
+    assert_eq!(
+        count,
+        "SELECT count(*) AS n FROM (\nSELECT * FROM t -- note\n) AS __kbase_live"
+    );
+    let whole = query::whole(live, &columns()[..1], &State::default()).unwrap();
+    assert!(
+        whole.ends_with("AS __kbase_live"),
+        "an unsorted export has no order: {whole}"
+    );
+}
+
+#[test]
+fn the_estimate_is_the_optimized_plans_root_size() {
+    let plan = "== Parsed Logical Plan ==\n'Project [*]\n+- 'UnresolvedRelation [t]\n\n\
+        == Analyzed Logical Plan ==\nid: bigint\nProject [id#0L]\n\n\
+        == Optimized Logical Plan ==\n\
+        Project [id#0L, (id#0L % 1000) AS k#1L], Statistics(sizeInBytes=7.6 GiB, rowCount=1.00E+9)\n\
+        +- Range (0, 1000000000, step=1, splits=Some(2)), Statistics(sizeInBytes=22.4 MiB)\n\n\
+        == Physical Plan ==\n*(1) Project";
+    let bytes = query::estimated_bytes(plan).unwrap();
+    assert_eq!(bytes, (7.6 * 1024f64.powi(3)) as u64);
+    let unknown = "== Optimized Logical Plan ==\nRelation, Statistics(sizeInBytes=8.0 EiB)\n";
+    assert!(
+        query::estimated_bytes(unknown).unwrap() > 1 << 62,
+        "unknown is huge"
+    );
+    let small = "== Optimized Logical Plan ==\nLocalRelation [a#0], Statistics(sizeInBytes=24.0 B)";
+    assert_eq!(query::estimated_bytes(small), Some(24));
+    assert_eq!(query::estimated_bytes("no plan here"), None);
 }

@@ -83,7 +83,10 @@ impl Kernel {
                 home: settings.install().home().cloned(),
                 explore: display.explorer(),
             },
-            explorer: explorer::Explorer::new(display.explorer_snapshots()),
+            explorer: explorer::Explorer::new(
+                display.explorer_snapshots(),
+                display.explorer_snapshot_bytes(),
+            ),
             history: History::default(),
             problems: settings.problems().to_vec(),
             activity: None,

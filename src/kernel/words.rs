@@ -181,6 +181,22 @@ pub fn explorer_interrupted() -> String {
     "Interrupted: the next action tries again.".to_owned()
 }
 
+/// A view read live: too large (Spark's estimate) to keep a snapshot of unasked.
+pub fn explorer_live(estimate: u64) -> String {
+    let size = if estimate == u64::MAX {
+        "Spark cannot estimate its size".to_owned()
+    } else {
+        format!(
+            "Spark estimates it at {}",
+            crate::render::human_bytes(estimate)
+        )
+    };
+    format!(
+        "Pages come from the live tables, read again for each page ({size}; \
+         SPARK_SQL_KERNEL_EXPLORER_SNAPSHOT_BYTES). Keep a stable copy makes them stable and instant."
+    )
+}
+
 /// An explorer request that waits while a cell runs.
 pub fn explorer_paused() -> String {
     "Paused while a cell runs: it goes on when the cell ends.".to_owned()

@@ -42,6 +42,16 @@ impl Forked {
             .await?)
     }
 
+    /// Spark's plan of `sql` with its statistics (`EXPLAIN COST`'s text), without running it.
+    pub async fn explain_cost(
+        &mut self,
+        sql: &str,
+        cancel: &CancellationToken,
+    ) -> Result<String, SessionError> {
+        let sent = crate::sql::blank_comments(sql);
+        Ok(self.client.explain_cost(&self.creds, &sent, cancel).await?)
+    }
+
     /// Runs one statement and hands its whole result to `sink`; progress goes to `progress`.
     pub async fn export(
         &mut self,

@@ -4,6 +4,7 @@ sorts and filters as the same SQL does, counts, summarises, exports, and answers
 kernel does not know, an evicted one and an interrupted request as it should."""
 
 import json
+import os
 import time
 import uuid
 
@@ -20,7 +21,10 @@ BIG = ("SELECT id, id * 2 AS x, cast(id AS string) AS s, id % 1000 AS g, "
 def kernel(spark_env, tmp_path_factory):
     from jupyter_client import KernelManager
 
-    env = dict(spark_env, SPARK_SQL_KERNEL_EXPLORER_SNAPSHOTS="2")
+    # Snapshots of up to 1 GiB (Spark estimates BIG at 267 MiB), two at most: these tests read
+    # snapshots; `live_kernel` has the default budget.
+    env = dict(spark_env, SPARK_SQL_KERNEL_EXPLORER_SNAPSHOTS="2",
+               SPARK_SQL_KERNEL_EXPLORER_SNAPSHOT_BYTES=str(1 << 30))
     km = KernelManager(kernel_name="spark-sql-kbase")
     km.start_kernel(env=env, cwd=str(tmp_path_factory.mktemp("explorer")))
     kc = km.client()
@@ -250,7 +254,9 @@ def test_an_interrupt_ends_a_slow_request(kernel):
     slow = "SELECT a.id, b.id AS b FROM range(200000) a CROSS JOIN range(200000) b"
     view = result_of(kc, slow)[MIME]["view"]
     comm = Comm(kc, view)
-    request = comm.send(op="page", start=1000, size=10)
+    # Too large to keep (Spark estimates 2.3 TiB): read live, and counting it is a full pass.
+    assert comm.wait(lambda e: e["event"] in ("live", "ready", "gone"))["event"] == "live"
+    request = comm.send(op="count")
     time.sleep(3)
     started = time.monotonic()
     km.interrupt_kernel()
@@ -268,28 +274,131 @@ def test_an_interrupt_ends_a_slow_request(kernel):
 
 
 def test_a_cell_goes_first_and_the_view_goes_on_after_it(kernel):
-    """A cell typed while the explorer makes a snapshot runs at once: the snapshot's work on the
-    server is interrupted, the view hears that it waits, and it goes on when the cell ended."""
+    """A cell typed while the explorer counts a large result runs at once: the count's work on
+    the server is interrupted, the view hears that it waits, and it goes on when the cell ended."""
     km, kc = kernel
     started = time.monotonic()
     result_of(kc, "SELECT 41 AS alone")
     alone = time.monotonic() - started
     slow = "SELECT a.id, b.id AS b FROM range(200000) a CROSS JOIN range(200000) b"
     view = result_of(kc, slow)[MIME]["view"]
-    # Opening the view starts its snapshot: a count over 4e10 rows on both of the server's cores.
     comm = Comm(kc, view)
+    assert comm.wait(lambda e: e["event"] in ("live", "ready", "gone"))["event"] == "live"
+    # A count over 4e10 rows on both of the server's cores.
+    request = comm.send(op="count")
     time.sleep(3)
     started = time.monotonic()
     assert "42" in result_of(kc, "SELECT 42 AS answer")["text/plain"]
     took = time.monotonic() - started
-    print(f"a cell beside the explorer's snapshot: {took:.2f} s (alone: {alone:.2f} s)")
+    print(f"a cell beside the explorer's count: {took:.2f} s (alone: {alone:.2f} s)")
     assert took < alone + 2, f"the cell took {took:.1f} s: it waited behind the explorer"
-    paused = comm.wait(lambda e: e.get("event") == "paused" and e.get("id") == 0, timeout=10)
+    paused = comm.wait(lambda e: e.get("event") == "paused" and e.get("id") == request, timeout=10)
     assert paused["message"].startswith("Paused while a cell runs"), paused
-    comm.wait(lambda e: e.get("event") == "resumed" and e.get("id") == 0, timeout=10)
-    # The snapshot goes on after the cell: the toolbar's stop ends it.
+    comm.wait(lambda e: e.get("event") == "resumed" and e.get("id") == request, timeout=10)
+    # The count goes on after the cell: the toolbar's stop ends it.
     time.sleep(1)
     km.interrupt_kernel()
-    ended = comm.wait(lambda e: e.get("event") == "error" and e.get("id") == 0, timeout=30)
-    assert "Interrupted" in ended["message"], ended
+    ended = comm.answer(request, timeout=30)
+    assert ended["event"] == "error" and "Interrupted" in ended["message"], ended
     comm.close()
+
+
+# The explorer at BERDL's scale, with the default snapshot budget (256 MiB of Spark's estimate).
+HUGE = ("SELECT id, id % 1000 AS k, sha2(cast(id AS string), 256) AS h, repeat('x', 60) AS pad "
+        "FROM range(1000000000)")
+
+
+@pytest.fixture(scope="module")
+def live_kernel(spark_env, tmp_path_factory):
+    from jupyter_client import KernelManager
+
+    km = KernelManager(kernel_name="spark-sql-kbase")
+    km.start_kernel(env=dict(spark_env), cwd=str(tmp_path_factory.mktemp("explorer-live")))
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=60)
+    yield km, kc
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+
+
+def spark_ui(path):
+    """The run's Spark UI REST API (scripts/test turns the UI on for this)."""
+    import urllib.request
+
+    base = os.environ["SPARK_SQL_KERNEL_TEST_SPARK_UI"]
+    with urllib.request.urlopen(base + "/api/v1/applications") as response:
+        app = json.load(response)[0]["id"]
+    with urllib.request.urlopen(f"{base}/api/v1/applications/{app}/{path}") as response:
+        return json.load(response)
+
+
+def test_opening_a_billion_row_view_starts_no_spark_job(live_kernel):
+    km, kc = live_kernel
+    view = result_of(kc, HUGE)[MIME]["view"]
+    time.sleep(1)
+    jobs = len(spark_ui("jobs"))
+    comm = Comm(kc, view)
+    live = comm.wait(lambda e: e["event"] in ("live", "ready", "gone", "error"))
+    assert live["event"] == "live", live
+    assert live["estimate"] > 1 << 30, live
+    assert "live tables" in live["message"], live
+    time.sleep(3)
+    assert len(spark_ui("jobs")) == jobs, "opening the view ran a Spark job"
+    # Rows near the start come from the live statement, which Spark stops early.
+    page = comm.answer(comm.send(op="page", start=200, size=100), timeout=60)
+    assert page["event"] == "page", page
+    assert [r[0] for r in page["rows"][:2]] == ["200", "201"], page["rows"][:2]
+    comm.close()
+
+
+def test_a_large_result_pages_live_counts_on_demand_and_keeps_a_copy_when_asked(live_kernel):
+    km, kc = live_kernel
+    view = result_of(kc, BIG)[MIME]["view"]
+    comm = Comm(kc, view)
+    live = comm.wait(lambda e: e["event"] in ("live", "ready", "gone", "error"))
+    assert live["event"] == "live", live
+    # Page 3 is the same LIMIT … OFFSET run as a cell.
+    page = comm.answer(comm.send(op="page", start=200, size=100))
+    assert page["event"] == "page", page
+    assert page["rows"] == sql_rows(kc, BIG + " LIMIT 100 OFFSET 200")
+    count = comm.answer(comm.send(op="count"))
+    assert count["total"] == 10_000_000, count
+    # Keep a stable copy: a snapshot, whatever the budget.
+    comm.send(op="keep")
+    ready = comm.wait(lambda e: e["event"] in ("ready", "gone", "error") and e.get("id", 0) == 0)
+    assert ready["event"] == "ready" and ready["total"] == 10_000_000, ready
+    page = comm.answer(comm.send(op="page", start=5_000_000, size=2))
+    assert [r[0] for r in page["rows"]] == ["5000000", "5000001"]
+    comm.close()
+
+
+def test_a_small_result_gets_its_snapshot_at_once(live_kernel):
+    km, kc = live_kernel
+    view = result_of(kc, "SELECT id, id % 1000 AS g FROM range(0, 1000000, 1, 4)")[MIME]["view"]
+    comm = Comm(kc, view)
+    ready = comm.wait(lambda e: e["event"] in ("live", "ready", "gone", "error"))
+    assert ready["event"] == "ready" and ready["total"] == 1_000_000, ready
+    comm.close()
+
+
+def test_twenty_views_keep_the_servers_cache_within_the_budget(live_kernel):
+    km, kc = live_kernel
+    budget = 256 << 20
+    comms = []
+    for i in range(20):
+        # About 46 MiB each, as Spark estimates it: some fit the budget, most are evicted.
+        sql = f"SELECT id + {i} AS v, id % 7 AS w, repeat('y', 10) AS z FROM range(0, 1000000, 1, 2)"
+        comm = Comm(kc, result_of(kc, sql)[MIME]["view"])
+        first = comm.wait(lambda e: e["event"] in ("live", "ready", "gone", "error"))
+        assert first["event"] == "ready", first
+        comms.append(comm)
+    time.sleep(3)
+    cached = spark_ui("storage/rdd")
+    held = sum(r.get("memoryUsed", 0) + r.get("diskUsed", 0) for r in cached)
+    print(f"20 views: {len(cached)} cached, {held / 2**20:.0f} MiB held (budget {budget >> 20} MiB)")
+    assert held <= budget, f"{held} bytes cached for 20 views"
+    assert any(e.get("why") == "evicted" for e in EVENTS.get(comms[0].id, [])) or \
+        comms[0].wait(lambda e: e["event"] == "gone", timeout=10)["why"] == "evicted"
+    for comm in comms:
+        comm.close()

@@ -76,11 +76,22 @@ pub async fn answer(mut job: Job, request: Request) {
 /// Pages fetched ahead after the one asked for (one before it is fetched too).
 const AHEAD: u64 = 3;
 
-/// A made snapshot, as requests use it.
+/// Where a request's rows come from, as requests use it: a made snapshot, or the live
+/// statement.
 struct Ready {
     parts: Arc<Vec<Part>>,
-    total: u64,
+    /// The snapshot's rows; `None`: read live (the count must be asked).
+    total: Option<u64>,
     pages: Arc<Pages>,
+}
+
+impl Ready {
+    fn source<'a>(&self, entry: &'a ViewEntry) -> query::Source<'a> {
+        match self.total {
+            Some(_) => query::Source::Snapshot(&entry.name),
+            None => query::Source::Live(&entry.sql),
+        }
+    }
 }
 
 impl Job {
@@ -101,9 +112,17 @@ impl Job {
                 } => {
                     return Ok(Ready {
                         parts,
-                        total,
+                        total: Some(total),
                         pages,
                     })
+                }
+                Snap::Live { pages } => {
+                    let parts = Arc::default();
+                    return Ok(Ready {
+                        parts,
+                        total: None,
+                        pages,
+                    });
                 }
                 Snap::Gone(_, message) => return Err(message),
                 Snap::None => return Err(words::explorer_interrupted()),
@@ -130,13 +149,14 @@ impl Job {
         let id = request.id;
         let started = Instant::now();
         let entry = Arc::clone(&self.entry);
-        let (name, columns) = (&entry.name, &entry.columns);
+        let (source, columns) = (ready.source(&entry), &entry.columns);
         let bad = |e: query::QueryError| words::explorer_bad_request(&e.to_string());
         match request.op {
             Op::Page { start, size, state } => {
                 let key = PageKey::new(&state, start, size.clamp(1, MAX_PAGE));
                 let fetch = Fetch {
                     entry: &entry,
+                    source,
                     parts: &ready.parts,
                     state: &state,
                     pages: &ready.pages,
@@ -156,12 +176,11 @@ impl Job {
                 })
             }
             Op::Count { state } => {
-                if state.filters.is_empty() {
+                if let (Some(total), true) = (ready.total, state.filters.is_empty()) {
                     let seconds = started.elapsed().as_secs_f64();
-                    let total = ready.total;
                     return Ok(Event::Count { id, total, seconds });
                 }
-                let sql = query::count(name, columns, &state).map_err(bad)?;
+                let sql = query::count(source, columns, &state).map_err(bad)?;
                 let result = self.query(&sql, 1, cancel).await?;
                 let total = first_numbers(&result)
                     .first()
@@ -172,7 +191,7 @@ impl Job {
                 Ok(Event::Count { id, total, seconds })
             }
             Op::Summary { state } => {
-                let sql = query::summary(name, columns, &state).map_err(bad)?;
+                let sql = query::summary(source, columns, &state).map_err(bad)?;
                 let result = self.query(&sql, 1, cancel).await?;
                 Ok(summary(id, &result, columns.len()))
             }
@@ -180,7 +199,12 @@ impl Job {
                 state,
                 path,
                 format,
-            } => self.export(id, (&state, &path, format), cancel).await,
+            } => {
+                let sql = query::whole(source, columns, &state).map_err(bad)?;
+                self.export(id, (&sql, &path, format), cancel).await
+            }
+            // Answered by the explorer itself (a snapshot made on request).
+            Op::Keep => Err(words::explorer_bad_request("keep")),
         }
     }
 
@@ -195,11 +219,11 @@ impl Job {
         if key.start() > 0 {
             ahead.push(key.at(key.start().saturating_sub(size)));
         }
-        let known = state.filters.is_empty();
+        let known = ready.total.filter(|_| state.filters.is_empty());
         let passes = !is_plain(state);
         let mut block = false;
         for next in ahead {
-            if ready.pages.has(&next) || (known && next.start() >= ready.total) {
+            if ready.pages.has(&next) || known.is_some_and(|total| next.start() >= total) {
                 continue;
             }
             if passes && next.start() > key.start() {
@@ -209,15 +233,22 @@ impl Job {
                 block = true;
             }
             let mut forked = self.forked.fork();
-            let (entry, parts, pages) = (
+            let (entry, parts, pages, live) = (
                 Arc::clone(&self.entry),
                 Arc::clone(&ready.parts),
                 Arc::clone(&ready.pages),
+                ready.total.is_none(),
             );
             let (state, cancel) = (state.clone(), cancel.clone());
             tokio::spawn(async move {
+                let source = if live {
+                    query::Source::Live(&entry.sql)
+                } else {
+                    query::Source::Snapshot(&entry.name)
+                };
                 let fetch = Fetch {
                     entry: &entry,
+                    source,
                     parts: &parts,
                     state: &state,
                     pages: &pages,
@@ -240,15 +271,14 @@ impl Job {
             .map_err(|e| words::explorer_request_failed(&e))
     }
 
+    /// Writes the result of `sql` (the whole view, sorted and filtered) to a file.
     async fn export(
         &mut self,
         id: u64,
-        (state, path, format): (&State, &str, ExportFormat),
+        (sql, path, format): (&str, &str, ExportFormat),
         cancel: &CancellationToken,
     ) -> Result<Event, String> {
         let entry = Arc::clone(&self.entry);
-        let sql = query::whole(&entry.name, &entry.columns, state)
-            .map_err(|e| words::explorer_bad_request(&e.to_string()))?;
         let format = match format {
             ExportFormat::Csv => crate::export::Format::Csv,
             ExportFormat::Tsv => crate::export::Format::Tsv,
@@ -266,7 +296,7 @@ impl Job {
             self.comm_id.clone(),
             id,
         ));
-        let outcome = self.forked.export(&sql, cancel, &progress, &mut sink).await;
+        let outcome = self.forked.export(sql, cancel, &progress, &mut sink).await;
         ticker.abort();
         let result = match outcome {
             Ok(result) => result,
@@ -294,6 +324,7 @@ fn is_plain(state: &State) -> bool {
 /// What fetching a page needs besides the session.
 struct Fetch<'a> {
     entry: &'a ViewEntry,
+    source: query::Source<'a>,
     parts: &'a [Part],
     state: &'a State,
     /// Where the pages a fetch brings besides its own are kept.
@@ -315,7 +346,7 @@ impl Fetch<'_> {
             (BLOCK_ROWS / size).clamp(1, AHEAD + 1)
         };
         let range = (key.start(), size * count);
-        let sql = query::page(&entry.name, &entry.columns, self.parts, self.state, range)
+        let sql = query::page(self.source, &entry.columns, self.parts, self.state, range)
             .map_err(|e| words::explorer_bad_request(&e.to_string()))?;
         let result = forked
             .run(&sql, (size * count) as usize, self.cancel)

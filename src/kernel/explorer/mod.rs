@@ -1,6 +1,8 @@
 //! The result explorer, kernel side: every explorable result is registered as a view (its
 //! statement and columns) and shown with the explorer's MIME type beside its static table. When
-//! a frontend opens a comm to the view, a snapshot of the result is made on the server; the
+//! a frontend opens a comm to the view, Spark estimates the result's size: within the snapshot
+//! budget a snapshot of it is made on the server, larger it is read live (until the user keeps
+//! a copy); the
 //! comm's requests (pages, counts, summaries, exports) run beside the cells on a fork of the
 //! session and are answered on the comm. A cell goes first: while one runs, that work is
 //! interrupted on the server and waits, and the view says so (`gate`). A snapshot is released
@@ -21,7 +23,7 @@ use std::time::Instant;
 use serde_json::Value;
 use tokio::sync::watch;
 
-use crate::explore::protocol::{self, ColumnInfo, Event, Gone, Open, Request, MIME, TARGET};
+use crate::explore::protocol::{self, ColumnInfo, Event, Gone, Op, Open, Request, MIME, TARGET};
 use crate::explore::query::ColumnRef;
 use crate::jupyter::ExecuteContext;
 use crate::output::{Comm, MimeBundle, Output};
@@ -45,9 +47,18 @@ pub struct ViewEntry {
     max_chars: usize,
     snap: watch::Sender<Snap>,
     last_used: Mutex<Instant>,
+    /// Spark's estimate of the result's size in bytes, once asked.
+    estimate: Mutex<Option<u64>>,
 }
 
 impl ViewEntry {
+    pub(super) fn estimated(&self) -> Option<u64> {
+        *self
+            .estimate
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     fn touch(&self) {
         if let Ok(mut at) = self.last_used.lock() {
             *at = Instant::now();
@@ -95,6 +106,8 @@ pub struct Explorable<'a> {
 /// The kernel's explorer.
 pub struct Explorer {
     cap: usize,
+    /// The bytes (Spark's estimates) the kernel's snapshots may hold in all.
+    budget: u64,
     /// This kernel's part of snapshot names (unique per kernel).
     tag: String,
     next: u64,
@@ -104,10 +117,11 @@ pub struct Explorer {
 }
 
 impl Explorer {
-    pub fn new(cap: usize) -> Explorer {
+    pub fn new(cap: usize, budget: u64) -> Explorer {
         let tag = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
         Explorer {
             cap: cap.max(1),
+            budget,
             tag,
             next: 0,
             registry: Shared::default(),
@@ -165,6 +179,7 @@ impl Explorer {
             max_chars: what.options.max_chars,
             snap: watch::Sender::new(Snap::None),
             last_used: Mutex::new(Instant::now()),
+            estimate: Mutex::new(None),
         };
         if let Ok(mut registry) = self.registry.lock() {
             registry.views.insert(view.clone(), Arc::new(entry));
@@ -259,9 +274,14 @@ impl Explorer {
             Snap::Ready { total, seconds, .. } => {
                 send(&ctx, &comm_id, &Event::Ready { total, seconds });
             }
+            Snap::Live { .. } => {
+                let estimate = entry.estimated().unwrap_or(u64::MAX);
+                let message = super::words::explorer_live(estimate);
+                send(&ctx, &comm_id, &Event::Live { estimate, message });
+            }
             Snap::Gone(why, message) => send(&ctx, &comm_id, &Event::Gone { why, message }),
             Snap::Building => {}
-            Snap::None => self.start_snapshot(session, &entry, &ctx).await,
+            Snap::None => self.start_view(session, &entry, &ctx, false).await,
         }
     }
 
@@ -286,8 +306,15 @@ impl Explorer {
             }
         };
         entry.touch();
+        if let Op::Keep = request.op {
+            // A stable copy, asked for (the view showed Spark's estimate first).
+            if matches!(*entry.snap.borrow(), Snap::Live { .. } | Snap::None) {
+                self.start_view(session, &entry, &ctx, true).await;
+            }
+            return;
+        }
         if entry.snap.borrow().is_none() {
-            self.start_snapshot(session, &entry, &ctx).await;
+            self.start_view(session, &entry, &ctx, false).await;
         }
         let forked = match session.fork(ctx.cancel_token()).await {
             Ok(forked) => forked,
@@ -343,7 +370,7 @@ impl Explorer {
             .unwrap_or_default();
         let live: Vec<_> = entries
             .into_iter()
-            .filter(|e| e.snap.borrow().is_live())
+            .filter(|e| e.snap.borrow().holds_cache())
             .collect();
         if live.is_empty() {
             return;

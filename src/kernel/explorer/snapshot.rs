@@ -1,10 +1,11 @@
-//! A view's snapshot on the server: made when a frontend first opens the view (evicting the
-//! least recently used snapshot when the kernel keeps its most) and between cells (a cell that
-//! starts interrupts it; it is made again when the cell ended), released when its last comm
-//! closes, when evicted and at shutdown. Its state is watched by the requests that wait for it.
+//! A view's snapshot on the server: made when a frontend opens the view and Spark estimates the
+//! result within the snapshot budget, or when the user keeps a copy (evicting the least recently
+//! used snapshots to stay within the kernel's cap and budget); made between cells (a cell that
+//! starts interrupts it; it is made again when the cell ended); released when its last comm
+//! closes, when evicted and at shutdown. A larger result is read live. Its state is watched by the requests that wait for it.
 //! Must not: answer requests (`answer` does) or build SQL.
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
 use arrow::array::{Array, Int64Array};
@@ -26,8 +27,9 @@ const MAX_PARTS: usize = 1_000_000;
 /// Where a view's snapshot is.
 #[derive(Debug, Clone)]
 pub enum Snap {
-    /// Not made (or released): the next request makes it.
+    /// Not made (or released): the next request opens the view again.
     None,
+    /// Being estimated, or made.
     Building,
     Ready {
         parts: Arc<Vec<Part>>,
@@ -36,6 +38,8 @@ pub enum Snap {
         /// The pages served and fetched ahead from this snapshot.
         pages: Arc<super::pages::Pages>,
     },
+    /// No snapshot: too large to keep unasked, its pages are read from the live statement.
+    Live { pages: Arc<super::pages::Pages> },
     /// Cannot be explored any more; the message says why.
     Gone(Gone, String),
 }
@@ -46,21 +50,34 @@ impl Snap {
     }
 
     /// Whether it holds (or is about to hold) a cache on the server.
-    pub fn is_live(&self) -> bool {
+    pub fn holds_cache(&self) -> bool {
         matches!(self, Snap::Building | Snap::Ready { .. })
     }
 }
 
+/// What opening a view, or keeping a copy of it, needs.
+struct Opening {
+    entry: Arc<ViewEntry>,
+    forked: Forked,
+    registry: Shared,
+    ctx: ExecuteContext,
+    gate: Gate,
+    /// Snapshots the kernel keeps at most, and the bytes (Spark's estimates) they may hold.
+    cap: usize,
+    budget: u64,
+}
+
 impl Explorer {
-    /// Starts making `entry`'s snapshot in the background, after evicting the least recently
-    /// used ones if the kernel keeps its most.
-    pub(super) async fn start_snapshot(
+    /// Opens `entry`'s view in the background: Spark estimates the result's size (no job
+    /// runs), and a result within the snapshot budget gets its snapshot; a larger one is read
+    /// live until the user keeps a copy. With `keep`, the snapshot is made whatever its size.
+    pub(super) async fn start_view(
         &mut self,
         session: &mut SparkSession,
         entry: &Arc<ViewEntry>,
         ctx: &ExecuteContext,
+        keep: bool,
     ) {
-        self.evict_for(session, entry, ctx).await;
         let forked = match session.fork(ctx.cancel_token()).await {
             Ok(forked) => forked,
             Err(e) => {
@@ -70,33 +87,104 @@ impl Explorer {
             }
         };
         entry.snap.send_replace(Snap::Building);
-        let job = Build {
+        let opening = Opening {
             entry: Arc::clone(entry),
             forked,
             registry: Arc::clone(&self.registry),
             ctx: ctx.clone(),
             gate: self.gate.clone(),
+            cap: self.cap,
+            budget: self.budget,
         };
-        tokio::spawn(job.run());
+        tokio::spawn(opening.run(keep));
+    }
+}
+
+impl Opening {
+    async fn run(mut self, keep: bool) {
+        let known = self.entry.estimated();
+        let estimate = match known {
+            Some(known) => Some(known),
+            None => self.estimate().await,
+        };
+        let Some(bytes) = estimate else {
+            return; // interrupted: told, and the view opens again at its next request
+        };
+        *self
+            .entry
+            .estimate
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(bytes);
+        if !keep && bytes > self.budget {
+            let pages = Arc::default();
+            self.entry.snap.send_replace(Snap::Live { pages });
+            let message = super::super::words::explorer_live(bytes);
+            let event = Event::Live {
+                estimate: bytes,
+                message,
+            };
+            notify(&self.registry, &self.entry, &self.ctx, &event);
+            return;
+        }
+        self.evict(bytes).await;
+        let build = Build {
+            entry: self.entry,
+            forked: self.forked,
+            registry: self.registry,
+            ctx: self.ctx,
+            gate: self.gate,
+        };
+        build.run().await;
     }
 
-    async fn evict_for(
-        &mut self,
-        session: &mut SparkSession,
-        keep: &Arc<ViewEntry>,
-        ctx: &ExecuteContext,
-    ) {
+    /// Spark's estimate of the result's size (AnalyzePlan's COST explain: no job runs); a statement Spark
+    /// cannot estimate counts as too large to keep unasked. `None` when the user interrupted.
+    async fn estimate(&mut self) -> Option<u64> {
+        let interrupted = self.ctx.cancel_token().clone();
+        loop {
+            let pass = self.gate.pass(&interrupted).await?;
+            match self
+                .forked
+                .explain_cost(&self.entry.sql, &pass.cancel)
+                .await
+            {
+                Ok(plan) => return Some(query::estimated_bytes(&plan).unwrap_or(u64::MAX)),
+                Err(_) if pass.was_paused(&interrupted) => {}
+                Err(SessionError::Spark(SparkError::Cancelled)) => {
+                    self.entry.snap.send_replace(Snap::None);
+                    let message = super::super::words::explorer_interrupted();
+                    notify(
+                        &self.registry,
+                        &self.entry,
+                        &self.ctx,
+                        &Event::Error { id: 0, message },
+                    );
+                    return None;
+                }
+                Err(e) => {
+                    tracing::info!("explorer: no estimate of the result's size: {e}");
+                    return Some(u64::MAX);
+                }
+            }
+        }
+    }
+
+    /// Evicts the least recently used snapshots until the kernel keeps fewer than its cap and
+    /// all of them, with this one's `bytes`, fit the budget (or no other is left).
+    async fn evict(&mut self, bytes: u64) {
         loop {
             let oldest = {
-                let Ok(registry) = self.registry.lock() else {
-                    return;
-                };
+                let registry = self.registry.lock().unwrap_or_else(PoisonError::into_inner);
                 let live: Vec<&Arc<ViewEntry>> = registry
                     .views
                     .values()
-                    .filter(|e| e.view != keep.view && e.snap.borrow().is_live())
+                    .filter(|e| e.view != self.entry.view && e.snap.borrow().holds_cache())
                     .collect();
-                if live.len() < self.cap {
+                let held: u64 = live
+                    .iter()
+                    .map(|e| e.estimated().unwrap_or(0))
+                    .fold(0, u64::saturating_add);
+                if live.len() < self.cap && held.saturating_add(bytes) <= self.budget.max(bytes) {
                     return;
                 }
                 live.into_iter().min_by_key(|e| e.last_used()).cloned()
@@ -105,15 +193,19 @@ impl Explorer {
                 return;
             };
             let message = super::super::words::explorer_gone(Gone::Evicted, self.cap);
-            release(session, &oldest, ctx.cancel_token()).await;
             oldest
                 .snap
                 .send_replace(Snap::Gone(Gone::Evicted, message.clone()));
+            let mut forked = self.forked.fork();
+            let released = Arc::clone(&oldest);
+            tokio::spawn(async move {
+                drop_now(&mut forked, &released, &CancellationToken::new()).await;
+            });
             let event = Event::Gone {
                 why: Gone::Evicted,
                 message,
             };
-            notify(&self.registry, &oldest, ctx, &event);
+            notify(&self.registry, &oldest, &self.ctx, &event);
         }
     }
 }
@@ -269,7 +361,7 @@ pub(super) async fn release(
     entry: &Arc<ViewEntry>,
     cancel: &CancellationToken,
 ) {
-    if !entry.snap.borrow().is_live() {
+    if !entry.snap.borrow().holds_cache() {
         return;
     }
     entry.snap.send_replace(Snap::None);

@@ -90,7 +90,7 @@ fn queries_are_explorable_and_commands_and_scripts_are_not() {
 
 #[test]
 fn a_registered_result_adds_its_view_columns_and_first_rows() {
-    let mut explorer = Explorer::new(3);
+    let mut explorer = Explorer::new(3, 1 << 28);
     let bundle = two_rows(&mut explorer);
     let display = &bundle[MIME];
     assert_eq!(
@@ -121,7 +121,7 @@ fn sent(outputs: &std::sync::Mutex<Vec<Output>>) -> Vec<Comm> {
 
 #[tokio::test]
 async fn a_comm_to_an_unknown_view_says_so_and_closes() {
-    let mut explorer = Explorer::new(3);
+    let mut explorer = Explorer::new(3, 1 << 28);
     let (ctx, outputs) = ExecuteContext::collecting();
     let open = Comm::Open {
         comm_id: "c1".into(),
@@ -147,7 +147,7 @@ async fn a_comm_to_an_unknown_view_says_so_and_closes() {
 
 #[tokio::test]
 async fn a_comm_for_another_target_is_closed_and_a_stray_message_dropped() {
-    let mut explorer = Explorer::new(3);
+    let mut explorer = Explorer::new(3, 1 << 28);
     let (ctx, outputs) = ExecuteContext::collecting();
     let open = Comm::Open {
         comm_id: "c2".into(),
@@ -167,7 +167,7 @@ async fn a_comm_for_another_target_is_closed_and_a_stray_message_dropped() {
 
 #[tokio::test]
 async fn an_unreadable_request_is_answered_with_an_error_naming_its_id() {
-    let mut explorer = Explorer::new(3);
+    let mut explorer = Explorer::new(3, 1 << 28);
     let bundle = two_rows(&mut explorer);
     let view = bundle[MIME]["view"].clone();
     let (ctx, outputs) = ExecuteContext::collecting();
@@ -233,6 +233,7 @@ fn a_page_drops_the_hidden_columns_and_keeps_row_id_order_when_unsorted() {
         max_chars: 5,
         snap: tokio::sync::watch::Sender::new(super::snapshot::Snap::None),
         last_used: std::sync::Mutex::new(std::time::Instant::now()),
+        estimate: std::sync::Mutex::new(None),
     };
     let unsorted = super::answer::page_rows(&result, true, &entry).unwrap();
     let texts: Vec<Option<String>> = unsorted.into_iter().map(|r| r[0].clone()).collect();
@@ -252,7 +253,7 @@ fn a_page_drops_the_hidden_columns_and_keeps_row_id_order_when_unsorted() {
 
 #[test]
 fn the_first_page_holds_the_rows_the_static_table_holds() {
-    let mut explorer = Explorer::new(3);
+    let mut explorer = Explorer::new(3, 1 << 28);
     let result = result();
     let options = crate::render::TableOptions {
         max_bytes: 60,
@@ -268,7 +269,7 @@ fn the_first_page_holds_the_rows_the_static_table_holds() {
 #[test]
 fn the_first_page_is_one_page_at_most_however_many_rows_the_table_shows() {
     use arrow::array::{Int64Array, RecordBatch};
-    let mut explorer = Explorer::new(3);
+    let mut explorer = Explorer::new(3, 1 << 28);
     let ids: Vec<i64> = (0..2500).collect();
     let batch =
         RecordBatch::try_from_iter([("id", std::sync::Arc::new(Int64Array::from(ids)) as _)])

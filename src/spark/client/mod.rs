@@ -40,6 +40,7 @@ macro_rules! session_request {
 }
 
 mod execute;
+mod explain;
 mod session;
 
 use session::{Session, SessionCall};

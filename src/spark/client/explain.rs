@@ -1,0 +1,87 @@
+//! Asking Spark what a statement would cost, without running it: `AnalyzePlan`'s explain of the
+//! SQL relation in COST mode (the optimized plan with each node's statistics). A query is only
+//! analysed and optimized: no job runs, nothing is read beyond the catalog's statistics.
+//! Must not: read the text it gets (the explorer's query module does).
+
+use tokio_util::sync::CancellationToken;
+
+use super::{Call, Credentials, SessionCall, SparkClient};
+use crate::spark::error::SparkError;
+use crate::spark::proto::{
+    analyze_plan_request, analyze_plan_response, plan, relation, AnalyzePlanRequest, Plan,
+    Relation, Sql,
+};
+
+/// Explaining one statement in COST mode.
+struct ExplainCost<'a> {
+    sql: &'a str,
+}
+
+impl SessionCall for ExplainCost<'_> {
+    type Output = String;
+
+    async fn run(
+        &mut self,
+        client: &mut SparkClient,
+        creds: &Credentials,
+        cancel: &CancellationToken,
+    ) -> Result<String, SparkError> {
+        client.explain_cost_once(creds, self.sql, cancel).await
+    }
+}
+
+impl SparkClient {
+    /// Spark's plan of `sql` with its statistics (`EXPLAIN COST`'s text), without running it.
+    pub async fn explain_cost(
+        &mut self,
+        creds: &Credentials,
+        sql: &str,
+        cancel: &CancellationToken,
+    ) -> Result<String, SparkError> {
+        self.in_session(creds, cancel, &mut ExplainCost { sql })
+            .await
+    }
+
+    async fn explain_cost_once(
+        &mut self,
+        creds: &Credentials,
+        sql: &str,
+        cancel: &CancellationToken,
+    ) -> Result<String, SparkError> {
+        use analyze_plan_request::explain::ExplainMode;
+        let root = Relation {
+            common: None,
+            rel_type: Some(relation::RelType::Sql(Sql {
+                query: sql.to_owned(),
+                ..Sql::default()
+            })),
+        };
+        let analyze = Some(analyze_plan_request::Analyze::Explain(
+            analyze_plan_request::Explain {
+                plan: Some(Plan {
+                    op_type: Some(plan::OpType::Root(root)),
+                }),
+                explain_mode: ExplainMode::Cost as i32,
+            },
+        ));
+        let message = session_request!(self, creds, AnalyzePlanRequest { analyze });
+        let call = Call {
+            what: "an AnalyzePlan request",
+            message: &message,
+        };
+        let result = self
+            .rpc(creds, cancel, call, |mut g, r| async move {
+                g.analyze_plan(r).await
+            })
+            .await;
+        let response = match result {
+            Ok(r) => r,
+            Err(e) => return Err(self.with_details(creds, e).await),
+        };
+        self.saw_session(&response.server_side_session_id);
+        match response.result {
+            Some(analyze_plan_response::Result::Explain(e)) => Ok(e.explain_string),
+            _ => Err(SparkError::Decode("no plan in the answer".into())),
+        }
+    }
+}
