@@ -198,6 +198,55 @@ async function testMode(page) {
     await answer.first().waitFor({ timeout: 30000 });
   });
   await exploreSteps(page);
+  await liveSteps(page);
+}
+
+/** A result too large to keep unasked (3e7 rows; Spark estimates it past the 256 MiB budget):
+ * read live, counted on demand, paused while a cell runs. */
+async function liveSteps(page) {
+  const view = page.locator('.jp-NotebookPanel:visible .spark-sql-explorer').last();
+  const range = view.locator('.spark-sql-explorer-range');
+  const status = view.locator('.spark-sql-explorer-status');
+  await step('a large result is read live and shows "more than 100" rows until counted', async () => {
+    await runInActiveCell(page, 'SELECT id, sha2(cast(id AS string), 256) AS h FROM range(0, 30000000, 1, 8)');
+    await page.locator('.jp-NotebookPanel:visible .spark-sql-explorer-status', { hasText: 'live tables' })
+      .last().waitFor({ timeout: 120000 });
+    check((await range.textContent()).includes('of more than 100'), await range.textContent());
+    for (const name of ['First page', 'Previous page', 'Next page', 'Last page', 'Count rows', 'Summary',
+      'Export', 'Keep a stable copy', 'Copy page']) {
+      check(await view.getByRole('button', { name, exact: true }).isVisible(), `no button named ${name}`);
+    }
+  });
+  await step('Next page reads on, and Count rows counts the whole result', async () => {
+    await view.getByRole('button', { name: 'Next page' }).click();
+    await view.locator('.spark-sql-explorer-range', { hasText: 'Rows 101–200 of more than 200' })
+      .waitFor({ timeout: 30000 });
+    await view.getByRole('button', { name: 'Count rows' }).click();
+    await view.locator('.spark-sql-explorer-range', { hasText: 'of 30,000,000' }).waitFor({ timeout: 120000 });
+  });
+  await step('Keep a stable copy shows Spark\'s estimate and asks first', async () => {
+    await view.getByRole('button', { name: 'Keep a stable copy' }).click();
+    const dialog = page.locator('.jp-Dialog');
+    await dialog.waitFor({ timeout: 10000 });
+    const text = await dialog.textContent();
+    check(/Spark estimates this result at [\d.]+ [kMGT]B/.test(text), `dialog ${text}`);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached', timeout: 10000 });
+  });
+  await step('a cell goes first: a count in progress pauses while the cell runs, then goes on', async () => {
+    // A filter on the hash: its count hashes every one of the 3e7 rows.
+    await view.getByRole('button', { name: 'Filter' }).nth(1).click();
+    await view.getByLabel('Filter operator').selectOption('contains');
+    await view.getByLabel('Filter value').fill('abcd');
+    await view.getByRole('button', { name: 'Apply filter' }).click();
+    await status.filter({ hasText: 'Counting rows' }).waitFor({ timeout: 60000 });
+    await runInActiveCell(page, "SELECT reflect('java.lang.Thread', 'sleep', bigint(3000)) AS slept");
+    await status.filter({ hasText: 'Paused while a cell runs' }).waitFor({ timeout: 15000 });
+    await page.locator('.jp-NotebookPanel:visible table.spark-sql-table', { hasText: 'slept' }).last()
+      .waitFor({ timeout: 30000 });
+    await view.locator('.spark-sql-explorer-range', { hasText: /of [\d,]+ \(filtered\)/ })
+      .waitFor({ timeout: 180000 });
+  });
 }
 
 /** The explorer over a 1e7-row result: pages, sort, filter, counts, export, restart. */

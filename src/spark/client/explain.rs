@@ -5,11 +5,10 @@
 
 use tokio_util::sync::CancellationToken;
 
-use super::{Call, Credentials, SessionCall, SparkClient};
+use super::{Credentials, SessionCall, SparkClient};
 use crate::spark::error::SparkError;
 use crate::spark::proto::{
-    analyze_plan_request, analyze_plan_response, plan, relation, AnalyzePlanRequest, Plan,
-    Relation, Sql,
+    analyze_plan_request, analyze_plan_response, plan, relation, Plan, Relation, Sql,
 };
 
 /// Explaining one statement in COST mode.
@@ -56,30 +55,13 @@ impl SparkClient {
                 ..Sql::default()
             })),
         };
-        let analyze = Some(analyze_plan_request::Analyze::Explain(
-            analyze_plan_request::Explain {
-                plan: Some(Plan {
-                    op_type: Some(plan::OpType::Root(root)),
-                }),
-                explain_mode: ExplainMode::Cost as i32,
-            },
-        ));
-        let message = session_request!(self, creds, AnalyzePlanRequest { analyze });
-        let call = Call {
-            what: "an AnalyzePlan request",
-            message: &message,
-        };
-        let result = self
-            .rpc(creds, cancel, call, |mut g, r| async move {
-                g.analyze_plan(r).await
-            })
-            .await;
-        let response = match result {
-            Ok(r) => r,
-            Err(e) => return Err(self.with_details(creds, e).await),
-        };
-        self.saw_session(&response.server_side_session_id);
-        match response.result {
+        let asked = analyze_plan_request::Analyze::Explain(analyze_plan_request::Explain {
+            plan: Some(Plan {
+                op_type: Some(plan::OpType::Root(root)),
+            }),
+            explain_mode: ExplainMode::Cost as i32,
+        });
+        match self.analyze_once(creds, asked, cancel).await? {
             Some(analyze_plan_response::Result::Explain(e)) => Ok(e.explain_string),
             _ => Err(SparkError::Decode("no plan in the answer".into())),
         }

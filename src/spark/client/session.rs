@@ -204,9 +204,22 @@ impl SparkClient {
         creds: &Credentials,
         cancel: &CancellationToken,
     ) -> Result<String, SparkError> {
-        let analyze = Some(analyze_plan_request::Analyze::SparkVersion(
-            analyze_plan_request::SparkVersion {},
-        ));
+        let asked =
+            analyze_plan_request::Analyze::SparkVersion(analyze_plan_request::SparkVersion {});
+        match self.analyze_once(creds, asked, cancel).await? {
+            Some(analyze_plan_response::Result::SparkVersion(v)) => Ok(v.version),
+            _ => Err(SparkError::Decode("no Spark version in the answer".into())),
+        }
+    }
+
+    /// One `AnalyzePlan` call in the session: what the server answered, if anything.
+    pub(super) async fn analyze_once(
+        &mut self,
+        creds: &Credentials,
+        asked: analyze_plan_request::Analyze,
+        cancel: &CancellationToken,
+    ) -> Result<Option<analyze_plan_response::Result>, SparkError> {
+        let analyze = Some(asked);
         let message = session_request!(self, creds, AnalyzePlanRequest { analyze });
         let call = Call {
             what: "an AnalyzePlan request",
@@ -222,10 +235,7 @@ impl SparkClient {
             Err(e) => return Err(self.with_details(creds, e).await),
         };
         self.saw_session(&response.server_side_session_id);
-        match response.result {
-            Some(analyze_plan_response::Result::SparkVersion(v)) => Ok(v.version),
-            _ => Err(SparkError::Decode("no Spark version in the answer".into())),
-        }
+        Ok(response.result)
     }
 
     /// Ends the session on the server (at shutdown and `%reconnect`); waits at most
