@@ -224,6 +224,17 @@ async function liveSteps(page) {
     await view.getByRole('button', { name: 'Count rows' }).click();
     await view.locator('.spark-sql-explorer-range', { hasText: 'of 30,000,000' }).waitFor({ timeout: 120000 });
   });
+  await step('a page far into a live result says what it costs before it runs', async () => {
+    await view.getByLabel('Go to row').fill('2000000');
+    await view.getByLabel('Go to row').press('Enter');
+    const dialog = page.locator('.jp-Dialog');
+    await dialog.waitFor({ timeout: 10000 });
+    const text = await dialog.textContent();
+    check(text.includes('Row 1,999,901 of a live result: Spark reads up to it'), `dialog ${text}`);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached', timeout: 10000 });
+    check((await range.textContent()).startsWith('Rows 101–200'), await range.textContent());
+  });
   await step('Keep a stable copy shows Spark\'s estimate and asks first', async () => {
     await view.getByRole('button', { name: 'Keep a stable copy' }).click();
     const dialog = page.locator('.jp-Dialog');
