@@ -191,7 +191,7 @@ impl Explorer {
                 let idle = registry
                     .views
                     .get(&old)
-                    .is_some_and(|e| e.snap.borrow().is_none());
+                    .is_some_and(|e| !e.snap.borrow().holds_cache());
                 if idle {
                     registry.views.remove(&old);
                 }
