@@ -214,6 +214,9 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
     row.min = '1';
     row.placeholder = 'Go to row';
     row.setAttribute('aria-label', 'Go to row');
+    // Keys typed into the explorer's own fields are theirs, not JupyterLab's shortcuts (Enter
+    // would otherwise put the notebook in edit mode before the field sees it).
+    row.setAttribute('data-lm-suppress-shortcuts', '');
     row.onkeydown = (e) => {
       if (e.key === 'Enter' && row.value) {
         void this.goto(Math.floor((Number(row.value) - 1) / this.size) * this.size);
@@ -232,6 +235,7 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
     this.table = el('table', 'spark-sql-explorer-table spark-sql-table') as HTMLTableElement;
     scroller.append(this.table);
     this.extra = el('div', 'spark-sql-explorer-extra');
+    this.extra.setAttribute('data-lm-suppress-shortcuts', '');
     this.node.append(bar, this.status, this.extra, scroller);
   }
 
