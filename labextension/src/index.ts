@@ -217,7 +217,9 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
     // Keys typed into the explorer's own fields are theirs, not JupyterLab's shortcuts (Enter
     // would otherwise put the notebook in edit mode before the field sees it).
     row.setAttribute('data-lm-suppress-shortcuts', '');
-    row.onkeydown = (e) => {
+    // On the key's release: a dialog the page opens (a far page of a live result) must not take
+    // the rest of the same key press as its answer.
+    row.onkeyup = (e) => {
       if (e.key === 'Enter' && row.value) {
         void this.goto(Math.floor((Number(row.value) - 1) / this.size) * this.size);
       }
@@ -343,6 +345,7 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
       body: `Row ${(start + 1).toLocaleString()} of a live result: Spark reads up to it. ` +
         'Keep a stable copy first to make far pages instant.',
       buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Go to the page' })],
+      defaultButton: 0,
     });
     return answer.button.accept;
   }

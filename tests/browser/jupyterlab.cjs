@@ -204,13 +204,18 @@ async function testMode(page) {
 /** A result too large to keep unasked (3e7 rows; Spark estimates it past the 256 MiB budget):
  * read live, counted on demand, paused while a cell runs. */
 async function liveSteps(page) {
-  const view = page.locator('.jp-NotebookPanel:visible .spark-sql-explorer').last();
-  const range = view.locator('.spark-sql-explorer-range');
-  const status = view.locator('.spark-sql-explorer-status');
+  const views = page.locator('.jp-NotebookPanel:visible .spark-sql-explorer');
+  // This result's view, however many results later cells add below it.
+  let view = views.last();
+  let range = view.locator('.spark-sql-explorer-range');
+  let status = view.locator('.spark-sql-explorer-status');
   await step('a large result is read live and shows "more than 100" rows until counted', async () => {
     await runInActiveCell(page, 'SELECT id, sha2(cast(id AS string), 256) AS h FROM range(0, 30000000, 1, 8)');
     await page.locator('.jp-NotebookPanel:visible .spark-sql-explorer-status', { hasText: 'live tables' })
       .last().waitFor({ timeout: 120000 });
+    view = views.nth((await views.count()) - 1);
+    range = view.locator('.spark-sql-explorer-range');
+    status = view.locator('.spark-sql-explorer-status');
     check((await range.textContent()).includes('of more than 100'), await range.textContent());
     for (const name of ['First page', 'Previous page', 'Next page', 'Last page', 'Count rows', 'Summary',
       'Export', 'Keep a stable copy', 'Copy page']) {
@@ -224,6 +229,15 @@ async function liveSteps(page) {
     await view.getByRole('button', { name: 'Count rows' }).click();
     await view.locator('.spark-sql-explorer-range', { hasText: 'of 30,000,000' }).waitFor({ timeout: 120000 });
   });
+  await step('Keep a stable copy shows Spark\'s estimate and asks first', async () => {
+    await view.getByRole('button', { name: 'Keep a stable copy' }).click();
+    const dialog = page.locator('.jp-Dialog');
+    await dialog.waitFor({ timeout: 10000 });
+    const text = await dialog.textContent();
+    check(/Spark estimates this result at [\d.]+ [kMGT]B/.test(text), `dialog ${text}`);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached', timeout: 10000 });
+  });
   await step('a page far into a live result says what it costs before it runs', async () => {
     await view.getByLabel('Go to row').fill('2000000');
     await view.getByLabel('Go to row').press('Enter');
@@ -235,15 +249,6 @@ async function liveSteps(page) {
     await dialog.waitFor({ state: 'detached', timeout: 10000 });
     check((await range.textContent()).startsWith('Rows 101–200'), await range.textContent());
   });
-  await step('Keep a stable copy shows Spark\'s estimate and asks first', async () => {
-    await view.getByRole('button', { name: 'Keep a stable copy' }).click();
-    const dialog = page.locator('.jp-Dialog');
-    await dialog.waitFor({ timeout: 10000 });
-    const text = await dialog.textContent();
-    check(/Spark estimates this result at [\d.]+ [kMGT]B/.test(text), `dialog ${text}`);
-    await dialog.getByRole('button', { name: 'Cancel' }).click();
-    await dialog.waitFor({ state: 'detached', timeout: 10000 });
-  });
   await step('a cell goes first: a count in progress pauses while the cell runs, then goes on', async () => {
     // A filter on the hash: its count hashes every one of the 3e7 rows.
     await view.getByRole('button', { name: 'Filter' }).nth(1).click();
@@ -251,7 +256,10 @@ async function liveSteps(page) {
     await view.getByLabel('Filter value').fill('abcd');
     await view.getByRole('button', { name: 'Apply filter' }).click();
     await status.filter({ hasText: 'Counting rows' }).waitFor({ timeout: 60000 });
-    await runInActiveCell(page, "SELECT reflect('java.lang.Thread', 'sleep', bigint(3000)) AS slept");
+    // In the notebook's last (empty) cell: clicking the explorer made the result's cell active.
+    await page.locator('.jp-NotebookPanel:visible .jp-Cell').last().locator('.cm-content').click();
+    await page.keyboard.type("SELECT reflect('java.lang.Thread', 'sleep', bigint(3000)) AS slept");
+    await page.keyboard.press('Shift+Enter');
     await status.filter({ hasText: 'Paused while a cell runs' }).waitFor({ timeout: 15000 });
     await page.locator('.jp-NotebookPanel:visible table.spark-sql-table', { hasText: 'slept' }).last()
       .waitFor({ timeout: 30000 });
