@@ -4,23 +4,11 @@
 //! JupyterLab extension from `labextension/` with npm into `kernelspec/data/share/jupyter/
 //! labextensions/`, where the wheel takes it from (node and npm are then needed).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::SystemTime;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = PathBuf::from("proto");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("spark/connect"))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "proto"))
-        .collect();
-    files.sort();
-    println!("cargo:rerun-if-changed=proto");
-    let descriptors = protox::compile(&files, [&dir])?;
-    tonic_prost_build::configure()
-        .build_server(false)
-        .build_client(true)
-        .compile_fds(descriptors)?;
     if std::env::var_os("CARGO_FEATURE_LABEXTENSION").is_some() {
         labextension(Path::new("labextension"))?;
     }

@@ -13,8 +13,8 @@ use arrow::array::{
 };
 use arrow::datatypes::Int32Type;
 use arrow::record_batch::RecordBatch;
+use spark_connect::{Column, QueryResult, SparkType};
 use spark_sql_kernel::render::{result_table, TableOptions, Zone};
-use spark_sql_kernel::spark::{Column, QueryResult, SparkType};
 
 const ROWS: usize = 10_000;
 const RUNS: usize = 21;

@@ -5,9 +5,9 @@
 
 use std::time::{Duration, Instant};
 
+use spark_connect::BearerToken;
+use spark_connect::{Credentials, SparkClient};
 use spark_sql_kernel::config::Settings;
-use spark_sql_kernel::spark::{Credentials, SparkClient};
-use spark_sql_kernel::token::KBaseToken;
 use tokio_util::sync::CancellationToken;
 
 const QUERY_1E6: &str = "SELECT id, id * 2 AS x, cast(id AS string) s FROM range(1000000)";
@@ -54,7 +54,7 @@ fn main() {
     runtime.block_on(async {
         let creds = Credentials {
             user: "bench".into(),
-            token: KBaseToken::new(&token).unwrap_or_else(|| KBaseToken::new("none").unwrap()),
+            token: BearerToken::new(&token).unwrap_or_else(|| BearerToken::new("none").unwrap()),
         };
         let started = Instant::now();
         let mut client = SparkClient::new(

@@ -1,40 +1,43 @@
 //! Spark SQL (KBase): a Jupyter kernel whose cells are Spark SQL, run on the user's own Spark
 //! Connect server with their KBase identity.
 //!
-//! A request travels: frontend ⇄ [`jupyter`] (ZeroMQ sockets, one file per socket, signatures,
-//! busy/idle, typed replies) ⇄ [`kernel`] (a thin `Handler`: cells, one file per magic,
-//! statements, completion, inspection, history) ⇄ [`session`] (the user's identity and Spark
-//! session as a service: authenticator, Spark client, connection state, catalog cache) ⇄
-//! `spark` / `auth` (Spark Connect over gRPC, KBase Auth2 over HTTPS, both connecting through
-//! [`net`]: straight, or through the proxy the settings chose) → `render` (results as HTML and
-//! text). Beside them, leaves that everyone may use and that use nothing of the
-//! crate: [`config`] reads every setting once and hands each layer its part; `sql` is the one
-//! lexer of SQL text; [`output`] holds what a request shows (MIME bundles, streams, errors);
-//! [`token`] the token type that never prints; [`memory`] how freed memory goes back to the
-//! system. The kernel also uses [`export`], which writes whole results to files from Arrow
-//! batches, and [`chart`], which draws results as Vega-Lite specs and SVG (both know
-//! `render`'s text forms, not Jupyter or gRPC), and [`explore`], the result explorer's comm
-//! protocol and the SQL its requests become.
+//! The workspace has three crates, and the compiler keeps them apart:
 //!
-//! Imports only go down that chain: the transport knows nothing of Spark, KBase, the kernel or
-//! rendering; the kernel knows no sockets, gRPC or HTTP; `render`, `spark` and `auth` know
-//! nothing of the kernel or the transport; rendering does no I/O.
+//! ```text
+//!  frontend ⇄ jupyter-kernel ──Handler──▶ spark-sql-kernel (this crate) ──▶ spark-connect ⇄ Spark
+//!             (crates/jupyter-kernel)     kernel → session → auth, render…  (crates/spark-connect)
+//! ```
+//!
+//! - [`jupyter_kernel`]: the transport (sockets, signing, typed requests and replies, the
+//!   `Handler` trait). It knows nothing of Spark or KBase.
+//! - [`spark_connect`]: the Spark Connect client (protos, gRPC, results as Arrow, errors as
+//!   facts, proxies). It knows nothing of Jupyter or KBase.
+//! - this crate: [`kernel`] implements the `Handler` (cells, one file per magic, completion,
+//!   inspection, history, the explorer) and is the one place where words are made
+//!   (`kernel/words.rs`, `kernel/error.rs`). It calls Spark only through `session` (the
+//!   user's identity and Spark session as a service: it alone holds the `SparkClient`), and
+//!   reads what comes back in `spark_connect`'s types (results, errors). [`auth`] is KBase
+//!   Auth2; [`render`] makes every HTML and text of outputs (pure functions); `export` and
+//!   `chart` write and draw whole results from Arrow; `explore` is the explorer's comm
+//!   protocol and the SQL its requests become. Leaves that use nothing of the crate:
+//!   [`config`] (every setting, read once), `sql` (the one lexer of SQL text), [`memory`].
+//!
+//! Imports only go down: `kernel` → `session` → `auth`; `kernel` → `export`, `chart` →
+//! `render` (they write values as the table shows them); `kernel` → `explore`; everything may
+//! use the leaves and the two library crates. Modules are
+//! private unless a test, a bench or the binary needs them.
 
 pub mod auth;
-pub mod chart;
+mod chart;
 pub mod config;
-pub mod explore;
-pub mod export;
-pub mod jupyter;
+mod explore;
+mod export;
 pub mod kernel;
+pub mod kernelspec;
 pub mod memory;
-pub mod net;
-pub mod output;
 pub mod render;
-pub mod session;
-pub mod spark;
+mod session;
 mod sql;
-pub mod token;
 
 /// Installs rustls' ring provider for the process (HTTPS to Auth2, TLS to Spark Connect).
 pub fn install_crypto_provider() {

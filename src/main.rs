@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use spark_sql_kernel::config::{self, Settings};
-use spark_sql_kernel::jupyter::{self, kernelspec};
 use spark_sql_kernel::kernel::Kernel;
+use spark_sql_kernel::kernelspec;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
@@ -128,7 +128,7 @@ const KERNEL_STACK: usize = 8 * 1024 * 1024;
 fn run(command: Command, settings: Settings) -> anyhow::Result<std::process::ExitCode> {
     match command {
         Command::Run { connection_file } => {
-            let info = jupyter::read_connection_file(&connection_file)?;
+            let info = jupyter_kernel::read_connection_file(&connection_file)?;
             // 8 MiB stacks, as the main thread has: a cell's future nests the session's, the
             // client's and the connection's (deep in a debug build); tests run with the same.
             let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -196,7 +196,7 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<std::process::Exi
     }
 }
 
-async fn serve(info: jupyter::ConnectionInfo, settings: Settings) -> anyhow::Result<()> {
+async fn serve(info: jupyter_kernel::ConnectionInfo, settings: Settings) -> anyhow::Result<()> {
     let stop = CancellationToken::new();
     let (interrupt_tx, interrupt_rx) = tokio::sync::mpsc::unbounded_channel();
     // SIGINT interrupts the running cell instead of killing the kernel; SIGTERM stops it cleanly.
@@ -216,9 +216,12 @@ async fn serve(info: jupyter::ConnectionInfo, settings: Settings) -> anyhow::Res
         });
     }
     // The kernel stops with the process that started it (jupyter_server, nbconvert).
-    tokio::spawn(jupyter::parent::watch(settings.parent_pid(), stop.clone()));
+    tokio::spawn(jupyter_kernel::watch_parent(
+        settings.parent_pid(),
+        stop.clone(),
+    ));
     let kernel = Kernel::new(&settings).with_activity_log(&settings);
-    let exit = jupyter::serve(
+    let exit = jupyter_kernel::serve(
         &info,
         kernel,
         stop,

@@ -11,9 +11,9 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::AuthError;
-use crate::config::{ProxySettings, Route};
-use crate::net::ConnectFault;
-use crate::token::KBaseToken;
+use spark_connect::BearerToken;
+use spark_connect::ConnectFault;
+use spark_connect::{ProxySettings, Route};
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -167,7 +167,7 @@ impl AuthClient {
         }
         let (host, port) = &self.target;
         let timeout = Duration::from_secs(3);
-        match crate::net::open(&self.route, host, *port, timeout).await {
+        match spark_connect::open(&self.route, host, *port, timeout).await {
             Ok(_) => None,
             Err(fault) => self.through(&fault),
         }
@@ -193,7 +193,7 @@ impl AuthClient {
         format!("{}/{}", self.base.trim_end_matches('/'), path)
     }
 
-    async fn get(&self, path: &str, token: &KBaseToken) -> Result<String, AuthError> {
+    async fn get(&self, path: &str, token: &BearerToken) -> Result<String, AuthError> {
         let url = self.url(path);
         let sent = self
             .http
@@ -271,7 +271,7 @@ impl AuthClient {
     }
 
     /// Introspects a token (`GET /api/V2/token`).
-    pub async fn validate_token(&self, token: &KBaseToken) -> Result<TokenInfo, AuthError> {
+    pub async fn validate_token(&self, token: &BearerToken) -> Result<TokenInfo, AuthError> {
         let raw: RawTokenInfo = self.parse(&self.get("api/V2/token", token).await?)?;
         let bad = |what: &str| AuthError::BadAnswer {
             url: self.base.clone(),
@@ -292,7 +292,7 @@ impl AuthClient {
     }
 
     /// The token owner's profile (`GET /api/V2/me`).
-    pub async fn get_user_info(&self, token: &KBaseToken) -> Result<UserInfo, AuthError> {
+    pub async fn get_user_info(&self, token: &BearerToken) -> Result<UserInfo, AuthError> {
         let raw: RawUserInfo = self.parse(&self.get("api/V2/me", token).await?)?;
         Ok(UserInfo {
             display: raw.display.unwrap_or_default(),

@@ -1,6 +1,6 @@
 //! KBase authentication: where the token comes from, the KBase Auth2 client, and the
 //! [`Authenticator`] that keeps knowing who the user is while the token rotates underneath.
-//! The token itself is a [`KBaseToken`], which never prints.
+//! The token itself is a [`BearerToken`], which never prints.
 //! Must not: know the kernel or the transport, or word advice beyond the fact.
 
 mod client;
@@ -21,7 +21,7 @@ use sources::Sources;
 pub use sources::READ_DEADLINE;
 
 use crate::config::AuthSettings;
-use crate::token::KBaseToken;
+use spark_connect::BearerToken;
 
 /// Why the kernel does not know who the user is. Each message says what to do.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -63,7 +63,7 @@ pub enum AuthError {
         proxy: String,
         variable: String,
         answer: String,
-        trouble: crate::net::ProxyTrouble,
+        trouble: spark_connect::ProxyTrouble,
     },
 }
 
@@ -99,7 +99,7 @@ impl std::fmt::Display for TokenSource {
 /// A validated token and what Auth2 said of it.
 #[derive(Debug, Clone)]
 pub struct Identity {
-    pub token: KBaseToken,
+    pub token: BearerToken,
     pub source: TokenSource,
     pub info: TokenInfo,
     /// The owner's profile, fetched when first asked for.
@@ -114,7 +114,7 @@ impl Identity {
 
     /// An identity validated just now (for tests of what is shown of it).
     #[cfg(test)]
-    pub fn new(token: KBaseToken, source: TokenSource, info: TokenInfo) -> Identity {
+    pub fn new(token: BearerToken, source: TokenSource, info: TokenInfo) -> Identity {
         Identity {
             token,
             source,
@@ -127,7 +127,7 @@ impl Identity {
 
 /// The result of the validation started with the kernel.
 type Startup =
-    JoinHandle<Result<(KBaseToken, TokenSource, Result<TokenInfo, AuthError>), AuthError>>;
+    JoinHandle<Result<(BearerToken, TokenSource, Result<TokenInfo, AuthError>), AuthError>>;
 
 /// Keeps the current identity: reads the token sources before each use, validates a new or
 /// stale token, and refuses an expired one or one of another user.
@@ -142,7 +142,7 @@ pub struct Authenticator {
     /// Messages for the user (Auth2 found out), told once.
     notices: Vec<String>,
     /// Tokens Auth2 refused (invalid or expired), never sent again, with where they were.
-    refused: Vec<(KBaseToken, TokenSource)>,
+    refused: Vec<(BearerToken, TokenSource)>,
 }
 
 impl Authenticator {
@@ -175,7 +175,7 @@ impl Authenticator {
     /// The token file when present and non-empty, else `KBASE_AUTH_TOKEN`, else the token in
     /// `SPARK_CONNECT_URL`. The file is read off the async threads, for at most
     /// [`READ_DEADLINE`]: a hung network home directory or a pipe never wedges the kernel.
-    pub async fn read_token(&self) -> Result<(KBaseToken, TokenSource), AuthError> {
+    pub async fn read_token(&self) -> Result<(BearerToken, TokenSource), AuthError> {
         self.sources.read().await
     }
 
@@ -250,7 +250,7 @@ impl Authenticator {
 
     /// Validates `token` when it is new or its validation is older than Auth2's `cachefor`,
     /// and makes it the current identity.
-    async fn check(&mut self, token: KBaseToken, source: TokenSource) -> Result<(), AuthError> {
+    async fn check(&mut self, token: BearerToken, source: TokenSource) -> Result<(), AuthError> {
         let known = self.current.as_ref().filter(|id| id.token == token);
         match known {
             Some(id) if id.checked_at.elapsed() < id.info.cache_for => {}
@@ -326,7 +326,7 @@ impl Authenticator {
 
     fn adopt(
         &mut self,
-        token: KBaseToken,
+        token: BearerToken,
         source: TokenSource,
         info: TokenInfo,
     ) -> Result<(), AuthError> {
@@ -418,7 +418,7 @@ mod tests {
         let settings = settings
             .auth()
             .clone()
-            .with_tokens(file, env.and_then(KBaseToken::new));
+            .with_tokens(file, env.and_then(BearerToken::new));
         Authenticator::new(&settings, DEFAULT_TIMEOUT).unwrap()
     }
 
@@ -430,7 +430,7 @@ mod tests {
         assert_eq!(
             auth.read_token().await.unwrap(),
             (
-                KBaseToken::new("ENVTOKEN").unwrap(),
+                BearerToken::new("ENVTOKEN").unwrap(),
                 TokenSource::Environment
             )
         );
@@ -440,7 +440,7 @@ mod tests {
         assert_eq!(
             auth.read_token().await.unwrap(),
             (
-                KBaseToken::new("FILETOKEN").unwrap(),
+                BearerToken::new("FILETOKEN").unwrap(),
                 TokenSource::File(file)
             )
         );
@@ -489,7 +489,7 @@ mod tests {
             let settings = settings
                 .auth()
                 .clone()
-                .with_tokens(Some(fifo.clone()), env.and_then(KBaseToken::new));
+                .with_tokens(Some(fifo.clone()), env.and_then(BearerToken::new));
             Authenticator::new(&settings, DEFAULT_TIMEOUT).unwrap()
         };
         // A runtime of the test's own, dropped without waiting for the reads stuck in open();

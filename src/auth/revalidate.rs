@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use tokio::task::JoinHandle;
 
 use super::{AuthClient, AuthError, TokenInfo};
-use crate::token::KBaseToken;
+use spark_connect::BearerToken;
 
 /// How long a cell waits for a new check of a known token; then it goes on with the last
 /// good validation and the answer is taken when it comes.
@@ -43,7 +43,7 @@ pub struct Outage {
 /// The background check of a known token and the state of Auth2.
 #[derive(Default)]
 pub(super) struct Revalidator {
-    running: Option<(KBaseToken, JoinHandle<Result<TokenInfo, AuthError>>)>,
+    running: Option<(BearerToken, JoinHandle<Result<TokenInfo, AuthError>>)>,
     outage: Option<Outage>,
     /// During an outage: no new check before this.
     next_try: Option<Instant>,
@@ -66,7 +66,7 @@ impl Revalidator {
     pub(super) async fn check(
         &mut self,
         client: &AuthClient,
-        token: &KBaseToken,
+        token: &BearerToken,
         cache_for: Duration,
     ) -> Verdict {
         if self.running.as_ref().is_some_and(|(t, _)| t != token) {
@@ -201,10 +201,10 @@ mod tests {
         let client = AuthClient::new(
             &url,
             Duration::from_secs(30),
-            &crate::config::ProxySettings::none(),
+            &spark_connect::ProxySettings::none(),
         )
         .unwrap();
-        let token = KBaseToken::new("SILENTTOKEN34567ABCDEFGHIJKLMNOP").unwrap();
+        let token = BearerToken::new("SILENTTOKEN34567ABCDEFGHIJKLMNOP").unwrap();
         let mut r = Revalidator::default();
         let started = Instant::now();
         assert!(matches!(

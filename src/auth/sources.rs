@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{AuthError, TokenSource};
-use crate::token::KBaseToken;
+use spark_connect::BearerToken;
 
 /// How long reading the token file may take.
 pub const READ_DEADLINE: Duration = Duration::from_secs(2);
@@ -19,23 +19,23 @@ pub const READ_DEADLINE: Duration = Duration::from_secs(2);
 #[derive(Clone)]
 pub(super) struct Sources {
     pub(super) file: Option<PathBuf>,
-    pub(super) env: Option<KBaseToken>,
-    pub(super) url: Option<KBaseToken>,
+    pub(super) env: Option<BearerToken>,
+    pub(super) url: Option<BearerToken>,
     /// A read of the file that has not ended (it is not started again meanwhile).
     pub(super) reading: Arc<AtomicBool>,
 }
 
 impl Sources {
     /// The first source's token.
-    pub(super) async fn read(&self) -> Result<(KBaseToken, TokenSource), AuthError> {
+    pub(super) async fn read(&self) -> Result<(BearerToken, TokenSource), AuthError> {
         let mut all = self.all().await?;
         Ok(all.swap_remove(0))
     }
 
     /// Every source's token, in order, each token once (never empty).
-    pub(super) async fn all(&self) -> Result<Vec<(KBaseToken, TokenSource)>, AuthError> {
-        let mut all: Vec<(KBaseToken, TokenSource)> = Vec::new();
-        let mut add = |token: &KBaseToken, source: TokenSource| {
+    pub(super) async fn all(&self) -> Result<Vec<(BearerToken, TokenSource)>, AuthError> {
+        let mut all: Vec<(BearerToken, TokenSource)> = Vec::new();
+        let mut add = |token: &BearerToken, source: TokenSource| {
             if !all.iter().any(|(t, _)| t == token) {
                 all.push((token.clone(), source));
             }
@@ -44,7 +44,7 @@ impl Sources {
         if let Some(path) = &self.file {
             match self.read_file(path).await {
                 Ok(Some(text)) => {
-                    if let Some(token) = KBaseToken::new(&text) {
+                    if let Some(token) = BearerToken::new(&text) {
                         add(&token, TokenSource::File(path.clone()));
                     }
                 }

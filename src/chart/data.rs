@@ -9,7 +9,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::Value;
 
 use crate::render::{spark_text, Zone};
-use crate::spark::Column;
+use spark_connect::Column;
 
 /// How a column is drawn, from its Spark type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,9 +18,9 @@ use serde_json::Value;
 
 pub use data::{Datum, Role};
 
-use crate::output::MimeBundle;
 use crate::render::Zone;
-use crate::spark::{Column, SparkType};
+use jupyter_kernel::MimeBundle;
+use spark_connect::{Column, SparkType};
 
 /// The kinds of chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

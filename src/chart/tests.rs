@@ -9,7 +9,7 @@ use arrow::array::{
 use arrow::record_batch::RecordBatch;
 
 use super::*;
-use crate::spark::SparkType;
+use spark_connect::SparkType;
 
 fn columns() -> Vec<Column> {
     [

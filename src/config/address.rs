@@ -1,40 +1,9 @@
 //! Spark Connect addresses: the `sc://` URL read once from the settings, and the host template
 //! filled with the user's name. Pure functions, no I/O. A token inside a URL is taken out as a
-//! [`KBaseToken`] (for the auth settings) and never kept in the address or shown.
+//! [`BearerToken`] (for the auth settings) and never kept in the address or shown.
 //! Must not: connect anywhere or keep a token in an address.
 
-use std::fmt;
-
-use crate::token::KBaseToken;
-
-/// A resolved Spark Connect address.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Address {
-    pub host: String,
-    pub port: u16,
-    pub use_ssl: bool,
-    /// Other `;key=value` parameters, in order (for example `user_agent`).
-    pub params: Vec<(String, String)>,
-}
-
-impl Address {
-    /// The gRPC endpoint URI.
-    pub fn endpoint(&self) -> String {
-        let scheme = if self.use_ssl { "https" } else { "http" };
-        format!("{scheme}://{}:{}", self.host, self.port)
-    }
-}
-
-impl fmt::Display for Address {
-    /// `sc://host:port` (with `;use_ssl=true` when TLS is on); never the token.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "sc://{}:{}", self.host, self.port)?;
-        if self.use_ssl {
-            f.write_str("/;use_ssl=true")?;
-        }
-        Ok(())
-    }
-}
+use spark_connect::{Address, BearerToken};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AddressError {
@@ -69,7 +38,7 @@ pub fn sanitize_k8s(name: &str) -> String {
 pub fn parse_sc_url(
     url: &str,
     default_port: u16,
-) -> Result<(Address, Option<KBaseToken>), AddressError> {
+) -> Result<(Address, Option<BearerToken>), AddressError> {
     // The hint never repeats the URL's parameters: they may hold a token.
     let hint = url.split(';').next().unwrap_or("").to_owned();
     let bad = |reason: &str| AddressError::BadUrl {
@@ -116,7 +85,7 @@ pub fn parse_sc_url(
             .split_once('=')
             .ok_or_else(|| bad("a parameter is not key=value"))?;
         match key.trim() {
-            "token" | "x-kbase-token" => token = KBaseToken::new(value),
+            "token" | "x-kbase-token" => token = BearerToken::new(value),
             "use_ssl" => {
                 address.use_ssl = super::parse_bool(value.trim())
                     .ok_or_else(|| bad("use_ssl must be true or false"))?

@@ -2,21 +2,19 @@
 //! reads the environment. A bad value never stops the kernel: it falls back to the default and
 //! is kept in [`Settings::problems`], which the kernel reports where it matters.
 //!
-//! A leaf: it imports nothing of the kernel but the [`KBaseToken`] type. Each layer gets the
+//! A leaf: it imports nothing of the kernel but the [`BearerToken`] type. Each layer gets the
 //! part it needs ([`AuthSettings`], [`SparkSettings`], [`DisplaySettings`], [`InstallPaths`]), with
 //! private fields, and the `sc://` address is parsed here, once.
 
 mod address;
-mod proxy;
 mod spark;
 
 use std::path::PathBuf;
 
-pub use address::{sanitize_k8s, Address, AddressError};
-pub use proxy::{Direct, Hop, ProxyKind, ProxySettings, Route};
+pub use address::{sanitize_k8s, AddressError};
 pub use spark::{SparkSettings, StartSettings};
 
-use crate::token::KBaseToken;
+use spark_connect::{BearerToken, ProxySettings};
 
 pub const DEFAULT_AUTH_URL: &str = "https://kbase.us/services/auth/";
 pub const DEFAULT_HOST_TEMPLATE: &str = "spark-connect-{username}";
@@ -56,16 +54,16 @@ pub struct Settings {
 /// Where the KBase token comes from and where it is validated.
 #[derive(Debug, Clone)]
 pub struct AuthSettings {
-    token: Option<KBaseToken>,
+    token: Option<BearerToken>,
     token_file: Option<PathBuf>,
     url: String,
-    url_token: Option<KBaseToken>,
+    url_token: Option<BearerToken>,
     proxy: ProxySettings,
 }
 
 impl AuthSettings {
     /// `KBASE_AUTH_TOKEN`.
-    pub fn env_token(&self) -> Option<&KBaseToken> {
+    pub fn env_token(&self) -> Option<&BearerToken> {
         self.token.as_ref()
     }
     /// `KBASE_TOKEN_FILE`, default `~/.berdl_kbase_session`.
@@ -81,11 +79,11 @@ impl AuthSettings {
         &self.proxy
     }
     /// `;token=` or `;x-kbase-token=` of `SPARK_CONNECT_URL`: the last token source.
-    pub fn url_token(&self) -> Option<&KBaseToken> {
+    pub fn url_token(&self) -> Option<&BearerToken> {
         self.url_token.as_ref()
     }
     /// The same settings with other token sources (for tests of the sources' order).
-    pub fn with_tokens(mut self, file: Option<PathBuf>, env: Option<KBaseToken>) -> AuthSettings {
+    pub fn with_tokens(mut self, file: Option<PathBuf>, env: Option<BearerToken>) -> AuthSettings {
         self.token_file = file;
         self.token = env;
         self
@@ -235,11 +233,20 @@ impl Settings {
         };
         let path = |name: &str| get(name).map(PathBuf::from);
         let home = path("HOME");
-        let proxy = ProxySettings::read(&get, &mut problems);
+        let proxies = ProxySettings::read(&get);
+        if let Some(ignored) = proxies.ignored {
+            problems.push(format!(
+                "{} is ignored: {}",
+                ignored.variable, ignored.reason
+            ));
+        }
+        let proxy = proxies.settings;
         let (mut spark, url_token) = spark::settings(&get, &path, &mut problems);
         spark.proxy = proxy.clone();
         let auth = AuthSettings {
-            token: var("KBASE_AUTH_TOKEN").as_deref().and_then(KBaseToken::new),
+            token: var("KBASE_AUTH_TOKEN")
+                .as_deref()
+                .and_then(BearerToken::new),
             token_file: path("KBASE_TOKEN_FILE")
                 .or_else(|| home.as_ref().map(|h| h.join(TOKEN_FILE_NAME))),
             url: get("KBASE_AUTH_URL").unwrap_or_else(|| DEFAULT_AUTH_URL.to_owned()),

@@ -6,10 +6,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::address::{self, Address, AddressError};
-use super::proxy::ProxySettings;
+use spark_connect::{Address, BearerToken, ProxySettings};
+
+use super::address::{self, AddressError};
 use super::{number, parse_bool, parse_conf, DEFAULT_HOST_TEMPLATE, DEFAULT_PORT};
-use crate::token::KBaseToken;
 
 /// Seconds to wait for the server the start command launches.
 pub const DEFAULT_START_TIMEOUT: usize = 120;
@@ -114,7 +114,7 @@ pub(super) fn settings(
     get: &impl Fn(&str) -> Option<String>,
     path: &impl Fn(&str) -> Option<PathBuf>,
     problems: &mut Vec<String>,
-) -> (SparkSettings, Option<KBaseToken>) {
+) -> (SparkSettings, Option<BearerToken>) {
     let port = match get("SPARK_CONNECT_PORT") {
         None => DEFAULT_PORT,
         Some(raw) => match raw.parse::<u16>() {

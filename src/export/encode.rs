@@ -14,7 +14,7 @@ use parquet::errors::ParquetError;
 use super::file::Counted;
 use super::{ExportError, Format, ROW_GROUP};
 use crate::render::Zone;
-use crate::spark::{Column, SparkType};
+use spark_connect::{Column, SparkType};
 
 enum Writer {
     Csv(arrow::csv::Writer<Counted>),

@@ -19,10 +19,10 @@ use std::thread::JoinHandle;
 use arrow::array::RecordBatch;
 
 use crate::render::Zone;
-use crate::spark::{BatchSink, Column, SinkStopped};
 use encode::Encoder;
 pub use error::ExportError;
 use file::{Counted, Partial};
+use spark_connect::{BatchSink, Column, SinkStopped};
 
 /// Batches waiting for the writing thread: while it encodes, the next ones arrive.
 const QUEUE: usize = 4;

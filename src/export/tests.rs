@@ -6,7 +6,7 @@ use arrow::array::{ArrayRef, Float64Array, Int64Array, StringArray, TimestampMic
 use arrow::datatypes::DataType;
 
 use super::*;
-use crate::spark::SparkType;
+use spark_connect::SparkType;
 
 fn columns() -> Vec<Column> {
     let column = |name: &str, type_name: &str| Column {

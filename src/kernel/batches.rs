@@ -8,7 +8,7 @@
 
 use super::shell::Shell;
 use crate::session::SessionError;
-use crate::spark::Oversized;
+use spark_connect::Oversized;
 
 /// Times the batches are made smaller for one statement.
 pub(super) const MAX_TRIES: usize = 3;

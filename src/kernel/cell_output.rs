@@ -2,9 +2,9 @@
 //! the cell's last result becomes its `execute_result` and earlier ones `display_data`.
 //! Must not: word or render what it sends (callers hand it bundles and text).
 
-use crate::jupyter::ExecuteContext;
-use crate::output::{MimeBundle, Output};
 use crate::session::SparkSession;
+use jupyter_kernel::ExecuteContext;
+use jupyter_kernel::{MimeBundle, Output};
 
 /// The outputs of one cell.
 pub struct CellOutput {

@@ -12,11 +12,11 @@ use tokio::time::Instant;
 use super::cell;
 use super::cell::magic_line_at;
 use super::magics::{chart_kinds, CHART_OPTIONS, SPECS};
-use crate::jupyter::Completion;
 use crate::session::{Catalog, Listing};
 use crate::sql::cursor::{self, Context};
 use crate::sql::keywords::KEYWORDS;
 use crate::sql::quote;
+use jupyter_kernel::Completion;
 
 /// How long a completion may wait for Spark.
 pub const COMPLETION_BUDGET: Duration = Duration::from_millis(1000);

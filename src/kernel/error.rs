@@ -6,10 +6,10 @@ use crate::auth::AuthError;
 use crate::chart::ChartError;
 use crate::config::AddressError;
 use crate::export::ExportError;
-use crate::output::ErrorOutput;
 use crate::render::{self, SqlSource};
 use crate::session::{SessionError, StartError};
-use crate::spark::SparkError;
+use jupyter_kernel::ErrorOutput;
+use spark_connect::SparkError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KernelError {
@@ -126,7 +126,7 @@ impl KernelError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spark::ServerError;
+    use spark_connect::ServerError;
 
     #[test]
     fn spark_errors_keep_their_class_and_sqlstate() {

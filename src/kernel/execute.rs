@@ -15,8 +15,8 @@ use crate::export::ExportError;
 use crate::render;
 use crate::render::SqlSource;
 use crate::session::SessionError;
-use crate::spark::SparkError;
 use crate::sql::{split_statements, Statement};
+use spark_connect::SparkError;
 
 /// Runs the cell `code`.
 pub async fn run_cell(shell: &mut Shell<'_>, code: &str) -> Result<(), KernelError> {
@@ -119,7 +119,7 @@ async fn attempt(
     sql: &str,
     fetch: usize,
     export: Option<&ExportPlan>,
-) -> Result<crate::spark::QueryResult, QueryError> {
+) -> Result<spark_connect::QueryResult, QueryError> {
     let mut outcome = query(shell, sql, fetch, export).await;
     // Nothing listens at the address: start the server (when a start command is set), once.
     let refused = matches!(&outcome, Err(QueryError::Session(e)) if e.is_refused());
@@ -164,7 +164,7 @@ async fn attempt(
 async fn show_result(
     shell: &mut Shell<'_>,
     statement: &Statement,
-    result: &crate::spark::QueryResult,
+    result: &spark_connect::QueryResult,
     limit: usize,
     extra: Extra<'_>,
 ) -> Result<(), KernelError> {
@@ -218,7 +218,7 @@ async fn show_result(
 fn draw(
     shell: &mut Shell<'_>,
     plan: &ChartPlan,
-    result: &crate::spark::QueryResult,
+    result: &spark_connect::QueryResult,
     zone: &render::Zone,
 ) -> Result<(), KernelError> {
     let cap = shell.view.chart_rows;
@@ -258,9 +258,9 @@ async fn query(
     sql: &str,
     limit: usize,
     export: Option<&ExportPlan>,
-) -> Result<crate::spark::QueryResult, QueryError> {
+) -> Result<spark_connect::QueryResult, QueryError> {
     let Some(export) = export else {
-        let (reports, receiver) = tokio::sync::watch::channel(crate::spark::Running::default());
+        let (reports, receiver) = tokio::sync::watch::channel(spark_connect::Running::default());
         let ctx = shell.out.ctx().clone();
         let run = shell.run(sql, limit, &reports);
         return live::follow(run, receiver, &ctx)
@@ -271,7 +271,7 @@ async fn query(
     let target = crate::export::resolve(&export.path, shell.view.home.as_deref());
     let mut sink = crate::export::Exporter::create(&target, export.format, zone)
         .map_err(QueryError::Export)?;
-    let (reports, receiver) = tokio::sync::watch::channel(crate::spark::Running::default());
+    let (reports, receiver) = tokio::sync::watch::channel(spark_connect::Running::default());
     let ctx = shell.out.ctx().clone();
     let started = std::time::Instant::now();
     let run = shell.export(sql, limit, &reports, &mut sink);

@@ -1,7 +1,7 @@
 //! This session's cells, for `history_request`: tail, range and glob search.
 //! Must not: persist anything: history lives as long as the kernel.
 
-use crate::jupyter::{HistoryEntry, HistoryQuery};
+use jupyter_kernel::{HistoryEntry, HistoryQuery};
 
 /// The session number every entry carries (the kernel keeps one session's history).
 const SESSION: i64 = 1;

@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 
 use super::words;
 use crate::auth::{time_left, Identity, UserInfo};
-use crate::config::Direct;
 use crate::session::hops::{Reach, Reached};
 use crate::session::{Connection, Whoami};
+use spark_connect::Direct;
 
 type Rows = Vec<(String, String)>;
 
@@ -180,7 +180,7 @@ mod tests {
 
     fn identity_with(mfa: Option<&str>) -> Identity {
         Identity::new(
-            crate::token::KBaseToken::new("T").unwrap(),
+            spark_connect::BearerToken::new("T").unwrap(),
             TokenSource::Environment,
             TokenInfo {
                 user: "alice".into(),

@@ -9,11 +9,11 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::cell;
-use crate::output::MimeBundle;
 use crate::render;
 use crate::session::{Catalog, Listing};
 use crate::sql::cursor::{self, TableRef};
 use crate::sql::dotted;
+use jupyter_kernel::MimeBundle;
 
 /// How long an inspection may wait for Spark.
 const INSPECTION_BUDGET: Duration = Duration::from_secs(3);

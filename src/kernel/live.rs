@@ -9,11 +9,11 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{oneshot, watch};
 
-use crate::jupyter::ExecuteContext;
-use crate::output::Output;
 use crate::render::{progress_display, progress_text, status_line, Phase};
 use crate::session::SessionError;
-use crate::spark::{QueryResult, Running, SparkError};
+use jupyter_kernel::ExecuteContext;
+use jupyter_kernel::Output;
+use spark_connect::{QueryResult, Running, SparkError};
 
 /// How long a statement runs before its progress shows.
 pub const SHOW_AFTER: Duration = Duration::from_secs(1);
@@ -222,7 +222,7 @@ mod tests {
     fn timed() -> (ExecuteContext, Sent) {
         let sent = Arc::new(Mutex::new(Vec::new()));
         let kept = Arc::clone(&sent);
-        let sink: crate::jupyter::OutputSink = Arc::new(move |output| {
+        let sink: jupyter_kernel::OutputSink = Arc::new(move |output| {
             kept.lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .push((Instant::now(), output));

@@ -1,8 +1,8 @@
 //! What the kernel does with a request: it reads a cell (magics, then SQL statements), runs it
-//! through the [`SparkSession`] service, shows the results, and keeps history; it answers
+//! through the `SparkSession` service, shows the results, and keeps history; it answers
 //! completeness, completion and inspection. A thin [`Handler`]: the modules below do the work —
 //! `magics/` (one file per magic), `execute` (statements and results), `completion` and
-//! `inspection` (over the [`crate::session::Catalog`] trait).
+//! `inspection` (over the session's `Catalog` trait).
 //!
 //! It knows no sockets (the transport calls it) and no gRPC or HTTP (the session does that).
 //! Must not: know sockets, gRPC or HTTP (the transport and the session do).
@@ -27,15 +27,15 @@ mod words;
 use serde_json::json;
 
 use crate::config::Settings;
-use crate::jupyter::{
-    Completion, ExecuteContext, ExecuteRequest, Handler, HistoryEntry, HistoryQuery, IsComplete,
-    KernelInfo,
-};
-use crate::output::{ErrorOutput, MimeBundle};
 use crate::render;
 use crate::session::SparkSession;
 use cell_output::CellOutput;
 use history::History;
+use jupyter_kernel::{
+    Completion, ExecuteContext, ExecuteRequest, Handler, HistoryEntry, HistoryQuery, IsComplete,
+    KernelInfo,
+};
+use jupyter_kernel::{ErrorOutput, MimeBundle};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -233,11 +233,11 @@ impl Handler for Kernel {
             crate::sql::Completeness::OpenToken => IsComplete::Incomplete {
                 indent: String::new(),
             },
-            crate::sql::Completeness::OpenParenthesis | crate::sql::Completeness::OpenBlock => {
-                IsComplete::Incomplete {
-                    indent: "    ".into(),
-                }
-            }
+            crate::sql::Completeness::OpenParenthesis
+            | crate::sql::Completeness::OpenBlock
+            | crate::sql::Completeness::OpenClause => IsComplete::Incomplete {
+                indent: "    ".into(),
+            },
             crate::sql::Completeness::Invalid => IsComplete::Invalid,
         }
     }
@@ -246,7 +246,7 @@ impl Handler for Kernel {
         self.history.query(query, output)
     }
 
-    async fn comm(&mut self, message: crate::output::Comm, ctx: ExecuteContext) {
+    async fn comm(&mut self, message: jupyter_kernel::Comm, ctx: ExecuteContext) {
         self.explorer.comm(&mut self.session, message, ctx).await;
     }
 
@@ -263,7 +263,7 @@ impl Handler for Kernel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::Output;
+    use jupyter_kernel::Output;
 
     #[tokio::test]
     async fn the_last_result_is_the_value_and_earlier_ones_are_displays() {

@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 use super::cell_output::CellOutput;
 use super::View;
 use crate::session::{Reconnected, SessionError, SparkSession, Whoami};
-use crate::spark::{BatchSink, Oversized, QueryResult, Running};
+use spark_connect::{BatchSink, Oversized, QueryResult, Running};
 
 /// What a magic or statement may use when it runs.
 pub struct Shell<'a> {

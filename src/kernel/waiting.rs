@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use super::live::Line;
 use super::shell::Shell;
 use crate::session::SessionError;
-use crate::spark::SparkError;
+use spark_connect::SparkError;
 
 /// The first pause between two tries; it doubles up to [`LONGEST_PAUSE`].
 const FIRST_PAUSE: Duration = Duration::from_secs(1);

@@ -5,9 +5,9 @@
 //! Must not: decide what happened (lower layers' errors say it) or build HTML.
 
 use crate::auth::AuthError;
-use crate::net::ProxyTrouble;
 use crate::session::{Notice, SessionError};
-use crate::spark::{Refusal, SettingFrom, SparkError, SparkNotice};
+use spark_connect::ProxyTrouble;
+use spark_connect::{Refusal, SettingFrom, SparkError, SparkNotice};
 
 /// A Spark Connect error as the user reads it: what happened, then what to do.
 pub fn spark(error: &SparkError) -> String {
@@ -166,7 +166,7 @@ pub fn explorer_bad_request(problem: &str) -> String {
 /// An explorer request that failed on the server.
 pub fn explorer_request_failed(error: &SessionError) -> String {
     match error {
-        SessionError::Spark(crate::spark::SparkError::Cancelled) => explorer_interrupted(),
+        SessionError::Spark(spark_connect::SparkError::Cancelled) => explorer_interrupted(),
         other => session(other),
     }
 }

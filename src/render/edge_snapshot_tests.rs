@@ -8,7 +8,7 @@ use arrow::array::{ArrayRef, Int32Array, Int64Array, StringArray, TimestampMicro
 
 use super::snapshot_tests::{column, html, nested, options, plain, result, strings, text, SUMMER};
 use super::{result_table, TableOptions, Zone};
-use crate::spark::{Column, SparkType};
+use spark_connect::{Column, SparkType};
 
 #[test]
 fn hostile_names_and_values_are_escaped() {

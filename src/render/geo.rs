@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use arrow::array::{Array, AsArray, StructArray};
 use arrow::datatypes::{DataType, Int32Type};
 
-pub use crate::spark::{GEOGRAPHY_SRID, GEOMETRY_SRID};
+pub use spark_connect::{GEOGRAPHY_SRID, GEOMETRY_SRID};
 
 /// Whether an Arrow struct is Spark's form of a geometry or geography: `{srid: Int32, wkb:
 /// Binary}`, the `wkb` field marked `geometry` or `geography` in its metadata. Returns the

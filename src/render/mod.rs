@@ -29,7 +29,7 @@ pub use table::{
 };
 pub use traceback::{traceback, SqlSource};
 
-use crate::output::MimeBundle;
+use jupyter_kernel::MimeBundle;
 
 /// Writes the value of one row.
 pub type Writer<'a> = Box<dyn Fn(usize, &mut String) + 'a>;
@@ -38,7 +38,7 @@ pub type Writer<'a> = Box<dyn Fn(usize, &mut String) + 'a>;
 /// a CSV export writes.
 pub fn spark_text(
     array: &dyn arrow::array::Array,
-    spark: &crate::spark::SparkType,
+    spark: &spark_connect::SparkType,
     zone: &Zone,
 ) -> arrow::array::StringArray {
     let write = value::writer(array, spark, zone);

@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use super::{escape_html, plain_and_html};
-use crate::output::MimeBundle;
-use crate::spark::Progress;
+use jupyter_kernel::MimeBundle;
+use spark_connect::Progress;
 
 /// Where the query is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,7 +16,7 @@ use arrow::datatypes::{DataType, Field, Fields, Int32Type};
 use arrow::record_batch::RecordBatch;
 
 use super::{result_table, TableOptions, Zone};
-use crate::spark::{Column, QueryResult, SparkType};
+use spark_connect::{Column, QueryResult, SparkType};
 
 pub(super) fn column(name: &str, type_name: &str, data_type: SparkType) -> Column {
     Column {

@@ -12,7 +12,7 @@ use arrow::array::{
 use arrow::datatypes::{DataType, Field, Fields};
 
 use super::snapshot_tests::{column, html, options, result, text};
-use crate::spark::{QueryResult, SparkType, GEOGRAPHY_SRID, GEOMETRY_SRID};
+use spark_connect::{QueryResult, SparkType, GEOGRAPHY_SRID, GEOMETRY_SRID};
 
 /// Little-endian WKB of a point.
 fn point(x: f64, y: f64) -> Vec<u8> {

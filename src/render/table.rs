@@ -13,8 +13,8 @@ use unicode_width::UnicodeWidthStr;
 use super::datetime::Zone;
 use super::value::writer;
 use super::{escape_html, plain_and_html};
-use crate::output::MimeBundle;
-use crate::spark::{QueryResult, SparkType};
+use jupyter_kernel::MimeBundle;
+use spark_connect::{QueryResult, SparkType};
 
 /// How results are shown.
 #[derive(Debug, Clone, PartialEq)]

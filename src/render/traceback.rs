@@ -3,8 +3,8 @@
 //! message names), or Spark's own marked text, then the causes; for any other error the lines
 //! of its message after the first. Must not: word errors (the kernel does).
 
-use crate::spark::{Position, ServerError};
 use crate::sql::lexer::{self, Kind};
+use spark_connect::{Position, ServerError};
 
 const RED: &str = "\u{1b}[0;31m";
 const BOLD_RED: &str = "\u{1b}[1;31m";

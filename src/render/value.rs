@@ -29,7 +29,7 @@ use super::geo::{geo_default_srid, write_geo_value};
 use super::number::{write_decimal, write_double, write_float};
 use super::variant::write_variant;
 use super::Writer;
-use crate::spark::SparkType;
+use spark_connect::SparkType;
 
 fn is_null(nulls: Option<&NullBuffer>, row: usize) -> bool {
     nulls.is_some_and(|n| n.is_null(row))

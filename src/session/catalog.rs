@@ -12,7 +12,6 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::SparkSession;
-use crate::render;
 use crate::sql::{dotted, quote};
 
 /// Rows read of a catalog listing.
@@ -140,16 +139,12 @@ impl SparkSession {
             let Ok(result) = client.execute_sql(&creds, sql, MAX_ROWS, &never).await else {
                 return Some((session, None));
             };
-            let columns = render::column_texts(&result, &render::Zone::default());
-            let rows = (0..result.rows())
-                .map(|r| {
-                    columns
-                        .iter()
-                        .map(|c| c.get(r).cloned().flatten().unwrap_or_default())
-                        .collect()
-                })
-                .collect();
-            Some((session, Some(rows)))
+            let rows = result.texts().ok().map(|rows| {
+                rows.into_iter()
+                    .map(|row| row.into_iter().map(Option::unwrap_or_default).collect())
+                    .collect()
+            });
+            Some((session, rows))
         };
         let (session, rows) = tokio::time::timeout_at(deadline, run)
             .await

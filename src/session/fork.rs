@@ -7,7 +7,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::SessionError;
-use crate::spark::{BatchSink, Credentials, QueryResult, Running, SparkClient};
+use spark_connect::{BatchSink, Credentials, QueryResult, Running, SparkClient};
 
 /// A handle that runs statements in the user's Spark session.
 pub struct Forked {
@@ -38,7 +38,7 @@ impl Forked {
         let sent = crate::sql::blank_comments(sql);
         Ok(self
             .client
-            .execute_sql(&self.creds, &sent, limit, cancel)
+            .execute_sql(&self.creds, &sent, super::row_limit(sql, limit), cancel)
             .await?)
     }
 

@@ -5,8 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use crate::config::{Address, Direct, Hop, ProxySettings, Route};
-use crate::net::ConnectFault;
+use spark_connect::ConnectFault;
+use spark_connect::{Address, Direct, Hop, ProxySettings, Route};
 
 /// How long a probe of a proxy may take.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
@@ -75,7 +75,7 @@ async fn reach(proxies: &ProxySettings, host: String, port: u16) -> Reach {
         Route::Proxy(hop) => {
             let started = Instant::now();
             let route = Route::Proxy(hop.clone());
-            let opened = crate::net::open(&route, &host, port, PROBE_TIMEOUT)
+            let opened = spark_connect::open(&route, &host, port, PROBE_TIMEOUT)
                 .await
                 .map(|_| started.elapsed());
             Reached::Proxy(Box::new(Tunnel { hop, opened }))

@@ -18,17 +18,28 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+/// How many rows of `sql`'s result come back: a SQL script cannot be wrapped in a `Limit`
+/// (Spark fails to analyse it), so its result comes whole and `limit` rows of it are kept.
+fn row_limit(sql: &str, limit: usize) -> RowLimit {
+    if crate::sql::is_script(sql) {
+        RowLimit::Collect(limit)
+    } else {
+        RowLimit::Plan(limit)
+    }
+}
+
 #[cfg(test)]
 pub use catalog::FakeCatalog;
-pub use catalog::{Catalog, ColumnInfo, Listing};
+pub use catalog::{Catalog, Listing};
 pub use fork::Forked;
 pub use starter::StartError;
-pub use whoami::{AuthState, Whoami};
+pub use whoami::Whoami;
 
 use crate::auth::{AuthError, Authenticator, Identity};
 use crate::config::{AddressError, AuthSettings, SparkSettings};
-use crate::spark::{
-    BatchSink, Credentials, Oversized, QueryResult, Running, SparkClient, SparkError, SparkNotice,
+use spark_connect::{
+    BatchSink, Credentials, Oversized, QueryResult, RowLimit, Running, SparkClient, SparkError,
+    SparkNotice,
 };
 
 /// How long releasing the session may take (at shutdown, `%reconnect`, after `check`).
@@ -199,7 +210,7 @@ impl SparkSession {
         let sent = crate::sql::blank_comments(sql);
         let (creds, client) = self.connect(cancel).await?;
         let outcome = client
-            .execute_sql_with_progress(&creds, &sent, limit, cancel, progress)
+            .execute_sql_with_progress(&creds, &sent, row_limit(sql, limit), cancel, progress)
             .await;
         let result = self.record(outcome)?;
         let keyword = crate::sql::first_keyword(sql).unwrap_or_default();
@@ -321,7 +332,7 @@ impl SparkSession {
             .client
             .as_ref()
             .and_then(SparkClient::server_version)
-            .is_some_and(crate::spark::SparkVersion::knows_result_chunking);
+            .is_some_and(spark_connect::SparkVersion::knows_result_chunking);
         if chunks || bytes == 0 {
             return Ok(None);
         }

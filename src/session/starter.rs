@@ -15,7 +15,8 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{Address, StartSettings};
+use crate::config::StartSettings;
+use spark_connect::Address;
 
 /// Lines of the command's output kept for an error message.
 const KEPT_LINES: usize = 10;

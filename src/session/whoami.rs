@@ -10,8 +10,9 @@ use tokio_util::sync::CancellationToken;
 use super::hops::{self, Hops};
 use super::{unless_cancelled, Connection, SessionError, SparkSession};
 use crate::auth::{AuthError, Identity, Outage, TokenSource, UserInfo};
-use crate::config::{Address, AddressError};
-use crate::spark::{SparkClient, SparkVersion};
+use crate::config::AddressError;
+use spark_connect::Address;
+use spark_connect::{SparkClient, SparkVersion};
 
 /// Who the user is and how the kernel reaches Spark, as `%whoami` lists it.
 #[derive(Debug)]

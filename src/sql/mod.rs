@@ -79,6 +79,8 @@ pub enum Completeness {
     OpenParenthesis,
     /// A SQL script's block without its `END`.
     OpenBlock,
+    /// The text ends on a keyword or sign that needs more (`FROM`, `AND`, `,`, `=`).
+    OpenClause,
     /// A `)` without its `(`.
     Invalid,
 }
@@ -105,8 +107,82 @@ pub fn completeness(sql: &str) -> Completeness {
         Completeness::OpenParenthesis
     } else if script::ends_inside_script(sql, &tokens) {
         Completeness::OpenBlock
+    } else if ends_wanting_more(sql, &tokens) {
+        Completeness::OpenClause
     } else {
         Completeness::Complete
+    }
+}
+
+/// Keywords a statement cannot end on: each needs what follows it. (`SET` alone is a
+/// statement, so it is not here.)
+const WANTS_MORE: &[&str] = &[
+    "SELECT",
+    "FROM",
+    "JOIN",
+    "ON",
+    "USING",
+    "WHERE",
+    "HAVING",
+    "QUALIFY",
+    "BY",
+    "AND",
+    "OR",
+    "NOT",
+    "IN",
+    "LIKE",
+    "ILIKE",
+    "RLIKE",
+    "BETWEEN",
+    "CASE",
+    "WHEN",
+    "THEN",
+    "ELSE",
+    "AS",
+    "WITH",
+    "VALUES",
+    "INTO",
+    "UNION",
+    "INTERSECT",
+    "EXCEPT",
+    "MINUS",
+    "DISTINCT",
+    "LIMIT",
+    "OFFSET",
+    "TABLE",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "MERGE",
+    "CREATE",
+    "DROP",
+    "ALTER",
+    "USE",
+    "DESCRIBE",
+    "DESC",
+    "EXPLAIN",
+    "PIVOT",
+    "UNPIVOT",
+    "LATERAL",
+    "WINDOW",
+    "OVER",
+];
+
+/// Signs a statement cannot end on: an operator or separator without its right-hand side.
+const WANTS_MORE_SIGNS: &[char] = &[',', '=', '<', '>', '+', '-', '/', '%', '|', '&', '.'];
+
+/// Whether the last token that is not a comment needs more text after it.
+fn ends_wanting_more(sql: &str, tokens: &[Token]) -> bool {
+    match tokens.iter().rev().find(|t| !t.is_comment()) {
+        Some(t) if t.kind == Kind::Word => {
+            let word = &sql[t.start..t.end];
+            WANTS_MORE.iter().any(|k| k.eq_ignore_ascii_case(word))
+        }
+        Some(Token {
+            kind: Kind::Punct(sign),
+            ..
+        }) => WANTS_MORE_SIGNS.contains(sign),
+        _ => false,
     }
 }
 
@@ -264,6 +340,35 @@ mod tests {
         );
         assert_eq!(completeness("SELECT 1)"), Completeness::Invalid);
         assert_eq!(completeness("SELECT ')'"), Completeness::Complete);
+    }
+
+    #[test]
+    fn a_statement_ending_on_a_word_or_sign_that_needs_more_is_incomplete() {
+        for open in [
+            "SELECT * FROM",
+            "select * from",
+            "SELECT a, b FROM t WHERE a = 1 AND",
+            "SELECT a,",
+            "SELECT * FROM t WHERE a =",
+            "SELECT * FROM t -- the table\n JOIN",
+            "SELECT * FROM t ORDER BY /* soon */",
+            "SELECT 1; SELECT",
+            "SELECT t.",
+        ] {
+            assert_eq!(completeness(open), Completeness::OpenClause, "{open:?}");
+        }
+        for done in [
+            "SELECT * FROM t",
+            "SET",
+            "SHOW TABLES",
+            "SELECT * FROM t WHERE a = 'FROM'",
+            "SELECT * FROM t -- ends on FROM",
+            "SELECT `from` FROM t AS `select`",
+            "SELECT 1;",
+            "SELECT *",
+        ] {
+            assert_eq!(completeness(done), Completeness::Complete, "{done:?}");
+        }
     }
 
     #[test]

@@ -5,12 +5,12 @@ use std::time::Duration;
 
 use crate::harness::standin::{self, AuthStandin};
 use crate::harness::{settings, Frontend};
+use spark_connect::BearerToken;
+use spark_connect::ProxySettings;
 use spark_sql_kernel::auth::{AuthClient, AuthError, Authenticator};
-use spark_sql_kernel::config::ProxySettings;
-use spark_sql_kernel::token::KBaseToken;
 
-fn token(t: &str) -> KBaseToken {
-    KBaseToken::new(t).unwrap()
+fn token(t: &str) -> BearerToken {
+    BearerToken::new(t).unwrap()
 }
 
 fn client(url: &str) -> AuthClient {

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use spark_sql_kernel::spark::SparkNotice;
+use spark_connect::SparkNotice;
 use tokio_util::sync::CancellationToken;
 
 use crate::harness::reading::*;

@@ -5,10 +5,10 @@
 
 use crate::harness::stub::Stub;
 use crate::harness::{execute_content, Frontend};
+use jupyter_kernel::Exit;
 use serde_json::json;
-use spark_sql_kernel::jupyter::Exit;
 use std::time::{Duration, Instant};
-use zeromq::{SocketRecv, SocketSend};
+use zeromq::{Socket, SocketRecv, SocketSend};
 
 async fn frontend() -> Frontend {
     Frontend::start_with(Stub::default).await
@@ -396,4 +396,28 @@ async fn frames_announcing_huge_lengths_on_every_port_are_dropped_and_the_kernel
     assert_eq!(t.reply.content["status"], "ok");
     assert_eq!(fe.execute("echo alive").await.stdout(), "alive\n");
     assert_heartbeat_echoes(&mut fe, b"ping").await;
+}
+
+#[tokio::test]
+async fn each_iopub_subscription_is_welcomed_as_jep_65_asks() {
+    let fe = frontend().await;
+    let url = format!("tcp://127.0.0.1:{}", fe.ports[1]);
+    // Two clients, as a notebook and a console on one kernel: each is welcomed.
+    for _ in 0..2 {
+        let topic = "";
+        let mut socket = zeromq::SubSocket::new();
+        socket.subscribe(topic).await.unwrap();
+        socket.connect(&url).await.unwrap();
+        let frames = tokio::time::timeout(Duration::from_secs(5), socket.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no iopub_welcome for the subscription {topic:?} in 5 s"))
+            .unwrap();
+        let welcome = Frontend::parse(frames);
+        assert_eq!(
+            welcome.msg_type, "iopub_welcome",
+            "the first message a new subscriber gets"
+        );
+        assert_eq!(welcome.content, json!({ "subscription": topic }));
+        assert_eq!(welcome.parent_id, "", "a welcome answers no request");
+    }
 }

@@ -39,7 +39,9 @@ class SparkSqlKernelTests(jupyter_kernel_test.KernelTests):
     code_inspect_sample = "%limit"
 
     complete_code_samples = ["SELECT 1", "%lsmagic", "SELECT 'a;b' -- done", "SELECT (1)"]
-    incomplete_code_samples = ["SELECT 'abc", "SELECT (1,", "SELECT 1 /* comment", "SELECT `col"]
+    incomplete_code_samples = [
+        "SELECT 'abc", "SELECT (1,", "SELECT 1 /* comment", "SELECT `col", "SELECT * FROM",
+    ]
     invalid_code_samples = ["SELECT 1)"]
 
     supported_history_operations = ("tail", "range", "search")

@@ -3,9 +3,9 @@
 //! does not create a database at all, that the check misread it and how to rephrase it.
 //! Must not: reach Spark: it words what the check refused.
 
-use crate::spark::Governance;
 use crate::sql::lexer::{self, Kind};
 use crate::sql::quote;
+use spark_connect::Governance;
 
 /// The message for `refused`, given the statement it refused (when known).
 pub fn explain(refused: &Governance, sql: Option<&str>) -> String {

@@ -18,10 +18,10 @@ use super::snapshot::Snap;
 use super::{send, ViewEntry, MAX_PAGE};
 use crate::explore::protocol::{ColumnSummary, Event, ExportFormat, Op, Request, State};
 use crate::explore::query::{self, Part};
-use crate::jupyter::ExecuteContext;
 use crate::kernel::words;
 use crate::session::{Forked, SessionError};
-use crate::spark::{QueryResult, Running};
+use jupyter_kernel::ExecuteContext;
+use spark_connect::{QueryResult, Running};
 
 /// One request to answer.
 pub struct Job {
@@ -300,7 +300,7 @@ impl Job {
         ticker.abort();
         let result = match outcome {
             Ok(result) => result,
-            Err(SessionError::Spark(crate::spark::SparkError::SinkStopped)) => {
+            Err(SessionError::Spark(spark_connect::SparkError::SinkStopped)) => {
                 return Err(words::explorer_export_failed(&sink.failure()))
             }
             Err(e) => return Err(words::explorer_request_failed(&e)),

@@ -25,12 +25,12 @@ use tokio::sync::watch;
 
 use crate::explore::protocol::{self, ColumnInfo, Event, Gone, Op, Open, Request, MIME, TARGET};
 use crate::explore::query::ColumnRef;
-use crate::jupyter::ExecuteContext;
-use crate::output::{Comm, MimeBundle, Output};
 use crate::render::Zone;
 use crate::session::SparkSession;
-use crate::spark::QueryResult;
+use jupyter_kernel::ExecuteContext;
+use jupyter_kernel::{Comm, MimeBundle, Output};
 use snapshot::Snap;
+use spark_connect::QueryResult;
 
 /// Views registered but never opened that the kernel remembers (each is a statement's text).
 const MAX_VIEWS: usize = 1000;

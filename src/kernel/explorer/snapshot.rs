@@ -15,9 +15,9 @@ use super::gate::Gate;
 use super::{send, Explorer, Shared, ViewEntry};
 use crate::explore::protocol::{Event, Gone};
 use crate::explore::query::{self, Part};
-use crate::jupyter::ExecuteContext;
 use crate::session::{Forked, SessionError, SparkSession};
-use crate::spark::{QueryResult, SparkError};
+use jupyter_kernel::ExecuteContext;
+use spark_connect::{QueryResult, SparkError};
 
 /// How long releasing the snapshots at shutdown may take.
 pub const RELEASE_TIMEOUT: Duration = Duration::from_secs(5);

@@ -6,16 +6,16 @@ use serde_json::json;
 use super::{explorable, Explorable, Explorer};
 use crate::config::Settings;
 use crate::explore::protocol::{MIME, TARGET};
-use crate::jupyter::ExecuteContext;
-use crate::output::{Comm, MimeBundle, Output};
 use crate::session::SparkSession;
+use jupyter_kernel::ExecuteContext;
+use jupyter_kernel::{Comm, MimeBundle, Output};
 
 fn session() -> SparkSession {
     let settings = Settings::from_vars(|_| None);
     SparkSession::new(settings.auth(), settings.spark().clone())
 }
 
-fn result() -> crate::spark::QueryResult {
+fn result() -> spark_connect::QueryResult {
     use arrow::array::{Int64Array, RecordBatch, StringArray};
     let batch = RecordBatch::try_from_iter([
         ("id", std::sync::Arc::new(Int64Array::from(vec![1, 2])) as _),
@@ -25,14 +25,14 @@ fn result() -> crate::spark::QueryResult {
         ),
     ])
     .unwrap();
-    crate::spark::QueryResult {
+    spark_connect::QueryResult {
         columns: vec![
-            crate::spark::Column {
+            spark_connect::Column {
                 name: "id".into(),
                 type_name: "bigint".into(),
                 data_type: Default::default(),
             },
-            crate::spark::Column {
+            spark_connect::Column {
                 name: "name".into(),
                 type_name: "string".into(),
                 data_type: Default::default(),
@@ -49,7 +49,7 @@ fn result() -> crate::spark::QueryResult {
 /// The bundle of `result` registered with `explorer` (`options` as the static table's).
 fn registered(
     explorer: &mut Explorer,
-    result: &crate::spark::QueryResult,
+    result: &spark_connect::QueryResult,
     options: &crate::render::TableOptions,
     page_size: usize,
 ) -> MimeBundle {
@@ -196,7 +196,7 @@ async fn an_unreadable_request_is_answered_with_an_error_naming_its_id() {
 fn a_page_drops_the_hidden_columns_and_keeps_row_id_order_when_unsorted() {
     use arrow::array::{Int64Array, RecordBatch, StringArray};
     use std::sync::Arc;
-    let column = |name: &str, type_name: &str| crate::spark::Column {
+    let column = |name: &str, type_name: &str| spark_connect::Column {
         name: name.into(),
         type_name: type_name.into(),
         data_type: Default::default(),
@@ -209,7 +209,7 @@ fn a_page_drops_the_hidden_columns_and_keeps_row_id_order_when_unsorted() {
         ])
         .unwrap()
     };
-    let result = crate::spark::QueryResult {
+    let result = spark_connect::QueryResult {
         columns: vec![
             column("name", "string"),
             column("__kbase_row", "bigint"),

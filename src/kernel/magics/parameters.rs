@@ -9,7 +9,7 @@ use super::{BadArguments, Command, Shell, MagicSpec};
 use crate::kernel::error::KernelError;
 use crate::render::SqlSource;
 use crate::session::SessionError;
-use crate::spark::SparkError;
+use spark_connect::SparkError;
 use crate::sql::literal::{self, is_identifier};
 
 /// Each parameter's name and its literal.
@@ -65,7 +65,7 @@ impl Command for Parameters {
 
 /// Runs one assignment (it returns no rows).
 async fn run(shell: &mut Shell<'_>, sql: &str) -> Result<(), SessionError> {
-    let (reports, _) = tokio::sync::watch::channel(crate::spark::Running::default());
+    let (reports, _) = tokio::sync::watch::channel(spark_connect::Running::default());
     shell.run(sql, 1, &reports).await.map(|_| ())
 }
 

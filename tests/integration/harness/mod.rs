@@ -14,9 +14,9 @@ pub mod spark;
 pub mod standin;
 pub mod stub;
 
+use jupyter_kernel::{self, ConnectionInfo, Exit, Handler};
 use serde_json::{json, Value};
 use spark_sql_kernel::config::Settings;
-use spark_sql_kernel::jupyter::{self, ConnectionInfo, Exit, Handler};
 use spark_sql_kernel::kernel::Kernel;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -79,7 +79,7 @@ pub struct Frontend {
     pub iopub: zeromq::SubSocket,
     pub heartbeat: zeromq::ReqSocket,
     pub stop: CancellationToken,
-    pub kernel: Option<JoinHandle<Result<Exit, jupyter::JupyterError>>>,
+    pub kernel: Option<JoinHandle<Result<Exit, jupyter_kernel::JupyterError>>>,
     /// The kernel's TCP ports: shell, iopub, stdin, control, heartbeat.
     pub ports: Vec<u16>,
     session: String,
@@ -136,7 +136,7 @@ impl Frontend {
         let kernel_info = info.clone();
         let max_frame = Settings::from_vars(|_| None).max_frame();
         let kernel = tokio::spawn(async move {
-            jupyter::serve(&kernel_info, handler, kernel_stop, None, max_frame).await
+            jupyter_kernel::serve(&kernel_info, handler, kernel_stop, None, max_frame).await
         });
         // The kernel binds in its own task: each socket connects once the kernel listens.
         let shell: zeromq::DealerSocket = connected(&info.shell_url(), &kernel).await?;
@@ -227,7 +227,7 @@ impl Frontend {
         id
     }
 
-    fn parse(frames: ZmqMessage) -> Msg {
+    pub fn parse(frames: ZmqMessage) -> Msg {
         let parts = frames.into_vec();
         let at = parts
             .iter()

@@ -9,9 +9,9 @@ use serde_json::json;
 
 use super::standin::AuthStandin;
 use super::{settings, Frontend};
+use spark_connect::BearerToken;
+use spark_connect::{Credentials, SparkClient};
 use spark_sql_kernel::config::Settings;
-use spark_sql_kernel::spark::{Credentials, SparkClient};
-use spark_sql_kernel::token::KBaseToken;
 
 fn required(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
@@ -170,7 +170,7 @@ impl Drop for PrivateServer {
 pub fn creds() -> Credentials {
     Credentials {
         user: "alice_smith".into(),
-        token: KBaseToken::new(&token()).unwrap(),
+        token: BearerToken::new(&token()).unwrap(),
     }
 }
 

@@ -6,12 +6,12 @@
 
 use std::time::Duration;
 
-use serde_json::json;
-use spark_sql_kernel::jupyter::{
+use jupyter_kernel::{
     Completion, ExecuteContext, ExecuteRequest, Handler, HistoryEntry, HistoryQuery, IsComplete,
     KernelInfo,
 };
-use spark_sql_kernel::output::{ErrorOutput, MimeBundle, Output};
+use jupyter_kernel::{ErrorOutput, MimeBundle, Output};
+use serde_json::json;
 
 #[derive(Default)]
 pub struct Stub {

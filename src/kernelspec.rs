@@ -25,7 +25,7 @@ pub const WHEEL_PROGRAM: &str = "{resource_dir}/../../../../bin/spark-sql-kernel
 macro_rules! wheel_file {
     ($kind:ident, $file:literal) => {
         $kind!(concat!(
-            "../../kernelspec/data/share/jupyter/kernels/spark-sql-kbase/",
+            "../kernelspec/data/share/jupyter/kernels/spark-sql-kbase/",
             $file
         ))
     };

@@ -1,15 +1,17 @@
-//! The Jupyter side of the kernel: sockets (one file each), signing, framing, busy/idle,
-//! parent headers, typed replies, and kernelspec installation. It knows nothing of Spark,
-//! KBase, the kernel or rendering: it hands requests to a [`Handler`] and publishes what the
-//! handler sends back.
+//! The transport of a Jupyter kernel: sockets (one file each), signing, framing, busy/idle,
+//! parent headers, typed requests and replies. It hands each request to a [`Handler`] and
+//! publishes what the handler sends back ([`Output`]).
+//!
+//! Must not: know what the kernel runs (Spark, KBase), render results, or word anything but
+//! the protocol's own replies.
 
 mod control;
 mod guard;
 mod handler;
 mod heartbeat;
 mod iopub;
-pub mod kernelspec;
-pub mod parent;
+mod output;
+mod parent;
 mod replies;
 mod request;
 mod server;
@@ -22,6 +24,8 @@ pub use handler::{
     KernelInfo, OutputSink,
 };
 pub use jupyter_protocol::ConnectionInfo;
+pub use output::{Comm, ErrorOutput, MimeBundle, Output, StreamName};
+pub use parent::watch as watch_parent;
 pub use server::serve;
 pub use shared::Exit;
 

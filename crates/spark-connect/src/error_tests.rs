@@ -1,7 +1,7 @@
 //! Unit tests of reading gRPC statuses into errors.
 
 use super::*;
-use crate::spark::server_error::{exception_name, short_name};
+use crate::server_error::{exception_name, short_name};
 
 #[test]
 fn a_server_failure_without_a_message_says_what_most_likely_happened() {

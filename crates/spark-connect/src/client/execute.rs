@@ -13,15 +13,15 @@ use tokio_util::sync::CancellationToken;
 use super::{
     request, Call, Credentials, SessionCall, SparkClient, CANCEL_GRACE, MAX_BROKEN_STREAMS,
 };
-use crate::spark::error::SparkError;
-use crate::spark::proto::{
+use crate::error::SparkError;
+use crate::proto::{
     execute_plan_request, execute_plan_response::ResponseType, interrupt_request, plan, relation,
     release_execute_request, ExecutePlanRequest, ExecutePlanResponse, InterruptRequest, Limit,
     Plan, ReattachExecuteRequest, ReattachOptions, Relation, ReleaseExecuteRequest,
     ResultChunkingOptions, Sql,
 };
-use crate::spark::result::{BatchSink, Chunks, Collector, Progress, QueryResult, Running};
-use crate::spark::version::SparkVersion;
+use crate::result::{BatchSink, Chunks, Collector, Progress, QueryResult, Running};
+use crate::version::SparkVersion;
 
 /// The largest piece of an Arrow batch a 4.1+ server sends in one message: well under the
 /// 4 MiB that gRPC's own clients and proxies (BERDL's public one) accept by default.
@@ -31,9 +31,25 @@ const CHUNK_BYTES: i64 = 1024 * 1024;
 /// sink (an export) takes all of it.
 struct Statement<'a, 's> {
     sql: &'a str,
-    limit: usize,
+    limit: RowLimit,
     progress: &'a watch::Sender<Running>,
     sink: Option<&'a mut (dyn BatchSink + 's)>,
+}
+
+/// How many rows of a statement's result come back, and whether the server is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowLimit {
+    /// At most this many: the plan is wrapped in `Limit(rows + 1)`, so Spark stops early.
+    Plan(usize),
+    /// At most this many of a result sent whole: what Spark cannot analyse under a `Limit`
+    /// (a SQL script), or what a sink takes whole.
+    Collect(usize),
+}
+
+impl From<usize> for RowLimit {
+    fn from(rows: usize) -> RowLimit {
+        RowLimit::Plan(rows)
+    }
 }
 
 impl SessionCall for Statement<'_, '_> {
@@ -61,7 +77,7 @@ impl SparkClient {
         &mut self,
         creds: &Credentials,
         sql: &str,
-        limit: usize,
+        limit: impl Into<RowLimit>,
         cancel: &CancellationToken,
     ) -> Result<QueryResult, SparkError> {
         let (progress, _) = watch::channel(Running::default());
@@ -75,13 +91,13 @@ impl SparkClient {
         &mut self,
         creds: &Credentials,
         sql: &str,
-        limit: usize,
+        limit: impl Into<RowLimit>,
         cancel: &CancellationToken,
         progress: &watch::Sender<Running>,
     ) -> Result<QueryResult, SparkError> {
         let mut statement = Statement {
             sql,
-            limit,
+            limit: limit.into(),
             progress,
             sink: None,
         };
@@ -101,7 +117,7 @@ impl SparkClient {
     ) -> Result<QueryResult, SparkError> {
         let mut statement = Statement {
             sql,
-            limit,
+            limit: RowLimit::Collect(limit),
             progress,
             sink: Some(sink),
         };
@@ -112,7 +128,7 @@ impl SparkClient {
         &mut self,
         creds: &Credentials,
         sql: &str,
-        limit: usize,
+        limit: RowLimit,
         cancel: &CancellationToken,
         progress: &watch::Sender<Running>,
         sink: Option<&mut dyn BatchSink>,
@@ -121,9 +137,10 @@ impl SparkClient {
         progress.send_modify(|r| r.heard = started);
         let operation_id = uuid::Uuid::new_v4().to_string();
         let tag = format!("spark-sql-kernel-{operation_id}");
-        // A SQL script cannot be wrapped in a Limit (Spark fails to analyse it): its result
-        // comes whole, and the collector keeps `limit` rows of it.
-        let limited = (sink.is_none() && !crate::sql::is_script(sql)).then_some(limit);
+        let (limited, limit) = match limit {
+            RowLimit::Plan(rows) => (sink.is_none().then_some(rows), rows),
+            RowLimit::Collect(rows) => (None, rows),
+        };
         let plan_request = self.plan_request(creds, sql, limited, &operation_id, &tag);
         let mut op = Operation {
             tag,

@@ -6,8 +6,8 @@
 use tokio_util::sync::CancellationToken;
 
 use super::{Credentials, SessionCall, SparkClient};
-use crate::spark::error::SparkError;
-use crate::spark::proto::{
+use crate::error::SparkError;
+use crate::proto::{
     analyze_plan_request, analyze_plan_response, plan, relation, Plan, Relation, Sql,
 };
 

@@ -7,12 +7,12 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::{request, Call, Credentials, Notice, SettingFrom, SparkClient};
-use crate::spark::error::SparkError;
-use crate::spark::proto::{
+use crate::error::SparkError;
+use crate::proto::{
     analyze_plan_request, analyze_plan_response, config_request, AnalyzePlanRequest, KeyValue,
     ReleaseSessionRequest,
 };
-use crate::spark::version::SparkVersion;
+use crate::version::SparkVersion;
 
 /// The kernel's Spark session.
 #[derive(Debug, Clone)]
@@ -125,7 +125,7 @@ impl SparkClient {
     }
 
     /// Notes that the server lost the session and starts a fresh one.
-    pub(super) fn session_lost(&mut self, error: &crate::spark::ServerError) {
+    pub(super) fn session_lost(&mut self, error: &crate::ServerError) {
         tracing::info!(
             "Spark session {} lost ({}); opening a fresh one",
             self.session.id,

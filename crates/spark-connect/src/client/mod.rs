@@ -21,9 +21,9 @@ use super::proto::spark_connect_service_client::SparkConnectServiceClient;
 use super::proto::{
     config_request, ConfigRequest, FetchErrorDetailsRequest, KeyValue, UserContext,
 };
-use crate::config::{Address, Route};
 use crate::net::Connector;
-use crate::token::KBaseToken;
+use crate::BearerToken;
+use crate::{Address, Route};
 
 /// A request message of a session call: the four session fields (session id, the server side
 /// session seen last, the user, the client type) filled in from the client, the rest given.
@@ -43,6 +43,7 @@ mod execute;
 mod explain;
 mod session;
 
+pub use execute::RowLimit;
 use session::{Session, SessionCall};
 
 /// How long one connection attempt may take (to the server, or to the proxy).
@@ -94,7 +95,7 @@ struct Call<'a, Req> {
 #[derive(Debug, Clone)]
 pub struct Credentials {
     pub user: String,
-    pub token: KBaseToken,
+    pub token: BearerToken,
 }
 
 /// A Spark Connect client for one server address.
@@ -148,7 +149,7 @@ pub enum SettingFrom {
 /// the `;key=value` parameters of the `sc://` URL as further headers.
 fn request<T>(
     message: T,
-    token: &KBaseToken,
+    token: &BearerToken,
     params: &[(String, String)],
 ) -> Result<Request<T>, SparkError> {
     let mut request = Request::new(message);
@@ -210,7 +211,7 @@ impl SparkClient {
                 .domain_name(address.host.clone());
             endpoint = endpoint.tls_config(tls).map_err(|e| setup(e.to_string()))?;
         }
-        let route = Route::Direct(crate::config::Direct::NoProxySet);
+        let route = Route::Direct(crate::Direct::NoProxySet);
         let connector = crate::net::connector(route.clone(), CONNECT_TIMEOUT);
         Ok(SparkClient {
             address,

@@ -146,23 +146,28 @@ impl fmt::Debug for ProxySettings {
 }
 
 impl ProxySettings {
-    /// Reads the variables through `get`; an unusable proxy URL is a problem and is ignored.
-    pub(super) fn read(get: &impl Fn(&str) -> Option<String>, problems: &mut Vec<String>) -> Self {
+    /// Reads the variables through `get`; an unusable proxy URL is ignored, and said so in
+    /// what is returned.
+    pub fn read(get: &impl Fn(&str) -> Option<String>) -> ProxyVars {
         let first = |names: &[&'static str]| {
             names
                 .iter()
                 .find_map(|name| get(name).map(|value| (*name, value)))
         };
         let mut proxy = first(&PROXY_VARS);
-        if let Some((name, value)) = &proxy {
+        let mut ignored = None;
+        if let Some((variable, value)) = &proxy {
             if let Err(reason) = check_url(value) {
-                problems.push(format!("{name} is ignored: {reason}"));
+                ignored = Some(IgnoredProxy { variable, reason });
                 proxy = None;
             }
         }
-        ProxySettings {
-            proxy,
-            no_proxy: first(&NO_PROXY_VARS),
+        ProxyVars {
+            settings: ProxySettings {
+                proxy,
+                no_proxy: first(&NO_PROXY_VARS),
+            },
+            ignored,
         }
     }
 
@@ -223,9 +228,23 @@ fn hop(intercept: Intercept, variable: &'static str) -> Option<Hop> {
     })
 }
 
+/// The proxy variables as read: the settings, and the proxy variable ignored, if one was.
+#[derive(Debug, Clone)]
+pub struct ProxyVars {
+    pub settings: ProxySettings,
+    pub ignored: Option<IgnoredProxy>,
+}
+
+/// A proxy variable whose URL cannot be used, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoredProxy {
+    pub variable: &'static str,
+    pub reason: UnusableUrl,
+}
+
 /// Why a proxy URL cannot be used. Never holds the URL itself, which may hold credentials.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-enum UnusableUrl {
+pub enum UnusableUrl {
     #[error("it is not a URL such as http://127.0.0.1:8123")]
     NotAUrl,
     #[error("a proxy spoken to over TLS (https://) is not supported; use http://, socks5:// or socks5h://")]
@@ -254,14 +273,14 @@ fn check_url(url: &str) -> Result<(), UnusableUrl> {
 mod tests {
     use super::*;
 
-    fn proxies(vars: &[(&str, &str)]) -> (ProxySettings, Vec<String>) {
-        let mut problems = Vec::new();
+    fn proxies(vars: &[(&str, &str)]) -> (ProxySettings, Option<IgnoredProxy>) {
         let get = |name: &str| {
             vars.iter()
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| v.to_string())
         };
-        (ProxySettings::read(&get, &mut problems), problems)
+        let read = ProxySettings::read(&get);
+        (read.settings, read.ignored)
     }
 
     fn via(settings: &ProxySettings, host: &str) -> Option<String> {
@@ -336,8 +355,8 @@ mod tests {
 
     #[test]
     fn credentials_are_used_never_shown() {
-        let (s, problems) = proxies(&[("grpc_proxy", "http://alice:s3cret@p:8123")]);
-        assert!(problems.is_empty(), "{problems:?}");
+        let (s, ignored) = proxies(&[("grpc_proxy", "http://alice:s3cret@p:8123")]);
+        assert_eq!(ignored, None, "a proxy with credentials is usable");
         let Route::Proxy(hop) = s.route("spark") else {
             panic!("not proxied")
         };
@@ -371,13 +390,16 @@ mod tests {
     }
 
     #[test]
-    fn an_unusable_proxy_is_a_problem_without_its_credentials() {
-        let (s, problems) = proxies(&[("https_proxy", "ftp://carol:hidden@p:21")]);
-        assert!(via(&s, "spark").is_none());
-        assert_eq!(problems.len(), 1, "{problems:?}");
-        assert!(problems[0].starts_with("https_proxy is ignored: the scheme ftp://"));
-        assert!(!problems[0].contains("hidden"));
-        let (_, problems) = proxies(&[("grpc_proxy", "https://p:443")]);
-        assert!(problems[0].contains("not supported"), "{problems:?}");
+    fn an_unusable_proxy_is_ignored_and_said_so_without_its_credentials() {
+        let (s, ignored) = proxies(&[("https_proxy", "ftp://carol:hidden@p:21")]);
+        assert!(via(&s, "spark").is_none(), "an ignored proxy is not used");
+        let expected = IgnoredProxy {
+            variable: "https_proxy",
+            reason: UnusableUrl::Scheme("ftp".to_owned()),
+        };
+        assert_eq!(ignored.as_ref(), Some(&expected));
+        assert!(!format!("{ignored:?}").contains("hidden"), "{ignored:?}");
+        let (_, ignored) = proxies(&[("grpc_proxy", "https://p:443")]);
+        assert_eq!(ignored.map(|i| i.reason), Some(UnusableUrl::Https));
     }
 }

@@ -105,7 +105,7 @@ pub async fn serve<H: Handler>(
 /// The kernel's five sockets, bound and guarded; stdin is bound only so that clients can
 /// connect.
 struct Sockets {
-    iopub: Connection<zeromq::PubSocket>,
+    iopub: Connection<zeromq::XPubSocket>,
     shell: Connection<zeromq::RouterSocket>,
     control: Connection<zeromq::RouterSocket>,
     heartbeat: KernelHeartbeatConnection,

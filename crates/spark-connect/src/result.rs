@@ -6,8 +6,11 @@
 use std::io::Cursor;
 use std::time::Duration;
 
+use arrow::array::Array;
+use arrow::error::ArrowError;
 use arrow::ipc::reader::StreamReader;
 use arrow::record_batch::RecordBatch;
+use arrow::util::display::{ArrayFormatter, FormatOptions};
 
 use super::error::SparkError;
 use super::proto::execute_plan_response::ArrowBatch;
@@ -82,6 +85,32 @@ impl QueryResult {
     /// A statement without a result set (DDL, INSERT, SET without output, …).
     pub fn has_columns(&self) -> bool {
         !self.columns.is_empty()
+    }
+
+    /// Every value as plain text, row by row (`None` for a null), in arrow's own display
+    /// form: for results whose values are names and settings (`SHOW …`, `DESCRIBE …`, `SET`),
+    /// not for what users read.
+    pub fn texts(&self) -> Result<Vec<Vec<Option<String>>>, ArrowError> {
+        let options = FormatOptions::default();
+        let mut rows = Vec::with_capacity(self.rows());
+        for batch in &self.batches {
+            let formatters = batch
+                .columns()
+                .iter()
+                .map(|array| ArrayFormatter::try_new(array.as_ref(), &options))
+                .collect::<Result<Vec<_>, _>>()?;
+            for row in 0..batch.num_rows() {
+                let values = batch.columns().iter().zip(&formatters);
+                rows.push(
+                    values
+                        .map(|(array, format)| {
+                            (!array.is_null(row)).then(|| format.value(row).to_string())
+                        })
+                        .collect(),
+                );
+            }
+        }
+        Ok(rows)
     }
 }
 

@@ -11,7 +11,7 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::config::{Hop, ProxyKind, Route};
+use crate::proxy::{Hop, ProxyKind, Route};
 
 /// How long the proxy may take to answer a tunnel request (it connects onwards meanwhile,
 /// possibly through an SSH tunnel).

@@ -1,5 +1,5 @@
 //! How the kernel's TCP connections are made: straight to the host, or through the proxy the
-//! settings chose ([`crate::config::Route`]): an HTTP `CONNECT` tunnel or SOCKS5. Spark
+//! settings chose ([`crate::Route`]): an HTTP `CONNECT` tunnel or SOCKS5. Spark
 //! Connect's gRPC channel connects through [`connector`]; Auth2's HTTP client goes through
 //! reqwest's own proxy support and asks [`open`] what a failing proxy answers.
 //!

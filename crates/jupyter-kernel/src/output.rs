@@ -1,6 +1,6 @@
-//! What a request can show: MIME bundles, streams, displays, results, errors and comm messages. Plain data,
-//! shared by rendering (which makes bundles), the kernel (which sends them) and the transport
-//! (which turns them into Jupyter messages). A leaf: it imports nothing of the crate.
+//! What a request can show: MIME bundles, streams, displays, results, errors and comm
+//! messages. Plain data: a kernel makes it, the transport turns it into Jupyter messages.
+//! Must not: import anything else of the crate.
 
 use std::collections::BTreeMap;
 

@@ -135,13 +135,13 @@ impl SparkError {
     /// A lost or failed connection through a proxy names the proxy: the proxy's end broke it
     /// (a SOCKS5 proxy that accepted a tunnel it could not open, a tunnel that dropped).
     #[must_use]
-    pub fn through(self, route: &crate::config::Route) -> SparkError {
+    pub fn through(self, route: &crate::Route) -> SparkError {
         match (self, route) {
             (
                 SparkError::Unreachable {
                     address, reason, ..
                 },
-                crate::config::Route::Proxy(hop),
+                crate::Route::Proxy(hop),
             ) => SparkError::Proxy {
                 address,
                 proxy: hop.to_string(),

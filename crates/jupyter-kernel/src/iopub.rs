@@ -1,0 +1,101 @@
+//! The IOPub socket: one writer task owns it, fed through a queue, so messages keep the order
+//! they were queued in; [`Iopub`] handles are cloned into every task that publishes. The socket
+//! is an XPUB (JEP 65): each subscription a client sends is answered with `iopub_welcome`, so
+//! the client knows its subscription is in place.
+//! Must not: block the tasks that publish.
+
+use std::sync::Arc;
+
+use jupyter_protocol::{IoPubWelcome, JupyterMessage, Status};
+use jupyter_zmq_client::{Connection, SubscriptionEvent};
+use serde::Serialize;
+use tokio::sync::{mpsc, oneshot};
+
+use super::wire::{self, Incoming};
+
+enum Command {
+    Publish(Box<JupyterMessage>),
+    Flush(oneshot::Sender<()>),
+}
+
+/// A handle on the IOPub queue.
+#[derive(Clone)]
+pub struct Iopub {
+    queue: mpsc::UnboundedSender<Command>,
+    jupyter_session: Arc<str>,
+}
+
+impl Iopub {
+    /// Publishes `content` as `msg_type`, with `parent` as its parent (None: the kernel's own).
+    pub fn publish(&self, msg_type: &str, content: impl Serialize, parent: Option<&Incoming>) {
+        let message = wire::message(msg_type, content, parent, &self.jupyter_session, false);
+        let _ = self.queue.send(Command::Publish(Box::new(message)));
+    }
+
+    pub fn status(&self, status: Status, parent: Option<&Incoming>) {
+        self.publish("status", status, parent);
+    }
+
+    /// Waits until everything queued so far has been handed to the socket.
+    pub async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.queue.send(Command::Flush(done)).is_ok() {
+            let _ = wait.await;
+        }
+    }
+}
+
+/// Subscription reads failing in a row after which the writer stops answering subscriptions
+/// (the socket is closing); a client's disconnect fails one read.
+const MAX_SUBSCRIPTION_FAILURES: u32 = 100;
+
+/// A handle for `session`, and the writer that owns `socket`: it ends once every handle is gone.
+pub fn start(
+    mut socket: Connection<zeromq::XPubSocket>,
+    jupyter_session: Arc<str>,
+) -> (Iopub, impl std::future::Future<Output = ()>) {
+    let (queue, mut commands) = mpsc::unbounded_channel();
+    let session = Arc::clone(&jupyter_session);
+    let writer = async move {
+        let mut failures = 0;
+        loop {
+            tokio::select! {
+                command = commands.recv() => match command {
+                    Some(Command::Publish(message)) => send(&mut socket, *message).await,
+                    Some(Command::Flush(done)) => {
+                        let _ = done.send(());
+                    }
+                    None => break,
+                },
+                event = socket.recv_subscription(), if failures < MAX_SUBSCRIPTION_FAILURES => {
+                    match event {
+                        Ok(SubscriptionEvent::Subscribe(topic)) => {
+                            failures = 0;
+                            let welcome = IoPubWelcome::new(topic);
+                            let message = wire::message("iopub_welcome", welcome, None, &session, false);
+                            send(&mut socket, message).await;
+                        }
+                        Ok(SubscriptionEvent::Unsubscribe(_)) => failures = 0,
+                        Err(e) => {
+                            failures += 1;
+                            tracing::debug!("iopub subscription read failed: {e}");
+                        }
+                    }
+                }
+            }
+        }
+    };
+    (
+        Iopub {
+            queue,
+            jupyter_session,
+        },
+        writer,
+    )
+}
+
+async fn send(socket: &mut Connection<zeromq::XPubSocket>, message: JupyterMessage) {
+    if let Err(e) = socket.send(message).await {
+        tracing::warn!("iopub send failed: {e}");
+    }
+}

@@ -1,0 +1,34 @@
+//! A lean Spark Connect client, generated from Spark's own `.proto` files: [`SparkClient`]
+//! runs SQL on one server and returns Arrow results, resumes a stream that ends early, and
+//! interrupts what it started. Connections go straight or through the proxy gRPC's own
+//! clients would use ([`ProxySettings`], [`Route`]); what fails comes back as typed facts
+//! ([`SparkError`], [`ConnectFault`]).
+//!
+//! Must not: know Jupyter or KBase, read the environment itself, or word advice for users
+//! (its callers do): errors and notices are facts.
+
+mod address;
+mod client;
+mod error;
+mod failure;
+mod net;
+mod plain;
+mod proto;
+mod proxy;
+mod result;
+mod server_error;
+mod token;
+mod types;
+mod version;
+
+pub use address::Address;
+pub use client::{Credentials, Notice as SparkNotice, RowLimit, SettingFrom, SparkClient};
+pub use error::{Oversized, Refusal, SparkError};
+pub use net::{connector, open, ConnectFault, Connector, ProxyAt, ProxyTrouble};
+pub use plain::Governance;
+pub use proxy::{Direct, Hop, ProxyKind, ProxySettings, Route};
+pub use result::{BatchSink, Column, Progress, QueryResult, Running, SinkStopped};
+pub use server_error::{Position, ServerError};
+pub use token::BearerToken;
+pub use types::{SparkType, GEOGRAPHY_SRID, GEOMETRY_SRID};
+pub use version::SparkVersion;
