@@ -181,7 +181,8 @@ impl Executor {
             store_history,
             stop_on_error,
         } = execute;
-        if !silent {
+        // As IPython counts: only an execution kept in history takes a new number.
+        if !silent && store_history {
             self.execution_count += 1;
         }
         let count = self.execution_count;
