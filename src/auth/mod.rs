@@ -23,30 +23,30 @@ pub use sources::READ_DEADLINE;
 use crate::config::AuthSettings;
 use spark_connect::BearerToken;
 
-/// Why the kernel does not know who the user is. Each message says what to do.
+/// Why the kernel does not know who the user is: the facts (the kernel's words add what to do).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AuthError {
-    #[error("no KBase token found. Set KBASE_AUTH_TOKEN, or log in to KBase in JupyterHub so that {file} is written, then run the cell again")]
+    #[error("no KBase token found")]
     NoToken { file: String },
     #[error("cannot read the token file {path}: {reason}")]
     TokenFile { path: String, reason: String },
-    #[error("KBase Auth2 at {url} says no token was provided (10010). Set KBASE_AUTH_TOKEN or KBASE_TOKEN_FILE")]
+    #[error("KBase Auth2 at {url} says no token was provided (10010)")]
     MissingToken { url: String },
-    #[error("KBase Auth2 at {url} rejected the token as invalid or expired (10020 Invalid token). Log in to KBase again (or set a fresh KBASE_AUTH_TOKEN), then run the cell again")]
+    #[error("KBase Auth2 at {url} rejected the token as invalid or expired (10020 Invalid token)")]
     Invalid { url: String },
-    #[error("the KBase token expired at {at}. Log in to KBase again (or set a fresh KBASE_AUTH_TOKEN), then run the cell again")]
+    #[error("the KBase token expired at {at}")]
     Expired { at: String },
-    #[error("the KBase account is disabled ({message}). Contact KBase support")]
+    #[error("the KBase account is disabled ({message})")]
     Disabled { url: String, message: String },
-    #[error("cannot reach KBase Auth2 at {url}: {reason}. Check KBASE_AUTH_URL and the network")]
+    #[error("cannot reach KBase Auth2 at {url}: {reason}")]
     Unreachable { url: String, reason: String },
-    #[error("KBase Auth2 at {url} is not working right now (HTTP {status}: {message}). Run the cell again in a minute")]
+    #[error("KBase Auth2 at {url} is not working right now (HTTP {status}: {message})")]
     Unavailable {
         url: String,
         status: u16,
         message: String,
     },
-    #[error("KBase Auth2 at {url} gave an unexpected answer ({reason}). Check that KBASE_AUTH_URL points at the Auth2 service, e.g. https://kbase.us/services/auth/")]
+    #[error("KBase Auth2 at {url} gave an unexpected answer ({reason})")]
     BadAnswer { url: String, reason: String },
     #[error("KBase Auth2 at {url} refused the request (HTTP {status}: {message})")]
     Rejected {
@@ -54,7 +54,7 @@ pub enum AuthError {
         status: u16,
         message: String,
     },
-    #[error("the KBase token now belongs to {now}, but this kernel runs as {was}. Restart the kernel to work as {now}")]
+    #[error("the KBase token now belongs to {now}, but this kernel runs as {was}")]
     UserChanged { was: String, now: String },
     #[error("cannot reach KBase Auth2 at {url} through the proxy {proxy}: {answer}")]
     Proxy {
@@ -64,6 +64,18 @@ pub enum AuthError {
         variable: String,
         answer: String,
         trouble: spark_connect::ProxyTrouble,
+    },
+}
+
+/// Something the authenticator did on its own that the user should know of.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuthNotice {
+    /// Auth2 is out (`error`): the kernel works on as `user` with the token's last
+    /// validation, which holds until `expires` (`None`: the token never expires).
+    WorkingThroughOutage {
+        error: AuthError,
+        user: String,
+        expires: Option<chrono::DateTime<chrono::Utc>>,
     },
 }
 
@@ -140,7 +152,7 @@ pub struct Authenticator {
     startup: Option<Startup>,
     revalidator: Revalidator,
     /// Messages for the user (Auth2 found out), told once.
-    notices: Vec<String>,
+    notices: Vec<AuthNotice>,
     /// Tokens Auth2 refused (invalid or expired), never sent again, with where they were.
     refused: Vec<(BearerToken, TokenSource)>,
 }
@@ -203,7 +215,7 @@ impl Authenticator {
     }
 
     /// Messages for the user since the last call.
-    pub fn take_notices(&mut self) -> Vec<String> {
+    pub fn take_notices(&mut self) -> Vec<AuthNotice> {
         std::mem::take(&mut self.notices)
     }
 
@@ -313,15 +325,15 @@ impl Authenticator {
         let Some(id) = &self.current else {
             return;
         };
-        let until = id.info.expires.map_or("it never expires".to_owned(), |e| {
-            format!("valid until {}", e.format("%Y-%m-%d %H:%M UTC"))
-        });
-        let notice = format!(
-            "{error}. Working on as {} with the token's last validation ({until}) until Auth2 answers again.",
+        tracing::warn!(
+            "{error}: working on as {} with the token's last validation",
             id.info.user
         );
-        tracing::warn!("{notice}");
-        self.notices.push(notice);
+        self.notices.push(AuthNotice::WorkingThroughOutage {
+            error: error.clone(),
+            user: id.info.user.clone(),
+            expires: id.info.expires,
+        });
     }
 
     fn adopt(
@@ -468,11 +480,13 @@ mod tests {
         );
         let auth = Authenticator::new(&settings, DEFAULT_TIMEOUT).unwrap();
         let error = auth.read_token().await.unwrap_err();
-        assert!(matches!(error, AuthError::NoToken { .. }));
-        assert!(error.to_string().contains("KBASE_AUTH_TOKEN"));
-        assert!(error
-            .to_string()
-            .contains("/nonexistent/.berdl_kbase_session"));
+        let AuthError::NoToken { file } = error else {
+            panic!("expected NoToken, got {error:?}");
+        };
+        assert_eq!(
+            file, "/nonexistent/.berdl_kbase_session",
+            "the file it looked for"
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 pub use address::{sanitize_k8s, AddressError};
 pub use spark::{SparkSettings, StartSettings};
 
-use spark_connect::{BearerToken, ProxySettings};
+use spark_connect::{BearerToken, IgnoredProxy, ProxySettings};
 
 pub const DEFAULT_AUTH_URL: &str = "https://kbase.us/services/auth/";
 pub const DEFAULT_HOST_TEMPLATE: &str = "spark-connect-{username}";
@@ -48,7 +48,7 @@ pub struct Settings {
     max_frame_mb: usize,
     parent_pid: Option<u32>,
     activity: Option<String>,
-    problems: Vec<String>,
+    problems: Vec<Problem>,
 }
 
 /// Where the KBase token comes from and where it is validated.
@@ -137,7 +137,7 @@ impl DisplaySettings {
 impl DisplaySettings {
     /// `SPARK_SQL_KERNEL_MAX_ROWS`, `…_MAX_CHARS`, `…_MAX_OUTPUT_MB`, `…_CHART_ROWS`,
     /// `…_EXPLORER` and `…_EXPLORER_SNAPSHOTS`, through `get`.
-    fn read(get: &impl Fn(&str) -> Option<String>, problems: &mut Vec<String>) -> DisplaySettings {
+    fn read(get: &impl Fn(&str) -> Option<String>, problems: &mut Vec<Problem>) -> DisplaySettings {
         DisplaySettings {
             max_rows: number(
                 get,
@@ -171,9 +171,7 @@ impl DisplaySettings {
                 None => true,
                 Some((Some(on), _)) => on,
                 Some((None, raw)) => {
-                    problems.push(format!(
-                        "SPARK_SQL_KERNEL_EXPLORER={raw:?} is not on or off; the explorer is on"
-                    ));
+                    problems.push(Problem::Explorer { raw });
                     true
                 }
             },
@@ -235,10 +233,7 @@ impl Settings {
         let home = path("HOME");
         let proxies = ProxySettings::read(&get);
         if let Some(ignored) = proxies.ignored {
-            problems.push(format!(
-                "{} is ignored: {}",
-                ignored.variable, ignored.reason
-            ));
+            problems.push(Problem::Proxy(ignored));
         }
         let proxy = proxies.settings;
         let (mut spark, url_token) = spark::settings(&get, &path, &mut problems);
@@ -266,9 +261,7 @@ impl Settings {
                 Some(get("NB_USER").or_else(|| get("USER")).unwrap_or_default())
             }
             Some((None, raw)) => {
-                problems.push(format!(
-                    "SPARK_SQL_KERNEL_ACTIVITY_LOG={raw:?} is not true or false; the activity log is off"
-                ));
+                problems.push(Problem::ActivityLog { raw });
                 None
             }
         };
@@ -330,7 +323,7 @@ impl Settings {
     }
 
     /// What was wrong with the environment, one sentence each.
-    pub fn problems(&self) -> &[String] {
+    pub fn problems(&self) -> &[Problem] {
         &self.problems
     }
 }
@@ -341,7 +334,7 @@ pub(crate) fn number(
     name: &str,
     default: usize,
     min: usize,
-    problems: &mut Vec<String>,
+    problems: &mut Vec<Problem>,
 ) -> usize {
     let Some(raw) = get(name) else {
         return default;
@@ -349,12 +342,12 @@ pub(crate) fn number(
     match raw.parse::<usize>() {
         Ok(n) if n >= min => n,
         _ => {
-            let what = if min == 0 {
-                "is not a whole number (0 or more)"
-            } else {
-                "is not a positive number"
-            };
-            problems.push(format!("{name}={raw:?} {what}; using {default}"));
+            problems.push(Problem::Number {
+                name: name.to_owned(),
+                raw,
+                min,
+                default,
+            });
             default
         }
     }
@@ -369,9 +362,37 @@ pub fn parse_bool(raw: &str) -> Option<bool> {
 }
 
 /// Why `SPARK_CONNECT_CONF` cannot be used.
+/// A setting that cannot be used as given: the kernel goes on with its default, and words
+/// the problem where it matters (`%whoami`, `check`).
+#[derive(Debug, Clone)]
+pub enum Problem {
+    /// Not a whole number of at least `min`: `default` is used.
+    Number {
+        name: String,
+        raw: String,
+        min: usize,
+        default: usize,
+    },
+    /// `SPARK_CONNECT_PORT` is not a port number: the default port is used.
+    Port { raw: String },
+    /// `SPARK_CONNECT_USE_SSL` is not true or false: no TLS.
+    UseSsl { raw: String },
+    /// `SPARK_SQL_KERNEL_EXPLORER` is not on or off: the explorer is on.
+    Explorer { raw: String },
+    /// `SPARK_SQL_KERNEL_ACTIVITY_LOG` is not true or false: the activity log is off.
+    ActivityLog { raw: String },
+    /// `SPARK_CONNECT_CONF` cannot be read: it is ignored.
+    Conf(std::sync::Arc<ConfError>),
+    /// `SPARK_CONNECT_URL` does not start with `sc://`.
+    UrlScheme,
+    /// A proxy variable whose URL cannot be used: it is ignored.
+    Proxy(IgnoredProxy),
+}
+
+/// Why `SPARK_CONNECT_CONF` cannot be read.
 #[derive(Debug, thiserror::Error)]
-enum ConfError {
-    #[error("it is not JSON ({0})")]
+pub enum ConfError {
+    #[error("it is not JSON")]
     Json(#[source] serde_json::Error),
     #[error("it must be a JSON object such as {{\"spark.sql.shuffle.partitions\": \"8\"}}")]
     Object,

@@ -113,16 +113,14 @@ impl SparkSettings {
 pub(super) fn settings(
     get: &impl Fn(&str) -> Option<String>,
     path: &impl Fn(&str) -> Option<PathBuf>,
-    problems: &mut Vec<String>,
+    problems: &mut Vec<super::Problem>,
 ) -> (SparkSettings, Option<BearerToken>) {
     let port = match get("SPARK_CONNECT_PORT") {
         None => DEFAULT_PORT,
         Some(raw) => match raw.parse::<u16>() {
             Ok(port) if port > 0 => port,
             _ => {
-                problems.push(format!(
-                    "SPARK_CONNECT_PORT={raw:?} is not a port number (1-65535); using {DEFAULT_PORT}"
-                ));
+                problems.push(super::Problem::Port { raw });
                 DEFAULT_PORT
             }
         },
@@ -130,16 +128,14 @@ pub(super) fn settings(
     let use_ssl = match get("SPARK_CONNECT_USE_SSL") {
         None => false,
         Some(raw) => parse_bool(&raw).unwrap_or_else(|| {
-            problems.push(format!(
-                "SPARK_CONNECT_USE_SSL={raw:?} is not true or false; using false"
-            ));
+            problems.push(super::Problem::UseSsl { raw: raw.clone() });
             false
         }),
     };
     let conf = match get("SPARK_CONNECT_CONF") {
         None => Vec::new(),
         Some(raw) => parse_conf(&raw).unwrap_or_else(|reason| {
-            problems.push(format!("SPARK_CONNECT_CONF is ignored: {reason}"));
+            problems.push(super::Problem::Conf(std::sync::Arc::new(reason)));
             Vec::new()
         }),
     };
@@ -147,9 +143,7 @@ pub(super) fn settings(
     let target = match get("SPARK_CONNECT_URL") {
         Some(url) => {
             if !url.starts_with("sc://") {
-                problems.push(
-                    "SPARK_CONNECT_URL must start with sc:// (for example sc://host:15002)".into(),
-                );
+                problems.push(super::Problem::UrlScheme);
             }
             Target::Url(address::parse_sc_url(&url, port).map(|(address, token)| {
                 url_token = token;

@@ -1,5 +1,6 @@
 //! Why an export failed: the target it could not write, and the cause (the file system, arrow's
-//! or parquet's writer) kept as the error's source. Must not: word advice beyond the fact.
+//! or parquet's writer) kept as the error's source, which the message does not repeat (the
+//! kernel's words print the chain). Must not: word advice beyond the fact.
 
 use std::path::PathBuf;
 
@@ -10,25 +11,25 @@ pub enum ExportError {
     NoDirectory { target: PathBuf, dir: PathBuf },
     #[error("cannot export to {}: it names no file", target.display())]
     NoFileName { target: PathBuf },
-    #[error("cannot write {}: {source}", target.display())]
+    #[error("cannot write {}", target.display())]
     Io {
         target: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot write {}: {source}", target.display())]
+    #[error("cannot write {}", target.display())]
     Arrow {
         target: PathBuf,
         #[source]
         source: arrow::error::ArrowError,
     },
-    #[error("cannot write {}: {source}", target.display())]
+    #[error("cannot write {}", target.display())]
     Parquet {
         target: PathBuf,
         #[source]
         source: parquet::errors::ParquetError,
     },
-    #[error("cannot start writing {}: {source}", target.display())]
+    #[error("cannot start writing {}", target.display())]
     Thread {
         target: PathBuf,
         #[source]

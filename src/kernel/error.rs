@@ -23,23 +23,25 @@ pub enum KernelError {
     },
     #[error("interrupted by the user")]
     Interrupted,
-    #[error("{0}")]
+    #[error(transparent)]
     Auth(#[from] AuthError),
-    #[error("{0}")]
+    #[error(transparent)]
     Address(#[from] AddressError),
-    #[error("{error}")]
+    /// Worded by `words::spark` (the fact, then what to do), never by this message.
+    #[error("a call to Spark Connect failed")]
     Spark {
+        #[source]
         error: SparkError,
         sql: Option<Box<SqlSource>>,
     },
-    #[error("{0}")]
+    #[error(transparent)]
     Start(StartError),
-    #[error("{0}")]
+    #[error(transparent)]
     Export(ExportError),
     #[error("%%export writes the result of the cell's last statement, and the cell has none")]
     NothingToExport,
     /// A chart that cannot be drawn from the result (a column missing, a type that does not fit).
-    #[error("%%chart: {0}")]
+    #[error("%%chart")]
     Chart(#[from] ChartError),
     #[error("%%chart: it draws the result of the cell's last statement, and the cell has none")]
     NothingToChart,
@@ -106,7 +108,7 @@ impl KernelError {
             }
             KernelError::Spark { error, .. } => super::words::spark(error),
             KernelError::Auth(error) => super::words::auth(error),
-            other => other.to_string(),
+            other => super::words::with_causes(other),
         };
         let traceback = match self {
             KernelError::Spark {

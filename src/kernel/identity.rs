@@ -161,7 +161,7 @@ fn spark_session(whoami: &Whoami, rows: &mut Rows) {
     let connection = match &whoami.connection {
         Connection::NotYet => "not connected yet".to_owned(),
         Connection::Connected => "connected".to_owned(),
-        Connection::Failed(why) => format!("last call failed: {why}"),
+        Connection::Failed(error) => format!("last call failed: {}", words::spark_fact(error)),
     };
     row(rows, "Connection", connection);
     let start = whoami

@@ -88,7 +88,7 @@ impl Kernel {
                 display.explorer_snapshot_bytes(),
             ),
             history: History::default(),
-            problems: settings.problems().to_vec(),
+            problems: settings.problems().iter().map(words::setting).collect(),
             activity: None,
         }
     }

@@ -4,14 +4,15 @@
 //! place such words are written.
 //! Must not: decide what happened (lower layers' errors say it) or build HTML.
 
-use crate::auth::AuthError;
+use crate::auth::{AuthError, AuthNotice};
+use crate::config::{ConfError, Problem, DEFAULT_PORT};
 use crate::session::{Notice, SessionError};
-use spark_connect::ProxyTrouble;
-use spark_connect::{Refusal, SettingFrom, SparkError, SparkNotice};
+use spark_connect::{ProxyTrouble, UnusableUrl};
+use spark_connect::{Refusal, SettingFrom, SparkError, SparkNotice, TlsTrouble};
 
 /// A Spark Connect error as the user reads it: what happened, then what to do.
 pub fn spark(error: &SparkError) -> String {
-    let fact = error.to_string();
+    let fact = spark_fact(error);
     let advice = match error {
         SparkError::Unreachable { .. } => "Check that your Spark Connect server is running (in BERDL it runs in your JupyterLab pod) and that SPARK_CONNECT_URL or SPARK_CONNECT_HOST_TEMPLATE points at it; %reconnect tries again".to_owned(),
         SparkError::ServerNotRunning { .. } => "Start it (in BERDL: log in to BERDL JupyterHub so that your server starts, or open a Python notebook there once), then run %reconnect".to_owned(),
@@ -33,18 +34,124 @@ pub fn spark(error: &SparkError) -> String {
     format!("{fact}. {advice}")
 }
 
-/// A KBase Auth2 error as the user reads it.
-pub fn auth(error: &AuthError) -> String {
+/// What happened, explained where the error's kind says more than its fact (the likely
+/// cause of a failure without a message, what a TLS failure means), without what to do next.
+pub fn spark_fact(error: &SparkError) -> String {
     let fact = error.to_string();
     match error {
+        SparkError::Tls { trouble, cause, .. } => {
+            let hint = match trouble {
+                TlsTrouble::NotTls => " (the server does not seem to speak TLS: check SPARK_CONNECT_USE_SSL or ;use_ssl=true)",
+                TlsTrouble::OtherName => " (the certificate names another host than the server's: check the host of SPARK_CONNECT_URL; through a proxy, TLS still goes to the server's own name)",
+                TlsTrouble::Untrusted => " (the server's TLS certificate is not trusted by the system or webpki roots; when a private CA signed it, set SSL_CERT_FILE to that CA's PEM file)",
+                TlsTrouble::Other => "",
+            };
+            format!("{fact}: {cause}{hint}")
+        }
+        SparkError::ServerFailed { .. } => format!("{fact}: most often the query is nested too deeply (a StackOverflowError: thousands of parentheses, subqueries or ORs) or the server ran out of memory (an OutOfMemoryError: a result or a join too large for it). Simplify the query or ask for less data at once; if every query now fails, restart your Spark Connect server"),
+        SparkError::TooLarge { .. } => format!("{fact}: a single value or row of the result is that large. Servers from Spark 4.1 on send such values in chunks; on this one, select a part of the value (substring(col, 1, 100000), length(col)) instead of all of it"),
+        SparkError::AuthUnchecked { .. } => format!("{fact}. The token was not refused: this is the proxy's trouble reaching Auth2. Run the cell again in a minute; if it persists, KBase Auth2 or the proxy has an outage"),
+        SparkError::Stalled { .. } => {
+            format!("{fact}. The server may be frozen or overloaded, or the network to it is cut")
+        }
+        SparkError::Decode(cause) => {
+            format!("Spark sent a result the kernel cannot read: {cause}")
+        }
+        _ => fact,
+    }
+}
+
+/// An error and its causes, as one line: `error: cause: cause's cause`. A cause whose words
+/// the line already holds is not repeated.
+pub fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut line = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        let text = e.to_string();
+        if !text.is_empty() && !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        cause = e.source();
+    }
+    line
+}
+
+/// A setting that could not be used as given, and what the kernel does instead.
+pub fn setting(problem: &Problem) -> String {
+    match problem {
+        Problem::Number {
+            name,
+            raw,
+            min,
+            default,
+        } => {
+            let what = if *min == 0 {
+                "is not a whole number (0 or more)"
+            } else {
+                "is not a positive number"
+            };
+            format!("{name}={raw:?} {what}; using {default}")
+        }
+        Problem::Port { raw } => format!(
+            "SPARK_CONNECT_PORT={raw:?} is not a port number (1-65535); using {DEFAULT_PORT}"
+        ),
+        Problem::UseSsl { raw } => {
+            format!("SPARK_CONNECT_USE_SSL={raw:?} is not true or false; using false")
+        }
+        Problem::Explorer { raw } => {
+            format!("SPARK_SQL_KERNEL_EXPLORER={raw:?} is not on or off; the explorer is on")
+        }
+        Problem::ActivityLog { raw } => format!(
+            "SPARK_SQL_KERNEL_ACTIVITY_LOG={raw:?} is not true or false; the activity log is off"
+        ),
+        Problem::Conf(reason) => match reason.as_ref() {
+            ConfError::Json(cause) => {
+                format!("SPARK_CONNECT_CONF is ignored: {reason} ({cause})")
+            }
+            _ => format!("SPARK_CONNECT_CONF is ignored: {reason}"),
+        },
+        Problem::UrlScheme => {
+            "SPARK_CONNECT_URL must start with sc:// (for example sc://host:15002)".to_owned()
+        }
+        Problem::Proxy(ignored) => {
+            let advice = match ignored.reason {
+                UnusableUrl::Https | UnusableUrl::Scheme(_) => {
+                    "; use http://, socks5:// or socks5h://"
+                }
+                UnusableUrl::NotAUrl | UnusableUrl::NoHost => "",
+            };
+            format!(
+                "{} is ignored: {}{advice}",
+                ignored.variable, ignored.reason
+            )
+        }
+    }
+}
+
+/// A KBase Auth2 error as the user reads it: what happened, then what to do.
+pub fn auth(error: &AuthError) -> String {
+    let fact = error.to_string();
+    let relogin =
+        "Log in to KBase again (or set a fresh KBASE_AUTH_TOKEN), then run the cell again";
+    let advice = match error {
+        AuthError::NoToken { file } => format!("Set KBASE_AUTH_TOKEN, or log in to KBase in JupyterHub so that {file} is written, then run the cell again"),
+        AuthError::MissingToken { .. } => "Set KBASE_AUTH_TOKEN or KBASE_TOKEN_FILE".to_owned(),
+        AuthError::Invalid { .. } | AuthError::Expired { .. } => relogin.to_owned(),
+        AuthError::Disabled { .. } => "Contact KBase support".to_owned(),
+        AuthError::Unreachable { .. } => "Check KBASE_AUTH_URL and the network".to_owned(),
+        AuthError::Unavailable { .. } => "Run the cell again in a minute".to_owned(),
+        AuthError::BadAnswer { .. } => "Check that KBASE_AUTH_URL points at the Auth2 service, e.g. https://kbase.us/services/auth/".to_owned(),
+        AuthError::UserChanged { now, .. } => format!("Restart the kernel to work as {now}"),
         AuthError::Proxy {
             proxy,
             variable,
             trouble,
             ..
-        } => format!("{fact}. {}", proxy_advice(*trouble, proxy, variable)),
-        _ => fact,
-    }
+        } => proxy_advice(*trouble, proxy, variable),
+        AuthError::TokenFile { .. } | AuthError::Rejected { .. } => return fact,
+    };
+    format!("{fact}. {advice}")
 }
 
 /// A session's error as the user reads it.
@@ -52,14 +159,26 @@ pub fn session(error: &SessionError) -> String {
     match error {
         SessionError::Spark(e) => spark(e),
         SessionError::Auth(e) => auth(e),
-        other => other.to_string(),
+        other => with_causes(other),
     }
 }
 
 /// A session's notice, as one line.
 pub fn notice(notice: &Notice) -> String {
     match notice {
-        Notice::Auth(text) => text.clone(),
+        Notice::Auth(AuthNotice::WorkingThroughOutage {
+            error,
+            user,
+            expires,
+        }) => {
+            let until = expires.map_or("it never expires".to_owned(), |e| {
+                format!("valid until {}", e.format("%Y-%m-%d %H:%M UTC"))
+            });
+            format!(
+                "{}. Working on as {user} with the token's last validation ({until}) until Auth2 answers again.",
+                auth(error)
+            )
+        }
         Notice::Spark(SparkNotice::ServerWarning(text)) => text.clone(),
         Notice::Spark(SparkNotice::NotApplied { from, key, error }) => {
             let origin = match from {
@@ -173,7 +292,7 @@ pub fn explorer_request_failed(error: &SessionError) -> String {
 
 /// An explorer export that could not write its file.
 pub fn explorer_export_failed(error: &crate::export::ExportError) -> String {
-    format!("The export failed: {error}.")
+    format!("The export failed: {}.", with_causes(error))
 }
 
 /// An explorer request (or its snapshot) ended by an interrupt.
@@ -205,6 +324,78 @@ pub fn explorer_paused() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settings_problems_read_as_sentences_with_what_is_used_instead() {
+        let settings = crate::config::Settings::from_vars(|name| {
+            let value = match name {
+                "SPARK_CONNECT_PORT" => "http",
+                "SPARK_SQL_KERNEL_EXPLORER" => "maybe",
+                "SPARK_CONNECT_CONF" => "{oops",
+                "grpc_proxy" => "https://p:443",
+                "SPARK_SQL_KERNEL_MAX_ROWS" => "0",
+                _ => return None,
+            };
+            Some(value.to_owned())
+        });
+        let texts: Vec<String> = settings.problems().iter().map(setting).collect();
+        let expected = [
+            "grpc_proxy is ignored: a proxy spoken to over TLS (https://) is not supported; use http://, socks5:// or socks5h://",
+            "SPARK_CONNECT_PORT=\"http\" is not a port number (1-65535); using 15002",
+            "SPARK_SQL_KERNEL_MAX_ROWS=\"0\" is not a positive number; using 100",
+            "SPARK_SQL_KERNEL_EXPLORER=\"maybe\" is not on or off; the explorer is on",
+        ];
+        for text in expected {
+            assert!(
+                texts.iter().any(|t| t == text),
+                "{text:?} not among {texts:#?}"
+            );
+        }
+        let conf = texts
+            .iter()
+            .find(|t| t.starts_with("SPARK_CONNECT_CONF is ignored: it is not JSON ("));
+        assert!(conf.is_some(), "the JSON error is named once: {texts:#?}");
+    }
+
+    #[test]
+    fn errors_that_need_advice_get_it_after_the_fact() {
+        let failed = SparkError::ServerFailed {
+            address: "sc://h:1".into(),
+            code: "Unknown".into(),
+        };
+        let text = spark(&failed);
+        assert!(
+            text.starts_with(&failed.to_string()),
+            "the fact comes first: {text}"
+        );
+        assert!(text.contains("nested too deeply"), "{text}");
+        assert!(text.contains("ran out of memory"), "{text}");
+        let large = SparkError::TooLarge {
+            address: "sc://h:1".into(),
+            limit_mib: 4,
+            bytes: Some(5_000_494),
+            message: "larger than max".into(),
+        };
+        assert!(
+            spark(&large).contains("substring(col, 1, 100000)"),
+            "{}",
+            spark(&large)
+        );
+        let unreadable = SparkError::Decode(spark_connect::Unreadable::Missing("plan"));
+        assert_eq!(
+            spark(&unreadable),
+            "Spark sent a result the kernel cannot read: no plan in the answer"
+        );
+        let unchecked = SparkError::AuthUnchecked {
+            address: "sc://h:1".into(),
+            message: "503".into(),
+        };
+        assert!(
+            spark(&unchecked).contains(". The token was not refused"),
+            "{}",
+            spark(&unchecked)
+        );
+    }
 
     fn refused(why: Refusal) -> String {
         spark(&SparkError::Auth {

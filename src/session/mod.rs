@@ -35,7 +35,7 @@ pub use fork::Forked;
 pub use starter::StartError;
 pub use whoami::Whoami;
 
-use crate::auth::{AuthError, Authenticator, Identity};
+use crate::auth::{AuthError, AuthNotice, Authenticator, Identity};
 use crate::config::{AddressError, AuthSettings, SparkSettings};
 use spark_connect::{
     BatchSink, Credentials, Oversized, QueryResult, RowLimit, Running, SparkClient, SparkError,
@@ -48,13 +48,13 @@ const RELEASE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Why the session could not do what it was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
-    #[error("{0}")]
+    #[error(transparent)]
     Auth(#[from] AuthError),
-    #[error("{0}")]
+    #[error(transparent)]
     Address(#[from] AddressError),
-    #[error("{0}")]
+    #[error(transparent)]
     Spark(#[from] SparkError),
-    #[error("{0}")]
+    #[error(transparent)]
     Start(#[from] StartError),
 }
 
@@ -77,17 +77,18 @@ impl SessionError {
 #[derive(Debug, Clone)]
 pub enum Notice {
     /// From the KBase authenticator (Auth2 out, working on with the last validation).
-    Auth(String),
+    Auth(AuthNotice),
     /// From the Spark Connect client (a lost session replaced, a setting not applied).
     Spark(SparkNotice),
 }
 
 /// How the last call to Spark Connect went (for `%whoami`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Connection {
     NotYet,
     Connected,
-    Failed(String),
+    /// The last call's error.
+    Failed(SparkError),
 }
 
 /// What `check` learned from the server: its version and how long `SELECT 1` took.
@@ -192,7 +193,7 @@ impl SparkSession {
     fn record<T>(&mut self, outcome: Result<T, SparkError>) -> Result<T, SessionError> {
         self.state = match &outcome {
             Ok(_) | Err(SparkError::Server(_) | SparkError::Cancelled) => Connection::Connected,
-            Err(e) => Connection::Failed(e.to_string()),
+            Err(e) => Connection::Failed(e.clone()),
         };
         Ok(outcome?)
     }

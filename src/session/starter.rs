@@ -24,7 +24,7 @@ const KEPT_LINES: usize = 10;
 const POLL: Duration = Duration::from_millis(250);
 
 /// Why the server could not be started.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("SPARK_CONNECT_START_COMMAND failed with {status} before the Spark Connect server at {address} answered{}", last_lines(.output))]
     Failed {
@@ -38,8 +38,10 @@ pub enum StartError {
         seconds: u64,
         output: Vec<String>,
     },
-    #[error("cannot run SPARK_CONNECT_START_COMMAND: {0}")]
-    Spawn(String),
+    #[error("cannot run SPARK_CONNECT_START_COMMAND")]
+    Spawn(#[source] std::io::Error),
+    #[error("cannot run SPARK_CONNECT_START_COMMAND: cannot take the start lock")]
+    Lock(#[source] std::io::Error),
     #[error("interrupted while the Spark Connect server was starting")]
     Interrupted,
 }
@@ -105,8 +107,8 @@ async fn lock(
     tokio::select! {
         taken = take => match taken {
             Ok(Ok(file)) => Ok(file),
-            Ok(Err(e)) => Err(StartError::Spawn(format!("cannot take the start lock: {e}"))),
-            Err(e) => Err(StartError::Spawn(format!("cannot take the start lock: {e}"))),
+            Ok(Err(e)) => Err(StartError::Lock(e)),
+            Err(e) => Err(StartError::Lock(std::io::Error::other(e))),
         },
         // A lock taken after this is released at once: the blocking task drops its file.
         () = cancel.cancelled() => Err(StartError::Interrupted),
@@ -126,7 +128,7 @@ async fn run(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| StartError::Spawn(e.to_string()))?;
+        .map_err(StartError::Spawn)?;
     let output: Arc<Mutex<VecDeque<String>>> = Arc::default();
     if let Some(out) = child.stdout.take() {
         tokio::spawn(log_lines(out, Arc::clone(&output)));
@@ -158,7 +160,7 @@ async fn run(
                         output: kept(),
                     });
                 }
-                Err(e) => return Err(StartError::Spawn(e.to_string())),
+                Err(e) => return Err(StartError::Spawn(e)),
             },
             () = tokio::time::sleep(POLL) => {}
             () = cancel.cancelled() => {

@@ -6,6 +6,7 @@
 use tonic::Code;
 use tonic_types::StatusExt;
 
+pub use super::failure::TlsTrouble;
 use super::failure::{connect_fault, is_transport, tls_failure, transport_reason};
 use super::server_error::{from_error_info, ServerError};
 use crate::net::ProxyTrouble;
@@ -34,7 +35,8 @@ pub enum Refusal {
     Expired,
 }
 
-/// Why a Spark Connect call failed.
+/// Why a Spark Connect call failed. Causes are kept as sources (shared, so that an error can
+/// be kept and shown again, as `%whoami` shows the last one).
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SparkError {
     #[error("cannot reach Spark Connect at {address}: {reason}")]
@@ -44,8 +46,13 @@ pub enum SparkError {
         /// The address refused the connection: nothing listens there (yet).
         refused: bool,
     },
-    #[error("cannot reach Spark Connect at {address}: {reason}")]
-    Tls { address: String, reason: String },
+    #[error("cannot reach Spark Connect at {address}: TLS with the server failed")]
+    Tls {
+        address: String,
+        trouble: TlsTrouble,
+        #[source]
+        cause: rustls::Error,
+    },
     #[error("cannot reach Spark Connect at {address} through the proxy {proxy}: {answer}")]
     Proxy {
         address: String,
@@ -65,19 +72,21 @@ pub enum SparkError {
         /// Why, as far as the server's words tell.
         refusal: Refusal,
     },
-    #[error("the Spark Connect proxy at {address} could not check your KBase token with KBase Auth2 ({message}). The token was not refused: this is the proxy's trouble reaching Auth2. Run the cell again in a minute; if it persists, KBase Auth2 or the proxy has an outage")]
+    #[error("the Spark Connect proxy at {address} could not check your KBase token with KBase Auth2 ({message})")]
     AuthUnchecked { address: String, message: String },
     #[error("{}", .0.headline())]
     Server(Box<ServerError>),
     #[error("the namespace check of the Spark Connect server refused database '{}'", .0.database)]
     Governance(super::plain::Governance),
-    #[error("the Spark Connect server at {address} failed with a Java error and no message ({code}): most often the query is nested too deeply (a StackOverflowError: thousands of parentheses, subqueries or ORs) or the server ran out of memory (an OutOfMemoryError: a result or a join too large for it). Simplify the query or ask for less data at once; if every query now fails, restart your Spark Connect server")]
+    #[error(
+        "the Spark Connect server at {address} failed with a Java error and no message ({code})"
+    )]
     ServerFailed { address: String, code: String },
     #[error("your notebook's Spark Connect server is not running: the Spark Connect proxy at {address} cannot reach it ({message})")]
     ServerNotRunning { address: String, message: String },
     #[error("the query was cancelled")]
     Cancelled,
-    #[error("the Spark Connect server at {address} did not answer for {seconds} s {during}, so the kernel stopped waiting (SPARK_CONNECT_STALL_TIMEOUT). The server may be frozen or overloaded, or the network to it is cut")]
+    #[error("the Spark Connect server at {address} did not answer for {seconds} s {during}, so the kernel stopped waiting (SPARK_CONNECT_STALL_TIMEOUT)")]
     Stalled {
         address: String,
         seconds: u64,
@@ -92,7 +101,7 @@ pub enum SparkError {
         code: String,
         message: String,
     },
-    #[error("the Spark Connect server at {address} sent one message larger than the connection allows ({limit_mib} MiB: {message}): a single value or row of the result is that large. Servers from Spark 4.1 on send such values in chunks; on this one, select a part of the value (substring(col, 1, 100000), length(col)) instead of all of it")]
+    #[error("the Spark Connect server at {address} sent one message larger than the connection allows ({limit_mib} MiB: {message})")]
     TooLarge {
         address: String,
         limit_mib: usize,
@@ -100,8 +109,8 @@ pub enum SparkError {
         bytes: Option<usize>,
         message: String,
     },
-    #[error("Spark sent a result the kernel cannot read: {0}")]
-    Decode(String),
+    #[error("Spark sent an answer that cannot be read")]
+    Decode(#[source] Unreadable),
     /// The destination of a whole result (an export) refused a batch; it knows why.
     #[error("the result's destination stopped taking batches")]
     SinkStopped,
@@ -109,6 +118,26 @@ pub enum SparkError {
     BadToken,
     #[error("cannot set up the connection to {address}: {reason}")]
     Setup { address: String, reason: String },
+}
+
+/// Why an answer of the server cannot be read.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Unreadable {
+    /// Arrow could not read a result batch.
+    #[error(transparent)]
+    Arrow(std::sync::Arc<arrow::error::ArrowError>),
+    /// A chunk of a batch arrived out of order.
+    #[error("chunk {index} of an Arrow batch arrived where chunk {expected} was expected")]
+    ChunkOrder { index: i64, expected: i64 },
+    /// The answer lacks what was asked for.
+    #[error("no {0} in the answer")]
+    Missing(&'static str),
+}
+
+impl From<arrow::error::ArrowError> for Unreadable {
+    fn from(error: arrow::error::ArrowError) -> Unreadable {
+        Unreadable::Arrow(std::sync::Arc::new(error))
+    }
 }
 
 impl SparkError {
@@ -230,9 +259,10 @@ impl SparkError {
                         || (code == Code::Unknown && is_transport(&message)) =>
                     {
                         match tls_failure(status) {
-                            Some(reason) => SparkError::Tls {
+                            Some((trouble, cause)) => SparkError::Tls {
                                 address: address.to_owned(),
-                                reason,
+                                trouble,
+                                cause,
                             },
                             None => SparkError::Unreachable {
                                 address: address.to_owned(),

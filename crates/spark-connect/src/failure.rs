@@ -5,10 +5,10 @@
 //! messages, which carry no type). Used by `error` only;
 //! must not build its errors.
 
-/// The TLS failure under a transport failure, explained: TLS to a plaintext server, a
-/// certificate from an unknown CA, a certificate for another name. Read from the rustls error in
-/// the chain (tokio-rustls wraps it in an `io::Error`).
-pub(super) fn tls_failure(status: &tonic::Status) -> Option<String> {
+/// The TLS failure under a transport failure, and what kind it is: TLS to a plaintext server,
+/// a certificate from an unknown CA, a certificate for another name. Read from the rustls error
+/// in the chain (tokio-rustls wraps it in an `io::Error`).
+pub(super) fn tls_failure(status: &tonic::Status) -> Option<(TlsTrouble, rustls::Error)> {
     use rustls::{CertificateError, Error as Tls};
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(status);
     let mut found = None;
@@ -24,21 +24,28 @@ pub(super) fn tls_failure(status: &tonic::Status) -> Option<String> {
         source = e.source();
     }
     let tls = found?;
-    let hint = match tls {
-        Tls::InvalidMessage(_) => {
-            " (the server does not seem to speak TLS: check SPARK_CONNECT_USE_SSL or ;use_ssl=true)"
-        }
+    let trouble = match tls {
+        Tls::InvalidMessage(_) => TlsTrouble::NotTls,
         Tls::InvalidCertificate(
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-        ) => {
-            " (the certificate names another host than the server's: check the host of SPARK_CONNECT_URL; through a proxy, TLS still goes to the server's own name)"
-        }
-        Tls::InvalidCertificate(_) => {
-            " (the server's TLS certificate is not trusted by the system or webpki roots; when a private CA signed it, set SSL_CERT_FILE to that CA's PEM file)"
-        }
-        _ => "",
+        ) => TlsTrouble::OtherName,
+        Tls::InvalidCertificate(_) => TlsTrouble::Untrusted,
+        _ => TlsTrouble::Other,
     };
-    Some(format!("TLS with the server failed: {tls}{hint}"))
+    Some((trouble, tls.clone()))
+}
+
+/// What kind of TLS failure a connection met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsTrouble {
+    /// The server does not seem to speak TLS.
+    NotTls,
+    /// The certificate names another host than the server's.
+    OtherName,
+    /// The certificate is not trusted by the system or webpki roots.
+    Untrusted,
+    /// Any other.
+    Other,
 }
 
 pub(super) fn is_transport(message: &str) -> bool {

@@ -23,10 +23,12 @@ mod version;
 
 pub use address::Address;
 pub use client::{Credentials, Notice as SparkNotice, RowLimit, SettingFrom, SparkClient};
-pub use error::{Oversized, Refusal, SparkError};
+pub use error::{Oversized, Refusal, SparkError, TlsTrouble, Unreadable};
 pub use net::{connector, open, ConnectFault, Connector, ProxyAt, ProxyTrouble};
 pub use plain::Governance;
-pub use proxy::{Direct, Hop, ProxyKind, ProxySettings, Route};
+pub use proxy::{
+    Direct, Hop, IgnoredProxy, ProxyKind, ProxySettings, ProxyVars, Route, UnusableUrl,
+};
 pub use result::{BatchSink, Column, Progress, QueryResult, Running, SinkStopped};
 pub use server_error::{Position, ServerError};
 pub use token::BearerToken;

@@ -247,9 +247,9 @@ pub struct IgnoredProxy {
 pub enum UnusableUrl {
     #[error("it is not a URL such as http://127.0.0.1:8123")]
     NotAUrl,
-    #[error("a proxy spoken to over TLS (https://) is not supported; use http://, socks5:// or socks5h://")]
+    #[error("a proxy spoken to over TLS (https://) is not supported")]
     Https,
-    #[error("the scheme {0}:// is not supported; use http://, socks5:// or socks5h://")]
+    #[error("the scheme {0}:// is not supported")]
     Scheme(String),
     #[error("it names no host")]
     NoHost,

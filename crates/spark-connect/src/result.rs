@@ -12,7 +12,7 @@ use arrow::ipc::reader::StreamReader;
 use arrow::record_batch::RecordBatch;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 
-use super::error::SparkError;
+use super::error::{SparkError, Unreadable};
 use super::proto::execute_plan_response::ArrowBatch;
 use super::proto::{data_type, DataType};
 use super::types::{spark_type, type_name, SparkType};
@@ -218,7 +218,7 @@ impl<'s> Collector<'s> {
     pub(crate) fn arrow(&mut self, row_count: i64, data: Vec<u8>) -> Result<(), SparkError> {
         self.rows_received += u64::try_from(row_count).unwrap_or(0);
         let reader = StreamReader::try_new(Cursor::new(data), None)
-            .map_err(|e| SparkError::Decode(e.to_string()))?;
+            .map_err(|e| SparkError::Decode(e.into()))?;
         if self.arrow_columns.is_none() {
             self.arrow_columns = Some(
                 reader
@@ -234,7 +234,7 @@ impl<'s> Collector<'s> {
             );
         }
         for batch in reader {
-            let batch = batch.map_err(|e| SparkError::Decode(e.to_string()))?;
+            let batch = batch.map_err(|e| SparkError::Decode(e.into()))?;
             if let Some(sink) = &mut self.sink {
                 let columns = self.spark_schema.as_ref().or(self.arrow_columns.as_ref());
                 sink.batch(columns.map_or(&[], Vec::as_slice), &batch)
@@ -284,9 +284,10 @@ impl Chunks {
         let expected = i64::try_from(self.parts.len()).unwrap_or(i64::MAX);
         let index = batch.chunk_index.unwrap_or(0);
         if index != expected {
-            return Err(SparkError::Decode(format!(
-                "chunk {index} of an Arrow batch arrived where chunk {expected} was expected"
-            )));
+            return Err(SparkError::Decode(Unreadable::ChunkOrder {
+                index,
+                expected,
+            }));
         }
         self.parts.push(batch.data);
         if i64::try_from(self.parts.len()).unwrap_or(i64::MAX) < total {

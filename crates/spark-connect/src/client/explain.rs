@@ -6,7 +6,7 @@
 use tokio_util::sync::CancellationToken;
 
 use super::{Credentials, SessionCall, SparkClient};
-use crate::error::SparkError;
+use crate::error::{SparkError, Unreadable};
 use crate::proto::{
     analyze_plan_request, analyze_plan_response, plan, relation, Plan, Relation, Sql,
 };
@@ -63,7 +63,7 @@ impl SparkClient {
         });
         match self.analyze_once(creds, asked, cancel).await? {
             Some(analyze_plan_response::Result::Explain(e)) => Ok(e.explain_string),
-            _ => Err(SparkError::Decode("no plan in the answer".into())),
+            _ => Err(SparkError::Decode(Unreadable::Missing("plan"))),
         }
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::{request, Call, Credentials, Notice, SettingFrom, SparkClient};
-use crate::error::SparkError;
+use crate::error::{SparkError, Unreadable};
 use crate::proto::{
     analyze_plan_request, analyze_plan_response, config_request, AnalyzePlanRequest, KeyValue,
     ReleaseSessionRequest,
@@ -208,7 +208,7 @@ impl SparkClient {
             analyze_plan_request::Analyze::SparkVersion(analyze_plan_request::SparkVersion {});
         match self.analyze_once(creds, asked, cancel).await? {
             Some(analyze_plan_response::Result::SparkVersion(v)) => Ok(v.version),
-            _ => Err(SparkError::Decode("no Spark version in the answer".into())),
+            _ => Err(SparkError::Decode(Unreadable::Missing("Spark version"))),
         }
     }
 
