@@ -55,6 +55,7 @@ fn main() {
         let creds = Credentials {
             user: "bench".into(),
             token: BearerToken::new(&token).unwrap_or_else(|| BearerToken::new("none").unwrap()),
+            token_headers: &[],
         };
         let started = Instant::now();
         let mut client = SparkClient::new(
@@ -62,7 +63,7 @@ fn main() {
                 .spark()
                 .address_for("bench_user")
                 .unwrap(),
-            None,
+            "spark-sql-kernel-bench".to_owned(),
             Vec::new(),
         )
         .unwrap();

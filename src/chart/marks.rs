@@ -9,15 +9,15 @@ use super::scale::{
     categories, color_groups, continuous, legend, nice, ramp, Axis, Marks, Plot, Rect, Series,
     MAX_BINS,
 };
-use super::{Chart, Datum, Kind, Role};
+use super::{Chart, ChartKind, Datum, Role};
 
 /// The drawing of `chart`.
 pub fn plot(chart: &Chart) -> Plot {
     match chart.kind {
-        Kind::Bar => bars(chart),
-        Kind::Histogram => histogram(chart),
-        Kind::Heatmap => heatmap(chart),
-        Kind::Line | Kind::Area | Kind::Point => series(chart),
+        ChartKind::Bar => bars(chart),
+        ChartKind::Histogram => histogram(chart),
+        ChartKind::Heatmap => heatmap(chart),
+        ChartKind::Line | ChartKind::Area | ChartKind::Point => series(chart),
     }
 }
 
@@ -263,8 +263,11 @@ pub fn series(chart: &Chart) -> Plot {
         Datum::Text(t) => index.get(t).map(|&i| i as f64),
         other => other.position(),
     };
-    let (group_of, groups) =
-        color_groups(chart.color.as_ref(), chart.rows, chart.kind == Kind::Point);
+    let (group_of, groups) = color_groups(
+        chart.color.as_ref(),
+        chart.rows,
+        chart.kind == ChartKind::Point,
+    );
     let mut all: Vec<Series> = groups
         .iter()
         .map(|g| Series {
@@ -279,7 +282,7 @@ pub fn series(chart: &Chart) -> Plot {
             all[*g].points.push((px, py));
         }
     }
-    if chart.kind != Kind::Point {
+    if chart.kind != ChartKind::Point {
         for s in &mut all {
             s.points.sort_by(|a, b| a.0.total_cmp(&b.0));
         }
@@ -289,8 +292,8 @@ pub fn series(chart: &Chart) -> Plot {
         Axis::Categories(_) => 0.0,
     };
     let marks = match chart.kind {
-        Kind::Line => Marks::Lines(all),
-        Kind::Area => Marks::Areas(all, base),
+        ChartKind::Line => Marks::Lines(all),
+        ChartKind::Area => Marks::Areas(all, base),
         _ => Marks::Points(all),
     };
     Plot {

@@ -24,7 +24,7 @@ use spark_connect::{Column, SparkType};
 
 /// The kinds of chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum ChartKind {
     Bar,
     Line,
     Area,
@@ -33,29 +33,29 @@ pub enum Kind {
     Heatmap,
 }
 
-impl Kind {
-    pub const ALL: [Kind; 6] = [
-        Kind::Bar,
-        Kind::Line,
-        Kind::Area,
-        Kind::Point,
-        Kind::Histogram,
-        Kind::Heatmap,
+impl ChartKind {
+    pub const ALL: [ChartKind; 6] = [
+        ChartKind::Bar,
+        ChartKind::Line,
+        ChartKind::Area,
+        ChartKind::Point,
+        ChartKind::Histogram,
+        ChartKind::Heatmap,
     ];
 
     pub fn name(self) -> &'static str {
         match self {
-            Kind::Bar => "bar",
-            Kind::Line => "line",
-            Kind::Area => "area",
-            Kind::Point => "point",
-            Kind::Histogram => "histogram",
-            Kind::Heatmap => "heatmap",
+            ChartKind::Bar => "bar",
+            ChartKind::Line => "line",
+            ChartKind::Area => "area",
+            ChartKind::Point => "point",
+            ChartKind::Histogram => "histogram",
+            ChartKind::Heatmap => "heatmap",
         }
     }
 
-    pub fn named(name: &str) -> Option<Kind> {
-        Kind::ALL
+    pub fn named(name: &str) -> Option<ChartKind> {
+        ChartKind::ALL
             .into_iter()
             .find(|k| k.name().eq_ignore_ascii_case(name))
     }
@@ -64,9 +64,11 @@ impl Kind {
     /// (`Some(false)`).
     fn channels(self) -> (Option<bool>, Option<bool>) {
         match self {
-            Kind::Bar | Kind::Line | Kind::Area | Kind::Point => (Some(true), None),
-            Kind::Histogram => (Some(false), None),
-            Kind::Heatmap => (Some(true), Some(true)),
+            ChartKind::Bar | ChartKind::Line | ChartKind::Area | ChartKind::Point => {
+                (Some(true), None)
+            }
+            ChartKind::Histogram => (Some(false), None),
+            ChartKind::Heatmap => (Some(true), Some(true)),
         }
     }
 }
@@ -74,7 +76,7 @@ impl Kind {
 /// What `%%chart` asked for: the kind and the result's columns on each channel.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChartPlan {
-    pub kind: Kind,
+    pub kind: ChartKind,
     pub x: String,
     pub y: Option<String>,
     pub color: Option<String>,
@@ -156,7 +158,7 @@ pub struct Field {
 /// A chart ready to draw.
 #[derive(Debug, Clone)]
 pub struct Chart {
-    pub kind: Kind,
+    pub kind: ChartKind,
     pub title: Option<String>,
     pub x: Field,
     pub y: Option<Field>,
@@ -168,7 +170,7 @@ pub struct Chart {
 }
 
 /// The result a chart is drawn from.
-pub struct Rows<'a> {
+pub struct ChartData<'a> {
     pub columns: &'a [Column],
     pub batches: &'a [RecordBatch],
     /// More rows exist than `batches` hold.
@@ -178,7 +180,7 @@ pub struct Rows<'a> {
 /// Reads the plan's columns from `rows` (at most `cap` rows) and checks their types.
 pub fn build(
     plan: &ChartPlan,
-    rows: &Rows<'_>,
+    rows: &ChartData<'_>,
     zone: &Zone,
     cap: usize,
 ) -> Result<Chart, ChartError> {
@@ -219,9 +221,9 @@ pub fn build(
         }
     };
     match (plan.kind, &y, &color) {
-        (Kind::Bar | Kind::Line | Kind::Area, Some(y), _) => numeric("y", y)?,
-        (Kind::Histogram, _, _) => numeric("x", &x)?,
-        (Kind::Heatmap, _, Some(color)) => numeric("color", color)?,
+        (ChartKind::Bar | ChartKind::Line | ChartKind::Area, Some(y), _) => numeric("y", y)?,
+        (ChartKind::Histogram, _, _) => numeric("x", &x)?,
+        (ChartKind::Heatmap, _, Some(color)) => numeric("color", color)?,
         _ => {}
     }
     let total: usize = rows.batches.iter().map(RecordBatch::num_rows).sum();
@@ -279,8 +281,8 @@ pub fn bundle(chart: &Chart, cap: usize) -> Result<MimeBundle, ChartError> {
 /// One line saying what the chart shows (and that rows were left out).
 pub fn describe(chart: &Chart, cap: usize) -> String {
     let mut text = match (chart.kind, &chart.y) {
-        (Kind::Histogram, _) => format!("Histogram of {}", chart.x.name),
-        (Kind::Heatmap, Some(y)) => format!(
+        (ChartKind::Histogram, _) => format!("Histogram of {}", chart.x.name),
+        (ChartKind::Heatmap, Some(y)) => format!(
             "Heatmap of {} by {} and {}",
             chart.color.as_ref().map_or("?", |c| c.name.as_str()),
             chart.x.name,
@@ -293,7 +295,7 @@ pub fn describe(chart: &Chart, cap: usize) -> String {
         }
         (kind, None) => format!("{} chart of {}", kind.name(), chart.x.name),
     };
-    if let (Some(color), false) = (&chart.color, chart.kind == Kind::Heatmap) {
+    if let (Some(color), false) = (&chart.color, chart.kind == ChartKind::Heatmap) {
         text.push_str(&format!(", colored by {}", color.name));
     }
     if let Some(title) = &chart.title {

@@ -73,7 +73,7 @@ fn batch(columns: &[Column]) -> RecordBatch {
     RecordBatch::try_from_iter(columns.iter().map(|c| c.name.clone()).zip(arrays)).unwrap()
 }
 
-fn plan(kind: Kind, x: &str, y: Option<&str>, color: Option<&str>) -> ChartPlan {
+fn plan(kind: ChartKind, x: &str, y: Option<&str>, color: Option<&str>) -> ChartPlan {
     ChartPlan {
         kind,
         x: x.into(),
@@ -86,7 +86,7 @@ fn plan(kind: Kind, x: &str, y: Option<&str>, color: Option<&str>) -> ChartPlan 
 fn chart_of(plan: &ChartPlan, cap: usize) -> Result<Chart, String> {
     let columns = columns();
     let batches = vec![batch(&columns)];
-    let rows = Rows {
+    let rows = ChartData {
         columns: &columns,
         batches: &batches,
         more: false,
@@ -96,7 +96,7 @@ fn chart_of(plan: &ChartPlan, cap: usize) -> Result<Chart, String> {
 
 #[test]
 fn a_bar_chart_spec_and_svg_match_their_snapshots() {
-    let mut p = plan(Kind::Bar, "phylum", Some("genomes"), Some("day"));
+    let mut p = plan(ChartKind::Bar, "phylum", Some("genomes"), Some("day"));
     p.title = Some("Genomes by phylum".into());
     let chart = chart_of(&p, 5000).unwrap();
     let bundle = bundle(&chart, 5000).unwrap();
@@ -111,13 +111,18 @@ fn a_bar_chart_spec_and_svg_match_their_snapshots() {
 #[test]
 fn every_kind_draws_an_svg_without_scripts_and_a_spec_with_every_row() {
     let plans = [
-        plan(Kind::Bar, "phylum", Some("genomes"), None),
-        plan(Kind::Line, "day", Some("gc.mean"), Some("phylum")),
-        plan(Kind::Area, "seen", Some("genomes"), None),
-        plan(Kind::Point, "gc.mean", Some("genomes"), Some("genomes")),
-        plan(Kind::Point, "gc.mean", Some("phylum"), None),
-        plan(Kind::Histogram, "gc.mean", None, Some("phylum")),
-        plan(Kind::Heatmap, "phylum", Some("day"), Some("gc.mean")),
+        plan(ChartKind::Bar, "phylum", Some("genomes"), None),
+        plan(ChartKind::Line, "day", Some("gc.mean"), Some("phylum")),
+        plan(ChartKind::Area, "seen", Some("genomes"), None),
+        plan(
+            ChartKind::Point,
+            "gc.mean",
+            Some("genomes"),
+            Some("genomes"),
+        ),
+        plan(ChartKind::Point, "gc.mean", Some("phylum"), None),
+        plan(ChartKind::Histogram, "gc.mean", None, Some("phylum")),
+        plan(ChartKind::Heatmap, "phylum", Some("day"), Some("gc.mean")),
     ];
     for p in plans {
         let chart = chart_of(&p, 5000).unwrap();
@@ -142,7 +147,7 @@ fn every_kind_draws_an_svg_without_scripts_and_a_spec_with_every_row() {
 #[test]
 fn hostile_text_stays_text_in_the_svg_and_the_spec() {
     let chart = chart_of(
-        &plan(Kind::Bar, "phylum", Some("genomes"), Some("phylum")),
+        &plan(ChartKind::Bar, "phylum", Some("genomes"), Some("phylum")),
         5000,
     )
     .unwrap();
@@ -159,7 +164,7 @@ fn hostile_text_stays_text_in_the_svg_and_the_spec() {
 
 #[test]
 fn types_decide_the_encoding_and_times_are_the_sessions_wall_clock() {
-    let chart = chart_of(&plan(Kind::Line, "seen", Some("gc.mean"), None), 5000).unwrap();
+    let chart = chart_of(&plan(ChartKind::Line, "seen", Some("gc.mean"), None), 5000).unwrap();
     let spec = vegalite::spec(&chart);
     assert_eq!(spec["encoding"]["x"]["type"], "temporal");
     assert_eq!(
@@ -179,7 +184,7 @@ fn types_decide_the_encoding_and_times_are_the_sessions_wall_clock() {
     // A dot in a name is escaped for Vega-Lite, not in the data.
     assert_eq!(spec["encoding"]["y"]["field"], "gc\\.mean");
     assert_eq!(spec["encoding"]["y"]["title"], "gc.mean");
-    let days = chart_of(&plan(Kind::Bar, "day", Some("genomes"), None), 5000).unwrap();
+    let days = chart_of(&plan(ChartKind::Bar, "day", Some("genomes"), None), 5000).unwrap();
     let spec = vegalite::spec(&days);
     assert_eq!(spec["encoding"]["x"]["type"], "ordinal");
     assert_eq!(spec["encoding"]["x"]["timeUnit"], "utcyearmonthdate");
@@ -188,27 +193,27 @@ fn types_decide_the_encoding_and_times_are_the_sessions_wall_clock() {
 
 #[test]
 fn a_missing_column_or_a_type_that_does_not_fit_is_a_clear_error() {
-    let error = chart_of(&plan(Kind::Bar, "phyla", Some("genomes"), None), 5000).unwrap_err();
+    let error = chart_of(&plan(ChartKind::Bar, "phyla", Some("genomes"), None), 5000).unwrap_err();
     assert_eq!(
         error,
         "x=phyla: the result has no such column; its columns are phylum, genomes, gc.mean, day, seen"
     );
-    let error = chart_of(&plan(Kind::Line, "day", Some("phylum"), None), 5000).unwrap_err();
+    let error = chart_of(&plan(ChartKind::Line, "day", Some("phylum"), None), 5000).unwrap_err();
     assert_eq!(
         error,
         "y=phylum is a string column: a line chart needs numbers on y"
     );
-    let error = chart_of(&plan(Kind::Histogram, "day", None, None), 5000).unwrap_err();
+    let error = chart_of(&plan(ChartKind::Histogram, "day", None, None), 5000).unwrap_err();
     assert!(error.contains("x=day is a date column"), "{error}");
     let error = chart_of(
-        &plan(Kind::Heatmap, "day", Some("phylum"), Some("phylum")),
+        &plan(ChartKind::Heatmap, "day", Some("phylum"), Some("phylum")),
         5000,
     )
     .unwrap_err();
     assert!(error.contains("color=phylum is a string column"), "{error}");
     // Names are found whatever their case, as Spark finds them.
     assert_eq!(
-        chart_of(&plan(Kind::Bar, "PHYLUM", Some("Genomes"), None), 5000)
+        chart_of(&plan(ChartKind::Bar, "PHYLUM", Some("Genomes"), None), 5000)
             .unwrap()
             .x
             .name,
@@ -218,7 +223,7 @@ fn a_missing_column_or_a_type_that_does_not_fit_is_a_clear_error() {
 
 #[test]
 fn rows_past_the_cap_are_left_out_and_the_text_says_so() {
-    let chart = chart_of(&plan(Kind::Point, "gc.mean", Some("genomes"), None), 4).unwrap();
+    let chart = chart_of(&plan(ChartKind::Point, "gc.mean", Some("genomes"), None), 4).unwrap();
     assert_eq!((chart.rows, chart.left_out), (4, true));
     assert_eq!(
         vegalite::spec(&chart)["data"]["values"]
@@ -229,13 +234,13 @@ fn rows_past_the_cap_are_left_out_and_the_text_says_so() {
     );
     let text = describe(&chart, 4);
     assert!(text.contains("only the first 4 rows"), "{text}");
-    let whole = chart_of(&plan(Kind::Point, "gc.mean", Some("genomes"), None), 6).unwrap();
+    let whole = chart_of(&plan(ChartKind::Point, "gc.mean", Some("genomes"), None), 6).unwrap();
     assert!(!whole.left_out);
 }
 
 #[test]
 fn a_histogram_counts_rows_in_round_bins() {
-    let chart = chart_of(&plan(Kind::Histogram, "genomes", None, None), 5000).unwrap();
+    let chart = chart_of(&plan(ChartKind::Histogram, "genomes", None, None), 5000).unwrap();
     let plot = marks::plot(&chart);
     let scale::Marks::Rects(rects) = &plot.marks else {
         panic!("{plot:?}")
@@ -248,7 +253,7 @@ fn a_histogram_counts_rows_in_round_bins() {
 
 #[test]
 fn text_categories_keep_the_order_of_the_rows_in_the_spec_and_the_svg() {
-    let chart = chart_of(&plan(Kind::Bar, "phylum", Some("genomes"), None), 5000).unwrap();
+    let chart = chart_of(&plan(ChartKind::Bar, "phylum", Some("genomes"), None), 5000).unwrap();
     let bundle = bundle(&chart, 5000).unwrap();
     let spec = &bundle["application/vnd.vegalite.v5+json"];
     assert_eq!(

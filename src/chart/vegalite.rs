@@ -6,7 +6,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{Chart, Datum, Field, Kind, Role};
+use super::{Chart, ChartKind, Datum, Field, Role};
 
 pub const SCHEMA: &str = "https://vega.github.io/schema/vega-lite/v5.json";
 pub const WIDTH: u32 = 560;
@@ -68,7 +68,7 @@ fn mark_and_encoding(chart: &Chart) -> (Value, Map<String, Value>) {
     let y = chart.y.as_ref();
     let grouped = chart.color.as_ref().map(|c| encode(c, Some("nominal")));
     let mark = match chart.kind {
-        Kind::Bar => {
+        ChartKind::Bar => {
             enc.insert("x".into(), discrete(&chart.x).into());
             if let Some(y) = y {
                 let mut e = encode(y, None);
@@ -77,24 +77,26 @@ fn mark_and_encoding(chart: &Chart) -> (Value, Map<String, Value>) {
             }
             json!({"type": "bar", "tooltip": true})
         }
-        Kind::Line | Kind::Area | Kind::Point => {
+        ChartKind::Line | ChartKind::Area | ChartKind::Point => {
             enc.insert("x".into(), encode(&chart.x, None).into());
             if let Some(y) = y {
                 let mut e = encode(y, None);
-                if chart.kind == Kind::Area {
+                if chart.kind == ChartKind::Area {
                     e.insert("stack".into(), Value::Null);
                 }
                 enc.insert("y".into(), e.into());
             }
             match chart.kind {
-                Kind::Line => json!({"type": "line", "tooltip": true, "point": chart.rows <= 100}),
-                Kind::Area => {
+                ChartKind::Line => {
+                    json!({"type": "line", "tooltip": true, "point": chart.rows <= 100})
+                }
+                ChartKind::Area => {
                     json!({"type": "area", "tooltip": true, "opacity": 0.5, "line": true})
                 }
                 _ => json!({"type": "point", "tooltip": true, "filled": true}),
             }
         }
-        Kind::Histogram => {
+        ChartKind::Histogram => {
             let mut e = encode(&chart.x, Some("quantitative"));
             e.insert("bin".into(), json!({"maxbins": super::scale::MAX_BINS}));
             enc.insert("x".into(), e.into());
@@ -104,7 +106,7 @@ fn mark_and_encoding(chart: &Chart) -> (Value, Map<String, Value>) {
             );
             json!({"type": "bar", "tooltip": true})
         }
-        Kind::Heatmap => {
+        ChartKind::Heatmap => {
             enc.insert("x".into(), discrete(&chart.x).into());
             if let Some(y) = y {
                 enc.insert("y".into(), discrete(y).into());
@@ -117,9 +119,9 @@ fn mark_and_encoding(chart: &Chart) -> (Value, Map<String, Value>) {
             json!({"type": "rect", "tooltip": true})
         }
     };
-    let keeps_its_role = chart.kind == Kind::Point;
+    let keeps_its_role = chart.kind == ChartKind::Point;
     match (&chart.color, chart.kind) {
-        (_, Kind::Heatmap) | (None, _) => {}
+        (_, ChartKind::Heatmap) | (None, _) => {}
         (Some(color), _) if keeps_its_role => {
             enc.insert("color".into(), encode(color, None).into());
         }

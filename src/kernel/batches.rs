@@ -6,7 +6,7 @@
 //! batches in 1 MiB chunks and never get here).
 //! Must not: retry more than `MAX_TRIES` times or split a single row.
 
-use super::shell::Shell;
+use super::cell_scope::CellScope;
 use crate::session::SessionError;
 use spark_connect::Oversized;
 
@@ -23,14 +23,14 @@ fn over_limit(error: &SessionError) -> Option<Oversized> {
 
 /// When `error` is a proxy's message limit: asks for smaller batches and says so;
 /// whether the statement should run again.
-pub(super) async fn made_smaller(shell: &mut Shell<'_>, error: &SessionError) -> bool {
+pub(super) async fn made_smaller(scope: &mut CellScope<'_>, error: &SessionError) -> bool {
     let Some(sizes) = over_limit(error) else {
         return false;
     };
-    let Ok(Some(rows)) = shell.smaller_batches(sizes).await else {
+    let Ok(Some(rows)) = scope.smaller_batches(sizes).await else {
         return false;
     };
-    shell.out.stderr(format!(
+    scope.out.stderr(format!(
         "A result message ({} MB) was over the {} MiB a proxy in front of the server \
          accepts, and this Spark server cannot split it: the session now asks for batches \
          of {rows} rows (spark.sql.execution.arrow.maxRecordsPerBatch) and the statement \

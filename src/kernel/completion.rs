@@ -150,7 +150,7 @@ fn in_case(name: &str, prefix: &str) -> String {
 
 /// What a completion is, for JupyterLab's icons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+enum MatchKind {
     Catalog,
     Database,
     Table,
@@ -159,26 +159,26 @@ enum Kind {
     Keyword,
 }
 
-impl Kind {
+impl MatchKind {
     /// The `type` JupyterLab reads in `_jupyter_types_experimental`.
     fn name(self) -> &'static str {
         match self {
-            Kind::Catalog => "catalog",
-            Kind::Database => "database",
-            Kind::Table => "table",
-            Kind::Column => "column",
-            Kind::Function => "function",
-            Kind::Keyword => "keyword",
+            MatchKind::Catalog => "catalog",
+            MatchKind::Database => "database",
+            MatchKind::Table => "table",
+            MatchKind::Column => "column",
+            MatchKind::Function => "function",
+            MatchKind::Keyword => "keyword",
         }
     }
 
     /// Names written as they are (never quoted).
     fn is_word(self) -> bool {
-        matches!(self, Kind::Keyword | Kind::Function)
+        matches!(self, MatchKind::Keyword | MatchKind::Function)
     }
 }
 
-type Candidates = Vec<(String, Kind)>;
+type Candidates = Vec<(String, MatchKind)>;
 
 /// Completion of SQL at code point `cursor`.
 pub async fn complete_sql(catalog: &mut impl Catalog, code: &str, cursor: usize) -> Completion {
@@ -210,12 +210,12 @@ async fn qualified(
     let tables = catalog
         .list(Listing::Tables(Some(ctx.qualifier.clone())), deadline)
         .await;
-    out.extend(tables.into_iter().map(|t| (t, Kind::Table)));
+    out.extend(tables.into_iter().map(|t| (t, MatchKind::Table)));
     if let [one] = ctx.qualifier.as_slice() {
         let databases = catalog
             .list(Listing::Databases(Some(one.clone())), deadline)
             .await;
-        out.extend(databases.into_iter().map(|d| (d, Kind::Database)));
+        out.extend(databases.into_iter().map(|d| (d, MatchKind::Database)));
     }
     if out.is_empty() {
         add_columns(catalog, &ctx.qualifier, deadline, out).await;
@@ -238,13 +238,13 @@ async fn unqualified(
     let names_database = matches!(after, "USE" | "DATABASE" | "SCHEMA" | "IN" | "DATABASES");
     if names_table {
         let tables = catalog.list(Listing::Tables(None), deadline).await;
-        out.extend(tables.into_iter().map(|t| (t, Kind::Table)));
+        out.extend(tables.into_iter().map(|t| (t, MatchKind::Table)));
     }
     if names_table || names_database {
         let databases = catalog.list(Listing::Databases(None), deadline).await;
-        out.extend(databases.into_iter().map(|d| (d, Kind::Database)));
+        out.extend(databases.into_iter().map(|d| (d, MatchKind::Database)));
         let catalogs = catalog.list(Listing::Catalogs, deadline).await;
-        out.extend(catalogs.into_iter().map(|c| (c, Kind::Catalog)));
+        out.extend(catalogs.into_iter().map(|c| (c, MatchKind::Catalog)));
         return;
     }
     for table in &ctx.tables {
@@ -255,12 +255,12 @@ async fn unqualified(
         out.extend(
             functions
                 .iter()
-                .map(|f| (in_case(f, &ctx.prefix), Kind::Function)),
+                .map(|f| (in_case(f, &ctx.prefix), MatchKind::Function)),
         );
         out.extend(
             KEYWORDS
                 .iter()
-                .map(|k| (in_case(k, &ctx.prefix), Kind::Keyword)),
+                .map(|k| (in_case(k, &ctx.prefix), MatchKind::Keyword)),
         );
     }
 }
@@ -272,7 +272,7 @@ async fn add_columns(
     out: &mut Candidates,
 ) {
     if let Some(columns) = catalog.columns(table, deadline).await {
-        out.extend(columns.into_iter().map(|c| (c.name, Kind::Column)));
+        out.extend(columns.into_iter().map(|c| (c.name, MatchKind::Column)));
     }
 }
 

@@ -7,7 +7,7 @@ use crate::chart::ChartError;
 use crate::config::AddressError;
 use crate::export::ExportError;
 use crate::render::{self, SqlSource};
-use crate::session::{SessionError, StartError};
+use crate::session::{Governance, SessionError, StartError};
 use jupyter_kernel::ErrorOutput;
 use spark_connect::SparkError;
 
@@ -87,7 +87,8 @@ impl KernelError {
                 | SparkError::StreamEndsEmpty { .. }
                 | SparkError::TooLarge { .. }
                 | SparkError::Setup { .. } => "SparkConnectError".into(),
-                SparkError::Governance(_) => "GovernanceError".into(),
+                SparkError::Rule { .. } if governance(error).is_some() => "GovernanceError".into(),
+                SparkError::Rule { .. } => "SparkConnectError".into(),
                 SparkError::SinkStopped => "ExportError".into(),
             },
         }
@@ -100,13 +101,13 @@ impl KernelError {
                 error: SparkError::Cancelled,
                 ..
             } => "the query was cancelled on the Spark server (interrupted by the user)".to_owned(),
-            KernelError::Spark {
-                error: SparkError::Governance(refused),
-                sql,
-            } => {
-                super::berdl::governance::explain(refused, sql.as_deref().map(|s| s.text.as_str()))
-            }
-            KernelError::Spark { error, .. } => super::words::spark(error),
+            KernelError::Spark { error, sql } => match governance(error) {
+                Some(refused) => super::berdl::governance::explain(
+                    refused,
+                    sql.as_deref().map(|s| s.text.as_str()),
+                ),
+                None => super::words::spark(error),
+            },
             KernelError::Auth(error) => super::words::auth(error),
             other => super::words::with_causes(other),
         };
@@ -122,6 +123,14 @@ impl KernelError {
             evalue,
             traceback,
         }
+    }
+}
+
+/// BERDL's namespace check's refusal, when that is the gateway's rule that refused.
+fn governance(error: &SparkError) -> Option<&Governance> {
+    match error {
+        SparkError::Rule { rule, .. } => rule.downcast_ref::<Governance>(),
+        _ => None,
     }
 }
 

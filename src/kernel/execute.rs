@@ -2,14 +2,14 @@
 //! each result shown as a table (with live progress for slow ones), and `OK · time` for a cell
 //! whose statements return no rows. With `%%export` the last statement's whole result is also
 //! written to a file. The cell stops at its first failure.
-//! Must not: build HTML (`render` does) or call the session around `Shell`.
+//! Must not: build HTML (`render` does) or call the session around `CellScope`.
 
 use std::time::Duration;
 
+use super::cell_scope::CellScope;
 use super::error::KernelError;
 use super::magics::{CellPlan, ExportPlan, Magic};
-use super::shell::Shell;
-use super::{batches, cell, live, waiting};
+use super::{batches, cell, live, waiting, words};
 use crate::chart::ChartPlan;
 use crate::export::ExportError;
 use crate::render;
@@ -19,19 +19,19 @@ use crate::sql::{split_statements, Statement};
 use spark_connect::SparkError;
 
 /// Runs the cell `code`.
-pub async fn run_cell(shell: &mut Shell<'_>, code: &str) -> Result<(), KernelError> {
+pub async fn run_cell(scope: &mut CellScope<'_>, code: &str) -> Result<(), KernelError> {
     let cell = cell::parse(code);
     let sql_line = 1 + code[..cell.sql_offset.min(code.len())]
         .matches('\n')
         .count();
     for line in &cell.line_magics {
-        Magic::parse(line)?.apply(shell).await?;
+        Magic::parse(line)?.apply(scope).await?;
     }
     let mut plan = CellPlan {
-        limit: shell.view.limit,
+        limit: scope.view.limit,
         export: None,
         chart: None,
-        explore: shell.view.explore,
+        explore: scope.view.explore,
     };
     if let Some(line) = &cell.cell_magic {
         Magic::plan_cell(line, &mut plan)?;
@@ -46,7 +46,7 @@ pub async fn run_cell(shell: &mut Shell<'_>, code: &str) -> Result<(), KernelErr
     // Time taken by statements without a result set (DDL, INSERT, …).
     let mut quiet: Option<Duration> = None;
     for (i, statement) in statements.iter().enumerate() {
-        if shell.out.ctx().is_cancelled() {
+        if scope.out.ctx().is_cancelled() {
             return Err(KernelError::Interrupted);
         }
         let line = sql_line + cell.sql[..statement.offset].matches('\n').count();
@@ -56,15 +56,15 @@ pub async fn run_cell(shell: &mut Shell<'_>, code: &str) -> Result<(), KernelErr
             chart: plan.chart.as_ref().filter(|_| last),
             explore: plan.explore,
         };
-        if let Some(elapsed) = run_statement(shell, statement, line, plan.limit, extra).await? {
+        if let Some(elapsed) = run_statement(scope, statement, line, plan.limit, extra).await? {
             quiet = Some(quiet.unwrap_or_default() + elapsed);
         }
     }
     // A cell that would show nothing at all says that its statements ran.
     if let Some(elapsed) = quiet {
-        if shell.out.is_empty() {
+        if scope.out.is_empty() {
             let text = format!("OK · {}", render::human_duration(elapsed));
-            shell.out.show(render::summary_line(text));
+            scope.out.show(render::summary_line(text));
         }
     }
     Ok(())
@@ -81,7 +81,7 @@ struct Extra<'a> {
 
 /// Runs one statement and shows its result; the time it took when it has no result set.
 async fn run_statement(
-    shell: &mut Shell<'_>,
+    scope: &mut CellScope<'_>,
     statement: &Statement,
     line: usize,
     limit: usize,
@@ -89,11 +89,11 @@ async fn run_statement(
 ) -> Result<Option<Duration>, KernelError> {
     // A chart draws more rows than the table shows.
     let fetch = if extra.chart.is_some() {
-        limit.max(shell.view.chart_rows)
+        limit.max(scope.view.chart_rows)
     } else {
         limit
     };
-    let result = match attempt(shell, &statement.text, fetch, extra.export).await {
+    let result = match attempt(scope, &statement.text, fetch, extra.export).await {
         Ok(result) => result,
         Err(QueryError::Session(SessionError::Spark(error))) => {
             return Err(KernelError::Spark {
@@ -107,7 +107,7 @@ async fn run_statement(
         Err(QueryError::Session(other)) => return Err(other.into()),
         Err(QueryError::Export(e)) => return Err(KernelError::Export(e)),
     };
-    show_result(shell, statement, &result, limit, extra).await?;
+    show_result(scope, statement, &result, limit, extra).await?;
     Ok((!result.has_columns()).then_some(result.elapsed))
 }
 
@@ -115,26 +115,26 @@ async fn run_statement(
 /// one still starting is waited for, a proxy's message limit gets smaller batches. A
 /// statement that ended while the user interrupted ends as interrupted, its result unshown.
 async fn attempt(
-    shell: &mut Shell<'_>,
+    scope: &mut CellScope<'_>,
     sql: &str,
     fetch: usize,
     export: Option<&ExportPlan>,
 ) -> Result<spark_connect::QueryResult, QueryError> {
-    let mut outcome = query(shell, sql, fetch, export).await;
+    let mut outcome = query(scope, sql, fetch, export).await;
     // Nothing listens at the address: start the server (when a start command is set), once.
     let refused = matches!(&outcome, Err(QueryError::Session(e)) if e.is_refused());
-    if refused && shell.session().can_start() {
-        let ctx = shell.out.ctx().clone();
-        let start = shell.start_server();
+    if refused && scope.session().can_start() {
+        let ctx = scope.out.ctx().clone();
+        let start = scope.start_server();
         live::starting(start, &ctx).await?;
-        outcome = query(shell, sql, fetch, export).await;
+        outcome = query(scope, sql, fetch, export).await;
     }
     // The server is still starting (a pod restart): wait for it, then run the statement.
     outcome = match outcome {
-        Err(QueryError::Session(error)) if waiting::should_wait(shell, &error) => {
+        Err(QueryError::Session(error)) if waiting::should_wait(scope, &error) => {
             // Boxed: the wait holds a session call's future (a deep stack otherwise).
-            match Box::pin(waiting::until_up(shell, error)).await {
-                Ok(()) => query(shell, sql, fetch, export).await,
+            match Box::pin(waiting::until_up(scope, error)).await {
+                Ok(()) => query(scope, sql, fetch, export).await,
                 Err(e) => Err(QueryError::Session(e)),
             }
         }
@@ -146,12 +146,12 @@ async fn attempt(
             break;
         };
         // Boxed: it holds session calls (a deep stack otherwise).
-        if !Box::pin(batches::made_smaller(shell, error)).await {
+        if !Box::pin(batches::made_smaller(scope, error)).await {
             break;
         }
-        outcome = query(shell, sql, fetch, export).await;
+        outcome = query(scope, sql, fetch, export).await;
     }
-    if outcome.is_ok() && shell.out.ctx().is_cancelled() {
+    if outcome.is_ok() && scope.out.ctx().is_cancelled() {
         return Err(QueryError::Session(SessionError::Spark(
             SparkError::Cancelled,
         )));
@@ -162,7 +162,7 @@ async fn attempt(
 /// Shows `result` as a table (in the explorer when it may be), and its chart; nothing for a
 /// statement without a result set.
 async fn show_result(
-    shell: &mut Shell<'_>,
+    scope: &mut CellScope<'_>,
     statement: &Statement,
     result: &spark_connect::QueryResult,
     limit: usize,
@@ -178,14 +178,15 @@ async fn show_result(
         return Ok(());
     }
     let zone = if render::needs_time_zone(result) {
-        session_zone(shell).await
+        session_zone(scope).await
     } else {
         render::Zone::default()
     };
     let options = render::TableOptions {
-        max_chars: shell.view.max_chars,
+        max_chars: scope.view.max_chars,
         zone,
-        max_bytes: shell.view.max_output,
+        max_bytes: scope.view.max_output,
+        hints: words::TABLE_HINTS,
     };
     let first;
     let shown = match extra.chart {
@@ -197,7 +198,7 @@ async fn show_result(
     };
     let mut table = render::result_table(shown, &options);
     if extra.explore && super::explorer::explorable(&statement.text) {
-        if let Some(explorer) = shell.explorer.as_deref_mut() {
+        if let Some(explorer) = scope.explorer.as_deref_mut() {
             let what = super::explorer::Explorable {
                 sql: &statement.text,
                 result: shown,
@@ -207,22 +208,22 @@ async fn show_result(
             explorer.register(&what, &mut table);
         }
     }
-    shell.out.show(table);
+    scope.out.show(table);
     if let Some(chart) = extra.chart {
-        draw(shell, chart, result, &options.zone)?;
+        draw(scope, chart, result, &options.zone)?;
     }
     Ok(())
 }
 
 /// Shows the chart of `result` after its table.
 fn draw(
-    shell: &mut Shell<'_>,
+    scope: &mut CellScope<'_>,
     plan: &ChartPlan,
     result: &spark_connect::QueryResult,
     zone: &render::Zone,
 ) -> Result<(), KernelError> {
-    let cap = shell.view.chart_rows;
-    let rows = crate::chart::Rows {
+    let cap = scope.view.chart_rows;
+    let rows = crate::chart::ChartData {
         columns: &result.columns,
         batches: &result.batches,
         more: result.more,
@@ -230,11 +231,11 @@ fn draw(
     let chart = crate::chart::build(plan, &rows, zone, cap).map_err(KernelError::Chart)?;
     let bundle = crate::chart::bundle(&chart, cap).map_err(KernelError::Chart)?;
     if chart.left_out {
-        shell.out.stderr(format!(
+        scope.out.stderr(format!(
             "The chart draws the first {cap} rows of the result; the rest were left out (SPARK_SQL_KERNEL_CHART_ROWS).\n"
         ));
     }
-    shell.out.display(bundle);
+    scope.out.display(bundle);
     Ok(())
 }
 
@@ -254,27 +255,27 @@ impl From<SessionError> for QueryError {
 /// Runs `sql` with its live progress line; at most `limit` rows come back. With an export, the
 /// whole result is written to its file first, and a line says what was written.
 async fn query(
-    shell: &mut Shell<'_>,
+    scope: &mut CellScope<'_>,
     sql: &str,
     limit: usize,
     export: Option<&ExportPlan>,
 ) -> Result<spark_connect::QueryResult, QueryError> {
     let Some(export) = export else {
         let (reports, receiver) = tokio::sync::watch::channel(spark_connect::Running::default());
-        let ctx = shell.out.ctx().clone();
-        let run = shell.run(sql, limit, &reports);
+        let ctx = scope.out.ctx().clone();
+        let run = scope.run(sql, limit, &reports);
         return live::follow(run, receiver, &ctx)
             .await
             .map_err(QueryError::Session);
     };
-    let zone = session_zone(shell).await;
-    let target = crate::export::resolve(&export.path, shell.view.home.as_deref());
+    let zone = session_zone(scope).await;
+    let target = crate::export::resolve(&export.path, scope.view.home.as_deref());
     let mut sink = crate::export::Exporter::create(&target, export.format, zone)
         .map_err(QueryError::Export)?;
     let (reports, receiver) = tokio::sync::watch::channel(spark_connect::Running::default());
-    let ctx = shell.out.ctx().clone();
+    let ctx = scope.out.ctx().clone();
     let started = std::time::Instant::now();
-    let run = shell.export(sql, limit, &reports, &mut sink);
+    let run = scope.export(sql, limit, &reports, &mut sink);
     let outcome = live::follow(run, receiver, &ctx).await;
     let result = match outcome {
         Ok(result) => result,
@@ -285,23 +286,23 @@ async fn query(
     };
     let written = sink.finish(&result.columns).map_err(QueryError::Export)?;
     let line = super::words::exported(&written, export.format, started.elapsed());
-    shell.out.stdout(format!("{line}\n"));
+    scope.out.stdout(format!("{line}\n"));
     Ok(result)
 }
 
 /// The session time zone, in which Spark shows timestamps; UTC (with a note) when it cannot
 /// be read.
-async fn session_zone(shell: &mut Shell<'_>) -> render::Zone {
-    match shell.conf_get("spark.sql.session.timeZone").await {
+async fn session_zone(scope: &mut CellScope<'_>) -> render::Zone {
+    match scope.conf_get("spark.sql.session.timeZone").await {
         Ok(Some(id)) => render::Zone::parse(&id).unwrap_or_else(|| {
-            shell.out.stderr(format!(
+            scope.out.stderr(format!(
                 "Timestamps are shown in UTC: the session time zone {id:?} is not one this kernel knows.\n"
             ));
             render::Zone::default()
         }),
         Ok(None) => render::Zone::default(),
         Err(e) => {
-            shell.out.stderr(format!(
+            scope.out.stderr(format!(
                 "Timestamps are shown in UTC: the session time zone could not be read ({e}).\n"
             ));
             render::Zone::default()

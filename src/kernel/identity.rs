@@ -12,14 +12,14 @@ use crate::session::hops::{Reach, Reached};
 use crate::session::{Connection, Whoami};
 use spark_connect::Direct;
 
-type Rows = Vec<(String, String)>;
+type IdentityRows = Vec<(String, String)>;
 
-fn row(rows: &mut Rows, key: &str, value: String) {
+fn row(rows: &mut IdentityRows, key: &str, value: String) {
     rows.push((key.to_owned(), value));
 }
 
 /// Every row of `whoami` at `now`.
-pub fn rows(whoami: &Whoami, now: DateTime<Utc>) -> Rows {
+pub fn rows(whoami: &Whoami, now: DateTime<Utc>) -> IdentityRows {
     let mut rows = match &whoami.identity {
         Ok(id) => identity(id, whoami.profile.as_ref(), now),
         Err(e) => vec![(
@@ -55,10 +55,10 @@ pub fn rows(whoami: &Whoami, now: DateTime<Utc>) -> Rows {
 }
 
 /// The identity's rows (and its owner's `profile`, when known) at `now`.
-fn identity(identity: &Identity, profile: Option<&UserInfo>, now: DateTime<Utc>) -> Rows {
+fn identity(identity: &Identity, profile: Option<&UserInfo>, now: DateTime<Utc>) -> IdentityRows {
     let time = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
     let info = &identity.info;
-    let mut rows = Rows::new();
+    let mut rows = IdentityRows::new();
     row(&mut rows, "KBase user", info.user.clone());
     if let Some(p) = profile {
         row(&mut rows, "Display name", p.display.clone());
@@ -100,7 +100,7 @@ fn identity(identity: &Identity, profile: Option<&UserInfo>, now: DateTime<Utc>)
 }
 
 /// `Auth2 route`, `Spark route` and `TLS` (the last two once the address is known).
-fn hops(whoami: &Whoami, rows: &mut Rows) {
+fn hops(whoami: &Whoami, rows: &mut IdentityRows) {
     let Some(hops) = &whoami.hops else {
         return;
     };
@@ -142,7 +142,7 @@ fn route(reach: &Reach) -> String {
 }
 
 /// The session, the server's version, the connection and the start command.
-fn spark_session(whoami: &Whoami, rows: &mut Rows) {
+fn spark_session(whoami: &Whoami, rows: &mut IdentityRows) {
     let session = match &whoami.session {
         Some((id, server)) => {
             let server = server

@@ -11,6 +11,7 @@ mod batches;
 mod berdl;
 mod cell;
 mod cell_output;
+mod cell_scope;
 mod completion;
 mod error;
 mod execute;
@@ -20,7 +21,6 @@ mod identity;
 mod inspection;
 mod live;
 mod magics;
-mod shell;
 mod waiting;
 mod words;
 
@@ -181,10 +181,10 @@ impl Handler for Kernel {
         // A cell goes first: the explorer's work on the server pauses until it ends.
         self.explorer.cell_starts();
         let mut out = CellOutput::new(ctx);
-        let mut shell =
-            shell::Shell::new(&mut self.session, &mut self.view, &mut out, &self.problems)
+        let mut scope =
+            cell_scope::CellScope::new(&mut self.session, &mut self.view, &mut out, &self.problems)
                 .with_explorer(&mut self.explorer);
-        let outcome = execute::run_cell(&mut shell, &request.code).await;
+        let outcome = execute::run_cell(&mut scope, &request.code).await;
         self.explorer.cell_ends();
         if let Some(text) = out.finish(outcome.is_ok()) {
             self.history.set_output(request.execution_count, text);

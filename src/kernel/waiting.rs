@@ -7,8 +7,8 @@
 
 use std::time::{Duration, Instant};
 
+use super::cell_scope::CellScope;
 use super::live::Line;
-use super::shell::Shell;
 use crate::session::SessionError;
 use spark_connect::SparkError;
 
@@ -36,9 +36,9 @@ fn starting(error: &SessionError, can_start: bool) -> Option<Starting> {
 }
 
 /// Whether `error` means the server may still be starting and the cell should wait for it.
-pub(super) fn should_wait(shell: &Shell<'_>, error: &SessionError) -> bool {
-    !shell.session().wait_timeout().is_zero()
-        && starting(error, shell.session().can_start()).is_some()
+pub(super) fn should_wait(scope: &CellScope<'_>, error: &SessionError) -> bool {
+    !scope.session().wait_timeout().is_zero()
+        && starting(error, scope.session().can_start()).is_some()
 }
 
 fn waiting_text(why: Starting, elapsed: Duration) -> String {
@@ -55,15 +55,15 @@ fn waiting_text(why: Starting, elapsed: Duration) -> String {
 /// Waits until the server answers (then `Ok`: the caller runs its statement), or the limit
 /// passes (then `first`'s kind of error, with the time waited), or the user interrupts.
 pub(super) async fn until_up(
-    shell: &mut Shell<'_>,
+    scope: &mut CellScope<'_>,
     first: SessionError,
 ) -> Result<(), SessionError> {
-    let limit = shell.session().wait_timeout();
-    let can_start = shell.session().can_start();
+    let limit = scope.session().wait_timeout();
+    let can_start = scope.session().can_start();
     let Some(mut why) = starting(&first, can_start) else {
         return Err(first);
     };
-    let ctx = shell.out.ctx().clone();
+    let ctx = scope.out.ctx().clone();
     let cancel = ctx.cancel_token().clone();
     let started = Instant::now();
     let mut line = Line::show(&ctx, "waiting", waiting_text(why, Duration::ZERO));
@@ -99,7 +99,7 @@ pub(super) async fn until_up(
             ));
             return Err(SparkError::Cancelled.into());
         }
-        let tried = line.ticking(shell.ready(), started, text).await;
+        let tried = line.ticking(scope.ready(), started, text).await;
         match tried {
             Ok(()) => {
                 line.set(format!(

@@ -6,6 +6,7 @@
 
 use crate::auth::{AuthError, AuthNotice};
 use crate::config::{ConfError, Problem, DEFAULT_PORT};
+use crate::kernel::explorer::{Ended, Failure};
 use crate::session::{Notice, SessionError};
 use spark_connect::{ProxyTrouble, UnusableUrl};
 use spark_connect::{Refusal, SettingFrom, SparkError, SparkNotice, TlsTrouble};
@@ -39,6 +40,16 @@ pub fn spark(error: &SparkError) -> String {
 pub fn spark_fact(error: &SparkError) -> String {
     let fact = error.to_string();
     match error {
+        SparkError::Auth {
+            address,
+            code,
+            message,
+            ..
+        } => format!("Spark Connect at {address} did not accept the KBase token ({code}: {message})"),
+        SparkError::AuthUnchecked { address, message } => format!("the Spark Connect proxy at {address} could not check your KBase token with KBase Auth2 ({message}). The token was not refused: this is the proxy's trouble reaching Auth2. Run the cell again in a minute; if it persists, KBase Auth2 or the proxy has an outage"),
+        SparkError::ServerNotRunning { address, message } => format!("your notebook's Spark Connect server is not running: the Spark Connect proxy at {address} cannot reach it ({message})"),
+        SparkError::BadToken => "the KBase token cannot be sent as a gRPC header: it holds characters other than visible ASCII".to_owned(),
+        SparkError::Rule { .. } => with_causes(error),
         SparkError::Tls { trouble, cause, .. } => {
             let hint = match trouble {
                 TlsTrouble::NotTls => " (the server does not seem to speak TLS: check SPARK_CONNECT_USE_SSL or ;use_ssl=true)",
@@ -50,10 +61,12 @@ pub fn spark_fact(error: &SparkError) -> String {
         }
         SparkError::ServerFailed { .. } => format!("{fact}: most often the query is nested too deeply (a StackOverflowError: thousands of parentheses, subqueries or ORs) or the server ran out of memory (an OutOfMemoryError: a result or a join too large for it). Simplify the query or ask for less data at once; if every query now fails, restart your Spark Connect server"),
         SparkError::TooLarge { .. } => format!("{fact}: a single value or row of the result is that large. Servers from Spark 4.1 on send such values in chunks; on this one, select a part of the value (substring(col, 1, 100000), length(col)) instead of all of it"),
-        SparkError::AuthUnchecked { .. } => format!("{fact}. The token was not refused: this is the proxy's trouble reaching Auth2. Run the cell again in a minute; if it persists, KBase Auth2 or the proxy has an outage"),
-        SparkError::Stalled { .. } => {
-            format!("{fact}. The server may be frozen or overloaded, or the network to it is cut")
-        }
+        SparkError::Stalled {
+            address,
+            seconds,
+            during,
+        } => format!("the Spark Connect server at {address} did not answer for {seconds} s {during}, so the kernel stopped waiting (SPARK_CONNECT_STALL_TIMEOUT). The server may be frozen or overloaded, or the network to it is cut"),
+        SparkError::StreamEndsEmpty { address, times } => format!("the result stream from {address} ended {times} times in a row before the result was complete and without a single message, so the kernel stopped reattaching to it: something between the kernel and Spark ends the stream"),
         SparkError::Decode(cause) => {
             format!("Spark sent a result the kernel cannot read: {cause}")
         }
@@ -76,6 +89,13 @@ pub fn with_causes(error: &dyn std::error::Error) -> String {
     }
     line
 }
+
+/// What the summary under a result table suggests.
+pub const TABLE_HINTS: crate::render::Hints = crate::render::Hints {
+    more_rows: "%limit N shows more",
+    cut: "%truncate N changes this",
+    too_heavy: "(SPARK_SQL_KERNEL_MAX_OUTPUT_MB); narrow the query, or write all rows to a file with %%export PATH",
+};
 
 /// A setting that could not be used as given, and what the kernel does instead.
 pub fn setting(problem: &Problem) -> String {
@@ -266,6 +286,27 @@ pub fn explorer_gone(why: crate::explore::protocol::Gone, cap: usize) -> String 
              (SPARK_SQL_KERNEL_EXPLORER_SNAPSHOTS): re-run the cell to explore."
         ),
         Gone::Failed => "This result cannot be explored.".to_owned(),
+    }
+}
+
+/// An explorer request that got no answer, as its view shows it.
+pub fn explorer_failure(failure: &Failure) -> String {
+    match failure {
+        Failure::Interrupted => explorer_interrupted(),
+        Failure::Ended(ended) => explorer_ended(ended),
+        Failure::BadRequest(problem) => explorer_bad_request(&problem.to_string()),
+        Failure::Misrouted(op) => explorer_bad_request(op),
+        Failure::Session(error) => explorer_request_failed(error),
+        Failure::Export(error) => explorer_export_failed(error),
+        Failure::Unreadable(error) => error.to_string(),
+    }
+}
+
+/// Why a view's snapshot can no longer be explored.
+pub fn explorer_ended(ended: &Ended) -> String {
+    match ended {
+        Ended::Evicted { cap } => explorer_gone(crate::explore::protocol::Gone::Evicted, *cap),
+        Ended::Failed(error) => explorer_failed(error),
     }
 }
 

@@ -220,3 +220,24 @@ fn plans_and_statements_read_as_whole_text() {
         "Function: abs\nUsage: abs(expr)"
     );
 }
+
+#[test]
+fn the_summary_names_no_magic_unless_the_caller_gives_hints() {
+    let r = result(
+        vec![plain("c", "int")],
+        vec![Arc::new(Int32Array::from(vec![1, 2])) as ArrayRef],
+        true,
+    );
+    let bare = text(&r, &TableOptions::default());
+    let summary = bare.lines().last().unwrap_or_default();
+    assert!(
+        summary.starts_with("showing the first 2 rows; more exist · "),
+        "{summary}"
+    );
+    assert!(!bare.contains('%'), "rendering knows no magics: {bare}");
+    let hinted = text(&r, &options());
+    assert!(
+        hinted.contains("more exist (%limit N shows more) · "),
+        "{hinted}"
+    );
+}

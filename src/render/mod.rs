@@ -24,7 +24,7 @@ use serde_json::Value;
 pub use datetime::Zone;
 pub use progress::{human_bytes, progress_display, progress_text, status_line, Phase};
 pub use table::{
-    column_texts, human_duration, is_numeric, needs_time_zone, result_table, row_texts,
+    column_texts, human_duration, is_numeric, needs_time_zone, result_table, row_texts, Hints,
     TableOptions,
 };
 pub use traceback::{traceback, SqlSource};

@@ -46,9 +46,17 @@ pub(super) fn result(columns: Vec<Column>, arrays: Vec<ArrayRef>, more: bool) ->
     }
 }
 
+/// Hints as the kernel gives them (`kernel/words.rs`): rendering only places them.
+pub(super) const HINTS: super::Hints = super::Hints {
+    more_rows: "%limit N shows more",
+    cut: "%truncate N changes this",
+    too_heavy: "(SPARK_SQL_KERNEL_MAX_OUTPUT_MB); narrow the query, or write all rows to a file with %%export PATH",
+};
+
 pub(super) fn options() -> TableOptions {
     TableOptions {
         zone: Zone::parse("America/Los_Angeles").unwrap(),
+        hints: HINTS,
         ..TableOptions::default()
     }
 }

@@ -26,6 +26,30 @@ pub struct TableOptions {
     /// About how many bytes the table (text and HTML together) may weigh: rows past that are
     /// left out, and the summary says so (0: no bound).
     pub max_bytes: usize,
+    /// What the summary suggests, in the caller's words (rendering knows no magics).
+    pub hints: Hints,
+}
+
+/// Suggestions the summary under a table adds, each in parentheses after its fact (or after
+/// a `;` for `too_heavy`); an empty one is left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hints {
+    /// After "more exist": how to see more rows or lines.
+    pub more_rows: &'static str,
+    /// After "values … are cut": how to change the cut.
+    pub cut: &'static str,
+    /// After rows were left out to keep the table's weight: what to do.
+    pub too_heavy: &'static str,
+}
+
+impl Hints {
+    fn after(hint: &str) -> String {
+        if hint.is_empty() {
+            String::new()
+        } else {
+            format!(" ({hint})")
+        }
+    }
 }
 
 impl Default for TableOptions {
@@ -34,6 +58,7 @@ impl Default for TableOptions {
             max_chars: crate::config::DEFAULT_MAX_CHARS,
             zone: Zone::default(),
             max_bytes: crate::config::DEFAULT_MAX_OUTPUT_MB * 1_000_000,
+            hints: Hints::default(),
         }
     }
 }
@@ -222,27 +247,38 @@ pub fn human_duration(elapsed: Duration) -> String {
 
 /// What is said under a table: rows shown and whether more exist, time taken, and whether
 /// values were cut.
-fn summary(result: &QueryResult, shown: usize, cut_at: Option<usize>, max_bytes: usize) -> String {
+fn summary(
+    result: &QueryResult,
+    shown: usize,
+    cut_at: Option<usize>,
+    options: &TableOptions,
+) -> String {
     let received = result.rows();
     let noun = if shown == 1 { "row" } else { "rows" };
+    let hints = &options.hints;
     let mut text = if shown < received {
         let more = if result.more { " or more" } else { "" };
+        let heavy = if hints.too_heavy.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", hints.too_heavy)
+        };
         format!(
-            "showing the first {shown} of {received}{more} rows: a table may weigh {} MB \
-             (SPARK_SQL_KERNEL_MAX_OUTPUT_MB); narrow the query, or write all rows to a file with \
-             %%export PATH",
-            max_bytes.div_ceil(1_000_000)
+            "showing the first {shown} of {received}{more} rows: a table may weigh {} MB{heavy}",
+            options.max_bytes.div_ceil(1_000_000)
         )
     } else if result.more {
-        format!("showing the first {shown} {noun}; more exist (%limit N shows more)")
+        let hint = Hints::after(hints.more_rows);
+        format!("showing the first {shown} {noun}; more exist{hint}")
     } else {
         format!("{shown} {noun}")
     };
     let _ = write!(text, " · {}", human_duration(result.elapsed));
     if let Some(max) = cut_at {
+        let hint = Hints::after(hints.cut);
         let _ = write!(
             text,
-            " · values longer than {max} characters are cut at {CUT} (%truncate N changes this)"
+            " · values longer than {max} characters are cut at {CUT}{hint}"
         );
     }
     text
@@ -435,6 +471,7 @@ pub fn column_texts(result: &QueryResult, zone: &Zone) -> Vec<Vec<Option<String>
         max_chars: 0,
         zone: zone.clone(),
         max_bytes: 0,
+        hints: Hints::default(),
     };
     columns(result, &options)
         .into_iter()
@@ -490,10 +527,11 @@ fn text_block(result: &QueryResult, options: &TableOptions) -> Option<String> {
 
 /// A text block as preformatted HTML and as itself, with the time taken (and whether rows
 /// were left out) under the HTML.
-fn text_bundle(result: &QueryResult, text: String) -> MimeBundle {
+fn text_bundle(result: &QueryResult, text: String, hints: &Hints) -> MimeBundle {
     let mut note = human_duration(result.elapsed);
     if result.more {
-        note.push_str(" · more lines exist (%limit N shows more)");
+        note.push_str(" · more lines exist");
+        note.push_str(&Hints::after(hints.more_rows));
     }
     let html = format!(
         "<div class=\"spark-sql-result\">{STYLE}<pre class=\"spark-sql-text\">{}</pre>\
@@ -507,7 +545,7 @@ fn text_bundle(result: &QueryResult, text: String) -> MimeBundle {
 /// A result as an HTML table and an aligned text grid (or, for plans and statements, as text).
 pub fn result_table(result: &QueryResult, options: &TableOptions) -> MimeBundle {
     if let Some(text) = text_block(result, options) {
-        return text_bundle(result, text);
+        return text_bundle(result, text, &options.hints);
     }
     let columns = columns(result, options);
     let rows = columns.first().map_or(result.rows(), |c| c.cells.len());
@@ -515,7 +553,7 @@ pub fn result_table(result: &QueryResult, options: &TableOptions) -> MimeBundle 
         .iter()
         .any(|c| c.cells.iter().any(|cell| cell.cut_from.is_some()));
     let cut_at = any_cut.then_some(options.max_chars);
-    let summary = summary(result, rows, cut_at, options.max_bytes);
+    let summary = summary(result, rows, cut_at, options);
     plain_and_html(
         text_grid(&columns, rows, &summary),
         html_table(&columns, rows, &summary),

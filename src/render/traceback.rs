@@ -3,7 +3,7 @@
 //! message names), or Spark's own marked text, then the causes; for any other error the lines
 //! of its message after the first. Must not: word errors (the kernel does).
 
-use crate::sql::lexer::{self, Kind};
+use crate::sql::lexer::{self, TokenKind};
 use spark_connect::{Position, ServerError};
 
 const RED: &str = "\u{1b}[0;31m";
@@ -160,11 +160,11 @@ fn name_end(text: &str, byte: usize) -> Option<usize> {
     let mut i = tokens
         .iter()
         .position(|t| t.start <= byte && byte < t.end)?;
-    let is_name = |t: &lexer::Token| matches!(t.kind, Kind::Word | Kind::Quoted { .. });
+    let is_name = |t: &lexer::Token| matches!(t.kind, TokenKind::Word | TokenKind::Quoted { .. });
     while is_name(&tokens[i])
         && tokens
             .get(i + 1)
-            .is_some_and(|t| t.kind == Kind::Punct('.') && t.start == tokens[i].end)
+            .is_some_and(|t| t.kind == TokenKind::Punct('.') && t.start == tokens[i].end)
         && tokens
             .get(i + 2)
             .is_some_and(|t| is_name(t) && t.start == tokens[i + 1].end)

@@ -8,6 +8,7 @@
 
 mod catalog;
 mod fork;
+mod gateway;
 pub mod hops;
 mod starter;
 mod whoami;
@@ -32,6 +33,7 @@ fn row_limit(sql: &str, limit: usize) -> RowLimit {
 pub use catalog::FakeCatalog;
 pub use catalog::{Catalog, Listing};
 pub use fork::Forked;
+pub use gateway::Governance;
 pub use starter::StartError;
 pub use whoami::Whoami;
 
@@ -172,11 +174,12 @@ impl SparkSession {
                 let route = self.settings.proxy().route(&address.host);
                 SparkClient::new(
                     address,
-                    self.settings.app_name(),
+                    client_type(self.settings.app_name()),
                     self.settings.conf().to_vec(),
                 )?
                 .with_stall_timeout(self.settings.stall_timeout())
                 .with_route(route)
+                .with_gateway(std::sync::Arc::new(gateway::Berdl))
             }
         };
         Ok((creds, self.client.insert(client)))
@@ -415,5 +418,20 @@ fn credentials(identity: &Identity) -> Credentials {
     Credentials {
         user: identity.user().to_owned(),
         token: identity.token.clone(),
+        token_headers: gateway::TOKEN_HEADERS,
     }
+}
+
+/// What the kernel calls itself to Spark (`client_type` and the user agent): its name and
+/// version, the system, and `SPARK_APP_NAME` when set.
+pub fn client_type(app_name: Option<&str>) -> String {
+    let mut client_type = format!(
+        "spark-sql-kernel/{} os/{}",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS
+    );
+    if let Some(app) = app_name.filter(|a| !a.is_empty()) {
+        client_type.push_str(&format!(" app/{app}"));
+    }
+    client_type
 }

@@ -5,7 +5,7 @@
 //! know cells and their magic lines (the caller says where the SQL starts) or the catalog.
 
 use super::keywords::CLAUSE_WORDS;
-use super::lexer::{self, is_word_char, Kind};
+use super::lexer::{self, is_word_char, TokenKind};
 
 /// A piece of SQL as the cursor context needs it: strings and comments left out, names unquoted.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,13 +53,13 @@ fn tokens(text: &str, from: usize) -> Vec<Piece> {
         .filter_map(|t| {
             let start = t.start + from;
             match t.kind {
-                Kind::Word | Kind::Quoted { .. } => Some(Piece::Name {
+                TokenKind::Word | TokenKind::Quoted { .. } => Some(Piece::Name {
                     text: t.name(&text[from..])?,
-                    quoted: t.kind != Kind::Word,
+                    quoted: t.kind != TokenKind::Word,
                     start,
                 }),
-                Kind::Punct(c) => Some(Piece::Punct(c)),
-                Kind::Semicolon => Some(Piece::Semicolon),
+                TokenKind::Punct(c) => Some(Piece::Punct(c)),
+                TokenKind::Semicolon => Some(Piece::Semicolon),
                 _ => None,
             }
         })

@@ -8,7 +8,7 @@
 
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum TokenKind {
     /// A run of letters, digits and `_` (keywords, names, numbers).
     Word,
     /// A `…` identifier; `closed` is false when the text ends inside it.
@@ -37,7 +37,7 @@ pub enum Kind {
 /// A token and where it is in the text (`text[start..end]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Token {
-    pub kind: Kind,
+    pub kind: TokenKind,
     pub start: usize,
     pub end: usize,
 }
@@ -45,17 +45,20 @@ pub struct Token {
 impl Token {
     /// Comments carry no meaning for Spark (hints do).
     pub fn is_comment(&self) -> bool {
-        matches!(self.kind, Kind::LineComment | Kind::BlockComment { .. })
+        matches!(
+            self.kind,
+            TokenKind::LineComment | TokenKind::BlockComment { .. }
+        )
     }
 
     /// Whether the text ended inside this token (an open string, identifier or comment).
     pub fn is_open(&self) -> bool {
         matches!(
             self.kind,
-            Kind::Quoted { closed: false }
-                | Kind::String { closed: false }
-                | Kind::BlockComment { closed: false }
-                | Kind::Hint { closed: false }
+            TokenKind::Quoted { closed: false }
+                | TokenKind::String { closed: false }
+                | TokenKind::BlockComment { closed: false }
+                | TokenKind::Hint { closed: false }
         )
     }
 
@@ -63,8 +66,8 @@ impl Token {
     pub fn name(&self, text: &str) -> Option<String> {
         let raw = &text[self.start..self.end];
         match self.kind {
-            Kind::Word => Some(raw.to_owned()),
-            Kind::Quoted { closed } => {
+            TokenKind::Word => Some(raw.to_owned()),
+            TokenKind::Quoted { closed } => {
                 let inner = &raw[1..raw.len() - usize::from(closed)];
                 Some(inner.replace("``", "`"))
             }
@@ -93,41 +96,41 @@ pub fn tokens(text: &str) -> Vec<Token> {
             }
             '-' if next == Some(b'-') => {
                 i = text[i..].find('\n').map_or(text.len(), |n| i + n);
-                Kind::LineComment
+                TokenKind::LineComment
             }
             '/' if next == Some(b'*') => {
                 let hint = bytes.get(i + 2) == Some(&b'+');
                 let (end, closed) = block_comment_end(text, i);
                 i = end;
                 if hint {
-                    Kind::Hint { closed }
+                    TokenKind::Hint { closed }
                 } else {
-                    Kind::BlockComment { closed }
+                    TokenKind::BlockComment { closed }
                 }
             }
             '\'' | '"' => {
                 let (end, closed) = string_end(text, i, c);
                 i = end;
-                Kind::String { closed }
+                TokenKind::String { closed }
             }
             '`' => {
                 let (end, closed) = quoted_end(text, i);
                 i = end;
-                Kind::Quoted { closed }
+                TokenKind::Quoted { closed }
             }
             ';' => {
                 i += 1;
-                Kind::Semicolon
+                TokenKind::Semicolon
             }
             c if is_word_char(c) => {
                 i = text[i..]
                     .find(|c: char| !is_word_char(c))
                     .map_or(text.len(), |n| i + n);
-                Kind::Word
+                TokenKind::Word
             }
             c => {
                 i += c.len_utf8();
-                Kind::Punct(c)
+                TokenKind::Punct(c)
             }
         };
         out.push(Token {
@@ -198,7 +201,7 @@ fn quoted_end(text: &str, at: usize) -> (usize, bool) {
 mod tests {
     use super::*;
 
-    fn kinds(text: &str) -> Vec<(Kind, &str)> {
+    fn kinds(text: &str) -> Vec<(TokenKind, &str)> {
         tokens(text)
             .into_iter()
             .map(|t| (t.kind, &text[t.start..t.end]))
@@ -210,15 +213,18 @@ mod tests {
         assert_eq!(
             kinds("SELECT 'a;b', `x``y`, \"q\\\"\" -- c;\n/* a /* b */ c */;"),
             vec![
-                (Kind::Word, "SELECT"),
-                (Kind::String { closed: true }, "'a;b'"),
-                (Kind::Punct(','), ","),
-                (Kind::Quoted { closed: true }, "`x``y`"),
-                (Kind::Punct(','), ","),
-                (Kind::String { closed: true }, "\"q\\\"\""),
-                (Kind::LineComment, "-- c;"),
-                (Kind::BlockComment { closed: true }, "/* a /* b */ c */"),
-                (Kind::Semicolon, ";"),
+                (TokenKind::Word, "SELECT"),
+                (TokenKind::String { closed: true }, "'a;b'"),
+                (TokenKind::Punct(','), ","),
+                (TokenKind::Quoted { closed: true }, "`x``y`"),
+                (TokenKind::Punct(','), ","),
+                (TokenKind::String { closed: true }, "\"q\\\"\""),
+                (TokenKind::LineComment, "-- c;"),
+                (
+                    TokenKind::BlockComment { closed: true },
+                    "/* a /* b */ c */"
+                ),
+                (TokenKind::Semicolon, ";"),
             ]
         );
     }
@@ -226,7 +232,7 @@ mod tests {
     #[test]
     fn hints_are_not_comments_and_open_tokens_are_marked() {
         let t = tokens("SELECT /*+ REPARTITION(4) */ 1");
-        assert_eq!(t[1].kind, Kind::Hint { closed: true });
+        assert_eq!(t[1].kind, TokenKind::Hint { closed: true });
         assert!(!t[1].is_comment());
         assert!(tokens("SELECT 'abc").last().unwrap().is_open());
         assert!(tokens("SELECT `abc").last().unwrap().is_open());
@@ -240,7 +246,7 @@ mod tests {
         let t = tokens(text);
         assert_eq!(t[3].name(text).as_deref(), Some("my `col"));
         assert_eq!(t[5].name(text).as_deref(), Some("naïve"));
-        assert_eq!(t[2].kind, Kind::Word);
+        assert_eq!(t[2].kind, TokenKind::Word);
         assert_eq!(
             tokens("`open").last().unwrap().name("`open").as_deref(),
             Some("open")

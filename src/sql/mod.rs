@@ -8,7 +8,7 @@ pub mod lexer;
 pub mod literal;
 pub mod script;
 
-use lexer::{Kind, Token};
+use lexer::{Token, TokenKind};
 
 /// One SQL statement of a cell.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,8 +91,8 @@ pub fn completeness(sql: &str) -> Completeness {
     let mut depth: i64 = 0;
     for token in &tokens {
         match token.kind {
-            Kind::Punct('(') => depth += 1,
-            Kind::Punct(')') => {
+            TokenKind::Punct('(') => depth += 1,
+            TokenKind::Punct(')') => {
                 depth -= 1;
                 if depth < 0 {
                     return Completeness::Invalid;
@@ -174,12 +174,12 @@ const WANTS_MORE_SIGNS: &[char] = &[',', '=', '<', '>', '+', '-', '/', '%', '|',
 /// Whether the last token that is not a comment needs more text after it.
 fn ends_wanting_more(sql: &str, tokens: &[Token]) -> bool {
     match tokens.iter().rev().find(|t| !t.is_comment()) {
-        Some(t) if t.kind == Kind::Word => {
+        Some(t) if t.kind == TokenKind::Word => {
             let word = &sql[t.start..t.end];
             WANTS_MORE.iter().any(|k| k.eq_ignore_ascii_case(word))
         }
         Some(Token {
-            kind: Kind::Punct(sign),
+            kind: TokenKind::Punct(sign),
             ..
         }) => WANTS_MORE_SIGNS.contains(sign),
         _ => false,
@@ -191,7 +191,7 @@ pub fn first_keyword(sql: &str) -> Option<String> {
     lexer::tokens(sql)
         .into_iter()
         .find(|t| !t.is_comment())
-        .filter(|t| t.kind == Kind::Word)
+        .filter(|t| t.kind == TokenKind::Word)
         .map(|t| sql[t.start..t.end].to_ascii_uppercase())
 }
 

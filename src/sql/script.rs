@@ -6,7 +6,7 @@
 //! Must not: read strings or comments itself (the [`lexer`](super::lexer) does), or judge
 //! whether the script is valid — Spark does, and its refusal is what the user sees.
 
-use super::lexer::{Kind, Token};
+use super::lexer::{Token, TokenKind};
 use std::ops::Range;
 
 /// A block open at some point of the text.
@@ -63,18 +63,18 @@ impl Tracker {
         let after_end = std::mem::replace(&mut self.after_end, false);
         let label = std::mem::replace(&mut self.label, false);
         match token.kind {
-            Kind::Semicolon => {
+            TokenKind::Semicolon => {
                 self.at_statement_start = self.in_script();
                 self.in_declare = false;
             }
-            Kind::Punct('(') => self.stack.push(Block::Parenthesis),
-            Kind::Punct(')') if self.stack.last() == Some(&Block::Parenthesis) => {
+            TokenKind::Punct('(') => self.stack.push(Block::Parenthesis),
+            TokenKind::Punct(')') if self.stack.last() == Some(&Block::Parenthesis) => {
                 self.stack.pop();
             }
-            Kind::Punct(':') if label => self.at_statement_start = true,
-            Kind::Word => {
+            TokenKind::Punct(':') if label => self.at_statement_start = true,
+            TokenKind::Word => {
                 let word = text[token.start..token.end].to_ascii_uppercase();
-                if starts && next.is_some_and(|t| t.kind == Kind::Punct(':')) {
+                if starts && next.is_some_and(|t| t.kind == TokenKind::Punct(':')) {
                     self.label = true;
                 } else if !(after_end && END_KINDS.contains(&word.as_str())) {
                     self.word(&word, starts);
@@ -126,7 +126,7 @@ fn walk(text: &str, tokens: &[Token], mut boundary: impl FnMut(usize)) -> bool {
     let mut tracker = Tracker::new();
     for (n, &i) in meaningful.iter().enumerate() {
         let next = meaningful.get(n + 1).map(|&j| &tokens[j]);
-        if tokens[i].kind == Kind::Semicolon && !tracker.in_script() {
+        if tokens[i].kind == TokenKind::Semicolon && !tracker.in_script() {
             boundary(i);
             tracker = Tracker::new();
         } else {

@@ -31,7 +31,10 @@ async fn kernel_info_is_wrapped_in_busy_and_idle_and_describes_sql() {
         json!([{"text": "help", "url": "https://example.org"}])
     );
     assert!(info["supported_features"].is_array());
-    assert_eq!(t.reply.header["username"], "spark-sql-kernel");
+    assert_eq!(
+        t.reply.header["username"], "stub",
+        "headers name the implementation"
+    );
     assert_eq!(t.reply.header["version"], "5.4");
     // Also answered on control, while nothing else runs.
     let t = fe.control_request("kernel_info_request", json!({})).await;

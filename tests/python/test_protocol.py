@@ -45,6 +45,7 @@ def test_kernel_info_describes_spark_sql(kernel):
     assert (language["name"], language["file_extension"]) == ("sql", ".sql"), language
     assert language["mimetype"], "language_info names a MIME type"
     assert content["implementation"] == "spark-sql-kernel", content
+    assert reply["header"]["username"] == "spark-sql-kernel", reply["header"]
 
 
 def test_every_request_is_wrapped_in_one_busy_and_one_idle(kernel):

@@ -118,7 +118,7 @@ pub async fn guard(
                 cut = requests => {
                     if let Cut::TooLong { announced } = cut {
                         tracing::warn!(
-                            "{public}: dropped the connection from {peer}: it announced a frame of {announced} bytes (the limit is {limit}; SPARK_SQL_KERNEL_MAX_FRAME_MB)"
+                            "{public}: dropped the connection from {peer}: it announced a frame of {announced} bytes (the limit is {limit} bytes)"
                         );
                     }
                 }

@@ -4,14 +4,12 @@
 //! the client knows its subscription is in place.
 //! Must not: block the tasks that publish.
 
-use std::sync::Arc;
-
 use jupyter_protocol::{IoPubWelcome, JupyterMessage, Status};
 use jupyter_zmq_client::{Connection, SubscriptionEvent};
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
-use super::wire::{self, Incoming};
+use super::wire::{self, Incoming, Sender};
 
 enum Command {
     Publish(Box<JupyterMessage>),
@@ -22,13 +20,13 @@ enum Command {
 #[derive(Clone)]
 pub struct Iopub {
     queue: mpsc::UnboundedSender<Command>,
-    jupyter_session: Arc<str>,
+    sender: Sender,
 }
 
 impl Iopub {
     /// Publishes `content` as `msg_type`, with `parent` as its parent (None: the kernel's own).
     pub fn publish(&self, msg_type: &str, content: impl Serialize, parent: Option<&Incoming>) {
-        let message = wire::message(msg_type, content, parent, &self.jupyter_session, false);
+        let message = wire::message(msg_type, content, parent, &self.sender, false);
         let _ = self.queue.send(Command::Publish(Box::new(message)));
     }
 
@@ -52,10 +50,10 @@ const MAX_SUBSCRIPTION_FAILURES: u32 = 100;
 /// A handle for `session`, and the writer that owns `socket`: it ends once every handle is gone.
 pub fn start(
     mut socket: Connection<zeromq::XPubSocket>,
-    jupyter_session: Arc<str>,
+    sender: Sender,
 ) -> (Iopub, impl std::future::Future<Output = ()>) {
     let (queue, mut commands) = mpsc::unbounded_channel();
-    let session = Arc::clone(&jupyter_session);
+    let welcomer = sender.clone();
     let writer = async move {
         let mut failures = 0;
         loop {
@@ -72,7 +70,7 @@ pub fn start(
                         Ok(SubscriptionEvent::Subscribe(topic)) => {
                             failures = 0;
                             let welcome = IoPubWelcome::new(topic);
-                            let message = wire::message("iopub_welcome", welcome, None, &session, false);
+                            let message = wire::message("iopub_welcome", welcome, None, &welcomer, false);
                             send(&mut socket, message).await;
                         }
                         Ok(SubscriptionEvent::Unsubscribe(_)) => failures = 0,
@@ -85,13 +83,7 @@ pub fn start(
             }
         }
     };
-    (
-        Iopub {
-            queue,
-            jupyter_session,
-        },
-        writer,
-    )
+    (Iopub { queue, sender }, writer)
 }
 
 async fn send(socket: &mut Connection<zeromq::XPubSocket>, message: JupyterMessage) {

@@ -18,7 +18,7 @@ use jupyter_protocol::{
 use serde_json::{json, Map, Value};
 
 use super::handler::{Completion, HistoryEntry, IsComplete, KernelInfo};
-use super::request::Kind;
+use super::request::RequestKind;
 use super::wire::PROTOCOL_VERSION;
 use crate::output::{Comm, ErrorOutput, MimeBundle, Output, StreamName};
 
@@ -78,9 +78,9 @@ pub fn failure(ename: &str, evalue: String) -> Value {
 
 /// The error reply to a request whose content cannot be used (a history reply keeps its
 /// `history` list, which clients read even from an error).
-pub fn malformed(kind: Kind, problem: &str) -> Value {
+pub fn malformed(kind: RequestKind, problem: &str) -> Value {
     let mut content = failure("BadRequest", problem.to_owned());
-    if kind == Kind::History {
+    if kind == RequestKind::History {
         content["history"] = Value::Array(Vec::new());
     }
     content

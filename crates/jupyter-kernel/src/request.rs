@@ -45,7 +45,7 @@ pub enum Request {
     },
     /// A known request whose content cannot be used; answered with this error.
     Malformed {
-        kind: Kind,
+        kind: RequestKind,
         problem: &'static str,
     },
     /// A request this kernel does not handle, by its `msg_type`.
@@ -70,7 +70,7 @@ pub struct Cursor {
 
 /// The requests whose content can be malformed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum RequestKind {
     Execute,
     History,
 }
@@ -89,7 +89,7 @@ impl Request {
                     stop_on_error: content.flag("stop_on_error", true),
                 }),
                 None => Request::Malformed {
-                    kind: Kind::Execute,
+                    kind: RequestKind::Execute,
                     problem: "execute_request without code",
                 },
             },
@@ -107,7 +107,7 @@ impl Request {
                     output: content.flag("output", false),
                 },
                 None => Request::Malformed {
-                    kind: Kind::History,
+                    kind: RequestKind::History,
                     problem: "history_request needs hist_access_type tail, range or search",
                 },
             },
@@ -129,7 +129,7 @@ impl Request {
         let name = match self {
             Request::Execute(_)
             | Request::Malformed {
-                kind: Kind::Execute,
+                kind: RequestKind::Execute,
                 ..
             } => "execute_reply",
             Request::IsComplete { .. } => "is_complete_reply",
@@ -137,7 +137,7 @@ impl Request {
             Request::Inspect { .. } => "inspect_reply",
             Request::History { .. }
             | Request::Malformed {
-                kind: Kind::History,
+                kind: RequestKind::History,
                 ..
             } => "history_reply",
             Request::CommInfo { .. } => "comm_info_reply",

@@ -56,7 +56,7 @@ fn an_execute_request_without_code_is_malformed_and_still_answered() {
     assert!(matches!(
         request,
         Request::Malformed {
-            kind: Kind::Execute,
+            kind: RequestKind::Execute,
             ..
         }
     ));
@@ -119,7 +119,7 @@ fn an_unknown_history_access_is_malformed() {
     assert!(matches!(
         request,
         Request::Malformed {
-            kind: Kind::History,
+            kind: RequestKind::History,
             ..
         }
     ));

@@ -19,6 +19,7 @@ use tokio_util::task::TaskTracker;
 
 use super::handler::Handler;
 use super::shared::{Exit, Shared};
+use super::wire::Sender;
 use super::{control, guard, heartbeat, iopub, replies, shell, JupyterError};
 
 /// How long the tasks may take to stop once told to.
@@ -38,7 +39,11 @@ pub async fn serve<H: Handler>(
     if !info.key.is_empty() && info.signature_scheme != "hmac-sha256" {
         return Err(JupyterError::SignatureScheme(info.signature_scheme.clone()));
     }
-    let jupyter_session: Arc<str> = uuid::Uuid::new_v4().to_string().into();
+    let info_of_kernel = handler.kernel_info();
+    let sender = Sender {
+        session: uuid::Uuid::new_v4().to_string().into(),
+        username: info_of_kernel.implementation.as_str().into(),
+    };
     let tracker = TaskTracker::new();
     let tasks = CancellationToken::new();
     let guards = guard::Guards {
@@ -46,12 +51,12 @@ pub async fn serve<H: Handler>(
         stop: tasks.clone(),
         tracker: tracker.clone(),
     };
-    let sockets = Sockets::bind(info, &guards, &jupyter_session).await?;
-    let (iopub, writer) = iopub::start(sockets.iopub, Arc::clone(&jupyter_session));
+    let sockets = Sockets::bind(info, &guards, &sender.session).await?;
+    let (iopub, writer) = iopub::start(sockets.iopub, sender.clone());
     tracker.spawn(writer);
-    let kernel_info = replies::kernel_info(&handler.kernel_info());
+    let kernel_info = replies::kernel_info(&info_of_kernel);
     let shared = Arc::new(Shared::new(
-        jupyter_session,
+        sender,
         iopub.clone(),
         kernel_info,
         stop.clone(),

@@ -3,7 +3,7 @@
 //! (`kernel_info_request`, `interrupt_request`, `shutdown_request`); and sending a reply after
 //! the outputs it follows. Must not: read sockets or run the handler.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use jupyter_zmq_client::Connection;
 use serde_json::Value;
@@ -13,7 +13,7 @@ use zeromq::SocketSend;
 use super::iopub::Iopub;
 use super::replies;
 use super::request::Request;
-use super::wire::{self, Incoming};
+use super::wire::{self, Incoming, Sender};
 
 /// How the serve loop ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,8 +26,8 @@ pub enum Exit {
 
 /// Shared between the shell executor and the control task.
 pub struct Shared {
-    /// The `session` in the header of every message the kernel sends (Jupyter's, not Spark's).
-    pub jupyter_session: Arc<str>,
+    /// Who the kernel's messages come from.
+    pub sender: Sender,
     pub iopub: Iopub,
     pub kernel_info: Value,
     /// The cancellation of the request running on shell; an interrupt cancels it.
@@ -41,14 +41,9 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(
-        jupyter_session: Arc<str>,
-        iopub: Iopub,
-        kernel_info: Value,
-        stop: CancellationToken,
-    ) -> Self {
+    pub fn new(sender: Sender, iopub: Iopub, kernel_info: Value, stop: CancellationToken) -> Self {
         Shared {
-            jupyter_session,
+            sender,
             iopub,
             kernel_info,
             running: Mutex::new(CancellationToken::new()),
@@ -127,13 +122,7 @@ pub async fn send_reply<S: SocketSend>(
     content: Value,
 ) {
     shared.iopub.flush().await;
-    let message = wire::message(
-        reply_type,
-        content,
-        Some(request),
-        &shared.jupyter_session,
-        true,
-    );
+    let message = wire::message(reply_type, content, Some(request), &shared.sender, true);
     if let Err(e) = socket.send(message).await {
         tracing::warn!("could not send {reply_type}: {e}");
     }

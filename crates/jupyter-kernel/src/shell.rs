@@ -147,7 +147,7 @@ impl Executor {
             Request::Malformed { kind, problem } => replies::malformed(kind, problem),
             Request::Unsupported(name) => replies::failure(
                 "UnsupportedRequest",
-                format!("the Spark SQL kernel does not handle {name}"),
+                format!("{} does not handle {name}", self.shared.sender.username),
             ),
             common => self.shared.answer(&common).unwrap_or_else(|| {
                 replies::failure("UnsupportedRequest", format!("{reply_type} is not handled"))

@@ -15,7 +15,6 @@ use serde_json::{Map, Value};
 /// The version of the messaging protocol the kernel speaks.
 pub const PROTOCOL_VERSION: &str = "5.4";
 /// `header.username` of everything the kernel sends.
-const USERNAME: &str = "spark-sql-kernel";
 
 /// A request that passed the signature check.
 #[derive(Debug, Clone)]
@@ -78,19 +77,27 @@ fn lenient_header(value: &Value) -> Result<Header, WireError> {
     })
 }
 
+/// Who the kernel's messages come from: the `session` (Jupyter's, new for each run of the
+/// kernel) and the `username` (the kernel's implementation name) of their headers.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    pub session: std::sync::Arc<str>,
+    pub username: std::sync::Arc<str>,
+}
+
 /// A message from the kernel: `parent` is the request it answers or reports on (None for the
 /// kernel's own status at start-up). Identities are copied only for replies on ROUTER sockets.
 pub fn message(
     msg_type: &str,
     content: impl serde::Serialize,
     parent: Option<&Incoming>,
-    jupyter_session: &str,
+    sender: &Sender,
     with_identities: bool,
 ) -> JupyterMessage {
     let header = Header {
         msg_id: uuid::Uuid::new_v4().to_string(),
-        username: USERNAME.to_owned(),
-        session: jupyter_session.to_owned(),
+        username: sender.username.to_string(),
+        session: sender.session.to_string(),
         date: chrono::Utc::now(),
         msg_type: msg_type.to_owned(),
         version: PROTOCOL_VERSION.to_owned(),

@@ -1,7 +1,7 @@
 //! What can go wrong talking to Spark Connect, read from the gRPC status: the `ErrorInfo` in
 //! `grpc-status-details-bin` (error class, SQLSTATE, parameters, error id) and, when fetched,
 //! `FetchErrorDetails` (full message, cause chain, the faulty fragment of the SQL).
-//! Must not: word what to do about an error (the kernel's `words` does).
+//! Must not: word what to do about an error (its caller does).
 
 use tonic::Code;
 use tonic_types::StatusExt;
@@ -9,6 +9,7 @@ use tonic_types::StatusExt;
 pub use super::failure::TlsTrouble;
 use super::failure::{connect_fault, is_transport, tls_failure, transport_reason};
 use super::server_error::{from_error_info, ServerError};
+use crate::gateway::{Gateway, GatewaySays, Refusal};
 use crate::net::ProxyTrouble;
 
 /// A result message refused for its size: its size and the limit it is over, in bytes.
@@ -18,25 +19,8 @@ pub struct Oversized {
     pub limit: usize,
 }
 
-/// Why a server refused the KBase token, as far as its words tell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    /// The server belongs to another user.
-    OtherUsersServer,
-    /// The account may not do this (a database outside its prefixes, …).
-    NotAllowed,
-    /// BERDL's proxy asked Auth2, which answered 403: the account is disabled.
-    AccountDisabled,
-    /// BERDL's proxy takes only tokens made with multi-factor authentication.
-    NeedsMfa,
-    /// No token arrived.
-    NoToken,
-    /// Expired, revoked or rotated.
-    Expired,
-}
-
 /// Why a Spark Connect call failed. Causes are kept as sources (shared, so that an error can
-/// be kept and shown again, as `%whoami` shows the last one).
+/// be kept and shown again).
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SparkError {
     #[error("cannot reach Spark Connect at {address}: {reason}")]
@@ -64,7 +48,7 @@ pub enum SparkError {
         answer: String,
         trouble: ProxyTrouble,
     },
-    #[error("Spark Connect at {address} did not accept the KBase token ({code}: {message})")]
+    #[error("Spark Connect at {address} did not accept the token ({code}: {message})")]
     Auth {
         address: String,
         code: String,
@@ -72,28 +56,32 @@ pub enum SparkError {
         /// Why, as far as the server's words tell.
         refusal: Refusal,
     },
-    #[error("the Spark Connect proxy at {address} could not check your KBase token with KBase Auth2 ({message})")]
+    #[error("the gateway at {address} could not check the token ({message})")]
     AuthUnchecked { address: String, message: String },
     #[error("{}", .0.headline())]
     Server(Box<ServerError>),
-    #[error("the namespace check of the Spark Connect server refused database '{}'", .0.database)]
-    Governance(super::plain::Governance),
+    #[error("the gateway at {address} refused the statement by a rule of its own")]
+    Rule {
+        address: String,
+        #[source]
+        rule: std::sync::Arc<dyn std::error::Error + Send + Sync>,
+    },
     #[error(
         "the Spark Connect server at {address} failed with a Java error and no message ({code})"
     )]
     ServerFailed { address: String, code: String },
-    #[error("your notebook's Spark Connect server is not running: the Spark Connect proxy at {address} cannot reach it ({message})")]
+    #[error("the Spark Connect server behind the gateway at {address} is not running ({message})")]
     ServerNotRunning { address: String, message: String },
     #[error("the query was cancelled")]
     Cancelled,
-    #[error("the Spark Connect server at {address} did not answer for {seconds} s {during}, so the kernel stopped waiting (SPARK_CONNECT_STALL_TIMEOUT)")]
+    #[error("the Spark Connect server at {address} did not answer for {seconds} s {during}, so the client stopped waiting")]
     Stalled {
         address: String,
         seconds: u64,
         /// What was waiting: `while running the query, nor on a new connection`, …
         during: String,
     },
-    #[error("the result stream from {address} ended {times} times in a row before the result was complete and without a single message, so the kernel stopped reattaching to it: something between the kernel and Spark ends the stream")]
+    #[error("the result stream from {address} ended {times} times in a row before the result was complete and without a single message, so the client stopped reattaching to it: something between the client and Spark ends the stream")]
     StreamEndsEmpty { address: String, times: u32 },
     #[error("Spark Connect at {address} failed: {code}: {message}")]
     Rpc {
@@ -114,7 +102,9 @@ pub enum SparkError {
     /// The destination of a whole result (an export) refused a batch; it knows why.
     #[error("the result's destination stopped taking batches")]
     SinkStopped,
-    #[error("the KBase token cannot be sent as a gRPC header: it holds characters other than visible ASCII")]
+    #[error(
+        "the token cannot be sent as a gRPC header: it holds characters other than visible ASCII"
+    )]
     BadToken,
     #[error("cannot set up the connection to {address}: {reason}")]
     Setup { address: String, reason: String },
@@ -182,7 +172,7 @@ impl SparkError {
         }
     }
 
-    /// A message over a smaller limit than the kernel's own (a proxy's, such as BERDL's 4
+    /// A message over a smaller limit than the client's own (a proxy's, such as gRPC's default 4
     /// MiB): its size and the limit.
     pub fn over_proxy_limit(&self) -> Option<Oversized> {
         match self {
@@ -205,42 +195,32 @@ impl SparkError {
 
     /// Reads a gRPC status: auth failures, Spark errors with their `ErrorInfo`, transport
     /// failures. `address` is shown, never the token.
-    pub fn from_status(status: &tonic::Status, address: &str) -> SparkError {
+    pub fn from_status(status: &tonic::Status, address: &str, gateway: &dyn Gateway) -> SparkError {
         if let Some(fault) = connect_fault(status) {
             return from_connect_fault(fault, address);
         }
         let message = status.message().trim().to_owned();
+        if let Some(says) = gateway.read(status.code(), &message) {
+            return from_gateway(says, status.code(), message, address);
+        }
         match status.code() {
-            Code::Unauthenticated if is_proxy_auth_trouble(&message) => SparkError::AuthUnchecked {
+            code @ (Code::Unauthenticated | Code::PermissionDenied) => SparkError::Auth {
                 address: address.to_owned(),
+                code: code_name(code).to_owned(),
+                refusal: if code == Code::PermissionDenied {
+                    Refusal::NotAllowed
+                } else {
+                    Refusal::Expired
+                },
                 message,
             },
-            Code::Unauthenticated | Code::PermissionDenied => {
-                match super::plain::governance(&message) {
-                    Some(refused) if status.code() == Code::PermissionDenied => {
-                        SparkError::Governance(refused)
-                    }
-                    _ => SparkError::Auth {
-                        address: address.to_owned(),
-                        code: code_name(status.code()).to_owned(),
-                        refusal: refusal(status.code(), &message),
-                        message,
-                    },
-                }
-            }
-            Code::FailedPrecondition if message.contains("is not reachable") => {
-                SparkError::ServerNotRunning {
-                    address: address.to_owned(),
-                    message,
-                }
-            }
             code if is_too_large(code, &message) => SparkError::TooLarge {
                 address: address.to_owned(),
                 limit_mib: size_limit_mib(&message),
                 bytes: message_bytes(&message),
                 message,
             },
-            // Only the kernel cancels calls, and a user's interrupt is known where it happens:
+            // Only the client cancels calls, and a caller's interrupt is known where it happens:
             // a CANCELLED status is the transport giving up (a reset stream), to be resumed.
             Code::Cancelled => SparkError::Unreachable {
                 address: address.to_owned(),
@@ -311,41 +291,26 @@ fn code_name(code: Code) -> &'static str {
     }
 }
 
-/// BERDL's public proxy could not ask Auth2 (`Auth service error: …`, `Auth service timed
-/// out`, `Auth service returned status 502`, `Invalid auth response: …`); a 403 from Auth2 is a
-/// disabled account, which is the token's owner's trouble.
-fn is_proxy_auth_trouble(message: &str) -> bool {
-    let lower = message.to_ascii_lowercase();
-    (lower.starts_with("auth service") && !lower.starts_with("auth service returned status 403"))
-        || lower.starts_with("invalid auth response")
-}
-
-/// Why the token was refused, from the texts the BERDL servers send.
-fn refusal(code: Code, message: &str) -> Refusal {
-    let lower = message.to_ascii_lowercase();
-    if code == Code::PermissionDenied && lower.contains("not authorized to access this cluster") {
-        return Refusal::OtherUsersServer;
+/// What a gateway said, as an error.
+fn from_gateway(says: GatewaySays, code: Code, message: String, address: &str) -> SparkError {
+    let address = address.to_owned();
+    match says {
+        GatewaySays::Refused(refusal) => SparkError::Auth {
+            address,
+            code: code_name(code).to_owned(),
+            message,
+            refusal,
+        },
+        GatewaySays::CannotCheckToken => SparkError::AuthUnchecked { address, message },
+        GatewaySays::ServerNotRunning => SparkError::ServerNotRunning { address, message },
+        GatewaySays::Rule(rule) => SparkError::Rule { address, rule },
     }
-    if code == Code::PermissionDenied {
-        return Refusal::NotAllowed;
-    }
-    // The proxy's own trouble with Auth2: the token was not refused, it could not be checked.
-    if lower.starts_with("auth service returned status 403") {
-        return Refusal::AccountDisabled;
-    }
-    if lower.contains("multi-factor") {
-        return Refusal::NeedsMfa;
-    }
-    if lower.contains("missing") || lower.contains("no authentication token") {
-        return Refusal::NoToken;
-    }
-    Refusal::Expired
 }
 
 /// The largest gRPC message the client reads (Spark sends up to 128 MiB in one).
 pub const MAX_MESSAGE_MIB: usize = 128;
 
-/// A message over a size limit, the kernel's (tonic: "decoded message length too large") or a
+/// A message over a size limit, the client's (tonic: "decoded message length too large") or a
 /// proxy's (gRPC: "Received message larger than max").
 fn is_too_large(code: Code, message: &str) -> bool {
     let lower = message.to_ascii_lowercase();
@@ -356,7 +321,7 @@ fn is_too_large(code: Code, message: &str) -> bool {
 }
 
 /// The limit a size error names: its last number of bytes (`the limit is: 134217728 bytes`,
-/// `(5000494 vs. 4194304)`), in MiB; the kernel's own when it names none.
+/// `(5000494 vs. 4194304)`), in MiB; the client's own when it names none.
 fn size_limit_mib(message: &str) -> usize {
     message
         .split(|c: char| !c.is_ascii_digit())

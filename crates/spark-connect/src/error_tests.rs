@@ -1,12 +1,51 @@
 //! Unit tests of reading gRPC statuses into errors.
 
 use super::*;
+use crate::gateway::NoGateway;
 use crate::server_error::{exception_name, short_name};
+
+/// A status read with no gateway in front of the server.
+fn read(status: &tonic::Status, address: &str) -> SparkError {
+    SparkError::from_status(status, address, &NoGateway)
+}
+
+/// A gateway that refuses every statement by its rule, and says nothing else.
+struct Strict;
+
+#[derive(Debug, thiserror::Error)]
+#[error("strict says no")]
+struct StrictRule;
+
+impl Gateway for Strict {
+    fn read(&self, code: tonic::Code, _: &str) -> Option<GatewaySays> {
+        (code == tonic::Code::PermissionDenied)
+            .then(|| GatewaySays::Rule(std::sync::Arc::new(StrictRule)))
+    }
+}
+
+#[test]
+fn a_gateways_reading_wins_and_its_rule_is_the_errors_source() {
+    let status = tonic::Status::permission_denied("no");
+    let error = SparkError::from_status(&status, "sc://h:1", &Strict);
+    let source = std::error::Error::source(&error).map(ToString::to_string);
+    assert_eq!(source.as_deref(), Some("strict says no"), "{error:?}");
+    let plain = read(&status, "sc://h:1");
+    assert!(
+        matches!(
+            plain,
+            SparkError::Auth {
+                refusal: Refusal::NotAllowed,
+                ..
+            }
+        ),
+        "without a gateway, PERMISSION_DENIED is an account not allowed: {plain:?}"
+    );
+}
 
 #[test]
 fn a_server_failure_without_a_message_is_its_own_fact() {
     // What Spark 4.0.1 sends for a query nested 5,000 parentheses deep (a StackOverflowError).
-    let error = SparkError::from_status(&tonic::Status::unknown(""), "sc://h:1");
+    let error = read(&tonic::Status::unknown(""), "sc://h:1");
     let text = error.to_string();
     assert!(
         matches!(error, SparkError::ServerFailed { .. }),
@@ -22,7 +61,7 @@ fn a_server_failure_without_a_message_is_its_own_fact() {
 #[test]
 fn a_cancelled_stream_is_a_lost_connection_never_an_interrupt() {
     let status = tonic::Status::cancelled("h2 protocol error: stream reset");
-    let error = SparkError::from_status(&status, "sc://h:1");
+    let error = read(&status, "sc://h:1");
     assert!(error.is_transient(), "{error:?}");
     let text = error.to_string();
     assert!(
@@ -46,7 +85,7 @@ fn a_message_over_a_size_limit_names_the_limit() {
     .into_iter()
     .zip(["128 MiB", "4 MiB"])
     {
-        let error = SparkError::from_status(&status.0, "sc://h:1");
+        let error = read(&status.0, "sc://h:1");
         assert!(matches!(error, SparkError::TooLarge { .. }), "{error:?}");
         let proxy = (status.1 == "4 MiB").then_some(Oversized {
             bytes: 5000494,
@@ -106,57 +145,8 @@ fn the_headline_carries_class_and_sqlstate_once() {
 }
 
 #[test]
-fn the_proxys_trouble_reaching_auth2_is_not_a_bad_token() {
-    for message in [
-        "Auth service error: [Errno 111] Connection refused",
-        "Auth service timed out",
-        "Auth service returned status 502",
-        "Invalid auth response: missing user",
-    ] {
-        let e = SparkError::from_status(&tonic::Status::unauthenticated(message), "sc://h:443");
-        assert!(matches!(e, SparkError::AuthUnchecked { .. }), "{e:?}");
-        let text = e.to_string();
-        assert!(text.contains("could not check your KBase token"), "{text}");
-        assert!(text.contains(message), "{text}");
-        assert!(!text.contains("expired"), "{text}");
-    }
-    let status = tonic::Status::unauthenticated("Auth service returned status 403");
-    let error = SparkError::from_status(&status, "sc://h:443");
-    assert!(
-        matches!(
-            error,
-            SparkError::Auth {
-                refusal: Refusal::AccountDisabled,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
-}
-
-#[test]
-fn a_server_of_another_user_is_named_as_such() {
-    let status = tonic::Status::permission_denied(
-        "User 'bob' is not authorized to access this cluster. This cluster belongs to 'alice'.",
-    );
-    let e = SparkError::from_status(&status, "sc://h:15002");
-    let text = e.to_string();
-    assert!(text.contains("PERMISSION_DENIED"), "{text}");
-    assert!(
-        matches!(
-            e,
-            SparkError::Auth {
-                refusal: Refusal::OtherUsersServer,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
-}
-
-#[test]
 fn a_token_refused_for_no_named_reason_may_have_expired() {
-    let e = SparkError::from_status(
+    let e = read(
         &tonic::Status::unauthenticated("Authentication failed. Please check your token."),
         "sc://h:15002",
     );

@@ -1,5 +1,5 @@
 //! What a failed connection was, read from the chain of causes under a transport failure:
-//! the kernel's own connector's fault (a proxy's trouble, a refused address), rustls's error
+//! the client's own connector's fault (a proxy's trouble, a refused address), rustls's error
 //! (TLS to a plaintext server, an unknown CA, a certificate for another name), or the innermost
 //! cause. Typed facts, never a search of the message text (but for tonic's own transport
 //! messages, which carry no type). Used by `error` only;
@@ -61,7 +61,7 @@ pub(super) fn is_transport(message: &str) -> bool {
     .any(|w| lower.contains(w))
 }
 
-/// The connection fault under a transport failure, when the kernel's connector made one.
+/// The connection fault under a transport failure, when the client's connector made one.
 pub(super) fn connect_fault(status: &tonic::Status) -> Option<&crate::net::ConnectFault> {
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(status);
     while let Some(e) = source {

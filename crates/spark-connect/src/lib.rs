@@ -11,6 +11,7 @@ mod address;
 mod client;
 mod error;
 mod failure;
+mod gateway;
 mod net;
 mod plain;
 mod proto;
@@ -23,9 +24,9 @@ mod version;
 
 pub use address::Address;
 pub use client::{Credentials, Notice as SparkNotice, RowLimit, SettingFrom, SparkClient};
-pub use error::{Oversized, Refusal, SparkError, TlsTrouble, Unreadable};
+pub use error::{Oversized, SparkError, TlsTrouble, Unreadable};
+pub use gateway::{Gateway, GatewaySays, NoGateway, Refusal};
 pub use net::{connector, open, ConnectFault, Connector, ProxyAt, ProxyTrouble};
-pub use plain::Governance;
 pub use proxy::{
     Direct, Hop, IgnoredProxy, ProxyKind, ProxySettings, ProxyVars, Route, UnusableUrl,
 };

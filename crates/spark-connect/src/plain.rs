@@ -1,6 +1,6 @@
-//! Errors that arrive without gRPC details, as BERDL's public proxy forwards them (a status
+//! Errors that arrive without gRPC details, as a proxy that drops them forwards them (a status
 //! code and a message only): Spark's own errors read back from their text (`[CLASS] … SQLSTATE:
-//! xxxxx`, with the position Spark names), and the namespace (governance) check's refusal.
+//! xxxxx`, with the position Spark names).
 //! Pure functions over the message text.
 //! Must not: guess: a text that is not Spark's own form is left as it is.
 
@@ -95,30 +95,6 @@ fn position(message: &str) -> Option<Position> {
     })
 }
 
-/// The namespace check's refusal: the database it refused and the prefixes it allows.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Governance {
-    pub database: String,
-    pub prefixes: Vec<String>,
-}
-
-/// Reads `Database name '<name>' is not allowed. … prefixes: [a, b]. …`.
-pub fn governance(message: &str) -> Option<Governance> {
-    let rest = message.strip_prefix("Database name '")?;
-    let end = rest.find("' is not allowed")?;
-    let list_at = rest.find("prefixes: [")? + "prefixes: [".len();
-    let list = &rest[list_at..list_at + rest[list_at..].find(']')?];
-    Some(Governance {
-        database: rest[..end].to_owned(),
-        prefixes: list
-            .split(',')
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .map(str::to_owned)
-            .collect(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,14 +147,5 @@ mod tests {
         assert_eq!(e.position, Some(at));
         assert!(server_error("INTERNAL: something else").is_none());
         assert!(server_error("[lower] x SQLSTATE: 1").is_none());
-    }
-
-    #[test]
-    fn the_namespace_refusal_names_the_database_and_the_prefixes() {
-        let text = "Database name 'bob_stuff' is not allowed. Unqualified Delta/Hive database names must start with one of the following prefixes: [u_alice__, kbase_]. Catalog-qualified Iceberg namespaces must use one of the following catalogs: []. Use create_namespace_if_not_exists() to create databases with the correct prefix.";
-        let g = governance(text).unwrap();
-        assert_eq!(g.database, "bob_stuff");
-        assert_eq!(g.prefixes, ["u_alice__", "kbase_"]);
-        assert!(governance("User 'x' is not authorized").is_none());
     }
 }

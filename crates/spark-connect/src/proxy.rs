@@ -255,7 +255,7 @@ pub enum UnusableUrl {
     NoHost,
 }
 
-/// Whether `url` is a proxy the kernel can use.
+/// Whether `url` is a proxy the client can use.
 fn check_url(url: &str) -> Result<(), UnusableUrl> {
     let uri = url.parse::<http::Uri>().map_err(|_| UnusableUrl::NotAUrl)?;
     match uri.scheme_str() {

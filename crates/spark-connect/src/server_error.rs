@@ -1,7 +1,7 @@
-//! An error raised by Spark itself, as the kernel keeps it: class, SQLSTATE, message,
+//! An error raised by Spark itself, as the client keeps it: class, SQLSTATE, message,
 //! parameters, the faulty fragment, the causes — read from the `ErrorInfo` of a gRPC status
 //! and from `FetchErrorDetails`. Must not: decide what a failed call means for the session
-//! (`error` does) or word it for users (the kernel does).
+//! (`error` does) or word it for users (its caller does).
 
 use std::collections::BTreeMap;
 
@@ -27,7 +27,7 @@ pub struct ServerError {
     /// The server's id for the error, to ask for its details (`FetchErrorDetails`).
     pub error_id: Option<String>,
     /// Where the error is when only the message names it (errors without details, through
-    /// BERDL's public proxy).
+    /// a proxy that drops them).
     pub position: Option<Position>,
 }
 

@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-/// A bearer token (the kernel's is the user's KBase token). `Debug` and `Display` print a mask; only [`BearerToken::expose`] gives the secret,
-/// and its callers are the places that must send it (a request's headers).
+/// A bearer token. `Debug` and `Display` print a mask; only [`BearerToken::expose`] gives
+/// the secret, and its callers are the places that must send it (a request's headers).
 #[derive(Clone, PartialEq, Eq)]
 pub struct BearerToken(String);
 

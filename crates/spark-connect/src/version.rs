@@ -1,5 +1,5 @@
 //! The Spark version of the server, as `AnalyzePlan{spark_version}` names it (`4.1.3`,
-//! `4.2.0-SNAPSHOT`), and what each 4.x line knows of the protocol that the kernel uses: the
+//! `4.2.0-SNAPSHOT`), and what each 4.x line knows of the protocol that the client uses: the
 //! client is compiled from 4.3.0's protos and sends a newer field only to a server that
 //! knows it. Pure; owns no words for the user beyond the version's own text.
 //! Must not: word anything for users.

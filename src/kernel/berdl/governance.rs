@@ -3,9 +3,9 @@
 //! does not create a database at all, that the check misread it and how to rephrase it.
 //! Must not: reach Spark: it words what the check refused.
 
-use crate::sql::lexer::{self, Kind};
+use crate::session::Governance;
+use crate::sql::lexer::{self, TokenKind};
 use crate::sql::quote;
-use spark_connect::Governance;
 
 /// The message for `refused`, given the statement it refused (when known).
 pub fn explain(refused: &Governance, sql: Option<&str>) -> String {
@@ -57,7 +57,7 @@ fn creates_database(sql: &str) -> Option<(usize, usize)> {
     let word = |i: usize| {
         words
             .get(i)
-            .filter(|t| t.kind == Kind::Word)
+            .filter(|t| t.kind == TokenKind::Word)
             .map(|t| sql[t.start..t.end].to_ascii_uppercase())
     };
     let create = (0..words.len()).find(|&i| {

@@ -12,8 +12,9 @@ use tokio::sync::watch;
 
 use tokio_util::sync::CancellationToken;
 
+use super::failure::Failure;
 use super::gate::Gate;
-use super::pages::{PageKey, Pages, Rows};
+use super::pages::{PageKey, PageRows, Pages};
 use super::snapshot::Snap;
 use super::{send, ViewEntry, MAX_PAGE};
 use crate::explore::protocol::{ColumnSummary, Event, ExportFormat, Op, Request, State};
@@ -43,7 +44,10 @@ pub async fn answer(mut job: Job, request: Request) {
     let event = loop {
         let ready = match job.ready().await {
             Ok(ready) => ready,
-            Err(message) => break Event::Error { id, message },
+            Err(failure) => {
+                let message = words::explorer_failure(&failure);
+                break Event::Error { id, message };
+            }
         };
         if !job.gate.is_open() && !paused {
             paused = true;
@@ -67,7 +71,12 @@ pub async fn answer(mut job: Job, request: Request) {
                     message: words::explorer_paused(),
                 });
             }
-            outcome => break outcome.unwrap_or_else(|message| Event::Error { id, message }),
+            outcome => {
+                break outcome.unwrap_or_else(|failure| Event::Error {
+                    id,
+                    message: words::explorer_failure(&failure),
+                })
+            }
         }
     };
     job.tell(&event);
@@ -100,7 +109,7 @@ impl Job {
     }
 
     /// The snapshot, once it is made; why not, if it cannot be.
-    async fn ready(&self) -> Result<Ready, String> {
+    async fn ready(&self) -> Result<Ready, Failure> {
         let mut watching = self.entry.snap.subscribe();
         loop {
             match watching.borrow_and_update().clone() {
@@ -124,17 +133,17 @@ impl Job {
                         pages,
                     });
                 }
-                Snap::Gone(_, message) => return Err(message),
-                Snap::None => return Err(words::explorer_interrupted()),
+                Snap::Gone(ended) => return Err(Failure::Ended(ended)),
+                Snap::None => return Err(Failure::Interrupted),
                 Snap::Building => {}
             }
             tokio::select! {
                 changed = watching.changed() => {
                     if changed.is_err() {
-                        return Err(words::explorer_interrupted());
+                        return Err(Failure::Interrupted);
                     }
                 }
-                () = self.ctx.cancelled() => return Err(words::explorer_interrupted()),
+                () = self.ctx.cancelled() => return Err(Failure::Interrupted),
             }
         }
     }
@@ -145,12 +154,11 @@ impl Job {
         request: Request,
         ready: &Ready,
         cancel: &CancellationToken,
-    ) -> Result<Event, String> {
+    ) -> Result<Event, Failure> {
         let id = request.id;
         let started = Instant::now();
         let entry = Arc::clone(&self.entry);
         let (source, columns) = (ready.source(&entry), &entry.columns);
-        let bad = |e: query::QueryError| words::explorer_bad_request(&e.to_string());
         match request.op {
             Op::Page { start, size, state } => {
                 let key = PageKey::new(&state, start, size.clamp(1, MAX_PAGE));
@@ -180,7 +188,7 @@ impl Job {
                     let seconds = started.elapsed().as_secs_f64();
                     return Ok(Event::Count { id, total, seconds });
                 }
-                let sql = query::count(source, columns, &state).map_err(bad)?;
+                let sql = query::count(source, columns, &state)?;
                 let result = self.query(&sql, 1, cancel).await?;
                 let total = first_numbers(&result)
                     .first()
@@ -191,7 +199,7 @@ impl Job {
                 Ok(Event::Count { id, total, seconds })
             }
             Op::Summary { state } => {
-                let sql = query::summary(source, columns, &state).map_err(bad)?;
+                let sql = query::summary(source, columns, &state)?;
                 let result = self.query(&sql, 1, cancel).await?;
                 Ok(summary(id, &result, columns.len()))
             }
@@ -200,11 +208,11 @@ impl Job {
                 path,
                 format,
             } => {
-                let sql = query::whole(source, columns, &state).map_err(bad)?;
+                let sql = query::whole(source, columns, &state)?;
                 self.export(id, (&sql, &path, format), cancel).await
             }
             // Answered by the explorer itself (a snapshot made on request).
-            Op::Keep => Err(words::explorer_bad_request("keep")),
+            Op::Keep => Err(Failure::Misrouted("keep")),
         }
     }
 
@@ -264,11 +272,8 @@ impl Job {
         sql: &str,
         limit: usize,
         cancel: &CancellationToken,
-    ) -> Result<QueryResult, String> {
-        self.forked
-            .run(sql, limit, cancel)
-            .await
-            .map_err(|e| words::explorer_request_failed(&e))
+    ) -> Result<QueryResult, Failure> {
+        Ok(self.forked.run(sql, limit, cancel).await?)
     }
 
     /// Writes the result of `sql` (the whole view, sorted and filtered) to a file.
@@ -277,7 +282,7 @@ impl Job {
         id: u64,
         (sql, path, format): (&str, &str, ExportFormat),
         cancel: &CancellationToken,
-    ) -> Result<Event, String> {
+    ) -> Result<Event, Failure> {
         let entry = Arc::clone(&self.entry);
         let format = match format {
             ExportFormat::Csv => crate::export::Format::Csv,
@@ -286,8 +291,7 @@ impl Job {
             ExportFormat::Parquet => crate::export::Format::Parquet,
         };
         let target = crate::export::resolve(path, self.home.as_deref());
-        let mut sink = crate::export::Exporter::create(&target, format, entry.zone.clone())
-            .map_err(|e| words::explorer_export_failed(&e))?;
+        let mut sink = crate::export::Exporter::create(&target, format, entry.zone.clone())?;
         let started = Instant::now();
         let (progress, receiver) = watch::channel(Running::default());
         let ticker = tokio::spawn(report_progress(
@@ -301,13 +305,11 @@ impl Job {
         let result = match outcome {
             Ok(result) => result,
             Err(SessionError::Spark(spark_connect::SparkError::SinkStopped)) => {
-                return Err(words::explorer_export_failed(&sink.failure()))
+                return Err(sink.failure().into())
             }
-            Err(e) => return Err(words::explorer_request_failed(&e)),
+            Err(e) => return Err(e.into()),
         };
-        let written = sink
-            .finish(&result.columns)
-            .map_err(|e| words::explorer_export_failed(&e))?;
+        let written = sink.finish(&result.columns)?;
         let message = words::exported(&written, format, started.elapsed());
         Ok(Event::Exported { id, message })
     }
@@ -336,7 +338,7 @@ impl Fetch<'_> {
     /// The page `key` of the snapshot, as text. A sorted or filtered page costs Spark a pass
     /// over the whole snapshot whatever its size, so the pages after it come in the same pass
     /// and are kept: Next is then answered without another.
-    async fn rows(&self, forked: &mut Forked, key: &PageKey) -> Result<Rows, String> {
+    async fn rows(&self, forked: &mut Forked, key: &PageKey) -> Result<PageRows, Failure> {
         let entry = self.entry;
         let plain = is_plain(self.state);
         let size = key.size();
@@ -346,13 +348,11 @@ impl Fetch<'_> {
             (BLOCK_ROWS / size).clamp(1, AHEAD + 1)
         };
         let range = (key.start(), size * count);
-        let sql = query::page(self.source, &entry.columns, self.parts, self.state, range)
-            .map_err(|e| words::explorer_bad_request(&e.to_string()))?;
+        let sql = query::page(self.source, &entry.columns, self.parts, self.state, range)?;
         let result = forked
             .run(&sql, (size * count) as usize, self.cancel)
-            .await
-            .map_err(|e| words::explorer_request_failed(&e))?;
-        let mut rows = page_rows(&result, plain, entry).map_err(|e| e.to_string())?;
+            .await?;
+        let mut rows = page_rows(&result, plain, entry)?;
         let size = size as usize;
         let later = rows.split_off(size.min(rows.len()));
         for n in 1..count as usize {
@@ -412,6 +412,7 @@ pub(super) fn page_rows(
         max_chars: entry.max_chars,
         zone: entry.zone.clone(),
         max_bytes: 0,
+        hints: crate::render::Hints::default(),
     };
     Ok(crate::render::row_texts(&visible, &options))
 }
@@ -429,6 +430,7 @@ fn first_texts(result: &QueryResult) -> Vec<Option<String>> {
         max_chars: 0,
         zone: crate::render::Zone::default(),
         max_bytes: 0,
+        hints: crate::render::Hints::default(),
     };
     crate::render::row_texts(result, &whole)
         .into_iter()

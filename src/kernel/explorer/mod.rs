@@ -12,6 +12,7 @@
 //! Must not: build SQL (`explore::query` does) or know sockets.
 
 mod answer;
+mod failure;
 mod gate;
 mod pages;
 mod snapshot;
@@ -27,6 +28,7 @@ use crate::explore::protocol::{self, ColumnInfo, Event, Gone, Op, Open, Request,
 use crate::explore::query::ColumnRef;
 use crate::render::Zone;
 use crate::session::SparkSession;
+pub use failure::{Ended, Failure};
 use jupyter_kernel::ExecuteContext;
 use jupyter_kernel::{Comm, MimeBundle, Output};
 use snapshot::Snap;
@@ -279,7 +281,11 @@ impl Explorer {
                 let message = super::words::explorer_live(estimate);
                 send(&ctx, &comm_id, &Event::Live { estimate, message });
             }
-            Snap::Gone(why, message) => send(&ctx, &comm_id, &Event::Gone { why, message }),
+            Snap::Gone(ended) => {
+                let message = super::words::explorer_ended(&ended);
+                let why = ended.gone();
+                send(&ctx, &comm_id, &Event::Gone { why, message });
+            }
             Snap::Building => {}
             Snap::None => self.start_view(session, &entry, &ctx, false).await,
         }

@@ -16,7 +16,7 @@ use crate::explore::protocol::State;
 const KEEP: usize = 8;
 
 /// A page's rows as text.
-pub type Rows = Arc<Vec<Vec<Option<String>>>>;
+pub type PageRows = Arc<Vec<Vec<Option<String>>>>;
 
 /// Which page: the view's state (as its JSON), the first row and the page size.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -53,7 +53,7 @@ impl PageKey {
 }
 
 /// A page kept, or being fetched.
-type Slot = Arc<OnceCell<Rows>>;
+type Slot = Arc<OnceCell<PageRows>>;
 
 /// The kept pages, and the order they came in (the oldest goes first).
 #[derive(Debug, Default)]
@@ -89,17 +89,17 @@ impl Pages {
 
     /// The page `key`: kept, being fetched (then awaited), or fetched now with `fetch`. A failed
     /// fetch is not kept: the next request tries again.
-    pub async fn get<F, Fut>(&self, key: &PageKey, fetch: F) -> Result<Rows, String>
+    pub async fn get<F, Fut, E>(&self, key: &PageKey, fetch: F) -> Result<PageRows, E>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<Rows, String>>,
+        Fut: Future<Output = Result<PageRows, E>>,
     {
         let slot = self.slot(key);
         slot.get_or_try_init(fetch).await.cloned()
     }
 
     /// Keeps `rows` as the page `key`, unless it is kept or being fetched already.
-    pub fn put(&self, key: &PageKey, rows: Rows) {
+    pub fn put(&self, key: &PageKey, rows: PageRows) {
         // A slot being filled by another fetch refuses: that fetch's rows are the same.
         let _ = self.slot(key).set(rows);
     }
@@ -118,7 +118,7 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    fn rows(n: &str) -> Rows {
+    fn rows(n: &str) -> PageRows {
         Arc::new(vec![vec![Some(n.to_owned())]])
     }
 
@@ -129,15 +129,15 @@ mod tests {
         let fetches = AtomicUsize::new(0);
         let fetch = || async {
             fetches.fetch_add(1, Ordering::SeqCst);
-            Ok(rows("100"))
+            Ok::<_, &str>(rows("100"))
         };
         assert_eq!(pages.get(&key, fetch).await.unwrap(), rows("100"));
         assert_eq!(pages.get(&key, fetch).await.unwrap(), rows("100"));
         assert_eq!(fetches.load(Ordering::SeqCst), 1);
         let other = key.at(200);
         assert!(!pages.has(&other));
-        let failed = pages.get(&other, || async { Err("no".to_owned()) }).await;
-        assert_eq!(failed, Err("no".to_owned()));
+        let failed = pages.get(&other, || async { Err("no") }).await;
+        assert_eq!(failed, Err("no"), "a failed fetch says why");
         assert_eq!(pages.get(&other, fetch).await.unwrap(), rows("100"));
         assert_eq!(fetches.load(Ordering::SeqCst), 2);
     }
@@ -153,7 +153,7 @@ mod tests {
                 pages
                     .get(&key, || async {
                         wait.await.ok();
-                        Ok(rows("slow"))
+                        Ok::<_, &str>(rows("slow"))
                     })
                     .await
             })
@@ -162,7 +162,11 @@ mod tests {
         assert!(pages.has(&key));
         let second = {
             let (pages, key) = (Arc::clone(&pages), key.clone());
-            tokio::spawn(async move { pages.get(&key, || async { Ok(rows("second")) }).await })
+            tokio::spawn(async move {
+                pages
+                    .get(&key, || async { Ok::<_, &str>(rows("second")) })
+                    .await
+            })
         };
         tokio::task::yield_now().await;
         go.send(()).unwrap();
@@ -175,10 +179,14 @@ mod tests {
         let pages = Pages::default();
         let key = PageKey::new(&State::default(), 0, 10);
         pages.put(&key, rows("put"));
-        let fetched = pages.get(&key, || async { Ok(rows("fetched")) }).await;
+        let fetched = pages
+            .get(&key, || async { Ok::<_, &str>(rows("fetched")) })
+            .await;
         assert_eq!(fetched.unwrap(), rows("put"));
         pages.put(&key, rows("again"));
-        let kept = pages.get(&key, || async { Ok(rows("fetched")) }).await;
+        let kept = pages
+            .get(&key, || async { Ok::<_, &str>(rows("fetched")) })
+            .await;
         assert_eq!(kept.unwrap(), rows("put"));
     }
 

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use arrow::array::{Array, Int64Array};
 use tokio_util::sync::CancellationToken;
 
+use super::failure::Ended;
 use super::gate::Gate;
 use super::{send, Explorer, Shared, ViewEntry};
 use crate::explore::protocol::{Event, Gone};
@@ -40,8 +41,8 @@ pub enum Snap {
     },
     /// No snapshot: too large to keep unasked, its pages are read from the live statement.
     Live { pages: Arc<super::pages::Pages> },
-    /// Cannot be explored any more; the message says why.
-    Gone(Gone, String),
+    /// Cannot be explored any more, and why.
+    Gone(Ended),
 }
 
 impl Snap {
@@ -192,10 +193,9 @@ impl Opening {
             let Some(oldest) = oldest else {
                 return;
             };
-            let message = super::super::words::explorer_gone(Gone::Evicted, self.cap);
-            oldest
-                .snap
-                .send_replace(Snap::Gone(Gone::Evicted, message.clone()));
+            let ended = Ended::Evicted { cap: self.cap };
+            let message = super::super::words::explorer_ended(&ended);
+            oldest.snap.send_replace(Snap::Gone(ended));
             let mut forked = self.forked.fork();
             let released = Arc::clone(&oldest);
             tokio::spawn(async move {
@@ -266,10 +266,9 @@ impl Build {
                     let message = super::super::words::explorer_interrupted();
                     Event::Error { id: 0, message }
                 } else {
-                    let message = super::super::words::explorer_failed(&e);
-                    entry
-                        .snap
-                        .send_replace(Snap::Gone(Gone::Failed, message.clone()));
+                    let ended = Ended::Failed(Arc::new(e));
+                    let message = super::super::words::explorer_ended(&ended);
+                    entry.snap.send_replace(Snap::Gone(ended));
                     Event::Gone {
                         why: Gone::Failed,
                         message,

@@ -2,21 +2,21 @@
 //! last result is shown as usual, then drawn as a chart (see `crate::chart`).
 //! Must not: draw: `chart` does, once the statement has run.
 
-use super::{BadArguments, CellPlan, Command, Shell, MagicSpec};
-use crate::chart::{ChartPlan, Kind};
+use super::{BadArguments, CellPlan, CellScope, MagicCommand, MagicSpec};
+use crate::chart::{ChartKind, ChartPlan};
 use crate::kernel::error::KernelError;
 
 pub struct Chart(ChartPlan);
 
 /// The kinds, as `%lsmagic` and completion list them.
 pub fn kinds() -> impl Iterator<Item = &'static str> {
-    Kind::ALL.into_iter().map(Kind::name)
+    ChartKind::ALL.into_iter().map(ChartKind::name)
 }
 
 /// The options a chart takes, as completion offers them.
 pub const OPTIONS: [&str; 4] = ["x=", "y=", "color=", "title="];
 
-impl Command for Chart {
+impl MagicCommand for Chart {
     const SPEC: MagicSpec = MagicSpec {
         name: "chart",
         usage: "%%chart bar|line|area|point|histogram|heatmap x=COL [y=COL] [color=COL] [title=\"…\"] (first line of a cell)",
@@ -29,7 +29,7 @@ impl Command for Chart {
         let Some((kind, options)) = words.split_first() else {
             return Err("which chart? bar, line, area, point, histogram or heatmap".into());
         };
-        let kind = Kind::named(kind).ok_or_else(|| {
+        let kind = ChartKind::named(kind).ok_or_else(|| {
             format!("unknown chart {kind:?}: use bar, line, area, point, histogram or heatmap")
         })?;
         let (mut x, mut y, mut color, mut title) = (None, None, None, None);
@@ -39,7 +39,11 @@ impl Command for Chart {
                 Some(("y", v)) => (&mut y, v),
                 Some(("color" | "colour", v)) => (&mut color, v),
                 Some(("title", v)) => (&mut title, v),
-                _ => return Err(format!("unknown option {option:?}: use x=, y=, color= or title=").into()),
+                _ => {
+                    return Err(
+                        format!("unknown option {option:?}: use x=, y=, color= or title=").into(),
+                    )
+                }
             };
             if slot.1.is_empty() {
                 return Err(format!("{option} needs a value").into());
@@ -58,7 +62,7 @@ impl Command for Chart {
         Ok(Chart(plan))
     }
 
-    async fn apply(self, _shell: &mut Shell<'_>) -> Result<(), KernelError> {
+    async fn apply(self, _shell: &mut CellScope<'_>) -> Result<(), KernelError> {
         Err(super::cell_only(&Self::SPEC, "%%chart"))
     }
 
@@ -109,12 +113,15 @@ mod tests {
     fn kinds_and_channels_are_read_with_quoted_values() {
         let p = planned(r#"bar x=phylum y=genomes color=`gc class` title="Genomes \"by\" phylum""#)
             .unwrap();
-        assert_eq!(p.kind, Kind::Bar);
+        assert_eq!(p.kind, ChartKind::Bar);
         assert_eq!(p.x, "phylum");
         assert_eq!(p.y.as_deref(), Some("genomes"));
         assert_eq!(p.color.as_deref(), Some("gc class"));
         assert_eq!(p.title.as_deref(), Some("Genomes \"by\" phylum"));
-        assert_eq!(planned("HISTOGRAM x=gc").unwrap().kind, Kind::Histogram);
+        assert_eq!(
+            planned("HISTOGRAM x=gc").unwrap().kind,
+            ChartKind::Histogram
+        );
     }
 
     #[test]

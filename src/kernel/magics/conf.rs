@@ -1,7 +1,7 @@
 //! `%conf`, `%conf KEY`, `%conf KEY=VALUE`: the Spark settings of the session, shown or set.
 //! Must not: keep settings itself: Spark holds them, the client re-applies them.
 
-use super::{BadArguments, Command, Shell, MagicSpec};
+use super::{BadArguments, CellScope, MagicCommand, MagicSpec};
 use crate::kernel::error::KernelError;
 use crate::render;
 
@@ -11,7 +11,7 @@ pub enum Conf {
     Set(String, String),
 }
 
-impl Command for Conf {
+impl MagicCommand for Conf {
     const SPEC: MagicSpec = MagicSpec {
         name: "conf",
         usage: "%conf  |  %conf KEY  |  %conf KEY=VALUE",
@@ -30,21 +30,21 @@ impl Command for Conf {
         }
     }
 
-    async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
+    async fn apply(self, scope: &mut CellScope<'_>) -> Result<(), KernelError> {
         let outcome = match self {
             Conf::Set(key, value) => {
-                shell.conf_set(&key, &value).await?;
-                shell.out.stdout(format!("{key} = {value}\n"));
+                scope.conf_set(&key, &value).await?;
+                scope.out.stdout(format!("{key} = {value}\n"));
                 return Ok(());
             }
-            Conf::All => shell.conf_all().await,
-            Conf::Get(key) => shell.conf_get(&key).await.map(|v| vec![(key, v)]),
+            Conf::All => scope.conf_all().await,
+            Conf::Get(key) => scope.conf_get(&key).await.map(|v| vec![(key, v)]),
         };
         let rows: Vec<(String, String)> = outcome?
             .into_iter()
             .map(|(k, v)| (k, v.unwrap_or_else(|| "(not set)".into())))
             .collect();
-        shell.out.show(render::key_values("Spark settings", &rows));
+        scope.out.show(render::key_values("Spark settings", &rows));
         Ok(())
     }
 }

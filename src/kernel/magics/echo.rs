@@ -1,12 +1,12 @@
 //! `%echo TEXT`: prints TEXT to standard output (like psql's `\echo`), for notes in batch runs.
 //! Must not: reach Spark.
 
-use super::{BadArguments, Command, Shell, MagicSpec};
+use super::{BadArguments, CellScope, MagicCommand, MagicSpec};
 use crate::kernel::error::KernelError;
 
 pub struct Echo(String);
 
-impl Command for Echo {
+impl MagicCommand for Echo {
     const SPEC: MagicSpec = MagicSpec {
         name: "echo",
         usage: "%echo TEXT",
@@ -18,8 +18,8 @@ impl Command for Echo {
         Ok(Echo(args.to_owned()))
     }
 
-    async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
-        shell.out.stdout(format!("{}\n", self.0));
+    async fn apply(self, scope: &mut CellScope<'_>) -> Result<(), KernelError> {
+        scope.out.stdout(format!("{}\n", self.0));
         Ok(())
     }
 }

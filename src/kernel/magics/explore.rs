@@ -2,7 +2,7 @@
 //! filtered on the server); `%%explore off` shows one cell's results as static tables only.
 //! Must not: make snapshots: the explorer does when a frontend opens a result.
 
-use super::{BadArguments, CellPlan, Command, MagicSpec, Shell};
+use super::{BadArguments, CellPlan, CellScope, MagicCommand, MagicSpec};
 use crate::kernel::error::KernelError;
 use crate::render;
 
@@ -10,7 +10,7 @@ pub struct Explore {
     on: Option<bool>,
 }
 
-impl Command for Explore {
+impl MagicCommand for Explore {
     const SPEC: MagicSpec = MagicSpec {
         name: "explore",
         usage: "%explore [on|off]  |  %%explore off (this cell only)",
@@ -29,20 +29,20 @@ impl Command for Explore {
         }
     }
 
-    async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
+    async fn apply(self, scope: &mut CellScope<'_>) -> Result<(), KernelError> {
         match self.on {
             None => {
-                let text = if shell.view.explore { "on" } else { "off" }.to_owned();
-                shell.out.show(render::plain_and_html(text.clone(), text));
+                let text = if scope.view.explore { "on" } else { "off" }.to_owned();
+                scope.out.show(render::plain_and_html(text.clone(), text));
             }
             Some(on) => {
-                shell.view.explore = on;
+                scope.view.explore = on;
                 let now = if on {
                     "Results now open in the explorer."
                 } else {
                     "Results are now static tables."
                 };
-                shell.out.stdout(format!("{now}\n"));
+                scope.out.stdout(format!("{now}\n"));
             }
         }
         Ok(())

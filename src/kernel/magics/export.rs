@@ -2,7 +2,7 @@
 //! the cell's last statement is written to PATH (the table still shows its first rows).
 //! Must not: write files: `export` does, fed by the statement's run.
 
-use super::{BadArguments, CellPlan, Command, Shell, MagicSpec};
+use super::{BadArguments, CellPlan, CellScope, MagicCommand, MagicSpec};
 use crate::export::Format;
 use crate::kernel::error::KernelError;
 
@@ -19,7 +19,7 @@ pub struct Export {
     format: Option<Format>,
 }
 
-impl Command for Export {
+impl MagicCommand for Export {
     const SPEC: MagicSpec = MagicSpec {
         name: "export",
         usage: "%%export PATH [format=csv|tsv|jsonl|parquet] (first line of a cell)",
@@ -43,7 +43,7 @@ impl Command for Export {
         Ok(Export { path, format })
     }
 
-    async fn apply(self, _shell: &mut Shell<'_>) -> Result<(), KernelError> {
+    async fn apply(self, _shell: &mut CellScope<'_>) -> Result<(), KernelError> {
         Err(super::cell_only(&Self::SPEC, "%%export PATH"))
     }
 
@@ -105,10 +105,22 @@ mod tests {
         assert_eq!(planned("g.parquet").unwrap().format, Format::Parquet);
         let p = planned("\"my genes.txt\" format=tsv").unwrap();
         assert_eq!((p.path.as_str(), p.format), ("my genes.txt", Format::Tsv));
-        assert!(planned("g.xlsx").unwrap_err().0.contains("cannot tell the format of g.xlsx"));
-        assert!(planned("g.csv format=xls").unwrap_err().0.contains("unknown format"));
-        assert!(planned("g.csv mode=w").unwrap_err().0.contains("unknown option"));
+        assert!(planned("g.xlsx")
+            .unwrap_err()
+            .0
+            .contains("cannot tell the format of g.xlsx"));
+        assert!(planned("g.csv format=xls")
+            .unwrap_err()
+            .0
+            .contains("unknown format"));
+        assert!(planned("g.csv mode=w")
+            .unwrap_err()
+            .0
+            .contains("unknown option"));
         assert!(planned("").unwrap_err().0.contains("a file to write"));
-        assert!(planned("\"open.csv").unwrap_err().0.contains("closing quote"));
+        assert!(planned("\"open.csv")
+            .unwrap_err()
+            .0
+            .contains("closing quote"));
     }
 }

@@ -2,7 +2,7 @@
 //! At most N+1 rows are fetched from Spark (the extra one tells that more exist).
 //! Must not: fetch rows: the limit is applied where the statement runs.
 
-use super::{BadArguments, count, CellPlan, Command, Shell, MagicSpec};
+use super::{count, BadArguments, CellPlan, CellScope, MagicCommand, MagicSpec};
 use crate::kernel::error::KernelError;
 use crate::render;
 
@@ -10,7 +10,7 @@ pub struct Limit {
     rows: Option<usize>,
 }
 
-impl Command for Limit {
+impl MagicCommand for Limit {
     const SPEC: MagicSpec = MagicSpec {
         name: "limit",
         usage: "%limit [N]  |  %%limit N (this cell only)",
@@ -24,15 +24,17 @@ impl Command for Limit {
             .map_err(|e| format!("{e} of rows").into())
     }
 
-    async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
+    async fn apply(self, scope: &mut CellScope<'_>) -> Result<(), KernelError> {
         match self.rows {
             None => {
-                let text = shell.view.limit.to_string();
-                shell.out.show(render::plain_and_html(text.clone(), text));
+                let text = scope.view.limit.to_string();
+                scope.out.show(render::plain_and_html(text.clone(), text));
             }
             Some(n) => {
-                shell.view.limit = n;
-                shell.out.stdout(format!("Results now show up to {n} rows.\n"));
+                scope.view.limit = n;
+                scope
+                    .out
+                    .stdout(format!("Results now show up to {n} rows.\n"));
             }
         }
         Ok(())

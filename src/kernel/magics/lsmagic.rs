@@ -1,13 +1,13 @@
 //! `%lsmagic`: every magic with its description and usage, from the one list of magics.
 //! Must not: list magics by hand: the `magics!` list is the only list.
 
-use super::{BadArguments, Command, Shell, MagicSpec, SPECS};
+use super::{BadArguments, CellScope, MagicCommand, MagicSpec, SPECS};
 use crate::kernel::error::KernelError;
 use crate::render;
 
 pub struct Lsmagic;
 
-impl Command for Lsmagic {
+impl MagicCommand for Lsmagic {
     const SPEC: MagicSpec = MagicSpec {
         name: "lsmagic",
         usage: "%lsmagic",
@@ -19,7 +19,7 @@ impl Command for Lsmagic {
         Ok(Lsmagic)
     }
 
-    async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
+    async fn apply(self, scope: &mut CellScope<'_>) -> Result<(), KernelError> {
         let rows: Vec<(String, String)> = SPECS
             .iter()
             .map(|m| {
@@ -29,7 +29,7 @@ impl Command for Lsmagic {
                 )
             })
             .collect();
-        shell.out.show(render::key_values("Magics", &rows));
+        scope.out.show(render::key_values("Magics", &rows));
         Ok(())
     }
 }

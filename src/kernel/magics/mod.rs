@@ -1,15 +1,16 @@
 //! The magics, one file each (name, usage, parsing, behaviour), in the style of mini-redis's
-//! commands. The `magics!` list below is the only other place a magic is named: it makes the
-//! [`Magic`] enum, the exhaustive dispatch, and the [`SPECS`] that `%lsmagic`, completion,
-//! inspection and the unknown-magic error are derived from. Adding a magic is adding a file
-//! and its line in that list.
+//! commands: each implements [`MagicCommand`], and this file lists them once more, written
+//! out as mini-redis's `MagicCommand` is: the [`Magic`] enum, its dispatch by name, and the
+//! [`SPECS`] that `%lsmagic`, completion, inspection and the unknown-magic error are derived
+//! from. Adding a magic is adding its file and its line in each list here (the compiler
+//! checks the matches; a test checks that every spec's name parses to its magic).
 //!
-//! Magics act through a [`Shell`]: the session, what results look like, and the cell's output.
-//! They know no sockets.
-//! Must not: name a magic anywhere but its file and the `magics!` list.
+//! Magics act through a [`CellScope`]: the session, what results look like, and the cell's
+//! output. They know no sockets.
+//! Must not: name a magic anywhere but its file and the lists here.
 
+pub use super::cell_scope::CellScope;
 use super::error::KernelError;
-pub use super::shell::Shell;
 use crate::kernel::cell::MagicLine;
 
 /// What `%lsmagic`, completion and inspection know of a magic.
@@ -59,14 +60,14 @@ pub struct CellPlan {
 }
 
 /// One magic: its spec, how its arguments are read, and what it does.
-pub(crate) trait Command: Sized {
+pub(crate) trait MagicCommand: Sized {
     const SPEC: MagicSpec;
 
     /// Reads the arguments; `Err` says what is wrong with them (the usage is added).
     fn parse(args: &str) -> Result<Self, BadArguments>;
 
     /// Runs it as a line magic.
-    async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError>;
+    async fn apply(self, scope: &mut CellScope<'_>) -> Result<(), KernelError>;
 
     /// Applies it to the cell it opens as `%%name` (only magics whose spec says `cell`).
     fn plan(self, _plan: &mut CellPlan) -> Result<(), BadArguments> {
@@ -74,57 +75,120 @@ pub(crate) trait Command: Sized {
     }
 }
 
-macro_rules! magics {
-    ($($variant:ident => $module:ident),* $(,)?) => {
-        $(mod $module;)*
+mod chart;
+mod conf;
+mod echo;
+mod explore;
+mod export;
+mod limit;
+mod lsmagic;
+mod parameters;
+mod reconnect;
+mod sleep;
+mod truncate;
+mod warn;
+mod whoami;
 
-        /// A magic line, parsed.
-        pub enum Magic {
-            $($variant($module::$variant),)*
-        }
-
-        /// Every magic, in `%lsmagic` order.
-        pub const SPECS: &[&MagicSpec] = &[$(&<$module::$variant as Command>::SPEC,)*];
-
-        impl Magic {
-            fn parse_named(name: &str, args: &str) -> Option<Result<Magic, BadArguments>> {
-                $(
-                    if name == <$module::$variant as Command>::SPEC.name {
-                        return Some($module::$variant::parse(args).map(Magic::$variant));
-                    }
-                )*
-                None
-            }
-
-            pub async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
-                match self {
-                    $(Magic::$variant(m) => m.apply(shell).await,)*
-                }
-            }
-
-            fn plan(self, plan: &mut CellPlan) -> Result<(), BadArguments> {
-                match self {
-                    $(Magic::$variant(m) => m.plan(plan),)*
-                }
-            }
-        }
-    };
+/// A magic line, parsed: one variant per magic, in `%lsmagic` order.
+pub enum Magic {
+    Whoami(whoami::Whoami),
+    Lsmagic(lsmagic::Lsmagic),
+    Limit(limit::Limit),
+    Truncate(truncate::Truncate),
+    Conf(conf::Conf),
+    Reconnect(reconnect::Reconnect),
+    Echo(echo::Echo),
+    Warn(warn::Warn),
+    Sleep(sleep::Sleep),
+    Export(export::Export),
+    Chart(chart::Chart),
+    Explore(explore::Explore),
+    Parameters(parameters::Parameters),
 }
 
-magics! {
-    Whoami => whoami,
-    Lsmagic => lsmagic,
-    Limit => limit,
-    Truncate => truncate,
-    Conf => conf,
-    Reconnect => reconnect,
-    Echo => echo,
-    Warn => warn,
-    Sleep => sleep,
-    Export => export,
-    Chart => chart,
-    Explore => explore,
-    Parameters => parameters,
+/// Every magic, in `%lsmagic` order.
+pub const SPECS: &[&MagicSpec] = &[
+    &whoami::Whoami::SPEC,
+    &lsmagic::Lsmagic::SPEC,
+    &limit::Limit::SPEC,
+    &truncate::Truncate::SPEC,
+    &conf::Conf::SPEC,
+    &reconnect::Reconnect::SPEC,
+    &echo::Echo::SPEC,
+    &warn::Warn::SPEC,
+    &sleep::Sleep::SPEC,
+    &export::Export::SPEC,
+    &chart::Chart::SPEC,
+    &explore::Explore::SPEC,
+    &parameters::Parameters::SPEC,
+];
+
+impl Magic {
+    /// The magic called `name` with its arguments read; `None` for a name no magic has.
+    fn parse_named(name: &str, args: &str) -> Option<Result<Magic, BadArguments>> {
+        /// Reads `args` for the magic `M`, made a [`Magic`] by `variant`.
+        fn read<M: MagicCommand>(
+            args: &str,
+            variant: fn(M) -> Magic,
+        ) -> Result<Magic, BadArguments> {
+            M::parse(args).map(variant)
+        }
+        let magic = match name {
+            "whoami" => read(args, Magic::Whoami),
+            "lsmagic" => read(args, Magic::Lsmagic),
+            "limit" => read(args, Magic::Limit),
+            "truncate" => read(args, Magic::Truncate),
+            "conf" => read(args, Magic::Conf),
+            "reconnect" => read(args, Magic::Reconnect),
+            "echo" => read(args, Magic::Echo),
+            "warn" => read(args, Magic::Warn),
+            "sleep" => read(args, Magic::Sleep),
+            "export" => read(args, Magic::Export),
+            "chart" => read(args, Magic::Chart),
+            "explore" => read(args, Magic::Explore),
+            "parameters" => read(args, Magic::Parameters),
+            _ => return None,
+        };
+        Some(magic)
+    }
+
+    /// Runs it as a line magic.
+    pub async fn apply(self, scope: &mut CellScope<'_>) -> Result<(), KernelError> {
+        match self {
+            Magic::Whoami(m) => m.apply(scope).await,
+            Magic::Lsmagic(m) => m.apply(scope).await,
+            Magic::Limit(m) => m.apply(scope).await,
+            Magic::Truncate(m) => m.apply(scope).await,
+            Magic::Conf(m) => m.apply(scope).await,
+            Magic::Reconnect(m) => m.apply(scope).await,
+            Magic::Echo(m) => m.apply(scope).await,
+            Magic::Warn(m) => m.apply(scope).await,
+            Magic::Sleep(m) => m.apply(scope).await,
+            Magic::Export(m) => m.apply(scope).await,
+            Magic::Chart(m) => m.apply(scope).await,
+            Magic::Explore(m) => m.apply(scope).await,
+            Magic::Parameters(m) => m.apply(scope).await,
+        }
+    }
+
+    /// Applies it to the cell it opens as `%%name`.
+    fn plan(self, plan: &mut CellPlan) -> Result<(), BadArguments> {
+        match self {
+            Magic::Whoami(m) => m.plan(plan),
+            Magic::Lsmagic(m) => m.plan(plan),
+            Magic::Limit(m) => m.plan(plan),
+            Magic::Truncate(m) => m.plan(plan),
+            Magic::Conf(m) => m.plan(plan),
+            Magic::Reconnect(m) => m.plan(plan),
+            Magic::Echo(m) => m.plan(plan),
+            Magic::Warn(m) => m.plan(plan),
+            Magic::Sleep(m) => m.plan(plan),
+            Magic::Export(m) => m.plan(plan),
+            Magic::Chart(m) => m.plan(plan),
+            Magic::Explore(m) => m.plan(plan),
+            Magic::Parameters(m) => m.plan(plan),
+        }
+    }
 }
 
 pub use chart::{kinds as chart_kinds, OPTIONS as CHART_OPTIONS};

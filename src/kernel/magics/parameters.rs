@@ -5,17 +5,17 @@
 //! nothing when it works.
 //! Must not: build SQL text from values itself (`sql::literal` does).
 
-use super::{BadArguments, Command, Shell, MagicSpec};
+use super::{BadArguments, CellScope, MagicCommand, MagicSpec};
 use crate::kernel::error::KernelError;
 use crate::render::SqlSource;
 use crate::session::SessionError;
-use spark_connect::SparkError;
 use crate::sql::literal::{self, is_identifier};
+use spark_connect::SparkError;
 
 /// Each parameter's name and its literal.
 pub struct Parameters(Vec<(String, String)>);
 
-impl Command for Parameters {
+impl MagicCommand for Parameters {
     const SPEC: MagicSpec = MagicSpec {
         name: "parameters",
         usage: "%parameters {\"NAME\": VALUE, …} (JSON; papermill writes it)",
@@ -38,10 +38,10 @@ impl Command for Parameters {
         Ok(Parameters(assigned))
     }
 
-    async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
+    async fn apply(self, scope: &mut CellScope<'_>) -> Result<(), KernelError> {
         for (name, literal) in self.0 {
             let set = format!("SET VAR {name} = {literal}");
-            match run(shell, &set).await {
+            match run(scope, &set).await {
                 Err(SessionError::Spark(SparkError::Server(e)))
                     if e.error_class
                         .as_deref()
@@ -54,7 +54,9 @@ impl Command for Parameters {
                     } else {
                         format!("DECLARE VARIABLE {name} = {literal}")
                     };
-                    run(shell, &declare).await.map_err(|e| failed(e, &declare))?;
+                    run(scope, &declare)
+                        .await
+                        .map_err(|e| failed(e, &declare))?;
                 }
                 outcome => outcome.map_err(|e| failed(e, &set))?,
             }
@@ -64,9 +66,9 @@ impl Command for Parameters {
 }
 
 /// Runs one assignment (it returns no rows).
-async fn run(shell: &mut Shell<'_>, sql: &str) -> Result<(), SessionError> {
+async fn run(scope: &mut CellScope<'_>, sql: &str) -> Result<(), SessionError> {
     let (reports, _) = tokio::sync::watch::channel(spark_connect::Running::default());
-    shell.run(sql, 1, &reports).await.map(|_| ())
+    scope.run(sql, 1, &reports).await.map(|_| ())
 }
 
 fn failed(error: SessionError, sql: &str) -> KernelError {

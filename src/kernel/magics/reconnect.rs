@@ -1,12 +1,12 @@
 //! `%reconnect`: re-reads and re-validates the KBase token and opens a fresh Spark session.
 //! Must not: word the session's notices (the shell shows them).
 
-use super::{BadArguments, Command, Shell, MagicSpec};
+use super::{BadArguments, CellScope, MagicCommand, MagicSpec};
 use crate::kernel::error::KernelError;
 
 pub struct Reconnect;
 
-impl Command for Reconnect {
+impl MagicCommand for Reconnect {
     const SPEC: MagicSpec = MagicSpec {
         name: "reconnect",
         usage: "%reconnect",
@@ -18,9 +18,9 @@ impl Command for Reconnect {
         Ok(Reconnect)
     }
 
-    async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
-        let opened = shell.reconnect().await?;
-        shell.out.stdout(format!(
+    async fn apply(self, scope: &mut CellScope<'_>) -> Result<(), KernelError> {
+        let opened = scope.reconnect().await?;
+        scope.out.stdout(format!(
             "Connected to Spark {} at {} as {}; new session {}.\n",
             opened.version, opened.address, opened.user, opened.session_id
         ));

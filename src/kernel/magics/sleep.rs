@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{BadArguments, Command, Shell, MagicSpec};
+use super::{BadArguments, CellScope, MagicCommand, MagicSpec};
 use crate::kernel::error::KernelError;
 
 /// The longest wait accepted.
@@ -11,7 +11,7 @@ const MAX_SLEEP: Duration = Duration::from_secs(24 * 3600);
 
 pub struct Sleep(Duration);
 
-impl Command for Sleep {
+impl MagicCommand for Sleep {
     const SPEC: MagicSpec = MagicSpec {
         name: "sleep",
         usage: "%sleep SECONDS",
@@ -27,10 +27,10 @@ impl Command for Sleep {
             .ok_or_else(|| "needs a number of seconds".into())
     }
 
-    async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
+    async fn apply(self, scope: &mut CellScope<'_>) -> Result<(), KernelError> {
         tokio::select! {
             _ = tokio::time::sleep(self.0) => Ok(()),
-            _ = shell.out.cancelled() => Err(KernelError::Interrupted),
+            _ = scope.out.cancelled() => Err(KernelError::Interrupted),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! `…` (0: whole).
 //! Must not: cut values itself: `render` does, with this setting.
 
-use super::{BadArguments, count, Command, Shell, MagicSpec};
+use super::{count, BadArguments, CellScope, MagicCommand, MagicSpec};
 use crate::kernel::error::KernelError;
 use crate::render;
 
@@ -10,7 +10,7 @@ pub struct Truncate {
     chars: Option<usize>,
 }
 
-impl Command for Truncate {
+impl MagicCommand for Truncate {
     const SPEC: MagicSpec = MagicSpec {
         name: "truncate",
         usage: "%truncate [N]  (0: show values whole)",
@@ -22,19 +22,19 @@ impl Command for Truncate {
         count(args, 0).map(|chars| Truncate { chars })
     }
 
-    async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
+    async fn apply(self, scope: &mut CellScope<'_>) -> Result<(), KernelError> {
         match self.chars {
             None => {
-                let text = shell.view.max_chars.to_string();
-                shell.out.show(render::plain_and_html(text.clone(), text));
+                let text = scope.view.max_chars.to_string();
+                scope.out.show(render::plain_and_html(text.clone(), text));
             }
             Some(0) => {
-                shell.view.max_chars = 0;
-                shell.out.stdout("Values are now shown whole.\n");
+                scope.view.max_chars = 0;
+                scope.out.stdout("Values are now shown whole.\n");
             }
             Some(n) => {
-                shell.view.max_chars = n;
-                shell.out.stdout(format!(
+                scope.view.max_chars = n;
+                scope.out.stdout(format!(
                     "Values longer than {n} characters are now cut at …\n"
                 ));
             }

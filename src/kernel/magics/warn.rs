@@ -1,12 +1,12 @@
 //! `%warn TEXT`: prints TEXT to standard error (like psql's `\warn`).
 //! Must not: reach Spark.
 
-use super::{BadArguments, Command, Shell, MagicSpec};
+use super::{BadArguments, CellScope, MagicCommand, MagicSpec};
 use crate::kernel::error::KernelError;
 
 pub struct Warn(String);
 
-impl Command for Warn {
+impl MagicCommand for Warn {
     const SPEC: MagicSpec = MagicSpec {
         name: "warn",
         usage: "%warn TEXT",
@@ -18,8 +18,8 @@ impl Command for Warn {
         Ok(Warn(args.to_owned()))
     }
 
-    async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
-        shell.out.stderr(format!("{}\n", self.0));
+    async fn apply(self, scope: &mut CellScope<'_>) -> Result<(), KernelError> {
+        scope.out.stderr(format!("{}\n", self.0));
         Ok(())
     }
 }

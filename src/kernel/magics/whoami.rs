@@ -2,13 +2,13 @@
 //! session's state; never the token.
 //! Must not: word the rows (`kernel::identity` does) or show the token.
 
-use super::{BadArguments, Command, Shell, MagicSpec};
+use super::{BadArguments, CellScope, MagicCommand, MagicSpec};
 use crate::kernel::error::KernelError;
 use crate::render;
 
 pub struct Whoami;
 
-impl Command for Whoami {
+impl MagicCommand for Whoami {
     const SPEC: MagicSpec = MagicSpec {
         name: "whoami",
         usage: "%whoami",
@@ -20,13 +20,13 @@ impl Command for Whoami {
         Ok(Whoami)
     }
 
-    async fn apply(self, shell: &mut Shell<'_>) -> Result<(), KernelError> {
-        let whoami = shell.whoami().await?;
+    async fn apply(self, scope: &mut CellScope<'_>) -> Result<(), KernelError> {
+        let whoami = scope.whoami().await?;
         let mut rows = crate::kernel::identity::rows(&whoami, chrono::Utc::now());
-        for problem in shell.problems {
+        for problem in scope.problems {
             rows.push(("Setting".to_owned(), problem.clone()));
         }
-        shell.out.show(render::key_values("KBase identity", &rows));
+        scope.out.show(render::key_values("KBase identity", &rows));
         Ok(())
     }
 }

@@ -171,6 +171,7 @@ pub fn creds() -> Credentials {
     Credentials {
         user: "alice_smith".into(),
         token: BearerToken::new(&token()).unwrap(),
+        token_headers: &[],
     }
 }
 
@@ -180,7 +181,7 @@ pub fn client() -> SparkClient {
         (name == "SPARK_CONNECT_URL").then(|| url.clone())
     });
     let address = settings.spark().address_for("alice_smith").unwrap();
-    SparkClient::new(address, Some("integration-tests"), Vec::new()).unwrap()
+    SparkClient::new(address, "spark-sql-kernel-tests".to_owned(), Vec::new()).unwrap()
 }
 
 /// `SELECT count(*) AS n` over `rows` rows in `partitions` partitions, each row sleeping a

@@ -24,7 +24,7 @@ use crate::result::{BatchSink, Chunks, Collector, Progress, QueryResult, Running
 use crate::version::SparkVersion;
 
 /// The largest piece of an Arrow batch a 4.1+ server sends in one message: well under the
-/// 4 MiB that gRPC's own clients and proxies (BERDL's public one) accept by default.
+/// 4 MiB that gRPC's own clients and proxies accept by default.
 const CHUNK_BYTES: i64 = 1024 * 1024;
 
 /// One SQL statement run in the session: at most `limit` rows of its result come back, and a
@@ -136,7 +136,13 @@ impl SparkClient {
         let started = Instant::now();
         progress.send_modify(|r| r.heard = started);
         let operation_id = uuid::Uuid::new_v4().to_string();
-        let tag = format!("spark-sql-kernel-{operation_id}");
+        // Tagged with the client's name (`name/version …`), as Spark's UI lists it.
+        let name = self
+            .client_type
+            .split('/')
+            .next()
+            .unwrap_or("spark-connect");
+        let tag = format!("{name}-{operation_id}");
         let (limited, limit) = match limit {
             RowLimit::Plan(rows) => (sink.is_none().then_some(rows), rows),
             RowLimit::Collect(rows) => (None, rows),
@@ -462,12 +468,12 @@ impl SparkClient {
                 interrupt: Some(interrupt_request::Interrupt::OperationTag(tag.to_owned())),
             }
         );
-        let (token, params) = (creds.token.clone(), self.address.params.clone());
+        let (creds, params) = (creds.clone(), self.address.params.clone());
         let (mut grpc, deadline) = (self.grpc.clone(), self.stall);
         tokio::spawn(async move {
             for pause in [Duration::ZERO].into_iter().chain(INTERRUPT_AGAIN) {
                 tokio::time::sleep(pause).await;
-                let Ok(req) = request(message.clone(), &token, &params) else {
+                let Ok(req) = request(message.clone(), &creds, &params) else {
                     return;
                 };
                 match tokio::time::timeout(deadline, grpc.interrupt(req)).await {
@@ -502,7 +508,7 @@ impl SparkClient {
                 release,
             }
         );
-        let Ok(req) = request(message, &creds.token, &self.address.params) else {
+        let Ok(req) = request(message, creds, &self.address.params) else {
             return;
         };
         let (mut grpc, deadline) = (self.grpc.clone(), self.stall);

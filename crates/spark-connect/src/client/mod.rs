@@ -1,14 +1,15 @@
-//! The Spark Connect client: one gRPC channel to the user's server, one Spark session per
-//! kernel, every call carrying the KBase token and user.
+//! The Spark Connect client: one gRPC channel to a server, one Spark session per client,
+//! every call carrying the caller's token and user.
 //!
 //! A statement is one reattachable `ExecutePlan` of `Limit(limit + 1)` over the `SQL`
 //! relation; the stream is resumed with `ReattachExecute` when it ends early, the result is
-//! released afterwards, and a cancelled cell interrupts its operation by tag. A session the
+//! released afterwards, and a cancelled call interrupts its operation by tag. A session the
 //! server lost (closed, unknown, or a restarted server) is replaced by a fresh one, once,
 //! with a notice for the user.
 //! Must not: word what users read, or let a token reach a log or an error.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
@@ -21,6 +22,7 @@ use super::proto::spark_connect_service_client::SparkConnectServiceClient;
 use super::proto::{
     config_request, ConfigRequest, FetchErrorDetailsRequest, KeyValue, UserContext,
 };
+use crate::gateway::Gateway;
 use crate::net::Connector;
 use crate::BearerToken;
 use crate::{Address, Route};
@@ -91,11 +93,13 @@ struct Call<'a, Req> {
     message: &'a Req,
 }
 
-/// Who calls: the KBase user (for `user_context`) and the token (for the headers).
+/// Who calls: the user (for `user_context`) and the token (for the headers).
 #[derive(Debug, Clone)]
 pub struct Credentials {
     pub user: String,
     pub token: BearerToken,
+    /// Headers that carry the bare token besides `authorization: Bearer …` (a gateway's own).
+    pub token_headers: &'static [&'static str],
 }
 
 /// A Spark Connect client for one server address.
@@ -118,6 +122,8 @@ pub struct SparkClient {
     session: Session,
     /// Messages for the user (a lost session, a setting that could not be applied).
     notices: Vec<Notice>,
+    /// Reads the statuses the gateway in front of the server makes.
+    gateway: Arc<dyn Gateway>,
 }
 
 /// Something the client did on its own that the user should know of.
@@ -141,22 +147,23 @@ pub enum Notice {
 pub enum SettingFrom {
     /// `SPARK_CONNECT_CONF`.
     Environment,
-    /// Set by the user in this kernel (`%conf`).
+    /// Set through this client after its session opened ([`SparkClient::conf_set`]).
     User,
 }
 
-/// Builds a request with the token headers (`authorization: Bearer`, `x-kbase-token`) and
-/// the `;key=value` parameters of the `sc://` URL as further headers.
+/// Builds a request with the token headers (`authorization: Bearer`, and the bare token in
+/// each of the credentials' `token_headers`) and the `;key=value` parameters of the `sc://`
+/// URL as further headers.
 fn request<T>(
     message: T,
-    token: &BearerToken,
+    creds: &Credentials,
     params: &[(String, String)],
 ) -> Result<Request<T>, SparkError> {
     let mut request = Request::new(message);
     let metadata: &mut MetadataMap = request.metadata_mut();
     for (key, value) in params {
-        let reserved = ["use_ssl", "token", "x-kbase-token", "user_id", "session_id"];
-        if reserved.contains(&key.as_str()) {
+        let reserved = ["use_ssl", "token", "user_id", "session_id"];
+        if reserved.contains(&key.as_str()) || creds.token_headers.contains(&key.as_str()) {
             continue;
         }
         if let (Ok(k), Ok(v)) = (
@@ -166,22 +173,28 @@ fn request<T>(
             metadata.insert(k, v);
         }
     }
+    let token = &creds.token;
     let mut bearer = AsciiMetadataValue::try_from(format!("Bearer {}", token.expose()))
         .map_err(|_| SparkError::BadToken)?;
     bearer.set_sensitive(true);
-    let mut bare =
-        AsciiMetadataValue::try_from(token.expose()).map_err(|_| SparkError::BadToken)?;
-    bare.set_sensitive(true);
     metadata.insert("authorization", bearer);
-    metadata.insert("x-kbase-token", bare);
+    for header in creds.token_headers {
+        let mut bare =
+            AsciiMetadataValue::try_from(token.expose()).map_err(|_| SparkError::BadToken)?;
+        bare.set_sensitive(true);
+        let key = tonic::metadata::AsciiMetadataKey::from_static(header);
+        metadata.insert(key, bare);
+    }
     Ok(request)
 }
 
 impl SparkClient {
-    /// A client for `address`; nothing is connected until the first call.
+    /// A client for `address` that calls itself `client_type` (the `client_type` of every
+    /// request and the user agent: `name/version os/… app/…`) and applies `conf` to each new
+    /// session; nothing is connected until the first call.
     pub fn new(
         address: Address,
-        app_name: Option<&str>,
+        client_type: String,
         conf: Vec<(String, String)>,
     ) -> Result<SparkClient, SparkError> {
         let shown = address.to_string();
@@ -189,14 +202,6 @@ impl SparkClient {
             address: shown.clone(),
             reason,
         };
-        let mut client_type = format!(
-            "spark-sql-kernel/{} os/{}",
-            env!("CARGO_PKG_VERSION"),
-            std::env::consts::OS
-        );
-        if let Some(app) = app_name.filter(|a| !a.is_empty()) {
-            client_type.push_str(&format!(" app/{app}"));
-        }
         let mut endpoint = Endpoint::from_shared(address.endpoint())
             .map_err(|e| setup(e.to_string()))?
             .connect_timeout(CONNECT_TIMEOUT)
@@ -226,7 +231,16 @@ impl SparkClient {
             set_by_user: Vec::new(),
             session: Session::fresh(),
             notices: Vec::new(),
+            gateway: Arc::new(crate::NoGateway),
         })
+    }
+
+    /// Sets what reads the statuses of the gateway in front of the server (its refusals of
+    /// the token, its own rules).
+    #[must_use]
+    pub fn with_gateway(mut self, gateway: Arc<dyn Gateway>) -> SparkClient {
+        self.gateway = gateway;
+        self
     }
 
     /// Sets how long the server may stay silent during a call (`SPARK_CONNECT_STALL_TIMEOUT`):
@@ -295,6 +309,7 @@ impl SparkClient {
             set_by_user: self.set_by_user.clone(),
             session: self.session.clone(),
             notices: Vec::new(),
+            gateway: Arc::clone(&self.gateway),
         }
     }
 
@@ -326,7 +341,7 @@ impl SparkClient {
     }
 
     fn status_error(&self, status: &tonic::Status) -> SparkError {
-        SparkError::from_status(status, &self.shown).through(&self.route)
+        SparkError::from_status(status, &self.shown, self.gateway.as_ref()).through(&self.route)
     }
 
     /// Runs `call` until it succeeds or fails for a reason other than an unreachable
@@ -380,7 +395,7 @@ impl SparkClient {
     {
         let params = &self.address.params;
         self.with_retry(cancel, || {
-            let req = request(call.message.clone(), &creds.token, params);
+            let req = request(call.message.clone(), creds, params);
             let grpc = self.grpc.clone();
             let send = &send;
             async move {
@@ -404,7 +419,7 @@ impl SparkClient {
             return SparkError::Server(server);
         };
         let message = session_request!(self, creds, FetchErrorDetailsRequest { error_id });
-        if let Ok(req) = request(message, &creds.token, &self.address.params) {
+        if let Ok(req) = request(message, creds, &self.address.params) {
             let call = self.grpc.fetch_error_details(req);
             match tokio::time::timeout(Duration::from_secs(5), call).await {
                 Ok(Ok(response)) => server.enrich(&response.into_inner()),

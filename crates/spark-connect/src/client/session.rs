@@ -14,7 +14,7 @@ use crate::proto::{
 };
 use crate::version::SparkVersion;
 
-/// The kernel's Spark session.
+/// The client's Spark session.
 #[derive(Debug, Clone)]
 pub(super) struct Session {
     pub(super) id: String,
@@ -238,7 +238,7 @@ impl SparkClient {
         Ok(response.result)
     }
 
-    /// Ends the session on the server (at shutdown and `%reconnect`); waits at most
+    /// Ends the session on the server (at shutdown, or before a fresh one); waits at most
     /// `timeout`, and never fails loudly: the server ends idle sessions on its own. A later
     /// call finds the session closed and opens a fresh one.
     pub async fn release_session(&mut self, creds: &Credentials, timeout: Duration) {
@@ -251,7 +251,7 @@ impl SparkClient {
             client_type: Some(self.client_type.clone()),
             allow_reconnect: false,
         };
-        if let Ok(req) = request(message, &creds.token, &self.address.params) {
+        if let Ok(req) = request(message, creds, &self.address.params) {
             match tokio::time::timeout(timeout, self.grpc.release_session(req)).await {
                 Ok(Ok(_)) => tracing::info!("released Spark session {}", self.session.id),
                 Ok(Err(s)) => tracing::info!("ReleaseSession: {}", s.message()),

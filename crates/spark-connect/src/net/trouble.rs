@@ -1,5 +1,5 @@
-//! What kind of trouble a proxy gave (the kernel words what to check about it).
-//! Must not: word advice (the kernel does).
+//! What kind of trouble a proxy gave (callers word what to check about it).
+//! Must not: word advice (callers do).
 
 use super::ConnectFault;
 

@@ -1,5 +1,5 @@
 //! What a cell's magics and statements work with: the session, the view settings, the cell's
-//! output and the settings' problems. Every call on the session goes through [`Shell`], which
+//! output and the settings' problems. Every call on the session goes through [`CellScope`], which
 //! shows what the session has to tell (a lost session replaced, a setting not applied) right
 //! after the call — the one place notices are shown. Must not: word results or errors.
 
@@ -12,7 +12,7 @@ use crate::session::{Reconnected, SessionError, SparkSession, Whoami};
 use spark_connect::{BatchSink, Oversized, QueryResult, Running};
 
 /// What a magic or statement may use when it runs.
-pub struct Shell<'a> {
+pub struct CellScope<'a> {
     session: &'a mut SparkSession,
     pub view: &'a mut View,
     pub out: &'a mut CellOutput,
@@ -22,14 +22,14 @@ pub struct Shell<'a> {
     pub explorer: Option<&'a mut super::explorer::Explorer>,
 }
 
-impl<'a> Shell<'a> {
+impl<'a> CellScope<'a> {
     pub fn new(
         session: &'a mut SparkSession,
         view: &'a mut View,
         out: &'a mut CellOutput,
         problems: &'a [String],
-    ) -> Shell<'a> {
-        Shell {
+    ) -> CellScope<'a> {
+        CellScope {
             session,
             view,
             out,
@@ -39,13 +39,13 @@ impl<'a> Shell<'a> {
     }
 
     /// The same shell, registering explorable results with `explorer`.
-    pub fn with_explorer(mut self, explorer: &'a mut super::explorer::Explorer) -> Shell<'a> {
+    pub fn with_explorer(mut self, explorer: &'a mut super::explorer::Explorer) -> CellScope<'a> {
         self.explorer = Some(explorer);
         self
     }
 }
 
-impl Shell<'_> {
+impl CellScope<'_> {
     /// The token the cell's interrupt cancels (every wait on Spark or KBase ends with it).
     pub fn cancel(&self) -> CancellationToken {
         self.out.ctx().cancel_token().clone()
