@@ -30,7 +30,7 @@
 pub mod auth;
 mod chart;
 pub mod config;
-mod explore;
+mod explorer_model;
 mod export;
 pub mod kernel;
 pub mod kernelspec;

@@ -18,11 +18,11 @@ use tokio_util::sync::CancellationToken;
 )]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Action,
 }
 
 #[derive(Subcommand)]
-enum Command {
+enum Action {
     /// Run the kernel (what kernel.json starts).
     Run {
         /// The connection file written by the Jupyter client.
@@ -125,9 +125,9 @@ fn init_logging(level: &str) {
 /// The stack of the kernel's threads (RUST_MIN_STACK in .cargo/config.toml gives tests the same).
 const KERNEL_STACK: usize = 8 * 1024 * 1024;
 
-fn run(command: Command, settings: Settings) -> anyhow::Result<std::process::ExitCode> {
+fn run(command: Action, settings: Settings) -> anyhow::Result<std::process::ExitCode> {
     match command {
-        Command::Run { connection_file } => {
+        Action::Run { connection_file } => {
             let info = jupyter_kernel::read_connection_file(&connection_file)?;
             // 8 MiB stacks, as the main thread has: a cell's future nests the session's, the
             // client's and the connection's (deep in a debug build); tests run with the same.
@@ -144,7 +144,7 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<std::process::Exi
             served?;
             Ok(std::process::ExitCode::SUCCESS)
         }
-        Command::Install {
+        Action::Install {
             location,
             name,
             display_name,
@@ -170,22 +170,23 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<std::process::Exi
             println!("Installed kernelspec {} in {}", spec.name, dir.display());
             Ok(std::process::ExitCode::SUCCESS)
         }
-        Command::Uninstall { location, name } => {
+        Action::Uninstall { location, name } => {
             let dir = kernelspec::uninstall(&name, &location.location(), settings.install())?;
             println!("Removed {}", dir.display());
             Ok(std::process::ExitCode::SUCCESS)
         }
-        Command::Check => {
+        Action::Check => {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .context("cannot start the async runtime")?;
-            let (rows, ok) = runtime.block_on(async { Kernel::new(&settings).check().await });
+            let check = runtime.block_on(async { Kernel::new(&settings).check().await });
             println!("spark-sql-kernel {}", spark_sql_kernel::kernel::VERSION);
-            let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-            for (key, value) in rows {
-                println!("{key:width$}  {value}");
+            let width = check.rows.iter().map(|r| r.key.len()).max().unwrap_or(0);
+            for row in &check.rows {
+                println!("{:width$}  {}", row.key, row.value);
             }
+            let ok = check.ok;
             println!("{}", if ok { "OK" } else { "NOT OK: see above" });
             Ok(if ok {
                 std::process::ExitCode::SUCCESS

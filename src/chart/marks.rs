@@ -9,10 +9,10 @@ use super::scale::{
     categories, color_groups, continuous, legend, nice, ramp, Axis, Marks, Plot, Rect, Series,
     MAX_BINS,
 };
-use super::{Chart, ChartKind, Datum, Role};
+use super::{ChartKind, Datum, Figure, Role};
 
 /// The drawing of `chart`.
-pub fn plot(chart: &Chart) -> Plot {
+pub fn plot(chart: &Figure) -> Plot {
     match chart.kind {
         ChartKind::Bar => bars(chart),
         ChartKind::Histogram => histogram(chart),
@@ -52,7 +52,7 @@ fn stacked(
 }
 
 /// The legend's title: the color channel's name.
-fn title_of(chart: &Chart) -> String {
+fn title_of(chart: &Figure) -> String {
     chart
         .color
         .as_ref()
@@ -61,7 +61,7 @@ fn title_of(chart: &Chart) -> String {
 }
 
 /// Bars: the sum of y per x category, stacked by color.
-pub fn bars(chart: &Chart) -> Plot {
+pub fn bars(chart: &Figure) -> Plot {
     let (labels, index) = categories(&chart.x);
     let (group_of, groups) = color_groups(chart.color.as_ref(), chart.rows, false);
     let mut sums: HashMap<(usize, usize), f64> = HashMap::new();
@@ -93,7 +93,7 @@ pub fn bars(chart: &Chart) -> Plot {
 }
 
 /// A histogram: rows counted in round bins of x (at most [`MAX_BINS`]), stacked by color.
-pub fn histogram(chart: &Chart) -> Plot {
+pub fn histogram(chart: &Figure) -> Plot {
     let numbers = || chart.x.values.iter().filter_map(Datum::position);
     let lo = numbers().fold(f64::INFINITY, f64::min);
     let hi = numbers().fold(f64::NEG_INFINITY, f64::max);
@@ -163,7 +163,7 @@ pub fn histogram(chart: &Chart) -> Plot {
 }
 
 /// A heatmap: the mean of color per (x, y) cell, light to dark.
-pub fn heatmap(chart: &Chart) -> Plot {
+pub fn heatmap(chart: &Figure) -> Plot {
     let (xs, x_index) = categories(&chart.x);
     let Some(y) = chart.y.as_ref() else {
         return series(chart);
@@ -251,7 +251,7 @@ fn axis_of(field: &super::Field) -> (Axis, HashMap<String, usize>) {
 }
 
 /// Lines, areas and points: one series per color group.
-pub fn series(chart: &Chart) -> Plot {
+pub fn series(chart: &Figure) -> Plot {
     let (x_axis, x_index) = axis_of(&chart.x);
     let Some(y) = chart.y.as_ref() else {
         return bars(chart);

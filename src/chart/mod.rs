@@ -157,7 +157,7 @@ pub struct Field {
 
 /// A chart ready to draw.
 #[derive(Debug, Clone)]
-pub struct Chart {
+pub struct Figure {
     pub kind: ChartKind,
     pub title: Option<String>,
     pub x: Field,
@@ -183,7 +183,7 @@ pub fn build(
     rows: &ChartData<'_>,
     zone: &Zone,
     cap: usize,
-) -> Result<Chart, ChartError> {
+) -> Result<Figure, ChartError> {
     plan.check()?;
     let field = |channel: &str, name: &str| -> Result<Field, ChartError> {
         let index = find(rows.columns, name).ok_or_else(|| ChartError::NoSuchColumn {
@@ -227,7 +227,7 @@ pub fn build(
         _ => {}
     }
     let total: usize = rows.batches.iter().map(RecordBatch::num_rows).sum();
-    Ok(Chart {
+    Ok(Figure {
         kind: plan.kind,
         title: plan.title.clone(),
         rows: x.values.len(),
@@ -267,7 +267,7 @@ fn find(columns: &[Column], name: &str) -> Option<usize> {
 }
 
 /// The chart's outputs: Vega-Lite for JupyterLab, SVG for everything else, and a line of text.
-pub fn bundle(chart: &Chart, cap: usize) -> Result<MimeBundle, ChartError> {
+pub fn bundle(chart: &Figure, cap: usize) -> Result<MimeBundle, ChartError> {
     let mut bundle = MimeBundle::new();
     bundle.insert(
         "application/vnd.vegalite.v5+json".into(),
@@ -279,7 +279,7 @@ pub fn bundle(chart: &Chart, cap: usize) -> Result<MimeBundle, ChartError> {
 }
 
 /// One line saying what the chart shows (and that rows were left out).
-pub fn describe(chart: &Chart, cap: usize) -> String {
+pub fn describe(chart: &Figure, cap: usize) -> String {
     let mut text = match (chart.kind, &chart.y) {
         (ChartKind::Histogram, _) => format!("Histogram of {}", chart.x.name),
         (ChartKind::Heatmap, Some(y)) => format!(

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 
 use super::marks::plot;
 use super::scale::{Axis, Marks, Plot, Rgb};
-use super::{Chart, ChartError};
+use super::{ChartError, Figure};
 
 pub const WIDTH: u32 = 640;
 pub const HEIGHT: u32 = 400;
@@ -69,7 +69,7 @@ impl Ranged for Coord {
 }
 
 /// The chart as an SVG document.
-pub fn draw(chart: &Chart) -> Result<String, ChartError> {
+pub fn draw(chart: &Figure) -> Result<String, ChartError> {
     let plot = plot(chart);
     let mut out = String::new();
     draw_into(&mut out, &plot, chart.title.as_deref())

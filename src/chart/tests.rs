@@ -83,7 +83,7 @@ fn plan(kind: ChartKind, x: &str, y: Option<&str>, color: Option<&str>) -> Chart
     }
 }
 
-fn chart_of(plan: &ChartPlan, cap: usize) -> Result<Chart, String> {
+fn chart_of(plan: &ChartPlan, cap: usize) -> Result<Figure, String> {
     let columns = columns();
     let batches = vec![batch(&columns)];
     let rows = ChartData {

@@ -6,7 +6,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{Chart, ChartKind, Datum, Field, Role};
+use super::{ChartKind, Datum, Field, Figure, Role};
 
 pub const SCHEMA: &str = "https://vega.github.io/schema/vega-lite/v5.json";
 pub const WIDTH: u32 = 560;
@@ -63,7 +63,7 @@ fn discrete(field: &Field) -> Map<String, Value> {
 }
 
 /// The mark and encodings of `chart`.
-fn mark_and_encoding(chart: &Chart) -> (Value, Map<String, Value>) {
+fn mark_and_encoding(chart: &Figure) -> (Value, Map<String, Value>) {
     let mut enc = Map::new();
     let y = chart.y.as_ref();
     let grouped = chart.color.as_ref().map(|c| encode(c, Some("nominal")));
@@ -133,7 +133,7 @@ fn mark_and_encoding(chart: &Chart) -> (Value, Map<String, Value>) {
 }
 
 /// The spec, with the rows drawn inline.
-pub fn spec(chart: &Chart) -> Value {
+pub fn spec(chart: &Figure) -> Value {
     let fields: Vec<&Field> = [Some(&chart.x), chart.y.as_ref(), chart.color.as_ref()]
         .into_iter()
         .flatten()

@@ -22,7 +22,7 @@ use crate::render::Zone;
 use encode::Encoder;
 pub use error::ExportError;
 use file::{Counted, Partial};
-use spark_connect::{BatchSink, Column, SinkStopped};
+use spark_connect::{BatchSink, Column, SinkProgress, SinkStopped};
 
 /// Batches waiting for the writing thread: while it encodes, the next ones arrive.
 const QUEUE: usize = 4;
@@ -198,8 +198,11 @@ impl BatchSink for Exporter {
         Ok(())
     }
 
-    fn written(&self) -> (u64, u64) {
-        (self.rows, self.partial.bytes())
+    fn written(&self) -> SinkProgress {
+        SinkProgress {
+            rows: self.rows,
+            bytes: self.partial.bytes(),
+        }
     }
 }
 

@@ -57,7 +57,7 @@ fn export(format: Format, name: &str) -> (tempfile::TempDir, PathBuf, Written) {
     let mut e = Exporter::create(&path, format, Zone::default()).unwrap();
     e.batch(&columns(), &batch()).unwrap();
     e.batch(&columns(), &batch().slice(0, 1)).unwrap();
-    assert_eq!(e.written().0, 4);
+    assert_eq!(e.written().rows, 4, "rows counted as they are written");
     let written = e.finish(&columns()).unwrap();
     (dir, path, written)
 }

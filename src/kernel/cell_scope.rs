@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::cell_output::CellOutput;
 use super::View;
-use crate::session::{Reconnected, SessionError, SparkSession, Whoami};
+use crate::session::{Reconnected, SessionError, SessionReport, SparkSession};
 use spark_connect::{BatchSink, Oversized, QueryResult, Running};
 
 /// What a magic or statement may use when it runs.
@@ -139,9 +139,9 @@ impl CellScope<'_> {
     }
 
     /// Who the user is and how Spark is reached (`%whoami`).
-    pub async fn whoami(&mut self) -> Result<Whoami, SessionError> {
+    pub async fn report(&mut self) -> Result<SessionReport, SessionError> {
         let cancel = self.cancel();
-        let outcome = self.session.whoami(&cancel).await;
+        let outcome = self.session.report(&cancel).await;
         self.told(outcome)
     }
 }

@@ -16,14 +16,14 @@ use crate::session::{Catalog, Listing};
 use crate::sql::cursor::{self, Context};
 use crate::sql::keywords::KEYWORDS;
 use crate::sql::quote;
-use jupyter_kernel::Completion;
+use jupyter_protocol::{CompleteReply, ReplyStatus};
 
 /// How long a completion may wait for Spark.
 pub const COMPLETION_BUDGET: Duration = Duration::from_millis(1000);
 
 /// Completes a magic name at the start of a line (`%li` → `%limit`, `%lsmagic`); `None` when
 /// the cursor is not on a magic line.
-pub fn complete_magic(code: &str, cursor: usize) -> Option<Completion> {
+pub fn complete_magic(code: &str, cursor: usize) -> Option<CompleteReply> {
     magic_line_at(code, cursor)?;
     let at = code
         .char_indices()
@@ -51,11 +51,13 @@ pub fn complete_magic(code: &str, cursor: usize) -> Option<Completion> {
     } else {
         code[..at - word.len()].chars().count()
     };
-    Some(Completion {
+    Some(CompleteReply {
         matches,
         cursor_start: start,
         cursor_end: cursor,
         metadata: Default::default(),
+        status: ReplyStatus::Ok,
+        error: None,
     })
 }
 
@@ -66,7 +68,7 @@ pub async fn complete_chart(
     catalog: &mut impl Catalog,
     code: &str,
     cursor: usize,
-) -> Option<Completion> {
+) -> Option<CompleteReply> {
     let line = magic_line_at(code, cursor)?;
     let at = code
         .char_indices()
@@ -113,20 +115,24 @@ pub async fn complete_chart(
         })
         .collect();
     matches.dedup();
-    Some(Completion {
+    Some(CompleteReply {
         matches,
         cursor_start: cursor - code[at - replace..at].chars().count(),
         cursor_end: cursor,
         metadata: Default::default(),
+        status: ReplyStatus::Ok,
+        error: None,
     })
 }
 
-fn nothing(cursor: usize) -> Completion {
-    Completion {
+fn nothing(cursor: usize) -> CompleteReply {
+    CompleteReply {
         matches: Vec::new(),
         cursor_start: cursor,
         cursor_end: cursor,
         metadata: Default::default(),
+        status: ReplyStatus::Ok,
+        error: None,
     }
 }
 
@@ -181,7 +187,7 @@ impl MatchKind {
 type Candidates = Vec<(String, MatchKind)>;
 
 /// Completion of SQL at code point `cursor`.
-pub async fn complete_sql(catalog: &mut impl Catalog, code: &str, cursor: usize) -> Completion {
+pub async fn complete_sql(catalog: &mut impl Catalog, code: &str, cursor: usize) -> CompleteReply {
     let ctx = cursor::context_from(code, cell::sql_start(code), cursor);
     let deadline = Instant::now() + COMPLETION_BUDGET;
     let mut candidates = Candidates::new();
@@ -278,7 +284,7 @@ async fn add_columns(
 
 /// The completion reply: matches filtered by the prefix, quoted as needed, without repeats,
 /// with their kinds for JupyterLab's icons.
-fn completion(ctx: &Context, cursor: usize, candidates: Candidates) -> Completion {
+fn completion(ctx: &Context, cursor: usize, candidates: Candidates) -> CompleteReply {
     let prefix = ctx.prefix.to_lowercase();
     let mut seen = std::collections::HashSet::new();
     let mut matches = Vec::new();
@@ -303,11 +309,13 @@ fn completion(ctx: &Context, cursor: usize, candidates: Candidates) -> Completio
     }
     let mut metadata = serde_json::Map::new();
     metadata.insert("_jupyter_types_experimental".into(), Value::Array(types));
-    Completion {
+    CompleteReply {
         matches,
         cursor_start: ctx.start,
         cursor_end: cursor,
         metadata,
+        status: ReplyStatus::Ok,
+        error: None,
     }
 }
 

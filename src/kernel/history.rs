@@ -1,7 +1,8 @@
 //! This session's cells, for `history_request`: tail, range and glob search.
 //! Must not: persist anything: history lives as long as the kernel.
 
-use jupyter_kernel::{HistoryEntry, HistoryQuery};
+use jupyter_kernel::{HistoryQuery, HistoryRequest};
+use jupyter_protocol::{HistoryEntry as WireEntry, HistoryReply};
 
 /// The session number every entry carries (the kernel keeps one session's history).
 const SESSION: i64 = 1;
@@ -10,16 +11,25 @@ const MAX_OUTPUT: usize = 16 * 1024;
 /// Bytes of outputs kept in all: the oldest are dropped (their inputs stay).
 const MAX_OUTPUTS: usize = 4 * 1024 * 1024;
 
+/// One cell kept: the session number, its execution count, its input, its output's text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub session: i64,
+    pub line: usize,
+    pub input: String,
+    pub output: Option<String>,
+}
+
 #[derive(Debug, Default)]
 pub struct History {
-    entries: Vec<HistoryEntry>,
+    entries: Vec<Entry>,
     /// Bytes of the outputs kept.
     output_bytes: usize,
 }
 
 impl History {
     pub fn record(&mut self, line: usize, input: &str) {
-        self.entries.push(HistoryEntry {
+        self.entries.push(Entry {
             session: SESSION,
             line,
             input: input.to_owned(),
@@ -55,8 +65,26 @@ impl History {
         }
     }
 
-    pub fn query(&self, query: &HistoryQuery, output: bool) -> Vec<HistoryEntry> {
-        let picked: Vec<&HistoryEntry> = match query {
+    /// The `history_reply` to `request`.
+    pub fn reply(&self, request: &HistoryRequest) -> HistoryReply {
+        let entries = self.query(&request.query, request.output);
+        let history = entries
+            .into_iter()
+            .map(|e| {
+                let session = usize::try_from(e.session).unwrap_or(0);
+                match e.output {
+                    Some(output) if request.output => {
+                        WireEntry::InputOutput(session, e.line, (e.input, output))
+                    }
+                    _ => WireEntry::Input(session, e.line, e.input),
+                }
+            })
+            .collect();
+        HistoryReply::new(history)
+    }
+
+    pub fn query(&self, query: &HistoryQuery, output: bool) -> Vec<Entry> {
+        let picked: Vec<&Entry> = match query {
             HistoryQuery::Tail { n } => {
                 let skip = self.entries.len().saturating_sub(*n);
                 self.entries.iter().skip(skip).collect()
@@ -77,7 +105,7 @@ impl History {
                 }
             }
             HistoryQuery::Search { pattern, n, unique } => {
-                let mut found: Vec<&HistoryEntry> = self
+                let mut found: Vec<&Entry> = self
                     .entries
                     .iter()
                     .filter(|e| glob_match(pattern, &e.input))
@@ -98,7 +126,7 @@ impl History {
         };
         picked
             .into_iter()
-            .map(|e| HistoryEntry {
+            .map(|e| Entry {
                 output: if output {
                     Some(e.output.clone().unwrap_or_default())
                 } else {
@@ -150,7 +178,7 @@ mod tests {
         h
     }
 
-    fn inputs(entries: Vec<HistoryEntry>) -> Vec<String> {
+    fn inputs(entries: Vec<Entry>) -> Vec<String> {
         entries.into_iter().map(|e| e.input).collect()
     }
 

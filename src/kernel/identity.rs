@@ -1,4 +1,4 @@
-//! The rows `%whoami` and `check` show, worded from the session's [`Whoami`]: the identity
+//! The rows `%whoami` and `check` show, worded from the session's [`SessionReport`]: the identity
 //! (user, display name, token type, dates, MFA, roles, ORCID, where the token came from), the
 //! authenticator's state, the Spark Connect address, how each service is reached, the session,
 //! the server's version, the connection and the start command. Never the token.
@@ -8,22 +8,23 @@ use chrono::{DateTime, Utc};
 
 use super::words;
 use crate::auth::{time_left, Identity, UserInfo};
+use crate::render::KeyValue;
 use crate::session::hops::{Reach, Reached};
-use crate::session::{Connection, Whoami};
+use crate::session::{Connection, SessionReport};
 use spark_connect::Direct;
 
-type IdentityRows = Vec<(String, String)>;
+type IdentityRows = Vec<KeyValue>;
 
 fn row(rows: &mut IdentityRows, key: &str, value: String) {
-    rows.push((key.to_owned(), value));
+    rows.push(KeyValue::new(key, value));
 }
 
 /// Every row of `whoami` at `now`.
-pub fn rows(whoami: &Whoami, now: DateTime<Utc>) -> IdentityRows {
+pub fn rows(whoami: &SessionReport, now: DateTime<Utc>) -> IdentityRows {
     let mut rows = match &whoami.identity {
         Ok(id) => identity(id, whoami.profile.as_ref(), now),
-        Err(e) => vec![(
-            "Problem".to_owned(),
+        Err(e) => vec![KeyValue::new(
+            "Problem",
             format!("KBaseAuthError — {}", words::auth(e)),
         )],
     };
@@ -100,7 +101,7 @@ fn identity(identity: &Identity, profile: Option<&UserInfo>, now: DateTime<Utc>)
 }
 
 /// `Auth2 route`, `Spark route` and `TLS` (the last two once the address is known).
-fn hops(whoami: &Whoami, rows: &mut IdentityRows) {
+fn hops(whoami: &SessionReport, rows: &mut IdentityRows) {
     let Some(hops) = &whoami.hops else {
         return;
     };
@@ -142,7 +143,7 @@ fn route(reach: &Reach) -> String {
 }
 
 /// The session, the server's version, the connection and the start command.
-fn spark_session(whoami: &Whoami, rows: &mut IdentityRows) {
+fn spark_session(whoami: &SessionReport, rows: &mut IdentityRows) {
     let session = match &whoami.session {
         Some((id, server)) => {
             let server = server
@@ -196,7 +197,7 @@ mod tests {
 
     fn mfa_row(mfa: Option<&str>) -> String {
         let rows = identity(&identity_with(mfa), None, Utc::now());
-        rows.into_iter().find(|(k, _)| k == "MFA").unwrap().1
+        rows.into_iter().find(|r| r.key == "MFA").unwrap().value
     }
 
     #[test]
@@ -217,7 +218,7 @@ mod tests {
     #[test]
     fn the_identity_rows_never_hold_the_token() {
         let rows = identity(&identity_with(Some("Used")), None, Utc::now());
-        let keys: Vec<&str> = rows.iter().map(|(k, _)| k.as_str()).collect();
+        let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
         assert_eq!(
             keys,
             [
@@ -229,6 +230,6 @@ mod tests {
                 "Token source"
             ]
         );
-        assert!(rows.iter().all(|(_, v)| v != "T"), "{rows:?}");
+        assert!(rows.iter().all(|r| r.value != "T"), "{rows:?}");
     }
 }

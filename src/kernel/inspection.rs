@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::cell;
-use crate::render;
+use crate::render::{self, KeyValue};
 use crate::session::{Catalog, Listing};
 use crate::sql::cursor::{self, TableRef};
 use crate::sql::dotted;
@@ -101,11 +101,11 @@ async fn describe_column(
         .iter()
         .find(|c| c.name.eq_ignore_ascii_case(column))?;
     let mut rows = vec![
-        ("type".to_owned(), c.type_name.clone()),
-        ("table".to_owned(), dotted(table)),
+        KeyValue::new("type", c.type_name.clone()),
+        KeyValue::new("table", dotted(table)),
     ];
     if !c.comment.is_empty() {
-        rows.push(("comment".to_owned(), c.comment.clone()));
+        rows.push(KeyValue::new("comment", c.comment.clone()));
     }
     Some(render::key_values(&format!("Column {}", c.name), &rows))
 }
@@ -116,7 +116,10 @@ async fn describe_table(
     deadline: Instant,
 ) -> Option<MimeBundle> {
     let rows = catalog.describe_table(table, deadline).await?;
-    let (mut columns, details) = read_description(rows);
+    let Description {
+        mut columns,
+        details,
+    } = read_description(rows);
     let kind = details
         .get("Type")
         .cloned()
@@ -139,15 +142,23 @@ async fn describe_table(
     }
     for key in ["Location", "Comment", "View Text"] {
         if let Some(v) = details.get(key) {
-            columns.push((key.to_lowercase(), v.clone()));
+            columns.push(KeyValue::new(key.to_lowercase(), v.clone()));
         }
     }
     Some(render::key_values(&title, &columns))
 }
 
+/// What `DESCRIBE TABLE EXTENDED` says of a table.
+struct Description {
+    /// Each column's name, and its type with its comment.
+    columns: Vec<KeyValue>,
+    /// The rows after `# Detailed Table Information` (`Type`, `Provider`, `Location`, …).
+    details: HashMap<String, String>,
+}
+
 /// `DESCRIBE TABLE EXTENDED` rows: the columns (name, type and comment) and the details.
-fn read_description(rows: Vec<Vec<String>>) -> (Vec<(String, String)>, HashMap<String, String>) {
-    let mut columns: Vec<(String, String)> = Vec::new();
+fn read_description(rows: Vec<Vec<String>>) -> Description {
+    let mut columns: Vec<KeyValue> = Vec::new();
     let mut details = HashMap::new();
     let mut in_details = false;
     for r in rows {
@@ -162,17 +173,17 @@ fn read_description(rows: Vec<Vec<String>>) -> (Vec<(String, String)>, HashMap<S
         let value = r.get(1).cloned().unwrap_or_default();
         if in_details {
             details.insert(key, value);
-        } else if !columns.iter().any(|(n, _)| *n == key) {
+        } else if !columns.iter().any(|c| c.key == key) {
             let comment = r.get(2).cloned().unwrap_or_default();
             let shown = if comment.is_empty() {
                 value
             } else {
                 format!("{value}  — {comment}")
             };
-            columns.push((key, shown));
+            columns.push(KeyValue::new(key, shown));
         }
     }
-    (columns, details)
+    Description { columns, details }
 }
 
 #[cfg(test)]

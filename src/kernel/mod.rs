@@ -14,28 +14,29 @@ mod cell_output;
 mod cell_scope;
 mod completion;
 mod error;
-mod execute;
 mod explorer;
 mod history;
 mod identity;
 mod inspection;
 mod live;
 mod magics;
+mod statements;
 mod waiting;
 mod words;
 
-use serde_json::json;
-
 use crate::config::Settings;
-use crate::render;
+use crate::render::{self, KeyValue};
 use crate::session::SparkSession;
 use cell_output::CellOutput;
 use history::History;
 use jupyter_kernel::{
-    Completion, ExecuteContext, ExecuteRequest, Handler, HistoryEntry, HistoryQuery, IsComplete,
-    KernelInfo,
+    Cursor, ExecuteContext, ExecuteRequest, Handler, HistoryRequest, InspectReply, InspectRequest,
+    IsCompleteRequest, KernelInfo, OpenComm,
 };
 use jupyter_kernel::{ErrorOutput, MimeBundle};
+use jupyter_protocol::{
+    CodeMirrorMode, CompleteReply, HelpLink, HistoryReply, IsCompleteReply, LanguageInfo,
+};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -103,7 +104,7 @@ impl Kernel {
     }
 
     /// What `spark-sql-kernel check` prints, and whether all is well.
-    pub async fn check(&mut self) -> (Vec<(String, String)>, bool) {
+    pub async fn check(&mut self) -> Check {
         let mut ok = self.session.identity().await.is_ok() && self.problems.is_empty();
         let spark = if ok {
             self.session.probe().await.map_err(|e| words::session(&e))
@@ -111,12 +112,12 @@ impl Kernel {
             Err("not tried: the KBase token is not valid".to_owned())
         };
         let never = tokio_util::sync::CancellationToken::new();
-        let mut rows = match self.session.whoami(&never).await {
+        let mut rows = match self.session.report(&never).await {
             Ok(whoami) => identity::rows(&whoami, chrono::Utc::now()),
             Err(_) => Vec::new(),
         };
         for problem in &self.problems {
-            rows.push(("Setting".to_owned(), problem.clone()));
+            rows.push(KeyValue::new("Setting", problem.clone()));
         }
         self.session.release().await;
         match spark {
@@ -126,14 +127,40 @@ impl Kernel {
                     probe.version,
                     probe.elapsed.as_millis()
                 );
-                rows.push(("Spark".into(), text));
+                rows.push(KeyValue::new("Spark", text));
             }
             Err(text) => {
                 ok = false;
-                rows.push(("Spark".into(), format!("FAILED: {text}")));
+                rows.push(KeyValue::new("Spark", format!("FAILED: {text}")));
             }
         }
-        (rows, ok)
+        Check { rows, ok }
+    }
+}
+
+/// What `spark-sql-kernel check` found: the rows it prints, and whether all is well.
+#[derive(Debug)]
+pub struct Check {
+    pub rows: Vec<KeyValue>,
+    pub ok: bool,
+}
+
+impl Kernel {
+    /// What Shift+Tab shows at the cursor: a magic's usage, or a table, column or function.
+    async fn inspection(&mut self, at: &Cursor) -> Option<MimeBundle> {
+        let (code, cursor_pos) = (at.code.as_str(), at.position);
+        if let Some(line) = cell::magic_line_at(code, cursor_pos) {
+            let name = line.trim_start_matches('%').split_whitespace().next()?;
+            let spec = magics::find(name)?;
+            return Some(render::key_values(
+                &format!("%{}", spec.name),
+                &[
+                    KeyValue::new("usage", spec.usage),
+                    KeyValue::new("what it does", spec.description),
+                ],
+            ));
+        }
+        inspection::inspect_sql(&mut self.session, code, cursor_pos).await
     }
 }
 
@@ -146,23 +173,24 @@ impl Handler for Kernel {
                 "Spark SQL (KBase) {VERSION}: SQL cells run on your Spark Connect server.\n\
                  %lsmagic lists the magics."
             ),
-            language_info: json!({
-                "name": "sql",
-                "version": "Spark SQL",
-                "mimetype": "text/x-sql",
-                "file_extension": ".sql",
-                "codemirror_mode": "sql",
-                "pygments_lexer": "sql",
-            }),
+            language_info: LanguageInfo {
+                name: "sql".into(),
+                version: "Spark SQL".into(),
+                mimetype: Some("text/x-sql".into()),
+                file_extension: Some(".sql".into()),
+                pygments_lexer: Some("sql".into()),
+                codemirror_mode: Some(CodeMirrorMode::Simple("sql".into())),
+                nbconvert_exporter: None,
+            },
             help_links: vec![
-                (
-                    "Spark SQL reference".into(),
-                    "https://spark.apache.org/docs/latest/sql-ref.html".into(),
-                ),
-                (
-                    "Spark SQL functions".into(),
-                    "https://spark.apache.org/docs/latest/api/sql/index.html".into(),
-                ),
+                HelpLink {
+                    text: "Spark SQL reference".into(),
+                    url: "https://spark.apache.org/docs/latest/sql-ref.html".into(),
+                },
+                HelpLink {
+                    text: "Spark SQL functions".into(),
+                    url: "https://spark.apache.org/docs/latest/api/sql/index.html".into(),
+                },
             ],
         }
     }
@@ -172,8 +200,9 @@ impl Handler for Kernel {
         request: ExecuteRequest,
         ctx: ExecuteContext,
     ) -> Result<(), ErrorOutput> {
+        let count = ctx.execution_count();
         if request.store_history {
-            self.history.record(request.execution_count, &request.code);
+            self.history.record(count, &request.code);
         }
         if let Some(log) = self.activity.as_ref().filter(|_| !request.silent) {
             log.cell(&request.code);
@@ -184,10 +213,10 @@ impl Handler for Kernel {
         let mut scope =
             cell_scope::CellScope::new(&mut self.session, &mut self.view, &mut out, &self.problems)
                 .with_explorer(&mut self.explorer);
-        let outcome = execute::run_cell(&mut scope, &request.code).await;
+        let outcome = statements::run_cell(&mut scope, &request.code).await;
         self.explorer.cell_ends();
         if let Some(text) = out.finish(outcome.is_ok()) {
-            self.history.set_output(request.execution_count, text);
+            self.history.set_output(count, text);
         }
         crate::memory::give_back();
         outcome.map_err(|e| {
@@ -199,7 +228,8 @@ impl Handler for Kernel {
         })
     }
 
-    async fn complete(&mut self, code: &str, cursor_pos: usize) -> Completion {
+    async fn complete(&mut self, at: &Cursor) -> CompleteReply {
+        let (code, cursor_pos) = (at.code.as_str(), at.position);
         if let Some(completion) =
             completion::complete_chart(&mut self.session, code, cursor_pos).await
         {
@@ -211,46 +241,34 @@ impl Handler for Kernel {
         completion::complete_sql(&mut self.session, code, cursor_pos).await
     }
 
-    async fn inspect(&mut self, code: &str, cursor_pos: usize, _detail: u8) -> Option<MimeBundle> {
-        if let Some(line) = cell::magic_line_at(code, cursor_pos) {
-            let name = line.trim_start_matches('%').split_whitespace().next()?;
-            let spec = magics::find(name)?;
-            return Some(render::key_values(
-                &format!("%{}", spec.name),
-                &[
-                    ("usage".into(), spec.usage.into()),
-                    ("what it does".into(), spec.description.into()),
-                ],
-            ));
+    async fn inspect(&mut self, request: &InspectRequest) -> InspectReply {
+        match self.inspection(&request.at).await {
+            Some(bundle) => InspectReply::found(bundle),
+            None => InspectReply::not_found(),
         }
-        inspection::inspect_sql(&mut self.session, code, cursor_pos).await
     }
 
-    fn is_complete(&self, code: &str) -> IsComplete {
-        let cell = cell::parse(code);
+    fn is_complete(&self, request: &IsCompleteRequest) -> IsCompleteReply {
+        let cell = cell::parse(&request.code);
         match crate::sql::completeness(&cell.sql) {
-            crate::sql::Completeness::Complete => IsComplete::Complete,
-            crate::sql::Completeness::OpenToken => IsComplete::Incomplete {
-                indent: String::new(),
-            },
+            crate::sql::Completeness::Complete => IsCompleteReply::complete(),
+            crate::sql::Completeness::OpenToken => IsCompleteReply::incomplete(String::new()),
             crate::sql::Completeness::OpenParenthesis
             | crate::sql::Completeness::OpenBlock
-            | crate::sql::Completeness::OpenClause => IsComplete::Incomplete {
-                indent: "    ".into(),
-            },
-            crate::sql::Completeness::Invalid => IsComplete::Invalid,
+            | crate::sql::Completeness::OpenClause => IsCompleteReply::incomplete("    ".into()),
+            crate::sql::Completeness::Invalid => IsCompleteReply::invalid(),
         }
     }
 
-    fn history(&self, query: &HistoryQuery, output: bool) -> Vec<HistoryEntry> {
-        self.history.query(query, output)
+    fn history(&self, request: &HistoryRequest) -> HistoryReply {
+        self.history.reply(request)
     }
 
     async fn comm(&mut self, message: jupyter_kernel::Comm, ctx: ExecuteContext) {
         self.explorer.comm(&mut self.session, message, ctx).await;
     }
 
-    fn comms(&self) -> Vec<(String, String)> {
+    fn comms(&self) -> Vec<OpenComm> {
         self.explorer.comms()
     }
 
@@ -263,72 +281,95 @@ impl Handler for Kernel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jupyter_kernel::Output;
+    use jupyter_kernel::{HistoryQuery, Output};
+    use jupyter_protocol::HistoryEntry;
+
+    fn cell(code: &str) -> ExecuteRequest {
+        ExecuteRequest {
+            code: code.into(),
+            silent: false,
+            store_history: true,
+            stop_on_error: true,
+        }
+    }
 
     #[tokio::test]
     async fn the_last_result_is_the_value_and_earlier_ones_are_displays() {
         let mut kernel = Kernel::new(&Settings::from_vars(|_| None));
         let (ctx, outputs) = ExecuteContext::collecting();
-        let request = ExecuteRequest {
-            code: "%lsmagic\n%limit".into(),
-            silent: false,
-            store_history: true,
-            execution_count: 1,
-        };
-        kernel.execute(request, ctx).await.unwrap();
+        kernel
+            .execute(cell("%lsmagic\n%limit"), ctx.numbered(1))
+            .await
+            .unwrap();
         let outputs = outputs.lock().unwrap();
-        assert_eq!(outputs.len(), 2);
+        assert_eq!(outputs.len(), 2, "{outputs:?}");
         assert!(
-            matches!(&outputs[0], Output::Display { data, .. } if data["text/plain"].as_str().unwrap().starts_with("Magics"))
+            matches!(&outputs[0], Output::Display { data, .. } if data["text/plain"].as_str().unwrap().starts_with("Magics")),
+            "the first result is a display: {:?}",
+            outputs[0]
         );
-        assert!(matches!(&outputs[1], Output::Result { data } if data["text/plain"] == "100"));
-        let history = kernel.history(&HistoryQuery::Tail { n: 1 }, true);
-        assert_eq!(history[0].output.as_deref(), Some("100"));
+        assert!(
+            matches!(&outputs[1], Output::Result { data } if data["text/plain"] == "100"),
+            "the last is the value: {:?}",
+            outputs[1]
+        );
+        let request = HistoryRequest {
+            query: HistoryQuery::Tail { n: 1 },
+            output: true,
+        };
+        let history = kernel.history(&request).history;
+        assert!(
+            matches!(&history[..], [HistoryEntry::InputOutput(_, 1, (_, output))] if output == "100"),
+            "the value is kept as the cell's output: {history:?}"
+        );
     }
 
     #[test]
     fn kernel_info_describes_spark_sql() {
         let info = Kernel::new(&Settings::from_vars(|_| None)).kernel_info();
         assert_eq!(info.implementation, "spark-sql-kernel");
-        assert_eq!(info.language_info["name"], "sql");
-        assert_eq!(info.language_info["file_extension"], ".sql");
-        assert_eq!(info.language_info["codemirror_mode"], "sql");
-        assert!(info.banner.contains(VERSION));
+        let language = serde_json::to_value(&info.language_info).unwrap();
+        assert_eq!(language["name"], "sql");
+        assert_eq!(language["file_extension"], ".sql");
+        assert_eq!(language["codemirror_mode"], "sql", "{language}");
+        assert!(info.banner.contains(VERSION), "{}", info.banner);
     }
 
     #[tokio::test]
     async fn an_unknown_magic_is_a_usage_error_listing_the_known_ones() {
         let mut kernel = Kernel::new(&Settings::from_vars(|_| None));
         let (ctx, outputs) = ExecuteContext::collecting();
-        let request = ExecuteRequest {
-            code: "%nosuchmagic".into(),
-            silent: false,
-            store_history: true,
-            execution_count: 1,
-        };
-        let error = kernel.execute(request, ctx).await.unwrap_err();
+        let error = kernel
+            .execute(cell("%nosuchmagic"), ctx.numbered(1))
+            .await
+            .unwrap_err();
         assert_eq!(error.ename, "UsageError");
         assert!(error.evalue.contains("%nosuchmagic"), "{}", error.evalue);
         assert!(error.evalue.contains("%lsmagic"), "{}", error.evalue);
-        assert!(outputs.lock().unwrap().is_empty());
+        assert!(
+            outputs.lock().unwrap().is_empty(),
+            "nothing shown but the error"
+        );
     }
 
     #[test]
     fn completeness_comes_from_the_sql_after_the_magics() {
         let kernel = Kernel::new(&Settings::from_vars(|_| None));
-        assert_eq!(kernel.is_complete("%lsmagic"), IsComplete::Complete);
+        let status = |code: &str| {
+            let reply = kernel.is_complete(&IsCompleteRequest { code: code.into() });
+            serde_json::to_value(&reply).unwrap()
+        };
+        assert_eq!(status("%lsmagic")["status"], "complete");
+        let open = status("%%limit 5\nSELECT (1");
         assert_eq!(
-            kernel.is_complete("%%limit 5\nSELECT (1"),
-            IsComplete::Incomplete {
-                indent: "    ".into()
-            }
+            (&open["status"], &open["indent"]),
+            (&"incomplete".into(), &"    ".into())
         );
+        let string = status("SELECT 'x");
         assert_eq!(
-            kernel.is_complete("SELECT 'x"),
-            IsComplete::Incomplete {
-                indent: String::new()
-            }
+            (&string["status"], &string["indent"]),
+            (&"incomplete".into(), &"".into())
         );
-        assert_eq!(kernel.is_complete("SELECT 1)"), IsComplete::Invalid);
+        assert_eq!(status("SELECT 1)")["status"], "invalid");
     }
 }

@@ -7,7 +7,7 @@
 use crate::auth::{AuthError, AuthNotice};
 use crate::config::{ConfError, Problem, DEFAULT_PORT};
 use crate::kernel::explorer::{Ended, Failure};
-use crate::session::{Notice, SessionError};
+use crate::session::{SessionError, SessionNotice};
 use spark_connect::{ProxyTrouble, UnusableUrl};
 use spark_connect::{Refusal, SettingFrom, SparkError, SparkNotice, TlsTrouble};
 
@@ -184,9 +184,9 @@ pub fn session(error: &SessionError) -> String {
 }
 
 /// A session's notice, as one line.
-pub fn notice(notice: &Notice) -> String {
+pub fn notice(notice: &SessionNotice) -> String {
     match notice {
-        Notice::Auth(AuthNotice::WorkingThroughOutage {
+        SessionNotice::Auth(AuthNotice::WorkingThroughOutage {
             error,
             user,
             expires,
@@ -199,15 +199,15 @@ pub fn notice(notice: &Notice) -> String {
                 auth(error)
             )
         }
-        Notice::Spark(SparkNotice::ServerWarning(text)) => text.clone(),
-        Notice::Spark(SparkNotice::NotApplied { from, key, error }) => {
+        SessionNotice::Spark(SparkNotice::ServerWarning(text)) => text.clone(),
+        SessionNotice::Spark(SparkNotice::NotApplied { from, key, error }) => {
             let origin = match from {
                 SettingFrom::Environment => "SPARK_CONNECT_CONF",
                 SettingFrom::User => "%conf",
             };
             format!("{origin}: {key} was not applied: {error}")
         }
-        Notice::Spark(SparkNotice::SessionReplaced { conf, user_keys }) => {
+        SessionNotice::Spark(SparkNotice::SessionReplaced { conf, user_keys }) => {
             let mut applied = Vec::new();
             if *conf {
                 applied.push("SPARK_CONNECT_CONF".to_owned());
@@ -277,8 +277,8 @@ pub fn exported(
 }
 
 /// Why a view of the explorer cannot be explored any more, and what to do.
-pub fn explorer_gone(why: crate::explore::protocol::Gone, cap: usize) -> String {
-    use crate::explore::protocol::Gone;
+pub fn explorer_gone(why: crate::explorer_model::protocol::Gone, cap: usize) -> String {
+    use crate::explorer_model::protocol::Gone;
     match why {
         Gone::Unknown => "This kernel no longer has this result (it restarted since): re-run the cell to explore.".to_owned(),
         Gone::Evicted => format!(
@@ -305,7 +305,9 @@ pub fn explorer_failure(failure: &Failure) -> String {
 /// Why a view's snapshot can no longer be explored.
 pub fn explorer_ended(ended: &Ended) -> String {
     match ended {
-        Ended::Evicted { cap } => explorer_gone(crate::explore::protocol::Gone::Evicted, *cap),
+        Ended::Evicted { cap } => {
+            explorer_gone(crate::explorer_model::protocol::Gone::Evicted, *cap)
+        }
         Ended::Failed(error) => explorer_failed(error),
     }
 }
@@ -478,7 +480,7 @@ mod tests {
 
     #[test]
     fn a_replaced_session_names_what_was_applied_again() {
-        let replaced = Notice::Spark(SparkNotice::SessionReplaced {
+        let replaced = SessionNotice::Spark(SparkNotice::SessionReplaced {
             conf: true,
             user_keys: vec!["spark.sql.ansi.enabled".into()],
         });

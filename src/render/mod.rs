@@ -32,7 +32,7 @@ pub use traceback::{traceback, SqlSource};
 use jupyter_kernel::MimeBundle;
 
 /// Writes the value of one row.
-pub type Writer<'a> = Box<dyn Fn(usize, &mut String) + 'a>;
+pub type ValueWriter<'a> = Box<dyn Fn(usize, &mut String) + 'a>;
 
 /// Spark's text of every value of `array` (as the table shows them, never cut), nulls kept: what
 /// a CSV export writes.
@@ -101,15 +101,31 @@ pub fn plain_and_html(plain: String, html: String) -> MimeBundle {
     bundle
 }
 
+/// One row of a [`key_values`] table: a name and its value (which may span lines).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyValue {
+    pub key: String,
+    pub value: String,
+}
+
+impl KeyValue {
+    pub fn new(key: impl Into<String>, value: impl Into<String>) -> KeyValue {
+        KeyValue {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+}
+
 /// A two-column table of names and values (for `%whoami`, `%lsmagic`, `%conf`).
-pub fn key_values(title: &str, rows: &[(String, String)]) -> MimeBundle {
+pub fn key_values(title: &str, rows: &[KeyValue]) -> MimeBundle {
     let width = rows
         .iter()
-        .map(|(k, _)| unicode_width::UnicodeWidthStr::width(k.as_str()))
+        .map(|row| unicode_width::UnicodeWidthStr::width(row.key.as_str()))
         .max()
         .unwrap_or(0);
     let mut plain = format!("{title}\n");
-    for (key, value) in rows {
+    for KeyValue { key, value } in rows {
         let pad = width - unicode_width::UnicodeWidthStr::width(key.as_str());
         let mut lines = value.lines();
         plain.push_str(&format!(
@@ -125,7 +141,7 @@ pub fn key_values(title: &str, rows: &[(String, String)]) -> MimeBundle {
         "<div class=\"spark-sql-kv\"><strong>{}</strong><table>\n",
         escape_html(title)
     );
-    for (key, value) in rows {
+    for KeyValue { key, value } in rows {
         html.push_str(&format!(
             "<tr><th style=\"text-align:left\">{}</th><td style=\"text-align:left;white-space:pre-wrap\">{}</td></tr>\n",
             escape_html(key),
@@ -153,8 +169,8 @@ mod tests {
         let bundle = key_values(
             "Settings",
             &[
-                ("user".into(), "alice".into()),
-                ("<script>".into(), "a\nb".into()),
+                KeyValue::new("user", "alice"),
+                KeyValue::new("<script>", "a\nb"),
             ],
         );
         insta::assert_snapshot!(bundle["text/plain"].as_str().unwrap());

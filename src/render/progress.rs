@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::{escape_html, plain_and_html};
 use jupyter_kernel::MimeBundle;
-use spark_connect::Progress;
+use spark_connect::{Progress, SinkProgress};
 
 /// Where the query is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +56,7 @@ fn seconds(elapsed: Duration, phase: Phase) -> String {
 /// The line's text; `written`: rows and bytes an export has written.
 pub fn progress_text(
     progress: Option<&Progress>,
-    written: Option<(u64, u64)>,
+    written: Option<SinkProgress>,
     elapsed: Duration,
     phase: Phase,
 ) -> String {
@@ -93,7 +93,7 @@ pub fn progress_text(
         }
         _ => {}
     }
-    if let Some((rows, size)) = written {
+    if let Some(SinkProgress { rows, bytes: size }) = written {
         parts.push(format!(
             "{rows} rows ({}) written",
             bytes(i64::try_from(size).unwrap_or(i64::MAX))
@@ -106,7 +106,7 @@ pub fn progress_text(
 /// The display: a bar of tasks done (HTML) and the line.
 pub fn progress_display(
     progress: Option<&Progress>,
-    written: Option<(u64, u64)>,
+    written: Option<SinkProgress>,
     elapsed: Duration,
     phase: Phase,
 ) -> MimeBundle {
@@ -192,7 +192,7 @@ mod tests {
             "Spark: running · the server has not answered for 10 s · 1 of 3 stages done · 45/200 tasks (8 running) · 1.2 MB read · 6 s"
         );
         assert_eq!(
-            progress_text(Some(&p), Some((250_000, 12_345_678)), t, Phase::Running),
+            progress_text(Some(&p), Some(SinkProgress { rows: 250_000, bytes: 12_345_678 }), t, Phase::Running),
             "Spark: running · 1 of 3 stages done · 45/200 tasks (8 running) · 1.2 MB read · 250000 rows (12.3 MB) written · 6 s"
         );
         assert_eq!(

@@ -89,31 +89,31 @@ font-size:var(--jp-ui-font-size0,11px);margin-top:4px}\
 </style>";
 
 /// One shown value: Spark's text of it (cut if too long), or a null.
-struct Cell {
+struct ShownValue {
     text: Option<String>,
     /// The length in characters before it was cut, if it was.
     cut_from: Option<usize>,
 }
 
-struct Column<'a> {
+struct ShownColumn<'a> {
     name: &'a str,
     type_name: &'a str,
     numeric: bool,
-    cells: Vec<Cell>,
+    cells: Vec<ShownValue>,
 }
 
-fn cut(mut text: String, max_chars: usize) -> Cell {
+fn cut(mut text: String, max_chars: usize) -> ShownValue {
     if max_chars > 0 {
         if let Some((at, _)) = text.char_indices().nth(max_chars) {
             let total = at + text[at..].chars().count();
             text.truncate(at);
-            return Cell {
+            return ShownValue {
                 text: Some(text),
                 cut_from: Some(total),
             };
         }
     }
-    Cell {
+    ShownValue {
         text: Some(text),
         cut_from: None,
     }
@@ -121,18 +121,18 @@ fn cut(mut text: String, max_chars: usize) -> Cell {
 
 /// What a shown value weighs in the table's text and HTML together (its characters twice, and
 /// the markup and padding around it).
-fn weight(cell: &Cell) -> usize {
+fn weight(cell: &ShownValue) -> usize {
     2 * cell.text.as_ref().map_or(4, String::len) + 24
 }
 
 /// Every shown value of every column, as Spark writes it, for as many rows as fit in
 /// `options.max_bytes`.
-fn columns<'a>(result: &'a QueryResult, options: &TableOptions) -> Vec<Column<'a>> {
+fn columns<'a>(result: &'a QueryResult, options: &TableOptions) -> Vec<ShownColumn<'a>> {
     let rows = result.rows();
-    let mut columns: Vec<Column<'a>> = result
+    let mut columns: Vec<ShownColumn<'a>> = result
         .columns
         .iter()
-        .map(|c| Column {
+        .map(|c| ShownColumn {
             name: c.name.as_str(),
             type_name: c.type_name.as_str(),
             numeric: is_numeric(&c.type_name),
@@ -154,7 +154,7 @@ fn columns<'a>(result: &'a QueryResult, options: &TableOptions) -> Vec<Column<'a
             let nulls = array.logical_nulls();
             for row in 0..array.len() {
                 if nulls.as_ref().is_some_and(|n| n.is_null(row)) {
-                    column.cells.push(Cell {
+                    column.cells.push(ShownValue {
                         text: None,
                         cut_from: None,
                     });
@@ -178,7 +178,7 @@ fn columns<'a>(result: &'a QueryResult, options: &TableOptions) -> Vec<Column<'a
 /// Weighs the rows not weighed yet; `Some(n)` when only the first `n` rows (at least one) fit
 /// in `max_bytes`.
 fn rows_that_fit(
-    columns: &[Column<'_>],
+    columns: &[ShownColumn<'_>],
     weighed: &mut (usize, usize),
     max_bytes: usize,
 ) -> Option<usize> {
@@ -315,7 +315,7 @@ fn needs_isolation(text: &str) -> bool {
 }
 
 /// The text of one cell in the grid, and its width in terminal columns.
-fn text_cell(cell: &Cell) -> (String, usize) {
+fn text_cell(cell: &ShownValue) -> (String, usize) {
     let Some(value) = &cell.text else {
         return ("NULL".into(), 4);
     };
@@ -333,7 +333,7 @@ fn text_cell(cell: &Cell) -> (String, usize) {
     (text, width)
 }
 
-fn text_grid(columns: &[Column<'_>], rows: usize, summary: &str) -> String {
+fn text_grid(columns: &[ShownColumn<'_>], rows: usize, summary: &str) -> String {
     let header: Vec<(String, usize)> = columns
         .iter()
         .map(|c| {
@@ -411,7 +411,7 @@ fn html_text(text: &str, out: &mut String) {
     }
 }
 
-fn html_table(columns: &[Column<'_>], rows: usize, summary: &str) -> String {
+fn html_table(columns: &[ShownColumn<'_>], rows: usize, summary: &str) -> String {
     let mut html = String::with_capacity(256 + rows * columns.len() * 24);
     html.push_str("<div class=\"spark-sql-result\">");
     html.push_str(STYLE);

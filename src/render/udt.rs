@@ -10,11 +10,11 @@ use arrow::array::{Array, AsArray, StructArray};
 use arrow::datatypes::{DataType, Float64Type, Int32Type, Int8Type};
 
 use super::number::write_double;
-use super::Writer;
+use super::ValueWriter;
 
 /// A writer for the values of a UDT named `name`, or `None` when they are written as the
 /// values they are stored as.
-pub fn writer<'a>(array: &'a dyn Array, name: &str) -> Option<Writer<'a>> {
+pub fn writer<'a>(array: &'a dyn Array, name: &str) -> Option<ValueWriter<'a>> {
     if name == "VectorUDT" {
         if let Some(vectors) = array.as_struct_opt().and_then(Vectors::of) {
             return Some(Box::new(move |row, out: &mut String| {

@@ -28,7 +28,7 @@ use super::datetime::{
 use super::geo::{geo_default_srid, write_geo_value};
 use super::number::{write_decimal, write_double, write_float};
 use super::variant::write_variant;
-use super::Writer;
+use super::ValueWriter;
 use spark_connect::SparkType;
 
 fn is_null(nulls: Option<&NullBuffer>, row: usize) -> bool {
@@ -57,7 +57,7 @@ macro_rules! display {
 
 /// A writer for the values of `array` (nulls inside nested values are written `null`; a
 /// top-level null is the caller's to show).
-pub fn writer<'a>(array: &'a dyn Array, spark: &SparkType, zone: &'a Zone) -> Writer<'a> {
+pub fn writer<'a>(array: &'a dyn Array, spark: &SparkType, zone: &'a Zone) -> ValueWriter<'a> {
     if let SparkType::Udt { name, stored } = spark {
         if let Some(udt) = super::udt::writer(array, name) {
             return udt;
@@ -124,7 +124,7 @@ pub fn writer<'a>(array: &'a dyn Array, spark: &SparkType, zone: &'a Zone) -> Wr
 }
 
 /// Strings as they are.
-fn text_writer(array: &dyn Array) -> Writer<'_> {
+fn text_writer(array: &dyn Array) -> ValueWriter<'_> {
     match array.data_type() {
         DataType::LargeUtf8 => {
             let values = array.as_string::<i64>();
@@ -142,7 +142,7 @@ fn text_writer(array: &dyn Array) -> Writer<'_> {
 }
 
 /// Binary as `show()`'s hex.
-fn binary_writer(array: &dyn Array) -> Writer<'_> {
+fn binary_writer(array: &dyn Array) -> ValueWriter<'_> {
     match array.data_type() {
         DataType::LargeBinary => {
             let values = array.as_binary::<i64>();
@@ -160,7 +160,7 @@ fn binary_writer(array: &dyn Array) -> Writer<'_> {
 }
 
 /// Dates, timestamps (in the session zone when zoned), durations and intervals.
-fn time_writer<'a>(array: &'a dyn Array, spark: &SparkType, zone: &'a Zone) -> Writer<'a> {
+fn time_writer<'a>(array: &'a dyn Array, spark: &SparkType, zone: &'a Zone) -> ValueWriter<'a> {
     let (day_start, day_end) = match spark {
         SparkType::DayTimeInterval { start, end } => (*start, *end),
         _ => (0, 3),
@@ -252,7 +252,7 @@ pub(super) fn write_hex(bytes: &[u8], out: &mut String) {
 }
 
 /// A writer for nested values: nulls become `null`.
-fn nested<'a>(array: &'a dyn Array, spark: &SparkType, zone: &'a Zone) -> Writer<'a> {
+fn nested<'a>(array: &'a dyn Array, spark: &SparkType, zone: &'a Zone) -> ValueWriter<'a> {
     let nulls = array.logical_nulls();
     let inner = writer(array, spark, zone);
     Box::new(move |row, out: &mut String| {
@@ -271,7 +271,7 @@ fn element_type(spark: &SparkType) -> &SparkType {
     }
 }
 
-fn write_items(items: std::ops::Range<usize>, element: &Writer<'_>, out: &mut String) {
+fn write_items(items: std::ops::Range<usize>, element: &ValueWriter<'_>, out: &mut String) {
     out.push('[');
     for (i, item) in items.enumerate() {
         if i > 0 {
@@ -286,7 +286,7 @@ fn list<'a, O: OffsetSizeTrait>(
     array: &'a GenericListArray<O>,
     spark: &SparkType,
     zone: &'a Zone,
-) -> Writer<'a> {
+) -> ValueWriter<'a> {
     let element = nested(array.values().as_ref(), element_type(spark), zone);
     Box::new(move |row, out: &mut String| {
         let offsets = array.value_offsets();
@@ -295,7 +295,11 @@ fn list<'a, O: OffsetSizeTrait>(
     })
 }
 
-fn fixed_list<'a>(array: &'a FixedSizeListArray, spark: &SparkType, zone: &'a Zone) -> Writer<'a> {
+fn fixed_list<'a>(
+    array: &'a FixedSizeListArray,
+    spark: &SparkType,
+    zone: &'a Zone,
+) -> ValueWriter<'a> {
     let element = nested(array.values().as_ref(), element_type(spark), zone);
     Box::new(move |row, out: &mut String| {
         let start = array.value_offset_at(row);
@@ -304,7 +308,7 @@ fn fixed_list<'a>(array: &'a FixedSizeListArray, spark: &SparkType, zone: &'a Zo
     })
 }
 
-fn map<'a>(array: &'a MapArray, spark: &SparkType, zone: &'a Zone) -> Writer<'a> {
+fn map<'a>(array: &'a MapArray, spark: &SparkType, zone: &'a Zone) -> ValueWriter<'a> {
     let (key_type, value_type) = match spark {
         SparkType::Map(k, v) => (k.as_ref(), v.as_ref()),
         _ => (&SparkType::Plain, &SparkType::Plain),
@@ -344,7 +348,7 @@ fn is_variant(array: &StructArray, spark: &SparkType) -> bool {
             .any(|f| f.metadata().contains_key("variant"))
 }
 
-fn structure<'a>(array: &'a StructArray, spark: &SparkType, zone: &'a Zone) -> Writer<'a> {
+fn structure<'a>(array: &'a StructArray, spark: &SparkType, zone: &'a Zone) -> ValueWriter<'a> {
     let geo = match spark {
         SparkType::Geo { default_srid } if array.num_columns() == 2 => Some(*default_srid),
         _ => geo_default_srid(array),
@@ -369,7 +373,7 @@ fn structure<'a>(array: &'a StructArray, spark: &SparkType, zone: &'a Zone) -> W
             write_variant(value.value(row), metadata.value(row), zone, out);
         });
     }
-    let fields: Vec<Writer<'a>> = array
+    let fields: Vec<ValueWriter<'a>> = array
         .columns()
         .iter()
         .enumerate()
@@ -394,7 +398,7 @@ fn structure<'a>(array: &'a StructArray, spark: &SparkType, zone: &'a Zone) -> W
 }
 
 /// Types a Spark server does not send: Arrow's own display.
-fn fallback(array: &dyn Array) -> Writer<'_> {
+fn fallback(array: &dyn Array) -> ValueWriter<'_> {
     let options = FormatOptions::default().with_null("null");
     match ArrayFormatter::try_new(array, &options) {
         Ok(formatter) => Box::new(move |row, out: &mut String| {

@@ -19,7 +19,7 @@ const MAX_ROWS: usize = 10_000;
 
 /// A column as `DESCRIBE TABLE` lists it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ColumnInfo {
+pub struct CatalogColumn {
     pub name: String,
     pub type_name: String,
     pub comment: String,
@@ -66,7 +66,7 @@ pub trait Catalog: Send {
         &mut self,
         table: &[String],
         deadline: Instant,
-    ) -> impl Future<Output = Option<Vec<ColumnInfo>>> + Send;
+    ) -> impl Future<Output = Option<Vec<CatalogColumn>>> + Send;
 
     /// `DESCRIBE FUNCTION EXTENDED` as text.
     fn describe_function(
@@ -88,7 +88,7 @@ pub trait Catalog: Send {
 pub(super) struct Cache {
     session: String,
     lists: HashMap<Listing, Vec<String>>,
-    columns: HashMap<Vec<String>, Vec<ColumnInfo>>,
+    columns: HashMap<Vec<String>, Vec<CatalogColumn>>,
 }
 
 impl Cache {
@@ -197,7 +197,7 @@ impl Catalog for SparkSession {
         list
     }
 
-    async fn columns(&mut self, table: &[String], deadline: Instant) -> Option<Vec<ColumnInfo>> {
+    async fn columns(&mut self, table: &[String], deadline: Instant) -> Option<Vec<CatalogColumn>> {
         if let Some(columns) = self.catalog.columns.get(table) {
             return (!columns.is_empty()).then(|| columns.clone());
         }
@@ -206,13 +206,13 @@ impl Catalog for SparkSession {
             .catalog_query(&format!("DESCRIBE TABLE {}", dotted(table)), deadline)
             .await?
             .unwrap_or_default();
-        let columns: Vec<ColumnInfo> = rows
+        let columns: Vec<CatalogColumn> = rows
             .into_iter()
             .take_while(|r| {
                 r.first()
                     .is_some_and(|n| !n.is_empty() && !n.starts_with('#'))
             })
-            .map(|r| ColumnInfo {
+            .map(|r| CatalogColumn {
                 name: r.first().cloned().unwrap_or_default(),
                 type_name: r.get(1).cloned().unwrap_or_default(),
                 comment: r.get(2).cloned().unwrap_or_default(),
@@ -292,7 +292,7 @@ mod tests {
 #[derive(Debug, Default)]
 pub struct FakeCatalog {
     pub lists: HashMap<Listing, Vec<String>>,
-    pub columns: HashMap<Vec<String>, Vec<ColumnInfo>>,
+    pub columns: HashMap<Vec<String>, Vec<CatalogColumn>>,
     pub functions: HashMap<String, String>,
     pub descriptions: HashMap<Vec<String>, Vec<Vec<String>>>,
     /// What was asked, in order.
@@ -306,7 +306,7 @@ impl FakeCatalog {
         let name: Vec<String> = name.iter().map(|p| (*p).to_owned()).collect();
         let columns = columns
             .iter()
-            .map(|(n, t)| ColumnInfo {
+            .map(|(n, t)| CatalogColumn {
                 name: (*n).to_owned(),
                 type_name: (*t).to_owned(),
                 comment: String::new(),
@@ -330,7 +330,11 @@ impl Catalog for FakeCatalog {
         self.lists.get(&listing).cloned().unwrap_or_default()
     }
 
-    async fn columns(&mut self, table: &[String], _deadline: Instant) -> Option<Vec<ColumnInfo>> {
+    async fn columns(
+        &mut self,
+        table: &[String],
+        _deadline: Instant,
+    ) -> Option<Vec<CatalogColumn>> {
         self.asked.push(format!("columns {}", dotted(table)));
         self.columns.get(table).cloned()
     }

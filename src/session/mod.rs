@@ -10,8 +10,8 @@ mod catalog;
 mod fork;
 mod gateway;
 pub mod hops;
+mod report;
 mod starter;
-mod whoami;
 
 use std::future::Future;
 use std::time::Duration;
@@ -34,8 +34,8 @@ pub use catalog::FakeCatalog;
 pub use catalog::{Catalog, Listing};
 pub use fork::Forked;
 pub use gateway::Governance;
+pub use report::SessionReport;
 pub use starter::StartError;
-pub use whoami::Whoami;
 
 use crate::auth::{AuthError, AuthNotice, Authenticator, Identity};
 use crate::config::{AddressError, AuthSettings, SparkSettings};
@@ -77,7 +77,7 @@ impl SessionError {
 
 /// Something the session's services did on their own that the user should know of.
 #[derive(Debug, Clone)]
-pub enum Notice {
+pub enum SessionNotice {
     /// From the KBase authenticator (Auth2 out, working on with the last validation).
     Auth(AuthNotice),
     /// From the Spark Connect client (a lost session replaced, a setting not applied).
@@ -119,7 +119,7 @@ pub struct SparkSession {
     state: Connection,
     catalog: catalog::Cache,
     /// Messages for the user since they were last taken.
-    notices: Vec<Notice>,
+    notices: Vec<SessionNotice>,
 }
 
 impl SparkSession {
@@ -147,14 +147,14 @@ impl SparkSession {
     }
 
     /// Messages for the user (a lost session, a setting not applied) since the last call.
-    pub fn take_notices(&mut self) -> Vec<Notice> {
+    pub fn take_notices(&mut self) -> Vec<SessionNotice> {
         if let Ok(auth) = &mut self.auth {
             self.notices
-                .extend(auth.take_notices().into_iter().map(Notice::Auth));
+                .extend(auth.take_notices().into_iter().map(SessionNotice::Auth));
         }
         if let Some(client) = &mut self.client {
             self.notices
-                .extend(client.take_notices().into_iter().map(Notice::Spark));
+                .extend(client.take_notices().into_iter().map(SessionNotice::Spark));
         }
         std::mem::take(&mut self.notices)
     }

@@ -10,7 +10,7 @@ use jupyter_zmq_client::KernelControlConnection;
 use tokio_util::sync::CancellationToken;
 use zeromq::SocketRecv;
 
-use super::replies;
+use super::content::{ErrorReply, Reply};
 use super::request::Request;
 use super::shared::{send_reply, Shared};
 use super::wire;
@@ -40,13 +40,14 @@ pub async fn run(
         shared.iopub.status(Status::busy(), Some(&request));
         let decoded = Request::decode(&request);
         if let Some(reply_type) = decoded.reply_type() {
-            let content = shared.answer(&decoded).unwrap_or_else(|| {
-                replies::failure(
+            let reply = shared.answer(&decoded).unwrap_or_else(|| {
+                Reply::Error(ErrorReply::new(
+                    reply_type,
                     "UnsupportedRequest",
                     format!("the control channel does not handle {}", request.msg_type()),
-                )
+                ))
             });
-            send_reply(&shared, &mut control, &request, &reply_type, content).await;
+            send_reply(&shared, &mut control, &request, reply).await;
         }
         shared.iopub.status(Status::idle(), Some(&request));
     }

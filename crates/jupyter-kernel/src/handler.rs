@@ -6,10 +6,13 @@
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
+use jupyter_protocol::{CompleteReply, HelpLink, HistoryReply, IsCompleteReply, LanguageInfo};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::output::{Comm, ErrorOutput, MimeBundle, Output, StreamName};
+use crate::content::InspectReply;
+use crate::output::{Comm, ErrorOutput, Output, StreamName};
+use crate::request::{Cursor, ExecuteRequest, HistoryRequest, InspectRequest, IsCompleteRequest};
 
 /// Static facts for `kernel_info_reply`.
 #[derive(Debug, Clone)]
@@ -17,18 +20,8 @@ pub struct KernelInfo {
     pub implementation: String,
     pub implementation_version: String,
     pub banner: String,
-    pub language_info: Value,
-    pub help_links: Vec<(String, String)>,
-}
-
-/// One `execute_request`, as the kernel sees it.
-#[derive(Debug, Clone)]
-pub struct ExecuteRequest {
-    pub code: String,
-    pub silent: bool,
-    pub store_history: bool,
-    /// The count of this execution (already advanced by the transport when it counts).
-    pub execution_count: usize,
+    pub language_info: LanguageInfo,
+    pub help_links: Vec<HelpLink>,
 }
 
 /// Where outputs go. The transport's sink queues them on IOPub at once, so everything sent
@@ -40,6 +33,8 @@ pub type OutputSink = Arc<dyn Fn(Output) + Send + Sync>;
 pub struct ExecuteContext {
     sink: OutputSink,
     cancel: CancellationToken,
+    /// The execution's number (already advanced by the transport when it counts).
+    execution_count: usize,
     /// Whether any content was sent through this context (or a clone of it): updatable
     /// displays (status lines such as progress) do not count.
     sent: Arc<std::sync::atomic::AtomicBool>,
@@ -50,8 +45,21 @@ impl ExecuteContext {
         Self {
             sink,
             cancel,
+            execution_count: 0,
             sent: Arc::default(),
         }
+    }
+
+    /// The same context for the execution numbered `count`.
+    #[must_use]
+    pub fn numbered(mut self, count: usize) -> Self {
+        self.execution_count = count;
+        self
+    }
+
+    /// The number of the execution this context serves (0 outside executions).
+    pub fn execution_count(&self) -> usize {
+        self.execution_count
     }
 
     /// A context that keeps its outputs in memory, for running the kernel without a transport.
@@ -117,24 +125,6 @@ impl ExecuteContext {
     }
 }
 
-/// `is_complete_reply` statuses.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IsComplete {
-    Complete,
-    Incomplete { indent: String },
-    Invalid,
-    Unknown,
-}
-
-/// A `complete_reply`; positions count Unicode code points.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Completion {
-    pub matches: Vec<String>,
-    pub cursor_start: usize,
-    pub cursor_end: usize,
-    pub metadata: serde_json::Map<String, Value>,
-}
-
 /// A `history_request`, read leniently (clients omit fields the spec calls required).
 #[derive(Debug, Clone, PartialEq)]
 pub enum HistoryQuery {
@@ -153,13 +143,11 @@ pub enum HistoryQuery {
     },
 }
 
-/// One history entry: (session, line, input, output when asked for).
-#[derive(Debug, Clone, PartialEq)]
-pub struct HistoryEntry {
-    pub session: i64,
-    pub line: usize,
-    pub input: String,
-    pub output: Option<String>,
+/// A comm the kernel has open, for `comm_info_request`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenComm {
+    pub comm_id: String,
+    pub target_name: String,
 }
 
 /// What the kernel does with requests. Shell requests are handled one at a time, in order.
@@ -174,23 +162,15 @@ pub trait Handler: Send + 'static {
         ctx: ExecuteContext,
     ) -> impl Future<Output = Result<(), ErrorOutput>> + Send;
 
-    fn complete(
-        &mut self,
-        code: &str,
-        cursor_pos: usize,
-    ) -> impl Future<Output = Completion> + Send;
+    /// Completions at the request's cursor; positions count Unicode code points.
+    fn complete(&mut self, at: &Cursor) -> impl Future<Output = CompleteReply> + Send;
 
-    /// The inspection of the name under the cursor, if any.
-    fn inspect(
-        &mut self,
-        code: &str,
-        cursor_pos: usize,
-        detail_level: u8,
-    ) -> impl Future<Output = Option<MimeBundle>> + Send;
+    /// The inspection of the name under the request's cursor.
+    fn inspect(&mut self, request: &InspectRequest) -> impl Future<Output = InspectReply> + Send;
 
-    fn is_complete(&self, code: &str) -> IsComplete;
+    fn is_complete(&self, request: &IsCompleteRequest) -> IsCompleteReply;
 
-    fn history(&self, query: &HistoryQuery, output: bool) -> Vec<HistoryEntry>;
+    fn history(&self, request: &HistoryRequest) -> HistoryReply;
 
     /// A comm message from the frontend; what the kernel answers goes through `ctx` as
     /// [`Output::Comm`]. By default the kernel has no comm targets: a `comm_open` is closed at
@@ -207,8 +187,8 @@ pub trait Handler: Send + 'static {
         async {}
     }
 
-    /// The comms open now, as (comm id, target name), for `comm_info_request`.
-    fn comms(&self) -> Vec<(String, String)> {
+    /// The comms open now, for `comm_info_request`.
+    fn comms(&self) -> Vec<OpenComm> {
         Vec::new()
     }
 

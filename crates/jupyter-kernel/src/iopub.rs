@@ -6,12 +6,12 @@
 
 use jupyter_protocol::{IoPubWelcome, JupyterMessage, Status};
 use jupyter_zmq_client::{Connection, SubscriptionEvent};
-use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
+use super::content::{Content, Published};
 use super::wire::{self, Incoming, Sender};
 
-enum Command {
+enum Queued {
     Publish(Box<JupyterMessage>),
     Flush(oneshot::Sender<()>),
 }
@@ -19,25 +19,29 @@ enum Command {
 /// A handle on the IOPub queue.
 #[derive(Clone)]
 pub struct Iopub {
-    queue: mpsc::UnboundedSender<Command>,
+    queue: mpsc::UnboundedSender<Queued>,
     sender: Sender,
 }
 
 impl Iopub {
-    /// Publishes `content` as `msg_type`, with `parent` as its parent (None: the kernel's own).
-    pub fn publish(&self, msg_type: &str, content: impl Serialize, parent: Option<&Incoming>) {
-        let message = wire::message(msg_type, content, parent, &self.sender, false);
-        let _ = self.queue.send(Command::Publish(Box::new(message)));
+    /// Publishes `content`, with `parent` as its parent (None: the kernel's own).
+    pub fn publish(&self, content: Published, parent: Option<&Incoming>) {
+        match wire::message(&content, parent, &self.sender, false) {
+            Ok(message) => {
+                let _ = self.queue.send(Queued::Publish(Box::new(message)));
+            }
+            Err(e) => tracing::error!("cannot write a {} message: {e}", content.msg_type()),
+        }
     }
 
     pub fn status(&self, status: Status, parent: Option<&Incoming>) {
-        self.publish("status", status, parent);
+        self.publish(Published::Status(status), parent);
     }
 
     /// Waits until everything queued so far has been handed to the socket.
     pub async fn flush(&self) {
         let (done, wait) = oneshot::channel();
-        if self.queue.send(Command::Flush(done)).is_ok() {
+        if self.queue.send(Queued::Flush(done)).is_ok() {
             let _ = wait.await;
         }
     }
@@ -59,8 +63,8 @@ pub fn start(
         loop {
             tokio::select! {
                 command = commands.recv() => match command {
-                    Some(Command::Publish(message)) => send(&mut socket, *message).await,
-                    Some(Command::Flush(done)) => {
+                    Some(Queued::Publish(message)) => send(&mut socket, *message).await,
+                    Some(Queued::Flush(done)) => {
                         let _ = done.send(());
                     }
                     None => break,
@@ -69,9 +73,11 @@ pub fn start(
                     match event {
                         Ok(SubscriptionEvent::Subscribe(topic)) => {
                             failures = 0;
-                            let welcome = IoPubWelcome::new(topic);
-                            let message = wire::message("iopub_welcome", welcome, None, &welcomer, false);
-                            send(&mut socket, message).await;
+                            let welcome = Published::Welcome(IoPubWelcome::new(topic));
+                            match wire::message(&welcome, None, &welcomer, false) {
+                                Ok(message) => send(&mut socket, message).await,
+                                Err(e) => tracing::error!("cannot write iopub_welcome: {e}"),
+                            }
                         }
                         Ok(SubscriptionEvent::Unsubscribe(_)) => failures = 0,
                         Err(e) => {

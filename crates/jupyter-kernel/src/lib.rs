@@ -5,6 +5,7 @@
 //! Must not: know what the kernel runs (Spark, KBase), render results, or word anything but
 //! the protocol's own replies.
 
+mod content;
 mod control;
 mod guard;
 mod handler;
@@ -12,20 +13,18 @@ mod heartbeat;
 mod iopub;
 mod output;
 mod parent;
-mod replies;
 mod request;
 mod server;
 mod shared;
 mod shell;
 mod wire;
 
-pub use handler::{
-    Completion, ExecuteContext, ExecuteRequest, Handler, HistoryEntry, HistoryQuery, IsComplete,
-    KernelInfo, OutputSink,
-};
+pub use content::InspectReply;
+pub use handler::{ExecuteContext, Handler, HistoryQuery, KernelInfo, OpenComm, OutputSink};
 pub use jupyter_protocol::ConnectionInfo;
 pub use output::{Comm, ErrorOutput, MimeBundle, Output, StreamName};
 pub use parent::watch as watch_parent;
+pub use request::{Cursor, ExecuteRequest, HistoryRequest, InspectRequest, IsCompleteRequest};
 pub use server::serve;
 pub use shared::Exit;
 

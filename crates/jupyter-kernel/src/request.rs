@@ -15,21 +15,11 @@ use crate::output::Comm;
 /// A request on shell or control, as the kernel handles it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Request {
-    Execute(Execute),
-    IsComplete {
-        code: String,
-    },
+    Execute(ExecuteRequest),
+    IsComplete(IsCompleteRequest),
     Complete(Cursor),
-    Inspect {
-        at: Cursor,
-        /// 0, or 1 for more detail.
-        detail: u8,
-    },
-    History {
-        query: HistoryQuery,
-        /// Whether outputs are asked for too.
-        output: bool,
-    },
+    Inspect(InspectRequest),
+    History(HistoryRequest),
     /// `comm_info_request`, for the comms of one target or all.
     CommInfo {
         target_name: Option<String>,
@@ -54,11 +44,33 @@ pub enum Request {
 
 /// An `execute_request`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Execute {
+pub struct ExecuteRequest {
     pub code: String,
     pub silent: bool,
     pub store_history: bool,
     pub stop_on_error: bool,
+}
+
+/// An `is_complete_request`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IsCompleteRequest {
+    pub code: String,
+}
+
+/// An `inspect_request`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InspectRequest {
+    pub at: Cursor,
+    /// 0, or 1 for more detail.
+    pub detail: u8,
+}
+
+/// A `history_request`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryRequest {
+    pub query: HistoryQuery,
+    /// Whether outputs are asked for too.
+    pub output: bool,
 }
 
 /// Code and a cursor in it (code points; the end of the code when not given).
@@ -81,7 +93,7 @@ impl Request {
         let content = Content(&incoming.content);
         match incoming.msg_type() {
             "execute_request" => match content.text("code") {
-                Some(code) => Request::Execute(Execute {
+                Some(code) => Request::Execute(ExecuteRequest {
                     code: code.to_owned(),
                     silent: content.flag("silent", false),
                     store_history: content.flag("store_history", true)
@@ -93,19 +105,19 @@ impl Request {
                     problem: "execute_request without code",
                 },
             },
-            "is_complete_request" => Request::IsComplete {
+            "is_complete_request" => Request::IsComplete(IsCompleteRequest {
                 code: content.text("code").unwrap_or("").to_owned(),
-            },
+            }),
             "complete_request" => Request::Complete(content.cursor()),
-            "inspect_request" => Request::Inspect {
+            "inspect_request" => Request::Inspect(InspectRequest {
                 at: content.cursor(),
                 detail: u8::from(content.int("detail_level").unwrap_or(0) > 0),
-            },
+            }),
             "history_request" => match content.history() {
-                Some(query) => Request::History {
+                Some(query) => Request::History(HistoryRequest {
                     query,
                     output: content.flag("output", false),
-                },
+                }),
                 None => Request::Malformed {
                     kind: RequestKind::History,
                     problem: "history_request needs hist_access_type tail, range or search",
@@ -132,10 +144,10 @@ impl Request {
                 kind: RequestKind::Execute,
                 ..
             } => "execute_reply",
-            Request::IsComplete { .. } => "is_complete_reply",
+            Request::IsComplete(_) => "is_complete_reply",
             Request::Complete(_) => "complete_reply",
-            Request::Inspect { .. } => "inspect_reply",
-            Request::History { .. }
+            Request::Inspect(_) => "inspect_reply",
+            Request::History(_)
             | Request::Malformed {
                 kind: RequestKind::History,
                 ..

@@ -29,7 +29,7 @@ fn decode(msg_type: &str, content: Value) -> Request {
 #[test]
 fn an_execute_request_takes_the_protocols_defaults() {
     let request = decode("execute_request", json!({"code": "SELECT 1"}));
-    let expected = Execute {
+    let expected = ExecuteRequest {
         code: "SELECT 1".into(),
         silent: false,
         store_history: true,
@@ -80,7 +80,7 @@ fn inspect_detail_is_zero_or_one() {
         json!({"code": "x", "cursor_pos": 1, "detail_level": 2}),
     );
     assert!(
-        matches!(request, Request::Inspect { detail: 1, .. }),
+        matches!(request, Request::Inspect(InspectRequest { detail: 1, .. })),
         "{request:?}"
     );
 }
@@ -93,10 +93,10 @@ fn a_history_search_without_n_or_pattern_takes_all_and_star() {
         n: None,
         unique: false,
     };
-    let expected = Request::History {
+    let expected = Request::History(HistoryRequest {
         query,
         output: false,
-    };
+    });
     assert_eq!(request, expected);
 }
 
@@ -106,10 +106,10 @@ fn a_history_tail_without_n_takes_everything() {
         "history_request",
         json!({"hist_access_type": "tail", "output": true}),
     );
-    let expected = Request::History {
+    let expected = Request::History(HistoryRequest {
         query: HistoryQuery::Tail { n: usize::MAX },
         output: true,
-    };
+    });
     assert_eq!(request, expected);
 }
 

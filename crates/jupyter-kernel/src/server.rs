@@ -17,10 +17,11 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::content::KernelInfoReply;
 use super::handler::Handler;
 use super::shared::{Exit, Shared};
 use super::wire::Sender;
-use super::{control, guard, heartbeat, iopub, replies, shell, JupyterError};
+use super::{control, guard, heartbeat, iopub, shell, JupyterError};
 
 /// How long the tasks may take to stop once told to.
 const STOP_GRACE: Duration = Duration::from_secs(2);
@@ -54,7 +55,7 @@ pub async fn serve<H: Handler>(
     let sockets = Sockets::bind(info, &guards, &sender.session).await?;
     let (iopub, writer) = iopub::start(sockets.iopub, sender.clone());
     tracker.spawn(writer);
-    let kernel_info = replies::kernel_info(&info_of_kernel);
+    let kernel_info = KernelInfoReply::new(&info_of_kernel);
     let shared = Arc::new(Shared::new(
         sender,
         iopub.clone(),

@@ -5,13 +5,13 @@
 
 use std::sync::Mutex;
 
+use jupyter_protocol::InterruptReply;
 use jupyter_zmq_client::Connection;
-use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 use zeromq::SocketSend;
 
+use super::content::{self, Content, ErrorReply, KernelInfoReply, Reply};
 use super::iopub::Iopub;
-use super::replies;
 use super::request::Request;
 use super::wire::{self, Incoming, Sender};
 
@@ -29,7 +29,7 @@ pub struct Shared {
     /// Who the kernel's messages come from.
     pub sender: Sender,
     pub iopub: Iopub,
-    pub kernel_info: Value,
+    pub kernel_info: KernelInfoReply,
     /// The cancellation of the request running on shell; an interrupt cancels it.
     running: Mutex<CancellationToken>,
     /// Cancelled by the next interrupt, whatever runs: work that goes on after its request
@@ -41,7 +41,12 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(sender: Sender, iopub: Iopub, kernel_info: Value, stop: CancellationToken) -> Self {
+    pub fn new(
+        sender: Sender,
+        iopub: Iopub,
+        kernel_info: KernelInfoReply,
+        stop: CancellationToken,
+    ) -> Self {
         Shared {
             sender,
             iopub,
@@ -89,16 +94,16 @@ impl Shared {
     }
 
     /// The reply to a request both sockets serve; `None` for any other request.
-    pub fn answer(&self, request: &Request) -> Option<Value> {
+    pub fn answer(&self, request: &Request) -> Option<Reply> {
         match request {
-            Request::KernelInfo => Some(self.kernel_info.clone()),
+            Request::KernelInfo => Some(Reply::KernelInfo(self.kernel_info.clone())),
             Request::Interrupt => {
                 self.interrupt();
-                Some(replies::interrupt())
+                Some(Reply::Interrupt(InterruptReply::new()))
             }
             Request::Shutdown { restart } => {
                 self.request_exit(Exit::Shutdown { restart: *restart });
-                Some(replies::shutdown(*restart))
+                Some(Reply::Shutdown(content::shutdown(*restart)))
             }
             _ => None,
         }
@@ -118,12 +123,21 @@ pub async fn send_reply<S: SocketSend>(
     shared: &Shared,
     socket: &mut Connection<S>,
     request: &Incoming,
-    reply_type: &str,
-    content: Value,
+    reply: Reply,
 ) {
     shared.iopub.flush().await;
-    let message = wire::message(reply_type, content, Some(request), &shared.sender, true);
+    let message = match wire::message(&reply, Some(request), &shared.sender, true) {
+        Ok(message) => message,
+        Err(e) => {
+            tracing::error!("cannot write a {}: {e}", reply.msg_type());
+            let failure = ErrorReply::new(reply.msg_type(), "KernelError", e.to_string());
+            match wire::message(&Reply::Error(failure), Some(request), &shared.sender, true) {
+                Ok(message) => message,
+                Err(_) => return,
+            }
+        }
+    };
     if let Err(e) = socket.send(message).await {
-        tracing::warn!("could not send {reply_type}: {e}");
+        tracing::warn!("could not send {}: {e}", reply.msg_type());
     }
 }

@@ -7,16 +7,15 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use jupyter_protocol::{ReplyStatus, Status};
+use jupyter_protocol::{CompleteReply, ExecuteInput, ExecutionCount, ReplyStatus, Status};
 use jupyter_zmq_client::Connection;
-use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use zeromq::SocketRecv;
 
-use super::handler::{Completion, ExecuteContext, ExecuteRequest, Handler, OutputSink};
-use super::replies;
-use super::request::{Execute, Request};
+use super::content::{self, ErrorReply, InspectReply, Published, Reply};
+use super::handler::{ExecuteContext, Handler, OutputSink};
+use super::request::{ExecuteRequest, Request};
 use super::shared::{send_reply, Shared};
 use super::wire::{self, Incoming};
 
@@ -114,43 +113,48 @@ impl Executor {
             return;
         };
         let mut abort_queue = false;
-        let content = match request {
+        let reply = match request {
             Request::Execute(execute) => {
-                let (content, failed_and_stop) = self.execute(handler, &incoming, execute).await;
-                abort_queue = failed_and_stop;
-                content
+                let executed = self.execute(handler, &incoming, execute).await;
+                abort_queue = executed.abort_queue;
+                Reply::Execute(executed.reply)
             }
-            Request::IsComplete { code } => replies::is_complete(handler.is_complete(&code)),
+            Request::IsComplete(request) => Reply::IsComplete(handler.is_complete(&request)),
             // Both may wait on the catalog: an interrupt ends them with an empty answer.
             Request::Complete(at) => {
                 let cancel = self.shared.new_running();
-                let nothing = Completion {
+                let nothing = CompleteReply {
                     matches: Vec::new(),
                     cursor_start: at.position,
                     cursor_end: at.position,
                     metadata: serde_json::Map::new(),
+                    status: ReplyStatus::Ok,
+                    error: None,
                 };
-                let completion = handler.complete(&at.code, at.position);
-                replies::complete(unless_interrupted(&cancel, completion, nothing).await)
+                let completion = handler.complete(&at);
+                Reply::Complete(unless_interrupted(&cancel, completion, nothing).await)
             }
-            Request::Inspect { at, detail } => {
+            Request::Inspect(request) => {
                 let cancel = self.shared.new_running();
-                let inspection = handler.inspect(&at.code, at.position, detail);
-                replies::inspect(unless_interrupted(&cancel, inspection, None).await)
+                let inspection = handler.inspect(&request);
+                let nothing = InspectReply::not_found();
+                Reply::Inspect(unless_interrupted(&cancel, inspection, nothing).await)
             }
-            Request::History { query, output } => {
-                replies::history(handler.history(&query, output), output)
-            }
+            Request::History(request) => Reply::History(handler.history(&request)),
             Request::CommInfo { target_name } => {
-                replies::comm_info(handler.comms(), target_name.as_deref())
+                Reply::CommInfo(content::comm_info(handler.comms(), target_name.as_deref()))
             }
-            Request::Malformed { kind, problem } => replies::malformed(kind, problem),
-            Request::Unsupported(name) => replies::failure(
+            Request::Malformed { kind, problem } => {
+                Reply::Error(ErrorReply::malformed(kind, problem))
+            }
+            Request::Unsupported(name) => Reply::Error(ErrorReply::new(
+                reply_type,
                 "UnsupportedRequest",
                 format!("{} does not handle {name}", self.shared.sender.username),
-            ),
+            )),
             common => self.shared.answer(&common).unwrap_or_else(|| {
-                replies::failure("UnsupportedRequest", format!("{reply_type} is not handled"))
+                let problem = format!("{reply_type} is not handled");
+                Reply::Error(ErrorReply::new(reply_type, "UnsupportedRequest", problem))
             }),
         };
         // What is queued now was sent before the client could see this failure: only that is
@@ -161,54 +165,50 @@ impl Executor {
             Vec::new()
         };
         let shell = &mut self.shell;
-        send_reply(&self.shared, shell, &incoming, &reply_type, content).await;
+        send_reply(&self.shared, shell, &incoming, reply).await;
         iopub.status(Status::idle(), Some(&incoming));
         for queued in to_abort {
             self.answer_aborted(&queued).await;
         }
     }
 
-    /// Returns the reply content and whether queued executions must now be aborted.
+    /// Runs one execution: its reply, and whether queued executions must now be aborted.
     async fn execute<H: Handler>(
         &mut self,
         handler: &mut H,
         request: &Incoming,
-        execute: Execute,
-    ) -> (Value, bool) {
-        let Execute {
-            code,
-            silent,
-            store_history,
-            stop_on_error,
-        } = execute;
+        execute: ExecuteRequest,
+    ) -> Executed {
+        let silent = execute.silent;
         // As IPython counts: only an execution kept in history takes a new number.
-        if !silent && store_history {
+        if !silent && execute.store_history {
             self.execution_count += 1;
         }
         let count = self.execution_count;
         let iopub = self.shared.iopub.clone();
         if !silent {
-            let input = jupyter_protocol::ExecuteInput {
-                code: code.clone(),
-                execution_count: jupyter_protocol::ExecutionCount::new(count),
+            let input = ExecuteInput {
+                code: execute.code.clone(),
+                execution_count: ExecutionCount::new(count),
             };
-            iopub.publish("execute_input", input, Some(request));
+            iopub.publish(Published::ExecuteInput(input), Some(request));
         }
-        let ctx = ExecuteContext::new(self.sink(request, count, silent), self.shared.new_running());
-        let execute = ExecuteRequest {
-            code,
-            silent,
-            store_history,
-            execution_count: count,
-        };
+        let sink = self.sink(request, count, silent);
+        let ctx = ExecuteContext::new(sink, self.shared.new_running()).numbered(count);
+        let stop_on_error = execute.stop_on_error;
         match handler.execute(execute, ctx).await {
-            Ok(()) => (replies::execute(count, ReplyStatus::Ok, None), false),
+            Ok(()) => Executed {
+                reply: content::execute(count, ReplyStatus::Ok, None),
+                abort_queue: false,
+            },
             Err(error) => {
                 if !silent {
-                    iopub.publish("error", replies::error(&error), Some(request));
+                    iopub.publish(content::error(&error), Some(request));
                 }
-                let content = replies::execute(count, ReplyStatus::Error, Some(&error));
-                (content, stop_on_error)
+                Executed {
+                    reply: content::execute(count, ReplyStatus::Error, Some(&error)),
+                    abort_queue: stop_on_error,
+                }
             }
         }
     }
@@ -221,8 +221,7 @@ impl Executor {
         let parent = request.clone();
         let iopub = self.shared.iopub.clone();
         Arc::new(move |output| {
-            let (msg_type, content) = replies::output(output, count);
-            iopub.publish(msg_type, content, Some(&parent));
+            iopub.publish(content::output(output, count), Some(&parent));
         })
     }
 
@@ -245,11 +244,23 @@ impl Executor {
     async fn answer_aborted(&mut self, request: &Incoming) {
         let iopub = self.shared.iopub.clone();
         iopub.status(Status::busy(), Some(request));
-        let content = replies::execute(self.execution_count, ReplyStatus::Aborted, None);
-        let reply = "execute_reply";
-        send_reply(&self.shared, &mut self.shell, request, reply, content).await;
+        let reply = content::execute(self.execution_count, ReplyStatus::Aborted, None);
+        send_reply(
+            &self.shared,
+            &mut self.shell,
+            request,
+            Reply::Execute(reply),
+        )
+        .await;
         iopub.status(Status::idle(), Some(request));
     }
+}
+
+/// An execution's reply, and whether the executions queued behind it must be aborted (it
+/// failed with `stop_on_error`).
+struct Executed {
+    reply: jupyter_protocol::ExecuteReply,
+    abort_queue: bool,
 }
 
 /// `work`'s answer, or `fallback` as soon as `cancel` fires.

@@ -7,6 +7,7 @@
 //! lenient: a message that fails it never leaves this module.
 //! Must not: let a message that fails the signature check past it.
 
+use crate::content::Content;
 use bytes::Bytes;
 use jupyter_protocol::{Header, JupyterMessage, JupyterMessageContent, UnknownMessage};
 use jupyter_zmq_client::RawMessage;
@@ -14,7 +15,6 @@ use serde_json::{Map, Value};
 
 /// The version of the messaging protocol the kernel speaks.
 pub const PROTOCOL_VERSION: &str = "5.4";
-/// `header.username` of everything the kernel sends.
 
 /// A request that passed the signature check.
 #[derive(Debug, Clone)]
@@ -87,13 +87,15 @@ pub struct Sender {
 
 /// A message from the kernel: `parent` is the request it answers or reports on (None for the
 /// kernel's own status at start-up). Identities are copied only for replies on ROUTER sockets.
+/// Fails only when the content cannot be written as JSON.
 pub fn message(
-    msg_type: &str,
-    content: impl serde::Serialize,
+    content: &impl Content,
     parent: Option<&Incoming>,
     sender: &Sender,
     with_identities: bool,
-) -> JupyterMessage {
+) -> Result<JupyterMessage, serde_json::Error> {
+    let msg_type = content.msg_type();
+    let value = serde_json::to_value(content)?;
     let header = Header {
         msg_id: uuid::Uuid::new_v4().to_string(),
         username: sender.username.to_string(),
@@ -102,7 +104,7 @@ pub fn message(
         msg_type: msg_type.to_owned(),
         version: PROTOCOL_VERSION.to_owned(),
     };
-    JupyterMessage {
+    Ok(JupyterMessage {
         zmq_identities: match (parent, with_identities) {
             (Some(p), true) => p.identities.clone(),
             _ => Vec::new(),
@@ -112,11 +114,11 @@ pub fn message(
         metadata: Value::Object(Map::new()),
         content: JupyterMessageContent::UnknownMessage(UnknownMessage {
             msg_type: msg_type.to_owned(),
-            content: serde_json::to_value(content).unwrap_or_else(|_| Value::Object(Map::new())),
+            content: value,
         }),
         buffers: Vec::new(),
         channel: None,
-    }
+    })
 }
 
 #[cfg(test)]

@@ -23,14 +23,14 @@ mod types;
 mod version;
 
 pub use address::Address;
-pub use client::{Credentials, Notice as SparkNotice, RowLimit, SettingFrom, SparkClient};
+pub use client::{Credentials, RowLimit, SettingFrom, SparkClient, SparkNotice};
 pub use error::{Oversized, SparkError, TlsTrouble, Unreadable};
 pub use gateway::{Gateway, GatewaySays, NoGateway, Refusal};
 pub use net::{connector, open, ConnectFault, Connector, ProxyAt, ProxyTrouble};
 pub use proxy::{
     Direct, Hop, IgnoredProxy, ProxyKind, ProxySettings, ProxyVars, Route, UnusableUrl,
 };
-pub use result::{BatchSink, Column, Progress, QueryResult, Running, SinkStopped};
+pub use result::{BatchSink, Column, Progress, QueryResult, Running, SinkProgress, SinkStopped};
 pub use server_error::{Position, ServerError};
 pub use token::BearerToken;
 pub use types::{SparkType, GEOGRAPHY_SRID, GEOMETRY_SRID};

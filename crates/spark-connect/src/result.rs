@@ -31,8 +31,15 @@ pub trait BatchSink: Send {
     /// Takes one batch; `columns` are the result's columns (Spark's names and types). A sink
     /// that cannot take it keeps why, for its owner to ask.
     fn batch(&mut self, columns: &[Column], batch: &RecordBatch) -> Result<(), SinkStopped>;
-    /// Rows and bytes written so far (shown on the progress line).
-    fn written(&self) -> (u64, u64);
+    /// What it has written so far (shown on the progress line).
+    fn written(&self) -> SinkProgress;
+}
+
+/// What a [`BatchSink`] has written so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SinkProgress {
+    pub rows: u64,
+    pub bytes: u64,
 }
 
 /// A [`BatchSink`] refused a batch: the statement stops (the sink knows why).
@@ -120,7 +127,7 @@ impl QueryResult {
 pub struct Running {
     pub progress: Option<Progress>,
     pub heard: std::time::Instant,
-    pub written: Option<(u64, u64)>,
+    pub written: Option<SinkProgress>,
 }
 
 impl Default for Running {
@@ -192,7 +199,7 @@ impl<'s> Collector<'s> {
     }
 
     /// What the sink has written, if there is one.
-    pub(crate) fn written(&self) -> Option<(u64, u64)> {
+    pub(crate) fn written(&self) -> Option<SinkProgress> {
         self.sink.as_ref().map(|s| s.written())
     }
 

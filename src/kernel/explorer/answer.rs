@@ -17,15 +17,15 @@ use super::gate::Gate;
 use super::pages::{PageKey, PageRows, Pages};
 use super::snapshot::Snap;
 use super::{send, ViewEntry, MAX_PAGE};
-use crate::explore::protocol::{ColumnSummary, Event, ExportFormat, Op, Request, State};
-use crate::explore::query::{self, Part};
+use crate::explorer_model::protocol::{ColumnSummary, Event, ExportFormat, Op, State, ViewRequest};
+use crate::explorer_model::query::{self, Part};
 use crate::kernel::words;
 use crate::session::{Forked, SessionError};
 use jupyter_kernel::ExecuteContext;
-use spark_connect::{QueryResult, Running};
+use spark_connect::{QueryResult, Running, SinkProgress};
 
 /// One request to answer.
-pub struct Job {
+pub struct Answering {
     pub entry: Arc<ViewEntry>,
     pub forked: Forked,
     pub ctx: ExecuteContext,
@@ -37,7 +37,7 @@ pub struct Job {
 
 /// Answers `request` on the job's comm. While a cell runs, its work on the server is
 /// interrupted and waits (the view is told), then it is tried again.
-pub async fn answer(mut job: Job, request: Request) {
+pub async fn answer(mut job: Answering, request: ViewRequest) {
     let id = request.id;
     let interrupted = job.ctx.cancel_token().clone();
     let mut paused = false;
@@ -103,7 +103,7 @@ impl Ready {
     }
 }
 
-impl Job {
+impl Answering {
     fn tell(&self, event: &Event) {
         send(&self.ctx, &self.comm_id, event);
     }
@@ -151,7 +151,7 @@ impl Job {
     /// Runs `request` once; `cancel` ends its work on the server.
     async fn run(
         &mut self,
-        request: Request,
+        request: ViewRequest,
         ready: &Ready,
         cancel: &CancellationToken,
     ) -> Result<Event, Failure> {
@@ -374,7 +374,7 @@ async fn report_progress(
 ) {
     loop {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let Some((rows, bytes)) = receiver.borrow_and_update().written else {
+        let Some(SinkProgress { rows, bytes }) = receiver.borrow_and_update().written else {
             continue;
         };
         send(&ctx, &comm_id, &Event::Progress { id, rows, bytes });

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use crate::explore::protocol::Gone;
-use crate::explore::query::QueryError;
+use crate::explorer_model::protocol::Gone;
+use crate::explorer_model::query::RequestError;
 use crate::export::ExportError;
 use crate::session::SessionError;
 
@@ -17,7 +17,7 @@ pub enum Failure {
     /// The view's snapshot is gone.
     Ended(Ended),
     /// The request cannot become a query.
-    BadRequest(QueryError),
+    BadRequest(RequestError),
     /// A request the explorer answers itself reached a job (`keep`).
     Misrouted(&'static str),
     /// Spark could not answer.
@@ -40,8 +40,8 @@ impl From<ExportError> for Failure {
     }
 }
 
-impl From<QueryError> for Failure {
-    fn from(error: QueryError) -> Failure {
+impl From<RequestError> for Failure {
+    fn from(error: RequestError) -> Failure {
         Failure::BadRequest(error)
     }
 }

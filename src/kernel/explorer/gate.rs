@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 /// Whether explorer work may run now.
 #[derive(Debug, Clone)]
-enum State {
+enum GateState {
     /// Work may run; the token fires when the next cell starts.
     Open(CancellationToken),
     /// A cell runs.
@@ -20,13 +20,15 @@ enum State {
 /// The explorer's gate, shared by its jobs.
 #[derive(Debug, Clone)]
 pub struct Gate {
-    state: Arc<watch::Sender<State>>,
+    state: Arc<watch::Sender<GateState>>,
 }
 
 impl Default for Gate {
     fn default() -> Gate {
         Gate {
-            state: Arc::new(watch::Sender::new(State::Open(CancellationToken::new()))),
+            state: Arc::new(watch::Sender::new(
+                GateState::Open(CancellationToken::new()),
+            )),
         }
     }
 }
@@ -49,13 +51,13 @@ impl Pass {
 impl Gate {
     /// Whether work may run now (no cell runs).
     pub fn is_open(&self) -> bool {
-        matches!(*self.state.borrow(), State::Open(_))
+        matches!(*self.state.borrow(), GateState::Open(_))
     }
 
     /// A cell starts: the work running now is interrupted, and new work waits.
     pub fn close(&self) {
-        let previous = self.state.send_replace(State::Closed);
-        if let State::Open(running) = previous {
+        let previous = self.state.send_replace(GateState::Closed);
+        if let GateState::Open(running) = previous {
             running.cancel();
         }
     }
@@ -63,9 +65,9 @@ impl Gate {
     /// The cell ended: waiting work goes on.
     pub fn open(&self) {
         self.state.send_if_modified(|state| match state {
-            State::Open(_) => false,
-            State::Closed => {
-                *state = State::Open(CancellationToken::new());
+            GateState::Open(_) => false,
+            GateState::Closed => {
+                *state = GateState::Open(CancellationToken::new());
                 true
             }
         });
@@ -76,7 +78,7 @@ impl Gate {
     pub async fn pass(&self, interrupted: &CancellationToken) -> Option<Pass> {
         let mut watching = self.state.subscribe();
         let paused = loop {
-            if let State::Open(token) = &*watching.borrow_and_update() {
+            if let GateState::Open(token) = &*watching.borrow_and_update() {
                 break token.clone();
             }
             tokio::select! {

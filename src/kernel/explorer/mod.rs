@@ -24,13 +24,15 @@ use std::time::Instant;
 use serde_json::Value;
 use tokio::sync::watch;
 
-use crate::explore::protocol::{self, ColumnInfo, Event, Gone, Op, Open, Request, MIME, TARGET};
-use crate::explore::query::ColumnRef;
+use crate::explorer_model::protocol::{
+    self, Event, Gone, Op, Open, ViewColumn, ViewRequest, MIME, TARGET,
+};
+use crate::explorer_model::query::ColumnRef;
 use crate::render::Zone;
 use crate::session::SparkSession;
 pub use failure::{Ended, Failure};
 use jupyter_kernel::ExecuteContext;
-use jupyter_kernel::{Comm, MimeBundle, Output};
+use jupyter_kernel::{Comm, MimeBundle, OpenComm, Output};
 use snapshot::Snap;
 use spark_connect::QueryResult;
 
@@ -94,7 +96,7 @@ impl Registry {
     }
 }
 
-type Shared = Arc<Mutex<Registry>>;
+type SharedRegistry = Arc<Mutex<Registry>>;
 
 /// What the explorer needs of a result to register it.
 pub struct Explorable<'a> {
@@ -113,7 +115,7 @@ pub struct Explorer {
     /// This kernel's part of snapshot names (unique per kernel).
     tag: String,
     next: u64,
-    registry: Shared,
+    registry: SharedRegistry,
     /// Closed while a cell runs: the explorer's work on the server waits.
     gate: gate::Gate,
 }
@@ -126,7 +128,7 @@ impl Explorer {
             budget,
             tag,
             next: 0,
-            registry: Shared::default(),
+            registry: SharedRegistry::default(),
             gate: gate::Gate::default(),
         }
     }
@@ -162,7 +164,7 @@ impl Explorer {
                 .result
                 .columns
                 .iter()
-                .map(|c| ColumnInfo {
+                .map(|c| ViewColumn {
                     name: c.name.clone(),
                     type_name: c.type_name.clone(),
                     numeric: crate::render::is_numeric(&c.type_name),
@@ -206,13 +208,16 @@ impl Explorer {
     }
 
     /// The comms open now, for `comm_info_request`.
-    pub fn comms(&self) -> Vec<(String, String)> {
+    pub fn comms(&self) -> Vec<OpenComm> {
         self.registry
             .lock()
             .map(|r| {
                 r.comms
                     .keys()
-                    .map(|c| (c.clone(), TARGET.to_owned()))
+                    .map(|c| OpenComm {
+                        comm_id: c.clone(),
+                        target_name: TARGET.to_owned(),
+                    })
                     .collect()
             })
             .unwrap_or_default()
@@ -302,7 +307,7 @@ impl Explorer {
             tracing::warn!("explorer: a message for comm {comm_id}, which is not open");
             return;
         };
-        let request = match serde_json::from_value::<Request>(data.clone()) {
+        let request = match serde_json::from_value::<ViewRequest>(data.clone()) {
             Ok(request) => request,
             Err(e) => {
                 let id = data.get("id").and_then(Value::as_u64).unwrap_or(0);
@@ -338,7 +343,7 @@ impl Explorer {
             }
         };
         let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
-        let job = answer::Job {
+        let job = answer::Answering {
             entry,
             forked,
             ctx,

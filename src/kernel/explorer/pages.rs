@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::OnceCell;
 
-use crate::explore::protocol::State;
+use crate::explorer_model::protocol::State;
 
 /// Pages kept per snapshot.
 const KEEP: usize = 8;

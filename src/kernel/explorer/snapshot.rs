@@ -13,9 +13,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::failure::Ended;
 use super::gate::Gate;
-use super::{send, Explorer, Shared, ViewEntry};
-use crate::explore::protocol::{Event, Gone};
-use crate::explore::query::{self, Part};
+use super::{send, Explorer, SharedRegistry, ViewEntry};
+use crate::explorer_model::protocol::{Event, Gone};
+use crate::explorer_model::query::{self, Part};
 use crate::session::{Forked, SessionError, SparkSession};
 use jupyter_kernel::ExecuteContext;
 use spark_connect::{QueryResult, SparkError};
@@ -60,7 +60,7 @@ impl Snap {
 struct Opening {
     entry: Arc<ViewEntry>,
     forked: Forked,
-    registry: Shared,
+    registry: SharedRegistry,
     ctx: ExecuteContext,
     gate: Gate,
     /// Snapshots the kernel keeps at most, and the bytes (Spark's estimates) they may hold.
@@ -211,7 +211,12 @@ impl Opening {
 }
 
 /// Sends `event` to every comm open to `entry`'s view.
-pub(super) fn notify(registry: &Shared, entry: &ViewEntry, ctx: &ExecuteContext, event: &Event) {
+pub(super) fn notify(
+    registry: &SharedRegistry,
+    entry: &ViewEntry,
+    ctx: &ExecuteContext,
+    event: &Event,
+) {
     let comms = registry
         .lock()
         .map(|r| r.comms_of(&entry.view))
@@ -225,7 +230,7 @@ pub(super) fn notify(registry: &Shared, entry: &ViewEntry, ctx: &ExecuteContext,
 struct Build {
     entry: Arc<ViewEntry>,
     forked: Forked,
-    registry: Shared,
+    registry: SharedRegistry,
     ctx: ExecuteContext,
     /// Closed while a cell runs.
     gate: Gate,

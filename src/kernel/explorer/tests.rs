@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::{explorable, Explorable, Explorer};
 use crate::config::Settings;
-use crate::explore::protocol::{MIME, TARGET};
+use crate::explorer_model::protocol::{MIME, TARGET};
 use crate::session::SparkSession;
 use jupyter_kernel::ExecuteContext;
 use jupyter_kernel::{Comm, MimeBundle, Output};
@@ -177,7 +177,11 @@ async fn an_unreadable_request_is_answered_with_an_error_naming_its_id() {
         .unwrap()
         .comms
         .insert("c3".into(), view.as_str().unwrap().into());
-    assert_eq!(explorer.comms(), vec![("c3".to_owned(), TARGET.to_owned())]);
+    let open = jupyter_kernel::OpenComm {
+        comm_id: "c3".to_owned(),
+        target_name: TARGET.to_owned(),
+    };
+    assert_eq!(explorer.comms(), vec![open], "only the open comm is listed");
     let bad = Comm::Msg {
         comm_id: "c3".into(),
         data: json!({"id": 4, "op": "drop_everything"}),

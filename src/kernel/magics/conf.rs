@@ -3,7 +3,7 @@
 
 use super::{BadArguments, CellScope, MagicCommand, MagicSpec};
 use crate::kernel::error::KernelError;
-use crate::render;
+use crate::render::{self, KeyValue};
 
 pub enum Conf {
     All,
@@ -40,9 +40,9 @@ impl MagicCommand for Conf {
             Conf::All => scope.conf_all().await,
             Conf::Get(key) => scope.conf_get(&key).await.map(|v| vec![(key, v)]),
         };
-        let rows: Vec<(String, String)> = outcome?
+        let rows: Vec<KeyValue> = outcome?
             .into_iter()
-            .map(|(k, v)| (k, v.unwrap_or_else(|| "(not set)".into())))
+            .map(|(k, v)| KeyValue::new(k, v.unwrap_or_else(|| "(not set)".into())))
             .collect();
         scope.out.show(render::key_values("Spark settings", &rows));
         Ok(())

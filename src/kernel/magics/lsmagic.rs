@@ -3,7 +3,7 @@
 
 use super::{BadArguments, CellScope, MagicCommand, MagicSpec, SPECS};
 use crate::kernel::error::KernelError;
-use crate::render;
+use crate::render::{self, KeyValue};
 
 pub struct Lsmagic;
 
@@ -20,10 +20,10 @@ impl MagicCommand for Lsmagic {
     }
 
     async fn apply(self, scope: &mut CellScope<'_>) -> Result<(), KernelError> {
-        let rows: Vec<(String, String)> = SPECS
+        let rows: Vec<KeyValue> = SPECS
             .iter()
             .map(|m| {
-                (
+                KeyValue::new(
                     format!("%{}", m.name),
                     format!("{}\n{}", m.description, m.usage),
                 )

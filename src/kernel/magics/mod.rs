@@ -289,6 +289,17 @@ mod tests {
     }
 
     #[test]
+    fn every_specs_name_is_read_as_a_magic() {
+        for spec in SPECS {
+            assert!(
+                Magic::parse_named(spec.name, "").is_some(),
+                "%{} is listed in SPECS but not read by parse_named",
+                spec.name
+            );
+        }
+    }
+
+    #[test]
     fn unknown_magics_list_the_known_ones_and_bad_arguments_give_the_usage() {
         let Err(error) = Magic::parse(&line("nope", "")) else {
             panic!("%nope parsed")

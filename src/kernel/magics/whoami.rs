@@ -4,7 +4,7 @@
 
 use super::{BadArguments, CellScope, MagicCommand, MagicSpec};
 use crate::kernel::error::KernelError;
-use crate::render;
+use crate::render::{self, KeyValue};
 
 pub struct Whoami;
 
@@ -21,10 +21,10 @@ impl MagicCommand for Whoami {
     }
 
     async fn apply(self, scope: &mut CellScope<'_>) -> Result<(), KernelError> {
-        let whoami = scope.whoami().await?;
-        let mut rows = crate::kernel::identity::rows(&whoami, chrono::Utc::now());
+        let report = scope.report().await?;
+        let mut rows = crate::kernel::identity::rows(&report, chrono::Utc::now());
         for problem in scope.problems {
-            rows.push(("Setting".to_owned(), problem.clone()));
+            rows.push(KeyValue::new("Setting", problem.clone()));
         }
         scope.out.show(render::key_values("KBase identity", &rows));
         Ok(())

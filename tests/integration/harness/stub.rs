@@ -7,10 +7,13 @@
 use std::time::Duration;
 
 use jupyter_kernel::{
-    Completion, ExecuteContext, ExecuteRequest, Handler, HistoryEntry, HistoryQuery, IsComplete,
-    KernelInfo,
+    Cursor, ExecuteContext, ExecuteRequest, Handler, HistoryRequest, InspectReply, InspectRequest,
+    IsCompleteRequest, KernelInfo,
 };
 use jupyter_kernel::{ErrorOutput, MimeBundle, Output};
+use jupyter_protocol::{
+    CompleteReply, HelpLink, HistoryEntry, HistoryReply, IsCompleteReply, LanguageInfo, ReplyStatus,
+};
 use serde_json::json;
 
 #[derive(Default)]
@@ -32,8 +35,19 @@ impl Handler for Stub {
             implementation: "stub".into(),
             implementation_version: "1.0".into(),
             banner: "a stand-in kernel".into(),
-            language_info: json!({"name": "stub", "file_extension": ".stub"}),
-            help_links: vec![("help".into(), "https://example.org".into())],
+            language_info: LanguageInfo {
+                name: "stub".into(),
+                version: "1".into(),
+                mimetype: None,
+                file_extension: Some(".stub".into()),
+                pygments_lexer: None,
+                codemirror_mode: None,
+                nbconvert_exporter: None,
+            },
+            help_links: vec![HelpLink {
+                text: "help".into(),
+                url: "https://example.org".into(),
+            }],
         }
     }
 
@@ -67,44 +81,48 @@ impl Handler for Stub {
         Ok(())
     }
 
-    async fn complete(&mut self, code: &str, cursor_pos: usize) -> Completion {
+    async fn complete(&mut self, at: &Cursor) -> CompleteReply {
+        let (code, cursor_pos) = (at.code.as_str(), at.position);
         // The word before the cursor, in code points as Jupyter counts.
         let before: Vec<char> = code.chars().take(cursor_pos).collect();
         let start = before.iter().rposition(|c| *c == ' ').map_or(0, |i| i + 1);
-        Completion {
+        CompleteReply {
             matches: vec!["completed".into()],
             cursor_start: start,
             cursor_end: cursor_pos,
             metadata: Default::default(),
+            status: ReplyStatus::Ok,
+            error: None,
         }
     }
 
-    async fn inspect(&mut self, code: &str, _cursor: usize, _detail: u8) -> Option<MimeBundle> {
-        code.contains("known")
-            .then(|| MimeBundle::from([("text/plain".to_owned(), json!("a known thing"))]))
-    }
-
-    fn is_complete(&self, code: &str) -> IsComplete {
-        if code.matches('\'').count() % 2 == 1 {
-            IsComplete::Incomplete {
-                indent: String::new(),
-            }
+    async fn inspect(&mut self, request: &InspectRequest) -> InspectReply {
+        if request.at.code.contains("known") {
+            InspectReply::found(MimeBundle::from([(
+                "text/plain".to_owned(),
+                json!("a known thing"),
+            )]))
         } else {
-            IsComplete::Complete
+            InspectReply::not_found()
         }
     }
 
-    fn history(&self, _query: &HistoryQuery, _output: bool) -> Vec<HistoryEntry> {
-        self.history
+    fn is_complete(&self, request: &IsCompleteRequest) -> IsCompleteReply {
+        if request.code.matches('\'').count() % 2 == 1 {
+            IsCompleteReply::incomplete(String::new())
+        } else {
+            IsCompleteReply::complete()
+        }
+    }
+
+    fn history(&self, _request: &HistoryRequest) -> HistoryReply {
+        let entries = self
+            .history
             .iter()
             .enumerate()
-            .map(|(i, input)| HistoryEntry {
-                session: 1,
-                line: i + 1,
-                input: input.clone(),
-                output: None,
-            })
-            .collect()
+            .map(|(i, input)| HistoryEntry::Input(1, i + 1, input.clone()))
+            .collect();
+        HistoryReply::new(entries)
     }
 
     async fn shutdown(&mut self, _restart: bool) {}

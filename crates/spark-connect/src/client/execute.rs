@@ -29,7 +29,7 @@ const CHUNK_BYTES: i64 = 1024 * 1024;
 
 /// One SQL statement run in the session: at most `limit` rows of its result come back, and a
 /// sink (an export) takes all of it.
-struct Statement<'a, 's> {
+struct SqlCall<'a, 's> {
     sql: &'a str,
     limit: RowLimit,
     progress: &'a watch::Sender<Running>,
@@ -52,7 +52,7 @@ impl From<usize> for RowLimit {
     }
 }
 
-impl SessionCall for Statement<'_, '_> {
+impl SessionCall for SqlCall<'_, '_> {
     type Output = QueryResult;
 
     async fn run(
@@ -95,7 +95,7 @@ impl SparkClient {
         cancel: &CancellationToken,
         progress: &watch::Sender<Running>,
     ) -> Result<QueryResult, SparkError> {
-        let mut statement = Statement {
+        let mut statement = SqlCall {
             sql,
             limit: limit.into(),
             progress,
@@ -115,7 +115,7 @@ impl SparkClient {
         progress: &watch::Sender<Running>,
         sink: &mut dyn BatchSink,
     ) -> Result<QueryResult, SparkError> {
-        let mut statement = Statement {
+        let mut statement = SqlCall {
             sql,
             limit: RowLimit::Collect(limit),
             progress,
@@ -207,14 +207,17 @@ impl SparkClient {
             // The stream ended without `result_complete`: resume after the last response.
             reattaches += 1;
             tracing::debug!("reattaching to operation {operation_id} ({reattaches})");
-            let reattach = session_request!(
-                self,
-                creds,
+            let reattach = {
+                let stamp = self.stamp(creds);
                 ReattachExecuteRequest {
+                    session_id: stamp.session_id,
+                    client_observed_server_side_session_id: stamp.observed,
+                    user_context: stamp.user_context,
+                    client_type: stamp.client_type,
                     operation_id: operation_id.clone(),
                     last_response_id: op.last_response.clone(),
                 }
-            );
+            };
             let started_nothing = op.last_response.is_none();
             let calls = (&reattach, &plan_request, started_nothing);
             stream = self
@@ -303,10 +306,13 @@ impl SparkClient {
                 },
             ));
         }
-        session_request!(
-            self,
-            creds,
+        {
+            let stamp = self.stamp(creds);
             ExecutePlanRequest {
+                session_id: stamp.session_id,
+                client_observed_server_side_session_id: stamp.observed,
+                user_context: stamp.user_context,
+                client_type: stamp.client_type,
                 operation_id: Some(operation_id.to_owned()),
                 plan: Some(Plan {
                     op_type: Some(plan::OpType::Root(root)),
@@ -319,7 +325,7 @@ impl SparkClient {
                     .collect(),
                 tags: vec![tag.to_owned()],
             }
-        )
+        }
     }
 
     async fn start_execute(
@@ -460,14 +466,17 @@ impl SparkClient {
     /// registered an operation whose request is still on its way (it would then run to its end
     /// unasked). One left unanswered for the stall timeout is not.
     fn interrupt_tag(&self, creds: &Credentials, tag: &str) {
-        let message = session_request!(
-            self,
-            creds,
+        let message = {
+            let stamp = self.stamp(creds);
             InterruptRequest {
+                session_id: stamp.session_id,
+                client_observed_server_side_session_id: stamp.observed,
+                user_context: stamp.user_context,
+                client_type: stamp.client_type,
                 interrupt_type: interrupt_request::InterruptType::Tag as i32,
                 interrupt: Some(interrupt_request::Interrupt::OperationTag(tag.to_owned())),
             }
-        );
+        };
         let (creds, params) = (creds.clone(), self.address.params.clone());
         let (mut grpc, deadline) = (self.grpc.clone(), self.stall);
         tokio::spawn(async move {
@@ -500,14 +509,17 @@ impl SparkClient {
         let release = Some(release_execute_request::Release::ReleaseAll(
             release_execute_request::ReleaseAll {},
         ));
-        let message = session_request!(
-            self,
-            creds,
+        let message = {
+            let stamp = self.stamp(creds);
             ReleaseExecuteRequest {
+                session_id: stamp.session_id,
+                client_observed_server_side_session_id: stamp.observed,
+                user_context: stamp.user_context,
+                client_type: stamp.client_type,
                 operation_id: operation_id.to_owned(),
                 release,
             }
-        );
+        };
         let Ok(req) = request(message, creds, &self.address.params) else {
             return;
         };

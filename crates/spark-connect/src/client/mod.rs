@@ -27,20 +27,6 @@ use crate::net::Connector;
 use crate::BearerToken;
 use crate::{Address, Route};
 
-/// A request message of a session call: the four session fields (session id, the server side
-/// session seen last, the user, the client type) filled in from the client, the rest given.
-macro_rules! session_request {
-    ($client:expr, $creds:expr, $ty:ident { $($field:ident $(: $value:expr)?),* $(,)? }) => {
-        $ty {
-            session_id: $client.session.id.clone(),
-            client_observed_server_side_session_id: $client.observed(),
-            user_context: $client.user_context($creds),
-            client_type: Some($client.client_type.clone()),
-            $($field $(: $value)?,)*
-        }
-    };
-}
-
 mod execute;
 mod explain;
 mod session;
@@ -86,6 +72,14 @@ impl SessionCall for Config {
     }
 }
 
+/// The fields every request of a session call carries ([`SparkClient::stamp`]).
+struct Stamp {
+    session_id: String,
+    observed: Option<String>,
+    user_context: Option<UserContext>,
+    client_type: Option<String>,
+}
+
 /// One RPC's request message, and what it is called in a timeout's error.
 #[derive(Clone, Copy)]
 struct Call<'a, Req> {
@@ -121,14 +115,14 @@ pub struct SparkClient {
     set_by_user: Vec<(String, String)>,
     session: Session,
     /// Messages for the user (a lost session, a setting that could not be applied).
-    notices: Vec<Notice>,
+    notices: Vec<SparkNotice>,
     /// Reads the statuses the gateway in front of the server makes.
     gateway: Arc<dyn Gateway>,
 }
 
 /// Something the client did on its own that the user should know of.
 #[derive(Debug, Clone)]
-pub enum Notice {
+pub enum SparkNotice {
     /// Spark refused a setting when the session opened.
     NotApplied {
         from: SettingFrom,
@@ -318,8 +312,19 @@ impl SparkClient {
     }
 
     /// Messages for the user since the last call.
-    pub fn take_notices(&mut self) -> Vec<Notice> {
+    pub fn take_notices(&mut self) -> Vec<SparkNotice> {
         std::mem::take(&mut self.notices)
+    }
+
+    /// The four fields every session call's request carries: the session's id, the server's
+    /// id for it as last seen, the user, and the client's name.
+    fn stamp(&self, creds: &Credentials) -> Stamp {
+        Stamp {
+            session_id: self.session.id.clone(),
+            observed: self.observed(),
+            user_context: self.user_context(creds),
+            client_type: Some(self.client_type.clone()),
+        }
     }
 
     fn user_context(&self, creds: &Credentials) -> Option<UserContext> {
@@ -418,7 +423,16 @@ impl SparkClient {
         let Some(error_id) = server.error_id.clone() else {
             return SparkError::Server(server);
         };
-        let message = session_request!(self, creds, FetchErrorDetailsRequest { error_id });
+        let message = {
+            let stamp = self.stamp(creds);
+            FetchErrorDetailsRequest {
+                session_id: stamp.session_id,
+                client_observed_server_side_session_id: stamp.observed,
+                user_context: stamp.user_context,
+                client_type: stamp.client_type,
+                error_id,
+            }
+        };
         if let Ok(req) = request(message, creds, &self.address.params) {
             let call = self.grpc.fetch_error_details(req);
             match tokio::time::timeout(Duration::from_secs(5), call).await {
@@ -437,7 +451,16 @@ impl SparkClient {
         cancel: &CancellationToken,
     ) -> Result<Vec<(String, Option<String>)>, SparkError> {
         let operation = Some(config_request::Operation { op_type: Some(op) });
-        let message = session_request!(self, creds, ConfigRequest { operation });
+        let message = {
+            let stamp = self.stamp(creds);
+            ConfigRequest {
+                session_id: stamp.session_id,
+                client_observed_server_side_session_id: stamp.observed,
+                user_context: stamp.user_context,
+                client_type: stamp.client_type,
+                operation,
+            }
+        };
         let call = Call {
             what: "a Config request",
             message: &message,
@@ -454,7 +477,7 @@ impl SparkClient {
             Ok(response) => {
                 self.saw_session(&response.server_side_session_id);
                 for warning in response.warnings {
-                    self.notices.push(Notice::ServerWarning(warning));
+                    self.notices.push(SparkNotice::ServerWarning(warning));
                 }
                 Ok(response
                     .pairs

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::{request, Call, Credentials, Notice, SettingFrom, SparkClient};
+use super::{request, Call, Credentials, SettingFrom, SparkClient, SparkNotice};
 use crate::error::{SparkError, Unreadable};
 use crate::proto::{
     analyze_plan_request, analyze_plan_response, config_request, AnalyzePlanRequest, KeyValue,
@@ -106,7 +106,7 @@ impl SparkClient {
             match self.config_call(creds, op, cancel).await {
                 Ok(_) => {}
                 Err(error @ (SparkError::Server(_) | SparkError::Rpc { .. })) => {
-                    self.notices.push(Notice::NotApplied {
+                    self.notices.push(SparkNotice::NotApplied {
                         from: origin,
                         key,
                         error,
@@ -132,7 +132,7 @@ impl SparkClient {
             error.error_class.as_deref().unwrap_or("")
         );
         self.renew_session();
-        self.notices.push(Notice::SessionReplaced {
+        self.notices.push(SparkNotice::SessionReplaced {
             conf: !self.conf.is_empty(),
             user_keys: self.set_by_user.iter().map(|(k, _)| k.clone()).collect(),
         });
@@ -220,7 +220,16 @@ impl SparkClient {
         cancel: &CancellationToken,
     ) -> Result<Option<analyze_plan_response::Result>, SparkError> {
         let analyze = Some(asked);
-        let message = session_request!(self, creds, AnalyzePlanRequest { analyze });
+        let message = {
+            let stamp = self.stamp(creds);
+            AnalyzePlanRequest {
+                session_id: stamp.session_id,
+                client_observed_server_side_session_id: stamp.observed,
+                user_context: stamp.user_context,
+                client_type: stamp.client_type,
+                analyze,
+            }
+        };
         let call = Call {
             what: "an AnalyzePlan request",
             message: &message,

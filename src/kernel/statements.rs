@@ -95,7 +95,7 @@ async fn run_statement(
     };
     let result = match attempt(scope, &statement.text, fetch, extra.export).await {
         Ok(result) => result,
-        Err(QueryError::Session(SessionError::Spark(error))) => {
+        Err(StatementError::Session(SessionError::Spark(error))) => {
             return Err(KernelError::Spark {
                 error,
                 sql: Some(Box::new(SqlSource {
@@ -104,8 +104,8 @@ async fn run_statement(
                 })),
             })
         }
-        Err(QueryError::Session(other)) => return Err(other.into()),
-        Err(QueryError::Export(e)) => return Err(KernelError::Export(e)),
+        Err(StatementError::Session(other)) => return Err(other.into()),
+        Err(StatementError::Export(e)) => return Err(KernelError::Export(e)),
     };
     show_result(scope, statement, &result, limit, extra).await?;
     Ok((!result.has_columns()).then_some(result.elapsed))
@@ -119,10 +119,10 @@ async fn attempt(
     sql: &str,
     fetch: usize,
     export: Option<&ExportPlan>,
-) -> Result<spark_connect::QueryResult, QueryError> {
+) -> Result<spark_connect::QueryResult, StatementError> {
     let mut outcome = query(scope, sql, fetch, export).await;
     // Nothing listens at the address: start the server (when a start command is set), once.
-    let refused = matches!(&outcome, Err(QueryError::Session(e)) if e.is_refused());
+    let refused = matches!(&outcome, Err(StatementError::Session(e)) if e.is_refused());
     if refused && scope.session().can_start() {
         let ctx = scope.out.ctx().clone();
         let start = scope.start_server();
@@ -131,18 +131,18 @@ async fn attempt(
     }
     // The server is still starting (a pod restart): wait for it, then run the statement.
     outcome = match outcome {
-        Err(QueryError::Session(error)) if waiting::should_wait(scope, &error) => {
+        Err(StatementError::Session(error)) if waiting::should_wait(scope, &error) => {
             // Boxed: the wait holds a session call's future (a deep stack otherwise).
             match Box::pin(waiting::until_up(scope, error)).await {
                 Ok(()) => query(scope, sql, fetch, export).await,
-                Err(e) => Err(QueryError::Session(e)),
+                Err(e) => Err(StatementError::Session(e)),
             }
         }
         other => other,
     };
     // Over a proxy's message limit on a server that cannot split its batches: smaller ones.
     for _ in 0..batches::MAX_TRIES {
-        let Err(QueryError::Session(error)) = &outcome else {
+        let Err(StatementError::Session(error)) = &outcome else {
             break;
         };
         // Boxed: it holds session calls (a deep stack otherwise).
@@ -152,7 +152,7 @@ async fn attempt(
         outcome = query(scope, sql, fetch, export).await;
     }
     if outcome.is_ok() && scope.out.ctx().is_cancelled() {
-        return Err(QueryError::Session(SessionError::Spark(
+        return Err(StatementError::Session(SessionError::Spark(
             SparkError::Cancelled,
         )));
     }
@@ -241,14 +241,14 @@ fn draw(
 
 /// Why a statement's query failed: the session (Spark, the token, the address), or the file
 /// its export writes.
-enum QueryError {
+enum StatementError {
     Session(SessionError),
     Export(ExportError),
 }
 
-impl From<SessionError> for QueryError {
+impl From<SessionError> for StatementError {
     fn from(error: SessionError) -> Self {
-        QueryError::Session(error)
+        StatementError::Session(error)
     }
 }
 
@@ -259,19 +259,19 @@ async fn query(
     sql: &str,
     limit: usize,
     export: Option<&ExportPlan>,
-) -> Result<spark_connect::QueryResult, QueryError> {
+) -> Result<spark_connect::QueryResult, StatementError> {
     let Some(export) = export else {
         let (reports, receiver) = tokio::sync::watch::channel(spark_connect::Running::default());
         let ctx = scope.out.ctx().clone();
         let run = scope.run(sql, limit, &reports);
         return live::follow(run, receiver, &ctx)
             .await
-            .map_err(QueryError::Session);
+            .map_err(StatementError::Session);
     };
     let zone = session_zone(scope).await;
     let target = crate::export::resolve(&export.path, scope.view.home.as_deref());
     let mut sink = crate::export::Exporter::create(&target, export.format, zone)
-        .map_err(QueryError::Export)?;
+        .map_err(StatementError::Export)?;
     let (reports, receiver) = tokio::sync::watch::channel(spark_connect::Running::default());
     let ctx = scope.out.ctx().clone();
     let started = std::time::Instant::now();
@@ -280,11 +280,13 @@ async fn query(
     let result = match outcome {
         Ok(result) => result,
         Err(SessionError::Spark(SparkError::SinkStopped)) => {
-            return Err(QueryError::Export(sink.failure()))
+            return Err(StatementError::Export(sink.failure()))
         }
         Err(other) => return Err(other.into()),
     };
-    let written = sink.finish(&result.columns).map_err(QueryError::Export)?;
+    let written = sink
+        .finish(&result.columns)
+        .map_err(StatementError::Export)?;
     let line = super::words::exported(&written, export.format, started.elapsed());
     scope.out.stdout(format!("{line}\n"));
     Ok(result)

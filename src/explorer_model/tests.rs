@@ -1,7 +1,7 @@
 //! The query each explorer request becomes, against snapshots, and the page arithmetic.
 
-use super::protocol::{Event, Filter, FilterOp, Op, Request, Sort, State};
-use super::query::{self, ColumnRef, Part, QueryError, Source};
+use super::protocol::{Event, Filter, FilterOp, Op, Sort, State, ViewRequest};
+use super::query::{self, ColumnRef, Part, RequestError, Source};
 
 fn columns() -> Vec<ColumnRef> {
     [
@@ -141,7 +141,7 @@ fn a_bad_column_or_a_missing_value_is_refused() {
     );
     assert_eq!(
         query::page(Source::Snapshot("v"), &columns(), &parts(), &state, (0, 1)),
-        Err(QueryError::NoColumn(9))
+        Err(RequestError::NoColumn(9))
     );
     let state = State {
         sort: None,
@@ -154,7 +154,7 @@ fn a_bad_column_or_a_missing_value_is_refused() {
     };
     assert_eq!(
         query::count(Source::Snapshot("v"), &columns(), &state),
-        Err(QueryError::NoValue("<"))
+        Err(RequestError::NoValue("<"))
     );
 }
 
@@ -201,7 +201,7 @@ fn the_whole_result_for_an_export_has_no_hidden_columns() {
 
 #[test]
 fn requests_decode_from_the_frontends_json() {
-    let page: Request = serde_json::from_str(
+    let page: ViewRequest = serde_json::from_str(
         r#"{"id": 7, "op": "page", "start": 100, "size": 25,
             "state": {"sort": {"column": 1, "descending": true},
                       "filters": [{"column": 0, "op": "between", "value": "1", "value2": "5"}]}}"#,
@@ -220,15 +220,15 @@ fn requests_decode_from_the_frontends_json() {
         })
     );
     assert_eq!(state.filters[0].op, FilterOp::Between);
-    let count: Request = serde_json::from_str(r#"{"id": 8, "op": "count"}"#).unwrap();
+    let count: ViewRequest = serde_json::from_str(r#"{"id": 8, "op": "count"}"#).unwrap();
     assert_eq!(
         count.op,
         Op::Count {
             state: State::default()
         }
     );
-    assert!(serde_json::from_str::<Request>(r#"{"id": 9, "op": "drop_table"}"#).is_err());
-    assert!(serde_json::from_str::<Request>(r#"{"op": "count"}"#).is_err());
+    assert!(serde_json::from_str::<ViewRequest>(r#"{"id": 9, "op": "drop_table"}"#).is_err());
+    assert!(serde_json::from_str::<ViewRequest>(r#"{"op": "count"}"#).is_err());
 }
 
 #[test]

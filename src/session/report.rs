@@ -16,7 +16,7 @@ use spark_connect::{SparkClient, SparkVersion};
 
 /// Who the user is and how the kernel reaches Spark, as `%whoami` lists it.
 #[derive(Debug)]
-pub struct Whoami {
+pub struct SessionReport {
     pub identity: Result<Identity, AuthError>,
     /// The display name, roles and linked identities, when Auth2 told them.
     pub profile: Option<UserInfo>,
@@ -45,7 +45,10 @@ pub struct AuthState {
 
 impl SparkSession {
     /// What `%whoami` lists. Waiting for KBase ends at once when `cancel` fires.
-    pub async fn whoami(&mut self, cancel: &CancellationToken) -> Result<Whoami, SessionError> {
+    pub async fn report(
+        &mut self,
+        cancel: &CancellationToken,
+    ) -> Result<SessionReport, SessionError> {
         let (identity, profile) = unless_cancelled(cancel, async {
             let identity = self.identity().await;
             let profile = match (&identity, &mut self.auth) {
@@ -72,7 +75,7 @@ impl SparkSession {
             None => None,
         };
         let client = self.client.as_ref();
-        Ok(Whoami {
+        Ok(SessionReport {
             identity,
             profile,
             auth,

@@ -100,7 +100,7 @@ pub enum Op {
 
 /// A request and the id its answer carries.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Request {
+pub struct ViewRequest {
     pub id: u64,
     #[serde(flatten)]
     pub op: Op,
@@ -203,7 +203,7 @@ impl Event {
 
 /// A column as the frontend shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ColumnInfo {
+pub struct ViewColumn {
     pub name: String,
     #[serde(rename = "type")]
     pub type_name: String,
@@ -215,7 +215,7 @@ pub struct ColumnInfo {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Display {
     pub view: String,
-    pub columns: Vec<ColumnInfo>,
+    pub columns: Vec<ViewColumn>,
     pub rows: Vec<Vec<Option<String>>>,
     /// Whether the result has more rows than `rows`.
     pub more: bool,

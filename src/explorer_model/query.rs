@@ -192,7 +192,7 @@ pub fn estimated_bytes(plan: &str) -> Option<u64> {
 
 /// Why a request cannot become a query.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum QueryError {
+pub enum RequestError {
     #[error("there is no column {0}")]
     NoColumn(usize),
     #[error("the filter {0} needs a value")]
@@ -209,7 +209,7 @@ pub fn page(
     parts: &[Part],
     state: &State,
     (start, size): (u64, u64),
-) -> Result<String, QueryError> {
+) -> Result<String, RequestError> {
     let filter = where_clause(columns, &state.filters)?;
     let from = source.relation();
     if let (None, true, Source::Snapshot(_)) = (&state.sort, filter.is_empty(), source) {
@@ -240,7 +240,7 @@ pub fn count(
     source: Source<'_>,
     columns: &[ColumnRef],
     state: &State,
-) -> Result<String, QueryError> {
+) -> Result<String, RequestError> {
     let filter = where_clause(columns, &state.filters)?;
     Ok(format!(
         "SELECT count(*) AS n FROM {}{filter}",
@@ -253,7 +253,7 @@ pub fn whole(
     source: Source<'_>,
     columns: &[ColumnRef],
     state: &State,
-) -> Result<String, QueryError> {
+) -> Result<String, RequestError> {
     let filter = where_clause(columns, &state.filters)?;
     let order = match order_by(columns, state.sort.as_ref(), source.row())? {
         Some(order) => format!(" ORDER BY {order}"),
@@ -274,7 +274,7 @@ pub fn summary(
     source: Source<'_>,
     columns: &[ColumnRef],
     state: &State,
-) -> Result<String, QueryError> {
+) -> Result<String, RequestError> {
     let filter = where_clause(columns, &state.filters)?;
     let mut items = vec!["count(*) AS n".to_owned()];
     for (i, column) in columns.iter().enumerate() {
@@ -293,8 +293,8 @@ pub fn summary(
     ))
 }
 
-fn column(columns: &[ColumnRef], index: usize) -> Result<&ColumnRef, QueryError> {
-    columns.get(index).ok_or(QueryError::NoColumn(index))
+fn column(columns: &[ColumnRef], index: usize) -> Result<&ColumnRef, RequestError> {
+    columns.get(index).ok_or(RequestError::NoColumn(index))
 }
 
 /// The order of rows: the sort, then the row id that orders ties (when the source has one).
@@ -302,7 +302,7 @@ fn order_by(
     columns: &[ColumnRef],
     sort: Option<&Sort>,
     row: Option<&str>,
-) -> Result<Option<String>, QueryError> {
+) -> Result<Option<String>, RequestError> {
     let Some(sort) = sort else {
         return Ok(row.map(str::to_owned));
     };
@@ -314,7 +314,7 @@ fn order_by(
     }))
 }
 
-fn where_clause(columns: &[ColumnRef], filters: &[Filter]) -> Result<String, QueryError> {
+fn where_clause(columns: &[ColumnRef], filters: &[Filter]) -> Result<String, RequestError> {
     let mut conditions = Vec::new();
     for filter in filters {
         conditions.push(condition(column(columns, filter.column)?, filter)?);
@@ -334,9 +334,9 @@ fn literal(column: &ColumnRef, value: &str) -> String {
     }
 }
 
-fn condition(column: &ColumnRef, filter: &Filter) -> Result<String, QueryError> {
+fn condition(column: &ColumnRef, filter: &Filter) -> Result<String, RequestError> {
     let c = column.sql();
-    let value = |name| filter.value.as_deref().ok_or(QueryError::NoValue(name));
+    let value = |name| filter.value.as_deref().ok_or(RequestError::NoValue(name));
     Ok(match filter.op {
         FilterOp::IsNull => format!("{c} IS NULL"),
         FilterOp::NotNull => format!("{c} IS NOT NULL"),
@@ -351,7 +351,7 @@ fn condition(column: &ColumnRef, filter: &Filter) -> Result<String, QueryError> 
             let high = filter
                 .value2
                 .as_deref()
-                .ok_or(QueryError::NoValue("between"))?;
+                .ok_or(RequestError::NoValue("between"))?;
             format!(
                 "{c} BETWEEN {} AND {}",
                 literal(column, value("between")?),
