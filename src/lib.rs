@@ -38,6 +38,7 @@ pub mod memory;
 pub mod render;
 mod session;
 mod sql;
+mod sync;
 
 /// Installs rustls' ring provider for the process (HTTPS to Auth2, TLS to Spark Connect).
 pub fn install_crypto_provider() {

@@ -42,16 +42,24 @@ impl TokenInfo {
 pub struct UserInfo {
     pub display: String,
     pub custom_roles: Vec<String>,
-    /// (provider, provider user name), e.g. ("OrcID", "0000-0002-1825-0097").
-    pub identities: Vec<(String, String)>,
+    /// The identities linked to the account (ORCID, Google, …).
+    pub identities: Vec<LinkedIdentity>,
+}
+
+/// An identity linked to a KBase account: its provider and the user name there, e.g. `OrcID`
+/// and `0000-0002-1825-0097`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkedIdentity {
+    pub provider: String,
+    pub user_name: String,
 }
 
 impl UserInfo {
     pub fn orcid(&self) -> Option<&str> {
         self.identities
             .iter()
-            .find(|(provider, _)| provider.eq_ignore_ascii_case("orcid"))
-            .map(|(_, id)| id.as_str())
+            .find(|i| i.provider.eq_ignore_ascii_case("orcid"))
+            .map(|i| i.user_name.as_str())
     }
 }
 
@@ -300,7 +308,10 @@ impl AuthClient {
             identities: raw
                 .idents
                 .into_iter()
-                .map(|i| (i.provider, i.provusername))
+                .map(|i| LinkedIdentity {
+                    provider: i.provider,
+                    user_name: i.provusername,
+                })
                 .collect(),
         })
     }
@@ -415,8 +426,14 @@ mod tests {
         assert!(raw.mfa.is_none());
         let user = UserInfo {
             identities: vec![
-                ("Google".into(), "a@b".into()),
-                ("OrcID".into(), "0000-0001".into()),
+                LinkedIdentity {
+                    provider: "Google".into(),
+                    user_name: "a@b".into(),
+                },
+                LinkedIdentity {
+                    provider: "OrcID".into(),
+                    user_name: "0000-0001".into(),
+                },
             ],
             ..Default::default()
         };

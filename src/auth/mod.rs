@@ -17,6 +17,7 @@ use tokio::task::JoinHandle;
 pub use client::{AuthClient, TokenInfo, UserInfo, DEFAULT_TIMEOUT};
 pub use revalidate::Outage;
 use revalidate::{Revalidator, Verdict};
+pub use sources::FoundToken;
 use sources::Sources;
 pub use sources::READ_DEADLINE;
 
@@ -137,9 +138,14 @@ impl Identity {
     }
 }
 
-/// The result of the validation started with the kernel.
-type Startup =
-    JoinHandle<Result<(BearerToken, TokenSource, Result<TokenInfo, AuthError>), AuthError>>;
+/// The validation started with the kernel.
+type Startup = JoinHandle<Result<Validated, AuthError>>;
+
+/// A token found and what Auth2 said of it.
+struct Validated {
+    found: FoundToken,
+    info: Result<TokenInfo, AuthError>,
+}
 
 /// Keeps the current identity: reads the token sources before each use, validates a new or
 /// stale token, and refuses an expired one or one of another user.
@@ -154,7 +160,7 @@ pub struct Authenticator {
     /// Messages for the user (Auth2 found out), told once.
     notices: Vec<AuthNotice>,
     /// Tokens Auth2 refused (invalid or expired), never sent again, with where they were.
-    refused: Vec<(BearerToken, TokenSource)>,
+    refused: Vec<FoundToken>,
 }
 
 impl Authenticator {
@@ -187,7 +193,7 @@ impl Authenticator {
     /// The token file when present and non-empty, else `KBASE_AUTH_TOKEN`, else the token in
     /// `SPARK_CONNECT_URL`. The file is read off the async threads, for at most
     /// [`READ_DEADLINE`]: a hung network home directory or a pipe never wedges the kernel.
-    pub async fn read_token(&self) -> Result<(BearerToken, TokenSource), AuthError> {
+    pub async fn read_token(&self) -> Result<FoundToken, AuthError> {
         self.sources.read().await
     }
 
@@ -195,9 +201,9 @@ impl Authenticator {
     pub fn start_validation(&mut self) {
         let (client, sources) = (self.client.clone(), self.sources.clone());
         self.startup = Some(tokio::spawn(async move {
-            let (token, source) = sources.read().await?;
-            let result = client.validate_token(&token).await;
-            Ok((token, source, result))
+            let found = sources.read().await?;
+            let info = client.validate_token(&found.token).await;
+            Ok(Validated { found, info })
         }));
     }
 
@@ -237,14 +243,14 @@ impl Authenticator {
         // batch run): the first token Auth2 accepts is used; a refused one is never sent again.
         let candidates = self.sources.all().await?;
         let mut refusal = None;
-        for (token, source) in candidates {
-            if self.refused.iter().any(|(t, _)| *t == token) {
+        for found in candidates {
+            if self.refused.iter().any(|r| r.token == found.token) {
                 continue;
             }
-            match self.check(token.clone(), source.clone()).await {
+            match self.check(found.token.clone(), found.source.clone()).await {
                 Err(e @ (AuthError::Invalid { .. } | AuthError::Expired { .. })) => {
-                    tracing::info!("the token from {source} was refused: {e}");
-                    self.refused.push((token, source));
+                    tracing::info!("the token from {} was refused: {e}", found.source);
+                    self.refused.push(found);
                     refusal = Some(e);
                 }
                 other => return other,
@@ -257,7 +263,7 @@ impl Authenticator {
 
     /// Where the tokens Auth2 refused came from (sources that disagree with the one in use).
     pub fn refused_sources(&self) -> Vec<&TokenSource> {
-        self.refused.iter().map(|(_, source)| source).collect()
+        self.refused.iter().map(|r| &r.source).collect()
     }
 
     /// Validates `token` when it is new or its validation is older than Auth2's `cachefor`,
@@ -313,8 +319,11 @@ impl Authenticator {
         let outcome = startup.await;
         self.startup = None;
         match outcome {
-            Ok(Ok((token, source, Ok(info)))) => self.adopt(token, source, info).map(|()| None),
-            Ok(Ok((_, _, Err(e)))) if waited && e.is_outage() => Ok(Some(e)),
+            Ok(Ok(Validated {
+                found,
+                info: Ok(info),
+            })) => self.adopt(found.token, found.source, info).map(|()| None),
+            Ok(Ok(Validated { info: Err(e), .. })) if waited && e.is_outage() => Ok(Some(e)),
             // A failed start-up validation is tried again, with the current token.
             _ => Ok(None),
         }
@@ -439,36 +448,53 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("session");
         let auth = authenticator(Some(file.clone()), Some("ENVTOKEN"));
+        let found = |token: &str, source| FoundToken {
+            token: BearerToken::new(token).unwrap(),
+            source,
+        };
+        let read = auth.read_token().await.unwrap();
         assert_eq!(
-            auth.read_token().await.unwrap(),
-            (
-                BearerToken::new("ENVTOKEN").unwrap(),
-                TokenSource::Environment
-            )
+            read,
+            found("ENVTOKEN", TokenSource::Environment),
+            "no file yet"
         );
         std::fs::write(&file, "  \n").unwrap();
-        assert_eq!(auth.read_token().await.unwrap().1, TokenSource::Environment);
-        std::fs::write(&file, "FILETOKEN").unwrap();
+        let read = auth.read_token().await.unwrap();
         assert_eq!(
-            auth.read_token().await.unwrap(),
-            (
-                BearerToken::new("FILETOKEN").unwrap(),
-                TokenSource::File(file)
-            )
+            read.source,
+            TokenSource::Environment,
+            "an empty file is skipped"
+        );
+        std::fs::write(&file, "FILETOKEN").unwrap();
+        let read = auth.read_token().await.unwrap();
+        assert_eq!(
+            read,
+            found("FILETOKEN", TokenSource::File(file)),
+            "the file wins"
         );
     }
 
     #[tokio::test]
     async fn the_token_in_the_url_is_the_last_source() {
         let auth = authenticator(None, None);
-        let (token, source) = auth.read_token().await.unwrap();
-        assert_eq!((token.expose(), source), ("URLTOKEN", TokenSource::Url));
+        let found = auth.read_token().await.unwrap();
+        assert_eq!(found.token.expose(), "URLTOKEN");
+        assert_eq!(
+            found.source,
+            TokenSource::Url,
+            "the URL's token is used last"
+        );
         assert_eq!(
             TokenSource::Url.to_string(),
             "the token in SPARK_CONNECT_URL"
         );
         let auth = authenticator(None, Some("ENVTOKEN"));
-        assert_eq!(auth.read_token().await.unwrap().1, TokenSource::Environment);
+        let read = auth.read_token().await.unwrap();
+        assert_eq!(
+            read.source,
+            TokenSource::Environment,
+            "the environment wins over the URL"
+        );
     }
 
     #[tokio::test]
@@ -532,7 +558,7 @@ mod tests {
         assert!(took < Duration::from_millis(500), "{took:?}");
         assert!(error.to_string().contains("has not ended"), "{error}");
         // The environment's token is still used when the file cannot be read.
-        assert_eq!(with_env.unwrap().1, TokenSource::Environment);
+        assert_eq!(with_env.unwrap().source, TokenSource::Environment);
     }
 
     #[test]

@@ -40,10 +40,16 @@ pub struct Outage {
     pub error: AuthError,
 }
 
+/// A check of `token` with Auth2 running in the background.
+struct Recheck {
+    token: BearerToken,
+    task: JoinHandle<Result<TokenInfo, AuthError>>,
+}
+
 /// The background check of a known token and the state of Auth2.
 #[derive(Default)]
 pub(super) struct Revalidator {
-    running: Option<(BearerToken, JoinHandle<Result<TokenInfo, AuthError>>)>,
+    running: Option<Recheck>,
     outage: Option<Outage>,
     /// During an outage: no new check before this.
     next_try: Option<Instant>,
@@ -69,7 +75,11 @@ impl Revalidator {
         token: &BearerToken,
         cache_for: Duration,
     ) -> Verdict {
-        if self.running.as_ref().is_some_and(|(t, _)| t != token) {
+        if self
+            .running
+            .as_ref()
+            .is_some_and(|check| check.token != *token)
+        {
             self.running = None;
         }
         let mut wait = Duration::ZERO;
@@ -79,12 +89,15 @@ impl Revalidator {
             }
             let (client, checked) = (client.clone(), token.clone());
             let task = tokio::spawn(async move { client.validate_token(&checked).await });
-            self.running = Some((token.clone(), task));
+            self.running = Some(Recheck {
+                token: token.clone(),
+                task,
+            });
             if self.outage.is_none() {
                 wait = STALE_WAIT;
             }
         }
-        let Some((_, task)) = &mut self.running else {
+        let Some(Recheck { task, .. }) = &mut self.running else {
             return Verdict::KeepCurrent(None);
         };
         let Ok(joined) = tokio::time::timeout(wait, task).await else {

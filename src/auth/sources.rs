@@ -25,19 +25,29 @@ pub(super) struct Sources {
     pub(super) reading: Arc<AtomicBool>,
 }
 
+/// A token, and where it was found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoundToken {
+    pub token: BearerToken,
+    pub source: TokenSource,
+}
+
 impl Sources {
     /// The first source's token.
-    pub(super) async fn read(&self) -> Result<(BearerToken, TokenSource), AuthError> {
+    pub(super) async fn read(&self) -> Result<FoundToken, AuthError> {
         let mut all = self.all().await?;
         Ok(all.swap_remove(0))
     }
 
     /// Every source's token, in order, each token once (never empty).
-    pub(super) async fn all(&self) -> Result<Vec<(BearerToken, TokenSource)>, AuthError> {
-        let mut all: Vec<(BearerToken, TokenSource)> = Vec::new();
+    pub(super) async fn all(&self) -> Result<Vec<FoundToken>, AuthError> {
+        let mut all: Vec<FoundToken> = Vec::new();
         let mut add = |token: &BearerToken, source: TokenSource| {
-            if !all.iter().any(|(t, _)| t == token) {
-                all.push((token.clone(), source));
+            if !all.iter().any(|found| found.token == *token) {
+                all.push(FoundToken {
+                    token: token.clone(),
+                    source,
+                });
             }
         };
         let mut file_problem = None;

@@ -33,12 +33,16 @@ pub fn sanitize_k8s(name: &str) -> String {
         .to_owned()
 }
 
+/// An `sc://` URL read: the address, and the token one of its parameters held.
+#[derive(Debug)]
+pub struct ParsedUrl {
+    pub address: Address,
+    pub token: Option<BearerToken>,
+}
+
 /// Parses `sc://host[:port][/][;key=value]...`; a `;token=` or `;x-kbase-token=` parameter is
 /// returned apart from the address.
-pub fn parse_sc_url(
-    url: &str,
-    default_port: u16,
-) -> Result<(Address, Option<BearerToken>), AddressError> {
+pub fn parse_sc_url(url: &str, default_port: u16) -> Result<ParsedUrl, AddressError> {
     // The hint never repeats the URL's parameters: they may hold a token.
     let hint = url.split(';').next().unwrap_or("").to_owned();
     let bad = |reason: &str| AddressError::BadUrl {
@@ -95,7 +99,7 @@ pub fn parse_sc_url(
                 .push((other.to_owned(), value.trim().to_owned())),
         }
     }
-    Ok((address, token))
+    Ok(ParsedUrl { address, token })
 }
 
 /// The host template (`{username}`, `{username_k8s}`) filled with `user`.
@@ -138,7 +142,7 @@ mod tests {
 
     #[test]
     fn sc_urls_are_parsed_with_their_parameters() {
-        let parse = |url| parse_sc_url(url, 1).map(|(a, _)| a);
+        let parse = |url| parse_sc_url(url, 1).map(|parsed| parsed.address);
         let a = parse("sc://jupyter-alice.ns:15002").unwrap();
         assert_eq!(
             (a.host.as_str(), a.port, a.use_ssl),
@@ -148,7 +152,7 @@ mod tests {
         assert!(a.use_ssl);
         assert_eq!(a.params, vec![("user_agent".to_owned(), "x".to_owned())]);
         assert_eq!(a.endpoint(), "https://spark.berdl.kbase.us:443");
-        let (a, _) = parse_sc_url("sc://host", 15002).unwrap();
+        let a = parse_sc_url("sc://host", 15002).unwrap().address;
         assert_eq!(a.port, 15002);
         let a = parse("sc://[::1]:9000/").unwrap();
         assert_eq!((a.host.as_str(), a.port), ("::1", 9000));
@@ -160,7 +164,7 @@ mod tests {
     #[test]
     fn a_token_in_the_url_is_kept_but_never_shown() {
         let url = "sc://host:15002/;x-kbase-token=SECRETSECRET;use_ssl=false";
-        let (a, token) = parse_sc_url(url, 1).unwrap();
+        let ParsedUrl { address: a, token } = parse_sc_url(url, 1).unwrap();
         assert_eq!(token.unwrap().expose(), "SECRETSECRET");
         assert_eq!(a.to_string(), "sc://host:15002");
         assert!(!format!("{a:?}").contains("SECRETSECRET"));

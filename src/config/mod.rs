@@ -236,7 +236,10 @@ impl Settings {
             problems.push(Problem::Proxy(ignored));
         }
         let proxy = proxies.settings;
-        let (mut spark, url_token) = spark::settings(&get, &path, &mut problems);
+        let spark::SparkRead {
+            settings: mut spark,
+            url_token,
+        } = spark::settings(&get, &path, &mut problems);
         spark.proxy = proxy.clone();
         let auth = AuthSettings {
             token: var("KBASE_AUTH_TOKEN")

@@ -109,12 +109,19 @@ impl SparkSettings {
     }
 }
 
+/// The Spark part of the settings as read, and the token of `SPARK_CONNECT_URL` if it has one
+/// (for the auth part).
+pub(super) struct SparkRead {
+    pub settings: SparkSettings,
+    pub url_token: Option<BearerToken>,
+}
+
 /// The Spark part of the settings, and the token of `SPARK_CONNECT_URL` if it has one.
 pub(super) fn settings(
     get: &impl Fn(&str) -> Option<String>,
     path: &impl Fn(&str) -> Option<PathBuf>,
     problems: &mut Vec<super::Problem>,
-) -> (SparkSettings, Option<BearerToken>) {
+) -> SparkRead {
     let port = match get("SPARK_CONNECT_PORT") {
         None => DEFAULT_PORT,
         Some(raw) => match raw.parse::<u16>() {
@@ -145,9 +152,9 @@ pub(super) fn settings(
             if !url.starts_with("sc://") {
                 problems.push(super::Problem::UrlScheme);
             }
-            Target::Url(address::parse_sc_url(&url, port).map(|(address, token)| {
-                url_token = token;
-                address
+            Target::Url(address::parse_sc_url(&url, port).map(|parsed| {
+                url_token = parsed.token;
+                parsed.address
             }))
         }
         None => Target::Template {
@@ -191,7 +198,10 @@ pub(super) fn settings(
         wait: Duration::from_secs(wait as u64),
         proxy: ProxySettings::none(),
     };
-    (spark, url_token)
+    SparkRead {
+        settings: spark,
+        url_token,
+    }
 }
 
 /// Jupyter's runtime directory: `JUPYTER_RUNTIME_DIR`, else under `XDG_RUNTIME_DIR`, else

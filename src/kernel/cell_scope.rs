@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 use super::cell_output::CellOutput;
 use super::View;
 use crate::session::{Reconnected, SessionError, SessionReport, SparkSession};
-use spark_connect::{BatchSink, Oversized, QueryResult, Running};
+use spark_connect::{BatchSink, Oversized, QueryResult, Running, Setting};
 
 /// What a magic or statement may use when it runs.
 pub struct CellScope<'a> {
@@ -96,7 +96,7 @@ impl CellScope<'_> {
         self.told(outcome)
     }
 
-    pub async fn conf_all(&mut self) -> Result<Vec<(String, Option<String>)>, SessionError> {
+    pub async fn conf_all(&mut self) -> Result<Vec<Setting>, SessionError> {
         let cancel = self.cancel();
         let outcome = self.session.conf_all(&cancel).await;
         self.told(outcome)

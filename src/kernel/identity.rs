@@ -145,11 +145,12 @@ fn route(reach: &Reach) -> String {
 /// The session, the server's version, the connection and the start command.
 fn spark_session(whoami: &SessionReport, rows: &mut IdentityRows) {
     let session = match &whoami.session {
-        Some((id, server)) => {
-            let server = server
+        Some(ids) => {
+            let server = ids
+                .server_side
                 .as_ref()
                 .map_or("not opened yet".to_owned(), |s| format!("server side {s}"));
-            format!("{id} ({server})")
+            format!("{} ({server})", ids.id)
         }
         None => "none yet (opened by the first query)".to_owned(),
     };
@@ -165,12 +166,13 @@ fn spark_session(whoami: &SessionReport, rows: &mut IdentityRows) {
         Connection::Failed(error) => format!("last call failed: {}", words::spark_fact(error)),
     };
     row(rows, "Connection", connection);
-    let start = whoami
-        .start
-        .as_ref()
-        .map_or("not set".to_owned(), |(command, timeout)| {
-            format!("{command} (waits up to {} s)", timeout.as_secs())
-        });
+    let start = whoami.start.as_ref().map_or("not set".to_owned(), |start| {
+        format!(
+            "{} (waits up to {} s)",
+            start.command(),
+            start.timeout().as_secs()
+        )
+    });
     row(rows, "Start command", start);
 }
 

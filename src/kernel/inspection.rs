@@ -24,7 +24,8 @@ pub async fn inspect_sql(
     code: &str,
     cursor: usize,
 ) -> Option<MimeBundle> {
-    let (name, call) = cursor::name_at(code, cell::sql_start(code), cursor)?;
+    let cursor::NameAt { parts: name, call } =
+        cursor::name_at(code, cell::sql_start(code), cursor)?;
     let ctx = cursor::context_from(code, cell::sql_start(code), cursor);
     let deadline = Instant::now() + INSPECTION_BUDGET;
     let last = name.last()?.clone();

@@ -197,7 +197,8 @@ async fn show_result(
         None => result,
     };
     let mut table = render::result_table(shown, &options);
-    if extra.explore && super::explorer::explorable(&statement.text) {
+    // Only a query's result can be explored: a command's statement must not run again.
+    if extra.explore && statement.is_query() {
         if let Some(explorer) = scope.explorer.as_deref_mut() {
             let what = super::explorer::Explorable {
                 sql: &statement.text,

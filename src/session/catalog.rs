@@ -37,16 +37,23 @@ pub enum Listing {
     Catalogs,
 }
 
+/// The statement that lists names, and the column of its result that holds them.
+struct ListingQuery {
+    sql: String,
+    column: usize,
+}
+
 impl Listing {
     /// The statement that lists it, and the column that holds the names.
-    fn statement(&self) -> (String, usize) {
+    fn statement(&self) -> ListingQuery {
+        let query = |sql: String, column| ListingQuery { sql, column };
         match self {
-            Listing::Functions => ("SHOW FUNCTIONS".into(), 0),
-            Listing::Tables(None) => ("SHOW TABLES".into(), 1),
-            Listing::Tables(Some(db)) => (format!("SHOW TABLES IN {}", dotted(db)), 1),
-            Listing::Databases(None) => ("SHOW DATABASES".into(), 0),
-            Listing::Databases(Some(c)) => (format!("SHOW DATABASES IN {}", quote(c)), 0),
-            Listing::Catalogs => ("SHOW CATALOGS".into(), 0),
+            Listing::Functions => query("SHOW FUNCTIONS".into(), 0),
+            Listing::Tables(None) => query("SHOW TABLES".into(), 1),
+            Listing::Tables(Some(db)) => query(format!("SHOW TABLES IN {}", dotted(db)), 1),
+            Listing::Databases(None) => query("SHOW DATABASES".into(), 0),
+            Listing::Databases(Some(c)) => query(format!("SHOW DATABASES IN {}", quote(c)), 0),
+            Listing::Catalogs => query("SHOW CATALOGS".into(), 0),
         }
     }
 }
@@ -165,7 +172,7 @@ impl Catalog for SparkSession {
         if let Some(list) = self.catalog.lists.get(&listing) {
             return list.clone();
         }
-        let (sql, column) = listing.statement();
+        let ListingQuery { sql, column } = listing.statement();
         let Some(rows) = self.catalog_query(&sql, deadline).await else {
             return Vec::new();
         };
@@ -250,9 +257,13 @@ mod tests {
     #[test]
     fn listings_name_their_statements_with_quoted_names() {
         let db = Listing::Tables(Some(vec!["my db".into(), "x".into()]));
-        assert_eq!(db.statement(), ("SHOW TABLES IN `my db`.x".to_owned(), 1));
+        let query = db.statement();
+        assert_eq!(
+            (query.sql.as_str(), query.column),
+            ("SHOW TABLES IN `my db`.x", 1)
+        );
         let c = Listing::Databases(Some("spark_catalog".into()));
-        assert_eq!(c.statement().0, "SHOW DATABASES IN spark_catalog");
+        assert_eq!(c.statement().sql, "SHOW DATABASES IN spark_catalog");
     }
 
     #[test]

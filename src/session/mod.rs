@@ -40,8 +40,8 @@ pub use starter::StartError;
 use crate::auth::{AuthError, AuthNotice, Authenticator, Identity};
 use crate::config::{AddressError, AuthSettings, SparkSettings};
 use spark_connect::{
-    BatchSink, Credentials, Oversized, QueryResult, RowLimit, Running, SparkClient, SparkError,
-    SparkNotice,
+    BatchSink, Credentials, Oversized, QueryResult, RowLimit, Running, Setting, SparkClient,
+    SparkError, SparkNotice,
 };
 
 /// How long releasing the session may take (at shutdown, `%reconnect`, after `check`).
@@ -257,7 +257,7 @@ impl SparkSession {
     pub async fn conf_all(
         &mut self,
         cancel: &CancellationToken,
-    ) -> Result<Vec<(String, Option<String>)>, SessionError> {
+    ) -> Result<Vec<Setting>, SessionError> {
         let (creds, client) = self.connect(cancel).await?;
         let outcome = client.conf_all(&creds, cancel).await;
         self.record(outcome)

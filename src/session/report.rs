@@ -3,16 +3,21 @@
 //! session, the server's version, the connection and the start command. Never the token.
 //! Must not: word any of it (the kernel does).
 
-use std::time::Duration;
-
 use tokio_util::sync::CancellationToken;
 
 use super::hops::{self, Hops};
 use super::{unless_cancelled, Connection, SessionError, SparkSession};
 use crate::auth::{AuthError, Identity, Outage, TokenSource, UserInfo};
-use crate::config::AddressError;
+use crate::config::{AddressError, StartSettings};
 use spark_connect::Address;
 use spark_connect::{SparkClient, SparkVersion};
+
+/// The Spark Connect session's id, and the server's id for it once it answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionIds {
+    pub id: String,
+    pub server_side: Option<String>,
+}
 
 /// Who the user is and how the kernel reaches Spark, as `%whoami` lists it.
 #[derive(Debug)]
@@ -26,11 +31,11 @@ pub struct SessionReport {
     pub spark: Option<Result<Address, AddressError>>,
     pub hops: Option<Hops>,
     /// The session's id and the server's id for it; `None` before the first query.
-    pub session: Option<(String, Option<String>)>,
+    pub session: Option<SessionIds>,
     pub version: Option<SparkVersion>,
     pub connection: Connection,
     /// The start command and how long it may take, when set.
-    pub start: Option<(String, Duration)>,
+    pub start: Option<StartSettings>,
 }
 
 /// The KBase authenticator's state.
@@ -81,16 +86,13 @@ impl SparkSession {
             auth,
             spark,
             hops,
-            session: client.map(|c| {
-                let server = c.server_side_session_id().map(str::to_owned);
-                (c.session_id().to_owned(), server)
+            session: client.map(|c| SessionIds {
+                id: c.session_id().to_owned(),
+                server_side: c.server_side_session_id().map(str::to_owned),
             }),
             version: client.and_then(SparkClient::server_version).cloned(),
             connection: self.state.clone(),
-            start: self
-                .settings
-                .start()
-                .map(|s| (s.command().to_owned(), s.timeout())),
+            start: self.settings.start().cloned(),
         })
     }
 }

@@ -136,12 +136,7 @@ async fn run(
     if let Some(err) = child.stderr.take() {
         tokio::spawn(log_lines(err, Arc::clone(&output)));
     }
-    let kept = || {
-        output
-            .lock()
-            .map(|o| o.iter().cloned().collect())
-            .unwrap_or_default()
-    };
+    let kept = || crate::sync::locked(&output).iter().cloned().collect();
     let deadline = Instant::now() + start.timeout();
     let mut exited = false;
     loop {
@@ -192,7 +187,8 @@ async fn log_lines(stream: impl AsyncRead + Unpin, kept: Arc<Mutex<VecDeque<Stri
     let mut lines = BufReader::new(stream).lines();
     while let Ok(Some(line)) = lines.next_line().await {
         tracing::info!("start command: {line}");
-        if let Ok(mut kept) = kept.lock() {
+        {
+            let mut kept = crate::sync::locked(&kept);
             if kept.len() == KEPT_LINES {
                 kept.pop_front();
             }

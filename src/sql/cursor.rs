@@ -134,9 +134,18 @@ fn byte_at(code: &str, cursor: usize) -> usize {
         .map_or(code.len(), |(b, _)| b)
 }
 
-/// The word before byte `cursor`: where it starts, what was typed, and whether a backtick
-/// opened it.
-fn word_before(code: &str, cursor: usize) -> (usize, String, bool) {
+/// The word before the cursor, as typed.
+struct Word {
+    /// Where it starts (a backtick that opens it included).
+    start: usize,
+    /// What was typed of it.
+    prefix: String,
+    /// Whether a backtick opened it.
+    backtick: bool,
+}
+
+/// The word before byte `cursor`.
+fn word_before(code: &str, cursor: usize) -> Word {
     let before = &code[..cursor];
     let start = before
         .char_indices()
@@ -149,10 +158,18 @@ fn word_before(code: &str, cursor: usize) -> (usize, String, bool) {
     if line.matches('`').count() % 2 == 1 {
         if let Some(open) = line.rfind('`') {
             let start = line_start + open;
-            return (start, code[start + 1..cursor].to_owned(), true);
+            return Word {
+                start,
+                prefix: code[start + 1..cursor].to_owned(),
+                backtick: true,
+            };
         }
     }
-    (start, code[start..cursor].to_owned(), false)
+    Word {
+        start,
+        prefix: code[start..cursor].to_owned(),
+        backtick: false,
+    }
 }
 
 /// The context of the cursor at code point `cursor` in `code`, all of which is SQL.
@@ -165,7 +182,11 @@ pub fn context(code: &str, cursor: usize) -> Context {
 pub fn context_from(code: &str, sql_start: usize, cursor: usize) -> Context {
     let cursor = byte_at(code, cursor);
     let from = sql_start.min(code.len()).min(cursor);
-    let (start, prefix, backtick) = word_before(code, cursor);
+    let Word {
+        start,
+        prefix,
+        backtick,
+    } = word_before(code, cursor);
     // The dotted qualifier before the word, and the keyword before that.
     let before = tokens(&code[..start], from.min(start));
     let mut qualifier = Vec::new();
@@ -215,9 +236,16 @@ pub fn context_from(code: &str, sql_start: usize, cursor: usize) -> Context {
     }
 }
 
-/// The whole dotted name under the cursor (for inspection): its parts and whether it is called.
-/// The SQL of `code` starts at byte `sql_start`.
-pub fn name_at(code: &str, sql_start: usize, cursor: usize) -> Option<(Vec<String>, bool)> {
+/// A whole dotted name under the cursor (for inspection).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameAt {
+    pub parts: Vec<String>,
+    /// Whether it is called (`name(`).
+    pub call: bool,
+}
+
+/// The whole dotted name under the cursor. The SQL of `code` starts at byte `sql_start`.
+pub fn name_at(code: &str, sql_start: usize, cursor: usize) -> Option<NameAt> {
     let byte = byte_at(code, cursor);
     let end = code[byte..]
         .find(|c: char| !is_word_char(c))
@@ -226,9 +254,12 @@ pub fn name_at(code: &str, sql_start: usize, cursor: usize) -> Option<(Vec<Strin
     if ctx.prefix.is_empty() {
         return None;
     }
-    let mut name = ctx.qualifier;
-    name.push(ctx.prefix);
-    Some((name, ctx.call))
+    let mut parts = ctx.qualifier;
+    parts.push(ctx.prefix);
+    Some(NameAt {
+        parts,
+        call: ctx.call,
+    })
 }
 
 /// The alias or table (by its last name part) that `qualifier` names, if any.
@@ -372,13 +403,17 @@ mod tests {
 
     #[test]
     fn names_under_the_cursor_and_quoting() {
+        let name = |parts: &[&str], call| NameAt {
+            parts: parts.iter().map(|p| p.to_string()).collect(),
+            call,
+        };
         assert_eq!(
             name_at("SELECT count(*)", 0, 9),
-            Some((vec!["count".into()], true))
+            Some(name(&["count"], true))
         );
         assert_eq!(
             name_at("DESCRIBE tour.genomes", 0, 15),
-            Some((vec!["tour".into(), "genomes".into()], false))
+            Some(name(&["tour", "genomes"], false))
         );
         assert_eq!(name_at("SELECT ", 0, 7), None);
     }

@@ -17,6 +17,48 @@ pub struct Statement {
     pub text: String,
     /// Byte offset of `text` in the SQL it was split from.
     pub offset: usize,
+    /// What it is, read from its first words as it was split.
+    pub kind: StatementKind,
+}
+
+/// What a statement is, by its first words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatementKind {
+    /// A query (`SELECT`, `WITH`, `FROM`, `VALUES`, `TABLE`): running it again changes nothing.
+    Query,
+    /// A SQL script (`BEGIN … END`, or `label: BEGIN … END`).
+    Script,
+    /// Anything else (DDL, DML, `SET`, `SHOW`, …): it must not run twice.
+    Command,
+}
+
+impl Statement {
+    /// A query, whose result can be read again (not a command, nor a script).
+    pub fn is_query(&self) -> bool {
+        self.kind == StatementKind::Query
+    }
+}
+
+/// The kind of the statement whose first words (comments skipped, upper-cased) are `words`.
+fn kind_of(words: &[String]) -> StatementKind {
+    match words {
+        [first, ..] if first == "BEGIN" => StatementKind::Script,
+        [_, colon, begin, ..] if colon == ":" && begin == "BEGIN" => StatementKind::Script,
+        [first, ..] if ["SELECT", "WITH", "FROM", "VALUES", "TABLE"].contains(&first.as_str()) => {
+            StatementKind::Query
+        }
+        _ => StatementKind::Command,
+    }
+}
+
+/// The first `n` words and signs of `text`'s tokens, comments skipped, upper-cased.
+fn first_words(text: &str, tokens: &[Token], n: usize) -> Vec<String> {
+    tokens
+        .iter()
+        .filter(|t| !t.is_comment())
+        .take(n)
+        .map(|t| text[t.start..t.end].to_ascii_uppercase())
+        .collect()
 }
 
 /// The statements of `sql`, in order; empty ones (only whitespace, comments, `;`) are dropped.
@@ -31,6 +73,7 @@ pub fn split_statements(sql: &str) -> Vec<Statement> {
             Statement {
                 text: sql[start..end].to_owned(),
                 offset: start,
+                kind: kind_of(&first_words(sql, &tokens[range], 3)),
             }
         })
         .collect()
@@ -56,17 +99,7 @@ pub fn statement_span_at(sql: &str, at: usize) -> std::ops::Range<usize> {
 /// Whether a statement is a SQL script (`[label:] BEGIN … END`).
 pub fn is_script(statement: &str) -> bool {
     let tokens = lexer::tokens(statement);
-    let words: Vec<String> = tokens
-        .iter()
-        .filter(|t| !t.is_comment())
-        .take(3)
-        .map(|t| statement[t.start..t.end].to_ascii_uppercase())
-        .collect();
-    match words.as_slice() {
-        [first, ..] if first == "BEGIN" => true,
-        [_, colon, begin] => colon == ":" && begin == "BEGIN",
-        _ => false,
-    }
+    kind_of(&first_words(statement, &tokens, 3)) == StatementKind::Script
 }
 
 /// Whether SQL can run as it is.
@@ -340,6 +373,34 @@ mod tests {
         );
         assert_eq!(completeness("SELECT 1)"), Completeness::Invalid);
         assert_eq!(completeness("SELECT ')'"), Completeness::Complete);
+    }
+
+    #[test]
+    fn queries_commands_and_scripts_are_told_apart_as_statements_are_split() {
+        let kind = |sql: &str| {
+            let statements = split_statements(sql);
+            assert_eq!(statements.len(), 1, "{sql:?} is one statement");
+            statements[0].kind
+        };
+        for query in [
+            "SELECT 1",
+            "  with t AS (SELECT 1) SELECT * FROM t",
+            "FROM t SELECT a",
+            "VALUES (1), (2)",
+            "-- a comment first\nTABLE t",
+        ] {
+            assert_eq!(kind(query), StatementKind::Query, "{query:?}");
+        }
+        for command in [
+            "SHOW TABLES",
+            "MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE",
+            "INSERT INTO t SELECT 1",
+        ] {
+            assert_eq!(kind(command), StatementKind::Command, "{command:?}");
+        }
+        for script in ["BEGIN SELECT 1; END", "outer: BEGIN SELECT 1; END"] {
+            assert_eq!(kind(script), StatementKind::Script, "{script:?}");
+        }
     }
 
     #[test]

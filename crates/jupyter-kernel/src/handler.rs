@@ -67,9 +67,7 @@ impl ExecuteContext {
         let outputs = Arc::new(Mutex::new(Vec::new()));
         let kept = Arc::clone(&outputs);
         let sink: OutputSink = Arc::new(move |output| {
-            if let Ok(mut all) = kept.lock() {
-                all.push(output);
-            }
+            crate::shared::locked(&kept).push(output);
         });
         (Self::new(sink, CancellationToken::new()), outputs)
     }

@@ -3,7 +3,7 @@
 //! (`kernel_info_request`, `interrupt_request`, `shutdown_request`); and sending a reply after
 //! the outputs it follows. Must not: read sockets or run the handler.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use jupyter_protocol::InterruptReply;
 use jupyter_zmq_client::Connection;
@@ -60,35 +60,24 @@ impl Shared {
 
     /// Interrupts the request running on shell, if any.
     pub fn interrupt(&self) {
-        if let Ok(running) = self.running.lock() {
-            running.cancel();
-        }
-        if let Ok(mut next) = self.next_interrupt.lock() {
-            std::mem::take(&mut *next).cancel();
-        }
+        locked(&self.running).cancel();
+        std::mem::take(&mut *locked(&self.next_interrupt)).cancel();
     }
 
     /// A cancellation that the next interrupt fires.
     pub fn until_interrupt(&self) -> CancellationToken {
-        self.next_interrupt
-            .lock()
-            .map(|next| next.clone())
-            .unwrap_or_default()
+        locked(&self.next_interrupt).clone()
     }
 
     /// A fresh cancellation for the request about to run.
     pub fn new_running(&self) -> CancellationToken {
         let cancel = CancellationToken::new();
-        if let Ok(mut running) = self.running.lock() {
-            *running = cancel.clone();
-        }
+        *locked(&self.running) = cancel.clone();
         cancel
     }
 
     pub fn request_exit(&self, exit: Exit) {
-        if let Ok(mut slot) = self.exit.lock() {
-            slot.get_or_insert(exit);
-        }
+        locked(&self.exit).get_or_insert(exit);
         self.interrupt();
         self.stop.cancel();
     }
@@ -110,12 +99,15 @@ impl Shared {
     }
 
     pub fn exit(&self) -> Exit {
-        self.exit
-            .lock()
-            .ok()
-            .and_then(|slot| *slot)
-            .unwrap_or(Exit::Stopped)
+        locked(&self.exit).unwrap_or(Exit::Stopped)
     }
+}
+
+/// The guard of `mutex`, poisoned or not: every critical section here is one step on plain
+/// data (a token swapped, a value set), so a thread that panicked while holding a lock left the
+/// data whole, and the transport goes on with it on purpose.
+pub(crate) fn locked<T: ?Sized>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Sends the reply to `request`, after every output it queued on IOPub.

@@ -70,7 +70,8 @@ impl ActivityLog {
         line.insert("type".into(), json!(kind));
         fill(&mut line);
         let text = serde_json::Value::Object(line).to_string();
-        if let Ok(mut out) = self.out.lock() {
+        {
+            let mut out = crate::sync::locked(&self.out);
             // One write per line, so that lines of other writers never cut into it.
             let _ = out.write_all(format!("{text}\n").as_bytes());
             let _ = out.flush();

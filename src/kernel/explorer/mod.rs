@@ -30,6 +30,7 @@ use crate::explorer_model::protocol::{
 use crate::explorer_model::query::ColumnRef;
 use crate::render::Zone;
 use crate::session::SparkSession;
+use crate::sync::locked;
 pub use failure::{Ended, Failure};
 use jupyter_kernel::ExecuteContext;
 use jupyter_kernel::{Comm, MimeBundle, OpenComm, Output};
@@ -57,23 +58,15 @@ pub struct ViewEntry {
 
 impl ViewEntry {
     pub(super) fn estimated(&self) -> Option<u64> {
-        *self
-            .estimate
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        *locked(&self.estimate)
     }
 
     fn touch(&self) {
-        if let Ok(mut at) = self.last_used.lock() {
-            *at = Instant::now();
-        }
+        *locked(&self.last_used) = Instant::now();
     }
 
     fn last_used(&self) -> Instant {
-        self.last_used
-            .lock()
-            .map(|at| *at)
-            .unwrap_or_else(|_| Instant::now())
+        *locked(&self.last_used)
     }
 }
 
@@ -185,7 +178,8 @@ impl Explorer {
             last_used: Mutex::new(Instant::now()),
             estimate: Mutex::new(None),
         };
-        if let Ok(mut registry) = self.registry.lock() {
+        {
+            let mut registry = locked(&self.registry);
             registry.views.insert(view.clone(), Arc::new(entry));
             registry.order.push_back(view);
             while registry.order.len() > MAX_VIEWS {
@@ -209,18 +203,14 @@ impl Explorer {
 
     /// The comms open now, for `comm_info_request`.
     pub fn comms(&self) -> Vec<OpenComm> {
-        self.registry
-            .lock()
-            .map(|r| {
-                r.comms
-                    .keys()
-                    .map(|c| OpenComm {
-                        comm_id: c.clone(),
-                        target_name: TARGET.to_owned(),
-                    })
-                    .collect()
+        locked(&self.registry)
+            .comms
+            .keys()
+            .map(|c| OpenComm {
+                comm_id: c.clone(),
+                target_name: TARGET.to_owned(),
             })
-            .unwrap_or_default()
+            .collect()
     }
 
     /// Handles one comm message from a frontend.
@@ -243,7 +233,7 @@ impl Explorer {
     }
 
     fn entry_of_comm(&self, comm_id: &str) -> Option<Arc<ViewEntry>> {
-        let registry = self.registry.lock().ok()?;
+        let registry = locked(&self.registry);
         let view = registry.comms.get(comm_id)?;
         registry.views.get(view).cloned()
     }
@@ -257,7 +247,7 @@ impl Explorer {
     ) {
         let view = serde_json::from_value::<Open>(data).map(|o| o.view);
         let entry = view.as_ref().ok().and_then(|view| {
-            let mut registry = self.registry.lock().ok()?;
+            let mut registry = locked(&self.registry);
             let entry = registry.views.get(view).cloned()?;
             registry.comms.insert(comm_id.clone(), view.clone());
             Some(entry)
@@ -356,9 +346,7 @@ impl Explorer {
 
     async fn closed(&mut self, session: &mut SparkSession, comm_id: &str, ctx: &ExecuteContext) {
         let entry = {
-            let Ok(mut registry) = self.registry.lock() else {
-                return;
-            };
+            let mut registry = locked(&self.registry);
             let Some(view) = registry.comms.remove(comm_id) else {
                 return;
             };
@@ -374,11 +362,7 @@ impl Explorer {
 
     /// Releases every snapshot on the server (at shutdown), bounded in time.
     pub async fn shutdown(&mut self, session: &mut SparkSession) {
-        let entries: Vec<Arc<ViewEntry>> = self
-            .registry
-            .lock()
-            .map(|r| r.views.values().cloned().collect())
-            .unwrap_or_default();
+        let entries: Vec<Arc<ViewEntry>> = locked(&self.registry).views.values().cloned().collect();
         let live: Vec<_> = entries
             .into_iter()
             .filter(|e| e.snap.borrow().holds_cache())
@@ -409,16 +393,6 @@ fn close(ctx: &ExecuteContext, comm_id: String) {
         comm_id,
         data: Value::Object(serde_json::Map::new()),
     }));
-}
-
-/// Whether the result of `sql` can be explored: a query (not a command, whose statement must
-/// not run again, nor a script).
-pub fn explorable(sql: &str) -> bool {
-    let keyword = crate::sql::first_keyword(sql).unwrap_or_default();
-    let query = ["SELECT", "WITH", "FROM", "VALUES", "TABLE"]
-        .iter()
-        .any(|k| keyword.eq_ignore_ascii_case(k));
-    query && !crate::sql::is_script(sql)
 }
 
 /// Rows per page a frontend may ask for at most.

@@ -4,6 +4,7 @@
 //! pages per snapshot are kept (the browser shows one; these are its neighbours).
 //! Must not: build SQL or send anything.
 
+use crate::sync::locked;
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -70,9 +71,7 @@ pub struct Pages {
 
 impl Pages {
     fn slot(&self, key: &PageKey) -> Slot {
-        let Ok(mut slots) = self.slots.lock() else {
-            return Slot::default();
-        };
+        let mut slots = locked(&self.slots);
         if let Some(slot) = slots.pages.get(key) {
             return Arc::clone(slot);
         }
@@ -106,10 +105,7 @@ impl Pages {
 
     /// Whether the page `key` is kept or being fetched.
     pub fn has(&self, key: &PageKey) -> bool {
-        self.slots
-            .lock()
-            .map(|slots| slots.pages.contains_key(key))
-            .unwrap_or(false)
+        locked(&self.slots).pages.contains_key(key)
     }
 }
 

@@ -5,7 +5,7 @@
 //! closes, when evicted and at shutdown. A larger result is read live. Its state is watched by the requests that wait for it.
 //! Must not: answer requests (`answer` does) or build SQL.
 
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arrow::array::{Array, Int64Array};
@@ -17,6 +17,7 @@ use super::{send, Explorer, SharedRegistry, ViewEntry};
 use crate::explorer_model::protocol::{Event, Gone};
 use crate::explorer_model::query::{self, Part};
 use crate::session::{Forked, SessionError, SparkSession};
+use crate::sync::locked;
 use jupyter_kernel::ExecuteContext;
 use spark_connect::{QueryResult, SparkError};
 
@@ -111,11 +112,7 @@ impl Opening {
         let Some(bytes) = estimate else {
             return; // interrupted: told, and the view opens again at its next request
         };
-        *self
-            .entry
-            .estimate
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some(bytes);
+        *locked(&self.entry.estimate) = Some(bytes);
         if !keep && bytes > self.budget {
             let pages = Arc::default();
             self.entry.snap.send_replace(Snap::Live { pages });
@@ -175,7 +172,7 @@ impl Opening {
     async fn evict(&mut self, bytes: u64) {
         loop {
             let oldest = {
-                let registry = self.registry.lock().unwrap_or_else(PoisonError::into_inner);
+                let registry = locked(&self.registry);
                 let live: Vec<&Arc<ViewEntry>> = registry
                     .views
                     .values()
@@ -217,10 +214,7 @@ pub(super) fn notify(
     ctx: &ExecuteContext,
     event: &Event,
 ) {
-    let comms = registry
-        .lock()
-        .map(|r| r.comms_of(&entry.view))
-        .unwrap_or_default();
+    let comms = locked(registry).comms_of(&entry.view);
     for comm_id in comms {
         send(ctx, &comm_id, event);
     }
@@ -245,11 +239,7 @@ impl Build {
             Ok(parts) => {
                 let total = parts.iter().map(|p| p.rows).sum();
                 let seconds = started.elapsed().as_secs_f64();
-                let nobody = self
-                    .registry
-                    .lock()
-                    .map(|r| r.comms_of(&entry.view).is_empty())
-                    .unwrap_or(true);
+                let nobody = locked(&self.registry).comms_of(&entry.view).is_empty();
                 if nobody || !matches!(*entry.snap.borrow(), Snap::Building) {
                     // Closed (or evicted) while it was being made.
                     drop_now(&mut self.forked, entry, &CancellationToken::new()).await;

@@ -1,9 +1,9 @@
-//! The explorer's comm handling without a server: which statements are explorable, what a
-//! registered result adds to its bundle, and the answers that need no snapshot.
+//! The explorer's comm handling without a server: what a registered result adds to its
+//! bundle, and the answers that need no snapshot.
 
 use serde_json::json;
 
-use super::{explorable, Explorable, Explorer};
+use super::{Explorable, Explorer};
 use crate::config::Settings;
 use crate::explorer_model::protocol::{MIME, TARGET};
 use crate::session::SparkSession;
@@ -72,20 +72,6 @@ fn two_rows(explorer: &mut Explorer) -> MimeBundle {
         &crate::render::TableOptions::default(),
         2,
     )
-}
-
-#[test]
-fn queries_are_explorable_and_commands_and_scripts_are_not() {
-    assert!(explorable("SELECT 1"));
-    assert!(explorable("  with t AS (SELECT 1) SELECT * FROM t"));
-    assert!(explorable("FROM t SELECT a"));
-    assert!(explorable("VALUES (1), (2)"));
-    assert!(!explorable("SHOW TABLES"));
-    assert!(!explorable(
-        "MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE"
-    ));
-    assert!(!explorable("INSERT INTO t SELECT 1"));
-    assert!(!explorable("BEGIN SELECT 1; END"));
 }
 
 #[test]

@@ -4,6 +4,7 @@
 use super::{BadArguments, CellScope, MagicCommand, MagicSpec};
 use crate::kernel::error::KernelError;
 use crate::render::{self, KeyValue};
+use spark_connect::Setting;
 
 pub enum Conf {
     All,
@@ -38,11 +39,14 @@ impl MagicCommand for Conf {
                 return Ok(());
             }
             Conf::All => scope.conf_all().await,
-            Conf::Get(key) => scope.conf_get(&key).await.map(|v| vec![(key, v)]),
+            Conf::Get(key) => scope
+                .conf_get(&key)
+                .await
+                .map(|value| vec![Setting { key, value }]),
         };
         let rows: Vec<KeyValue> = outcome?
             .into_iter()
-            .map(|(k, v)| KeyValue::new(k, v.unwrap_or_else(|| "(not set)".into())))
+            .map(|s| KeyValue::new(s.key, s.value.unwrap_or_else(|| "(not set)".into())))
             .collect();
         scope.out.show(render::key_values("Spark settings", &rows));
         Ok(())

@@ -12,8 +12,15 @@ use crate::session::SessionError;
 use crate::sql::literal::{self, is_identifier};
 use spark_connect::SparkError;
 
-/// Each parameter's name and its literal.
-pub struct Parameters(Vec<(String, String)>);
+/// The parameters to assign, in order.
+pub struct Parameters(Vec<Parameter>);
+
+/// One parameter: its name (a SQL identifier) and its value as a Spark SQL literal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parameter {
+    name: String,
+    literal: String,
+}
 
 impl MagicCommand for Parameters {
     const SPEC: MagicSpec = MagicSpec {
@@ -33,13 +40,13 @@ impl MagicCommand for Parameters {
                 ).into());
             }
             let literal = literal::literal(&value).map_err(|e| format!("parameter {name}: {e}"))?;
-            assigned.push((name, literal));
+            assigned.push(Parameter { name, literal });
         }
         Ok(Parameters(assigned))
     }
 
     async fn apply(self, scope: &mut CellScope<'_>) -> Result<(), KernelError> {
-        for (name, literal) in self.0 {
+        for Parameter { name, literal } in self.0 {
             let set = format!("SET VAR {name} = {literal}");
             match run(scope, &set).await {
                 Err(SessionError::Spark(SparkError::Server(e)))
@@ -91,12 +98,14 @@ mod tests {
     #[test]
     fn names_are_checked_and_values_quoted_before_anything_runs() {
         let Parameters(p) = Parameters::parse(r#"{"since": "2025-02-03", "n": 20}"#).unwrap();
+        let parameter = |name: &str, literal: &str| Parameter {
+            name: name.to_owned(),
+            literal: literal.to_owned(),
+        };
         assert_eq!(
             p,
-            [
-                ("n".to_owned(), "20".to_owned()),
-                ("since".to_owned(), "'2025-02-03'".to_owned())
-            ]
+            [parameter("n", "20"), parameter("since", "'2025-02-03'")],
+            "in the JSON's key order, values as SQL literals"
         );
         let Err(e) = Parameters::parse(r#"{"ok": 1, "my-var": 2}"#) else {
             panic!("a bad name passed")

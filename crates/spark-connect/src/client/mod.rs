@@ -56,11 +56,19 @@ const KEEPALIVE: Duration = Duration::from_secs(300);
 /// How long the server may stay silent during a call, unless set otherwise.
 const DEFAULT_STALL: Duration = Duration::from_secs(60);
 
+/// One setting of a Spark session: its key, and its value (`None` when unset without a
+/// default).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting {
+    pub key: String,
+    pub value: Option<String>,
+}
+
 /// A `Config` operation.
 struct Config(config_request::operation::OpType);
 
 impl SessionCall for Config {
-    type Output = Vec<(String, Option<String>)>;
+    type Output = Vec<Setting>;
 
     async fn run(
         &mut self,
@@ -449,7 +457,7 @@ impl SparkClient {
         creds: &Credentials,
         op: config_request::operation::OpType,
         cancel: &CancellationToken,
-    ) -> Result<Vec<(String, Option<String>)>, SparkError> {
+    ) -> Result<Vec<Setting>, SparkError> {
         let operation = Some(config_request::Operation { op_type: Some(op) });
         let message = {
             let stamp = self.stamp(creds);
@@ -482,20 +490,23 @@ impl SparkClient {
                 Ok(response
                     .pairs
                     .into_iter()
-                    .map(|kv| (kv.key, kv.value))
+                    .map(|kv| Setting {
+                        key: kv.key,
+                        value: kv.value,
+                    })
                     .collect())
             }
             Err(e) => Err(self.with_details(creds, e).await),
         }
     }
 
-    /// Runs a `Config` operation in the session: `(key, value)` pairs back.
+    /// Runs a `Config` operation in the session: the settings it names back.
     pub async fn config(
         &mut self,
         creds: &Credentials,
         op: config_request::operation::OpType,
         cancel: &CancellationToken,
-    ) -> Result<Vec<(String, Option<String>)>, SparkError> {
+    ) -> Result<Vec<Setting>, SparkError> {
         self.in_session(creds, cancel, &mut Config(op)).await
     }
 
@@ -504,11 +515,11 @@ impl SparkClient {
         &mut self,
         creds: &Credentials,
         cancel: &CancellationToken,
-    ) -> Result<Vec<(String, Option<String>)>, SparkError> {
+    ) -> Result<Vec<Setting>, SparkError> {
         let op = config_request::operation::OpType::GetAll(config_request::GetAll { prefix: None });
-        let mut pairs = self.config(creds, op, cancel).await?;
-        pairs.sort();
-        Ok(pairs)
+        let mut settings = self.config(creds, op, cancel).await?;
+        settings.sort_by(|a, b| (&a.key, &a.value).cmp(&(&b.key, &b.value)));
+        Ok(settings)
     }
 
     /// One setting (`None` when unset without a default).
@@ -521,8 +532,8 @@ impl SparkClient {
         let op = config_request::operation::OpType::GetOption(config_request::GetOption {
             keys: vec![key.to_owned()],
         });
-        let pairs = self.config(creds, op, cancel).await?;
-        Ok(pairs.into_iter().next().and_then(|(_, v)| v))
+        let settings = self.config(creds, op, cancel).await?;
+        Ok(settings.into_iter().next().and_then(|s| s.value))
     }
 
     pub async fn conf_set(
