@@ -91,22 +91,14 @@ ensure_playwright() {
   export SPARK_SQL_KERNEL_TEST_CHP="$dir/node_modules/.bin/configurable-http-proxy"
 }
 
-# The explorer's JupyterLab extension, built from labextension/ with npm packages (pinned by its
-# package-lock.json) and JupyterLab's own builder into kernelspec/data/share/jupyter/labextensions/
-# (where the wheel takes it from; not kept in git); then installed under PREFIX
-# (share/jupyter/labextensions).
+# ensure_labextension PREFIX: the explorer's JupyterLab extension, built from labextension/
+# by the wheel's own build step (python/build/spark_sql_kernel_build.py: npm packages pinned by
+# its package-lock.json, JupyterLab's builder, checked), copied where Jupyter under PREFIX finds
+# it (share/jupyter/labextensions).
 ensure_labextension() {
-  local prefix=$1 dir="$ROOT/labextension" out="$ROOT/kernelspec/data/share/jupyter/labextensions/spark-sql-kbase-explorer"
-  local hash
-  hash=$(sha256sum "$dir/package-lock.json" | cut -c1-12)
-  if [ ! -f "$dir/node_modules/.complete-$hash" ]; then
-    say "The explorer's JupyterLab extension: npm packages"
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
-    touch "$dir/node_modules/.complete-$hash"
-  fi
-  say "The explorer's JupyterLab extension: build"
-  rm -rf "$dir/lib" "$out"
-  (cd "$dir" && npm run --silent build >/dev/null)
+  local prefix=$1 out
+  say "The explorer's JupyterLab extension"
+  out=$("$PY" "$ROOT/python/build/spark_sql_kernel_build.py" | tail -n 1)
   mkdir -p "$prefix/share/jupyter/labextensions"
   rm -rf "$prefix/share/jupyter/labextensions/spark-sql-kbase-explorer"
   cp -r "$out" "$prefix/share/jupyter/labextensions/"

@@ -14,6 +14,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import zipfile
 
 import nbformat
 import pytest
@@ -64,6 +65,51 @@ def test_pip_install_gives_the_command_and_the_kernelspec(venv, tmp_path):
     extension = venv / "share" / "jupyter" / "labextensions" / "spark-sql-kbase-explorer"
     assert json.loads((extension / "package.json").read_text())["name"] == "spark-sql-kbase-explorer"
     assert any((extension / "static").glob("remoteEntry.*.js")), list((extension / "static").iterdir())
+
+
+def test_a_clean_clone_sharing_a_used_target_dir_builds_a_wheel_with_the_explorer(tmp_path):
+    """`pip wheel` of a fresh clone whose CARGO_TARGET_DIR another checkout (this one) has
+    built into: the backend builds the explorer from the clone's sources, every time; nothing
+    in the shared target directory stands in for it."""
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+    assert not (clone / "kernelspec/data/share/jupyter/labextensions").exists(), "a clean clone"
+    # The venv's maturin builds (no build isolation: nothing is downloaded).
+    path = f"{pathlib.Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    env = dict(os.environ, CARGO_TARGET_DIR=str(ROOT / "target"),
+               MATURIN_PEP517_ARGS="--profile dev", PATH=path)
+    out = tmp_path / "wheels"
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+         "--wheel-dir", str(out), str(clone)],
+        env=env, capture_output=True, text=True, timeout=900)
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    [wheel] = list(out.glob("spark_sql_kernel-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    extension = "share/jupyter/labextensions/spark-sql-kbase-explorer/"
+    shipped = [n.split(extension, 1)[1] for n in names if extension in n]
+    assert "package.json" in shipped and "install.json" in shipped, shipped
+    assert any(n.startswith("static/remoteEntry.") for n in shipped), shipped
+    package = json.loads(zipfile.ZipFile(wheel).read(
+        next(n for n in names if n.endswith(extension + "package.json"))))
+    cargo = (ROOT / "Cargo.toml").read_text().split("[workspace.package]")[1]
+    assert f'version = "{package["version"]}"' in cargo, "the extension's version is Cargo's"
+
+
+def test_a_build_without_npm_fails_instead_of_shipping_no_explorer(tmp_path):
+    """With no npm on the PATH, the backend's build of the extension fails with its reason."""
+    env = dict(os.environ, PATH=str(pathlib.Path(sys.executable).parent))
+    probe = ("import sys; sys.path.insert(0, 'python/build'); import spark_sql_kernel_build as b\n"
+             "b.SOURCE = b.pathlib.Path(sys.argv[1]); b.BUILT = b.SOURCE / 'out'\n"
+             "try:\n    b.build_explorer()\nexcept b.ExplorerBuildError as e:\n"
+             "    print(e); sys.exit(3)\n")
+    source = tmp_path / "labextension"
+    source.mkdir()
+    (source / "package-lock.json").write_text("{}")
+    failed = subprocess.run([sys.executable, "-c", probe, str(source)], cwd=ROOT, env=env,
+                            capture_output=True, text=True)
+    assert failed.returncode == 3, failed.stdout + failed.stderr
+    assert "npm is needed" in failed.stdout, failed.stdout
 
 
 class Cells(html.parser.HTMLParser):
