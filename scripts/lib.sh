@@ -92,9 +92,9 @@ ensure_playwright() {
 }
 
 # ensure_labextension PREFIX: the explorer's JupyterLab extension, built from labextension/
-# by the wheel's own build step (python/build/spark_sql_kernel_build.py: npm packages pinned by
-# its package-lock.json, JupyterLab's builder, checked), copied where Jupyter under PREFIX finds
-# it (share/jupyter/labextensions).
+# by the wheel's own build step (python/build/spark_sql_kernel_build.py: jlpm with the packages
+# its yarn.lock pins, JupyterLab's builder, checked), copied where Jupyter under PREFIX finds it
+# (share/jupyter/labextensions).
 ensure_labextension() {
   local prefix=$1 out
   say "The explorer's JupyterLab extension"

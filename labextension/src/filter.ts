@@ -4,13 +4,16 @@
 
 import { el } from './dom';
 
-export type FilterOp = 'contains' | 'equals' | 'less' | 'greater' | 'between' | 'is_null' | 'not_null';
-export interface Filter { column: number; op: FilterOp; value?: string; value2?: string }
-export interface State { sort: { column: number; descending: boolean } | null; filters: Filter[] }
+import type { Filter, FilterOp } from './generated/protocol';
 
 const OPS: [FilterOp, string][] = [
-  ['contains', 'contains'], ['equals', '='], ['less', '<'], ['greater', '>'],
-  ['between', 'between'], ['is_null', 'is null'], ['not_null', 'is not null'],
+  ['contains', 'contains'],
+  ['equals', '='],
+  ['less', '<'],
+  ['greater', '>'],
+  ['between', 'between'],
+  ['is_null', 'is null'],
+  ['not_null', 'is not null'],
 ];
 
 /** How a filter reads, e.g. `gene contains "abc"`. */

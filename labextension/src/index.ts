@@ -12,8 +12,20 @@ import { INotebookModel, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Kernel } from '@jupyterlab/services';
 import { Widget } from '@lumino/widgets';
-import { Filter, FilterOp, State, filterForm, filterLabel } from './filter';
+import { filterForm, filterLabel } from './filter';
 import { el, button, tsv } from './dom';
+import { bytes, count } from './format';
+import { clampStart, lastPageStart, pageOfRow, rangeLabel, resized } from './paging';
+import type {
+  Display,
+  ExplorerEvent,
+  ExportFormat,
+  Filter,
+  FilterOp,
+  Request,
+  SummaryEvent,
+  ViewState,
+} from './generated/protocol';
 
 const MIME = 'application/vnd.kbase.spark-sql-explorer.v1+json';
 const TARGET = 'spark_sql_kbase.explorer';
@@ -22,35 +34,25 @@ const RERUN = 'Re-run the cell to explore the whole result.';
 /** Rows into a live result past which an unsorted page asks first (Spark reads up to it). */
 const FAR = 1_000_000;
 
-/** A size as people read it (powers of 1000), or that Spark cannot tell it. */
-function bytes(n: number): string {
-  if (n >= 2 ** 63) {
-    return 'an unknown size';
-  }
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
-  let unit = 0;
-  while (n >= 1000 && unit + 1 < units.length) {
-    n /= 1000;
-    unit += 1;
-  }
-  return unit === 0 ? `${n} B` : `${n.toFixed(1)} ${units[unit]}`;
-}
+/** A request as the view asks it; the id is added when it is sent. */
+type Ask = Request extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
-interface Column { name: string; type: string; numeric: boolean }
-interface Display { view: string; columns: Column[]; rows: (string | null)[][]; more: boolean; page_size: number }
-type Event = { event: string; id?: number; [key: string]: any };
+/** The words an answer carries for the user, if any. */
+function messageOf(event: ExplorerEvent): string {
+  return 'message' in event ? event.message : '';
+}
 
 /** One result's explorer. */
 class Explorer extends Widget implements IRenderMime.IRenderer {
   private display!: Display;
   private comm: Kernel.IComm | null = null;
-  private state: State = { sort: null, filters: [] };
+  private state: ViewState = { sort: null, filters: [] };
   private start = 0;
   private size = 100;
   private total: number | null = null;
   private rows: (string | null)[][] = [];
   private next = 0;
-  private waiting = new Map<number, (event: Event) => void>();
+  private waiting = new Map<number, (event: ExplorerEvent) => void>();
   private live = false;
   private status!: HTMLElement;
   private range!: HTMLElement;
@@ -113,7 +115,7 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
     kernel.statusChanged.connect(this.onStatus, this);
     try {
       this.comm = kernel.createComm(TARGET);
-      this.comm.onMsg = (msg) => this.heard(msg.content.data as Event);
+      this.comm.onMsg = (msg) => this.heard(msg.content.data as unknown as ExplorerEvent);
       this.comm.onClose = () => {
         this.comm = null;
         this.gone(RERUN);
@@ -127,7 +129,7 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
     }
   }
 
-  private heard(event: Event): void {
+  private heard(event: ExplorerEvent): void {
     // A request (or the snapshot, id 0) waits while a cell runs, then goes on.
     if (event.event === 'paused') {
       this.said = this.status.textContent ?? '';
@@ -138,7 +140,7 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
       this.say(this.said);
       return;
     }
-    if (event.id !== undefined && event.id > 0) {
+    if ('id' in event && event.id > 0) {
       const answer = this.waiting.get(event.id);
       if (event.event !== 'progress') {
         this.waiting.delete(event.id);
@@ -165,15 +167,19 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
     }
   }
 
-  private ask(request: { [key: string]: any }, progress?: (e: Event) => void): Promise<Event> {
+  private ask(
+    request: Ask,
+    progress?: (e: Extract<ExplorerEvent, { event: 'progress' }>) => void,
+  ): Promise<ExplorerEvent> {
     return new Promise((resolve) => {
       if (!this.comm) {
-        resolve({ event: 'error', message: RERUN });
+        resolve({ event: 'error', id: 0, message: RERUN });
         return;
       }
       const id = ++this.next;
       this.waiting.set(id, (e) => (e.event === 'progress' ? progress?.(e) : resolve(e)));
-      this.comm.send({ id, ...request });
+      const sent: Request = { id, ...request } as Request;
+      this.comm.send(sent as unknown as Record<string, never>);
     });
   }
 
@@ -207,7 +213,7 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
     }
     sizes.onchange = () => {
       this.size = Number(sizes.value);
-      void this.goto(Math.floor(this.start / this.size) * this.size);
+      void this.goto(resized(this.start, this.size));
     };
     const row = el('input') as HTMLInputElement;
     row.type = 'number';
@@ -221,16 +227,33 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
     // the rest of the same key press as its answer.
     row.onkeyup = (e) => {
       if (e.key === 'Enter' && row.value) {
-        void this.goto(Math.floor((Number(row.value) - 1) / this.size) * this.size);
+        void this.goto(pageOfRow(Number(row.value), this.size));
       }
     };
     const copy = button('Copy page', 'Copy page', () => this.copyRows(this.rows));
-    const count = button('Count rows', 'Count rows', () => void this.count().then(() => this.draw()));
+    const count = button(
+      'Count rows',
+      'Count rows',
+      () => void this.count().then(() => this.draw()),
+    );
     this.keep = button('Keep a stable copy', 'Keep a stable copy', () => void this.keepCopy());
     const summary = button('Summary', 'Summary', () => this.summary());
     const exporter = button('Export', 'Export', () => this.exportForm());
     this.controls = [first, previous, next, last, count, summary, exporter, this.keep];
-    bar.append(first, previous, this.range, next, last, sizes, row, copy, count, summary, exporter, this.keep);
+    bar.append(
+      first,
+      previous,
+      this.range,
+      next,
+      last,
+      sizes,
+      row,
+      copy,
+      count,
+      summary,
+      exporter,
+      this.keep,
+    );
     this.status = el('div', 'spark-sql-explorer-status');
     this.status.setAttribute('role', 'status');
     const scroller = el('div', 'spark-sql-explorer-scroll');
@@ -246,17 +269,19 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
       control.disabled = !this.live;
     }
     this.keep.hidden = !this.fromLive;
-    this.node.querySelectorAll('th button').forEach((b) => ((b as HTMLButtonElement).disabled = !this.live));
+    this.node
+      .querySelectorAll('th button')
+      .forEach((b) => ((b as HTMLButtonElement).disabled = !this.live));
   }
 
   private draw(): void {
-    const end = this.start + this.rows.length;
-    const seen = (this.start + this.rows.length).toLocaleString();
-    const of = this.total !== null ? this.total.toLocaleString() : this.display.more ? `more than ${seen}` : seen;
-    const filtered = this.state.filters.length ? ' (filtered)' : '';
-    this.range.textContent = this.rows.length
-      ? `Rows ${(this.start + 1).toLocaleString()}–${end.toLocaleString()} of ${of}${filtered}`
-      : `No rows of ${of}${filtered}`;
+    this.range.textContent = rangeLabel({
+      start: this.start,
+      shown: this.rows.length,
+      total: this.total,
+      more: this.display.more,
+      filtered: this.state.filters.length > 0,
+    });
     this.table.replaceChildren(this.head(), this.body());
     this.enable();
   }
@@ -268,15 +293,31 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
     this.display.columns.forEach((column, i) => {
       const th = el('th');
       const sorted = this.state.sort?.column === i ? this.state.sort : null;
-      th.setAttribute('aria-sort', sorted ? (sorted.descending ? 'descending' : 'ascending') : 'none');
+      th.setAttribute(
+        'aria-sort',
+        sorted ? (sorted.descending ? 'descending' : 'ascending') : 'none',
+      );
       const name = el('span', 'spark-sql-explorer-name', column.name);
       const type = el('small', 'spark-sql-explorer-type', column.type);
-      const up = button('▲', 'Sort ascending', () => this.sort(i, false), `Sort ascending by ${column.name}`);
-      const down = button('▼', 'Sort descending', () => this.sort(i, true), `Sort descending by ${column.name}`);
+      const up = button(
+        '▲',
+        'Sort ascending',
+        () => this.sort(i, false),
+        `Sort ascending by ${column.name}`,
+      );
+      const down = button(
+        '▼',
+        'Sort descending',
+        () => this.sort(i, true),
+        `Sort descending by ${column.name}`,
+      );
       const filter = button('⚲', 'Filter', () => this.filterForm(i), `Filter ${column.name}`);
       up.classList.toggle('on', sorted?.descending === false);
       down.classList.toggle('on', sorted?.descending === true);
-      filter.classList.toggle('on', this.state.filters.some((f) => f.column === i));
+      filter.classList.toggle(
+        'on',
+        this.state.filters.some((f) => f.column === i),
+      );
       th.append(name, type, up, down, filter);
       tr.append(th);
     });
@@ -289,8 +330,14 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
     this.rows.forEach((row, r) => {
       const tr = el('tr');
       const number = el('th', 'spark-sql-explorer-row');
-      number.append(button(String(this.start + r + 1), 'Copy row', () => this.copyRows([row]),
-        `Copy row ${this.start + r + 1}`));
+      number.append(
+        button(
+          String(this.start + r + 1),
+          'Copy row',
+          () => this.copyRows([row]),
+          `Copy row ${this.start + r + 1}`,
+        ),
+      );
       tr.append(number);
       row.forEach((value, c) => {
         const td = el('td', value === null ? 'null' : this.display.columns[c].numeric ? 'n' : 's');
@@ -314,13 +361,11 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
     if (this.fromLive && plain && start >= FAR && !(await this.farOk(start))) {
       return;
     }
-    if (this.total !== null && start >= this.total) {
-      start = Math.max(0, Math.floor((this.total - 1) / this.size) * this.size);
-    }
+    start = clampStart(start, this.size, this.total);
     this.say('Loading…');
     const answer = await this.ask({ op: 'page', start, size: this.size, state: this.state });
     if (answer.event !== 'page') {
-      this.say(answer.message);
+      this.say(messageOf(answer));
       return;
     }
     this.start = answer.start;
@@ -334,7 +379,7 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
       await this.count();
     }
     if (this.total !== null) {
-      await this.goto(Math.max(0, Math.ceil(this.total / this.size) - 1) * this.size);
+      await this.goto(lastPageStart(this.total, this.size));
     }
   }
 
@@ -342,7 +387,8 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
   private async farOk(start: number): Promise<boolean> {
     const answer = await showDialog({
       title: 'Go far into a live result',
-      body: `Row ${(start + 1).toLocaleString()} of a live result: Spark reads up to it. ` +
+      body:
+        `Row ${count(start + 1)} of a live result: Spark reads up to it. ` +
         'Keep a stable copy first to make far pages instant.',
       buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Go to the page' })],
       defaultButton: 0,
@@ -354,7 +400,8 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
   private async keepCopy(): Promise<void> {
     const answer = await showDialog({
       title: 'Keep a stable copy',
-      body: `Spark estimates this result at ${bytes(this.estimate)}. A copy is cached on the ` +
+      body:
+        `Spark estimates this result at ${bytes(this.estimate)}. A copy is cached on the ` +
         'server (the least recently used copies make room), and its pages are then stable and instant.',
       buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Keep a copy' })],
     });
@@ -372,7 +419,7 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
       this.total = answer.total;
       this.say('');
     } else {
-      this.say(answer.message);
+      this.say(messageOf(answer));
     }
   }
 
@@ -384,13 +431,20 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
 
   private filterForm(column: number): void {
     const existing = this.state.filters.find((f) => f.column === column) ?? null;
-    const form = filterForm(column, this.display.columns[column], existing, (filter: Filter | null) => {
-      const others = this.state.filters.filter((f) => f.column !== column);
-      this.state = { ...this.state, filters: filter ? [...others, filter] : others };
-      this.extra.replaceChildren(this.filterLine());
-      this.total = null;
-      void this.goto(0).then(() => this.count()).then(() => this.draw());
-    });
+    const form = filterForm(
+      column,
+      this.display.columns[column],
+      existing,
+      (filter: Filter | null) => {
+        const others = this.state.filters.filter((f) => f.column !== column);
+        this.state = { ...this.state, filters: filter ? [...others, filter] : others };
+        this.extra.replaceChildren(this.filterLine());
+        this.total = null;
+        void this.goto(0)
+          .then(() => this.count())
+          .then(() => this.draw());
+      },
+    );
     this.extra.replaceChildren(form);
     (form.querySelector('select') as HTMLSelectElement | null)?.focus();
   }
@@ -398,7 +452,9 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
   private filterLine(): HTMLElement {
     const line = el('div', 'spark-sql-explorer-filters');
     for (const f of this.state.filters) {
-      line.append(el('span', 'spark-sql-explorer-chip', filterLabel(this.display.columns[f.column].name, f)));
+      line.append(
+        el('span', 'spark-sql-explorer-chip', filterLabel(this.display.columns[f.column].name, f)),
+      );
     }
     return line;
   }
@@ -407,9 +463,13 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
     this.say('Summarising on the server…');
     const answer = await this.ask({ op: 'summary', state: this.state });
     if (answer.event !== 'summary') {
-      this.say(answer.message);
+      this.say(messageOf(answer));
       return;
     }
+    this.showSummary(answer);
+  }
+
+  private showSummary(answer: SummaryEvent): void {
     this.say('');
     const table = el('table', 'spark-sql-explorer-summary');
     const head = el('tr');
@@ -417,7 +477,7 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
       head.append(el('th', '', h));
     }
     table.append(head);
-    answer.columns.forEach((s: any, i: number) => {
+    answer.columns.forEach((s, i) => {
       const tr = el('tr');
       const c = this.display.columns[i];
       for (const v of [c.name, c.type, s.nulls, s.distinct, s.min, s.max]) {
@@ -425,7 +485,7 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
       }
       table.append(tr);
     });
-    const caption = el('div', '', `${Number(answer.rows).toLocaleString()} rows`);
+    const caption = el('div', '', `${count(answer.rows)} rows`);
     this.extra.replaceChildren(caption, table);
   }
 
@@ -450,18 +510,23 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
       go.disabled = true;
       this.say('Exporting…');
       const answer = await this.ask(
-        { op: 'export', path: path.value, format: format.value, state: this.state },
-        (p) => this.say(`Exporting… ${Number(p.rows).toLocaleString()} rows written`),
+        { op: 'export', path: path.value, format: format.value as ExportFormat, state: this.state },
+        (p) => this.say(`Exporting… ${count(p.rows)} rows written`),
       );
       go.disabled = false;
-      this.say(answer.message);
+      this.say(messageOf(answer));
     };
     this.extra.replaceChildren(form);
     path.focus();
   }
 
   private copyRows(rows: (string | null)[][]): void {
-    void navigator.clipboard.writeText(tsv(this.display.columns.map((c) => c.name), rows));
+    void navigator.clipboard.writeText(
+      tsv(
+        this.display.columns.map((c) => c.name),
+        rows,
+      ),
+    );
     this.say(rows.length === 1 ? 'Copied the row.' : `Copied ${rows.length} rows.`);
   }
 }

@@ -1,7 +1,9 @@
 """The wheel's PEP 517 build backend: it builds the explorer's JupyterLab extension from
-labextension/ with npm, checks it, then hands the wheel to maturin. Every standard build runs
-it (pip install ., pip wheel ., python -m build, a build from the sdist), and no wheel is made
-without the explorer: a missing npm, a failed build or an incomplete extension fails the build.
+labextension/ with jlpm (JupyterLab's pinned yarn, from the `jupyterlab` build requirement, on
+Node.js) and the packages yarn.lock pins, checks it, then hands the wheel to maturin. Every
+standard build runs it (pip install ., pip wheel ., python -m build, a build from the sdist),
+and no wheel is made without the explorer: no Node.js, a failed build or an incomplete
+extension fails the build.
 
 The extension is built into kernelspec/data/share/jupyter/labextensions/ (ignored by git),
 which maturin packs as the wheel's data, as JupyterLab's extension template builds into its
@@ -18,6 +20,7 @@ import pathlib
 import re
 import shutil
 import subprocess
+import sys
 
 import maturin
 
@@ -41,26 +44,33 @@ def version():
     return found.group(1)
 
 
-def _npm(*args):
-    npm = shutil.which("npm")
-    if npm is None:
-        raise ExplorerBuildError("npm is needed to build the explorer's JupyterLab extension "
+def _jlpm(*args):
+    if shutil.which("node") is None:
+        raise ExplorerBuildError("Node.js is needed to build the explorer's JupyterLab extension "
                                  "(labextension/): install Node.js 18 or later")
-    result = subprocess.run([npm, *args], cwd=SOURCE)
+    beside = pathlib.Path(sys.executable).parent / "jlpm"
+    jlpm = str(beside) if beside.exists() else shutil.which("jlpm")
+    if jlpm is None:
+        raise ExplorerBuildError("jlpm (from the jupyterlab package) is needed to build the "
+                                 "explorer's JupyterLab extension: pip install 'jupyterlab>=4'")
+    # The package's scripts may call jlpm too: its directory goes first on their PATH.
+    path = f"{pathlib.Path(jlpm).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    env = dict(os.environ, PATH=path)
+    result = subprocess.run([jlpm, *args], cwd=SOURCE, stdout=sys.stderr, env=env)
     if result.returncode != 0:
-        raise ExplorerBuildError(f"npm {' '.join(args)} failed in {SOURCE} ({result.returncode})")
+        raise ExplorerBuildError(f"jlpm {' '.join(args)} failed in {SOURCE} ({result.returncode})")
 
 
 def build_explorer():
     """Builds the extension from source into BUILT and checks it; returns BUILT."""
-    lock = hashlib.sha256((SOURCE / "package-lock.json").read_bytes()).hexdigest()[:12]
+    lock = hashlib.sha256((SOURCE / "yarn.lock").read_bytes()).hexdigest()[:12]
     marker = SOURCE / "node_modules" / f".complete-{lock}"
     if not marker.exists():
-        _npm("ci", "--no-audit", "--no-fund", "--loglevel=error")
+        _jlpm("install", "--immutable")
         marker.touch()
     shutil.rmtree(BUILT, ignore_errors=True)
     shutil.rmtree(SOURCE / "lib", ignore_errors=True)
-    _npm("run", "--silent", "build")
+    _jlpm("run", "build")
     manifest = BUILT / "package.json"
     if not manifest.is_file():
         raise ExplorerBuildError(f"the extension's build wrote no {manifest}")

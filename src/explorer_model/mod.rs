@@ -7,4 +7,6 @@ pub mod protocol;
 pub mod query;
 
 #[cfg(test)]
+mod schema_tests;
+#[cfg(test)]
 mod tests;

@@ -96,8 +96,8 @@ def test_a_clean_clone_sharing_a_used_target_dir_builds_a_wheel_with_the_explore
     assert f'version = "{package["version"]}"' in cargo, "the extension's version is Cargo's"
 
 
-def test_a_build_without_npm_fails_instead_of_shipping_no_explorer(tmp_path):
-    """With no npm on the PATH, the backend's build of the extension fails with its reason."""
+def test_a_build_without_node_fails_instead_of_shipping_no_explorer(tmp_path):
+    """With no Node.js on the PATH, the backend's build of the extension fails with its reason."""
     env = dict(os.environ, PATH=str(pathlib.Path(sys.executable).parent))
     probe = ("import sys; sys.path.insert(0, 'python/build'); import spark_sql_kernel_build as b\n"
              "b.SOURCE = b.pathlib.Path(sys.argv[1]); b.BUILT = b.SOURCE / 'out'\n"
@@ -105,11 +105,11 @@ def test_a_build_without_npm_fails_instead_of_shipping_no_explorer(tmp_path):
              "    print(e); sys.exit(3)\n")
     source = tmp_path / "labextension"
     source.mkdir()
-    (source / "package-lock.json").write_text("{}")
+    (source / "yarn.lock").write_text("")
     failed = subprocess.run([sys.executable, "-c", probe, str(source)], cwd=ROOT, env=env,
                             capture_output=True, text=True)
     assert failed.returncode == 3, failed.stdout + failed.stderr
-    assert "npm is needed" in failed.stdout, failed.stdout
+    assert "Node.js is needed" in failed.stdout, failed.stdout
 
 
 class Cells(html.parser.HTMLParser):
