@@ -284,11 +284,15 @@ mod tests {
             assert_eq!(std::fs::read(dir.join(file)).unwrap(), bytes);
         }
         assert_eq!(uninstall(KERNEL_NAME, &location, &paths()).unwrap(), dir);
-        assert!(!dir.exists());
-        assert!(matches!(
-            uninstall(KERNEL_NAME, &location, &paths()),
-            Err(KernelspecError::NotInstalled { .. })
-        ));
+        assert!(!dir.exists(), "{dir:?}");
+        assert!(
+            matches!(
+                uninstall(KERNEL_NAME, &location, &paths()),
+                Err(KernelspecError::NotInstalled { .. })
+            ),
+            "{:?}",
+            uninstall(KERNEL_NAME, &location, &paths())
+        );
     }
 
     #[test]
@@ -296,9 +300,13 @@ mod tests {
         let mut bad = spec();
         bad.name = "Spark SQL".into();
         let prefix = tempfile::tempdir().unwrap();
-        assert!(matches!(
-            install(&bad, &Location::Prefix(prefix.path().to_owned()), &paths()),
-            Err(KernelspecError::Name(_))
-        ));
+        assert!(
+            matches!(
+                install(&bad, &Location::Prefix(prefix.path().to_owned()), &paths()),
+                Err(KernelspecError::Name(_))
+            ),
+            "{:?}",
+            install(&bad, &Location::Prefix(prefix.path().to_owned()), &paths())
+        );
     }
 }

@@ -339,6 +339,7 @@ fn describe_http_error(error: reqwest::Error) -> String {
 mod tests {
     use super::*;
 
+    #[track_caller]
     fn client() -> AuthClient {
         AuthClient::new(
             "https://auth.example/services/auth/",
@@ -374,7 +375,19 @@ mod tests {
             )
         };
         let c = client();
-        assert!(matches!(
+        assert!(
+            matches!(
+                c.map_error(
+                    400,
+                    &body(
+                        400,
+                        10010,
+                        "10010 No authentication token: No user token provided"
+                    )
+                ),
+                AuthError::MissingToken { .. }
+            ),
+            "{:?}",
             c.map_error(
                 400,
                 &body(
@@ -382,34 +395,55 @@ mod tests {
                     10010,
                     "10010 No authentication token: No user token provided"
                 )
+            )
+        );
+        assert!(
+            matches!(
+                c.map_error(401, &body(401, 10020, "10020 Invalid token")),
+                AuthError::Invalid { .. }
             ),
-            AuthError::MissingToken { .. }
-        ));
-        assert!(matches!(
-            c.map_error(401, &body(401, 10020, "10020 Invalid token")),
-            AuthError::Invalid { .. }
-        ));
-        assert!(matches!(
-            c.map_error(403, &body(403, 20010, "20010 Account disabled")),
-            AuthError::Disabled { .. }
-        ));
+            "{:?}",
+            c.map_error(401, &body(401, 10020, "10020 Invalid token"))
+        );
+        assert!(
+            matches!(
+                c.map_error(403, &body(403, 20010, "20010 Account disabled")),
+                AuthError::Disabled { .. }
+            ),
+            "{:?}",
+            c.map_error(403, &body(403, 20010, "20010 Account disabled"))
+        );
         // 5xx is an outage of the service, with or without its error body.
         let outage = c.map_error(502, "<html>Bad gateway</html>");
-        assert!(matches!(outage, AuthError::Unavailable { status: 502, .. }));
-        assert!(outage.is_outage());
+        assert!(
+            matches!(outage, AuthError::Unavailable { status: 502, .. }),
+            "{outage:?}"
+        );
+        assert!(outage.is_outage(), "{:?}", outage);
         let outage = c.map_error(500, &body(500, 0, "boom"));
-        assert!(matches!(outage, AuthError::Unavailable { ref message, .. } if message == "boom"));
-        assert!(matches!(
-            c.map_error(200, "<html>"),
-            AuthError::BadAnswer { .. }
-        ));
-        assert!(!c
-            .map_error(401, &body(401, 10020, "10020 Invalid token"))
-            .is_outage());
-        assert!(matches!(
-            c.map_error(404, &body(404, 0, "not found")),
-            AuthError::Rejected { status: 404, .. }
-        ));
+        assert!(
+            matches!(outage, AuthError::Unavailable { ref message, .. } if message == "boom"),
+            "{outage:?}"
+        );
+        assert!(
+            matches!(c.map_error(200, "<html>"), AuthError::BadAnswer { .. }),
+            "{:?}",
+            c.map_error(200, "<html>")
+        );
+        assert!(
+            !c.map_error(401, &body(401, 10020, "10020 Invalid token"))
+                .is_outage(),
+            "{:?}",
+            c.map_error(401, &body(401, 10020, "10020 Invalid token"))
+        );
+        assert!(
+            matches!(
+                c.map_error(404, &body(404, 0, "not found")),
+                AuthError::Rejected { status: 404, .. }
+            ),
+            "{:?}",
+            c.map_error(404, &body(404, 0, "not found"))
+        );
     }
 
     #[test]
@@ -423,7 +457,7 @@ mod tests {
             millis(raw.created).unwrap().to_rfc3339(),
             "2025-11-24T16:00:00+00:00"
         );
-        assert!(raw.mfa.is_none());
+        assert!(raw.mfa.is_none(), "{:?}", raw.mfa);
         let user = UserInfo {
             identities: vec![
                 LinkedIdentity {

@@ -432,6 +432,7 @@ pub fn time_left(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
 mod tests {
     use super::*;
 
+    #[track_caller]
     fn authenticator(file: Option<PathBuf>, env: Option<&str>) -> Authenticator {
         let settings = crate::config::Settings::from_vars(|name| {
             (name == "SPARK_CONNECT_URL").then(|| "sc://h:1/;x-kbase-token=URLTOKEN".to_owned())
@@ -523,7 +524,7 @@ mod tests {
             .arg(&fifo)
             .status()
             .unwrap();
-        assert!(made.success());
+        assert!(made.success(), "{:?}", made);
         let reader = |env: Option<&str>| {
             let settings = crate::config::Settings::from_vars(|_| None);
             let settings = settings

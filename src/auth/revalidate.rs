@@ -168,27 +168,40 @@ mod tests {
     #[test]
     fn an_outage_is_told_once_and_ends_with_an_answer() {
         let mut r = Revalidator::default();
-        assert!(matches!(
-            r.verdict(Err(down()), RETRY_EVERY),
-            Verdict::KeepCurrent(Some(_))
-        ));
-        assert!(r.outage().is_some());
-        assert!(matches!(
-            r.verdict(Err(down()), RETRY_EVERY),
-            Verdict::KeepCurrent(None)
-        ));
-        assert!(r.next_try.is_some());
-        assert!(matches!(
-            r.verdict(Ok(info()), RETRY_EVERY),
-            Verdict::Valid(_)
-        ));
-        assert!(r.outage().is_none());
-        assert!(r.next_try.is_none());
+        assert!(
+            matches!(
+                r.verdict(Err(down()), RETRY_EVERY),
+                Verdict::KeepCurrent(Some(_))
+            ),
+            "{:?}",
+            r.verdict(Err(down()), RETRY_EVERY)
+        );
+        assert!(r.outage().is_some(), "{:?}", r.outage());
+        assert!(
+            matches!(
+                r.verdict(Err(down()), RETRY_EVERY),
+                Verdict::KeepCurrent(None)
+            ),
+            "{:?}",
+            r.verdict(Err(down()), RETRY_EVERY)
+        );
+        assert!(r.next_try.is_some(), "{:?}", r.next_try);
+        assert!(
+            matches!(r.verdict(Ok(info()), RETRY_EVERY), Verdict::Valid(_)),
+            "{:?}",
+            r.verdict(Ok(info()), RETRY_EVERY)
+        );
+        assert!(r.outage().is_none(), "{:?}", r.outage());
+        assert!(r.next_try.is_none(), "{:?}", r.next_try);
         // Out again later: told again.
-        assert!(matches!(
-            r.verdict(Err(down()), RETRY_EVERY),
-            Verdict::KeepCurrent(Some(_))
-        ));
+        assert!(
+            matches!(
+                r.verdict(Err(down()), RETRY_EVERY),
+                Verdict::KeepCurrent(Some(_))
+            ),
+            "{:?}",
+            r.verdict(Err(down()), RETRY_EVERY)
+        );
     }
 
     #[test]
@@ -199,11 +212,11 @@ mod tests {
             url: "http://auth".into(),
         };
         let refused = r.verdict(Err(invalid), RETRY_EVERY);
-        assert!(matches!(
-            refused,
-            Verdict::Refused(AuthError::Invalid { .. })
-        ));
-        assert!(r.outage().is_none());
+        assert!(
+            matches!(refused, Verdict::Refused(AuthError::Invalid { .. })),
+            "{refused:?}"
+        );
+        assert!(r.outage().is_none(), "{:?}", r.outage());
     }
 
     #[tokio::test]
@@ -220,20 +233,33 @@ mod tests {
         let token = BearerToken::new("SILENTTOKEN34567ABCDEFGHIJKLMNOP").unwrap();
         let mut r = Revalidator::default();
         let started = Instant::now();
-        assert!(matches!(
-            r.check(&client, &token, RETRY_EVERY).await,
-            Verdict::KeepCurrent(None)
-        ));
+        assert!(
+            matches!(
+                r.check(&client, &token, RETRY_EVERY).await,
+                Verdict::KeepCurrent(None)
+            ),
+            "{:?}",
+            r.check(&client, &token, RETRY_EVERY).await
+        );
         let first = started.elapsed();
         assert!(first >= STALE_WAIT, "{first:?}");
         assert!(first < STALE_WAIT * 2, "{first:?}");
         // The check goes on in the background: the next cell does not wait.
         let started = Instant::now();
-        assert!(matches!(
-            r.check(&client, &token, RETRY_EVERY).await,
-            Verdict::KeepCurrent(None)
-        ));
-        assert!(started.elapsed() < Duration::from_millis(100));
+        assert!(
+            matches!(
+                r.check(&client, &token, RETRY_EVERY).await,
+                Verdict::KeepCurrent(None)
+            ),
+            "{:?}",
+            r.check(&client, &token, RETRY_EVERY).await
+        );
+        assert!(
+            started.elapsed() < Duration::from_millis(100),
+            "{:?} < {:?}",
+            started.elapsed(),
+            Duration::from_millis(100)
+        );
         drop(listener);
     }
 }

@@ -29,6 +29,7 @@ fn columns() -> Vec<Column> {
 }
 
 /// Six rows; the phylum of the last one is hostile.
+#[track_caller]
 fn batch(columns: &[Column]) -> RecordBatch {
     let arrays: Vec<ArrayRef> = vec![
         Arc::new(StringArray::from(vec![
@@ -83,6 +84,7 @@ fn plan(kind: ChartKind, x: &str, y: Option<&str>, color: Option<&str>) -> Chart
     }
 }
 
+#[track_caller]
 fn chart_of(plan: &ChartPlan, cap: usize) -> Result<Figure, String> {
     let columns = columns();
     let batches = vec![batch(&columns)];
@@ -154,7 +156,7 @@ fn hostile_text_stays_text_in_the_svg_and_the_spec() {
     let bundle = bundle(&chart, 5000).unwrap();
     let svg = bundle["image/svg+xml"].as_str().unwrap();
     assert!(svg.contains("&lt;/text&gt;&lt;script&gt;"), "{svg}");
-    assert!(!svg.contains("<script"));
+    assert!(!svg.contains("<script"), "{svg:?}");
     let spec = &bundle["application/vnd.vegalite.v5+json"];
     assert_eq!(
         spec["data"]["values"][5]["phylum"],
@@ -235,7 +237,7 @@ fn rows_past_the_cap_are_left_out_and_the_text_says_so() {
     let text = describe(&chart, 4);
     assert!(text.contains("only the first 4 rows"), "{text}");
     let whole = chart_of(&plan(ChartKind::Point, "gc.mean", Some("genomes"), None), 6).unwrap();
-    assert!(!whole.left_out);
+    assert!(!whole.left_out, "{:?}", whole.left_out);
 }
 
 #[test]

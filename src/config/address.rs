@@ -149,16 +149,24 @@ mod tests {
             ("jupyter-alice.ns", 15002, false)
         );
         let a = parse("sc://spark.berdl.kbase.us:443/;use_ssl=true;user_agent=x").unwrap();
-        assert!(a.use_ssl);
+        assert!(a.use_ssl, "{:?}", a.use_ssl);
         assert_eq!(a.params, vec![("user_agent".to_owned(), "x".to_owned())]);
         assert_eq!(a.endpoint(), "https://spark.berdl.kbase.us:443");
         let a = parse_sc_url("sc://host", 15002).unwrap().address;
         assert_eq!(a.port, 15002);
         let a = parse("sc://[::1]:9000/").unwrap();
         assert_eq!((a.host.as_str(), a.port), ("::1", 9000));
-        assert!(parse("http://host:1").is_err());
-        assert!(parse("sc://:15002").is_err());
-        assert!(parse("sc://host:port").is_err());
+        assert!(
+            parse("http://host:1").is_err(),
+            "{:?}",
+            parse("http://host:1")
+        );
+        assert!(parse("sc://:15002").is_err(), "{:?}", parse("sc://:15002"));
+        assert!(
+            parse("sc://host:port").is_err(),
+            "{:?}",
+            parse("sc://host:port")
+        );
     }
 
     #[test]
@@ -167,9 +175,10 @@ mod tests {
         let ParsedUrl { address: a, token } = parse_sc_url(url, 1).unwrap();
         assert_eq!(token.unwrap().expose(), "SECRETSECRET");
         assert_eq!(a.to_string(), "sc://host:15002");
-        assert!(!format!("{a:?}").contains("SECRETSECRET"));
+        let shown = format!("{a:?}");
+        assert!(!shown.contains("SECRETSECRET"), "{shown}");
         let error = parse_sc_url("sc://host:x/;token=SECRETSECRET", 1).unwrap_err();
-        assert!(!error.to_string().contains("SECRETSECRET"));
+        assert!(!error.to_string().contains("SECRETSECRET"), "{error:?}");
     }
 
     #[test]
@@ -178,6 +187,10 @@ mod tests {
         assert_eq!(a.unwrap().host, "spark-connect-alice_smith.ns");
         let a = from_template("jupyter-{username_k8s}.ns", 15002, false, "Alice_Smith").unwrap();
         assert_eq!(a.to_string(), "sc://jupyter-alice-smith.ns:15002");
-        assert!(from_template("{username}", 1, false, " ").is_err());
+        assert!(
+            from_template("{username}", 1, false, " ").is_err(),
+            "{:?}",
+            from_template("{username}", 1, false, " ")
+        );
     }
 }

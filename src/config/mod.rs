@@ -443,10 +443,10 @@ mod tests {
             s.auth().token_file(),
             Some(&PathBuf::from("/home/alice/.berdl_kbase_session"))
         );
-        assert!(s.auth().env_token().is_none());
-        assert!(s.auth().url_token().is_none());
+        assert!(s.auth().env_token().is_none(), "{:?}", s.auth().env_token());
+        assert!(s.auth().url_token().is_none(), "{:?}", s.auth().url_token());
         assert_eq!(s.log(), "warn");
-        assert!(s.problems().is_empty());
+        assert!(s.problems().is_empty(), "{:?}", s.problems());
     }
 
     #[test]
@@ -514,9 +514,14 @@ mod tests {
         let address = s.spark().address_for("alice").unwrap();
         assert_eq!(address.to_string(), "sc://spark.example:443/;use_ssl=true");
         assert_eq!(s.auth().url_token().unwrap().expose(), "SECRETX");
-        assert!(!format!("{s:?}").contains("SECRETX"));
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("SECRETX"), "{shown}");
         let s = settings(&[("SPARK_CONNECT_URL", "sc://host:port")]);
-        assert!(s.spark().address_for("alice").is_err());
+        assert!(
+            s.spark().address_for("alice").is_err(),
+            "{:?}",
+            s.spark().address_for("alice")
+        );
         let s = settings(&[
             ("SPARK_CONNECT_HOST_TEMPLATE", "jupyter-{username_k8s}.ns"),
             ("SPARK_CONNECT_USE_SSL", "true"),

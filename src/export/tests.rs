@@ -22,6 +22,7 @@ fn columns() -> Vec<Column> {
     ]
 }
 
+#[track_caller]
 fn batch() -> RecordBatch {
     RecordBatch::try_from_iter(vec![
         (
@@ -51,6 +52,7 @@ fn batch() -> RecordBatch {
     .unwrap()
 }
 
+#[track_caller]
 fn export(format: Format, name: &str) -> (tempfile::TempDir, PathBuf, Written) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(name);
@@ -103,7 +105,7 @@ fn json_lines_are_one_object_per_row_with_nulls() {
     assert_eq!(rows.len(), 4);
     assert_eq!(rows[0]["id"], 1);
     assert_eq!(rows[0]["label"], "a,b");
-    assert!(rows[1]["id"].is_null());
+    assert!(rows[1]["id"].is_null(), "{:?}", rows[1]["id"]);
     assert_eq!(rows[1]["x"], 1e10);
 }
 
@@ -122,10 +124,14 @@ fn parquet_keeps_the_arrow_types() {
     let schema = batches[0].schema();
     assert_eq!(schema.field(0).data_type(), &DataType::Int64);
     assert_eq!(schema.field(2).data_type(), &DataType::Float64);
-    assert!(matches!(
-        schema.field(3).data_type(),
-        DataType::Timestamp(arrow::datatypes::TimeUnit::Microsecond, Some(_))
-    ));
+    assert!(
+        matches!(
+            schema.field(3).data_type(),
+            DataType::Timestamp(arrow::datatypes::TimeUnit::Microsecond, Some(_))
+        ),
+        "{:?}",
+        schema.field(3).data_type()
+    );
 }
 
 #[test]
@@ -140,7 +146,7 @@ fn an_empty_result_is_a_header_and_an_unfinished_export_no_file() {
     let mut e = Exporter::create(&other, Format::Parquet, Zone::default()).unwrap();
     e.batch(&columns(), &batch()).unwrap();
     drop(e);
-    assert!(!other.exists());
+    assert!(!other.exists(), "{other:?}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
 
@@ -166,7 +172,11 @@ fn formats_come_from_the_extension_or_a_name_and_paths_resolve() {
         resolve("/tmp/x.csv", Some(home)),
         PathBuf::from("/tmp/x.csv")
     );
-    assert!(resolve("x.csv", Some(home)).is_absolute());
+    assert!(
+        resolve("x.csv", Some(home)).is_absolute(),
+        "{:?}",
+        resolve("x.csv", Some(home))
+    );
     assert_eq!(
         resolve("~bob/x.csv", Some(home)),
         std::env::current_dir().unwrap().join("~bob/x.csv")

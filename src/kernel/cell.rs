@@ -106,7 +106,7 @@ mod tests {
             ]
         );
         assert_eq!(cell.sql, "SELECT 1\n%not_a_magic");
-        assert!(cell.cell_magic.is_none());
+        assert!(cell.cell_magic.is_none(), "{:?}", cell.cell_magic);
     }
 
     #[test]
@@ -122,7 +122,7 @@ mod tests {
         );
         assert_eq!(cell.sql, "SELECT 1;\nSELECT 2");
         assert_eq!(&code[cell.sql_offset..], cell.sql);
-        assert!(cell.line_magics.is_empty());
+        assert!(cell.line_magics.is_empty(), "{:?}", cell.line_magics);
     }
 
     #[test]
@@ -136,7 +136,7 @@ mod tests {
     #[test]
     fn a_plain_sql_cell_has_no_magics() {
         let cell = parse("\n  SELECT 100 % 7");
-        assert!(cell.line_magics.is_empty());
+        assert!(cell.line_magics.is_empty(), "{:?}", cell.line_magics);
         assert_eq!(cell.sql, "  SELECT 100 % 7");
         assert_eq!(cell.sql_offset, 1);
     }

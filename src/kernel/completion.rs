@@ -388,7 +388,7 @@ mod tests {
     async fn an_empty_word_asks_the_catalog_nothing() {
         let mut fake = catalog();
         let c = complete_sql(&mut fake, "SELECT ", 7).await;
-        assert!(c.matches.is_empty());
+        assert!(c.matches.is_empty(), "{:?}", c.matches);
         assert!(fake.asked.is_empty(), "{:?}", fake.asked);
     }
 
@@ -409,10 +409,18 @@ mod tests {
         let code = "%%chart line x=\nSELECT id FROM tour.genomes";
         let c = complete_chart(&mut catalog(), code, 15).await.unwrap();
         assert_eq!(c.matches, ["id", "gc"]);
-        assert!(complete_chart(&mut catalog(), "%%export b", 10)
-            .await
-            .is_none());
-        assert!(complete_chart(&mut catalog(), "%%chart", 7).await.is_none());
+        assert!(
+            complete_chart(&mut catalog(), "%%export b", 10)
+                .await
+                .is_none(),
+            "{:?}",
+            complete_chart(&mut catalog(), "%%export b", 10).await
+        );
+        assert!(
+            complete_chart(&mut catalog(), "%%chart", 7).await.is_none(),
+            "{:?}",
+            complete_chart(&mut catalog(), "%%chart", 7).await
+        );
     }
 
     #[test]
@@ -425,6 +433,10 @@ mod tests {
         assert_eq!((c.cursor_start, c.cursor_end), (13, 15));
         let c = complete_magic("%%l", 3).unwrap();
         assert_eq!(c.matches, ["%%limit"]);
-        assert!(complete_magic("SELECT 5 %", 10).is_none());
+        assert!(
+            complete_magic("SELECT 5 %", 10).is_none(),
+            "{:?}",
+            complete_magic("SELECT 5 %", 10)
+        );
     }
 }

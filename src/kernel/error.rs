@@ -159,6 +159,10 @@ mod tests {
         );
         let cancelled = KernelError::from(SessionError::Spark(SparkError::Cancelled)).to_output();
         assert_eq!(cancelled.ename, "KeyboardInterrupt");
-        assert!(cancelled.evalue.contains("cancelled"));
+        assert!(
+            cancelled.evalue.contains("cancelled"),
+            "{:?}",
+            cancelled.evalue
+        );
     }
 }

@@ -224,10 +224,13 @@ mod tests {
 
     #[test]
     fn glob_matching() {
-        assert!(glob_match("*", ""));
-        assert!(glob_match("a*c", "abbbc"));
-        assert!(!glob_match("a*c", "abbb"));
-        assert!(glob_match("?ü*", "xü日本"));
+        assert!(glob_match("*", ""), "* matches nothing too");
+        assert!(glob_match("a*c", "abbbc"), "* matches a run");
+        assert!(!glob_match("a*c", "abbb"), "the end must match");
+        assert!(
+            glob_match("?ü*", "xü日本"),
+            "? and * count characters, not bytes"
+        );
     }
 
     #[test]
@@ -240,16 +243,19 @@ mod tests {
             .clone()
             .unwrap();
         assert!(kept.len() < MAX_OUTPUT + 64, "{}", kept.len());
-        assert!(kept.ends_with(&format!(
-            "(kept {} of {} bytes)",
-            MAX_OUTPUT,
-            2 * MAX_OUTPUT
-        )));
+        assert!(
+            kept.ends_with(&format!(
+                "(kept {} of {} bytes)",
+                MAX_OUTPUT,
+                2 * MAX_OUTPUT
+            )),
+            "{kept:?}"
+        );
         for line in 2..1000 {
             h.record(line, "SELECT more");
             h.set_output(line, "x".repeat(MAX_OUTPUT));
         }
-        assert!(h.output_bytes <= MAX_OUTPUTS);
+        assert!(h.output_bytes <= MAX_OUTPUTS, "{:?}", h.output_bytes);
         let all = h.query(&HistoryQuery::Tail { n: 1000 }, true);
         assert_eq!(all.len(), 999, "inputs are all kept");
         assert_eq!(all[0].output.as_deref(), Some(""), "the oldest output went");

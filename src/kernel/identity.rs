@@ -181,6 +181,7 @@ mod tests {
     use super::*;
     use crate::auth::{TokenInfo, TokenSource};
 
+    #[track_caller]
     fn identity_with(mfa: Option<&str>) -> Identity {
         Identity::new(
             spark_connect::BearerToken::new("T").unwrap(),
@@ -197,6 +198,7 @@ mod tests {
         )
     }
 
+    #[track_caller]
     fn mfa_row(mfa: Option<&str>) -> String {
         let rows = identity(&identity_with(mfa), None, Utc::now());
         rows.into_iter().find(|r| r.key == "MFA").unwrap().value
@@ -209,12 +211,20 @@ mod tests {
 
     #[test]
     fn mfa_not_used_is_a_warning() {
-        assert!(mfa_row(Some("NotUsed")).starts_with("NotUsed (warning: BERDL's public"));
+        assert!(
+            mfa_row(Some("NotUsed")).starts_with("NotUsed (warning: BERDL's public"),
+            "{}",
+            mfa_row(Some("NotUsed"))
+        );
     }
 
     #[test]
     fn mfa_not_reported_is_a_warning() {
-        assert!(mfa_row(None).starts_with("not reported (warning"));
+        assert!(
+            mfa_row(None).starts_with("not reported (warning"),
+            "{}",
+            mfa_row(None)
+        );
     }
 
     #[test]

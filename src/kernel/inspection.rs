@@ -238,8 +238,12 @@ mod tests {
         );
         assert!(shown.contains("the key"), "{shown}");
         assert!(shown.contains("file:/w/genomes"), "{shown}");
-        assert!(inspect_sql(&mut fake, "SELECT * FROM nothing_here", 17)
-            .await
-            .is_none());
+        assert!(
+            inspect_sql(&mut fake, "SELECT * FROM nothing_here", 17)
+                .await
+                .is_none(),
+            "{:?}",
+            inspect_sql(&mut fake, "SELECT * FROM nothing_here", 17).await
+        );
     }
 }

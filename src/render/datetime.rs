@@ -339,11 +339,16 @@ mod tests {
 
     #[test]
     fn zones_parse_as_spark_accepts_them() {
-        assert!(matches!(
-            Zone::parse("America/Los_Angeles"),
-            Some(Zone::Region(_))
-        ));
-        assert!(matches!(Zone::parse("UTC"), Some(Zone::Region(_))));
+        assert!(
+            matches!(Zone::parse("America/Los_Angeles"), Some(Zone::Region(_))),
+            "{:?}",
+            Zone::parse("America/Los_Angeles")
+        );
+        assert!(
+            matches!(Zone::parse("UTC"), Some(Zone::Region(_))),
+            "{:?}",
+            Zone::parse("UTC")
+        );
         for (id, seconds) in [
             ("+05:30", 19800),
             ("-08", -28800),

@@ -58,24 +58,37 @@ fn long_values_are_cut_at_a_visible_marker_never_silently() {
     );
     let shown = text(&r, &options());
     insta::assert_snapshot!("cut_text", shown);
-    assert!(shown.contains(&format!("{}…", "x".repeat(100))));
-    assert!(!shown.contains(&"x".repeat(101)));
+    assert!(
+        shown.contains(&format!("{}…", "x".repeat(100))),
+        "{shown:?}"
+    );
+    assert!(!shown.contains(&"x".repeat(101)), "{shown:?}");
     let html = html(&r, &options());
-    assert!(html.contains("title=\"cut: 10000 characters in all\">…</span>"));
-    assert!(html.contains("values longer than 100 characters are cut"));
+    assert!(
+        html.contains("title=\"cut: 10000 characters in all\">…</span>"),
+        "{html:?}"
+    );
+    assert!(
+        html.contains("values longer than 100 characters are cut"),
+        "{html:?}"
+    );
     let everything = TableOptions {
         max_chars: 0,
         ..options()
     };
     let whole = text(&r, &everything);
-    assert!(whole.contains(&long));
-    assert!(!whole.contains('…'));
-    assert!(!whole.contains("cut"));
+    assert!(whole.contains(&long), "{whole:?}");
+    assert!(!whole.contains('…'), "{whole:?}");
+    assert!(!whole.contains("cut"), "{whole:?}");
     let short = TableOptions {
         max_chars: 5,
         ..options()
     };
-    assert!(text(&r, &short).contains("| xxxxx… |"));
+    assert!(
+        text(&r, &short).contains("| xxxxx… |"),
+        "{:?}",
+        text(&r, &short)
+    );
 }
 
 #[test]
@@ -93,7 +106,10 @@ fn three_hundred_columns_stay_one_table() {
     let html = html(&r, &options());
     assert_eq!(html.matches("</th>").count(), 300);
     assert_eq!(html.matches("</td>").count(), 600);
-    assert!(html.contains("showing the first 2 rows; more exist (%limit N shows more)"));
+    assert!(
+        html.contains("showing the first 2 rows; more exist (%limit N shows more)"),
+        "{html:?}"
+    );
 }
 
 #[test]
@@ -114,15 +130,33 @@ fn timestamps_follow_the_session_time_zone() {
             },
         )
     };
-    assert!(super::needs_time_zone(&r));
-    assert!(!super::needs_time_zone(&strings()));
+    assert!(
+        super::needs_time_zone(&r),
+        "a timestamp column needs the session time zone"
+    );
+    assert!(
+        !super::needs_time_zone(&strings()),
+        "strings need no time zone"
+    );
     assert!(
         super::needs_time_zone(&nested()),
         "variants may hold timestamps"
     );
-    assert!(in_zone("UTC").contains("2024-07-02 10:04:05.12"));
-    assert!(in_zone("America/Los_Angeles").contains("2024-07-02 03:04:05.12"));
-    assert!(in_zone("+05:30").contains("2024-07-02 15:34:05.12"));
+    assert!(
+        in_zone("UTC").contains("2024-07-02 10:04:05.12"),
+        "{:?}",
+        in_zone("UTC")
+    );
+    assert!(
+        in_zone("America/Los_Angeles").contains("2024-07-02 03:04:05.12"),
+        "{:?}",
+        in_zone("America/Los_Angeles")
+    );
+    assert!(
+        in_zone("+05:30").contains("2024-07-02 15:34:05.12"),
+        "{:?}",
+        in_zone("+05:30")
+    );
 }
 
 #[test]
@@ -150,7 +184,7 @@ fn a_table_past_its_output_bound_shows_the_rows_that_fit_and_says_so() {
         text.len() + html.len()
     );
     assert!(text.contains("| value number 00000 |"), "{text}");
-    assert!(!text.contains("value number 19999"));
+    assert!(!text.contains("value number 19999"), "{text:?}");
     let shown = text.matches("| value number").count();
     assert!(shown > 1000, "{shown}");
     assert!(shown < 20_000, "{shown}");
@@ -161,7 +195,7 @@ fn a_table_past_its_output_bound_shows_the_rows_that_fit_and_says_so() {
         "{}",
         text.lines().last().unwrap()
     );
-    assert!(html.contains("SPARK_SQL_KERNEL_MAX_OUTPUT_MB"));
+    assert!(html.contains("SPARK_SQL_KERNEL_MAX_OUTPUT_MB"), "{html:?}");
     // Within the bound: every row, as before.
     let whole = result_table(&big, &options());
     assert_eq!(
@@ -204,10 +238,14 @@ fn plans_and_statements_read_as_whole_text() {
     let note = result_table(&one("note", "line one\nline two"), &options());
     assert_eq!(note["text/plain"].as_str().unwrap(), "line one\nline two");
     let word = result_table(&one("note", "just one line"), &options());
-    assert!(word["text/plain"]
-        .as_str()
-        .unwrap()
-        .contains("| just one line |"));
+    assert!(
+        word["text/plain"]
+            .as_str()
+            .unwrap()
+            .contains("| just one line |"),
+        "{:?}",
+        word["text/plain"].as_str().unwrap()
+    );
     // DESCRIBE FUNCTION's rows are its lines.
     let described = result(
         vec![column("function_desc", "string", SparkType::Plain)],

@@ -175,10 +175,11 @@ mod tests {
         );
         insta::assert_snapshot!(bundle["text/plain"].as_str().unwrap());
         let html = bundle["text/html"].as_str().unwrap();
-        assert!(html.contains("&lt;script&gt;"));
-        assert!(!html.contains("<script>"));
+        assert!(html.contains("&lt;script&gt;"), "{html:?}");
+        assert!(!html.contains("<script>"), "{html:?}");
     }
 
+    #[track_caller]
     fn html(bundle: &MimeBundle) -> &str {
         bundle["text/html"].as_str().unwrap()
     }

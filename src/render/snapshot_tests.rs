@@ -26,6 +26,7 @@ pub(super) fn column(name: &str, type_name: &str, data_type: SparkType) -> Colum
     }
 }
 
+#[track_caller]
 pub(super) fn result(columns: Vec<Column>, arrays: Vec<ArrayRef>, more: bool) -> QueryResult {
     let batch = RecordBatch::try_from_iter(
         columns
@@ -53,6 +54,7 @@ pub(super) const HINTS: super::Hints = super::Hints {
     too_heavy: "(SPARK_SQL_KERNEL_MAX_OUTPUT_MB); narrow the query, or write all rows to a file with %%export PATH",
 };
 
+#[track_caller]
 pub(super) fn options() -> TableOptions {
     TableOptions {
         zone: Zone::parse("America/Los_Angeles").unwrap(),
@@ -61,6 +63,7 @@ pub(super) fn options() -> TableOptions {
     }
 }
 
+#[track_caller]
 pub(super) fn text(result: &QueryResult, options: &TableOptions) -> String {
     result_table(result, options)["text/plain"]
         .as_str()
@@ -69,6 +72,7 @@ pub(super) fn text(result: &QueryResult, options: &TableOptions) -> String {
 }
 
 /// The HTML without the `<style>` block, one row per line.
+#[track_caller]
 pub(super) fn html(result: &QueryResult, options: &TableOptions) -> String {
     let html = result_table(result, options)["text/html"]
         .as_str()
@@ -87,6 +91,7 @@ pub(super) fn plain(name: &str, type_name: &str) -> Column {
 pub(super) const SUMMER: i64 = 1_719_914_645_120_000;
 pub(super) const OLD: i64 = -3_786_825_600_000_000;
 
+#[track_caller]
 pub(super) fn scalars() -> QueryResult {
     let columns = vec![
         plain("bool", "boolean"),
@@ -214,8 +219,11 @@ fn strings_keep_null_apart_and_wide_characters_aligned() {
     let html = html(&r, &options());
     insta::assert_snapshot!("strings_html", html);
     // A null is marked; the string "NULL" is not.
-    assert!(html.contains("<td class=\"s null\"><em>NULL</em></td>"));
-    assert!(html.contains("<td class=\"s\">NULL</td>"));
+    assert!(
+        html.contains("<td class=\"s null\"><em>NULL</em></td>"),
+        "{html:?}"
+    );
+    assert!(html.contains("<td class=\"s\">NULL</td>"), "{html:?}");
     // Every line of the grid is equally wide on a terminal.
     let widths: Vec<usize> = text
         .lines()
@@ -232,6 +240,7 @@ fn strings_keep_null_apart_and_wide_characters_aligned() {
 }
 
 /// array<array<array<interval day to second>>>: deep nesting keeps the interval's fields.
+#[track_caller]
 pub(super) fn deep_intervals() -> ListArray {
     let inner = ListArray::try_new(
         Arc::new(Field::new(
@@ -265,6 +274,7 @@ pub(super) fn deep_intervals() -> ListArray {
 }
 
 /// parse_json('{"a":1,"b":[true,null,"x"]}'), a short string, and JSON null.
+#[track_caller]
 pub(super) fn variants() -> StructArray {
     let variant_fields = Fields::from(vec![
         Field::new("value", DataType::Binary, false)
@@ -290,6 +300,7 @@ pub(super) fn variants() -> StructArray {
     .unwrap()
 }
 
+#[track_caller]
 pub(super) fn nested() -> QueryResult {
     let ints = ListArray::from_iter_primitive::<Int32Type, _, _>(vec![
         Some(vec![Some(1), None, Some(3)]),

@@ -39,6 +39,7 @@ fn geo(kind: &str, values: &[(i32, Vec<u8>)]) -> ArrayRef {
 }
 
 /// MLlib's VectorUDT as stored: a dense [1.0, 2.5] and a sparse (4, [0, 3], [1.0, -2.0]).
+#[track_caller]
 fn vectors() -> ArrayRef {
     let mut indices = ListBuilder::new(Int32Builder::new());
     indices.append_null();

@@ -213,6 +213,10 @@ mod tests {
         };
         let marked = plain(&mark_fragment(&sql, 12, 12));
         assert!(marked.ends_with("             ^"), "{marked}");
-        assert!(mark_fragment(&sql, 99, 100).is_empty());
+        assert!(
+            mark_fragment(&sql, 99, 100).is_empty(),
+            "{:?}",
+            mark_fragment(&sql, 99, 100)
+        );
     }
 }

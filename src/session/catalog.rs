@@ -291,10 +291,14 @@ mod tests {
         cache.columns.insert(vec!["t".into()], Vec::new());
         cache.forget();
         assert_eq!(cache.lists.len(), 1);
-        assert!(cache.lists.contains_key(&Listing::Functions));
-        assert!(cache.columns.is_empty());
-        assert!(changes_catalog("CREATE"));
-        assert!(!changes_catalog("SELECT"));
+        assert!(
+            cache.lists.contains_key(&Listing::Functions),
+            "{:?}",
+            cache.lists
+        );
+        assert!(cache.columns.is_empty(), "{:?}", cache.columns);
+        assert!(changes_catalog("CREATE"), "DDL changes the catalog");
+        assert!(!changes_catalog("SELECT"), "a query changes nothing");
     }
 }
 

@@ -174,7 +174,11 @@ mod tests {
         let g = Governance::read(text).expect("the refusal is read");
         assert_eq!(g.database, "bob_stuff");
         assert_eq!(g.prefixes, ["u_alice__", "kbase_"]);
-        assert!(Governance::read("User 'x' is not authorized").is_none());
+        assert!(
+            Governance::read("User 'x' is not authorized").is_none(),
+            "{:?}",
+            Governance::read("User 'x' is not authorized")
+        );
         let Some(GatewaySays::Rule(rule)) = says(Code::PermissionDenied, text) else {
             panic!("a governance refusal is a rule of the gateway");
         };

@@ -362,7 +362,7 @@ mod tests {
             ("ge", code.chars().count() - 2)
         );
         let c = at_end("SELECT * FROM `my ta");
-        assert!(c.backtick);
+        assert!(c.backtick, "{:?}", c.backtick);
         assert_eq!((c.prefix.as_str(), c.start), ("my ta", 14));
         assert_eq!(c.after.as_deref(), Some("FROM"));
         assert!(
@@ -395,7 +395,12 @@ mod tests {
                 alias: None
             }]
         );
-        assert!(at_end("SELECT 'a; b' FROM t WHERE ").tables.len() == 1);
+        assert!(
+            at_end("SELECT 'a; b' FROM t WHERE ").tables.len() == 1,
+            "{:?} == {:?}",
+            at_end("SELECT 'a; b' FROM t WHERE ").tables.len(),
+            1
+        );
         // Nested comments are comments here too (the lexer is the one statements use).
         let c = at_end("SELECT /* a /* b */ FROM x */ * FROM t WHERE ");
         assert_eq!(c.tables.len(), 1, "{:?}", c.tables);

@@ -233,11 +233,27 @@ mod tests {
     fn hints_are_not_comments_and_open_tokens_are_marked() {
         let t = tokens("SELECT /*+ REPARTITION(4) */ 1");
         assert_eq!(t[1].kind, TokenKind::Hint { closed: true });
-        assert!(!t[1].is_comment());
-        assert!(tokens("SELECT 'abc").last().unwrap().is_open());
-        assert!(tokens("SELECT `abc").last().unwrap().is_open());
-        assert!(tokens("SELECT /* /* */").last().unwrap().is_open());
-        assert!(!tokens("SELECT 'it''s'").last().unwrap().is_open());
+        assert!(!t[1].is_comment(), "{:?}", t[1]);
+        assert!(
+            tokens("SELECT 'abc").last().unwrap().is_open(),
+            "{:?}",
+            tokens("SELECT 'abc").last().unwrap()
+        );
+        assert!(
+            tokens("SELECT `abc").last().unwrap().is_open(),
+            "{:?}",
+            tokens("SELECT `abc").last().unwrap()
+        );
+        assert!(
+            tokens("SELECT /* /* */").last().unwrap().is_open(),
+            "{:?}",
+            tokens("SELECT /* /* */").last().unwrap()
+        );
+        assert!(
+            !tokens("SELECT 'it''s'").last().unwrap().is_open(),
+            "{:?}",
+            tokens("SELECT 'it''s'").last().unwrap()
+        );
     }
 
     #[test]

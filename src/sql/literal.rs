@@ -148,6 +148,7 @@ pub fn literal(value: &Value) -> Result<String, ParameterError> {
 mod tests {
     use super::*;
 
+    #[track_caller]
     fn literals(json: &str) -> Vec<(String, String)> {
         parse_parameters(json)
             .unwrap()
@@ -193,24 +194,36 @@ mod tests {
 
     #[test]
     fn names_and_values_spark_cannot_take_are_errors() {
-        assert!(is_identifier("threshold"));
-        assert!(is_identifier("_x1"));
-        assert!(!is_identifier("1x"));
-        assert!(!is_identifier("my-var"));
-        assert!(!is_identifier(""));
+        assert!(is_identifier("threshold"), "a plain name");
+        assert!(is_identifier("_x1"), "an underscore may start a name");
+        assert!(!is_identifier("1x"), "a digit may not start a name");
+        assert!(
+            !is_identifier("my-var"),
+            "a hyphen is no identifier character"
+        );
+        assert!(!is_identifier(""), "an empty name");
         let huge = format!("{{\"x\": {}}}", "9".repeat(39));
         let (_, v) = &parse_parameters(&huge).unwrap()[0];
-        assert!(matches!(
-            literal(v),
-            Err(ParameterError::TooManyDigits(digits)) if digits.len() == 39
-        ));
-        assert!(matches!(
-            parse_parameters("[1]"),
-            Err(ParameterError::NotAnObject(_))
-        ));
-        assert!(matches!(
-            parse_parameters(r#"{"x": {"$double": "1"}}"#),
-            Err(ParameterError::NotADouble(name)) if name == "1"
-        ));
+        assert!(
+            matches!(
+                literal(v),
+                Err(ParameterError::TooManyDigits(digits)) if digits.len() == 39
+            ),
+            "{:?}",
+            literal(v)
+        );
+        assert!(
+            matches!(parse_parameters("[1]"), Err(ParameterError::NotAnObject(_))),
+            "{:?}",
+            parse_parameters("[1]")
+        );
+        assert!(
+            matches!(
+                parse_parameters(r#"{"x": {"$double": "1"}}"#),
+                Err(ParameterError::NotADouble(name)) if name == "1"
+            ),
+            "{:?}",
+            parse_parameters(r#"{"x": {"$double": "1"}}"#)
+        );
     }
 }

@@ -309,8 +309,12 @@ mod tests {
 
     #[test]
     fn empty_statements_and_comment_only_statements_are_dropped() {
-        assert!(texts("").is_empty());
-        assert!(texts(" ;; \n ; -- just a note\n /* and this */ ;").is_empty());
+        assert!(texts("").is_empty(), "{:?}", texts(""));
+        assert!(
+            texts(" ;; \n ; -- just a note\n /* and this */ ;").is_empty(),
+            "{:?}",
+            texts(" ;; \n ; -- just a note\n /* and this */ ;")
+        );
         assert_eq!(texts(";;SELECT 1;;"), ["SELECT 1"]);
         assert_eq!(texts("-- why\nSELECT 1"), ["-- why\nSELECT 1"]);
     }
@@ -334,11 +338,20 @@ mod tests {
 
     #[test]
     fn scripts_are_known_by_their_begin() {
-        assert!(is_script("BEGIN SELECT 1; END"));
-        assert!(is_script("-- a script\nbegin select 1; end"));
-        assert!(is_script("outer: BEGIN SELECT 1; END outer"));
-        assert!(!is_script("SELECT begin FROM t"));
-        assert!(!is_script("SELECT 1"));
+        assert!(is_script("BEGIN SELECT 1; END"), "a script");
+        assert!(
+            is_script("-- a script\nbegin select 1; end"),
+            "a script after a comment, in lower case"
+        );
+        assert!(
+            is_script("outer: BEGIN SELECT 1; END outer"),
+            "a labelled script"
+        );
+        assert!(
+            !is_script("SELECT begin FROM t"),
+            "`begin` as a column is no script"
+        );
+        assert!(!is_script("SELECT 1"), "a query is no script");
     }
 
     #[test]
@@ -442,7 +455,11 @@ mod tests {
             "SELECT 1                                  \n    \n         + 2 /*+ REPARTITION(4) */"
         );
         assert_eq!(blanked.encode_utf16().count(), sql.encode_utf16().count());
-        assert!(!blanked.to_ascii_uppercase().contains("CREATE"));
+        assert!(
+            !blanked.to_ascii_uppercase().contains("CREATE"),
+            "{:?}",
+            blanked.to_ascii_uppercase()
+        );
         assert_eq!(
             blank_comments("SELECT '-- not a comment'"),
             "SELECT '-- not a comment'"

@@ -9,10 +9,12 @@ use spark_connect::BearerToken;
 use spark_connect::ProxySettings;
 use spark_sql_kernel::auth::{AuthClient, AuthError, Authenticator};
 
+#[track_caller]
 fn token(t: &str) -> BearerToken {
     BearerToken::new(t).unwrap()
 }
 
+#[track_caller]
 fn client(url: &str) -> AuthClient {
     AuthClient::new(url, Duration::from_secs(5), &ProxySettings::none()).unwrap()
 }
@@ -26,7 +28,7 @@ async fn a_valid_token_gives_its_info_and_profile() {
     assert_eq!(info.token_type, "Login");
     assert_eq!(info.mfa.as_deref(), Some("Used"));
     assert_eq!(info.cache_for, Duration::from_secs(300));
-    assert!(!info.is_expired(chrono::Utc::now()));
+    assert!(!info.is_expired(chrono::Utc::now()), "{:?}", info);
     let profile = c.get_user_info(&token(standin::ALICE)).await.unwrap();
     assert_eq!(profile.display, "Alice Smith");
     assert_eq!(profile.custom_roles, ["BERDL_USER"]);
@@ -57,9 +59,13 @@ async fn each_error_of_the_service_has_its_own_message() {
         .validate_token(&token(standin::EXPIRED))
         .await
         .unwrap_err();
-    assert!(matches!(expired, AuthError::Invalid { .. }));
+    assert!(matches!(expired, AuthError::Invalid { .. }), "{expired:?}");
     // "Bearer X" is hashed whole by Auth2: the client must send the bare token.
-    assert!(c.validate_token(&token(standin::ALICE)).await.is_ok());
+    assert!(
+        c.validate_token(&token(standin::ALICE)).await.is_ok(),
+        "{:?}",
+        c.validate_token(&token(standin::ALICE)).await
+    );
     let disabled = c
         .validate_token(&token(standin::DISABLED))
         .await
@@ -68,7 +74,7 @@ async fn each_error_of_the_service_has_its_own_message() {
         matches!(disabled, AuthError::Disabled { .. }),
         "{disabled:?}"
     );
-    assert!(disabled.to_string().contains("disabled"));
+    assert!(disabled.to_string().contains("disabled"), "{disabled:?}");
 }
 
 #[tokio::test]
@@ -76,9 +82,13 @@ async fn an_unreachable_or_broken_service_is_named_with_its_url() {
     let c = client("http://127.0.0.1:9/services/auth/");
     let error = c.validate_token(&token(standin::ALICE)).await.unwrap_err();
     assert!(matches!(error, AuthError::Unreachable { .. }), "{error:?}");
-    assert!(error
-        .to_string()
-        .contains("http://127.0.0.1:9/services/auth/"));
+    assert!(
+        error
+            .to_string()
+            .contains("http://127.0.0.1:9/services/auth/"),
+        "{:?}",
+        error.to_string()
+    );
 
     let garbage = AuthStandin::start(standin::default_config(), &["--garbage"]);
     let error = client(&garbage.url)
@@ -86,7 +96,7 @@ async fn an_unreachable_or_broken_service_is_named_with_its_url() {
         .await
         .unwrap_err();
     assert!(matches!(error, AuthError::BadAnswer { .. }), "{error:?}");
-    assert!(error.to_string().contains(&garbage.url));
+    assert!(error.to_string().contains(&garbage.url), "{error:?}");
 }
 
 #[tokio::test]
@@ -100,11 +110,17 @@ async fn a_slow_service_times_out_with_a_clear_message() {
     .unwrap();
     let started = std::time::Instant::now();
     let error = c.validate_token(&token(standin::ALICE)).await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?} < {:?}",
+        started.elapsed(),
+        Duration::from_secs(3)
+    );
     assert!(matches!(error, AuthError::Unreachable { .. }), "{error:?}");
     assert!(error.to_string().contains("timed out"), "{error}");
 }
 
+#[track_caller]
 fn authenticator(url: &str, vars: &[(&str, &str)]) -> Authenticator {
     let mut all = vec![("KBASE_AUTH_URL", url)];
     all.extend_from_slice(vars);
@@ -119,7 +135,7 @@ async fn a_token_seen_valid_and_then_past_its_expiry_is_reported_expired() {
     tokio::time::sleep(Duration::from_millis(3500)).await;
     let error = a.ensure().await.unwrap_err();
     assert!(matches!(error, AuthError::Expired { .. }), "{error:?}");
-    assert!(error.to_string().contains("expired at"));
+    assert!(error.to_string().contains("expired at"), "{error:?}");
 }
 
 #[tokio::test]
@@ -258,7 +274,11 @@ async fn whoami_shows_the_user_and_the_address_but_never_the_token() {
             "{expected:?} missing from:\n{text}"
         );
     }
-    assert!(data["text/html"].as_str().unwrap().contains("alice_smith"));
+    assert!(
+        data["text/html"].as_str().unwrap().contains("alice_smith"),
+        "{:?}",
+        data["text/html"].as_str().unwrap()
+    );
     let everything = format!("{:?}", t);
     assert!(!everything.contains(standin::ALICE), "the token leaked");
 }

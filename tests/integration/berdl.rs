@@ -6,7 +6,7 @@
 use serde_json::json;
 
 use crate::harness::berdl::{BerdlProxy, Mode};
-use crate::harness::reading::{failing, ok, result_text};
+use crate::harness::reading::{failing, ok, result_text, Failure};
 use crate::harness::spark::{self, kernel_settings, table};
 use crate::harness::standin::AuthStandin;
 use crate::harness::Frontend;
@@ -35,10 +35,18 @@ async fn spark_errors_through_the_public_proxy_read_as_on_a_direct_connection() 
         "SELEC 1",
         "SELECT 1 / 0 AS x",
     ] {
-        let (ename, evalue, tb) = failing(&mut proxied, sql).await;
+        let Failure {
+            ename,
+            evalue,
+            traceback: tb,
+        } = failing(&mut proxied, sql).await;
         eprintln!("through the proxy: {ename}: {evalue}\n{tb}");
         let expected = failing(&mut direct, sql).await;
-        assert_eq!((ename, evalue, tb.clone()), expected, "{sql}");
+        assert_eq!(
+            (ename, evalue, &tb),
+            (expected.ename, expected.evalue, &expected.traceback),
+            "{sql}: the same error through the proxy as on a direct connection"
+        );
         for word in ["INTERNAL", "GlobalLimit", "LocalLimit", "SparkConnectError"] {
             assert!(!tb.contains(word), "{sql}: {tb}");
         }
@@ -59,7 +67,11 @@ async fn the_namespace_check_is_explained_and_comments_never_trip_it() {
         &auth.url,
     );
     let mut k = kernel_through(&proxy, &auth).await;
-    let (ename, evalue, tb) = failing(&mut k, "CREATE DATABASE bob_stuff").await;
+    let Failure {
+        ename,
+        evalue,
+        traceback: tb,
+    } = failing(&mut k, "CREATE DATABASE bob_stuff").await;
     assert_eq!(ename, "GovernanceError");
     assert!(evalue.contains("bob_stuff"), "{evalue}");
     assert!(evalue.contains(&format!("{prefix}, kbase_")), "{evalue}");
@@ -77,7 +89,7 @@ async fn the_namespace_check_is_explained_and_comments_never_trip_it() {
         .execute("SELECT 1 AS one -- later: CREATE DATABASE scratch\n/* CREATE SCHEMA x */")
         .await;
     ok(&t);
-    assert!(result_text(&t).contains("one"));
+    assert!(result_text(&t).contains("one"), "{:?}", result_text(&t));
     // A hint is not a comment: Spark still applies it.
     let t = k
         .execute("%truncate 0\nEXPLAIN SELECT /*+ REPARTITION(7) */ * FROM range(10) -- CREATE DATABASE y")
@@ -86,7 +98,11 @@ async fn the_namespace_check_is_explained_and_comments_never_trip_it() {
     let plan = result_text(&t);
     assert!(plan.contains("RoundRobinPartitioning(7)"), "{plan}");
     // Text inside a string literal is what the check misreads.
-    let (ename, evalue, _) = failing(&mut k, "SELECT 'how to create database foo' AS tip").await;
+    let Failure {
+        ename,
+        evalue,
+        traceback: _,
+    } = failing(&mut k, "SELECT 'how to create database foo' AS tip").await;
     assert_eq!(ename, "GovernanceError");
     assert!(evalue.contains("misread"), "{evalue}");
     assert!(evalue.contains("'CREATE ' || 'DATABASE foo'"), "{evalue}");
@@ -101,7 +117,11 @@ async fn a_token_without_mfa_is_told_to_log_in_with_mfa() {
     );
     let proxy = BerdlProxy::start(Mode::Public, &backend(), &auth.url);
     let mut k = kernel_through(&proxy, &auth).await;
-    let (ename, evalue, _) = failing(&mut k, "SELECT 1").await;
+    let Failure {
+        ename,
+        evalue,
+        traceback: _,
+    } = failing(&mut k, "SELECT 1").await;
     assert_eq!(ename, "KBaseAuthError");
     assert!(
         evalue.contains("multi-factor authentication (MFA)"),
@@ -125,7 +145,11 @@ async fn a_pod_whose_spark_server_is_down_is_named_as_such() {
     // With the wait for a starting server off (tests/integration/starting.rs has it on).
     let off = [("SPARK_CONNECT_WAIT_TIMEOUT", "0")];
     let mut k = Frontend::start(kernel_settings(&auth, &spark::token(), &proxy.url, &off)).await;
-    let (ename, evalue, _) = failing(&mut k, "SELECT 1").await;
+    let Failure {
+        ename,
+        evalue,
+        traceback: _,
+    } = failing(&mut k, "SELECT 1").await;
     assert_eq!(ename, "SparkConnectError");
     assert!(
         evalue.starts_with("your notebook's Spark Connect server is not running"),
@@ -205,7 +229,11 @@ async fn the_proxys_trouble_reaching_auth2_is_not_called_an_expired_token() {
     let dead = format!("http://127.0.0.1:{}/", crate::harness::pproxy::free_port());
     let proxy = BerdlProxy::start(Mode::Public, &backend(), &dead);
     let mut k = kernel_through(&proxy, &auth).await;
-    let (ename, evalue, _) = failing(&mut k, "SELECT 1").await;
+    let Failure {
+        ename,
+        evalue,
+        traceback: _,
+    } = failing(&mut k, "SELECT 1").await;
     assert_eq!(ename, "SparkConnectError");
     assert!(
         evalue.contains("could not check your KBase token with KBase Auth2 (Auth service error: "),

@@ -2,7 +2,7 @@
 //! what JupyterLab's Tab and Shift+Tab get. (The parsing itself is unit-tested against an
 //! in-memory catalog in `src/kernel/completion.rs`.)
 
-use crate::harness::reading::{complete, complete_when, inspect, ok};
+use crate::harness::reading::{complete, complete_when, inspect, ok, Completed};
 use crate::harness::spark::{self, table};
 use crate::harness::Frontend;
 
@@ -44,18 +44,27 @@ async fn tables_and_databases_complete_and_names_get_backticks() {
     let auth = spark::standin();
     let mut k = spark::kernel(&auth).await;
     let db = kernel_with_tables(&mut k).await;
-    let (m, start, end) = complete(&mut k, "SELECT * FROM geno", None).await;
+    let Completed {
+        matches: m,
+        start,
+        end,
+    } = complete(&mut k, "SELECT * FROM geno", None).await;
     assert!(m.contains(&"genomes".to_owned()), "{m:?}");
     assert_eq!((start, end), (14, 18));
-    let (m, ..) = complete(&mut k, "SELECT * FROM genom", None).await;
+    let Completed { matches: m, .. } = complete(&mut k, "SELECT * FROM genom", None).await;
     assert_eq!(m, ["genomes"]);
-    let (m, ..) = complete(&mut k, &format!("SELECT * FROM {db}.gen"), None).await;
+    let Completed { matches: m, .. } =
+        complete(&mut k, &format!("SELECT * FROM {db}.gen"), None).await;
     assert_eq!(m, ["genomes"]);
-    let (m, ..) = complete(&mut k, "USE complete_d", None).await;
+    let Completed { matches: m, .. } = complete(&mut k, "USE complete_d", None).await;
     assert!(m.contains(&db), "{m:?}");
-    let (m, ..) = complete(&mut k, "SELECT * FROM 2024", None).await;
+    let Completed { matches: m, .. } = complete(&mut k, "SELECT * FROM 2024", None).await;
     assert!(m.contains(&"`2024_samples`".to_owned()), "{m:?}");
-    let (m, start, _) = complete(&mut k, "SELECT * FROM `2024_s", None).await;
+    let Completed {
+        matches: m,
+        start,
+        end: _,
+    } = complete(&mut k, "SELECT * FROM `2024_s", None).await;
     assert_eq!((m, start), (vec!["`2024_samples`".to_owned()], 14));
     drop_database(&mut k, &db).await;
 }
@@ -65,25 +74,35 @@ async fn columns_keywords_and_functions_complete_in_code_points() {
     let auth = spark::standin();
     let mut k = spark::kernel(&auth).await;
     let db = kernel_with_tables(&mut k).await;
-    let (m, start, _) = complete(&mut k, "SELECT g.org FROM genomes g", Some(12)).await;
+    let Completed {
+        matches: m,
+        start,
+        end: _,
+    } = complete(&mut k, "SELECT g.org FROM genomes g", Some(12)).await;
     assert_eq!((m, start), (vec!["organism".to_owned()], 9));
-    let (m, ..) = complete(&mut k, "SELECT genomes.si FROM genomes", Some(17)).await;
+    let Completed { matches: m, .. } =
+        complete(&mut k, "SELECT genomes.si FROM genomes", Some(17)).await;
     assert_eq!(m, ["size_mb"]);
-    let (m, ..) = complete(&mut k, "SELECT org FROM genomes WHERE id > 1", Some(10)).await;
+    let Completed { matches: m, .. } =
+        complete(&mut k, "SELECT org FROM genomes WHERE id > 1", Some(10)).await;
     assert_eq!(m.first().map(String::as_str), Some("organism"), "{m:?}");
     // A multi-byte character before the cursor: positions in code points.
-    let (m, start, end) = complete(&mut k, "SELECT 'ü漢🚀', si FROM genomes", Some(16)).await;
+    let Completed {
+        matches: m,
+        start,
+        end,
+    } = complete(&mut k, "SELECT 'ü漢🚀', si FROM genomes", Some(16)).await;
     assert_eq!(
         (m.first().map(String::as_str), start, end),
         (Some("size_mb"), 14, 16)
     );
-    let (m, ..) = complete(&mut k, "SELECT fi FROM odd_view", Some(9)).await;
+    let Completed { matches: m, .. } = complete(&mut k, "SELECT fi FROM odd_view", Some(9)).await;
     assert!(m.contains(&"`first col`".to_owned()), "{m:?}");
-    let (m, ..) = complete(&mut k, "SELECT `fi FROM odd_view", Some(10)).await;
+    let Completed { matches: m, .. } = complete(&mut k, "SELECT `fi FROM odd_view", Some(10)).await;
     assert_eq!(m, ["`first col`"]);
-    let (m, ..) = complete(&mut k, "sel", None).await;
+    let Completed { matches: m, .. } = complete(&mut k, "sel", None).await;
     assert!(m.contains(&"select".to_owned()), "{m:?}");
-    let (m, ..) = complete(&mut k, "SELECT approx_count_d", None).await;
+    let Completed { matches: m, .. } = complete(&mut k, "SELECT approx_count_d", None).await;
     assert_eq!(m, ["approx_count_distinct"]);
     drop_database(&mut k, &db).await;
 }
@@ -93,12 +112,12 @@ async fn the_catalog_cache_is_refreshed_after_ddl() {
     let auth = spark::standin();
     let mut k = spark::kernel(&auth).await;
     let db = kernel_with_tables(&mut k).await;
-    let (m, ..) = complete(&mut k, "SELECT * FROM fresh", None).await;
+    let Completed { matches: m, .. } = complete(&mut k, "SELECT * FROM fresh", None).await;
     assert!(m.is_empty(), "{m:?}");
     ok(&k
         .execute("CREATE TABLE fresh_table (x INT) USING parquet")
         .await);
-    let (m, ..) = complete(&mut k, "SELECT * FROM fresh", None).await;
+    let Completed { matches: m, .. } = complete(&mut k, "SELECT * FROM fresh", None).await;
     assert_eq!(m, ["fresh_table"]);
     drop_database(&mut k, &db).await;
 }
@@ -137,6 +156,6 @@ async fn configured_catalogs_complete_in_a_fresh_session_before_any_was_used() {
     let mut k = spark::kernel(&auth).await;
     let has = |name: &'static str| move |m: &[String]| m.iter().any(|x| x == name);
     complete_when(&mut k, "SELECT * FROM m", None, has("my")).await;
-    let (m, ..) = complete(&mut k, "SELECT * FROM kb", None).await;
+    let Completed { matches: m, .. } = complete(&mut k, "SELECT * FROM kb", None).await;
     assert_eq!(m.iter().filter(|x| *x == "kbase").count(), 1, "{m:?}");
 }

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::harness::reading::*;
+use crate::harness::reading::{assert_class, assert_no_such_view, error, failing, shown, Failure};
 use crate::harness::spark::{self, table};
 use crate::harness::Frontend;
 
@@ -12,7 +12,11 @@ async fn spark_errors_show_class_sqlstate_and_the_faulty_fragment() {
     let auth = spark::standin();
     let mut k = spark::kernel(&auth).await;
 
-    let (ename, evalue, tb) = failing(
+    let Failure {
+        ename,
+        evalue,
+        traceback: tb,
+    } = failing(
         &mut k,
         "SELECT 1 AS a;\nSELECT id,\n       nope + 1\nFROM range(3)",
     )
@@ -29,16 +33,28 @@ async fn spark_errors_show_class_sqlstate_and_the_faulty_fragment() {
         "{tb}"
     );
 
-    let (ename, evalue, _) = failing(&mut k, "SELECT * FROM no_such_table_here").await;
+    let Failure {
+        ename,
+        evalue,
+        traceback: _,
+    } = failing(&mut k, "SELECT * FROM no_such_table_here").await;
     assert_eq!(ename, "AnalysisException");
     assert_class(&evalue, "TABLE_OR_VIEW_NOT_FOUND", "42P01");
 
-    let (ename, evalue, tb) = failing(&mut k, "SELEC 1").await;
+    let Failure {
+        ename,
+        evalue,
+        traceback: tb,
+    } = failing(&mut k, "SELEC 1").await;
     assert_eq!(ename, "ParseException");
     assert_class(&evalue, "PARSE_SYNTAX_ERROR", "42601");
     assert!(tb.contains("SELEC"), "{tb}");
 
-    let (ename, evalue, _) = failing(&mut k, "SELECT 1 / 0 AS x").await;
+    let Failure {
+        ename,
+        evalue,
+        traceback: _,
+    } = failing(&mut k, "SELECT 1 / 0 AS x").await;
     assert_eq!(ename, "SparkArithmeticException");
     assert_class(&evalue, "DIVIDE_BY_ZERO", "22012");
 }
@@ -70,12 +86,16 @@ async fn a_token_spark_does_not_accept_is_a_kbase_auth_error() {
         &[],
     ))
     .await;
-    let (ename, evalue, tb) = failing(&mut k, "SELECT 1").await;
+    let Failure {
+        ename,
+        evalue,
+        traceback: tb,
+    } = failing(&mut k, "SELECT 1").await;
     assert_eq!(ename, "KBaseAuthError");
     assert!(evalue.contains("UNAUTHENTICATED"), "{evalue}");
     assert!(evalue.contains("%reconnect"), "{evalue}");
-    assert!(!evalue.contains(spark::OTHER));
-    assert!(!tb.contains(spark::OTHER));
+    assert!(!evalue.contains(spark::OTHER), "{evalue:?}");
+    assert!(!tb.contains(spark::OTHER), "{tb:?}");
 }
 
 /// The evalue of a `SparkConnectError` for `SELECT 1` against `url`, which must come within 10 s
@@ -87,7 +107,11 @@ pub async fn connection_error_within_seconds(
     let off = [("SPARK_CONNECT_WAIT_TIMEOUT", "0")];
     let mut k = Frontend::start(spark::kernel_settings(auth, &spark::token(), url, &off)).await;
     let started = Instant::now();
-    let (ename, evalue, _) = failing(&mut k, "SELECT 1").await;
+    let Failure {
+        ename,
+        evalue,
+        traceback: _,
+    } = failing(&mut k, "SELECT 1").await;
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "{:?}",

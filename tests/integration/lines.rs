@@ -4,7 +4,7 @@
 //! lines is asserted per line: SQL scripts, the 4.1+ types and chunked results.
 
 use crate::harness::berdl::{BerdlProxy, Mode};
-use crate::harness::reading::*;
+use crate::harness::reading::{error, grid_rows, ok, result_text, stderr};
 use crate::harness::spark;
 use crate::harness::Frontend;
 
@@ -32,6 +32,7 @@ impl Line {
 }
 
 /// The main server and each extra line; fails (never skips) when the lines are not named.
+#[track_caller]
 fn lines() -> Vec<Line> {
     let extra = std::env::var("SPARK_SQL_KERNEL_TEST_LINES").unwrap_or_else(|_| {
         panic!("SPARK_SQL_KERNEL_TEST_LINES is not set: run scripts/test, which starts each line")
@@ -58,6 +59,7 @@ fn lines() -> Vec<Line> {
 }
 
 /// The main server's version: what the venv's pyspark is (scripts/requirements.txt).
+#[track_caller]
 fn main_version() -> String {
     let requirements = include_str!("../../scripts/requirements.txt");
     requirements
@@ -69,6 +71,7 @@ fn main_version() -> String {
 }
 
 /// Asserts that a cell ran and showed one table of one row.
+#[track_caller]
 fn answers(t: &crate::harness::Transcript, line: &Line, row: &[&str]) {
     ok(t);
     assert_eq!(grid_rows(&result_text(t)), [row], "Spark {}", line.version);

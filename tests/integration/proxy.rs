@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crate::harness::pproxy::{free_port, Pproxy, AUTH_NAME, SPARK_NAME};
-use crate::harness::reading::*;
+use crate::harness::reading::{failing, grid_rows, ok, result_text, Failure};
 use crate::harness::spark;
 use crate::harness::standin::AuthStandin;
 use crate::harness::Frontend;
@@ -15,6 +15,7 @@ use crate::harness::Frontend;
 const FAULT_BOUND: Duration = Duration::from_secs(20);
 
 /// The run's server by a name only the proxy resolves.
+#[track_caller]
 fn far_spark() -> String {
     let port = spark::url().rsplit(':').next().unwrap().to_owned();
     format!("sc://{SPARK_NAME}:{port}")
@@ -46,11 +47,16 @@ async fn kernel_proxied(auth: &AuthStandin, spark_url: &str, proxy: &str) -> Fro
 /// `SELECT 1` fails within [`FAULT_BOUND`]: its ename and evalue.
 async fn fails_in_time(k: &mut Frontend) -> (String, String) {
     let started = Instant::now();
-    let (ename, evalue, _) = failing(k, "SELECT 1").await;
+    let Failure {
+        ename,
+        evalue,
+        traceback: _,
+    } = failing(k, "SELECT 1").await;
     assert!(started.elapsed() < FAULT_BOUND, "{:?}", started.elapsed());
     (ename, evalue)
 }
 
+#[track_caller]
 fn whoami_row(t: &crate::harness::Transcript, row: &str) -> String {
     let text = result_text(t);
     text.lines()
@@ -83,7 +89,11 @@ async fn an_http_proxy_carries_spark_and_auth2_to_names_only_it_resolves() {
 async fn without_the_proxy_the_far_names_lead_nowhere() {
     let auth = spark::standin();
     let mut k = kernel_via(&auth.url, &far_spark(), &[]).await;
-    let (ename, evalue, _) = failing(&mut k, "SELECT 1").await;
+    let Failure {
+        ename,
+        evalue,
+        traceback: _,
+    } = failing(&mut k, "SELECT 1").await;
     assert_eq!(ename, "SparkConnectError");
     assert!(
         evalue.contains(&format!("cannot reach Spark Connect at {}", far_spark())),
@@ -156,7 +166,11 @@ async fn socks5h_resolves_names_on_the_far_side_and_socks5_here() {
     // socks5:// resolves here, where the far name means nothing.
     let near = proxy.url("socks5", None);
     let mut k = kernel_proxied(&auth, &far_spark(), &near).await;
-    let (_, evalue, _) = failing(&mut k, "SELECT 1").await;
+    let Failure {
+        ename: _,
+        evalue,
+        traceback: _,
+    } = failing(&mut k, "SELECT 1").await;
     assert!(
         evalue.contains(&format!("cannot resolve {SPARK_NAME}")),
         "{evalue}"
@@ -220,7 +234,11 @@ async fn auth2_behind_a_refusing_proxy_is_the_proxys_fault_not_auth2s() {
     let proxy = Pproxy::start("http", Some("remote:tunnelpass"));
     let url = proxy.url("http", None);
     let mut k = kernel_via(&far_auth(&auth), &far_spark(), &[("grpc_proxy", &url)]).await;
-    let (ename, evalue, _) = failing(&mut k, "SELECT 1").await;
+    let Failure {
+        ename,
+        evalue,
+        traceback: _,
+    } = failing(&mut k, "SELECT 1").await;
     assert_eq!(ename, "KBaseAuthError");
     assert!(
         evalue.contains(&format!(

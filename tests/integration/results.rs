@@ -3,7 +3,7 @@
 
 use tokio_util::sync::CancellationToken;
 
-use crate::harness::reading::*;
+use crate::harness::reading::{error, grid_rows, ok, result_html, result_text, shown, traceback};
 use crate::harness::spark::{self, client, creds, table};
 
 #[tokio::test]
@@ -106,10 +106,10 @@ async fn set_and_use_change_the_session_and_several_statements_show_several_tabl
     assert!(set.contains('7'), "{set}");
     let current = displays[1]["data"]["text/plain"].as_str().unwrap();
     assert!(current.contains(&db), "{current}");
-    assert!(result_text(&t).contains("two"));
+    assert!(result_text(&t).contains("two"), "{:?}", result_text(&t));
     // The session keeps both.
     let t = k.execute("SELECT current_database() AS db").await;
-    assert!(result_text(&t).contains(&db));
+    assert!(result_text(&t).contains(&db), "{:?}", result_text(&t));
     let t = k.execute("%conf spark.sql.shuffle.partitions").await;
     assert!(result_text(&t).contains("7"), "{}", result_text(&t));
 }
@@ -260,7 +260,10 @@ async fn every_type_renders_as_the_servers_own_cast_to_string() {
         .execute_sql(&creds, &format!("SELECT {}", cast.join(", ")), 10, &never)
         .await
         .unwrap();
-    assert!(spark_sql_kernel::render::needs_time_zone(&typed));
+    assert!(
+        spark_sql_kernel::render::needs_time_zone(&typed),
+        "timestamps need the session time zone"
+    );
     let zone = spark_sql_kernel::render::Zone::parse(
         &c.conf_get(&creds, "spark.sql.session.timeZone", &never)
             .await

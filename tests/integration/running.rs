@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::harness::reading::*;
+use crate::harness::reading::{error, grid_rows, ok, result_text};
 use crate::harness::spark::{self, client, creds};
 
 #[tokio::test]
@@ -27,7 +27,7 @@ async fn a_million_rows_with_limit_100_send_101_rows() {
         result.rows_received, 101,
         "only limit + 1 rows cross the wire"
     );
-    assert!(result.more);
+    assert!(result.more, "{:?}", result.more);
     let names: Vec<&str> = result.columns.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["id", "x", "s"]);
     let types: Vec<&str> = result
@@ -108,7 +108,7 @@ async fn an_interrupt_cancels_the_query_within_two_seconds() {
     // The next cell works.
     let t = k.execute("SELECT 'after' AS x").await;
     ok(&t);
-    assert!(result_text(&t).contains("after"));
+    assert!(result_text(&t).contains("after"), "{:?}", result_text(&t));
 }
 
 #[tokio::test]
@@ -124,13 +124,20 @@ async fn a_long_query_shows_a_progress_line_updated_in_place_then_a_summary() {
     assert!(id.starts_with("spark-sql-progress-"), "{id}");
     let first = displays[0]["data"]["text/plain"].as_str().unwrap();
     assert!(first.starts_with("Spark: running · "), "{first}");
-    assert!(displays[0]["data"]["text/html"]
-        .as_str()
-        .unwrap()
-        .contains("<progress"));
+    assert!(
+        displays[0]["data"]["text/html"]
+            .as_str()
+            .unwrap()
+            .contains("<progress"),
+        "{:?}",
+        displays[0]["data"]["text/html"].as_str().unwrap()
+    );
     let updates = t.outputs("update_display_data");
     assert!(!updates.is_empty(), "{kinds:?}");
-    assert!(updates.iter().all(|u| u["transient"]["display_id"] == id));
+    assert!(
+        updates.iter().all(|u| u["transient"]["display_id"] == id),
+        "{updates:?}"
+    );
     let texts: Vec<&str> = updates
         .iter()
         .map(|u| u["data"]["text/plain"].as_str().unwrap())

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use spark_connect::SparkNotice;
 use tokio_util::sync::CancellationToken;
 
-use crate::harness::reading::*;
+use crate::harness::reading::{
+    assert_class, assert_no_such_view, error, failing, ok, result_text, stderr, Failure,
+};
 use crate::harness::spark::{self, client, creds, table, PrivateServer};
 use crate::harness::standin::AuthStandin;
 use crate::harness::Frontend;
@@ -43,11 +45,19 @@ async fn conf_shows_and_sets_settings_and_spark_refuses_bad_values() {
     assert!(line.ends_with(" 11"), "{line}");
     // Spark 4.1 refuses a badly typed value with an error class (4.0 had none), and a static
     // setting with another.
-    let (ename, evalue, _) = failing(&mut k, "%conf spark.sql.shuffle.partitions=eleven").await;
+    let Failure {
+        ename,
+        evalue,
+        traceback: _,
+    } = failing(&mut k, "%conf spark.sql.shuffle.partitions=eleven").await;
     assert_eq!(ename, "SparkIllegalArgumentException");
     assert_class(&evalue, "INVALID_CONF_VALUE.TYPE_MISMATCH", "22022");
     assert!(evalue.contains("'eleven'"), "{evalue}");
-    let (_, evalue, _) = failing(&mut k, "%conf spark.sql.warehouse.dir=/tmp/x").await;
+    let Failure {
+        ename: _,
+        evalue,
+        traceback: _,
+    } = failing(&mut k, "%conf spark.sql.warehouse.dir=/tmp/x").await;
     assert_class(&evalue, "CANNOT_MODIFY_STATIC_CONFIG", "46110");
 }
 
@@ -152,8 +162,17 @@ async fn a_server_killed_mid_query_is_an_error_naming_it() {
     assert!(evalue.contains("cannot reach Spark Connect"), "{evalue}");
     assert!(!evalue.contains("interrupted"), "{evalue}");
     let started = Instant::now();
-    let (ename, evalue, _) = failing(&mut k, "SELECT 1").await;
-    assert!(started.elapsed() < Duration::from_secs(10));
+    let Failure {
+        ename,
+        evalue,
+        traceback: _,
+    } = failing(&mut k, "SELECT 1").await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?} < {:?}",
+        started.elapsed(),
+        Duration::from_secs(10)
+    );
     assert_eq!(ename, "SparkConnectError");
     assert!(evalue.contains(&server.url()), "{evalue}");
 }
@@ -170,7 +189,7 @@ async fn a_restarted_server_gets_a_fresh_session_and_says_so_once() {
     server.restart();
     let t = k.execute("SELECT 'back' AS x").await;
     ok(&t);
-    assert!(result_text(&t).contains("back"));
+    assert!(result_text(&t).contains("back"), "{:?}", result_text(&t));
     assert!(
         stderr(&t).contains("a fresh session was opened"),
         "{:?}",
@@ -179,7 +198,7 @@ async fn a_restarted_server_gets_a_fresh_session_and_says_so_once() {
     assert_no_such_view(&mut k, &view).await;
     // Told once only.
     let t = k.execute("SELECT 1").await;
-    assert!(stderr(&t).is_empty());
+    assert!(stderr(&t).is_empty(), "{:?}", stderr(&t));
 }
 
 /// Sends `code` and interrupts it after a second: it must end within two seconds of the

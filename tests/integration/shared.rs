@@ -3,7 +3,7 @@
 //! `SPARK_SQL_KERNEL_TEST_SHARED_URL`). The first query waits for an executor to start while
 //! its stage is submitted and no task runs: the progress line says so, then counts the tasks.
 
-use crate::harness::reading::*;
+use crate::harness::reading::{grid_rows, ok, progress_lines, result_text};
 use crate::harness::spark;
 use crate::harness::Frontend;
 

@@ -11,6 +11,7 @@ use crate::harness::spark::{self, kernel_settings};
 use crate::harness::standin::AuthStandin;
 use crate::harness::Frontend;
 
+#[track_caller]
 fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
@@ -27,6 +28,7 @@ struct Start {
 }
 
 impl Start {
+    #[track_caller]
     fn new() -> Start {
         Start {
             dir: tempfile::tempdir().unwrap(),
@@ -36,6 +38,7 @@ impl Start {
     }
 
     /// A start command whose port nothing will ever listen on.
+    #[track_caller]
     fn never_listening() -> Start {
         let socket = tokio::net::TcpSocket::new_v4().unwrap();
         socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
@@ -47,6 +50,7 @@ impl Start {
     }
 
     /// `sh -c` text that counts its runs and launches the pass-through on the port.
+    #[track_caller]
     fn command(&self, auth: &AuthStandin) -> String {
         let python = std::env::var("SPARK_SQL_KERNEL_TEST_PYTHON").unwrap();
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/berdl/proxy.py");
@@ -100,8 +104,8 @@ async fn a_server_that_is_not_running_is_started_once_by_one_of_two_kernels() {
     );
     ok(&a);
     ok(&b);
-    assert!(result_text(&a).contains("one"));
-    assert!(result_text(&b).contains("two"));
+    assert!(result_text(&a).contains("one"), "{:?}", result_text(&a));
+    assert!(result_text(&b).contains("two"), "{:?}", result_text(&b));
     assert_eq!(
         start.runs(),
         1,
@@ -126,7 +130,11 @@ async fn a_server_that_is_not_running_is_started_once_by_one_of_two_kernels() {
         "{lines:?}"
     );
     // Its output went to the log, not the notebook.
-    assert!(!format!("{:?}{:?}", a.iopub, b.iopub).contains("launching the server"));
+    let published = format!("{:?}{:?}", a.iopub, b.iopub);
+    assert!(
+        !published.contains("launching the server"),
+        "the start command's output stays in the log: {published}"
+    );
     // A kernel that starts later finds the server up and never runs the command.
     let mut third = start.kernel(&auth, &command, "60").await;
     ok(&third.execute("SELECT 3 AS three").await);
@@ -148,7 +156,12 @@ async fn a_failing_or_slow_start_command_is_a_clear_error_within_its_timeout() {
         .await;
     let began = Instant::now();
     let e = error(&k.execute("SELECT 1").await);
-    assert!(began.elapsed() < Duration::from_secs(10));
+    assert!(
+        began.elapsed() < Duration::from_secs(10),
+        "{:?} < {:?}",
+        began.elapsed(),
+        Duration::from_secs(10)
+    );
     let evalue = e["evalue"].as_str().unwrap();
     assert_eq!(e["ename"], "SparkConnectError");
     assert!(evalue.contains("exit status: 3"), "{evalue}");

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use crate::harness::berdl::{BerdlProxy, Mode};
 use crate::harness::{binary, spark};
 
+#[track_caller]
 fn run(program: &str, args: &[&str], dir: &Path) {
     let status = Command::new(program)
         .args(args)
@@ -25,6 +26,7 @@ fn run(program: &str, args: &[&str], dir: &Path) {
 }
 
 /// A CA and a certificate for `names` (`DNS:localhost,IP:127.0.0.1`) signed by it, in `dir`.
+#[track_caller]
 fn make_certificates(dir: &Path, names: &str) {
     std::fs::write(
         dir.join("san.cnf"),
@@ -82,6 +84,7 @@ fn make_certificates(dir: &Path, names: &str) {
 struct Nginx(Child);
 
 impl Nginx {
+    #[track_caller]
     fn start(dir: &Path, port: u16, backend: &str) -> Nginx {
         let d = dir.display();
         let conf = format!(
@@ -121,6 +124,7 @@ impl Drop for Nginx {
     }
 }
 
+#[track_caller]
 fn check(url: &str, auth_url: &str, ca: Option<&Path>, extra: &[(&str, &str)]) -> (bool, String) {
     let token = spark::token();
     let mut vars = vec![

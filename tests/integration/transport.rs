@@ -30,7 +30,11 @@ async fn kernel_info_is_wrapped_in_busy_and_idle_and_describes_sql() {
         info["help_links"],
         json!([{"text": "help", "url": "https://example.org"}])
     );
-    assert!(info["supported_features"].is_array());
+    assert!(
+        info["supported_features"].is_array(),
+        "{:?}",
+        info["supported_features"]
+    );
     assert_eq!(
         t.reply.header["username"], "stub",
         "headers name the implementation"
@@ -118,7 +122,7 @@ async fn after_a_failure_queued_cells_are_aborted_when_stop_on_error() {
     assert_eq!(fe.transcript(&first).await.reply.content["status"], "error");
     let t = fe.transcript(&second).await;
     assert_eq!(t.reply.content["status"], "aborted");
-    assert!(t.outputs("stream").is_empty());
+    assert!(t.outputs("stream").is_empty(), "{:?}", t.outputs("stream"));
     assert_eq!(
         fe.transcript(&third).await.reply.content["status"],
         "aborted"
@@ -150,7 +154,12 @@ async fn an_interrupt_on_control_stops_the_running_cell() {
     assert_eq!(t.reply.content["status"], "ok");
     assert_eq!(t.kinds(), ["status:busy", "status:idle"]);
     let t = fe.transcript(&cell).await;
-    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?} < {:?}",
+        started.elapsed(),
+        Duration::from_secs(5)
+    );
     assert_eq!(t.reply.content["status"], "error");
     assert_eq!(t.outputs("error")[0]["ename"], "KeyboardInterrupt");
     assert_eq!(fe.execute("echo next").await.stdout(), "next\n");
@@ -214,7 +223,10 @@ async fn a_forged_message_is_dropped_and_never_executed() {
         history.reply.content["history"],
         json!([[1, 1, "echo genuine"]])
     );
-    assert!(fe.iopub_until_idle_is_empty(&forged_id));
+    assert!(
+        fe.iopub_until_idle_is_empty(&forged_id),
+        "a forged request publishes nothing"
+    );
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crate::harness::berdl::{BerdlProxy, Mode};
-use crate::harness::reading::*;
+use crate::harness::reading::{error, grid_rows, ok, result_text};
 use crate::harness::relay::Relay;
 use crate::harness::{spark, Frontend, Transcript};
 

@@ -4,6 +4,7 @@ use serde_json::json;
 
 use super::*;
 
+#[track_caller]
 fn value(content: &impl Content) -> Value {
     serde_json::to_value(content).expect("contents serialize")
 }

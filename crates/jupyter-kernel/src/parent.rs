@@ -47,8 +47,8 @@ mod tests {
 
     #[test]
     fn this_process_exists_and_a_made_up_one_does_not() {
-        assert!(exists(std::process::id()));
-        assert!(!exists(u32::MAX - 1));
+        assert!(exists(std::process::id()), "this process exists");
+        assert!(!exists(u32::MAX - 1), "no process has that id");
     }
 
     #[tokio::test]
@@ -60,7 +60,7 @@ mod tests {
         )
         .await
         .unwrap();
-        assert!(stop.is_cancelled());
+        assert!(stop.is_cancelled(), "{:?}", stop);
         let stop = CancellationToken::new();
         let alive = tokio::time::timeout(
             Duration::from_millis(2500),

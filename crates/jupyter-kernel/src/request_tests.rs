@@ -47,19 +47,22 @@ fn a_silent_execution_is_not_stored_in_history() {
     let Request::Execute(execute) = request else {
         panic!("not an execution: {request:?}");
     };
-    assert!(!execute.store_history);
+    assert!(!execute.store_history, "{:?}", execute.store_history);
 }
 
 #[test]
 fn an_execute_request_without_code_is_malformed_and_still_answered() {
     let request = decode("execute_request", json!({"silent": false}));
-    assert!(matches!(
-        request,
-        Request::Malformed {
-            kind: RequestKind::Execute,
-            ..
-        }
-    ));
+    assert!(
+        matches!(
+            request,
+            Request::Malformed {
+                kind: RequestKind::Execute,
+                ..
+            }
+        ),
+        "{request:?}"
+    );
     assert_eq!(request.reply_type().as_deref(), Some("execute_reply"));
 }
 
@@ -116,13 +119,16 @@ fn a_history_tail_without_n_takes_everything() {
 #[test]
 fn an_unknown_history_access_is_malformed() {
     let request = decode("history_request", json!({"hist_access_type": "everything"}));
-    assert!(matches!(
-        request,
-        Request::Malformed {
-            kind: RequestKind::History,
-            ..
-        }
-    ));
+    assert!(
+        matches!(
+            request,
+            Request::Malformed {
+                kind: RequestKind::History,
+                ..
+            }
+        ),
+        "{request:?}"
+    );
 }
 
 #[test]

@@ -138,6 +138,7 @@ mod tests {
             .collect()
     }
 
+    #[track_caller]
     fn frames(signature: &str, header: &[u8], content: &[u8]) -> zeromq::ZmqMessage {
         let parts: Vec<Bytes> = vec![
             Bytes::from_static(b"client-id"),
@@ -170,21 +171,25 @@ mod tests {
         let key = Some(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, b"secret"));
         let content = br#"{"code":"SELECT 1"}"#;
         let forged = sign(b"not-the-key", &[HEADER, b"{}", b"{}", content]);
-        assert!(matches!(
-            decode(frames(&forged, HEADER, content), &key),
-            Err(WireError::Rejected(_))
-        ));
+        let decoded = decode(frames(&forged, HEADER, content), &key);
+        assert!(
+            matches!(decoded, Err(WireError::Rejected(_))),
+            "a forged signature: {decoded:?}"
+        );
         // A signature of other content is just as wrong.
         let other = sign(b"secret", &[HEADER, b"{}", b"{}", b"{}"]);
-        assert!(decode(frames(&other, HEADER, content), &key).is_err());
-        assert!(decode(frames("", HEADER, content), &key).is_err());
+        let decoded = decode(frames(&other, HEADER, content), &key);
+        assert!(decoded.is_err(), "another content's signature: {decoded:?}");
+        let decoded = decode(frames("", HEADER, content), &key);
+        assert!(decoded.is_err(), "no signature: {decoded:?}");
     }
 
     #[test]
     fn garbage_frames_are_rejected_not_fatal() {
         let key = Some(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, b"secret"));
         let msg = zeromq::ZmqMessage::from(b"garbage".to_vec());
-        assert!(decode(msg, &key).is_err());
+        let decoded = decode(msg, &key);
+        assert!(decoded.is_err(), "garbage: {decoded:?}");
     }
 
     #[test]
@@ -192,10 +197,11 @@ mod tests {
         let key = Some(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, b"k"));
         let bad_header = br#"{"msg_id":"m1"}"#;
         let sig = sign(b"k", &[bad_header, b"{}", b"{}", b"{}"]);
-        assert!(matches!(
-            decode(frames(&sig, bad_header, b"{}"), &key),
-            Err(WireError::Header(_))
-        ));
+        let decoded = decode(frames(&sig, bad_header, b"{}"), &key);
+        assert!(
+            matches!(decoded, Err(WireError::Header(_))),
+            "a header without msg_type: {decoded:?}"
+        );
         let sig = sign(b"k", &[HEADER, b"{}", b"{}", b"not json"]);
         let incoming = decode(frames(&sig, HEADER, b"not json"), &key).unwrap();
         assert_eq!(incoming.content, serde_json::json!({}));

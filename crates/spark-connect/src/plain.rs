@@ -145,7 +145,15 @@ mod tests {
             length: Some(5),
         };
         assert_eq!(e.position, Some(at));
-        assert!(server_error("INTERNAL: something else").is_none());
-        assert!(server_error("[lower] x SQLSTATE: 1").is_none());
+        assert!(
+            server_error("INTERNAL: something else").is_none(),
+            "{:?}",
+            server_error("INTERNAL: something else")
+        );
+        assert!(
+            server_error("[lower] x SQLSTATE: 1").is_none(),
+            "{:?}",
+            server_error("[lower] x SQLSTATE: 1")
+        );
     }
 }

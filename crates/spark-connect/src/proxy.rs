@@ -309,10 +309,11 @@ mod tests {
             Some("http://h:8123 (HTTP_PROXY)")
         );
         let (s, _) = proxies(&[]);
-        assert!(matches!(
-            s.route("spark"),
-            Route::Direct(Direct::NoProxySet)
-        ));
+        assert!(
+            matches!(s.route("spark"), Route::Direct(Direct::NoProxySet)),
+            "{:?}",
+            s.route("spark")
+        );
     }
 
     #[test]
@@ -344,7 +345,7 @@ mod tests {
             assert!(via(&s, host).is_some(), "{host}");
         }
         let (s, _) = proxies(&[("grpc_proxy", "http://p:8123"), ("NO_PROXY", "*")]);
-        assert!(via(&s, "anything").is_none());
+        assert!(via(&s, "anything").is_none(), "{:?}", via(&s, "anything"));
         let (s, _) = proxies(&[
             ("grpc_proxy", "http://p:8123"),
             ("no_grpc_proxy", "a.org"),
@@ -365,7 +366,8 @@ mod tests {
             Some("Basic YWxpY2U6czNjcmV0")
         );
         assert_eq!(hop.to_string(), "http://p:8123");
-        assert!(!format!("{hop:?} {s:?}").contains("s3cret"));
+        let shown = format!("{hop:?} {s:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
         let (s, _) = proxies(&[("grpc_proxy", "socks5h://bob:pw@127.0.0.1:1338")]);
         let Route::Proxy(hop) = s.route("spark.berdl.kbase.us") else {
             panic!("not proxied")

@@ -322,6 +322,7 @@ mod tests {
     }
 
     /// An Arrow IPC stream of one batch, its bodies compressed with `codec` when given.
+    #[track_caller]
     fn compressed(values: &[i64], codec: Option<arrow::ipc::CompressionType>) -> Vec<u8> {
         let schema = Arc::new(Schema::new(vec![Field::new("id", ArrowType::Int64, false)]));
         let batch = RecordBatch::try_new(
@@ -347,12 +348,13 @@ mod tests {
         c.arrow(2, ipc(&[3, 4])).unwrap();
         let r = c.finish(0, Duration::ZERO);
         assert_eq!(r.rows(), 3);
-        assert!(r.more);
+        assert!(r.more, "{:?}", r.more);
         assert_eq!(r.rows_received, 4);
         assert_eq!(r.columns[0].name, "id");
         let mut c = Collector::new(3);
         c.arrow(3, ipc(&[1, 2, 3])).unwrap();
-        assert!(!c.finish(0, Duration::ZERO).more);
+        let finished = c.finish(0, Duration::ZERO);
+        assert!(!finished.more, "the rows fit: {finished:?}");
     }
 
     #[test]
@@ -389,11 +391,19 @@ mod tests {
         let whole = ipc(&[1, 2, 3]);
         let third = whole.len() / 3;
         let mut chunks = Chunks::default();
-        assert!(chunks.join(chunk(&whole[..third], 0, 3)).unwrap().is_none());
-        assert!(chunks
-            .join(chunk(&whole[third..2 * third], 1, 3))
-            .unwrap()
-            .is_none());
+        assert!(
+            chunks.join(chunk(&whole[..third], 0, 3)).unwrap().is_none(),
+            "{:?}",
+            chunks.join(chunk(&whole[..third], 0, 3)).unwrap()
+        );
+        assert!(
+            chunks
+                .join(chunk(&whole[third..2 * third], 1, 3))
+                .unwrap()
+                .is_none(),
+            "{:?}",
+            chunks.join(chunk(&whole[third..2 * third], 1, 3)).unwrap()
+        );
         let (rows, data) = chunks
             .join(chunk(&whole[2 * third..], 2, 3))
             .unwrap()
@@ -410,7 +420,11 @@ mod tests {
     #[test]
     fn a_chunk_out_of_order_is_a_decode_error() {
         let mut chunks = Chunks::default();
-        assert!(chunks.join(chunk(b"ab", 0, 3)).unwrap().is_none());
+        assert!(
+            chunks.join(chunk(b"ab", 0, 3)).unwrap().is_none(),
+            "{:?}",
+            chunks.join(chunk(b"ab", 0, 3)).unwrap()
+        );
         let err = chunks.join(chunk(b"cd", 2, 3)).unwrap_err();
         assert!(matches!(err, SparkError::Decode(_)), "{err:?}");
     }

@@ -46,6 +46,10 @@ mod tests {
             format!("{:?}", Some(token.clone())),
             "Some(BearerToken(***))"
         );
-        assert!(BearerToken::new(" \n\t").is_none());
+        assert!(
+            BearerToken::new(" \n\t").is_none(),
+            "{:?}",
+            BearerToken::new(" \n\t")
+        );
     }
 }

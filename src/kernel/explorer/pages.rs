@@ -131,7 +131,7 @@ mod tests {
         assert_eq!(pages.get(&key, fetch).await.unwrap(), rows("100"));
         assert_eq!(fetches.load(Ordering::SeqCst), 1);
         let other = key.at(200);
-        assert!(!pages.has(&other));
+        assert!(!pages.has(&other), "{:?}", pages);
         let failed = pages.get(&other, || async { Err("no") }).await;
         assert_eq!(failed, Err("no"), "a failed fetch says why");
         assert_eq!(pages.get(&other, fetch).await.unwrap(), rows("100"));
@@ -155,7 +155,7 @@ mod tests {
             })
         };
         tokio::task::yield_now().await;
-        assert!(pages.has(&key));
+        assert!(pages.has(&key), "{:?}", pages);
         let second = {
             let (pages, key) = (Arc::clone(&pages), key.clone());
             tokio::spawn(async move {
@@ -193,7 +193,7 @@ mod tests {
         for i in 0..=KEEP as u64 {
             pages.slot(&key.at(i * 10));
         }
-        assert!(!pages.has(&key));
-        assert!(pages.has(&key.at(KEEP as u64 * 10)));
+        assert!(!pages.has(&key), "{:?}", pages);
+        assert!(pages.has(&key.at(KEEP as u64 * 10)), "{:?}", pages);
     }
 }

@@ -15,6 +15,7 @@ fn session() -> SparkSession {
     SparkSession::new(settings.auth(), settings.spark().clone())
 }
 
+#[track_caller]
 fn result() -> spark_connect::QueryResult {
     use arrow::array::{Int64Array, RecordBatch, StringArray};
     let batch = RecordBatch::try_from_iter([
@@ -90,9 +91,14 @@ fn a_registered_result_adds_its_view_columns_and_first_rows() {
     let view = display["view"].as_str().unwrap();
     assert!(view.ends_with("-1"), "{view}");
     let bundle = two_rows(&mut explorer);
-    assert!(bundle[MIME]["view"].as_str().unwrap().ends_with("-2"));
+    assert!(
+        bundle[MIME]["view"].as_str().unwrap().ends_with("-2"),
+        "{:?}",
+        bundle[MIME]["view"].as_str().unwrap()
+    );
 }
 
+#[track_caller]
 fn sent(outputs: &std::sync::Mutex<Vec<Output>>) -> Vec<Comm> {
     outputs
         .lock()
@@ -123,12 +129,20 @@ async fn a_comm_to_an_unknown_view_says_so_and_closes() {
     assert_eq!(comm_id, "c1");
     assert_eq!(data["event"], "gone");
     assert_eq!(data["why"], "unknown");
-    assert!(data["message"]
-        .as_str()
-        .unwrap()
-        .contains("re-run the cell to explore"));
-    assert!(matches!(&comms[1], Comm::Close { comm_id, .. } if comm_id == "c1"));
-    assert!(explorer.comms().is_empty());
+    assert!(
+        data["message"]
+            .as_str()
+            .unwrap()
+            .contains("re-run the cell to explore"),
+        "{:?}",
+        data["message"].as_str().unwrap()
+    );
+    assert!(
+        matches!(&comms[1], Comm::Close { comm_id, .. } if comm_id == "c1"),
+        "{:?}",
+        comms[1]
+    );
+    assert!(explorer.comms().is_empty(), "{:?}", explorer.comms());
 }
 
 #[tokio::test]
@@ -148,7 +162,11 @@ async fn a_comm_for_another_target_is_closed_and_a_stray_message_dropped() {
     explorer.comm(&mut session(), stray, ctx).await;
     let comms = sent(&outputs);
     assert_eq!(comms.len(), 1, "{comms:?}");
-    assert!(matches!(&comms[0], Comm::Close { comm_id, .. } if comm_id == "c2"));
+    assert!(
+        matches!(&comms[0], Comm::Close { comm_id, .. } if comm_id == "c2"),
+        "{:?}",
+        comms[0]
+    );
 }
 
 #[tokio::test]
@@ -179,7 +197,11 @@ async fn an_unreadable_request_is_answered_with_an_error_naming_its_id() {
     };
     assert_eq!(data["event"], "error");
     assert_eq!(data["id"], 4);
-    assert!(data["message"].as_str().unwrap().contains("cannot read"));
+    assert!(
+        data["message"].as_str().unwrap().contains("cannot read"),
+        "{:?}",
+        data["message"].as_str().unwrap()
+    );
 }
 
 #[test]

@@ -127,14 +127,46 @@ mod tests {
     #[test]
     fn what_a_kind_needs_is_checked_before_the_sql_runs() {
         let error = |args| planned(args).unwrap_err().0;
-        assert!(error("").contains("which chart"));
-        assert!(error("pie x=a").contains("unknown chart \"pie\""));
-        assert!(error("bar y=b").contains("needs x=COLUMN"));
-        assert!(error("line x=a").contains("needs y=COLUMN"));
-        assert!(error("heatmap x=a y=b").contains("needs color=COLUMN"));
-        assert!(error("histogram x=a y=b").contains("takes no y="));
-        assert!(error("bar x=a y=b size=3").contains("unknown option \"size=3\""));
-        assert!(error("bar x= y=b").contains("x= needs a value"));
-        assert!(error("bar x=a title=\"open").contains("closing \" is missing"));
+        assert!(error("").contains("which chart"), "{:?}", error(""));
+        assert!(
+            error("pie x=a").contains("unknown chart \"pie\""),
+            "{:?}",
+            error("pie x=a")
+        );
+        assert!(
+            error("bar y=b").contains("needs x=COLUMN"),
+            "{:?}",
+            error("bar y=b")
+        );
+        assert!(
+            error("line x=a").contains("needs y=COLUMN"),
+            "{:?}",
+            error("line x=a")
+        );
+        assert!(
+            error("heatmap x=a y=b").contains("needs color=COLUMN"),
+            "{:?}",
+            error("heatmap x=a y=b")
+        );
+        assert!(
+            error("histogram x=a y=b").contains("takes no y="),
+            "{:?}",
+            error("histogram x=a y=b")
+        );
+        assert!(
+            error("bar x=a y=b size=3").contains("unknown option \"size=3\""),
+            "{:?}",
+            error("bar x=a y=b size=3")
+        );
+        assert!(
+            error("bar x= y=b").contains("x= needs a value"),
+            "{:?}",
+            error("bar x= y=b")
+        );
+        assert!(
+            error("bar x=a title=\"open").contains("closing \" is missing"),
+            "{:?}",
+            error("bar x=a title=\"open")
+        );
     }
 }

@@ -88,6 +88,7 @@ fn split_path(args: &str) -> Result<(String, &str), BadArguments> {
 mod tests {
     use super::*;
 
+    #[track_caller]
     fn planned(args: &str) -> Result<ExportPlan, BadArguments> {
         let mut plan = CellPlan {
             limit: 100,
@@ -105,22 +106,42 @@ mod tests {
         assert_eq!(planned("g.parquet").unwrap().format, Format::Parquet);
         let p = planned("\"my genes.txt\" format=tsv").unwrap();
         assert_eq!((p.path.as_str(), p.format), ("my genes.txt", Format::Tsv));
-        assert!(planned("g.xlsx")
-            .unwrap_err()
-            .0
-            .contains("cannot tell the format of g.xlsx"));
-        assert!(planned("g.csv format=xls")
-            .unwrap_err()
-            .0
-            .contains("unknown format"));
-        assert!(planned("g.csv mode=w")
-            .unwrap_err()
-            .0
-            .contains("unknown option"));
-        assert!(planned("").unwrap_err().0.contains("a file to write"));
-        assert!(planned("\"open.csv")
-            .unwrap_err()
-            .0
-            .contains("closing quote"));
+        assert!(
+            planned("g.xlsx")
+                .unwrap_err()
+                .0
+                .contains("cannot tell the format of g.xlsx"),
+            "{:?}",
+            planned("g.xlsx").unwrap_err().0
+        );
+        assert!(
+            planned("g.csv format=xls")
+                .unwrap_err()
+                .0
+                .contains("unknown format"),
+            "{:?}",
+            planned("g.csv format=xls").unwrap_err().0
+        );
+        assert!(
+            planned("g.csv mode=w")
+                .unwrap_err()
+                .0
+                .contains("unknown option"),
+            "{:?}",
+            planned("g.csv mode=w").unwrap_err().0
+        );
+        assert!(
+            planned("").unwrap_err().0.contains("a file to write"),
+            "{:?}",
+            planned("").unwrap_err().0
+        );
+        assert!(
+            planned("\"open.csv")
+                .unwrap_err()
+                .0
+                .contains("closing quote"),
+            "{:?}",
+            planned("\"open.csv").unwrap_err().0
+        );
     }
 }

@@ -324,10 +324,18 @@ mod tests {
         Magic::plan_cell(&line("limit", "7"), &mut plan).unwrap();
         assert_eq!(plan.limit, 7);
         Magic::plan_cell(&line("explore", "off"), &mut plan).unwrap();
-        assert!(!plan.explore);
-        assert!(Magic::plan_cell(&line("explore", ""), &mut plan).is_err());
+        assert!(!plan.explore, "{:?}", plan.explore);
+        assert!(
+            Magic::plan_cell(&line("explore", ""), &mut plan).is_err(),
+            "{:?}",
+            Magic::plan_cell(&line("explore", ""), &mut plan)
+        );
         let error = Magic::plan_cell(&line("whoami", ""), &mut plan).unwrap_err();
         assert!(error.to_string().contains("is a line magic"), "{error}");
-        assert!(Magic::plan_cell(&line("limit", ""), &mut plan).is_err());
+        assert!(
+            Magic::plan_cell(&line("limit", ""), &mut plan).is_err(),
+            "{:?}",
+            Magic::plan_cell(&line("limit", ""), &mut plan)
+        );
     }
 }

@@ -111,6 +111,9 @@ mod tests {
             panic!("a bad name passed")
         };
         assert!(e.0.contains("\"my-var\" is not a SQL identifier"), "{e}");
-        assert!(Parameters::parse("threshold=20").is_err());
+        assert!(
+            Parameters::parse("threshold=20").is_err(),
+            "parameters are JSON, not NAME=VALUE"
+        );
     }
 }

@@ -26,6 +26,7 @@ impl BerdlProxy {
     }
 
     /// [`start`](Self::start) with more of `proxy.py`'s options (`--end-streams-empty`).
+    #[track_caller]
     pub fn start_with(mode: Mode<'_>, backend: &str, auth_url: &str, extra: &[&str]) -> BerdlProxy {
         let python = std::env::var("SPARK_SQL_KERNEL_TEST_PYTHON").unwrap_or_else(|_| {
             panic!(

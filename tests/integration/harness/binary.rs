@@ -7,6 +7,7 @@ use std::process::Command;
 /// The kernel's binary, built beside this test binary (`target/<profile>/deps/..`). Found at run
 /// time: scripts/test builds with clippy-driver as the compiler wrapper, under which cargo does
 /// not hand `CARGO_BIN_EXE_*` to the test's compilation.
+#[track_caller]
 pub fn kernel_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary's path");
     let dir = exe
@@ -24,6 +25,7 @@ pub fn kernel_binary() -> PathBuf {
 
 /// Runs `spark-sql-kernel check` in a clean environment (PATH, no token file) plus `vars`:
 /// whether it passed, and its stdout and stderr together.
+#[track_caller]
 pub fn check(vars: &[(&str, &str)]) -> (bool, String) {
     let mut command = Command::new(kernel_binary());
     command

@@ -46,6 +46,7 @@ pub struct Transcript {
 
 impl Transcript {
     /// The IOPub message types, e.g. `["status:busy", "execute_input", "stream", "status:idle"]`.
+    #[track_caller]
     pub fn kinds(&self) -> Vec<String> {
         self.iopub
             .iter()
@@ -64,6 +65,7 @@ impl Transcript {
             .collect()
     }
 
+    #[track_caller]
     pub fn stdout(&self) -> String {
         self.outputs("stream")
             .iter()
@@ -181,6 +183,7 @@ impl Frontend {
         }
     }
 
+    #[track_caller]
     pub fn frames(
         &self,
         msg_type: &str,
@@ -227,6 +230,7 @@ impl Frontend {
         id
     }
 
+    #[track_caller]
     pub fn parse(frames: ZmqMessage) -> Msg {
         let parts = frames.into_vec();
         let at = parts
@@ -405,6 +409,7 @@ pub fn execute_content(code: &str) -> Value {
 
 /// Starts `command` (its stdout piped) and reads its first line, `listening on ADDRESS`:
 /// the child and the address. `what` names it when it does not start.
+#[track_caller]
 pub fn spawn_listening(
     mut command: std::process::Command,
     what: &str,

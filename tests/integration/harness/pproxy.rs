@@ -20,6 +20,7 @@ pub struct Pproxy {
 }
 
 /// A port nothing listens on now.
+#[track_caller]
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -35,6 +36,7 @@ impl Pproxy {
     }
 
     /// The same, on `port`.
+    #[track_caller]
     pub fn start_on(scheme: &str, credentials: Option<&str>, port: u16) -> Pproxy {
         let dir = tempfile::tempdir().unwrap();
         let hosts = dir.path().join("hosts");
@@ -65,6 +67,7 @@ impl Pproxy {
     }
 
     /// Starts it (again), and waits until it listens.
+    #[track_caller]
     pub fn restart(&mut self) {
         self.stop();
         let python = std::env::var("SPARK_SQL_KERNEL_TEST_PYTHON")

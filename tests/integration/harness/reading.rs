@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use super::{Frontend, Transcript};
 
 /// The `text/plain` of the cell's value.
+#[track_caller]
 pub fn result_text(t: &Transcript) -> String {
     let results = t.outputs("execute_result");
     assert_eq!(
@@ -36,6 +37,7 @@ pub fn grid_rows(text: &str) -> Vec<Vec<String>> {
 }
 
 /// The `display_data` outputs that are content (results), not a progress line.
+#[track_caller]
 pub fn shown(t: &Transcript) -> Vec<&Value> {
     t.outputs("display_data")
         .into_iter()
@@ -43,17 +45,20 @@ pub fn shown(t: &Transcript) -> Vec<&Value> {
         .collect()
 }
 
+#[track_caller]
 pub fn result_html(t: &Transcript) -> String {
     let results = t.outputs("execute_result");
     assert_eq!(results.len(), 1, "{:?}", t.iopub);
     results[0]["data"]["text/html"].as_str().unwrap().to_owned()
 }
 
+#[track_caller]
 pub fn ok(t: &Transcript) {
     assert_eq!(t.reply.content["status"], "ok", "{:?}", t.iopub);
 }
 
 /// The one `error` output of a failed cell.
+#[track_caller]
 pub fn error(t: &Transcript) -> Value {
     assert_eq!(t.reply.content["status"], "error", "{:?}", t.iopub);
     let errors = t.outputs("error");
@@ -61,6 +66,7 @@ pub fn error(t: &Transcript) -> Value {
     errors[0].clone()
 }
 
+#[track_caller]
 pub fn stderr(t: &Transcript) -> String {
     t.outputs("stream")
         .iter()
@@ -69,6 +75,7 @@ pub fn stderr(t: &Transcript) -> String {
         .collect()
 }
 
+#[track_caller]
 pub fn traceback(e: &Value) -> String {
     e["traceback"]
         .as_array()
@@ -79,18 +86,28 @@ pub fn traceback(e: &Value) -> String {
         .join("\n")
 }
 
-/// Runs `sql` and returns its error with `ename`, `evalue` and the traceback text.
-pub async fn failing(k: &mut Frontend, sql: &str) -> (String, String, String) {
+/// A failed cell's one error, as users read it.
+#[derive(Debug)]
+pub struct Failure {
+    pub ename: String,
+    pub evalue: String,
+    /// The traceback's lines, joined.
+    pub traceback: String,
+}
+
+/// Runs `sql` and returns its error.
+pub async fn failing(k: &mut Frontend, sql: &str) -> Failure {
     let t = k.execute(sql).await;
     let e = error(&t);
-    (
-        e["ename"].as_str().unwrap().to_owned(),
-        e["evalue"].as_str().unwrap().to_owned(),
-        traceback(&e),
-    )
+    Failure {
+        ename: e["ename"].as_str().unwrap().to_owned(),
+        evalue: e["evalue"].as_str().unwrap().to_owned(),
+        traceback: traceback(&e),
+    }
 }
 
 /// The error message names Spark's error class and SQLSTATE.
+#[track_caller]
 pub fn assert_class(evalue: &str, class: &str, sql_state: &str) {
     assert!(evalue.contains(&format!("[{class}]")), "{evalue}");
     assert!(
@@ -101,16 +118,20 @@ pub fn assert_class(evalue: &str, class: &str, sql_state: &str) {
 
 /// The session does not know `view` (it was never made, or the session that had it is gone).
 pub async fn assert_no_such_view(k: &mut Frontend, view: &str) {
-    let (_, evalue, _) = failing(k, &format!("SELECT * FROM {view}")).await;
+    let Failure { evalue, .. } = failing(k, &format!("SELECT * FROM {view}")).await;
     assert!(evalue.contains("TABLE_OR_VIEW_NOT_FOUND"), "{evalue}");
 }
 
-/// Matches and the replaced range of a completion at the end of `code` (or at `cursor`).
-pub async fn complete(
-    k: &mut Frontend,
-    code: &str,
-    cursor: Option<usize>,
-) -> (Vec<String>, u64, u64) {
+/// A completion's matches and the range of the code they replace.
+#[derive(Debug)]
+pub struct Completed {
+    pub matches: Vec<String>,
+    pub start: u64,
+    pub end: u64,
+}
+
+/// The completion at the end of `code` (or at `cursor`).
+pub async fn complete(k: &mut Frontend, code: &str, cursor: Option<usize>) -> Completed {
     let cursor = cursor.unwrap_or_else(|| code.chars().count());
     let t = k
         .request(
@@ -126,11 +147,11 @@ pub async fn complete(
         .iter()
         .map(|m| m.as_str().unwrap().to_owned())
         .collect();
-    (
+    Completed {
         matches,
-        c["cursor_start"].as_u64().unwrap(),
-        c["cursor_end"].as_u64().unwrap(),
-    )
+        start: c["cursor_start"].as_u64().unwrap(),
+        end: c["cursor_end"].as_u64().unwrap(),
+    }
 }
 
 pub async fn inspect(k: &mut Frontend, code: &str, cursor: usize) -> String {
@@ -157,7 +178,7 @@ pub async fn complete_when(
 ) -> Vec<String> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
-        let (m, ..) = complete(k, code, cursor).await;
+        let m = complete(k, code, cursor).await.matches;
         if ready(&m) {
             return m;
         }

@@ -51,6 +51,7 @@ impl Relay {
     }
 
     /// Accepts from `listener` (once it is there) and relays each connection to `backend`.
+    #[track_caller]
     fn serve(
         &self,
         listener: impl std::future::Future<Output = TcpListener> + Send + 'static,
@@ -81,6 +82,7 @@ impl Relay {
 
     /// Silences every connection open now (nothing passes, nothing closes); new ones are
     /// relayed.
+    #[track_caller]
     pub fn silence_all(&self) {
         let mut silence = self.silence.lock().unwrap();
         silence.cancel();
@@ -88,6 +90,7 @@ impl Relay {
     }
 
     /// Cuts every connection open now; new ones are relayed again.
+    #[track_caller]
     pub fn cut_all(&self) {
         let mut cut = self.cut.lock().unwrap();
         cut.cancel();
@@ -96,6 +99,7 @@ impl Relay {
 }
 
 impl Drop for Relay {
+    #[track_caller]
     fn drop(&mut self) {
         self.stop.cancel();
         self.cut.lock().unwrap().cancel();

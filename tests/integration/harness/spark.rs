@@ -13,6 +13,7 @@ use spark_connect::BearerToken;
 use spark_connect::{Credentials, SparkClient};
 use spark_sql_kernel::config::Settings;
 
+#[track_caller]
 fn required(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
         panic!(
@@ -79,6 +80,7 @@ pub struct PrivateServer {
 }
 
 impl PrivateServer {
+    #[track_caller]
     pub fn start() -> PrivateServer {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -99,6 +101,7 @@ impl PrivateServer {
     }
 
     /// Starts the server (again, with a fresh warehouse) and waits until it answers a query.
+    #[track_caller]
     pub fn restart(&mut self) {
         self.stop();
         let run = self
@@ -134,6 +137,7 @@ impl PrivateServer {
     }
 
     /// Sends `signal` (`STOP`, `CONT`) to the server's JVM.
+    #[track_caller]
     pub fn signal(&self, signal: &str) {
         let pid = self.child.as_ref().expect("the server runs").id();
         let status = Command::new("kill")
@@ -145,6 +149,7 @@ impl PrivateServer {
     }
 
     /// Stops the server and waits until its port is closed.
+    #[track_caller]
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
@@ -167,6 +172,7 @@ impl Drop for PrivateServer {
     }
 }
 
+#[track_caller]
 pub fn creds() -> Credentials {
     Credentials {
         user: "alice_smith".into(),
@@ -175,6 +181,7 @@ pub fn creds() -> Credentials {
     }
 }
 
+#[track_caller]
 pub fn client() -> SparkClient {
     let url = url();
     let settings = spark_sql_kernel::config::Settings::from_vars(|name| {

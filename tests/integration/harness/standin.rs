@@ -37,6 +37,7 @@ pub fn default_config() -> Value {
 }
 
 impl AuthStandin {
+    #[track_caller]
     pub fn start(config: Value, extra: &[&str]) -> AuthStandin {
         let file = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(file.path(), config.to_string()).unwrap();
@@ -58,12 +59,14 @@ impl AuthStandin {
 
 impl AuthStandin {
     /// The port it listens on (to start another one there).
+    #[track_caller]
     pub fn port(&self) -> String {
         let rest = self.url.rsplit_once(':').expect("host:port").1;
         rest.split('/').next().unwrap().to_owned()
     }
 
     /// Sends `signal` (`STOP`, `CONT`) to the stand-in.
+    #[track_caller]
     pub fn signal(&self, signal: &str) {
         let status = Command::new("kill")
             .arg(format!("-{signal}"))
