@@ -18,12 +18,13 @@
 //!   user's identity and Spark session as a service: it alone holds the `SparkClient`), and
 //!   reads what comes back in `spark_connect`'s types (results, errors). [`auth`] is KBase
 //!   Auth2; [`render`] makes every HTML and text of outputs (pure functions); `export` and
-//!   `chart` write and draw whole results from Arrow; `explore` is the explorer's comm
+//!   `chart` write and draw whole results from Arrow; `explorer_model` is the explorer's comm
 //!   protocol and the SQL its requests become. Leaves that use nothing of the crate:
-//!   [`config`] (every setting, read once), `sql` (the one lexer of SQL text), [`memory`].
+//!   [`config`] (every setting, read once), `sql` (the one lexer of SQL text), `sync` (locks
+//!   taken on purpose), [`memory`].
 //!
 //! Imports only go down: `kernel` → `session` → `auth`; `kernel` → `export`, `chart` →
-//! `render` (they write values as the table shows them); `kernel` → `explore`; everything may
+//! `render` (they write values as the table shows them); `kernel` → `explorer_model`; everything may
 //! use the leaves and the two library crates. Modules are
 //! private unless a test, a bench or the binary needs them.
 
