@@ -196,8 +196,9 @@ pub enum Event {
 }
 
 impl Event {
-    pub fn to_json(&self) -> Value {
-        serde_json::to_value(self).unwrap_or(Value::Null)
+    /// The event as the comm's JSON data.
+    pub fn to_json(&self) -> Result<Value, serde_json::Error> {
+        serde_json::to_value(self)
     }
 }
 

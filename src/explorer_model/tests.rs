@@ -249,7 +249,7 @@ fn events_encode_with_their_names() {
         seconds: 0.5,
     };
     assert_eq!(
-        event.to_json(),
+        event.to_json().unwrap(),
         serde_json::json!({"event": "page", "id": 3, "start": 25, "rows": [["1", null]], "seconds": 0.5})
     );
     let gone = Event::Gone {
@@ -257,7 +257,7 @@ fn events_encode_with_their_names() {
         message: "m".into(),
     };
     assert_eq!(
-        gone.to_json(),
+        gone.to_json().unwrap(),
         serde_json::json!({"event": "gone", "why": "evicted", "message": "m"})
     );
 }

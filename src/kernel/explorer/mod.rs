@@ -195,10 +195,13 @@ impl Explorer {
                 }
             }
         }
-        bundle.insert(
-            MIME.to_owned(),
-            serde_json::to_value(display).unwrap_or(Value::Null),
-        );
+        match serde_json::to_value(display) {
+            Ok(data) => {
+                bundle.insert(MIME.to_owned(), data);
+            }
+            // The static table stays; the result is not explorable.
+            Err(e) => tracing::error!("explorer: cannot write a result's view: {e}"),
+        }
     }
 
     /// The comms open now, for `comm_info_request`.
@@ -382,10 +385,13 @@ impl Explorer {
 
 /// Sends `event` on the comm `comm_id`.
 fn send(ctx: &ExecuteContext, comm_id: &str, event: &Event) {
-    ctx.send(Output::Comm(Comm::Msg {
-        comm_id: comm_id.to_owned(),
-        data: event.to_json(),
-    }));
+    match event.to_json() {
+        Ok(data) => ctx.send(Output::Comm(Comm::Msg {
+            comm_id: comm_id.to_owned(),
+            data,
+        })),
+        Err(e) => tracing::error!("explorer: cannot write an event for {comm_id}: {e}"),
+    }
 }
 
 fn close(ctx: &ExecuteContext, comm_id: String) {

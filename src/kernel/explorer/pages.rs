@@ -30,7 +30,8 @@ pub struct PageKey {
 impl PageKey {
     pub fn new(state: &State, start: u64, size: u64) -> PageKey {
         PageKey {
-            state: serde_json::to_string(state).unwrap_or_default(),
+            // The state's whole form (sort and filters), as a key.
+            state: format!("{state:?}"),
             start,
             size,
         }
