@@ -233,27 +233,15 @@ mod tests {
         let token = BearerToken::new("SILENTTOKEN34567ABCDEFGHIJKLMNOP").unwrap();
         let mut r = Revalidator::default();
         let started = Instant::now();
-        assert!(
-            matches!(
-                r.check(&client, &token, RETRY_EVERY).await,
-                Verdict::KeepCurrent(None)
-            ),
-            "{:?}",
-            r.check(&client, &token, RETRY_EVERY).await
-        );
+        let verdict = r.check(&client, &token, RETRY_EVERY).await;
+        assert!(matches!(verdict, Verdict::KeepCurrent(None)), "{verdict:?}");
         let first = started.elapsed();
         assert!(first >= STALE_WAIT, "{first:?}");
         assert!(first < STALE_WAIT * 2, "{first:?}");
         // The check goes on in the background: the next cell does not wait.
         let started = Instant::now();
-        assert!(
-            matches!(
-                r.check(&client, &token, RETRY_EVERY).await,
-                Verdict::KeepCurrent(None)
-            ),
-            "{:?}",
-            r.check(&client, &token, RETRY_EVERY).await
-        );
+        let verdict = r.check(&client, &token, RETRY_EVERY).await;
+        assert!(matches!(verdict, Verdict::KeepCurrent(None)), "{verdict:?}");
         assert!(
             started.elapsed() < Duration::from_millis(100),
             "{:?} < {:?}",

@@ -103,8 +103,29 @@ pub fn release(name: &str) -> [String; 2] {
     ]
 }
 
+/// A partition of a snapshot and the rows it holds (what counting them gives).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PartCount {
+    pub number: u64,
+    pub rows: u64,
+}
+
+/// Row ids `low..=high` of a snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdRange {
+    pub low: u64,
+    pub high: u64,
+}
+
+/// Rows `start..start + size` of a view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowSpan {
+    pub start: u64,
+    pub size: u64,
+}
+
 /// The row-id ranges that hold rows `start..start + size` of the snapshot as it is.
-pub fn id_ranges(parts: &[Part], start: u64, size: u64) -> Vec<(u64, u64)> {
+pub fn id_ranges(parts: &[Part], start: u64, size: u64) -> Vec<IdRange> {
     let end = start.saturating_add(size);
     parts
         .iter()
@@ -113,19 +134,22 @@ pub fn id_ranges(parts: &[Part], start: u64, size: u64) -> Vec<(u64, u64)> {
             let high = end.min(p.offset + p.rows);
             (low < high).then(|| {
                 let base = p.number << PARTITION_SHIFT;
-                (base + (low - p.offset), base + (high - p.offset) - 1)
+                IdRange {
+                    low: base + (low - p.offset),
+                    high: base + (high - p.offset) - 1,
+                }
             })
         })
         .collect()
 }
 
 /// Partitions in their order, with each one's offset, from (number, rows) pairs.
-pub fn layout(mut counts: Vec<(u64, u64)>) -> Vec<Part> {
+pub fn layout(mut counts: Vec<PartCount>) -> Vec<Part> {
     counts.sort_unstable();
     let mut offset = 0;
     counts
         .into_iter()
-        .map(|(number, rows)| {
+        .map(|PartCount { number, rows }| {
             let part = Part {
                 number,
                 offset,
@@ -208,7 +232,7 @@ pub fn page(
     columns: &[ColumnRef],
     parts: &[Part],
     state: &State,
-    (start, size): (u64, u64),
+    RowSpan { start, size }: RowSpan,
 ) -> Result<String, RequestError> {
     let filter = where_clause(columns, &state.filters)?;
     let from = source.relation();
@@ -219,7 +243,7 @@ pub fn page(
         }
         let ranges: Vec<String> = ranges
             .iter()
-            .map(|(low, high)| format!("{ROW} BETWEEN {low} AND {high}"))
+            .map(|r| format!("{ROW} BETWEEN {} AND {}", r.low, r.high))
             .collect();
         return Ok(format!(
             "SELECT * FROM {from} WHERE {}",

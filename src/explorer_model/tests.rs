@@ -19,8 +19,13 @@ fn columns() -> Vec<ColumnRef> {
     .collect()
 }
 
+fn span(start: u64, size: u64) -> query::RowSpan {
+    query::RowSpan { start, size }
+}
+
 fn parts() -> Vec<Part> {
-    query::layout(vec![(2, 40), (0, 100), (1, 0), (5, 60)])
+    let count = |number, rows| query::PartCount { number, rows };
+    query::layout(vec![count(2, 40), count(0, 100), count(1, 0), count(5, 60)])
 }
 
 #[test]
@@ -37,26 +42,19 @@ fn partitions_are_laid_out_in_their_order_with_offsets() {
 
 #[test]
 fn a_page_is_the_row_id_ranges_that_hold_it() {
+    let ids = |start: u64, size: u64| -> Vec<(u64, u64)> {
+        query::id_ranges(&parts(), start, size)
+            .iter()
+            .map(|r| (r.low, r.high))
+            .collect()
+    };
     let p2 = 2u64 << 33;
     let p5 = 5u64 << 33;
-    assert_eq!(query::id_ranges(&parts(), 0, 25), vec![(0, 24)]);
-    assert_eq!(
-        query::id_ranges(&parts(), 90, 25),
-        vec![(90, 99), (p2, p2 + 14)]
-    );
-    assert_eq!(
-        query::id_ranges(&parts(), 130, 100),
-        vec![(p2 + 30, p2 + 39), (p5, p5 + 59)]
-    );
-    assert_eq!(
-        query::id_ranges(&parts(), 199, 25),
-        vec![(p5 + 59, p5 + 59)]
-    );
-    assert!(
-        query::id_ranges(&parts(), 200, 25).is_empty(),
-        "{:?}",
-        query::id_ranges(&parts(), 200, 25)
-    );
+    assert_eq!(ids(0, 25), vec![(0, 24)]);
+    assert_eq!(ids(90, 25), vec![(90, 99), (p2, p2 + 14)]);
+    assert_eq!(ids(130, 100), vec![(p2 + 30, p2 + 39), (p5, p5 + 59)]);
+    assert_eq!(ids(199, 25), vec![(p5 + 59, p5 + 59)]);
+    assert!(ids(200, 25).is_empty(), "{:?}", ids(200, 25));
 }
 
 #[test]
@@ -66,7 +64,7 @@ fn an_unsorted_page_reads_ranges_of_the_row_id() {
         &columns(),
         &parts(),
         &State::default(),
-        (90, 25),
+        span(90, 25),
     )
     .unwrap();
     insta::assert_snapshot!(sql, @"SELECT * FROM global_temp.`v_1` WHERE __kbase_row BETWEEN 90 AND 99 OR __kbase_row BETWEEN 17179869184 AND 17179869198");
@@ -75,7 +73,7 @@ fn an_unsorted_page_reads_ranges_of_the_row_id() {
         &columns(),
         &parts(),
         &State::default(),
-        (500, 25),
+        span(500, 25),
     )
     .unwrap();
     insta::assert_snapshot!(past, @"SELECT * FROM global_temp.`v_1` WHERE false");
@@ -95,7 +93,7 @@ fn a_sorted_page_orders_by_the_column_then_the_row_id() {
         &columns(),
         &parts(),
         &state,
-        (100, 25),
+        span(100, 25),
     )
     .unwrap();
     insta::assert_snapshot!(sql, @"SELECT * FROM global_temp.`v_1` ORDER BY `score` DESC, __kbase_row LIMIT 25 OFFSET 100");
@@ -124,7 +122,7 @@ fn filters_quote_names_and_values_and_cast_to_the_columns_type() {
         &columns(),
         &parts(),
         &state,
-        (0, 25),
+        span(0, 25),
     )
     .unwrap();
     insta::assert_snapshot!(sql, @r"SELECT * FROM global_temp.`v_1` WHERE contains(CAST(`gene name` AS STRING), 'it\'s a \\ test') AND `id` BETWEEN CAST('10' AS bigint) AND CAST('20' AS bigint) AND `seen` > CAST('2024-01-01' AS date) AND `score` IS NOT NULL AND `gene name` = 'x`y' ORDER BY __kbase_row LIMIT 25 OFFSET 0");
@@ -144,7 +142,13 @@ fn a_bad_column_or_a_missing_value_is_refused() {
         Ok("SELECT count(*) AS n FROM global_temp.`v`".into())
     );
     assert_eq!(
-        query::page(Source::Snapshot("v"), &columns(), &parts(), &state, (0, 1)),
+        query::page(
+            Source::Snapshot("v"),
+            &columns(),
+            &parts(),
+            &state,
+            span(0, 1)
+        ),
         Err(RequestError::NoColumn(9))
     );
     let state = State {
@@ -265,7 +269,7 @@ fn events_encode_with_their_names() {
 #[test]
 fn a_live_page_limits_the_statement_and_a_sorted_one_is_a_top_k() {
     let live = Source::Live("SELECT * FROM t -- note");
-    let plain = query::page(live, &columns(), &[], &State::default(), (200, 100)).unwrap();
+    let plain = query::page(live, &columns(), &[], &State::default(), span(200, 100)).unwrap();
     assert_eq!(
         plain,
         "SELECT * FROM (\nSELECT * FROM t -- note\n) AS __kbase_live LIMIT 100 OFFSET 200"
@@ -282,7 +286,7 @@ fn a_live_page_limits_the_statement_and_a_sorted_one_is_a_top_k() {
             value2: None,
         }],
     };
-    let sorted = query::page(live, &columns(), &[], &state, (0, 25)).unwrap();
+    let sorted = query::page(live, &columns(), &[], &state, span(0, 25)).unwrap();
     assert!(
         sorted.ends_with(
             ") AS __kbase_live WHERE `id` > CAST('5' AS bigint) ORDER BY `score` DESC LIMIT 25 OFFSET 0"

@@ -409,18 +409,10 @@ mod tests {
         let code = "%%chart line x=\nSELECT id FROM tour.genomes";
         let c = complete_chart(&mut catalog(), code, 15).await.unwrap();
         assert_eq!(c.matches, ["id", "gc"]);
-        assert!(
-            complete_chart(&mut catalog(), "%%export b", 10)
-                .await
-                .is_none(),
-            "{:?}",
-            complete_chart(&mut catalog(), "%%export b", 10).await
-        );
-        assert!(
-            complete_chart(&mut catalog(), "%%chart", 7).await.is_none(),
-            "{:?}",
-            complete_chart(&mut catalog(), "%%chart", 7).await
-        );
+        let other = complete_chart(&mut catalog(), "%%export b", 10).await;
+        assert!(other.is_none(), "not a %%chart line: {other:?}");
+        let bare = complete_chart(&mut catalog(), "%%chart", 7).await;
+        assert!(bare.is_none(), "nothing after %%chart yet: {bare:?}");
     }
 
     #[test]

@@ -238,12 +238,7 @@ mod tests {
         );
         assert!(shown.contains("the key"), "{shown}");
         assert!(shown.contains("file:/w/genomes"), "{shown}");
-        assert!(
-            inspect_sql(&mut fake, "SELECT * FROM nothing_here", 17)
-                .await
-                .is_none(),
-            "{:?}",
-            inspect_sql(&mut fake, "SELECT * FROM nothing_here", 17).await
-        );
+        let found = inspect_sql(&mut fake, "SELECT * FROM nothing_here", 17).await;
+        assert!(found.is_none(), "an unknown table shows nothing: {found:?}");
     }
 }

@@ -391,18 +391,15 @@ mod tests {
         let whole = ipc(&[1, 2, 3]);
         let third = whole.len() / 3;
         let mut chunks = Chunks::default();
+        let joined = chunks.join(chunk(&whole[..third], 0, 3)).unwrap();
         assert!(
-            chunks.join(chunk(&whole[..third], 0, 3)).unwrap().is_none(),
-            "{:?}",
-            chunks.join(chunk(&whole[..third], 0, 3)).unwrap()
+            joined.is_none(),
+            "a first chunk is not a batch yet: {joined:?}"
         );
+        let joined = chunks.join(chunk(&whole[third..2 * third], 1, 3)).unwrap();
         assert!(
-            chunks
-                .join(chunk(&whole[third..2 * third], 1, 3))
-                .unwrap()
-                .is_none(),
-            "{:?}",
-            chunks.join(chunk(&whole[third..2 * third], 1, 3)).unwrap()
+            joined.is_none(),
+            "two of three chunks are not a batch yet: {joined:?}"
         );
         let (rows, data) = chunks
             .join(chunk(&whole[2 * third..], 2, 3))
@@ -420,10 +417,10 @@ mod tests {
     #[test]
     fn a_chunk_out_of_order_is_a_decode_error() {
         let mut chunks = Chunks::default();
+        let joined = chunks.join(chunk(b"ab", 0, 3)).unwrap();
         assert!(
-            chunks.join(chunk(b"ab", 0, 3)).unwrap().is_none(),
-            "{:?}",
-            chunks.join(chunk(b"ab", 0, 3)).unwrap()
+            joined.is_none(),
+            "a first chunk is not a batch yet: {joined:?}"
         );
         let err = chunks.join(chunk(b"cd", 2, 3)).unwrap_err();
         assert!(matches!(err, SparkError::Decode(_)), "{err:?}");

@@ -347,7 +347,10 @@ impl Fetch<'_> {
         } else {
             (BLOCK_ROWS / size).clamp(1, AHEAD + 1)
         };
-        let range = (key.start(), size * count);
+        let range = query::RowSpan {
+            start: key.start(),
+            size: size * count,
+        };
         let sql = query::page(self.source, &entry.columns, self.parts, self.state, range)?;
         let result = forked
             .run(&sql, (size * count) as usize, self.cancel)

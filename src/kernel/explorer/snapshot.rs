@@ -329,7 +329,7 @@ impl Build {
 }
 
 /// (partition, rows) pairs of the layout query's result.
-fn counts(result: &QueryResult) -> Vec<(u64, u64)> {
+fn counts(result: &QueryResult) -> Vec<query::PartCount> {
     let mut pairs = Vec::new();
     for batch in &result.batches {
         let column = |i: usize| {
@@ -343,7 +343,10 @@ fn counts(result: &QueryResult) -> Vec<(u64, u64)> {
             continue;
         };
         for i in 0..parts.len() {
-            pairs.push((parts.value(i) as u64, rows.value(i) as u64));
+            pairs.push(query::PartCount {
+                number: parts.value(i) as u64,
+                rows: rows.value(i) as u64,
+            });
         }
     }
     pairs
