@@ -115,7 +115,14 @@ impl KernelError {
             KernelError::Spark {
                 error: SparkError::Server(server),
                 sql,
-            } => render::traceback(&ename, &evalue, Some((server, sql.as_deref()))),
+            } => render::traceback(
+                &ename,
+                &evalue,
+                Some(render::FromSpark {
+                    error: server,
+                    sql: sql.as_deref(),
+                }),
+            ),
             _ => render::traceback(&ename, &evalue, None),
         };
         ErrorOutput {

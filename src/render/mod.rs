@@ -27,7 +27,7 @@ pub use table::{
     column_texts, human_duration, is_numeric, needs_time_zone, result_table, row_texts, Hints,
     TableOptions,
 };
-pub use traceback::{traceback, SqlSource};
+pub use traceback::{traceback, FromSpark, SqlSource};
 
 use jupyter_kernel::MimeBundle;
 

@@ -20,15 +20,19 @@ pub struct SqlSource {
 }
 
 /// The traceback of an error named `ename` with the message `evalue`; a Spark error's own
+/// Spark's own error behind a failed statement, and the statement's SQL when known (to mark the
+/// faulty fragment).
+#[derive(Debug, Clone, Copy)]
+pub struct FromSpark<'a> {
+    pub error: &'a ServerError,
+    pub sql: Option<&'a SqlSource>,
+}
+
 /// details come with the SQL it belongs to, when known.
-pub fn traceback(
-    ename: &str,
-    evalue: &str,
-    server: Option<(&ServerError, Option<&SqlSource>)>,
-) -> Vec<String> {
+pub fn traceback(ename: &str, evalue: &str, server: Option<FromSpark<'_>>) -> Vec<String> {
     let mut lines = vec![format!("{RED}{ename}{RESET}: {}", first_line(evalue))];
     match server {
-        Some((error, sql)) => lines.extend(server_details(error, sql)),
+        Some(FromSpark { error, sql }) => lines.extend(server_details(error, sql)),
         None => lines.extend(evalue.lines().skip(1).map(str::to_owned)),
     }
     lines

@@ -7,7 +7,7 @@ use tonic::Code;
 use tonic_types::StatusExt;
 
 pub use super::failure::TlsTrouble;
-use super::failure::{connect_fault, is_transport, tls_failure, transport_reason};
+use super::failure::{connect_fault, is_transport, tls_failure, transport_reason, TlsFailure};
 use super::server_error::{from_error_info, ServerError};
 use crate::gateway::{Gateway, GatewaySays, Refusal};
 use crate::net::ProxyTrouble;
@@ -239,7 +239,7 @@ impl SparkError {
                         || (code == Code::Unknown && is_transport(&message)) =>
                     {
                         match tls_failure(status) {
-                            Some((trouble, cause)) => SparkError::Tls {
+                            Some(TlsFailure { trouble, cause }) => SparkError::Tls {
                                 address: address.to_owned(),
                                 trouble,
                                 cause,

@@ -8,7 +8,7 @@
 /// The TLS failure under a transport failure, and what kind it is: TLS to a plaintext server,
 /// a certificate from an unknown CA, a certificate for another name. Read from the rustls error
 /// in the chain (tokio-rustls wraps it in an `io::Error`).
-pub(super) fn tls_failure(status: &tonic::Status) -> Option<(TlsTrouble, rustls::Error)> {
+pub(super) fn tls_failure(status: &tonic::Status) -> Option<TlsFailure> {
     use rustls::{CertificateError, Error as Tls};
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(status);
     let mut found = None;
@@ -32,7 +32,16 @@ pub(super) fn tls_failure(status: &tonic::Status) -> Option<(TlsTrouble, rustls:
         Tls::InvalidCertificate(_) => TlsTrouble::Untrusted,
         _ => TlsTrouble::Other,
     };
-    Some((trouble, tls.clone()))
+    Some(TlsFailure {
+        trouble,
+        cause: tls.clone(),
+    })
+}
+
+/// A TLS failure found under a transport failure: what kind, and rustls's error.
+pub(super) struct TlsFailure {
+    pub trouble: TlsTrouble,
+    pub cause: rustls::Error,
 }
 
 /// What kind of TLS failure a connection met.

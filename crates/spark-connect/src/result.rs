@@ -222,7 +222,11 @@ impl<'s> Collector<'s> {
     }
 
     /// Decodes one `ArrowBatch` (a whole IPC stream) and keeps the rows still to be shown.
-    pub(crate) fn arrow(&mut self, row_count: i64, data: Vec<u8>) -> Result<(), SparkError> {
+    pub(crate) fn arrow(&mut self, batch: WholeBatch) -> Result<(), SparkError> {
+        let WholeBatch {
+            rows: row_count,
+            data,
+        } = batch;
         self.rows_received += u64::try_from(row_count).unwrap_or(0);
         let reader = StreamReader::try_new(Cursor::new(data), None)
             .map_err(|e| SparkError::Decode(e.into()))?;
@@ -280,13 +284,23 @@ pub(crate) struct Chunks {
     parts: Vec<Vec<u8>>,
 }
 
+/// A whole Arrow batch as the server sent it: its row count and its Arrow IPC bytes.
+#[derive(Debug, PartialEq)]
+pub(crate) struct WholeBatch {
+    pub rows: i64,
+    pub data: Vec<u8>,
+}
+
 impl Chunks {
-    /// Takes one `ArrowBatch` message: the whole batch (its row count and Arrow IPC bytes)
-    /// once its last chunk is here, `None` while more are to come.
-    pub(crate) fn join(&mut self, batch: ArrowBatch) -> Result<Option<(i64, Vec<u8>)>, SparkError> {
+    /// Takes one `ArrowBatch` message: the whole batch once its last chunk is here, `None`
+    /// while more are to come.
+    pub(crate) fn join(&mut self, batch: ArrowBatch) -> Result<Option<WholeBatch>, SparkError> {
         let total = batch.num_chunks_in_batch.unwrap_or(0);
         if total <= 1 && self.parts.is_empty() {
-            return Ok(Some((batch.row_count, batch.data)));
+            return Ok(Some(WholeBatch {
+                rows: batch.row_count,
+                data: batch.data,
+            }));
         }
         let expected = i64::try_from(self.parts.len()).unwrap_or(i64::MAX);
         let index = batch.chunk_index.unwrap_or(0);
@@ -300,10 +314,10 @@ impl Chunks {
         if i64::try_from(self.parts.len()).unwrap_or(i64::MAX) < total {
             return Ok(None);
         }
-        Ok(Some((
-            batch.row_count,
-            std::mem::take(&mut self.parts).concat(),
-        )))
+        Ok(Some(WholeBatch {
+            rows: batch.row_count,
+            data: std::mem::take(&mut self.parts).concat(),
+        }))
     }
 }
 
@@ -344,15 +358,27 @@ mod tests {
     #[test]
     fn rows_beyond_the_limit_mark_more_and_are_dropped() {
         let mut c = Collector::new(3);
-        c.arrow(2, ipc(&[1, 2])).unwrap();
-        c.arrow(2, ipc(&[3, 4])).unwrap();
+        c.arrow(WholeBatch {
+            rows: 2,
+            data: ipc(&[1, 2]),
+        })
+        .unwrap();
+        c.arrow(WholeBatch {
+            rows: 2,
+            data: ipc(&[3, 4]),
+        })
+        .unwrap();
         let r = c.finish(0, Duration::ZERO);
         assert_eq!(r.rows(), 3);
         assert!(r.more, "{:?}", r.more);
         assert_eq!(r.rows_received, 4);
         assert_eq!(r.columns[0].name, "id");
         let mut c = Collector::new(3);
-        c.arrow(3, ipc(&[1, 2, 3])).unwrap();
+        c.arrow(WholeBatch {
+            rows: 3,
+            data: ipc(&[1, 2, 3]),
+        })
+        .unwrap();
         let finished = c.finish(0, Duration::ZERO);
         assert!(!finished.more, "the rows fit: {finished:?}");
     }
@@ -370,7 +396,11 @@ mod tests {
                 "{codec:?} did not compress"
             );
             let mut c = Collector::new(20_000);
-            c.arrow(10_000, data).unwrap();
+            c.arrow(WholeBatch {
+                rows: 10_000,
+                data: data,
+            })
+            .unwrap();
             let r = c.finish(0, Duration::ZERO);
             assert_eq!(r.rows(), 10_000, "{codec:?}");
         }
@@ -401,17 +431,17 @@ mod tests {
             joined.is_none(),
             "two of three chunks are not a batch yet: {joined:?}"
         );
-        let (rows, data) = chunks
+        let last = chunks
             .join(chunk(&whole[2 * third..], 2, 3))
             .unwrap()
             .unwrap();
-        assert_eq!((rows, data.as_slice()), (3, whole.as_slice()));
+        assert_eq!((last.rows, last.data.as_slice()), (3, whole.as_slice()));
         let mut c = Collector::new(10);
-        c.arrow(rows, data).unwrap();
+        c.arrow(last).unwrap();
         assert_eq!(c.finish(0, Duration::ZERO).rows(), 3);
         // An unchunked batch passes as it is.
-        let (_, data) = chunks.join(chunk(&whole, 0, 1)).unwrap().unwrap();
-        assert_eq!(data, whole);
+        let unchunked = chunks.join(chunk(&whole, 0, 1)).unwrap().unwrap();
+        assert_eq!(unchunked.data, whole, "an unchunked batch passes as it is");
     }
 
     #[test]
@@ -429,7 +459,11 @@ mod tests {
     #[test]
     fn a_broken_batch_is_a_decode_error() {
         let mut c = Collector::new(3);
-        let err = c.arrow(1, vec![1, 2, 3]).unwrap_err();
+        let broken = WholeBatch {
+            rows: 1,
+            data: vec![1, 2, 3],
+        };
+        let err = c.arrow(broken).unwrap_err();
         assert!(matches!(err, SparkError::Decode(_)), "{err:?}");
     }
 }

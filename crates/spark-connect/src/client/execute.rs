@@ -420,10 +420,10 @@ impl SparkClient {
                     }
                     match response.response_type {
                         Some(ResponseType::ArrowBatch(batch)) => {
-                            let Some(data) = chunks.join(batch).map_err(Drained::Failed)? else {
+                            let Some(whole) = chunks.join(batch).map_err(Drained::Failed)? else {
                                 continue; // more chunks of this batch to come
                             };
-                            collector.arrow(data.0, data.1).map_err(Drained::Failed)?;
+                            collector.arrow(whole).map_err(Drained::Failed)?;
                             if let Some(written) = collector.written() {
                                 progress.send_modify(|r| r.written = Some(written));
                             }
