@@ -396,11 +396,7 @@ mod tests {
                 "{codec:?} did not compress"
             );
             let mut c = Collector::new(20_000);
-            c.arrow(WholeBatch {
-                rows: 10_000,
-                data: data,
-            })
-            .unwrap();
+            c.arrow(WholeBatch { rows: 10_000, data }).unwrap();
             let r = c.finish(0, Duration::ZERO);
             assert_eq!(r.rows(), 10_000, "{codec:?}");
         }
