@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 
 use super::scale::{
-    categories, color_groups, continuous, legend, nice, ramp, Axis, Marks, Plot, Rect, Series,
-    MAX_BINS,
+    categories, color_groups, continuous, legend, nice, ramp, Axis, Categories, Groups,
+    LegendEntry, Marks, Plot, Rect, Series, MAX_BINS,
 };
 use super::{ChartKind, Datum, Figure, Role};
 
@@ -62,8 +62,11 @@ fn title_of(chart: &Figure) -> String {
 
 /// Bars: the sum of y per x category, stacked by color.
 pub fn bars(chart: &Figure) -> Plot {
-    let (labels, index) = categories(&chart.x);
-    let (group_of, groups) = color_groups(chart.color.as_ref(), chart.rows, false);
+    let Categories { labels, index } = categories(&chart.x);
+    let Groups {
+        of_row: group_of,
+        legend: groups,
+    } = color_groups(chart.color.as_ref(), chart.rows, false);
     let mut sums: HashMap<(usize, usize), f64> = HashMap::new();
     let ys = chart.y.as_ref().map(|y| &y.values[..]).unwrap_or_default();
     for (row, (x, y)) in chart.x.values.iter().zip(ys).enumerate() {
@@ -74,7 +77,7 @@ pub fn bars(chart: &Figure) -> Plot {
         };
         *sums.entry((slot, *g)).or_default() += v;
     }
-    let colors: Vec<_> = groups.iter().map(|g| g.1).collect();
+    let colors: Vec<_> = groups.iter().map(|g| g.color).collect();
     #[allow(clippy::cast_precision_loss)]
     let (rects, lo, hi) = stacked(&sums, |slot| slot as f64, 0.8, &colors);
     Plot {
@@ -107,7 +110,10 @@ pub fn histogram(chart: &Figure) -> Plot {
     let start = (lo / step).floor() * step;
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let bins = (((hi - start) / step).floor() as usize + 1).max(1);
-    let (group_of, groups) = color_groups(chart.color.as_ref(), chart.rows, false);
+    let Groups {
+        of_row: group_of,
+        legend: groups,
+    } = color_groups(chart.color.as_ref(), chart.rows, false);
     let mut counts: HashMap<(usize, usize), f64> = HashMap::new();
     for (row, x) in chart.x.values.iter().enumerate() {
         let (Some(v), Some(Some(g))) = (x.position(), group_of.get(row)) else {
@@ -117,7 +123,7 @@ pub fn histogram(chart: &Figure) -> Plot {
         let bin = (((v - start) / step).floor() as usize).min(bins - 1);
         *counts.entry((bin, *g)).or_default() += 1.0;
     }
-    let colors: Vec<_> = groups.iter().map(|g| g.1).collect();
+    let colors: Vec<_> = groups.iter().map(|g| g.color).collect();
     #[allow(clippy::cast_precision_loss)]
     let (rects, _, top) = stacked(
         &counts,
@@ -164,12 +170,18 @@ pub fn histogram(chart: &Figure) -> Plot {
 
 /// A heatmap: the mean of color per (x, y) cell, light to dark.
 pub fn heatmap(chart: &Figure) -> Plot {
-    let (xs, x_index) = categories(&chart.x);
+    let Categories {
+        labels: xs,
+        index: x_index,
+    } = categories(&chart.x);
     let Some(y) = chart.y.as_ref() else {
         return series(chart);
     };
     // The first category at the top, as Vega-Lite draws a discrete y.
-    let (mut ys, mut y_index) = categories(y);
+    let Categories {
+        labels: mut ys,
+        index: mut y_index,
+    } = categories(y);
     ys.reverse();
     let last = ys.len().saturating_sub(1);
     y_index.values_mut().for_each(|j| *j = last - *j);
@@ -214,12 +226,12 @@ pub fn heatmap(chart: &Figure) -> Plot {
             .partial_cmp(&b.from)
             .unwrap_or(std::cmp::Ordering::Equal)
     });
+    let entry = |value: f64, t: f64| LegendEntry {
+        name: super::data::number_label(value),
+        color: ramp(t),
+    };
     let key = if lo.is_finite() {
-        vec![
-            (super::data::number_label(lo), ramp(0.0)),
-            (super::data::number_label((lo + hi) / 2.0), ramp(0.5)),
-            (super::data::number_label(hi), ramp(1.0)),
-        ]
+        vec![entry(lo, 0.0), entry((lo + hi) / 2.0, 0.5), entry(hi, 1.0)]
     } else {
         Vec::new()
     };
@@ -236,10 +248,13 @@ pub fn heatmap(chart: &Figure) -> Plot {
 
 /// An axis for the values of a channel: categories for text, else continuous (with zero for
 /// numbers, as Vega-Lite's).
-fn axis_of(field: &super::Field) -> (Axis, HashMap<String, usize>) {
+fn axis_of(field: &super::Field) -> Placed {
     if field.role == Role::Nominal {
-        let (labels, index) = categories(field);
-        return (Axis::Categories(labels), index);
+        let Categories { labels, index } = categories(field);
+        return Placed {
+            axis: Axis::Categories(labels),
+            index,
+        };
     }
     // Vega-Lite puts zero on quantitative axes (not on time).
     let axis = continuous(
@@ -247,23 +262,41 @@ fn axis_of(field: &super::Field) -> (Axis, HashMap<String, usize>) {
         field.role == Role::Temporal,
         field.role == Role::Quantitative,
     );
-    (axis, HashMap::new())
+    Placed {
+        axis,
+        index: HashMap::new(),
+    }
+}
+
+/// A channel's axis, and where each text value sits on it (empty for a continuous axis).
+struct Placed {
+    axis: Axis,
+    index: HashMap<String, usize>,
 }
 
 /// Lines, areas and points: one series per color group.
 pub fn series(chart: &Figure) -> Plot {
-    let (x_axis, x_index) = axis_of(&chart.x);
+    let Placed {
+        axis: x_axis,
+        index: x_index,
+    } = axis_of(&chart.x);
     let Some(y) = chart.y.as_ref() else {
         return bars(chart);
     };
-    let (y_axis, y_index) = axis_of(y);
+    let Placed {
+        axis: y_axis,
+        index: y_index,
+    } = axis_of(y);
     #[allow(clippy::cast_precision_loss)]
     let at = |d: &Datum, index: &HashMap<String, usize>| match d {
         Datum::Null => None,
         Datum::Text(t) => index.get(t).map(|&i| i as f64),
         other => other.position(),
     };
-    let (group_of, groups) = color_groups(
+    let Groups {
+        of_row: group_of,
+        legend: groups,
+    } = color_groups(
         chart.color.as_ref(),
         chart.rows,
         chart.kind == ChartKind::Point,
@@ -271,7 +304,7 @@ pub fn series(chart: &Figure) -> Plot {
     let mut all: Vec<Series> = groups
         .iter()
         .map(|g| Series {
-            color: g.1,
+            color: g.color,
             points: Vec::new(),
         })
         .collect();

@@ -204,9 +204,15 @@ pub(super) fn continuous(values: impl Iterator<Item = f64>, time: bool, zero: bo
     }
 }
 
+/// A channel's distinct values in order, and where each label is among them.
+pub(super) struct Categories {
+    pub labels: Vec<String>,
+    pub index: HashMap<String, usize>,
+}
+
 /// The distinct values of `field` in order (numbers and times by value, text in the order the
 /// rows bring it, so that the query's `ORDER BY` orders the bars) and the index of each label.
-pub(super) fn categories(field: &Field) -> (Vec<String>, HashMap<String, usize>) {
+pub(super) fn categories(field: &Field) -> Categories {
     let mut seen: Vec<&Datum> = Vec::new();
     let mut known = std::collections::HashSet::new();
     for v in &field.values {
@@ -224,7 +230,7 @@ pub(super) fn categories(field: &Field) -> (Vec<String>, HashMap<String, usize>)
         .enumerate()
         .map(|(i, l)| (l.clone(), i))
         .collect();
-    (labels, index)
+    Categories { labels, index }
 }
 
 /// A color between light and dark blue for `t` in 0..=1 (Vega-Lite's `blues` ramp, roughly).
@@ -243,20 +249,36 @@ pub fn ramp(t: f64) -> Rgb {
     (mix(222, 8), mix(235, 48), mix(247, 107))
 }
 
-/// Rows' groups by the color channel: each row's group (none for a null color) and the
-/// groups' names and colors. Numbers colored on a point chart fall into five ranges.
-pub(super) fn color_groups(
-    color: Option<&Field>,
-    rows: usize,
-    ranges: bool,
-) -> (Vec<Option<usize>>, Vec<(String, Rgb)>) {
+/// One entry of a legend: a group's name and color.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LegendEntry {
+    pub name: String,
+    pub color: Rgb,
+}
+
+/// Rows grouped by the color channel.
+pub(super) struct Groups {
+    /// Each row's group (none for a null color).
+    pub of_row: Vec<Option<usize>>,
+    /// The groups' names and colors.
+    pub legend: Vec<LegendEntry>,
+}
+
+/// Rows' groups by the color channel. Numbers colored on a point chart fall into five ranges.
+pub(super) fn color_groups(color: Option<&Field>, rows: usize, ranges: bool) -> Groups {
     let Some(color) = color else {
-        return (vec![Some(0); rows], vec![(String::new(), PALETTE[0])]);
+        return Groups {
+            of_row: vec![Some(0); rows],
+            legend: vec![LegendEntry {
+                name: String::new(),
+                color: PALETTE[0],
+            }],
+        };
     };
     if ranges && color.role == Role::Quantitative {
         return value_ranges(color);
     }
-    let (labels, index) = categories(color);
+    let Categories { labels, index } = categories(color);
     let of_row = color
         .values
         .iter()
@@ -269,13 +291,16 @@ pub(super) fn color_groups(
     let legend = labels
         .into_iter()
         .enumerate()
-        .map(|(i, l)| (short(&l, 22), PALETTE[i % PALETTE.len()]))
+        .map(|(i, l)| LegendEntry {
+            name: short(&l, 22),
+            color: PALETTE[i % PALETTE.len()],
+        })
         .collect();
-    (of_row, legend)
+    Groups { of_row, legend }
 }
 
 /// Five equal ranges of a numeric color channel, light to dark.
-fn value_ranges(color: &Field) -> (Vec<Option<usize>>, Vec<(String, Rgb)>) {
+fn value_ranges(color: &Field) -> Groups {
     const N: usize = 5;
     let numbers = || color.values.iter().filter_map(Datum::position);
     let lo = numbers().fold(f64::INFINITY, f64::min);
@@ -294,11 +319,13 @@ fn value_ranges(color: &Field) -> (Vec<Option<usize>>, Vec<(String, Rgb)>) {
     let legend = (0..N)
         .map(|i| {
             let from = lo + width * i as f64;
-            let label = format!("{} – {}", grouped(from), grouped(from + width));
-            (label, ramp((i as f64 + 0.5) / N as f64))
+            LegendEntry {
+                name: format!("{} – {}", grouped(from), grouped(from + width)),
+                color: ramp((i as f64 + 0.5) / N as f64),
+            }
         })
         .collect();
-    (of_row, legend)
+    Groups { of_row, legend }
 }
 
 /// A filled rectangle between two corners.
@@ -334,19 +361,22 @@ pub struct Plot {
     pub y_title: String,
     pub marks: Marks,
     /// Groups' names and colors (empty: no legend), under the color channel's name.
-    pub legend: Vec<(String, Rgb)>,
+    pub legend: Vec<LegendEntry>,
     pub legend_title: String,
 }
 
 /// The legend as drawn: nothing for a single unnamed group, at most [`MAX_LEGEND`] entries.
-pub(super) fn legend(mut entries: Vec<(String, Rgb)>, colored: bool) -> Vec<(String, Rgb)> {
+pub(super) fn legend(mut entries: Vec<LegendEntry>, colored: bool) -> Vec<LegendEntry> {
     if !colored {
         return Vec::new();
     }
     if entries.len() > MAX_LEGEND {
         let more = entries.len() - (MAX_LEGEND - 1);
         entries.truncate(MAX_LEGEND - 1);
-        entries.push((format!("… {more} more"), (255, 255, 255)));
+        entries.push(LegendEntry {
+            name: format!("… {more} more"),
+            color: (255, 255, 255),
+        });
     }
     entries
 }

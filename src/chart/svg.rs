@@ -168,13 +168,13 @@ fn legend<'a>(
         (4, 40),
         (FONT, 12).into_font().style(FontStyle::Bold),
     ))?;
-    for (i, (name, color)) in plot.legend.iter().enumerate() {
+    for (i, entry) in plot.legend.iter().enumerate() {
         let y = 60 + 18 * i32::try_from(i).unwrap_or(0);
         key.draw(&Rectangle::new(
             [(4, y), (14, y + 10)],
-            rgb(*color).filled(),
+            rgb(entry.color).filled(),
         ))?;
-        key.draw(&Text::new(name.clone(), (20, y), (FONT, 11)))?;
+        key.draw(&Text::new(entry.name.clone(), (20, y), (FONT, 11)))?;
     }
     Ok(())
 }

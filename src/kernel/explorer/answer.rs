@@ -209,7 +209,12 @@ impl Answering {
                 format,
             } => {
                 let sql = query::whole(source, columns, &state)?;
-                self.export(id, (&sql, &path, format), cancel).await
+                let job = ExportOrder {
+                    sql: &sql,
+                    path: &path,
+                    format,
+                };
+                self.export(id, job, cancel).await
             }
             // Answered by the explorer itself (a snapshot made on request).
             Op::Keep => Err(Failure::Misrouted("keep")),
@@ -276,11 +281,11 @@ impl Answering {
         Ok(self.forked.run(sql, limit, cancel).await?)
     }
 
-    /// Writes the result of `sql` (the whole view, sorted and filtered) to a file.
+    /// Writes the result of the export's SQL (the whole view, sorted and filtered) to a file.
     async fn export(
         &mut self,
         id: u64,
-        (sql, path, format): (&str, &str, ExportFormat),
+        ExportOrder { sql, path, format }: ExportOrder<'_>,
         cancel: &CancellationToken,
     ) -> Result<Event, Failure> {
         let entry = Arc::clone(&self.entry);
@@ -313,6 +318,13 @@ impl Answering {
         let message = words::exported(&written, format, started.elapsed());
         Ok(Event::Exported { id, message })
     }
+}
+
+/// An export the view asked for: the SQL of the whole view, the file, its format.
+struct ExportOrder<'a> {
+    sql: &'a str,
+    path: &'a str,
+    format: ExportFormat,
 }
 
 /// Rows a sorted or filtered fetch brings at most (its pages, `AHEAD + 1` at most).
