@@ -90,7 +90,7 @@ pub enum RequestKind {
 impl Request {
     /// Reads `incoming`'s content for its `msg_type`.
     pub fn decode(incoming: &Incoming) -> Request {
-        let content = Content(&incoming.content);
+        let content = LenientContent(&incoming.content);
         match incoming.msg_type() {
             "execute_request" => match content.text("code") {
                 Some(code) => Request::Execute(ExecuteRequest {
@@ -169,9 +169,9 @@ impl Request {
 }
 
 /// A request's JSON content, read leniently.
-struct Content<'a>(&'a Value);
+struct LenientContent<'a>(&'a Value);
 
-impl Content<'_> {
+impl LenientContent<'_> {
     fn text(&self, key: &str) -> Option<&str> {
         self.0.get(key).and_then(Value::as_str)
     }
