@@ -33,6 +33,7 @@ mod chart;
 pub mod config;
 mod explorer_model;
 mod export;
+pub mod journal;
 pub mod kernel;
 pub mod kernelspec;
 pub mod memory;

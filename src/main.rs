@@ -56,6 +56,15 @@ enum Action {
     },
     /// Check the settings, the KBase token and Spark Connect (runs SELECT 1); exit 0 when all is well.
     Check,
+    /// Print the journal's record of a receipt (q-…) as JSON; exit 1 when it has none.
+    Receipt {
+        /// The receipt id shown under a result, e.g. q-7f3a9c2e41d0.
+        id: String,
+        /// The journal to read (default: SPARK_SQL_KERNEL_JOURNAL, else
+        /// ~/.local/share/spark-sql-kernel/journal.sqlite).
+        #[arg(long)]
+        journal: Option<PathBuf>,
+    },
 }
 
 #[derive(Args)]
@@ -175,6 +184,7 @@ fn run(command: Action, settings: Settings) -> anyhow::Result<std::process::Exit
             println!("Removed {}", dir.display());
             Ok(std::process::ExitCode::SUCCESS)
         }
+        Action::Receipt { id, journal } => receipt(&id, journal, &settings),
         Action::Check => {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -195,6 +205,34 @@ fn run(command: Action, settings: Settings) -> anyhow::Result<std::process::Exit
             })
         }
     }
+}
+
+/// `spark-sql-kernel receipt ID`: the record as JSON on stdout.
+fn receipt(
+    id: &str,
+    journal: Option<PathBuf>,
+    settings: &Settings,
+) -> anyhow::Result<std::process::ExitCode> {
+    use spark_sql_kernel::journal::{is_receipt, Reader};
+    let path = match (journal, settings.journal()) {
+        (Some(path), _) => path,
+        (None, config::JournalAt::File(path)) => path.clone(),
+        (None, config::JournalAt::Off) => {
+            anyhow::bail!("the journal is off (SPARK_SQL_KERNEL_JOURNAL); name one with --journal")
+        }
+    };
+    if !is_receipt(id) {
+        anyhow::bail!("{id:?} is not a receipt id (q- and 12 hex digits, as shown under a result)");
+    }
+    if !path.exists() {
+        anyhow::bail!("there is no journal at {}", path.display());
+    }
+    let Some(record) = Reader::at(path.clone()).find(id)? else {
+        eprintln!("spark-sql-kernel: no receipt {id} in {}", path.display());
+        return Ok(std::process::ExitCode::FAILURE);
+    };
+    println!("{}", serde_json::to_string_pretty(&record)?);
+    Ok(std::process::ExitCode::SUCCESS)
 }
 
 async fn serve(info: jupyter_kernel::ConnectionInfo, settings: Settings) -> anyhow::Result<()> {

@@ -48,7 +48,29 @@ pub struct Settings {
     max_frame_mb: usize,
     parent_pid: Option<u32>,
     activity: Option<String>,
+    journal: JournalAt,
+    /// `JPY_SESSION_NAME`: the notebook's path, where the Jupyter server sets it.
+    notebook: Option<String>,
     problems: Vec<Problem>,
+}
+
+/// Where the journal of statements is kept (`SPARK_SQL_KERNEL_JOURNAL`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JournalAt {
+    /// `off`: nothing is recorded.
+    Off,
+    /// A SQLite database file.
+    File(PathBuf),
+}
+
+/// The journal's place when `SPARK_SQL_KERNEL_JOURNAL` is unset: under `XDG_DATA_HOME`, else
+/// `~/.local/share`; off when neither is known.
+fn default_journal(data_home: Option<PathBuf>, home: Option<&PathBuf>) -> JournalAt {
+    let base = data_home.or_else(|| home.map(|h| h.join(".local").join("share")));
+    match base {
+        Some(base) => JournalAt::File(base.join("spark-sql-kernel").join("journal.sqlite")),
+        None => JournalAt::Off,
+    }
 }
 
 /// Where the KBase token comes from and where it is validated.
@@ -252,6 +274,11 @@ impl Settings {
             proxy: proxy.clone(),
         };
         let display = DisplaySettings::read(&get, &mut problems);
+        let journal = match get("SPARK_SQL_KERNEL_JOURNAL") {
+            Some(raw) if parse_bool(&raw) == Some(false) => JournalAt::Off,
+            Some(raw) => JournalAt::File(PathBuf::from(raw)),
+            None => default_journal(path("XDG_DATA_HOME"), home.as_ref()),
+        };
         let install = InstallPaths {
             jupyter_data_dir: path("JUPYTER_DATA_DIR"),
             python_prefix: path("VIRTUAL_ENV").or_else(|| path("CONDA_PREFIX")),
@@ -284,6 +311,8 @@ impl Settings {
             ),
             parent_pid: get("JPY_PARENT_PID").and_then(|p| p.parse().ok()),
             activity,
+            journal,
+            notebook: get("JPY_SESSION_NAME"),
             problems,
         }
     }
@@ -323,6 +352,16 @@ impl Settings {
     /// `USER`).
     pub fn activity_user(&self) -> Option<&str> {
         self.activity.as_deref()
+    }
+
+    /// `SPARK_SQL_KERNEL_JOURNAL`: where statements are recorded, or off.
+    pub fn journal(&self) -> &JournalAt {
+        &self.journal
+    }
+
+    /// `JPY_SESSION_NAME`: the notebook's path, where the Jupyter server sets it.
+    pub fn notebook(&self) -> Option<&str> {
+        self.notebook.as_deref()
     }
 
     /// What was wrong with the environment, one sentence each.

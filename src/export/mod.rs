@@ -57,6 +57,16 @@ impl Format {
         Format::named(path.extension()?.to_str()?)
     }
 
+    /// What the journal calls it (`csv`, `tsv`, `jsonl`, `parquet`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Tsv => "tsv",
+            Format::JsonLines => "jsonl",
+            Format::Parquet => "parquet",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Format::Csv => "CSV",

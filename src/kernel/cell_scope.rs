@@ -9,7 +9,13 @@ use tokio_util::sync::CancellationToken;
 use super::cell_output::CellOutput;
 use super::View;
 use crate::session::{Reconnected, SessionError, SessionReport, SparkSession};
-use spark_connect::{BatchSink, Oversized, QueryResult, Running, Setting};
+use spark_connect::{BatchSink, KeptView, Oversized, QueryResult, Running, Setting};
+
+/// What outlives a cell: the results kept as views, and the journal.
+pub struct Keeping<'a> {
+    pub carried: &'a mut super::carried::Carried,
+    pub journaling: &'a super::journaling::Journaling,
+}
 
 /// What a magic or statement may use when it runs.
 pub struct CellScope<'a> {
@@ -18,6 +24,10 @@ pub struct CellScope<'a> {
     pub out: &'a mut CellOutput,
     /// What was wrong with the settings (shown by `%whoami`).
     pub problems: &'a [String],
+    /// The results kept as views (`_N`).
+    pub carried: &'a mut super::carried::Carried,
+    /// Where statements are recorded.
+    pub journaling: &'a super::journaling::Journaling,
     /// Where explorable results are registered (none: results are static).
     pub explorer: Option<&'a mut super::explorer::Explorer>,
 }
@@ -28,12 +38,15 @@ impl<'a> CellScope<'a> {
         view: &'a mut View,
         out: &'a mut CellOutput,
         problems: &'a [String],
+        keeping: Keeping<'a>,
     ) -> CellScope<'a> {
         CellScope {
             session,
             view,
             out,
             problems,
+            carried: keeping.carried,
+            journaling: keeping.journaling,
             explorer: None,
         }
     }
@@ -136,6 +149,25 @@ impl CellScope<'_> {
         let cancel = self.cancel();
         let outcome = self.session.start_server(&cancel).await;
         self.told(outcome)
+    }
+
+    /// Defines `view` in the session and keeps it (a fresh session gets it again).
+    pub async fn keep_view(&mut self, view: KeptView, replace: bool) -> Result<(), SessionError> {
+        let cancel = self.cancel();
+        let outcome = self.session.keep_view(view, replace, &cancel).await;
+        self.told(outcome)
+    }
+
+    /// Drops the kept view `name`.
+    pub async fn drop_view(&mut self, name: &str) -> Result<(), SessionError> {
+        let cancel = self.cancel();
+        let outcome = self.session.drop_view(name, &cancel).await;
+        self.told(outcome)
+    }
+
+    /// Stops keeping the view `name` (the user's own holds the name now).
+    pub fn forget_view(&mut self, name: &str) {
+        self.session.forget_view(name);
     }
 
     /// Who the user is and how Spark is reached (`%whoami`).

@@ -9,6 +9,7 @@
 
 mod batches;
 mod berdl;
+mod carried;
 mod cell;
 mod cell_output;
 mod cell_scope;
@@ -18,6 +19,7 @@ mod explorer;
 mod history;
 mod identity;
 mod inspection;
+mod journaling;
 mod live;
 mod magics;
 mod statements;
@@ -61,6 +63,10 @@ pub struct Kernel {
     session: SparkSession,
     view: View,
     history: History,
+    /// Results kept as views (`_N`).
+    carried: carried::Carried,
+    /// Where statements are recorded.
+    journaling: journaling::Journaling,
     /// What was wrong with the settings, one sentence each.
     problems: Vec<String>,
     /// Results open to exploration, and their snapshots.
@@ -89,6 +95,11 @@ impl Kernel {
                 display.explorer_snapshot_bytes(),
             ),
             history: History::default(),
+            carried: carried::Carried::default(),
+            journaling: journaling::Journaling::new(
+                crate::journal::Journal::open(settings.journal()),
+                settings.notebook().map(str::to_owned),
+            ),
             problems: settings.problems().iter().map(words::setting).collect(),
             activity: None,
         }
@@ -203,6 +214,8 @@ impl Handler for Kernel {
         let count = ctx.execution_count();
         if request.store_history {
             self.history.record(count, &request.code);
+            let count = u32::try_from(count).unwrap_or(u32::MAX);
+            self.journaling.cell(count, &request.code);
         }
         if let Some(log) = self.activity.as_ref().filter(|_| !request.silent) {
             log.cell(&request.code);
@@ -210,10 +223,20 @@ impl Handler for Kernel {
         // A cell goes first: the explorer's work on the server pauses until it ends.
         self.explorer.cell_starts();
         let mut out = CellOutput::new(ctx);
-        let mut scope =
-            cell_scope::CellScope::new(&mut self.session, &mut self.view, &mut out, &self.problems)
-                .with_explorer(&mut self.explorer);
+        let keeping = cell_scope::Keeping {
+            carried: &mut self.carried,
+            journaling: &self.journaling,
+        };
+        let mut scope = cell_scope::CellScope::new(
+            &mut self.session,
+            &mut self.view,
+            &mut out,
+            &self.problems,
+            keeping,
+        )
+        .with_explorer(&mut self.explorer);
         let outcome = statements::run_cell(&mut scope, &request.code).await;
+        journaling::tell_trouble(&mut self.journaling, &out);
         self.explorer.cell_ends();
         if let Some(text) = out.finish(outcome.is_ok()) {
             self.history.set_output(count, text);

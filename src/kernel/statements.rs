@@ -9,9 +9,9 @@ use std::time::Duration;
 use super::cell_scope::CellScope;
 use super::error::KernelError;
 use super::magics::{CellPlan, ExportPlan, Magic};
-use super::{batches, cell, live, waiting, words};
+use super::{batches, carried, cell, journaling, live, waiting, words};
 use crate::chart::ChartPlan;
-use crate::export::ExportError;
+use crate::export::{ExportError, Written};
 use crate::render;
 use crate::render::SqlSource;
 use crate::session::SessionError;
@@ -45,6 +45,7 @@ pub async fn run_cell(scope: &mut CellScope<'_>, code: &str) -> Result<(), Kerne
     }
     // Time taken by statements without a result set (DDL, INSERT, …).
     let mut quiet: Option<Duration> = None;
+    let mut results = 0;
     for (i, statement) in statements.iter().enumerate() {
         if scope.out.ctx().is_cancelled() {
             return Err(KernelError::Interrupted);
@@ -55,9 +56,11 @@ pub async fn run_cell(scope: &mut CellScope<'_>, code: &str) -> Result<(), Kerne
             export: plan.export.as_ref().filter(|_| last),
             chart: plan.chart.as_ref().filter(|_| last),
             explore: plan.explore,
+            nth: results,
         };
-        if let Some(elapsed) = run_statement(scope, statement, line, plan.limit, extra).await? {
-            quiet = Some(quiet.unwrap_or_default() + elapsed);
+        match run_statement(scope, statement, line, plan.limit, extra).await? {
+            Ran::Quiet(elapsed) => quiet = Some(quiet.unwrap_or_default() + elapsed),
+            Ran::Result => results += 1,
         }
     }
     // A cell that would show nothing at all says that its statements ran.
@@ -77,38 +80,108 @@ struct Extra<'a> {
     chart: Option<&'a ChartPlan>,
     /// Whether the result opens in the explorer.
     explore: bool,
+    /// How many results of the cell came before (a second one is `_N_2`).
+    nth: usize,
 }
 
-/// Runs one statement and shows its result; the time it took when it has no result set.
+/// What a statement that ran left: a result set, or the time a statement without one took.
+enum Ran {
+    Result,
+    Quiet(Duration),
+}
+
+/// Runs one statement and shows its result.
 async fn run_statement(
     scope: &mut CellScope<'_>,
     statement: &Statement,
     line: usize,
     limit: usize,
     extra: Extra<'_>,
-) -> Result<Option<Duration>, KernelError> {
+) -> Result<Ran, KernelError> {
     // A chart draws more rows than the table shows.
     let fetch = if extra.chart.is_some() {
         limit.max(scope.view.chart_rows)
     } else {
         limit
     };
-    let result = match attempt(scope, &statement.text, fetch, extra.export).await {
-        Ok(result) => result,
+    let count = u32::try_from(scope.out.ctx().execution_count()).unwrap_or(u32::MAX);
+    let started = journaling::Started::now();
+    let (result, written) = match attempt(scope, &statement.text, fetch, extra.export).await {
+        Ok(done) => done,
         Err(StatementError::Session(SessionError::Spark(error))) => {
+            let failed = journaling::Ended::Failed(&error);
+            journaling::record(scope, &started, &statement.text, count, failed);
+            tell_gone(scope, statement, &error);
             return Err(KernelError::Spark {
                 error,
                 sql: Some(Box::new(SqlSource {
                     text: statement.text.clone(),
                     line,
                 })),
-            })
+            });
         }
         Err(StatementError::Session(other)) => return Err(other.into()),
         Err(StatementError::Export(e)) => return Err(KernelError::Export(e)),
     };
-    show_result(scope, statement, &result, limit, extra).await?;
-    Ok((!result.has_columns()).then_some(result.elapsed))
+    let ended = journaling::Ended::Result {
+        result: &result,
+        exported: written.as_ref().map(|w| w.rows),
+        files: written
+            .iter()
+            .zip(extra.export)
+            .map(|(w, plan)| file_written(w, plan.format))
+            .collect(),
+    };
+    journaling::record(scope, &started, &statement.text, count, ended);
+    if !result.has_columns() {
+        carried::after_statement(scope, &statement.text).await;
+        return Ok(Ran::Quiet(result.elapsed));
+    }
+    // Only a query becomes a view: a command's statement must not run again.
+    let receipt = scope
+        .journaling
+        .journal
+        .is_on()
+        .then_some(started.receipt.as_str());
+    let name = if statement.is_query() {
+        carried::keep(scope, &statement.text, count, extra.nth, receipt).await
+    } else {
+        carried::after_statement(scope, &statement.text).await;
+        None
+    };
+    let label = words::result_label(name.as_deref(), receipt);
+    show_result(scope, statement, &result, limit, extra, label).await?;
+    Ok(Ran::Result)
+}
+
+/// A file an export wrote, as the journal records it.
+fn file_written(
+    written: &crate::export::Written,
+    format: crate::export::Format,
+) -> crate::journal::FileWritten {
+    crate::journal::FileWritten {
+        path: written.path.display().to_string(),
+        format: format.key().to_owned(),
+        bytes: Some(written.bytes),
+        rows: Some(written.rows),
+    }
+}
+
+/// After a statement failed because a table or view is missing: says which result names it
+/// reads are gone (only the newest are kept).
+fn tell_gone(scope: &mut CellScope<'_>, statement: &Statement, error: &SparkError) {
+    let missing = error.server().is_some_and(|e| {
+        e.error_class.as_deref() == Some("TABLE_OR_VIEW_NOT_FOUND")
+            || e.message.contains("TABLE_OR_VIEW_NOT_FOUND")
+    });
+    if !missing {
+        return;
+    }
+    for name in crate::sql::names::result_names_in(&statement.text) {
+        if scope.carried.is_gone(&name) {
+            scope.out.stderr(words::result_gone(&name, carried::KEPT));
+        }
+    }
 }
 
 /// Runs `sql` until it gets an answer worth showing: a server not started is started (once),
@@ -119,7 +192,7 @@ async fn attempt(
     sql: &str,
     fetch: usize,
     export: Option<&ExportPlan>,
-) -> Result<spark_connect::QueryResult, StatementError> {
+) -> Result<(spark_connect::QueryResult, Option<Written>), StatementError> {
     let mut outcome = query(scope, sql, fetch, export).await;
     // Nothing listens at the address: start the server (when a start command is set), once.
     let refused = matches!(&outcome, Err(StatementError::Session(e)) if e.is_refused());
@@ -167,6 +240,7 @@ async fn show_result(
     result: &spark_connect::QueryResult,
     limit: usize,
     extra: Extra<'_>,
+    label: Option<String>,
 ) -> Result<(), KernelError> {
     tracing::debug!(
         "{} rows received, {} reattaches, {:?}",
@@ -187,6 +261,7 @@ async fn show_result(
         zone,
         max_bytes: scope.view.max_output,
         hints: words::TABLE_HINTS,
+        label,
     };
     let first;
     let shown = match extra.chart {
@@ -260,13 +335,14 @@ async fn query(
     sql: &str,
     limit: usize,
     export: Option<&ExportPlan>,
-) -> Result<spark_connect::QueryResult, StatementError> {
+) -> Result<(spark_connect::QueryResult, Option<Written>), StatementError> {
     let Some(export) = export else {
         let (reports, receiver) = tokio::sync::watch::channel(spark_connect::Running::default());
         let ctx = scope.out.ctx().clone();
         let run = scope.run(sql, limit, &reports);
         return live::follow(run, receiver, &ctx)
             .await
+            .map(|result| (result, None))
             .map_err(StatementError::Session);
     };
     let zone = session_zone(scope).await;
@@ -290,7 +366,7 @@ async fn query(
         .map_err(StatementError::Export)?;
     let line = super::words::exported(&written, export.format, started.elapsed());
     scope.out.stdout(format!("{line}\n"));
-    Ok(result)
+    Ok((result, Some(written)))
 }
 
 /// The session time zone, in which Spark shows timestamps; UTC (with a note) when it cannot

@@ -28,6 +28,8 @@ pub struct TableOptions {
     pub max_bytes: usize,
     /// What the summary suggests, in the caller's words (rendering knows no magics).
     pub hints: Hints,
+    /// What the summary ends with, in the caller's words (the result's name and receipt).
+    pub label: Option<String>,
 }
 
 /// Suggestions the summary under a table adds, each in parentheses after its fact (or after
@@ -59,6 +61,7 @@ impl Default for TableOptions {
             zone: Zone::default(),
             max_bytes: crate::config::DEFAULT_MAX_OUTPUT_MB * 1_000_000,
             hints: Hints::default(),
+            label: None,
         }
     }
 }
@@ -281,6 +284,9 @@ fn summary(
             " · values longer than {max} characters are cut at {CUT}{hint}"
         );
     }
+    if let Some(label) = &options.label {
+        let _ = write!(text, " · {label}");
+    }
     text
 }
 
@@ -472,6 +478,7 @@ pub fn column_texts(result: &QueryResult, zone: &Zone) -> Vec<Vec<Option<String>
         zone: zone.clone(),
         max_bytes: 0,
         hints: Hints::default(),
+        label: None,
     };
     columns(result, &options)
         .into_iter()

@@ -107,6 +107,13 @@ impl Cache {
     }
 }
 
+impl Cache {
+    /// Forgets the tables and views of the current database (a view was defined or dropped).
+    pub(super) fn forget_tables(&mut self) {
+        self.lists.remove(&Listing::Tables(None));
+    }
+}
+
 /// Whether a statement that starts with `keyword` may change what the cache holds.
 pub(super) fn changes_catalog(keyword: &str) -> bool {
     matches!(

@@ -40,8 +40,8 @@ pub use starter::StartError;
 use crate::auth::{AuthError, AuthNotice, Authenticator, Identity};
 use crate::config::{AddressError, AuthSettings, SparkSettings};
 use spark_connect::{
-    BatchSink, Credentials, Oversized, QueryResult, RowLimit, Running, Setting, SparkClient,
-    SparkError, SparkNotice,
+    BatchSink, Credentials, KeptView, Oversized, QueryResult, RowLimit, Running, Setting,
+    SparkClient, SparkError, SparkNotice,
 };
 
 /// How long releasing the session may take (at shutdown, `%reconnect`, after `check`).
@@ -100,6 +100,15 @@ pub struct Probe {
     pub elapsed: Duration,
 }
 
+/// Where the session's last statement ran.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Whereabouts {
+    pub address: String,
+    pub version: Option<String>,
+    pub session_id: String,
+    pub operation_id: Option<String>,
+}
+
 /// What `%reconnect` opened.
 #[derive(Debug, Clone)]
 pub struct Reconnected {
@@ -144,6 +153,12 @@ impl SparkSession {
     pub async fn identity(&mut self) -> Result<Identity, AuthError> {
         let auth = self.auth.as_mut().map_err(|e| e.clone())?;
         Ok(auth.ensure().await?.clone())
+    }
+
+    /// The user of the current validated identity, if any (no call is made).
+    pub fn user(&self) -> Option<String> {
+        let auth = self.auth.as_ref().ok()?;
+        auth.current().map(|identity| identity.user().to_owned())
     }
 
     /// Messages for the user (a lost session, a setting not applied) since the last call.
@@ -285,11 +300,17 @@ impl SparkSession {
             Ok(())
         })
         .await?;
-        self.client = None;
+        // The results kept as views are defined again in the fresh session.
+        let kept = self
+            .client
+            .take()
+            .map(|c| c.kept_views().to_vec())
+            .unwrap_or_default();
         if let Ok(auth) = &mut self.auth {
             auth.reset();
         }
         let (creds, client) = self.connect(cancel).await?;
+        client.keep_views(kept);
         let outcome = client.spark_version(&creds, cancel).await;
         let (address, session_id) = (client.address().to_string(), client.session_id().to_owned());
         let version = self.record(outcome)?;
@@ -353,6 +374,51 @@ impl SparkSession {
         }
         self.conf_set(KEY, &smaller.to_string(), cancel).await?;
         Ok(Some(smaller))
+    }
+
+    /// Defines `view` in the session and keeps it there: a fresh session that replaces a
+    /// lost one gets it again.
+    pub async fn keep_view(
+        &mut self,
+        view: KeptView,
+        replace: bool,
+        cancel: &CancellationToken,
+    ) -> Result<(), SessionError> {
+        let (creds, client) = self.connect(cancel).await?;
+        let outcome = client.keep_view(&creds, view, replace, cancel).await;
+        self.catalog.forget_tables();
+        self.record(outcome)
+    }
+
+    /// Drops the kept view `name` from the session and stops keeping it.
+    pub async fn drop_view(
+        &mut self,
+        name: &str,
+        cancel: &CancellationToken,
+    ) -> Result<(), SessionError> {
+        let (creds, client) = self.connect(cancel).await?;
+        let outcome = client.drop_view(&creds, name, cancel).await;
+        self.catalog.forget_tables();
+        self.record(outcome)
+    }
+
+    /// Stops keeping the view `name` (another view now holds the name), without a call.
+    pub fn forget_view(&mut self, name: &str) {
+        if let Some(client) = &mut self.client {
+            client.forget_view(name);
+        }
+    }
+
+    /// Where the session is: the server's address and version, the session's id and the
+    /// last statement's operation id (what a journal records); `None` before a connection.
+    pub fn whereabouts(&self) -> Option<Whereabouts> {
+        let client = self.client.as_ref()?;
+        Some(Whereabouts {
+            address: client.address().to_string(),
+            version: client.server_version().map(ToString::to_string),
+            session_id: client.session_id().to_owned(),
+            operation_id: client.last_operation_id().map(str::to_owned),
+        })
     }
 
     /// `SPARK_CONNECT_WAIT_TIMEOUT`: how long a cell waits for a server still starting.

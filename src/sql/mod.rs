@@ -6,6 +6,7 @@ pub mod cursor;
 pub mod keywords;
 pub mod lexer;
 pub mod literal;
+pub mod names;
 pub mod script;
 
 use lexer::{Token, TokenKind};

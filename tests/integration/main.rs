@@ -10,6 +10,7 @@
 
 mod auth;
 mod berdl;
+mod carried;
 mod completion;
 mod errors;
 mod faults;

@@ -186,16 +186,21 @@ async fn a_restarted_server_gets_a_fresh_session_and_says_so_once() {
     ok(&k
         .execute(&format!("CREATE TEMPORARY VIEW {view} AS SELECT 1 AS x"))
         .await);
+    let t = k.execute("SELECT 41 + 1 AS answer").await;
+    ok(&t);
+    let kept = format!("_{}", t.reply.content["execution_count"]);
     server.restart();
     let t = k.execute("SELECT 'back' AS x").await;
     ok(&t);
     assert!(result_text(&t).contains("back"), "{:?}", result_text(&t));
-    assert!(
-        stderr(&t).contains("a fresh session was opened"),
-        "{:?}",
-        t.iopub
-    );
+    let told = stderr(&t);
+    assert!(told.contains("a fresh session was opened"), "{:?}", t.iopub);
+    assert!(told.contains("the results _N (2)"), "{told}");
     assert_no_such_view(&mut k, &view).await;
+    // The results are defined again: a later cell reads them.
+    let t = k.execute(&format!("SELECT answer FROM {kept}")).await;
+    ok(&t);
+    assert!(result_text(&t).contains("42"), "{}", result_text(&t));
     // Told once only.
     let t = k.execute("SELECT 1").await;
     assert!(stderr(&t).is_empty(), "{:?}", stderr(&t));

@@ -428,6 +428,7 @@ pub(super) fn page_rows(
         zone: entry.zone.clone(),
         max_bytes: 0,
         hints: crate::render::Hints::default(),
+        label: None,
     };
     Ok(crate::render::row_texts(&visible, &options))
 }
@@ -446,6 +447,7 @@ fn first_texts(result: &QueryResult) -> Vec<Option<String>> {
         zone: crate::render::Zone::default(),
         max_bytes: 0,
         hints: crate::render::Hints::default(),
+        label: None,
     };
     crate::render::row_texts(result, &whole)
         .into_iter()

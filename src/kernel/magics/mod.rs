@@ -84,6 +84,7 @@ mod limit;
 mod lsmagic;
 mod parameters;
 mod reconnect;
+mod results;
 mod sleep;
 mod truncate;
 mod warn;
@@ -97,6 +98,7 @@ pub enum Magic {
     Truncate(truncate::Truncate),
     Conf(conf::Conf),
     Reconnect(reconnect::Reconnect),
+    Results(results::Results),
     Echo(echo::Echo),
     Warn(warn::Warn),
     Sleep(sleep::Sleep),
@@ -114,6 +116,7 @@ pub const SPECS: &[&MagicSpec] = &[
     &truncate::Truncate::SPEC,
     &conf::Conf::SPEC,
     &reconnect::Reconnect::SPEC,
+    &results::Results::SPEC,
     &echo::Echo::SPEC,
     &warn::Warn::SPEC,
     &sleep::Sleep::SPEC,
@@ -140,6 +143,7 @@ impl Magic {
             "truncate" => read(args, Magic::Truncate),
             "conf" => read(args, Magic::Conf),
             "reconnect" => read(args, Magic::Reconnect),
+            "results" => read(args, Magic::Results),
             "echo" => read(args, Magic::Echo),
             "warn" => read(args, Magic::Warn),
             "sleep" => read(args, Magic::Sleep),
@@ -161,6 +165,7 @@ impl Magic {
             Magic::Truncate(m) => m.apply(scope).await,
             Magic::Conf(m) => m.apply(scope).await,
             Magic::Reconnect(m) => m.apply(scope).await,
+            Magic::Results(m) => m.apply(scope).await,
             Magic::Echo(m) => m.apply(scope).await,
             Magic::Warn(m) => m.apply(scope).await,
             Magic::Sleep(m) => m.apply(scope).await,
@@ -180,6 +185,7 @@ impl Magic {
             Magic::Truncate(m) => m.plan(plan),
             Magic::Conf(m) => m.plan(plan),
             Magic::Reconnect(m) => m.plan(plan),
+            Magic::Results(m) => m.plan(plan),
             Magic::Echo(m) => m.plan(plan),
             Magic::Warn(m) => m.plan(plan),
             Magic::Sleep(m) => m.plan(plan),
@@ -278,7 +284,7 @@ mod tests {
     #[test]
     fn every_magic_is_listed_once_and_found_by_name() {
         let mut names: Vec<&str> = SPECS.iter().map(|s| s.name).collect();
-        assert_eq!(names.len(), 13);
+        assert_eq!(names.len(), 14);
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), SPECS.len());

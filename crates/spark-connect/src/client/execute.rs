@@ -124,7 +124,7 @@ impl SparkClient {
         self.in_session(creds, cancel, &mut statement).await
     }
 
-    async fn execute_once(
+    pub(super) async fn execute_once(
         &mut self,
         creds: &Credentials,
         sql: &str,
@@ -136,6 +136,7 @@ impl SparkClient {
         let started = Instant::now();
         progress.send_modify(|r| r.heard = started);
         let operation_id = uuid::Uuid::new_v4().to_string();
+        self.last_operation = Some(operation_id.clone());
         // Tagged with the client's name (`name/version …`), as Spark's UI lists it.
         let name = self
             .client_type

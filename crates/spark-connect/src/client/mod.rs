@@ -30,9 +30,11 @@ use crate::{Address, Route};
 mod execute;
 mod explain;
 mod session;
+mod views;
 
 pub use execute::RowLimit;
 use session::{Session, SessionCall};
+pub use views::KeptView;
 
 /// How long one connection attempt may take (to the server, or to the proxy).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -121,6 +123,10 @@ pub struct SparkClient {
     /// Settings the user made with `%conf` (the last value of each key), applied again to a
     /// fresh session that replaces a lost one.
     set_by_user: Vec<(String, String)>,
+    /// Temporary views defined again in a fresh session, oldest first.
+    kept_views: Vec<KeptView>,
+    /// The id of the last statement's operation (for the caller's records).
+    last_operation: Option<String>,
     session: Session,
     /// Messages for the user (a lost session, a setting that could not be applied).
     notices: Vec<SparkNotice>,
@@ -139,7 +145,14 @@ pub enum SparkNotice {
     },
     /// The server no longer had the session: a fresh one was opened, and the settings of
     /// `SPARK_CONNECT_CONF` (`conf`) and those the user made (`user_keys`) applied again.
-    SessionReplaced { conf: bool, user_keys: Vec<String> },
+    SessionReplaced {
+        conf: bool,
+        user_keys: Vec<String>,
+        /// How many kept views were defined again.
+        views: usize,
+    },
+    /// A kept view that Spark refused to define in a fresh session (no longer kept).
+    ViewNotDefined { name: String, error: SparkError },
     /// A warning the server sent with an answer.
     ServerWarning(String),
 }
@@ -231,6 +244,8 @@ impl SparkClient {
             client_type,
             conf,
             set_by_user: Vec::new(),
+            kept_views: Vec::new(),
+            last_operation: None,
             session: Session::fresh(),
             notices: Vec::new(),
             gateway: Arc::new(crate::NoGateway),
@@ -309,10 +324,17 @@ impl SparkClient {
             client_type: self.client_type.clone(),
             conf: self.conf.clone(),
             set_by_user: self.set_by_user.clone(),
+            kept_views: self.kept_views.clone(),
+            last_operation: None,
             session: self.session.clone(),
             notices: Vec::new(),
             gateway: Arc::clone(&self.gateway),
         }
+    }
+
+    /// The id of the operation of the last statement run (whatever its outcome).
+    pub fn last_operation_id(&self) -> Option<&str> {
+        self.last_operation.as_deref()
     }
 
     pub fn server_side_session_id(&self) -> Option<&str> {

@@ -68,7 +68,8 @@ impl SessionCall for Version {
 
 impl SparkClient {
     /// Opens a session that is not open yet: learns the server's version and applies
-    /// `SPARK_CONNECT_CONF`, then what the user set with `%conf` (after a lost session).
+    /// `SPARK_CONNECT_CONF`, then what the user set with `%conf` and the kept views (after a
+    /// lost session).
     /// A setting Spark refuses becomes a notice, and a server that does
     /// not tell its version is taken as one that knows only 4.0's protocol; the session is
     /// usable anyway.
@@ -115,6 +116,7 @@ impl SparkClient {
                 Err(e) => return Err(e),
             }
         }
+        self.define_kept(creds, cancel).await?;
         self.session.opened = true;
         Ok(())
     }
@@ -135,6 +137,7 @@ impl SparkClient {
         self.notices.push(SparkNotice::SessionReplaced {
             conf: !self.conf.is_empty(),
             user_keys: self.set_by_user.iter().map(|(k, _)| k.clone()).collect(),
+            views: self.kept_views.len(),
         });
     }
 

@@ -4,6 +4,10 @@
 //! place such words are written.
 //! Must not: decide what happened (lower layers' errors say it) or build HTML.
 
+mod kept;
+
+pub use kept::*;
+
 use crate::auth::{AuthError, AuthNotice};
 use crate::config::{ConfError, Problem, DEFAULT_PORT};
 use crate::kernel::explorer::{Ended, Failure};
@@ -207,13 +211,20 @@ pub fn notice(notice: &SessionNotice) -> String {
             };
             format!("{origin}: {key} was not applied: {error}")
         }
-        SessionNotice::Spark(SparkNotice::SessionReplaced { conf, user_keys }) => {
+        SessionNotice::Spark(SparkNotice::SessionReplaced {
+            conf,
+            user_keys,
+            views,
+        }) => {
             let mut applied = Vec::new();
             if *conf {
                 applied.push("SPARK_CONNECT_CONF".to_owned());
             }
             if !user_keys.is_empty() {
                 applied.push(format!("what %conf set ({})", user_keys.join(", ")));
+            }
+            if *views > 0 {
+                applied.push(format!("the results _N ({views})"));
             }
             let again = if applied.is_empty() {
                 String::new()
@@ -222,8 +233,13 @@ pub fn notice(notice: &SessionNotice) -> String {
             };
             format!(
                 "The Spark Connect server no longer had this kernel's session (it was closed, \
-                 or the server restarted), so a fresh session was opened:{again} temporary views, \
-                 cached tables and settings made with SET are gone."
+                 or the server restarted), so a fresh session was opened:{again} your own \
+                 temporary views, cached tables and settings made with SET are gone."
+            )
+        }
+        SessionNotice::Spark(SparkNotice::ViewNotDefined { name, error }) => {
+            format!(
+                "{name} could not be defined again in the fresh session, so it is gone: {error}"
             )
         }
     }
@@ -483,8 +499,9 @@ mod tests {
         let replaced = SessionNotice::Spark(SparkNotice::SessionReplaced {
             conf: true,
             user_keys: vec!["spark.sql.ansi.enabled".into()],
+            views: 2,
         });
-        insta::assert_snapshot!(notice(&replaced), @"The Spark Connect server no longer had this kernel's session (it was closed, or the server restarted), so a fresh session was opened: SPARK_CONNECT_CONF and what %conf set (spark.sql.ansi.enabled) were applied again; temporary views, cached tables and settings made with SET are gone.");
+        insta::assert_snapshot!(notice(&replaced), @"The Spark Connect server no longer had this kernel's session (it was closed, or the server restarted), so a fresh session was opened: SPARK_CONNECT_CONF and what %conf set (spark.sql.ansi.enabled) and the results _N (2) were applied again; your own temporary views, cached tables and settings made with SET are gone.");
     }
 
     #[test]

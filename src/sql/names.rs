@@ -1,0 +1,139 @@
+//! The names results carry (`_`, `_12`, `_12_2`) and how SQL text uses them: which result
+//! names a statement reads, and which name a `CREATE` statement makes.
+//! Pure: no I/O. Must not: know which results exist (the kernel keeps them).
+
+use super::lexer::{self, TokenKind};
+
+/// The name of the `nth` result (0-based) of the cell run with execution count `count`:
+/// `_12` for the first, `_12_2` for the second.
+pub fn result_name(count: u32, nth: usize) -> String {
+    if nth == 0 {
+        format!("_{count}")
+    } else {
+        format!("_{count}_{}", nth + 1)
+    }
+}
+
+/// The execution count and 0-based position a result name stands for (`_12_2` → (12, 1));
+/// `None` for `_` and any other name.
+pub fn parse_result_name(name: &str) -> Option<(u32, usize)> {
+    let rest = name.strip_prefix('_')?;
+    let (count, nth) = match rest.split_once('_') {
+        Some((count, nth)) => (count, nth.parse::<usize>().ok().filter(|n| *n >= 2)? - 1),
+        None => (rest, 0),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(count) || count.starts_with('0') {
+        return None;
+    }
+    Some((count.parse().ok()?, nth))
+}
+
+/// Whether `name` is one results carry: `_` or `_N` or `_N_K`.
+pub fn is_result_name(name: &str) -> bool {
+    name == "_" || parse_result_name(name).is_some()
+}
+
+/// The result names `sql` mentions as names (not in strings or comments), in order, once each.
+pub fn result_names_in(sql: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for token in lexer::tokens(sql) {
+        if let Some(name) = token.name(sql).filter(|n| is_result_name(n)) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+/// What a `CREATE` statement makes: the last part of its name, and whether it is temporary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    pub name: String,
+    pub temporary: bool,
+}
+
+/// The table or view a `CREATE …` (or `REPLACE TABLE`) statement makes, if it is one.
+pub fn created(sql: &str) -> Option<Created> {
+    let tokens: Vec<_> = lexer::tokens(sql)
+        .into_iter()
+        .filter(|t| !t.is_comment())
+        .collect();
+    let word = |i: usize| -> Option<String> {
+        let t = tokens.get(i)?;
+        (t.kind == TokenKind::Word).then(|| sql[t.start..t.end].to_ascii_uppercase())
+    };
+    let first = word(0)?;
+    if first != "CREATE" && first != "REPLACE" {
+        return None;
+    }
+    let mut i = 1;
+    let mut temporary = false;
+    loop {
+        match word(i)?.as_str() {
+            "TABLE" | "VIEW" => break,
+            "TEMP" | "TEMPORARY" => temporary = true,
+            "OR" | "REPLACE" | "GLOBAL" | "EXTERNAL" | "MATERIALIZED" => {}
+            _ => return None,
+        }
+        i += 1;
+    }
+    i += 1;
+    if word(i).as_deref() == Some("IF") {
+        i += 3; // IF NOT EXISTS
+    }
+    // The name's parts, dotted: the last one is what a result name could clash with.
+    let mut name = None;
+    while let Some(token) = tokens.get(i) {
+        name = Some(token.name(sql)?);
+        if tokens.get(i + 1).map(|t| t.kind) != Some(TokenKind::Punct('.')) {
+            break;
+        }
+        i += 2;
+    }
+    Some(Created {
+        name: name?,
+        temporary,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn result_names_are_underscore_and_counts() {
+        assert_eq!(result_name(12, 0), "_12");
+        assert_eq!(result_name(12, 1), "_12_2");
+        assert_eq!(parse_result_name("_12_2"), Some((12, 1)));
+        assert_eq!(parse_result_name("_12"), Some((12, 0)));
+        for not in ["_", "_x", "_012", "_12_1", "_12_", "__3", "a_1", "_1_2_3"] {
+            assert_eq!(parse_result_name(not), None, "{not}");
+        }
+        assert!(is_result_name("_"), "the last result");
+        assert!(!is_result_name("_a"), "a name of the user's");
+    }
+
+    #[test]
+    fn names_read_skip_strings_and_comments() {
+        let sql =
+            "SELECT * FROM _12 JOIN `_3` ON true -- _4\nWHERE x = '_5' AND y IN (SELECT * FROM _)";
+        assert_eq!(result_names_in(sql), vec!["_12", "_3", "_"]);
+    }
+
+    #[test]
+    fn a_create_names_what_it_makes() {
+        let made = |sql| created(sql).map(|c| (c.name, c.temporary));
+        assert_eq!(
+            made("CREATE OR REPLACE TEMP VIEW _3 AS SELECT 1"),
+            Some(("_3".into(), true))
+        );
+        assert_eq!(
+            made("create table if not exists db.`_4` (a int)"),
+            Some(("_4".into(), false))
+        );
+        assert_eq!(made("CREATE TEMPORARY FUNCTION f AS 'x'"), None);
+        assert_eq!(made("SELECT 1"), None);
+    }
+}
