@@ -170,6 +170,13 @@ impl CellScope<'_> {
         self.session.forget_view(name);
     }
 
+    /// How a PySpark client joins the session (`%session`).
+    pub async fn joining(&mut self) -> Result<crate::session::Joining, SessionError> {
+        let cancel = self.cancel();
+        let outcome = self.session.joining(&cancel).await;
+        self.told(outcome)
+    }
+
     /// Who the user is and how Spark is reached (`%whoami`).
     pub async fn report(&mut self) -> Result<SessionReport, SessionError> {
         let cancel = self.cancel();

@@ -1,11 +1,17 @@
-//! This session's cells, for `history_request`: tail, range and glob search.
-//! Must not: persist anything: history lives as long as the kernel.
+//! The cells of this kernel run and of earlier ones, for `history_request`: tail, range and
+//! glob search. Earlier runs' cells come from the journal (read in the background at start),
+//! each run a session numbered from 1 in the order they ran; this run is the last session.
+//! Must not: write anything (the journal records cells) or wait for the journal.
+
+use std::sync::{Arc, OnceLock};
 
 use jupyter_kernel::{HistoryQuery, HistoryRequest};
 use jupyter_protocol::{HistoryEntry as WireEntry, HistoryReply};
 
-/// The session number every entry carries (the kernel keeps one session's history).
-const SESSION: i64 = 1;
+/// The session number this run's entries carry until the earlier runs are known.
+const SESSION: i64 = 0;
+/// Cells of earlier runs read from the journal at most.
+pub const PAST_CELLS: usize = 2000;
 /// Bytes of a cell's output kept: the start of a longer one, with a note.
 const MAX_OUTPUT: usize = 16 * 1024;
 /// Bytes of outputs kept in all: the oldest are dropped (their inputs stay).
@@ -25,9 +31,56 @@ pub struct History {
     entries: Vec<Entry>,
     /// Bytes of the outputs kept.
     output_bytes: usize,
+    /// Earlier runs' cells, once read (their sessions numbered from 1).
+    past: Arc<OnceLock<Vec<Entry>>>,
 }
 
 impl History {
+    /// A history whose earlier runs are read from `journal` in the background (cells of
+    /// `notebook`, or of every notebook when it is unknown).
+    pub fn reading(journal: Option<crate::journal::Reader>, notebook: Option<String>) -> History {
+        let history = History::default();
+        let Some(journal) = journal.filter(|j| j.path().exists()) else {
+            return history;
+        };
+        let past = Arc::clone(&history.past);
+        let read = move || {
+            let cells = journal
+                .cells(notebook.as_deref(), PAST_CELLS)
+                .unwrap_or_else(|e| {
+                    tracing::info!("history: {e}");
+                    Vec::new()
+                });
+            let _ = past.set(sessions(cells));
+        };
+        if let Err(e) = std::thread::Builder::new()
+            .name("history".into())
+            .spawn(read)
+        {
+            tracing::info!("history: {e}");
+        }
+        history
+    }
+
+    /// This run's session number: one after the earlier runs' (1 until they are read).
+    fn session(&self) -> i64 {
+        self.past
+            .get()
+            .map_or(1, |p| p.last().map_or(1, |e| e.session + 1))
+    }
+
+    /// Every entry, earlier runs first, with this run's session number filled in.
+    fn all(&self) -> Vec<Entry> {
+        let current = self.session();
+        let past = self.past.get().map(Vec::as_slice).unwrap_or_default();
+        past.iter()
+            .cloned()
+            .chain(self.entries.iter().map(|e| Entry {
+                session: current,
+                ..e.clone()
+            }))
+            .collect()
+    }
     pub fn record(&mut self, line: usize, input: &str) {
         self.entries.push(Entry {
             session: SESSION,
@@ -84,10 +137,11 @@ impl History {
     }
 
     pub fn query(&self, query: &HistoryQuery, output: bool) -> Vec<Entry> {
+        let all = self.all();
         let picked: Vec<&Entry> = match query {
             HistoryQuery::Tail { n } => {
-                let skip = self.entries.len().saturating_sub(*n);
-                self.entries.iter().skip(skip).collect()
+                let skip = all.len().saturating_sub(*n);
+                all.iter().skip(skip).collect()
             }
             HistoryQuery::Range {
                 session,
@@ -95,18 +149,18 @@ impl History {
                 stop,
             } => {
                 // 0 and negative sessions are relative to the current one.
-                if *session > 0 && *session != SESSION {
-                    Vec::new()
+                let wanted = if *session > 0 {
+                    *session
                 } else {
-                    self.entries
-                        .iter()
-                        .filter(|e| (e.line as i64) >= *start && (e.line as i64) < *stop)
-                        .collect()
-                }
+                    self.session() + session
+                };
+                all.iter()
+                    .filter(|e| e.session == wanted)
+                    .filter(|e| (e.line as i64) >= *start && (e.line as i64) < *stop)
+                    .collect()
             }
             HistoryQuery::Search { pattern, n, unique } => {
-                let mut found: Vec<&Entry> = self
-                    .entries
+                let mut found: Vec<&Entry> = all
                     .iter()
                     .filter(|e| glob_match(pattern, &e.input))
                     .collect();
@@ -136,6 +190,32 @@ impl History {
             })
             .collect()
     }
+}
+
+/// Earlier runs' cells as entries, each run (kernel id) a session numbered from 1 in the
+/// order the runs started.
+fn sessions(cells: Vec<crate::journal::CellRow>) -> Vec<Entry> {
+    let mut kernels: Vec<String> = Vec::new();
+    let mut entries = Vec::with_capacity(cells.len());
+    for cell in cells {
+        let index = match kernels.iter().position(|k| *k == cell.kernel) {
+            Some(i) => i,
+            None => {
+                kernels.push(cell.kernel.clone());
+                kernels.len() - 1
+            }
+        };
+        entries.push(Entry {
+            session: index as i64 + 1,
+            line: cell.execution_count as usize,
+            input: cell.code,
+            output: None,
+        });
+    }
+    // A run that started earlier but whose cells interleave with a later one's keeps its
+    // number: entries are ordered by session, then as they ran.
+    entries.sort_by_key(|e| e.session);
+    entries
 }
 
 /// Shell-style glob: `*` any run of characters, `?` one character.
@@ -220,6 +300,51 @@ mod tests {
             unique: false,
         };
         assert_eq!(inputs(h.query(&last, false)), ["SELECT 1"]);
+    }
+
+    #[test]
+    fn earlier_runs_come_from_the_journal_as_numbered_sessions() {
+        use crate::config::JournalAt;
+        use crate::journal::{CellRow, Journal};
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(&JournalAt::File(dir.path().join("j.sqlite")));
+        let cell = |kernel: &str, line, notebook: &str, code: &str| CellRow {
+            kernel: kernel.into(),
+            execution_count: line,
+            started: format!("2026-12-0{line}T00:00:00Z"),
+            notebook: Some(notebook.into()),
+            code: code.into(),
+        };
+        journal.cell(cell("k1", 1, "a.ipynb", "SELECT 'first run'"));
+        journal.cell(cell("k2", 2, "b.ipynb", "SELECT 'other notebook'"));
+        journal.cell(cell("k3", 3, "a.ipynb", "SELECT 'second run'"));
+        journal.flush(std::time::Duration::from_secs(10));
+        let mut h = History::reading(journal.reader(), Some("a.ipynb".into()));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while h.past.get().is_none() {
+            assert!(std::time::Instant::now() < deadline, "never read");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        h.record(1, "SELECT 'this run'");
+        let all = h.query(&HistoryQuery::Tail { n: 10 }, false);
+        let seen: Vec<(i64, usize, &str)> = all
+            .iter()
+            .map(|e| (e.session, e.line, e.input.as_str()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (1, 1, "SELECT 'first run'"),
+                (2, 3, "SELECT 'second run'"),
+                (3, 1, "SELECT 'this run'")
+            ]
+        );
+        let previous = HistoryQuery::Range {
+            session: -1,
+            start: 0,
+            stop: 10,
+        };
+        assert_eq!(inputs(h.query(&previous, false)), ["SELECT 'second run'"]);
     }
 
     #[test]

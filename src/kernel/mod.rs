@@ -80,6 +80,9 @@ impl Kernel {
     /// in the background: `kernel_info` never waits for KBase.
     pub fn new(settings: &Settings) -> Kernel {
         let display = settings.display();
+        let journal = crate::journal::Journal::open(settings.journal());
+        let notebook = settings.notebook().map(str::to_owned);
+        let history = History::reading(journal.reader(), notebook.clone());
         Kernel {
             session: SparkSession::new(settings.auth(), settings.spark().clone()),
             view: View {
@@ -94,12 +97,9 @@ impl Kernel {
                 display.explorer_snapshots(),
                 display.explorer_snapshot_bytes(),
             ),
-            history: History::default(),
+            history,
             carried: carried::Carried::default(),
-            journaling: journaling::Journaling::new(
-                crate::journal::Journal::open(settings.journal()),
-                settings.notebook().map(str::to_owned),
-            ),
+            journaling: journaling::Journaling::new(journal, notebook),
             problems: settings.problems().iter().map(words::setting).collect(),
             activity: None,
         }
@@ -298,6 +298,11 @@ impl Handler for Kernel {
     async fn shutdown(&mut self, _restart: bool) {
         self.explorer.shutdown(&mut self.session).await;
         self.session.release().await;
+        // What the journal was handed is written before the process ends (a blocking wait
+        // of at most 2 s: the kernel has nothing else left to do).
+        self.journaling
+            .journal
+            .flush(std::time::Duration::from_secs(2));
     }
 }
 

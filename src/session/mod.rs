@@ -100,6 +100,18 @@ pub struct Probe {
     pub elapsed: Duration,
 }
 
+/// What a PySpark client needs to join this session (`%session`): never the token, only
+/// where the kernel read it.
+#[derive(Debug, Clone)]
+pub struct Joining {
+    pub address: spark_connect::Address,
+    pub session_id: String,
+    pub user: String,
+    pub token: crate::auth::TokenSource,
+    /// Headers that carry the bare token (their `sc://` parameters are the client's way).
+    pub token_headers: &'static [&'static str],
+}
+
 /// Where the session's last statement ran.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Whereabouts {
@@ -407,6 +419,22 @@ impl SparkSession {
         if let Some(client) = &mut self.client {
             client.forget_view(name);
         }
+    }
+
+    /// Opens the session if it is not open, and says how another client joins it.
+    pub async fn joining(&mut self, cancel: &CancellationToken) -> Result<Joining, SessionError> {
+        let (creds, client) = self.connect(cancel).await?;
+        let outcome = client.spark_version(&creds, cancel).await;
+        let (address, session_id) = (client.address().clone(), client.session_id().to_owned());
+        self.record(outcome)?;
+        let identity = self.identity().await?;
+        Ok(Joining {
+            address,
+            session_id,
+            user: creds.user,
+            token: identity.source,
+            token_headers: gateway::TOKEN_HEADERS,
+        })
     }
 
     /// Where the session is: the server's address and version, the session's id and the

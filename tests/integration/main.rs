@@ -15,6 +15,7 @@ mod completion;
 mod errors;
 mod faults;
 mod harness;
+mod joining;
 mod lines;
 mod looped;
 mod proxy;

@@ -85,6 +85,7 @@ mod lsmagic;
 mod parameters;
 mod reconnect;
 mod results;
+mod session;
 mod sleep;
 mod truncate;
 mod warn;
@@ -99,6 +100,7 @@ pub enum Magic {
     Conf(conf::Conf),
     Reconnect(reconnect::Reconnect),
     Results(results::Results),
+    Session(session::Session),
     Echo(echo::Echo),
     Warn(warn::Warn),
     Sleep(sleep::Sleep),
@@ -117,6 +119,7 @@ pub const SPECS: &[&MagicSpec] = &[
     &conf::Conf::SPEC,
     &reconnect::Reconnect::SPEC,
     &results::Results::SPEC,
+    &session::Session::SPEC,
     &echo::Echo::SPEC,
     &warn::Warn::SPEC,
     &sleep::Sleep::SPEC,
@@ -144,6 +147,7 @@ impl Magic {
             "conf" => read(args, Magic::Conf),
             "reconnect" => read(args, Magic::Reconnect),
             "results" => read(args, Magic::Results),
+            "session" => read(args, Magic::Session),
             "echo" => read(args, Magic::Echo),
             "warn" => read(args, Magic::Warn),
             "sleep" => read(args, Magic::Sleep),
@@ -166,6 +170,7 @@ impl Magic {
             Magic::Conf(m) => m.apply(scope).await,
             Magic::Reconnect(m) => m.apply(scope).await,
             Magic::Results(m) => m.apply(scope).await,
+            Magic::Session(m) => m.apply(scope).await,
             Magic::Echo(m) => m.apply(scope).await,
             Magic::Warn(m) => m.apply(scope).await,
             Magic::Sleep(m) => m.apply(scope).await,
@@ -186,6 +191,7 @@ impl Magic {
             Magic::Conf(m) => m.plan(plan),
             Magic::Reconnect(m) => m.plan(plan),
             Magic::Results(m) => m.plan(plan),
+            Magic::Session(m) => m.plan(plan),
             Magic::Echo(m) => m.plan(plan),
             Magic::Warn(m) => m.plan(plan),
             Magic::Sleep(m) => m.plan(plan),
@@ -284,7 +290,7 @@ mod tests {
     #[test]
     fn every_magic_is_listed_once_and_found_by_name() {
         let mut names: Vec<&str> = SPECS.iter().map(|s| s.name).collect();
-        assert_eq!(names.len(), 14);
+        assert_eq!(names.len(), 15);
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), SPECS.len());

@@ -72,3 +72,65 @@ pub fn journal_trouble(trouble: &crate::journal::Trouble) -> String {
         path.display()
     )
 }
+
+/// `%session`: the PySpark code that joins this kernel's Spark session, reading the token where
+/// the kernel reads it (the token itself is never written).
+pub fn joining(
+    joining: &crate::session::Joining,
+    last: Option<&str>,
+) -> jupyter_kernel::MimeBundle {
+    use crate::auth::TokenSource;
+    let address = &joining.address;
+    let token_header = joining
+        .token_headers
+        .first()
+        .copied()
+        .unwrap_or("x-kbase-token");
+    let skipped = ["token", "session_id", "user_id", "use_ssl", "authorization"];
+    let mut url = format!("sc://{}:{}/", address.host, address.port);
+    if address.use_ssl {
+        url.push_str(";use_ssl=true");
+    }
+    for (key, value) in &address.params {
+        let lower = key.to_ascii_lowercase();
+        if !skipped.contains(&lower.as_str()) && !joining.token_headers.contains(&lower.as_str()) {
+            url.push_str(&format!(";{key}={value}"));
+        }
+    }
+    url.push_str(&format!(
+        ";session_id={};user_id={};{token_header}=",
+        joining.session_id, joining.user
+    ));
+    let read_token = match &joining.token {
+        TokenSource::File(path) => format!(
+            "token = pathlib.Path({:?}).read_text().strip()  # the KBase token file, as this kernel reads it",
+            path.display().to_string()
+        ),
+        TokenSource::Environment | TokenSource::Url => {
+            "token = os.environ[\"KBASE_AUTH_TOKEN\"]  # the KBase token, as BERDL's helpers read it".to_owned()
+        }
+    };
+    let example = last.unwrap_or("_");
+    let code = format!(
+        "import os\nimport pathlib\n\nfrom pyspark.sql import SparkSession\n\n{read_token}\n\
+         sql_session = SparkSession.builder.remote(\n    {url:?} + token\n).create()\n\
+         sql_session.table({example:?}).toPandas()\n"
+    );
+    let intro = format!(
+        "A PySpark notebook in the same pod (or on the same laptop) joins this kernel's Spark session \
+         {} as {} with the code below: it reads the results _N and your temporary views, and the views it \
+         makes are read here. Leave it with `del sql_session`, not stop(): stop() ends this kernel's \
+         session too (it would open a fresh one, with its results defined again).",
+        joining.session_id, joining.user
+    );
+    let mut bundle = jupyter_kernel::MimeBundle::new();
+    bundle.insert(
+        "text/plain".into(),
+        serde_json::Value::String(format!("{intro}\n\n{code}")),
+    );
+    bundle.insert(
+        "text/markdown".into(),
+        serde_json::Value::String(format!("{intro}\n\n```python\n{code}```\n")),
+    );
+    bundle
+}
