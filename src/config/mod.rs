@@ -49,6 +49,8 @@ pub struct Settings {
     parent_pid: Option<u32>,
     activity: Option<String>,
     journal: JournalAt,
+    /// `SPARK_SQL_KERNEL_RESULT_VIEWS`: results become views `_N` (on by default).
+    result_views: bool,
     /// `JPY_SESSION_NAME`: the notebook's path, where the Jupyter server sets it.
     notebook: Option<String>,
     problems: Vec<Problem>,
@@ -279,6 +281,15 @@ impl Settings {
             Some(raw) => JournalAt::File(PathBuf::from(raw)),
             None => default_journal(path("XDG_DATA_HOME"), home.as_ref()),
         };
+        let result_views =
+            match get("SPARK_SQL_KERNEL_RESULT_VIEWS").map(|raw| (parse_bool(&raw), raw)) {
+                None | Some((Some(true), _)) => true,
+                Some((Some(false), _)) => false,
+                Some((None, raw)) => {
+                    problems.push(Problem::ResultViews { raw });
+                    true
+                }
+            };
         let install = InstallPaths {
             jupyter_data_dir: path("JUPYTER_DATA_DIR"),
             python_prefix: path("VIRTUAL_ENV").or_else(|| path("CONDA_PREFIX")),
@@ -312,6 +323,7 @@ impl Settings {
             parent_pid: get("JPY_PARENT_PID").and_then(|p| p.parse().ok()),
             activity,
             journal,
+            result_views,
             notebook: get("JPY_SESSION_NAME"),
             problems,
         }
@@ -357,6 +369,11 @@ impl Settings {
     /// `SPARK_SQL_KERNEL_JOURNAL`: where statements are recorded, or off.
     pub fn journal(&self) -> &JournalAt {
         &self.journal
+    }
+
+    /// `SPARK_SQL_KERNEL_RESULT_VIEWS`: whether results become views `_N`.
+    pub fn result_views(&self) -> bool {
+        self.result_views
     }
 
     /// `JPY_SESSION_NAME`: the notebook's path, where the Jupyter server sets it.
@@ -423,6 +440,8 @@ pub enum Problem {
     Explorer { raw: String },
     /// `SPARK_SQL_KERNEL_ACTIVITY_LOG` is not true or false: the activity log is off.
     ActivityLog { raw: String },
+    /// `SPARK_SQL_KERNEL_RESULT_VIEWS` is not on or off: results become views.
+    ResultViews { raw: String },
     /// `SPARK_CONNECT_CONF` cannot be read: it is ignored.
     Conf(std::sync::Arc<ConfError>),
     /// `SPARK_CONNECT_URL` does not start with `sc://`.

@@ -100,6 +100,13 @@ impl Journal {
         });
     }
 
+    /// A handle that adds tables to records from another task.
+    pub fn tables_handle(&self) -> TablesHandle {
+        TablesHandle {
+            sender: self.sender.clone(),
+        }
+    }
+
     /// Waits until what was sent before is written (at most `timeout`).
     pub fn flush(&self, timeout: std::time::Duration) {
         let (done, wait) = std::sync::mpsc::sync_channel(1);
@@ -122,6 +129,26 @@ impl Journal {
     /// A reader of the journal's file (none when the journal is off).
     pub fn reader(&self) -> Option<Reader> {
         self.path.as_ref().map(|p| Reader { path: p.clone() })
+    }
+}
+
+/// Adds the tables a recorded statement read, from a task of its own.
+#[derive(Clone)]
+pub struct TablesHandle {
+    sender: Option<Sender<Message>>,
+}
+
+impl TablesHandle {
+    pub fn tables(&self, receipt: &str, tables: Vec<TableRead>) {
+        if let Some(sender) = &self.sender {
+            writer::send(
+                sender,
+                Message::Tables {
+                    receipt: receipt.to_owned(),
+                    tables,
+                },
+            );
+        }
     }
 }
 

@@ -76,7 +76,7 @@ pub fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
 fn settle(connection: &Connection) -> rusqlite::Result<()> {
     connection.busy_timeout(BUSY)?;
     // `journal_mode` answers with the mode it set.
-    let _mode: String = connection.query_row("PRAGMA journal_mode=DELETE", [], |r| r.get(0))?;
+    let _mode: String = connection.query_row("PRAGMA journal_mode=PERSIST", [], |r| r.get(0))?;
     connection.execute_batch("PRAGMA synchronous=FULL;")
 }
 
@@ -106,21 +106,20 @@ pub fn insert(connection: &Connection, record: &Record) -> rusqlite::Result<()> 
 
 /// Sets the tables a recorded statement read.
 pub fn set_tables(
-    connection: &mut Connection,
+    connection: &Connection,
     receipt: &str,
     tables: &[TableRead],
 ) -> rusqlite::Result<()> {
-    let tx = connection.transaction()?;
-    let Some(mut record) = find_in(&tx, receipt)? else {
+    let Some(mut record) = find_in(connection, receipt)? else {
         return Ok(());
     };
     record.tables = Some(tables.to_vec());
     let json = serde_json::to_string(&record).unwrap_or_default();
-    tx.execute(
+    connection.execute(
         "UPDATE statements SET record = ?1 WHERE receipt = ?2",
         params![json, receipt],
     )?;
-    tx.commit()
+    Ok(())
 }
 
 /// Writes one cell for history (a cell run again under the same count replaces it).

@@ -42,37 +42,61 @@ pub enum Trouble {
 /// The first failure, until the kernel takes it.
 pub(super) type TroubleSlot = Arc<Mutex<Option<Trouble>>>;
 
-/// Runs the writer until every sender is gone.
+/// Runs the writer until every sender is gone. What arrived together is written in one
+/// transaction (one commit for a cell's code and its statements).
 pub(super) fn run(path: PathBuf, messages: Receiver<Message>, trouble: TroubleSlot) {
     let mut connection: Option<Connection> = None;
-    for message in messages {
-        if let Message::Flush(done) = message {
-            let _ = done.send(());
-            continue;
-        }
-        if connection.is_none() {
-            match store::open(&path) {
-                Ok(c) => connection = Some(c),
-                Err(e) => {
-                    report(&trouble, classify(&path, &e));
-                    continue;
-                }
+    while let Ok(first) = messages.recv() {
+        let mut batch = vec![first];
+        batch.extend(messages.try_iter());
+        let mut flushes = Vec::new();
+        let mut work = Vec::new();
+        for message in batch {
+            match message {
+                Message::Flush(done) => flushes.push(done),
+                other => work.push(other),
             }
         }
-        let Some(c) = connection.as_mut() else {
-            continue;
-        };
-        let outcome = match &message {
-            Message::Cell(cell) => store::insert_cell(c, cell),
-            Message::Record(record) => store::insert(c, record),
-            Message::Tables { receipt, tables } => store::set_tables(c, receipt, tables),
-            Message::Flush(_) => Ok(()),
-        };
-        if let Err(e) = outcome {
-            report(&trouble, classify(&path, &e));
-            // Opened again for the next message: the file may have been fixed or replaced.
-            connection = None;
+        if !work.is_empty() {
+            write(&path, &mut connection, &work, &trouble);
         }
+        for done in flushes {
+            let _ = done.send(());
+        }
+    }
+}
+
+/// Writes `work` in one transaction; a failure is reported and the connection dropped (the
+/// next batch opens the file again: it may have been fixed or replaced).
+fn write(
+    path: &std::path::Path,
+    connection: &mut Option<Connection>,
+    work: &[Message],
+    trouble: &TroubleSlot,
+) {
+    if connection.is_none() {
+        match store::open(path) {
+            Ok(c) => *connection = Some(c),
+            Err(e) => return report(trouble, classify(path, &e)),
+        }
+    }
+    let Some(c) = connection.as_mut() else {
+        return;
+    };
+    let outcome = c.transaction().and_then(|tx| {
+        for message in work {
+            match message {
+                Message::Cell(cell) => store::insert_cell(&tx, cell)?,
+                Message::Record(record) => store::insert(&tx, record)?,
+                Message::Tables { receipt, tables } => store::set_tables(&tx, receipt, tables)?,
+                Message::Flush(_) => {}
+            }
+        }
+        tx.commit()
+    });
+    if let Err(e) = outcome {
+        report(trouble, classify(path, &e));
+        *connection = None;
     }
 }
 

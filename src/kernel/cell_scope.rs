@@ -14,7 +14,7 @@ use spark_connect::{BatchSink, KeptView, Oversized, QueryResult, Running, Settin
 /// What outlives a cell: the results kept as views, and the journal.
 pub struct Keeping<'a> {
     pub carried: &'a mut super::carried::Carried,
-    pub journaling: &'a super::journaling::Journaling,
+    pub journaling: &'a mut super::journaling::Journaling,
 }
 
 /// What a magic or statement may use when it runs.
@@ -27,7 +27,7 @@ pub struct CellScope<'a> {
     /// The results kept as views (`_N`).
     pub carried: &'a mut super::carried::Carried,
     /// Where statements are recorded.
-    pub journaling: &'a super::journaling::Journaling,
+    pub journaling: &'a mut super::journaling::Journaling,
     /// Where explorable results are registered (none: results are static).
     pub explorer: Option<&'a mut super::explorer::Explorer>,
 }
@@ -168,6 +168,13 @@ impl CellScope<'_> {
     /// Stops keeping the view `name` (the user's own holds the name now).
     pub fn forget_view(&mut self, name: &str) {
         self.session.forget_view(name);
+    }
+
+    /// A table's version, where its format reports one.
+    pub async fn table_version(&mut self, table: &str) -> Result<Option<String>, SessionError> {
+        let cancel = self.cancel();
+        let outcome = self.session.table_version(table, &cancel).await;
+        self.told(outcome)
     }
 
     /// How a PySpark client joins the session (`%session`).

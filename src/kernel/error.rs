@@ -45,6 +45,18 @@ pub enum KernelError {
     Chart(#[from] ChartError),
     #[error("%%chart: it draws the result of the cell's last statement, and the cell has none")]
     NothingToChart,
+    /// Worded by `words::read_trouble`.
+    #[error("the journal could not be read")]
+    Journal(#[from] super::journaling::ReadTrouble),
+    /// Worded by `words::no_receipt`.
+    #[error("no such receipt")]
+    NoReceipt { receipt: String },
+    /// Worded by `words::not_verifiable`.
+    #[error("the receipt cannot be verified")]
+    NotVerifiable {
+        receipt: String,
+        why: super::journaling::Unverifiable,
+    },
 }
 
 impl From<SessionError> for KernelError {
@@ -71,6 +83,9 @@ impl KernelError {
             KernelError::Interrupted => "KeyboardInterrupt".into(),
             KernelError::Chart(_) | KernelError::NothingToChart => "ChartError".into(),
             KernelError::Export(_) | KernelError::NothingToExport => "ExportError".into(),
+            KernelError::Journal(_)
+            | KernelError::NoReceipt { .. }
+            | KernelError::NotVerifiable { .. } => "JournalError".into(),
             KernelError::Spark { error, .. } => match error {
                 SparkError::Server(e) => e.exception.clone(),
                 SparkError::Auth { .. } | SparkError::BadToken => "KBaseAuthError".into(),
@@ -109,6 +124,11 @@ impl KernelError {
                 None => super::words::spark(error),
             },
             KernelError::Auth(error) => super::words::auth(error),
+            KernelError::Journal(trouble) => super::words::read_trouble(trouble),
+            KernelError::NoReceipt { receipt } => super::words::no_receipt(receipt),
+            KernelError::NotVerifiable { receipt, why } => {
+                super::words::not_verifiable(receipt, *why)
+            }
             other => super::words::with_causes(other),
         };
         let traceback = match self {

@@ -19,6 +19,10 @@ pub struct Journaling {
     pub kernel: String,
     /// `JPY_SESSION_NAME`.
     pub notebook: Option<String>,
+    /// The receipt of the last statement recorded.
+    pub last: Option<String>,
+    /// Queries of the running cell whose tables are looked up after it: receipt, statement.
+    pending: Vec<(String, String)>,
 }
 
 impl Journaling {
@@ -27,6 +31,8 @@ impl Journaling {
             journal,
             kernel: uuid::Uuid::new_v4().to_string(),
             notebook,
+            last: None,
+            pending: Vec::new(),
         }
     }
 
@@ -77,14 +83,13 @@ fn now_text(at: DateTime<Utc>) -> String {
 
 /// Records `statement` of cell `count`, started at `started`, ended as `ended`.
 pub fn record(
-    scope: &CellScope<'_>,
+    scope: &mut CellScope<'_>,
     started: &Started,
     statement: &str,
     count: u32,
     ended: Ended<'_>,
 ) {
-    let journaling = scope.journaling;
-    if !journaling.journal.is_on() {
+    if !scope.journaling.journal.is_on() {
         return;
     }
     let whereabouts = scope.session().whereabouts().unwrap_or_default();
@@ -93,8 +98,8 @@ pub fn record(
         started: now_text(started.at),
         ended: now_text(Utc::now()),
         user: scope.session().user().unwrap_or_default(),
-        notebook: journaling.notebook.clone(),
-        kernel: journaling.kernel.clone(),
+        notebook: scope.journaling.notebook.clone(),
+        kernel: scope.journaling.kernel.clone(),
         execution_count: count,
         statement: statement.to_owned(),
         statement_sha256: journal::sha256_hex(statement),
@@ -127,7 +132,62 @@ pub fn record(
         }
         Ended::Failed(error) => record.outcome = outcome(error),
     }
-    journaling.journal.record(record);
+    scope.journaling.last = Some(record.receipt.clone());
+    if record.outcome == Outcome::Ok && !record.schema.is_empty() {
+        if crate::sql::names::reads_no_table(&record.statement) {
+            record.tables = Some(Vec::new());
+        } else {
+            let query = (record.receipt.clone(), record.statement.clone());
+            scope.journaling.pending.push(query);
+        }
+    }
+    scope.journaling.journal.record(record);
+}
+
+/// The record of `receipt` (the last statement's when `None`), after what was sent to the
+/// journal is written; `Ok(None)` when the journal has none.
+pub async fn find(
+    journaling: &Journaling,
+    receipt: Option<&str>,
+) -> Result<Option<Record>, ReadTrouble> {
+    let Some(reader) = journaling.journal.reader() else {
+        return Err(ReadTrouble::Off);
+    };
+    let Some(receipt) = receipt
+        .map(str::to_owned)
+        .or_else(|| journaling.last.clone())
+    else {
+        return Err(ReadTrouble::NothingYet);
+    };
+    // Quick (a few ms): the writer answers once what came before is written.
+    journaling.journal.flush(std::time::Duration::from_secs(1));
+    let read = tokio::task::spawn_blocking(move || reader.find(&receipt)).await;
+    match read {
+        Ok(found) => found.map_err(ReadTrouble::Read),
+        Err(e) => Err(ReadTrouble::Gone(e.to_string())),
+    }
+}
+
+/// Why the journal could not be read (worded by `words::read_trouble`).
+#[derive(Debug, thiserror::Error)]
+pub enum ReadTrouble {
+    #[error("off")]
+    Off,
+    #[error("nothing recorded yet")]
+    NothingYet,
+    #[error(transparent)]
+    Read(#[from] journal::ReadError),
+    #[error("the read stopped: {0}")]
+    Gone(String),
+}
+
+/// Why a recorded statement cannot be run again to verify it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unverifiable {
+    /// It failed or was interrupted: there is nothing to compare.
+    NotOk,
+    /// It is a command (running it again would change something), not a query.
+    NotAQuery,
 }
 
 /// A result's columns as the journal keeps them.
@@ -164,4 +224,91 @@ pub fn tell_trouble(journaling: &mut Journaling, out: &super::cell_output::CellO
     if let Some(trouble) = journaling.journal.take_trouble() {
         out.stderr(super::words::journal_trouble(&trouble));
     }
+}
+
+/// After a cell: looks up, beside the next cells, the tables its queries read (Spark's analysis
+/// of each, and each table's version) and adds them to their records. Analysis only: no job
+/// runs, and the next cell never waits for it.
+pub async fn after_cell(journaling: &mut Journaling, session: &mut crate::session::SparkSession) {
+    let pending = std::mem::take(&mut journaling.pending);
+    if pending.is_empty() || !journaling.journal.is_on() {
+        return;
+    }
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let Ok(mut forked) = session.fork(&cancel).await else {
+        return;
+    };
+    let handle = journaling.journal.tables_handle();
+    tokio::spawn(async move {
+        for (receipt, statement) in pending {
+            let Ok(names) = forked.tables_read(&statement, &cancel).await else {
+                continue;
+            };
+            let mut tables = Vec::with_capacity(names.len());
+            for name in names {
+                let version = forked.table_version(&name, &cancel).await.ok().flatten();
+                tables.push(journal::TableRead { name, version });
+            }
+            handle.tables(&receipt, tables);
+        }
+    });
+}
+
+/// The versions of `tables` now (for `%verify`).
+pub async fn table_versions(
+    scope: &mut CellScope<'_>,
+    tables: &[journal::TableRead],
+) -> Vec<journal::TableRead> {
+    let mut now = Vec::with_capacity(tables.len());
+    for table in tables {
+        let version = scope.table_version(&table.name).await.ok().flatten();
+        now.push(journal::TableRead {
+            name: table.name.clone(),
+            version,
+        });
+    }
+    now
+}
+
+/// How many rows a result has: all of them, or at least some (more exist).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowCount {
+    Exactly(u64),
+    AtLeast(u64),
+}
+
+/// The row count of a result that brought `received` rows, `total` when all came.
+pub fn row_count(total: Option<u64>, received: u64) -> RowCount {
+    match total {
+        Some(total) => RowCount::Exactly(total),
+        None => RowCount::AtLeast(received),
+    }
+}
+
+/// A fact then and now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compared<T> {
+    pub then: T,
+    pub now: T,
+}
+
+impl<T: PartialEq> Compared<T> {
+    pub fn of(then: T, now: T) -> Compared<T> {
+        Compared { then, now }
+    }
+
+    pub fn same(&self) -> bool {
+        self.then == self.now
+    }
+}
+
+/// What `%verify` found: the recorded statement run again (under `receipt`), compared.
+#[derive(Debug, Clone)]
+pub struct Verification {
+    pub receipt: String,
+    pub rows: Compared<RowCount>,
+    pub columns: Compared<Vec<Field>>,
+    pub digest: Compared<Option<journal::RowsDigest>>,
+    /// The tables read and their versions (none when they were not recorded).
+    pub tables: Option<Compared<Vec<journal::TableRead>>>,
 }

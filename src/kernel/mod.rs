@@ -98,7 +98,7 @@ impl Kernel {
                 display.explorer_snapshot_bytes(),
             ),
             history,
-            carried: carried::Carried::default(),
+            carried: carried::Carried::new(settings.result_views()),
             journaling: journaling::Journaling::new(journal, notebook),
             problems: settings.problems().iter().map(words::setting).collect(),
             activity: None,
@@ -171,7 +171,11 @@ impl Kernel {
                 ],
             ));
         }
-        inspection::inspect_sql(&mut self.session, code, cursor_pos).await
+        let mut catalog = carried::WithResults {
+            inner: &mut self.session,
+            carried: &self.carried,
+        };
+        inspection::inspect_sql(&mut catalog, code, cursor_pos).await
     }
 }
 
@@ -225,7 +229,7 @@ impl Handler for Kernel {
         let mut out = CellOutput::new(ctx);
         let keeping = cell_scope::Keeping {
             carried: &mut self.carried,
-            journaling: &self.journaling,
+            journaling: &mut self.journaling,
         };
         let mut scope = cell_scope::CellScope::new(
             &mut self.session,
@@ -237,6 +241,7 @@ impl Handler for Kernel {
         .with_explorer(&mut self.explorer);
         let outcome = statements::run_cell(&mut scope, &request.code).await;
         journaling::tell_trouble(&mut self.journaling, &out);
+        journaling::after_cell(&mut self.journaling, &mut self.session).await;
         self.explorer.cell_ends();
         if let Some(text) = out.finish(outcome.is_ok()) {
             self.history.set_output(count, text);
@@ -253,15 +258,17 @@ impl Handler for Kernel {
 
     async fn complete(&mut self, at: &Cursor) -> CompleteReply {
         let (code, cursor_pos) = (at.code.as_str(), at.position);
-        if let Some(completion) =
-            completion::complete_chart(&mut self.session, code, cursor_pos).await
-        {
+        let mut catalog = carried::WithResults {
+            inner: &mut self.session,
+            carried: &self.carried,
+        };
+        if let Some(completion) = completion::complete_chart(&mut catalog, code, cursor_pos).await {
             return completion;
         }
         if let Some(completion) = completion::complete_magic(code, cursor_pos) {
             return completion;
         }
-        completion::complete_sql(&mut self.session, code, cursor_pos).await
+        completion::complete_sql(&mut catalog, code, cursor_pos).await
     }
 
     async fn inspect(&mut self, request: &InspectRequest) -> InspectReply {

@@ -105,6 +105,8 @@ async fn run_statement(
         limit
     };
     let count = u32::try_from(scope.out.ctx().execution_count()).unwrap_or(u32::MAX);
+    // The results it reads become views first.
+    carried::before_statement(scope, &statement.text).await;
     let started = journaling::Started::now();
     let (result, written) = match attempt(scope, &statement.text, fetch, extra.export).await {
         Ok(done) => done,
@@ -144,7 +146,14 @@ async fn run_statement(
         .is_on()
         .then_some(started.receipt.as_str());
     let name = if statement.is_query() {
-        carried::keep(scope, &statement.text, count, extra.nth, receipt).await
+        let kept = carried::Kept {
+            statement: &statement.text,
+            count,
+            nth: extra.nth,
+            receipt,
+            columns: columns(&result),
+        };
+        carried::keep(scope, kept).await
     } else {
         carried::after_statement(scope, &statement.text).await;
         None
@@ -152,6 +161,19 @@ async fn run_statement(
     let label = words::result_label(name.as_deref(), receipt);
     show_result(scope, statement, &result, limit, extra, label).await?;
     Ok(Ran::Result)
+}
+
+/// A result's columns, as completion lists them.
+fn columns(result: &spark_connect::QueryResult) -> Vec<crate::session::CatalogColumn> {
+    result
+        .columns
+        .iter()
+        .map(|c| crate::session::CatalogColumn {
+            name: c.name.clone(),
+            type_name: c.type_name.clone(),
+            comment: String::new(),
+        })
+        .collect()
 }
 
 /// A file an export wrote, as the journal records it.

@@ -52,6 +52,41 @@ impl Forked {
         Ok(self.client.explain_cost(&self.creds, &sent, cancel).await?)
     }
 
+    /// The tables `sql` reads (`catalog.namespace.table`), from Spark's analysis of it.
+    pub async fn tables_read(
+        &mut self,
+        sql: &str,
+        cancel: &CancellationToken,
+    ) -> Result<Vec<String>, SessionError> {
+        let sent = crate::sql::blank_comments(sql);
+        let explained = self
+            .client
+            .explain(
+                &self.creds,
+                &sent,
+                spark_connect::Explained::Extended,
+                cancel,
+            )
+            .await?;
+        Ok(super::tables::read_in(&explained))
+    }
+
+    /// A table's version, where its format reports one (Iceberg's snapshot id).
+    pub async fn table_version(
+        &mut self,
+        table: &str,
+        cancel: &CancellationToken,
+    ) -> Result<Option<String>, SessionError> {
+        let sql = super::tables::version_query(table);
+        let result = self
+            .client
+            .execute_sql(&self.creds, &sql, 10, cancel)
+            .await?;
+        Ok(super::tables::version_in(
+            &result.texts().unwrap_or_default(),
+        ))
+    }
+
     /// Runs one statement and hands its whole result to `sink`; progress goes to `progress`.
     pub async fn export(
         &mut self,

@@ -12,6 +12,7 @@ mod gateway;
 pub mod hops;
 mod report;
 mod starter;
+mod tables;
 
 use std::future::Future;
 use std::time::Duration;
@@ -31,7 +32,7 @@ fn row_limit(sql: &str, limit: usize) -> RowLimit {
 
 #[cfg(test)]
 pub use catalog::FakeCatalog;
-pub use catalog::{Catalog, Listing};
+pub use catalog::{Catalog, CatalogColumn, Listing};
 pub use fork::Forked;
 pub use gateway::Governance;
 pub use report::SessionReport;
@@ -435,6 +436,19 @@ impl SparkSession {
             token: identity.source,
             token_headers: gateway::TOKEN_HEADERS,
         })
+    }
+
+    /// A table's version, where its format reports one (Iceberg's snapshot id).
+    pub async fn table_version(
+        &mut self,
+        table: &str,
+        cancel: &CancellationToken,
+    ) -> Result<Option<String>, SessionError> {
+        let sql = tables::version_query(table);
+        let (creds, client) = self.connect(cancel).await?;
+        let outcome = client.execute_sql(&creds, &sql, 10, cancel).await;
+        let result = self.record(outcome)?;
+        Ok(tables::version_in(&result.texts().unwrap_or_default()))
     }
 
     /// Where the session is: the server's address and version, the session's id and the

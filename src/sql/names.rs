@@ -47,6 +47,17 @@ pub fn result_names_in(sql: &str) -> Vec<String> {
     names
 }
 
+/// Whether `sql` names no relation at all (no `FROM` and no `TABLE` word, as in `SELECT 1`):
+/// such a statement reads no table, and Spark need not be asked which.
+pub fn reads_no_table(sql: &str) -> bool {
+    !lexer::tokens(sql).iter().any(|t| {
+        t.kind == TokenKind::Word && {
+            let word = &sql[t.start..t.end];
+            word.eq_ignore_ascii_case("FROM") || word.eq_ignore_ascii_case("TABLE")
+        }
+    })
+}
+
 /// What a `CREATE` statement makes: the last part of its name, and whether it is temporary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Created {
@@ -120,6 +131,20 @@ mod tests {
         let sql =
             "SELECT * FROM _12 JOIN `_3` ON true -- _4\nWHERE x = '_5' AND y IN (SELECT * FROM _)";
         assert_eq!(result_names_in(sql), vec!["_12", "_3", "_"]);
+    }
+
+    #[test]
+    fn a_statement_without_from_or_table_reads_no_table() {
+        assert!(
+            reads_no_table("SELECT 1, 'from' AS x -- FROM t"),
+            "strings and comments"
+        );
+        assert!(!reads_no_table("select * from t"), "from");
+        assert!(!reads_no_table("TABLE t"), "table");
+        assert!(
+            !reads_no_table("WITH a AS (SELECT 1) SELECT * FROM a"),
+            "a CTE"
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod errors;
 mod faults;
 mod harness;
 mod joining;
+mod journal;
 mod lines;
 mod looped;
 mod proxy;

@@ -23,7 +23,9 @@ mod types;
 mod version;
 
 pub use address::Address;
-pub use client::{Credentials, KeptView, RowLimit, Setting, SettingFrom, SparkClient, SparkNotice};
+pub use client::{
+    Credentials, Explained, KeptView, RowLimit, Setting, SettingFrom, SparkClient, SparkNotice,
+};
 pub use error::{Oversized, SparkError, TlsTrouble, Unreadable};
 pub use gateway::{Gateway, GatewaySays, NoGateway, Refusal};
 pub use net::{connector, open, ConnectFault, Connector, ProxyAt, ProxyTrouble};

@@ -80,14 +80,17 @@ mod conf;
 mod echo;
 mod explore;
 mod export;
+mod history;
 mod limit;
 mod lsmagic;
 mod parameters;
+mod receipt;
 mod reconnect;
 mod results;
 mod session;
 mod sleep;
 mod truncate;
+mod verify;
 mod warn;
 mod whoami;
 
@@ -101,6 +104,9 @@ pub enum Magic {
     Reconnect(reconnect::Reconnect),
     Results(results::Results),
     Session(session::Session),
+    Receipt(receipt::Receipt),
+    Verify(verify::Verify),
+    History(history::History),
     Echo(echo::Echo),
     Warn(warn::Warn),
     Sleep(sleep::Sleep),
@@ -120,6 +126,9 @@ pub const SPECS: &[&MagicSpec] = &[
     &reconnect::Reconnect::SPEC,
     &results::Results::SPEC,
     &session::Session::SPEC,
+    &receipt::Receipt::SPEC,
+    &verify::Verify::SPEC,
+    &history::History::SPEC,
     &echo::Echo::SPEC,
     &warn::Warn::SPEC,
     &sleep::Sleep::SPEC,
@@ -148,6 +157,9 @@ impl Magic {
             "reconnect" => read(args, Magic::Reconnect),
             "results" => read(args, Magic::Results),
             "session" => read(args, Magic::Session),
+            "receipt" => read(args, Magic::Receipt),
+            "verify" => read(args, Magic::Verify),
+            "history" => read(args, Magic::History),
             "echo" => read(args, Magic::Echo),
             "warn" => read(args, Magic::Warn),
             "sleep" => read(args, Magic::Sleep),
@@ -171,6 +183,9 @@ impl Magic {
             Magic::Reconnect(m) => m.apply(scope).await,
             Magic::Results(m) => m.apply(scope).await,
             Magic::Session(m) => m.apply(scope).await,
+            Magic::Receipt(m) => m.apply(scope).await,
+            Magic::Verify(m) => m.apply(scope).await,
+            Magic::History(m) => m.apply(scope).await,
             Magic::Echo(m) => m.apply(scope).await,
             Magic::Warn(m) => m.apply(scope).await,
             Magic::Sleep(m) => m.apply(scope).await,
@@ -192,6 +207,9 @@ impl Magic {
             Magic::Reconnect(m) => m.plan(plan),
             Magic::Results(m) => m.plan(plan),
             Magic::Session(m) => m.plan(plan),
+            Magic::Receipt(m) => m.plan(plan),
+            Magic::Verify(m) => m.plan(plan),
+            Magic::History(m) => m.plan(plan),
             Magic::Echo(m) => m.plan(plan),
             Magic::Warn(m) => m.plan(plan),
             Magic::Sleep(m) => m.plan(plan),
@@ -290,7 +308,7 @@ mod tests {
     #[test]
     fn every_magic_is_listed_once_and_found_by_name() {
         let mut names: Vec<&str> = SPECS.iter().map(|s| s.name).collect();
-        assert_eq!(names.len(), 15);
+        assert_eq!(names.len(), 18);
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), SPECS.len());

@@ -27,7 +27,9 @@ impl MagicCommand for Session {
 
     async fn apply(self, scope: &mut CellScope<'_>) -> Result<(), KernelError> {
         let joining = scope.joining().await?;
-        let last = scope.carried.kept().last().map(|c| c.name.clone());
+        // A PySpark client may read any result from now on: each becomes a view now.
+        crate::kernel::carried::define_all(scope).await;
+        let last = scope.carried.kept().next_back().map(|c| c.name.clone());
         scope.out.show(words::joining(&joining, last.as_deref()));
         Ok(())
     }

@@ -134,3 +134,309 @@ pub fn joining(
     );
     bundle
 }
+
+/// The journal could not be read.
+pub fn read_trouble(trouble: &crate::kernel::journaling::ReadTrouble) -> String {
+    use crate::kernel::journaling::ReadTrouble;
+    match trouble {
+        ReadTrouble::Off => "The journal is off (SPARK_SQL_KERNEL_JOURNAL=off): nothing is recorded, so there are no receipts or history to read.".to_owned(),
+        ReadTrouble::NothingYet => "No statement has run in this kernel yet: name a receipt (q-…), as shown under a result.".to_owned(),
+        ReadTrouble::Read(e) => format!("The journal could not be read: {}", super::with_causes(e)),
+        ReadTrouble::Gone(reason) => format!("The journal could not be read: {reason}"),
+    }
+}
+
+/// The journal has no record of `receipt`.
+pub fn no_receipt(receipt: &str) -> String {
+    format!("The journal has no receipt {receipt}: it was recorded in another journal (SPARK_SQL_KERNEL_JOURNAL), or not recorded (the journal could not be written then).")
+}
+
+/// A receipt whose statement cannot be run again.
+pub fn not_verifiable(receipt: &str, why: crate::kernel::journaling::Unverifiable) -> String {
+    use crate::kernel::journaling::Unverifiable;
+    match why {
+        Unverifiable::NotOk => format!("{receipt} did not end with a result (it failed or was interrupted): there is nothing to compare."),
+        Unverifiable::NotAQuery => format!("{receipt} is a command, not a query: running it again could change data, so %verify does not."),
+    }
+}
+
+/// The outcome of a recorded statement, in a few words.
+fn outcome(outcome: &crate::journal::Outcome) -> String {
+    use crate::journal::Outcome;
+    match outcome {
+        Outcome::Ok => "ok".to_owned(),
+        Outcome::Interrupted => "interrupted".to_owned(),
+        Outcome::Error {
+            error_class,
+            sql_state,
+            message,
+        } => match (error_class, sql_state) {
+            (Some(class), Some(state)) => format!("error {class} (SQLSTATE {state})"),
+            (Some(class), None) => format!("error {class}"),
+            _ => format!("error: {message}"),
+        },
+    }
+}
+
+/// How many rows a record says came back, and of how many.
+fn rows(record: &crate::journal::Record) -> String {
+    let noun = if record.rows_received == 1 {
+        "row"
+    } else {
+        "rows"
+    };
+    match record.rows_total {
+        Some(total) if total != record.rows_received => {
+            format!("{} {noun} shown of {total}", record.rows_received)
+        }
+        Some(_) => format!("{} {noun} (the whole result)", record.rows_received),
+        None if record.schema.is_empty() => "no result set".to_owned(),
+        None => format!("the first {} {noun} (more exist)", record.rows_received),
+    }
+}
+
+/// `%receipt`: a record, field by field.
+pub fn receipt_rows(record: &crate::journal::Record) -> Vec<crate::render::KeyValue> {
+    use crate::render::KeyValue;
+    let spark = &record.spark;
+    let mut rows = vec![
+        KeyValue::new("Statement", record.statement.clone()),
+        KeyValue::new(
+            "Ran",
+            format!(
+                "{} · {} ms · {}",
+                record.started,
+                record.duration_ms,
+                outcome(&record.outcome)
+            ),
+        ),
+        KeyValue::new("User", record.user.clone()),
+        KeyValue::new(
+            "Notebook",
+            format!(
+                "{} · cell [{}]",
+                record.notebook.as_deref().unwrap_or("(not named)"),
+                record.execution_count
+            ),
+        ),
+        KeyValue::new(
+            "Spark",
+            format!(
+                "{} at {}",
+                spark.version.as_deref().unwrap_or("(version unknown)"),
+                spark.address.as_deref().unwrap_or("(not connected)")
+            ),
+        ),
+        KeyValue::new(
+            "Session",
+            format!(
+                "{} · operation {}",
+                spark.session_id.as_deref().unwrap_or("-"),
+                spark.operation_id.as_deref().unwrap_or("-")
+            ),
+        ),
+        KeyValue::new("Rows", rows(record)),
+    ];
+    if !record.schema.is_empty() {
+        let columns: Vec<String> = record
+            .schema
+            .iter()
+            .map(|f| format!("{} {}", f.name, f.data_type))
+            .collect();
+        rows.push(KeyValue::new("Columns", columns.join(", ")));
+    }
+    rows.push(KeyValue::new(
+        "Tables read",
+        tables(record.tables.as_deref()),
+    ));
+    if let Some(digest) = &record.rows_digest {
+        rows.push(KeyValue::new(
+            "Rows digest",
+            format!("{} (of {} rows, in any order)", digest.digest, digest.rows),
+        ));
+    }
+    for file in &record.files {
+        rows.push(KeyValue::new("File written", file_line(file)));
+    }
+    rows.push(KeyValue::new(
+        "Statement SHA-256",
+        record.statement_sha256.clone(),
+    ));
+    rows
+}
+
+fn file_line(file: &crate::journal::FileWritten) -> String {
+    let mut line = format!("{} ({}", file.path, file.format);
+    if let Some(rows) = file.rows {
+        line.push_str(&format!(", {rows} rows"));
+    }
+    if let Some(bytes) = file.bytes {
+        line.push_str(&format!(", {bytes} bytes"));
+    }
+    line.push(')');
+    line
+}
+
+/// The tables a statement read, with their versions.
+fn tables(tables: Option<&[crate::journal::TableRead]>) -> String {
+    match tables {
+        None => "not known (Spark's analysis of the statement was not recorded)".to_owned(),
+        Some([]) => "none".to_owned(),
+        Some(tables) => tables
+            .iter()
+            .map(|t| match &t.version {
+                Some(v) => format!("{} (version {v})", t.name),
+                None => format!("{} (its format reports no version)", t.name),
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+/// `%receipt`'s title.
+pub fn receipt_title(receipt: &str) -> String {
+    format!("Receipt {receipt}")
+}
+
+/// `%history`'s title.
+pub fn history_title(
+    notebook: Option<&str>,
+    all: bool,
+    text: Option<&str>,
+    shown: usize,
+) -> String {
+    let whose = match (all, notebook) {
+        (true, _) => "every notebook".to_owned(),
+        (false, Some(path)) => path.to_owned(),
+        (false, None) => "cells run outside a named notebook".to_owned(),
+    };
+    let matching = text
+        .map(|t| format!(" containing {t:?}"))
+        .unwrap_or_default();
+    format!("History of {whose}{matching}: the newest {shown} statements, from the journal")
+}
+
+/// A `%history` line: when, how long, how many rows, how it ended, and the statement.
+pub fn history_row(record: &crate::journal::Record) -> crate::render::KeyValue {
+    let when = record.started.replace('T', " ");
+    let when = when.split('.').next().unwrap_or(&when).to_owned();
+    let statement = record
+        .statement
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut short: String = statement.chars().take(160).collect();
+    if statement.chars().count() > 160 {
+        short.push('…');
+    }
+    let noun = if record.rows_received == 1 {
+        "row"
+    } else {
+        "rows"
+    };
+    crate::render::KeyValue::new(
+        record.receipt.clone(),
+        format!(
+            "{when} UTC · {} ms · {} {noun} · {}\n{short}",
+            record.duration_ms,
+            record.rows_received,
+            outcome(&record.outcome)
+        ),
+    )
+}
+
+/// `%history` when nothing matches.
+pub fn history_empty() -> String {
+    "No statement in the journal matches.\n".to_owned()
+}
+
+/// `%verify`'s title.
+pub fn verified_title(receipt: &str, again: &str) -> String {
+    format!("{receipt} run again now (recorded as {again})")
+}
+
+/// `%verify`'s findings, one line each: same, or what changed.
+pub fn verification_rows(
+    found: &crate::kernel::journaling::Verification,
+) -> Vec<crate::render::KeyValue> {
+    use crate::kernel::journaling::RowCount;
+    use crate::render::KeyValue;
+    let count = |c: &RowCount| match c {
+        RowCount::Exactly(n) => format!("{n}"),
+        RowCount::AtLeast(n) => format!("more than {n}"),
+    };
+    let said = |same: bool, then: String, now: String| {
+        if same {
+            format!("same: {now}")
+        } else {
+            format!("CHANGED: {then} → {now}")
+        }
+    };
+    let columns = |fields: &[crate::journal::Field]| {
+        fields
+            .iter()
+            .map(|f| format!("{} {}", f.name, f.data_type))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let digest = |d: &Option<crate::journal::RowsDigest>| {
+        d.as_ref().map_or("(none)".to_owned(), |d| {
+            format!("{} of {} rows", d.digest, d.rows)
+        })
+    };
+    let mut rows = vec![
+        KeyValue::new(
+            "Rows",
+            said(
+                found.rows.same(),
+                count(&found.rows.then),
+                count(&found.rows.now),
+            ),
+        ),
+        KeyValue::new(
+            "Columns",
+            said(
+                found.columns.same(),
+                columns(&found.columns.then),
+                columns(&found.columns.now),
+            ),
+        ),
+        KeyValue::new(
+            "First rows' digest",
+            said(
+                found.digest.same(),
+                digest(&found.digest.then),
+                digest(&found.digest.now),
+            ),
+        ),
+    ];
+    match &found.tables {
+        None => rows.push(KeyValue::new("Tables read", tables(None))),
+        Some(compared) => {
+            for (then, now) in compared.then.iter().zip(&compared.now) {
+                let version = |v: &Option<String>| v.clone().unwrap_or_else(|| "no version".into());
+                rows.push(KeyValue::new(
+                    then.name.clone(),
+                    said(
+                        then.version == now.version,
+                        version(&then.version),
+                        version(&now.version),
+                    ),
+                ));
+            }
+        }
+    }
+    let all_same = found.rows.same()
+        && found.columns.same()
+        && found.digest.same()
+        && found.tables.as_ref().is_none_or(|t| t.same());
+    rows.push(KeyValue::new(
+        "In short",
+        if all_same {
+            "the same result as recorded"
+        } else {
+            "the result changed since it was recorded"
+        },
+    ));
+    rows
+}

@@ -129,6 +129,9 @@ pub fn setting(problem: &Problem) -> String {
         Problem::ActivityLog { raw } => format!(
             "SPARK_SQL_KERNEL_ACTIVITY_LOG={raw:?} is not true or false; the activity log is off"
         ),
+        Problem::ResultViews { raw } => format!(
+            "SPARK_SQL_KERNEL_RESULT_VIEWS={raw:?} is not on or off; results become views _N"
+        ),
         Problem::Conf(reason) => match reason.as_ref() {
             ConfError::Json(cause) => {
                 format!("SPARK_CONNECT_CONF is ignored: {reason} ({cause})")

@@ -1,6 +1,7 @@
-//! Asking Spark what a statement would cost, without running it: `AnalyzePlan`'s explain of the
-//! SQL relation in COST mode (the optimized plan with each node's statistics). A query is only
-//! analysed and optimized: no job runs, nothing is read beyond the catalog's statistics.
+//! Asking Spark about a statement without running it: `AnalyzePlan`'s explain of the SQL
+//! relation, in COST mode (the optimized plan with each node's statistics) or EXTENDED mode
+//! (the analyzed plan too, which names every table read). A query is only analysed and
+//! optimized: no job runs, nothing is read beyond the catalog's statistics.
 //! Must not: read the text it gets (the explorer's query module does).
 
 use tokio_util::sync::CancellationToken;
@@ -11,9 +12,19 @@ use crate::proto::{
     analyze_plan_request, analyze_plan_response, plan, relation, Plan, Relation, Sql,
 };
 
-/// Explaining one statement in COST mode.
+/// How much of its plans Spark explains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Explained {
+    /// The optimized plan with statistics (`EXPLAIN COST`).
+    Cost,
+    /// The parsed, analyzed, optimized and physical plans (`EXPLAIN EXTENDED`).
+    Extended,
+}
+
+/// Explaining one statement.
 struct ExplainCost<'a> {
     sql: &'a str,
+    mode: Explained,
 }
 
 impl SessionCall for ExplainCost<'_> {
@@ -25,7 +36,9 @@ impl SessionCall for ExplainCost<'_> {
         creds: &Credentials,
         cancel: &CancellationToken,
     ) -> Result<String, SparkError> {
-        client.explain_cost_once(creds, self.sql, cancel).await
+        client
+            .explain_once(creds, self.sql, self.mode, cancel)
+            .await
     }
 }
 
@@ -37,14 +50,26 @@ impl SparkClient {
         sql: &str,
         cancel: &CancellationToken,
     ) -> Result<String, SparkError> {
-        self.in_session(creds, cancel, &mut ExplainCost { sql })
-            .await
+        self.explain(creds, sql, Explained::Cost, cancel).await
     }
 
-    async fn explain_cost_once(
+    /// Spark's explanation of `sql` in `mode`, without running it.
+    pub async fn explain(
         &mut self,
         creds: &Credentials,
         sql: &str,
+        mode: Explained,
+        cancel: &CancellationToken,
+    ) -> Result<String, SparkError> {
+        self.in_session(creds, cancel, &mut ExplainCost { sql, mode })
+            .await
+    }
+
+    async fn explain_once(
+        &mut self,
+        creds: &Credentials,
+        sql: &str,
+        mode: Explained,
         cancel: &CancellationToken,
     ) -> Result<String, SparkError> {
         use analyze_plan_request::explain::ExplainMode;
@@ -59,7 +84,10 @@ impl SparkClient {
             plan: Some(Plan {
                 op_type: Some(plan::OpType::Root(root)),
             }),
-            explain_mode: ExplainMode::Cost as i32,
+            explain_mode: match mode {
+                Explained::Cost => ExplainMode::Cost,
+                Explained::Extended => ExplainMode::Extended,
+            } as i32,
         });
         match self.analyze_once(creds, asked, cancel).await? {
             Some(analyze_plan_response::Result::Explain(e)) => Ok(e.explain_string),

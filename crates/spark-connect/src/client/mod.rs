@@ -33,6 +33,7 @@ mod session;
 mod views;
 
 pub use execute::RowLimit;
+pub use explain::Explained;
 use session::{Session, SessionCall};
 pub use views::KeptView;
 
