@@ -109,6 +109,8 @@ ensure_labextension() {
 isolate_jupyter() {
   local dir=$1
   export JUPYTER_DATA_DIR="$dir/data" JUPYTER_CONFIG_DIR="$dir/config" JUPYTER_RUNTIME_DIR="$dir/runtime"
+  # The kernels' journal too: the run's, not the user's ~/.local/share/spark-sql-kernel.
+  export SPARK_SQL_KERNEL_JOURNAL="$dir/journal.sqlite"
   unset JUPYTER_PATH
   mkdir -p "$JUPYTER_DATA_DIR" "$JUPYTER_CONFIG_DIR" "$JUPYTER_RUNTIME_DIR"
 }

@@ -7,11 +7,13 @@
 //! private fields, and the `sc://` address is parsed here, once.
 
 mod address;
+mod journal;
 mod spark;
 
 use std::path::PathBuf;
 
 pub use address::{sanitize_k8s, AddressError};
+pub use journal::JournalAt;
 pub use spark::{SparkSettings, StartSettings};
 
 use spark_connect::{BearerToken, IgnoredProxy, ProxySettings};
@@ -54,25 +56,6 @@ pub struct Settings {
     /// `JPY_SESSION_NAME`: the notebook's path, where the Jupyter server sets it.
     notebook: Option<String>,
     problems: Vec<Problem>,
-}
-
-/// Where the journal of statements is kept (`SPARK_SQL_KERNEL_JOURNAL`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum JournalAt {
-    /// `off`: nothing is recorded.
-    Off,
-    /// A SQLite database file.
-    File(PathBuf),
-}
-
-/// The journal's place when `SPARK_SQL_KERNEL_JOURNAL` is unset: under `XDG_DATA_HOME`, else
-/// `~/.local/share`; off when neither is known.
-fn default_journal(data_home: Option<PathBuf>, home: Option<&PathBuf>) -> JournalAt {
-    let base = data_home.or_else(|| home.map(|h| h.join(".local").join("share")));
-    match base {
-        Some(base) => JournalAt::File(base.join("spark-sql-kernel").join("journal.sqlite")),
-        None => JournalAt::Off,
-    }
 }
 
 /// Where the KBase token comes from and where it is validated.
@@ -276,11 +259,7 @@ impl Settings {
             proxy: proxy.clone(),
         };
         let display = DisplaySettings::read(&get, &mut problems);
-        let journal = match get("SPARK_SQL_KERNEL_JOURNAL") {
-            Some(raw) if parse_bool(&raw) == Some(false) => JournalAt::Off,
-            Some(raw) => JournalAt::File(PathBuf::from(raw)),
-            None => default_journal(path("XDG_DATA_HOME"), home.as_ref()),
-        };
+        let journal = journal::read(&get, home.as_ref());
         let result_views =
             match get("SPARK_SQL_KERNEL_RESULT_VIEWS").map(|raw| (parse_bool(&raw), raw)) {
                 None | Some((Some(true), _)) => true,

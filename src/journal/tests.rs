@@ -167,3 +167,49 @@ fn an_off_journal_records_nothing_and_has_no_reader() {
     assert!(!journal.is_on(), "off");
     assert!(journal.reader().is_none(), "no file");
 }
+
+#[test]
+fn records_match_the_documented_json_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../docs/receipt.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    let mut full = record(&new_receipt(), Some("a.ipynb"), "SELECT 1");
+    full.tables = Some(vec![TableRead {
+        name: "my.ns.t".into(),
+        version: Some("1".into()),
+    }]);
+    full.rows_digest = Some(rows_digest(&[vec![Some("1".into())]]));
+    full.files.push(FileWritten {
+        path: "/tmp/x.csv".into(),
+        format: "csv".into(),
+        bytes: Some(10),
+        rows: Some(1),
+    });
+    let mut failed = record(&new_receipt(), None, "SELECT nope");
+    failed.outcome = Outcome::Error {
+        error_class: Some("UNRESOLVED_COLUMN.WITHOUT_SUGGESTION".into()),
+        sql_state: Some("42703".into()),
+        message: "[UNRESOLVED_COLUMN…".into(),
+    };
+    let mut interrupted = record(&new_receipt(), None, "SELECT sleep");
+    interrupted.outcome = Outcome::Interrupted;
+    for r in [full, failed, interrupted] {
+        let value = serde_json::to_value(&r).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+    let mut wrong = serde_json::to_value(record("q-1", None, "SELECT 1")).unwrap();
+    assert!(
+        !validator.is_valid(&wrong),
+        "a short receipt id must not pass"
+    );
+    wrong["receipt"] = "q-000000000000".into();
+    wrong["token"] = "x".into();
+    assert!(
+        !validator.is_valid(&wrong),
+        "no field beyond the documented ones"
+    );
+}
