@@ -262,6 +262,12 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
     this.extra = el('div', 'spark-sql-explorer-extra');
     this.extra.setAttribute('data-lm-suppress-shortcuts', '');
     this.node.append(bar, this.status, this.extra, scroller);
+    if (this.display.label) {
+      // The result's name and receipt, as the static table's footer shows them.
+      const label = el('div', 'spark-sql-explorer-label');
+      label.textContent = this.display.label;
+      this.node.append(label);
+    }
   }
 
   private enable(): void {

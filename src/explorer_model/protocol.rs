@@ -221,4 +221,7 @@ pub struct Display {
     /// Whether the result has more rows than `rows`.
     pub more: bool,
     pub page_size: usize,
+    /// What the footer ends with: the result's name (`_N`) and receipt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }

@@ -134,6 +134,7 @@ fn the_display_follows_the_schema() {
         rows: vec![vec![Some("x".into())], vec![None]],
         more: true,
         page_size: 100,
+        label: Some("_12 · q-7f3a9c2e41d0".into()),
     };
     assert_valid(
         "display",

@@ -279,6 +279,9 @@ async function exploreSteps(page) {
     await page.locator('.jp-NotebookPanel:visible .spark-sql-explorer-range', { hasText: 'of 10,000,000' })
       .last().waitFor({ timeout: 120000 });
     check((await range.textContent()).startsWith('Rows 1–100 of 10,000,000'), await range.textContent());
+    // Its footer names the result (_N) and its receipt, as the static table's does.
+    const label = await view.locator('.spark-sql-explorer-label').textContent();
+    check(/^_\d+ · q-[0-9a-f]{12}$/.test(label), label);
   });
   await step('Next page, Last page and Previous page move over the whole result', async () => {
     await view.getByRole('button', { name: 'Next page' }).click();

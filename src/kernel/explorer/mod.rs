@@ -166,6 +166,7 @@ impl Explorer {
             rows: crate::render::row_texts(&first, what.options),
             more: what.result.more || first.rows() < what.result.rows(),
             page_size: what.page_size.min(MAX_PAGE as usize),
+            label: what.options.label.clone(),
         };
         let entry = ViewEntry {
             view: view.clone(),
