@@ -44,6 +44,18 @@ ensure_java() {
   fi
 }
 
+# versioned_catalog DIR: compiles tests/catalog/VersionedCatalog.java against pyspark's jars
+# (a JDK's javac, from Debian when missing) into DIR/versioned-catalog.jar; prints its path.
+versioned_catalog() {
+  local dir=$1
+  command -v javac >/dev/null || apt_install openjdk-17-jdk-headless
+  mkdir -p "$dir/classes"
+  javac -nowarn -cp "$(spark_home)/jars/*" -d "$dir/classes" \
+    "$ROOT/tests/catalog/VersionedCatalog.java" 2>&1 | grep -v '^Note:' >&2 || true
+  (cd "$dir/classes" && jar cf "$dir/versioned-catalog.jar" .)
+  echo "$dir/versioned-catalog.jar"
+}
+
 # Debian's nginx and openssl for the TLS test (a private CA in front of a gRPC server).
 ensure_tls_tools() {
   local missing=()

@@ -252,7 +252,12 @@ pub fn receipt_rows(record: &crate::journal::Record) -> Vec<crate::render::KeyVa
     if let Some(digest) = &record.rows_digest {
         rows.push(KeyValue::new(
             "Rows digest",
-            format!("{} (of {} rows, in any order)", digest.digest, digest.rows),
+            format!(
+                "{} (of {} {}, in any order)",
+                digest.digest,
+                digest.rows,
+                if digest.rows == 1 { "row" } else { "rows" }
+            ),
         ));
     }
     for file in &record.files {
