@@ -11,20 +11,7 @@ import statistics
 import tempfile
 import time
 
-from jupyter_client.manager import start_new_kernel
-
-
-def kernel(extra):
-    env = dict(os.environ)
-    env.update(extra)
-    return start_new_kernel(kernel_name="spark-sql-kbase", env=env)
-
-
-def timed(kc):
-    started = time.perf_counter()
-    reply = kc.execute_interactive("SELECT 1", timeout=120, output_hook=lambda msg: None)
-    assert reply["content"]["status"] == "ok", reply["content"]
-    return (time.perf_counter() - started) * 1000
+from bench_proxy import kernel, timed  # a kernel with extra settings; one timed SELECT 1
 
 
 def main():

@@ -100,9 +100,9 @@ impl Journal {
         });
     }
 
-    /// A handle that adds tables to records from another task.
-    pub fn tables_handle(&self) -> TablesHandle {
-        TablesHandle {
+    /// A handle that writes records and adds tables to them from another task.
+    pub fn handle(&self) -> Handle {
+        Handle {
             sender: self.sender.clone(),
         }
     }
@@ -132,13 +132,20 @@ impl Journal {
     }
 }
 
-/// Adds the tables a recorded statement read, from a task of its own.
+/// Writes records, and adds the tables a recorded statement read, from a task of its own.
 #[derive(Clone)]
-pub struct TablesHandle {
+pub struct Handle {
     sender: Option<Sender<Message>>,
 }
 
-impl TablesHandle {
+impl Handle {
+    /// Records a statement (written in the background).
+    pub fn record(&self, record: Record) {
+        if let Some(sender) = &self.sender {
+            writer::send(sender, Message::Record(Box::new(record)));
+        }
+    }
+
     pub fn tables(&self, receipt: &str, tables: Vec<TableRead>) {
         if let Some(sender) = &self.sender {
             writer::send(

@@ -81,33 +81,33 @@ fn now_text(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// Records `statement` of cell `count`, started at `started`, ended as `ended`.
-pub fn record(
-    scope: &mut CellScope<'_>,
-    started: &Started,
-    statement: &str,
+/// Who ran a statement, where, and as part of what (the fields every record shares).
+struct Context<'a> {
+    kernel: &'a str,
+    notebook: Option<&'a str>,
+    user: String,
+    spark: crate::session::Whereabouts,
     count: u32,
-    ended: Ended<'_>,
-) {
-    if !scope.journaling.journal.is_on() {
-        return;
-    }
-    let whereabouts = scope.session().whereabouts().unwrap_or_default();
+}
+
+/// A record of `statement` with `context`, started at `started`, ended as `ended`.
+fn build(context: Context<'_>, started: &Started, statement: &str, ended: Ended<'_>) -> Record {
+    let spark = context.spark;
     let mut record = Record {
         receipt: started.receipt.clone(),
         started: now_text(started.at),
         ended: now_text(Utc::now()),
-        user: scope.session().user().unwrap_or_default(),
-        notebook: scope.journaling.notebook.clone(),
-        kernel: scope.journaling.kernel.clone(),
-        execution_count: count,
+        user: context.user,
+        notebook: context.notebook.map(str::to_owned),
+        kernel: context.kernel.to_owned(),
+        execution_count: context.count,
         statement: statement.to_owned(),
         statement_sha256: journal::sha256_hex(statement),
         spark: journal::SparkSide {
-            version: whereabouts.version,
-            address: Some(whereabouts.address).filter(|a| !a.is_empty()),
-            session_id: Some(whereabouts.session_id).filter(|s| !s.is_empty()),
-            operation_id: whereabouts.operation_id,
+            version: spark.version,
+            address: Some(spark.address).filter(|a| !a.is_empty()),
+            session_id: Some(spark.session_id).filter(|s| !s.is_empty()),
+            operation_id: spark.operation_id,
         },
         outcome: Outcome::Ok,
         duration_ms: u64::try_from(started.clock.elapsed().as_millis()).unwrap_or(u64::MAX),
@@ -132,6 +132,28 @@ pub fn record(
         }
         Ended::Failed(error) => record.outcome = outcome(error),
     }
+    record
+}
+
+/// Records `statement` of cell `count`, started at `started`, ended as `ended`.
+pub fn record(
+    scope: &mut CellScope<'_>,
+    started: &Started,
+    statement: &str,
+    count: u32,
+    ended: Ended<'_>,
+) {
+    if !scope.journaling.journal.is_on() {
+        return;
+    }
+    let context = Context {
+        kernel: &scope.journaling.kernel,
+        notebook: scope.journaling.notebook.as_deref(),
+        user: scope.session().user().unwrap_or_default(),
+        spark: scope.session().whereabouts().unwrap_or_default(),
+        count,
+    };
+    let mut record = build(context, started, statement, ended);
     scope.journaling.last = Some(record.receipt.clone());
     if record.outcome == Outcome::Ok && !record.schema.is_empty() {
         if crate::sql::names::reads_no_table(&record.statement) {
@@ -142,6 +164,48 @@ pub fn record(
         }
     }
     scope.journaling.journal.record(record);
+}
+
+/// What the explorer records of the files its exports write, from its own tasks.
+#[derive(Clone)]
+pub struct Recorder {
+    handle: journal::Handle,
+    kernel: String,
+    notebook: Option<String>,
+}
+
+impl Journaling {
+    /// A recorder for work beside the cells (the explorer's exports); none when off.
+    pub fn recorder(&self) -> Option<Recorder> {
+        self.journal.is_on().then(|| Recorder {
+            handle: self.journal.handle(),
+            kernel: self.kernel.clone(),
+            notebook: self.notebook.clone(),
+        })
+    }
+}
+
+impl Recorder {
+    /// Records the explorer's export: its statement (the view, sorted and filtered), run on
+    /// `forked` in cell `count`'s place, and the file it wrote.
+    pub fn exported(
+        &self,
+        forked: &crate::session::Forked,
+        started: &Started,
+        statement: &str,
+        count: u32,
+        ended: Ended<'_>,
+    ) {
+        let context = Context {
+            kernel: &self.kernel,
+            notebook: self.notebook.as_deref(),
+            user: forked.user().to_owned(),
+            spark: forked.whereabouts(),
+            count,
+        };
+        self.handle
+            .record(build(context, started, statement, ended));
+    }
 }
 
 /// The record of `receipt` (the last statement's when `None`), after what was sent to the
@@ -238,7 +302,7 @@ pub async fn after_cell(journaling: &mut Journaling, session: &mut crate::sessio
     let Ok(mut forked) = session.fork(&cancel).await else {
         return;
     };
-    let handle = journaling.journal.tables_handle();
+    let handle = journaling.journal.handle();
     tokio::spawn(async move {
         for (receipt, statement) in pending {
             let Ok(names) = forked.tables_read(&statement, &cancel).await else {

@@ -83,6 +83,7 @@ impl Kernel {
         let journal = crate::journal::Journal::open(settings.journal());
         let notebook = settings.notebook().map(str::to_owned);
         let history = History::reading(journal.reader(), notebook.clone());
+        let journaling = journaling::Journaling::new(journal, notebook);
         Kernel {
             session: SparkSession::new(settings.auth(), settings.spark().clone()),
             view: View {
@@ -96,10 +97,11 @@ impl Kernel {
             explorer: explorer::Explorer::new(
                 display.explorer_snapshots(),
                 display.explorer_snapshot_bytes(),
-            ),
+            )
+            .with_recorder(journaling.recorder()),
             history,
             carried: carried::Carried::new(settings.result_views()),
-            journaling: journaling::Journaling::new(journal, notebook),
+            journaling,
             problems: settings.problems().iter().map(words::setting).collect(),
             activity: None,
         }

@@ -28,6 +28,21 @@ impl Forked {
         }
     }
 
+    /// The user the handle's calls are made as.
+    pub fn user(&self) -> &str {
+        &self.creds.user
+    }
+
+    /// Where the handle's last statement ran.
+    pub fn whereabouts(&self) -> super::Whereabouts {
+        super::Whereabouts {
+            address: self.client.address().to_string(),
+            version: self.client.server_version().map(ToString::to_string),
+            session_id: self.client.session_id().to_owned(),
+            operation_id: self.client.last_operation_id().map(str::to_owned),
+        }
+    }
+
     /// Runs one statement; at most `limit` rows of its result come back.
     pub async fn run(
         &mut self,

@@ -21,9 +21,24 @@ BIG = ("SELECT id, id * 2 AS x, cast(id AS string) AS s, id % 1000 AS g, "
 def kernel(spark_env, tmp_path_factory):
     # Snapshots of up to 1 GiB (Spark estimates BIG at 267 MiB), two at most: these tests read
     # snapshots; `live_kernel` has the default budget.
+    directory = tmp_path_factory.mktemp("explorer")
     env = dict(spark_env, SPARK_SQL_KERNEL_EXPLORER_SNAPSHOTS="2",
-               SPARK_SQL_KERNEL_EXPLORER_SNAPSHOT_BYTES=str(1 << 30))
-    yield from started(env, tmp_path_factory.mktemp("explorer"))
+               SPARK_SQL_KERNEL_EXPLORER_SNAPSHOT_BYTES=str(1 << 30),
+               SPARK_SQL_KERNEL_JOURNAL=str(directory / "journal.sqlite"))
+    for km, kc in started(env, directory):
+        km.journal_path = directory / "journal.sqlite"  # read by the export's test
+        yield km, kc
+
+
+def exported_files(journal):
+    """The files the journal's records say were written, by path."""
+    import sqlite3
+
+    if not journal.exists():
+        return {}
+    with sqlite3.connect(f"file:{journal}?mode=ro", uri=True) as db:
+        records = [json.loads(row[0]) for row in db.execute("SELECT record FROM statements")]
+    return {f["path"]: f for r in records for f in r["files"]}
 
 
 def started(env, cwd):
@@ -204,6 +219,17 @@ def test_an_export_writes_the_sorted_filtered_result(kernel, tmp_path):
     assert lines[:3] == ["id,m", "999,0", "996,0"]
     assert len(lines) == 335
     comm.close()
+    # The journal records the export's statement and the file it wrote.
+    journal = km.journal_path
+    deadline = time.monotonic() + 10
+    while True:
+        files = exported_files(journal)
+        if str(target) in files:
+            break
+        assert time.monotonic() < deadline, files
+        time.sleep(0.1)
+    assert files[str(target)] == {"path": str(target), "format": "csv",
+                                  "bytes": target.stat().st_size, "rows": 334}
 
 
 def test_an_unknown_view_says_to_re_run_and_closes(kernel):

@@ -33,6 +33,8 @@ pub struct Answering {
     pub home: Option<std::path::PathBuf>,
     /// Closed while a cell runs.
     pub gate: Gate,
+    /// Where the export's statement and file are recorded.
+    pub recorder: Option<crate::kernel::journaling::Recorder>,
 }
 
 /// Answers `request` on the job's comm. While a cell runs, its work on the server is
@@ -298,6 +300,7 @@ impl Answering {
         let target = crate::export::resolve(path, self.home.as_deref());
         let mut sink = crate::export::Exporter::create(&target, format, entry.zone.clone())?;
         let started = Instant::now();
+        let stamp = crate::kernel::journaling::Started::now();
         let (progress, receiver) = watch::channel(Running::default());
         let ticker = tokio::spawn(report_progress(
             receiver,
@@ -316,6 +319,20 @@ impl Answering {
         };
         let written = sink.finish(&result.columns)?;
         let message = words::exported(&written, format, started.elapsed());
+        if let Some(recorder) = &self.recorder {
+            let ended = crate::kernel::journaling::Ended::Result {
+                result: &result,
+                exported: Some(written.rows),
+                files: vec![crate::journal::FileWritten {
+                    path: written.path.display().to_string(),
+                    format: format.key().to_owned(),
+                    bytes: Some(written.bytes),
+                    rows: Some(written.rows),
+                }],
+            };
+            let count = u32::try_from(self.ctx.execution_count()).unwrap_or(u32::MAX);
+            recorder.exported(&self.forked, &stamp, sql, count, ended);
+        }
         Ok(Event::Exported { id, message })
     }
 }

@@ -111,9 +111,17 @@ pub struct Explorer {
     registry: SharedRegistry,
     /// Closed while a cell runs: the explorer's work on the server waits.
     gate: gate::Gate,
+    /// Where exports are recorded (none: the journal is off).
+    recorder: Option<super::journaling::Recorder>,
 }
 
 impl Explorer {
+    /// The same explorer, recording its exports with `recorder`.
+    pub fn with_recorder(mut self, recorder: Option<super::journaling::Recorder>) -> Explorer {
+        self.recorder = recorder;
+        self
+    }
+
     pub fn new(cap: usize, budget: u64) -> Explorer {
         let tag = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
         Explorer {
@@ -123,6 +131,7 @@ impl Explorer {
             next: 0,
             registry: SharedRegistry::default(),
             gate: gate::Gate::default(),
+            recorder: None,
         }
     }
 
@@ -344,6 +353,7 @@ impl Explorer {
             comm_id,
             home,
             gate: self.gate.clone(),
+            recorder: self.recorder.clone(),
         };
         tokio::spawn(answer::answer(job, request));
     }

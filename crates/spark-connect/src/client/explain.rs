@@ -22,12 +22,12 @@ pub enum Explained {
 }
 
 /// Explaining one statement.
-struct ExplainCost<'a> {
+struct Explain<'a> {
     sql: &'a str,
     mode: Explained,
 }
 
-impl SessionCall for ExplainCost<'_> {
+impl SessionCall for Explain<'_> {
     type Output = String;
 
     async fn run(
@@ -61,7 +61,7 @@ impl SparkClient {
         mode: Explained,
         cancel: &CancellationToken,
     ) -> Result<String, SparkError> {
-        self.in_session(creds, cancel, &mut ExplainCost { sql, mode })
+        self.in_session(creds, cancel, &mut Explain { sql, mode })
             .await
     }
 
