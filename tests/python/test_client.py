@@ -14,9 +14,11 @@ TIMEOUT = 15
 
 
 @pytest.fixture
-def kernel():
+def kernel(tmp_path):
+    # A journal of its own: history starts with this kernel's cells.
+    env = dict(os.environ, SPARK_SQL_KERNEL_JOURNAL=str(tmp_path / "journal.sqlite"))
     km = KernelManager(kernel_name=KERNEL)
-    km.start_kernel()
+    km.start_kernel(env=env)
     kc = km.client()
     kc.start_channels()
     kc.wait_for_ready(timeout=TIMEOUT)

@@ -4,6 +4,8 @@ Every sample the kernel can honestly serve is filled in; docs/testing.md names e
 and why. The kernel runs as installed (kernelspec `spark-sql-kbase` in the test venv).
 """
 
+import os
+import tempfile
 import unittest
 
 import jupyter_kernel_test
@@ -46,6 +48,24 @@ class SparkSqlKernelTests(jupyter_kernel_test.KernelTests):
 
     supported_history_operations = ("tail", "range", "search")
     code_history_pattern = "%lim*"
+
+    @classmethod
+    def setUpClass(cls):
+        # A journal of its own: the suite counts what its own kernel's history holds, and the
+        # history of a kernel with the journal spans every earlier kernel's cells.
+        cls._journal = tempfile.TemporaryDirectory()
+        cls._before = os.environ.get("SPARK_SQL_KERNEL_JOURNAL")
+        os.environ["SPARK_SQL_KERNEL_JOURNAL"] = os.path.join(cls._journal.name, "journal.sqlite")
+        super().setUpClass()
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        if cls._before is None:
+            os.environ.pop("SPARK_SQL_KERNEL_JOURNAL", None)
+        else:
+            os.environ["SPARK_SQL_KERNEL_JOURNAL"] = cls._before
+        cls._journal.cleanup()
 
 
 if __name__ == "__main__":
