@@ -136,21 +136,18 @@ def mount_tmpfs(directory, options):
 @pytest.mark.parametrize("trouble", ["read-only", "full"])
 def test_a_journal_that_cannot_be_written_warns_once_and_cells_run(spark_env, tmp_path, trouble):
     place = tmp_path / trouble
-    if trouble == "read-only":
-        mount_tmpfs(place, "size=256k,ro")
-        said = "cannot be written there"
-    else:
-        mount_tmpfs(place, "size=64k")
-        filler = os.open(place / "filler", os.O_WRONLY | os.O_CREAT)
-        try:
-            while os.write(filler, b"\0" * 4096):
-                pass
-        except OSError:
-            pass  # full
-        finally:
-            os.close(filler)
-        said = "the disk is full"
+    mount_tmpfs(place, "size=256k,ro" if trouble == "read-only" else "size=64k")
+    said = "cannot be written there" if trouble == "read-only" else "the disk is full"
     try:
+        if trouble == "full":
+            filler = os.open(place / "filler", os.O_WRONLY | os.O_CREAT)
+            try:
+                while os.write(filler, b"\0" * 4096):
+                    pass
+            except OSError:
+                pass  # full
+            finally:
+                os.close(filler)
         km, kc = start(spark_env, place / "journal.sqlite", "work/full.ipynb")
         try:
             warnings = []
@@ -231,3 +228,35 @@ def test_history_spans_kernel_restarts(spark_env, tmp_path):
         assert "elsewhere" in texts[0], texts
     finally:
         stop(km, kc)
+
+
+def test_a_journal_locked_longer_than_a_second_warns_once_and_cells_run(spark_env, tmp_path):
+    journal = tmp_path / "journal.sqlite"
+    km, kc = start(spark_env, journal, "work/locked.ipynb")
+    try:
+        assert run(kc, "SELECT 0 AS i")[0] == "ok"
+        deadline = time.monotonic() + 10
+        while not journal.exists():
+            assert time.monotonic() < deadline, "the journal was never made"
+            time.sleep(0.1)
+        # Another process holds the journal locked for about 3 s.
+        holder = sqlite3.connect(journal, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        warnings = []
+        try:
+            for i in range(1, 7):
+                status, texts, err = run(kc, f"SELECT {i} AS i")
+                assert status == "ok" and f"| {i} |" in texts[0], texts
+                warnings.append(err)
+                time.sleep(0.5)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        told = "".join(warnings)
+        assert told.count("could not be written") == 1, warnings
+        assert "locked" in told, told
+        assert run(kc, "SELECT 99 AS i")[0] == "ok"
+    finally:
+        stop(km, kc)
+    # Once the lock is gone, statements are recorded again.
+    assert "SELECT 99 AS i" in [r["statement"] for r in records(journal)]

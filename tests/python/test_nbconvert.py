@@ -81,6 +81,18 @@ def test_a_notebook_of_sql_runs_against_spark_with_tables_in_its_outputs(noteboo
     limited = cells[3][0]["data"]["text/plain"]
     assert "showing the first 3 rows; more exist" in limited
     assert "\n0 rows · " in cells[4][0]["data"]["text/plain"]
+    # The saved outputs carry each result's name and receipt, which resolves in the journal.
+    import json
+    import re
+    from jupyter_client.kernelspec import KernelSpecManager
+    receipt = re.search(r"· _\d+ · (q-[0-9a-f]{12})</small>", html).group(1)
+    assert table["data"]["text/plain"].endswith(receipt) and explorer["label"].endswith(receipt)
+    binary = KernelSpecManager().get_kernel_spec("spark-sql-kbase").argv[0]
+    found = subprocess.run([binary, "receipt", receipt], env=spark_env, capture_output=True,
+                           text=True, timeout=30)
+    assert found.returncode == 0, found.stderr
+    assert "Grace Hopper" not in found.stdout, "no row values in the journal"
+    assert json.loads(found.stdout)["statement"] == "SELECT name, born FROM pioneers ORDER BY born"
     token = spark_env["KBASE_AUTH_TOKEN"]
     assert token not in (tmp_path / "sql.ipynb").read_text()
     assert token not in run.stderr and token not in run.stdout
