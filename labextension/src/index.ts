@@ -55,6 +55,7 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
   private waiting = new Map<number, (event: ExplorerEvent) => void>();
   private live = false;
   private status!: HTMLElement;
+  private label!: HTMLElement;
   private range!: HTMLElement;
   private table!: HTMLTableElement;
   private extra!: HTMLElement;
@@ -162,6 +163,8 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
       this.draw();
     } else if (event.event === 'gone') {
       this.gone(event.message);
+    } else if (event.event === 'label') {
+      this.label.textContent = event.label;
     } else if (event.event === 'error') {
       this.say(event.message);
     }
@@ -261,13 +264,10 @@ class Explorer extends Widget implements IRenderMime.IRenderer {
     scroller.append(this.table);
     this.extra = el('div', 'spark-sql-explorer-extra');
     this.extra.setAttribute('data-lm-suppress-shortcuts', '');
-    this.node.append(bar, this.status, this.extra, scroller);
-    if (this.display.label) {
-      // The result's name and receipt, as the static table's footer shows them.
-      const label = el('div', 'spark-sql-explorer-label');
-      label.textContent = this.display.label;
-      this.node.append(label);
-    }
+    // The result's name and receipt, as the static table's footer shows them.
+    this.label = el('div', 'spark-sql-explorer-label');
+    this.label.textContent = this.display.label ?? '';
+    this.node.append(bar, this.status, this.extra, scroller, this.label);
   }
 
   private enable(): void {

@@ -193,6 +193,10 @@ pub enum Event {
     Resumed {
         id: u64,
     },
+    /// The view's footer now reads `label` (its result's name was dropped: it is gone).
+    Label {
+        label: String,
+    },
 }
 
 impl Event {

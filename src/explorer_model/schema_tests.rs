@@ -41,6 +41,7 @@ fn variant(event: &Event) -> &'static str {
         Event::Error { .. } => "error",
         Event::Paused { .. } => "paused",
         Event::Resumed { .. } => "resumed",
+        Event::Label { .. } => "label",
     }
 }
 
@@ -106,6 +107,9 @@ fn every_event() -> Vec<Event> {
             message: message(),
         },
         Event::Resumed { id: 0 },
+        Event::Label {
+            label: "_12 is gone · q-7f3a9c2e41d0".into(),
+        },
     ]
 }
 
@@ -114,7 +118,7 @@ fn every_event_the_kernel_sends_follows_the_schema() {
     let events = every_event();
     let mut kinds: Vec<&str> = events.iter().map(variant).collect();
     kinds.dedup();
-    assert_eq!(kinds.len(), 11, "every variant has an example: {kinds:?}");
+    assert_eq!(kinds.len(), 12, "every variant has an example: {kinds:?}");
     for event in events {
         let value = serde_json::to_value(&event).expect("events serialize");
         assert_eq!(value["event"], variant(&event), "the tag names the variant");

@@ -159,7 +159,10 @@ async fn run_statement(
         None
     };
     let label = words::result_label(name.as_deref(), receipt);
-    show_result(scope, statement, &result, limit, extra, label).await?;
+    let view = show_result(scope, statement, &result, limit, extra, label).await?;
+    if let (Some(name), Some(view)) = (name, view) {
+        scope.carried.shown_in(&name, view);
+    }
     Ok(Ran::Result)
 }
 
@@ -255,7 +258,7 @@ async fn attempt(
 }
 
 /// Shows `result` as a table (in the explorer when it may be), and its chart; nothing for a
-/// statement without a result set.
+/// statement without a result set. The explorer's view, when it shows the result.
 async fn show_result(
     scope: &mut CellScope<'_>,
     statement: &Statement,
@@ -263,7 +266,7 @@ async fn show_result(
     limit: usize,
     extra: Extra<'_>,
     label: Option<String>,
-) -> Result<(), KernelError> {
+) -> Result<Option<String>, KernelError> {
     tracing::debug!(
         "{} rows received, {} reattaches, {:?}",
         result.rows_received,
@@ -271,7 +274,7 @@ async fn show_result(
         result.elapsed
     );
     if !result.has_columns() {
-        return Ok(());
+        return Ok(None);
     }
     let zone = if render::needs_time_zone(result) {
         session_zone(scope).await
@@ -295,6 +298,7 @@ async fn show_result(
     };
     let mut table = render::result_table(shown, &options);
     // Only a query's result can be explored: a command's statement must not run again.
+    let mut view = None;
     if extra.explore && statement.is_query() {
         if let Some(explorer) = scope.explorer.as_deref_mut() {
             let what = super::explorer::Explorable {
@@ -303,14 +307,14 @@ async fn show_result(
                 options: &options,
                 page_size: limit,
             };
-            explorer.register(&what, &mut table);
+            view = explorer.register(&what, &mut table);
         }
     }
     scope.out.show(table);
     if let Some(chart) = extra.chart {
         draw(scope, chart, result, &options.zone)?;
     }
-    Ok(())
+    Ok(view)
 }
 
 /// Shows the chart of `result` after its table.

@@ -38,6 +38,8 @@ pub struct Carry {
     pub columns: Vec<CatalogColumn>,
     /// It is a view in the Spark session now.
     defined: bool,
+    /// The explorer's view that shows it, told when the name is gone.
+    view: Option<String>,
 }
 
 /// The results this kernel keeps, and the names that are the user's own.
@@ -75,6 +77,13 @@ impl Carried {
     /// The kept results, oldest first.
     pub fn kept(&self) -> impl DoubleEndedIterator<Item = &Carry> {
         self.kept.iter()
+    }
+
+    /// The explorer's view `view` shows the result `name`.
+    pub fn shown_in(&mut self, name: &str, view: String) {
+        if let Some(carry) = self.kept.iter_mut().find(|c| c.name == name) {
+            carry.view = Some(view);
+        }
     }
 
     fn find(&self, name: &str) -> Option<&Carry> {
@@ -122,12 +131,17 @@ pub async fn keep(scope: &mut CellScope<'_>, kept: Kept<'_>) -> Option<String> {
         receipt: kept.receipt.map(str::to_owned),
         columns: kept.columns,
         defined: false,
+        view: None,
     });
     while scope.carried.kept.len() > KEPT {
         let Some(old) = scope.carried.kept.pop_front() else {
             break;
         };
         scope.carried.oldest = scope.carried.kept.front().map(|c| c.count);
+        if let (Some(view), Some(explorer)) = (&old.view, scope.explorer.as_deref()) {
+            let label = words::result_gone_label(&old.name, old.receipt.as_deref(), KEPT);
+            explorer.relabel(view, &label, scope.out.ctx());
+        }
         if old.defined {
             if let Err(e) = scope.drop_view(&old.name).await {
                 tracing::warn!("dropping {}: {e}", old.name);

@@ -146,11 +146,12 @@ impl Explorer {
     }
 
     /// Registers `what` as a view and adds the explorer's part to its `bundle`.
-    pub fn register(&mut self, what: &Explorable<'_>, bundle: &mut MimeBundle) {
+    pub fn register(&mut self, what: &Explorable<'_>, bundle: &mut MimeBundle) -> Option<String> {
         self.next += 1;
         // The first page: the static table's rows, one page of them at most.
         let first = what.result.first_rows(MAX_PAGE as usize);
         let view = format!("{}-{}", self.tag, self.next);
+        let shown = view.clone();
         let columns: Vec<ColumnRef> = what
             .result
             .columns
@@ -208,9 +209,24 @@ impl Explorer {
         match serde_json::to_value(display) {
             Ok(data) => {
                 bundle.insert(MIME.to_owned(), data);
+                Some(shown)
             }
             // The static table stays; the result is not explorable.
-            Err(e) => tracing::error!("explorer: cannot write a result's view: {e}"),
+            Err(e) => {
+                tracing::error!("explorer: cannot write a result's view: {e}");
+                None
+            }
+        }
+    }
+
+    /// Tells the open views of `view` that their footer now reads `label` (a result gone).
+    pub fn relabel(&self, view: &str, label: &str, ctx: &ExecuteContext) {
+        let registry = locked(&self.registry);
+        let event = Event::Label {
+            label: label.to_owned(),
+        };
+        for (comm_id, _) in registry.comms.iter().filter(|(_, v)| v.as_str() == view) {
+            send(ctx, comm_id, &event);
         }
     }
 

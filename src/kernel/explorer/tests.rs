@@ -301,3 +301,27 @@ fn the_first_page_is_one_page_at_most_however_many_rows_the_table_shows() {
     assert_eq!(display["page_size"], json!(1000));
     assert_eq!(display["more"], json!(true));
 }
+
+#[test]
+fn a_gone_result_relabels_only_the_views_open_to_it() {
+    let mut explorer = Explorer::new(3, 1 << 28);
+    let bundle = two_rows(&mut explorer);
+    let view = bundle[MIME]["view"].as_str().unwrap().to_owned();
+    {
+        let mut registry = crate::sync::locked(&explorer.registry);
+        registry.comms.insert("c1".into(), view.clone());
+        registry.comms.insert("c2".into(), "another-view".into());
+    }
+    let (ctx, outputs) = ExecuteContext::collecting();
+    explorer.relabel(&view, "_3 is gone · q-7f3a9c2e41d0", &ctx);
+    let comms = sent(&outputs);
+    assert_eq!(comms.len(), 1, "{comms:?}");
+    let Comm::Msg { comm_id, data } = &comms[0] else {
+        panic!("not a message: {comms:?}");
+    };
+    assert_eq!(comm_id, "c1");
+    assert_eq!(
+        data,
+        &json!({"event": "label", "label": "_3 is gone · q-7f3a9c2e41d0"})
+    );
+}

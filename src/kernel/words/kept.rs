@@ -8,6 +8,15 @@ pub fn result_label(name: Option<&str>, receipt: Option<&str>) -> Option<String>
     (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
+/// An explorer's footer once its result's name was dropped.
+pub fn result_gone_label(name: &str, receipt: Option<&str>, kept: usize) -> String {
+    let gone = format!("{name} is gone (only the newest {kept} results are kept as views)");
+    match receipt {
+        Some(receipt) => format!("{gone} · {receipt}"),
+        None => gone,
+    }
+}
+
 /// The user's own table or view holds a result's name.
 pub fn result_name_taken(name: &str) -> String {
     format!(
