@@ -9,9 +9,8 @@ Usage: bench_journal.py   (the kernel's settings in the environment, set by scri
 import os
 import statistics
 import tempfile
-import time
 
-from bench_proxy import kernel, timed  # a kernel with extra settings; one timed SELECT 1
+from bench_proxy import interleaved, kernel  # kernels with extra settings, timed side by side
 
 
 def main():
@@ -25,23 +24,7 @@ def main():
         "journal on, results as views _N (default)": {"SPARK_SQL_KERNEL_JOURNAL": journal},
     }
     kernels = {name: kernel(extra) for name, extra in setups.items()}
-    samples = {name: [] for name in setups}
-    try:
-        for _ in range(20):  # warm-up
-            for _, kc in kernels.values():
-                timed(kc)
-        names = list(kernels)
-        for round_ in range(20):  # interleaved rounds, each kernel first in turn
-            shift = round_ % len(names)
-            for name in names[shift:] + names[:shift]:
-                _, kc = kernels[name]
-                for _ in range(10):
-                    samples[name].append(timed(kc))
-                    time.sleep(0.02)
-    finally:
-        for km, kc in kernels.values():
-            kc.stop_channels()
-            km.shutdown_kernel(now=True)
+    samples = interleaved(kernels, rounds=20)
     names = list(setups)
     base = statistics.median(samples[names[0]])
     print("SELECT 1 end to end (jupyter_client), medians of 200, interleaved:")

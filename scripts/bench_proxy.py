@@ -49,6 +49,29 @@ def timed(kc):
     return (time.perf_counter() - started) * 1000
 
 
+def interleaved(kernels, rounds=10):
+    """Times SELECT 1 on each of `kernels` (name: (manager, client)) after a warm-up: `rounds`
+    rounds of 10 cells each, each kernel first in turn; shuts the kernels down. Samples by name."""
+    samples = {name: [] for name in kernels}
+    names = list(kernels)
+    try:
+        for _ in range(20):  # warm-up
+            for _, kc in kernels.values():
+                timed(kc)
+        for round_ in range(rounds):
+            shift = round_ % len(names)
+            for name in names[shift:] + names[:shift]:
+                _, kc = kernels[name]
+                for _ in range(10):
+                    samples[name].append(timed(kc))
+                    time.sleep(0.02)
+    finally:
+        for km, kc in kernels.values():
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
+    return samples
+
+
 def main():
     http, http_port = pproxy("http")
     socks, socks_port = pproxy("socks5")
@@ -60,20 +83,9 @@ def main():
                                                   "no_proxy": "localhost"},
     }
     kernels = {name: kernel(extra) for name, extra in routes.items()}
-    samples = {name: [] for name in routes}
     try:
-        for _ in range(20):  # warm-up
-            for _, kc in kernels.values():
-                timed(kc)
-        for _ in range(10):  # interleaved rounds
-            for name, (_, kc) in kernels.items():
-                for _ in range(10):
-                    samples[name].append(timed(kc))
-                    time.sleep(0.02)
+        samples = interleaved(kernels)
     finally:
-        for km, kc in kernels.values():
-            kc.stop_channels()
-            km.shutdown_kernel(now=True)
         for proc in (http, socks):
             proc.kill()
     direct = statistics.median(samples["direct"])
