@@ -58,6 +58,35 @@ pub fn reads_no_table(sql: &str) -> bool {
     })
 }
 
+/// The view a `DROP VIEW [IF EXISTS] name` statement drops (the last part of its name).
+pub fn dropped_view(sql: &str) -> Option<String> {
+    let tokens: Vec<_> = lexer::tokens(sql)
+        .into_iter()
+        .filter(|t| !t.is_comment())
+        .collect();
+    let word = |i: usize| -> Option<String> {
+        let t = tokens.get(i)?;
+        (t.kind == TokenKind::Word).then(|| sql[t.start..t.end].to_ascii_uppercase())
+    };
+    if word(0)? != "DROP" || word(1)? != "VIEW" {
+        return None;
+    }
+    let mut i = if word(2).as_deref() == Some("IF") {
+        4
+    } else {
+        2
+    };
+    let mut name = None;
+    while let Some(token) = tokens.get(i) {
+        name = Some(token.name(sql)?);
+        if tokens.get(i + 1).map(|t| t.kind) != Some(TokenKind::Punct('.')) {
+            break;
+        }
+        i += 2;
+    }
+    name
+}
+
 /// What a `CREATE` statement makes: the last part of its name, and whether it is temporary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Created {
@@ -145,6 +174,16 @@ mod tests {
             !reads_no_table("WITH a AS (SELECT 1) SELECT * FROM a"),
             "a CTE"
         );
+    }
+
+    #[test]
+    fn a_drop_view_names_what_it_drops() {
+        assert_eq!(dropped_view("DROP VIEW _3").as_deref(), Some("_3"));
+        assert_eq!(
+            dropped_view("drop view if exists `_4`").as_deref(),
+            Some("_4")
+        );
+        assert_eq!(dropped_view("DROP TABLE _3"), None);
     }
 
     #[test]

@@ -54,6 +54,10 @@ async fn a_result_is_read_later_as_n_and_underscore_and_they_chain() {
         .execute(&format!("SELECT `sum(twice)` + 1 FROM {sum}"))
         .await;
     assert_eq!(value(&t), "21");
+    // A result's view the user drops is defined again when next read.
+    ok(&k.execute(&format!("DROP VIEW {name}")).await);
+    let t = k.execute(&format!("SELECT count(*) FROM {name}")).await;
+    assert_eq!(value(&t), "5");
     // A cell with two results: `_N` and `_N_2`.
     let two = k.execute("SELECT 'a' AS x; SELECT 'b' AS y").await;
     ok(&two);

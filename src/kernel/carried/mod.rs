@@ -261,6 +261,23 @@ async fn define(scope: &mut CellScope<'_>, name: &str, statement: &str, replace:
     }
 }
 
+/// The view `name` of this kernel's is gone from the session (the user dropped it).
+fn forget_defined(scope: &mut CellScope<'_>, name: &str) {
+    let carried = &mut *scope.carried;
+    let ours = if name == LAST {
+        let ours = carried.last_ours;
+        carried.last_defined = false;
+        carried.last_ours = false;
+        ours
+    } else {
+        let carry = carried.kept.iter_mut().find(|c| c.name == name);
+        carry.is_some_and(|c| std::mem::replace(&mut c.defined, false))
+    };
+    if ours {
+        scope.forget_view(name);
+    }
+}
+
 /// `name` is the user's from now on: this kernel no longer keeps a result under it.
 fn take_name(carried: &mut Carried, name: &str) {
     carried.users.insert(name.to_owned());
@@ -317,6 +334,11 @@ pub async fn after_statement(scope: &mut CellScope<'_>, statement: &str) {
     }
     if crate::sql::first_keyword(statement).as_deref() == Some("USE") {
         scope.carried.searched = false;
+        return;
+    }
+    if let Some(name) = names::dropped_view(statement) {
+        // The user dropped a result's view: it is defined again when next read.
+        forget_defined(scope, &name);
         return;
     }
     let Some(made) = names::created(statement) else {

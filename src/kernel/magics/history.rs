@@ -63,7 +63,10 @@ impl MagicCommand for History {
             scope.out.stdout(words::history_empty());
             return Ok(());
         }
-        let rows: Vec<_> = records.iter().map(words::history_row).collect();
+        let rows: Vec<_> = records
+            .iter()
+            .map(|r| words::history_row(r, self.all))
+            .collect();
         let notebook = scope.journaling.notebook.as_deref();
         let title = words::history_title(notebook, self.all, self.text.as_deref(), rows.len());
         scope.out.show(render::key_values(&title, &rows));

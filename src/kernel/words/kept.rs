@@ -127,9 +127,10 @@ pub fn joining(
     );
     let intro = format!(
         "A PySpark notebook in the same pod (or on the same laptop) joins this kernel's Spark session \
-         {} as {} with the code below: it reads the results _N and your temporary views, and the views it \
-         makes are read here. Leave it with `del sql_session`, not stop(): stop() ends this kernel's \
-         session too (it would open a fresh one, with its results defined again).",
+         {} as {} with the code below: it reads the results _N (each is a view in the session from now \
+         on) and your temporary views, and the views it makes are read here. Leave it with \
+         `del sql_session`, not stop(): stop() ends this kernel's session too (it would open a fresh \
+         one, with its results defined again).",
         joining.session_id, joining.user
     );
     let mut bundle = jupyter_kernel::MimeBundle::new();
@@ -331,7 +332,7 @@ pub fn history_title(
 }
 
 /// A `%history` line: when, how long, how many rows, how it ended, and the statement.
-pub fn history_row(record: &crate::journal::Record) -> crate::render::KeyValue {
+pub fn history_row(record: &crate::journal::Record, all: bool) -> crate::render::KeyValue {
     let when = record.started.replace('T', " ");
     let when = when.split('.').next().unwrap_or(&when).to_owned();
     let statement = record
@@ -348,10 +349,16 @@ pub fn history_row(record: &crate::journal::Record) -> crate::render::KeyValue {
     } else {
         "rows"
     };
+    // With --all, where each ran.
+    let place = match (all, &record.notebook) {
+        (true, Some(path)) => format!(" · {path} [{}]", record.execution_count),
+        (true, None) => format!(" · [{}]", record.execution_count),
+        (false, _) => String::new(),
+    };
     crate::render::KeyValue::new(
         record.receipt.clone(),
         format!(
-            "{when} UTC · {} ms · {} {noun} · {}\n{short}",
+            "{when} UTC · {} ms · {} {noun} · {}{place}\n{short}",
             record.duration_ms,
             record.rows_received,
             outcome(&record.outcome)
