@@ -229,14 +229,19 @@ pub fn first_keyword(sql: &str) -> Option<String> {
         .map(|t| sql[t.start..t.end].to_ascii_uppercase())
 }
 
-/// `sql` with its comments replaced by spaces (newlines kept, one space per UTF-16 unit), so
-/// that every line, position and offset Spark reports still points at the user's text.
-/// Optimizer hints (`/*+ … */`) are not comments and stay. BERDL's namespace check reads the
-/// whole text, so a comment that mentions `CREATE DATABASE` would otherwise be refused.
+/// `sql` with the comments BERDL's namespace check could misread replaced by spaces (newlines
+/// kept, one space per UTF-16 unit), so that every line, position and offset Spark reports still
+/// points at the user's text. The check reads the whole text for `CREATE DATABASE|SCHEMA|
+/// NAMESPACE`, comments included: a comment that mentions any of those words is blanked; every
+/// other comment is sent as written, so Spark's echo of the statement shows what the user wrote.
+/// Optimizer hints (`/*+ … */`) are not comments and stay.
 pub fn blank_comments(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());
     let mut at = 0;
-    for token in lexer::tokens(sql).into_iter().filter(Token::is_comment) {
+    let misread = lexer::tokens(sql)
+        .into_iter()
+        .filter(|t| t.is_comment() && mentions_governed_words(&sql[t.start..t.end]));
+    for token in misread {
         out.push_str(&sql[at..token.start]);
         for c in sql[token.start..token.end].chars() {
             if c == '\n' || c == '\r' {
@@ -249,6 +254,15 @@ pub fn blank_comments(sql: &str) -> String {
     }
     out.push_str(&sql[at..]);
     out
+}
+
+/// Whether `comment` holds a word the namespace check matches (in any case): `CREATE` (which
+/// the words after the comment could complete), `DATABASE`, `SCHEMA` or `NAMESPACE`.
+fn mentions_governed_words(comment: &str) -> bool {
+    let upper = comment.to_ascii_uppercase();
+    ["CREATE", "DATABASE", "SCHEMA", "NAMESPACE"]
+        .iter()
+        .any(|word| upper.contains(word))
 }
 
 /// A name as SQL needs it: in backticks unless it is a plain identifier.
@@ -447,23 +461,25 @@ mod tests {
     }
 
     #[test]
-    fn comments_become_spaces_and_hints_stay() {
-        let sql =
-            "SELECT 1 -- later: CREATE DATABASE scratch\n/* a\n b 🚀 */ + 2 /*+ REPARTITION(4) */";
+    fn comments_the_check_could_misread_become_spaces_and_the_rest_stay() {
+        let sql = "-- count the genes\nSELECT 1 -- later: CREATE DATABASE scratch\n/* a\n b 🚀 schema */ + 2 /*+ REPARTITION(4) */ -- oops";
         let blanked = blank_comments(sql);
         assert_eq!(
             blanked,
-            "SELECT 1                                  \n    \n         + 2 /*+ REPARTITION(4) */"
+            "-- count the genes\nSELECT 1                                  \n    \n                + 2 /*+ REPARTITION(4) */ -- oops"
         );
         assert_eq!(blanked.encode_utf16().count(), sql.encode_utf16().count());
-        assert!(
-            !blanked.to_ascii_uppercase().contains("CREATE"),
-            "{:?}",
-            blanked.to_ascii_uppercase()
-        );
+        let upper = blanked.to_ascii_uppercase();
+        assert!(!upper.contains("CREATE"), "{upper:?}");
+        assert!(!upper.contains("SCHEMA"), "{upper:?}");
         assert_eq!(
             blank_comments("SELECT '-- not a comment'"),
             "SELECT '-- not a comment'"
+        );
+        assert_eq!(
+            blank_comments("SELECT 1 -- create\n"),
+            "SELECT 1          \n",
+            "CREATE alone: the next line could complete it"
         );
     }
 

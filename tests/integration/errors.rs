@@ -50,6 +50,21 @@ async fn spark_errors_show_class_sqlstate_and_the_faulty_fragment() {
     assert_class(&evalue, "PARSE_SYNTAX_ERROR", "42601");
     assert!(tb.contains("SELEC"), "{tb}");
 
+    // What Spark echoes of a statement is what the user wrote, comments included.
+    let Failure {
+        ename,
+        evalue,
+        traceback: tb,
+    } = failing(
+        &mut k,
+        "-- count the genes\nSELECT count(*) FRM range(3) -- oops",
+    )
+    .await;
+    assert_eq!(ename, "ParseException");
+    let shown = format!("{evalue}\n{tb}");
+    assert!(shown.contains("-- count the genes"), "{shown}");
+    assert!(shown.contains("FRM range(3) -- oops"), "{shown}");
+
     let Failure {
         ename,
         evalue,
