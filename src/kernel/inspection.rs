@@ -101,10 +101,12 @@ async fn describe_column(
     let c = columns
         .iter()
         .find(|c| c.name.eq_ignore_ascii_case(column))?;
-    let mut rows = vec![
-        KeyValue::new("type", c.type_name.clone()),
-        KeyValue::new("table", dotted(table)),
-    ];
+    let mut rows = vec![KeyValue::new("type", c.type_name.clone())];
+    // A nested type, laid out as printSchema() does.
+    if let Some(tree) = render::type_tree(&c.type_name) {
+        rows.push(KeyValue::new("layout", tree));
+    }
+    rows.push(KeyValue::new("table", dotted(table)));
     if !c.comment.is_empty() {
         rows.push(KeyValue::new("comment", c.comment.clone()));
     }
@@ -226,6 +228,20 @@ mod tests {
         let column = text(inspect_sql(&mut fake, "SELECT count FROM genomes", 9).await);
         assert!(column.starts_with("Column count"), "{column}");
         assert!(column.contains("int"), "{column}");
+    }
+
+    #[tokio::test]
+    async fn a_struct_column_shows_its_nested_type_laid_out() {
+        let mut fake = FakeCatalog::default().with_table(
+            &["genes"],
+            &[("hit", "struct<score:double,tags:array<string>>")],
+        );
+        let shown = text(inspect_sql(&mut fake, "SELECT hit FROM genes", 8).await);
+        assert!(
+            shown.contains("struct\n") && shown.contains(" |-- score: double"),
+            "{shown}"
+        );
+        assert!(shown.contains(" |    |-- element: string"), "{shown}");
     }
 
     #[tokio::test]
