@@ -213,6 +213,9 @@ async fn qualified(
     if let Some(table) = table {
         return add_columns(catalog, &table, deadline, out).await;
     }
+    if add_struct_fields(catalog, ctx, deadline, out).await {
+        return;
+    }
     let tables = catalog
         .list(Listing::Tables(Some(ctx.qualifier.clone())), deadline)
         .await;
@@ -280,6 +283,47 @@ async fn add_columns(
     if let Some(columns) = catalog.columns(table, deadline).await {
         out.extend(columns.into_iter().map(|c| (c.name, MatchKind::Column)));
     }
+}
+
+/// After `t.s.` (or `s.` alone, `s` a column of a table the statement reads), at any depth
+/// (`t.s.a.`, through arrays and maps): the fields of the struct the path leads to. Whether
+/// the qualifier was such a path.
+async fn add_struct_fields(
+    catalog: &mut impl Catalog,
+    ctx: &Context,
+    deadline: Instant,
+    out: &mut Candidates,
+) -> bool {
+    let Some((first, rest)) = ctx.qualifier.split_first() else {
+        return false;
+    };
+    // `alias.column.field…`, else `column.field…` of any table the statement reads.
+    let (tables, path): (Vec<Vec<String>>, &[String]) = match cursor::table_for(&ctx.tables, first)
+    {
+        Some(table) if !rest.is_empty() => (vec![table.name.clone()], rest),
+        Some(_) => return false,
+        None => (
+            ctx.tables.iter().map(|t| t.name.clone()).collect(),
+            &ctx.qualifier[..],
+        ),
+    };
+    let Some((column, fields)) = path.split_first() else {
+        return false;
+    };
+    for table in tables {
+        let Some(columns) = catalog.columns(&table, deadline).await else {
+            continue;
+        };
+        let Some(found) = columns.iter().find(|c| c.name.eq_ignore_ascii_case(column)) else {
+            continue;
+        };
+        let inner = crate::sql::types::fields_at(&found.type_name, fields);
+        if !inner.is_empty() {
+            out.extend(inner.into_iter().map(|(name, _)| (name, MatchKind::Column)));
+            return true;
+        }
+    }
+    false
 }
 
 /// The completion reply: matches filtered by the prefix, quoted as needed, without repeats,
@@ -366,6 +410,32 @@ mod tests {
         assert_eq!(
             (c.matches, c.cursor_start),
             (vec!["`my col`".to_owned()], 7)
+        );
+    }
+
+    #[tokio::test]
+    async fn struct_fields_follow_a_column_at_any_depth() {
+        let mut fake = catalog().with_table(
+            &["hits"],
+            &[
+                ("id", "bigint"),
+                (
+                    "hit",
+                    "struct<score:double,loc:array<struct<start:int,stop:int>>>",
+                ),
+            ],
+        );
+        let c = complete_sql(&mut fake, "SELECT h.hit. FROM hits h", 13).await;
+        assert_eq!(c.matches, ["score", "loc"]);
+        let c = complete_sql(&mut fake, "SELECT h.hit.loc.st FROM hits h", 19).await;
+        assert_eq!(c.matches, ["start", "stop"], "through the array");
+        let c = complete_sql(&mut fake, "SELECT hit.sc FROM hits", 13).await;
+        assert_eq!(c.matches, ["score"], "an unaliased column");
+        let c = complete_sql(&mut fake, "SELECT h.id. FROM hits h", 12).await;
+        assert!(
+            c.matches.is_empty(),
+            "a bigint has no fields: {:?}",
+            c.matches
         );
     }
 

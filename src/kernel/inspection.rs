@@ -103,7 +103,7 @@ async fn describe_column(
         .find(|c| c.name.eq_ignore_ascii_case(column))?;
     let mut rows = vec![KeyValue::new("type", c.type_name.clone())];
     // A nested type, laid out as printSchema() does.
-    if let Some(tree) = render::type_tree(&c.type_name) {
+    if let Some(tree) = crate::sql::types::tree(&c.type_name) {
         rows.push(KeyValue::new("layout", tree));
     }
     rows.push(KeyValue::new("table", dotted(table)));

@@ -8,7 +8,6 @@ mod number;
 mod progress;
 mod table;
 mod traceback;
-mod type_tree;
 mod udt;
 mod value;
 mod variant;
@@ -29,7 +28,6 @@ pub use table::{
     TableOptions,
 };
 pub use traceback::{traceback, FromSpark, SqlSource};
-pub use type_tree::type_tree;
 
 use jupyter_kernel::MimeBundle;
 

@@ -8,6 +8,7 @@ pub mod lexer;
 pub mod literal;
 pub mod names;
 pub mod script;
+pub mod types;
 
 use lexer::{Token, TokenKind};
 

@@ -159,3 +159,25 @@ async fn configured_catalogs_complete_in_a_fresh_session_before_any_was_used() {
     let Completed { matches: m, .. } = complete(&mut k, "SELECT * FROM kb", None).await;
     assert_eq!(m.iter().filter(|x| *x == "kbase").count(), 1, "{m:?}");
 }
+
+/// After `alias.column.` completion offers the struct's fields, at any depth, from the types
+/// Spark describes (through arrays too).
+#[tokio::test]
+async fn struct_fields_complete_at_any_depth() {
+    let auth = spark::standin();
+    let mut k = spark::kernel(&auth).await;
+    ok(&k
+        .execute(
+            "CREATE TEMPORARY VIEW nested_hits AS SELECT 1 AS id, \
+             named_struct('score', 1.5D, 'loc', array(named_struct('start', 1, 'stop', 2))) AS hit",
+        )
+        .await);
+    let fields = complete_when(&mut k, "SELECT h.hit. FROM nested_hits h", Some(13), |m| {
+        !m.is_empty()
+    })
+    .await;
+    assert_eq!(fields, ["score", "loc"]);
+    let Completed { matches: m, .. } =
+        complete(&mut k, "SELECT h.hit.loc.st FROM nested_hits h", Some(19)).await;
+    assert_eq!(m, ["start", "stop"]);
+}

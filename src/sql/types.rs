@@ -1,6 +1,6 @@
-//! A nested Spark type laid out as a tree, as `printSchema()` does: one line per struct field,
-//! array element and map key and value, each under its parent (`struct<a:int,b:array<…>>`).
-//! Pure. Must not: know where the type came from.
+//! Spark's type text read as a tree (`struct<a:int,b:array<struct<c:string>>>`): laid out as
+//! `printSchema()` prints it (inspection), and the struct fields at a path of names
+//! (completion after `t.s.`). Pure. Must not: know where the type came from.
 
 /// One type: its name (`struct`, `array`, `int`, `decimal(10,2)`, …) and its parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,9 +114,71 @@ fn write(node: &Node, depth: usize, out: &mut String) {
     }
 }
 
+/// The struct fields (name and type) reached from `type_name` by the field names of `path`,
+/// through arrays' and maps' values on the way (`a.b` of `struct<a:array<struct<b:…>>>`);
+/// empty when the path leads to no struct.
+pub fn fields_at(type_name: &str, path: &[String]) -> Vec<(String, String)> {
+    let text: Vec<char> = type_name.chars().collect();
+    let Some((mut node, end)) = parse(&text, 0) else {
+        return Vec::new();
+    };
+    if end != text.len() {
+        return Vec::new();
+    }
+    for name in path {
+        node = through_collections(node);
+        let Some((_, next)) = node
+            .parts
+            .into_iter()
+            .find(|(field, _)| field.eq_ignore_ascii_case(name))
+        else {
+            return Vec::new();
+        };
+        node = next;
+    }
+    let node = through_collections(node);
+    if node.name != "struct" {
+        return Vec::new();
+    }
+    node.parts
+        .into_iter()
+        .map(|(field, part)| (field, print_type(&part)))
+        .collect()
+}
+
+/// An array's element or a map's value, as far down as they go.
+fn through_collections(mut node: Node) -> Node {
+    while node.name == "array" || node.name == "map" {
+        let Some((_, inner)) = node.parts.pop() else {
+            break;
+        };
+        node = inner;
+    }
+    node
+}
+
+/// A node as Spark writes its type again.
+fn print_type(node: &Node) -> String {
+    match node.name.as_str() {
+        "struct" => {
+            let fields: Vec<String> = node
+                .parts
+                .iter()
+                .map(|(f, p)| format!("{f}:{}", print_type(p)))
+                .collect();
+            format!("struct<{}>", fields.join(","))
+        }
+        _ if node.parts.is_empty() => node.name.clone(),
+        _ => {
+            let parts: Vec<String> = node.parts.iter().map(|(_, p)| print_type(p)).collect();
+            format!("{}<{}>", node.name, parts.join(","))
+        }
+    }
+}
+
 /// `type_name` laid out as a tree when it nests (struct, array or map); `None` for a simple
 /// type or a text this reader does not follow.
-pub fn type_tree(type_name: &str) -> Option<String> {
+pub fn tree(type_name: &str) -> Option<String> {
     let text: Vec<char> = type_name.chars().collect();
     let (node, end) = parse(&text, 0)?;
     if end != text.len() || node.parts.is_empty() {
@@ -133,7 +195,7 @@ mod tests {
 
     #[test]
     fn nested_types_are_laid_out_as_print_schema_does() {
-        let tree = type_tree(
+        let tree = tree(
             "struct<gene:string,`exon count`:int,hits:array<struct<score:decimal(10,2),tags:map<string,array<int>>>>>",
         )
         .unwrap();
@@ -153,12 +215,35 @@ mod tests {
     }
 
     #[test]
-    fn simple_or_unreadable_types_have_no_tree() {
-        assert_eq!(type_tree("bigint"), None);
-        assert_eq!(type_tree("decimal(10,2)"), None);
-        assert_eq!(type_tree("struct<a:int"), None, "unclosed");
+    fn fields_are_found_at_a_path_through_arrays_and_maps() {
+        let t =
+            "struct<gene:string,hits:array<struct<score:double,loc:struct<start:int,end:int>>>>";
+        let names = |path: &[&str]| -> Vec<String> {
+            let path: Vec<String> = path.iter().map(|p| (*p).to_owned()).collect();
+            fields_at(t, &path).into_iter().map(|(n, _)| n).collect()
+        };
+        assert_eq!(names(&[]), ["gene", "hits"]);
         assert_eq!(
-            type_tree("array<int>").as_deref(),
+            names(&["HITS"]),
+            ["score", "loc"],
+            "through the array, any case"
+        );
+        assert_eq!(names(&["hits", "loc"]), ["start", "end"]);
+        assert!(names(&["gene"]).is_empty(), "a string has no fields");
+        assert!(names(&["nope"]).is_empty(), "no such field");
+        assert_eq!(
+            fields_at(t, &["hits".to_owned()])[1].1,
+            "struct<start:int,end:int>"
+        );
+    }
+
+    #[test]
+    fn simple_or_unreadable_types_have_no_tree() {
+        assert_eq!(tree("bigint"), None);
+        assert_eq!(tree("decimal(10,2)"), None);
+        assert_eq!(tree("struct<a:int"), None, "unclosed");
+        assert_eq!(
+            tree("array<int>").as_deref(),
             Some("array\n |-- element: int")
         );
     }
