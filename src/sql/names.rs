@@ -58,33 +58,53 @@ pub fn reads_no_table(sql: &str) -> bool {
     })
 }
 
+/// A statement's tokens without comments, read word by word.
+struct Words<'a> {
+    sql: &'a str,
+    tokens: Vec<lexer::Token>,
+}
+
+impl<'a> Words<'a> {
+    fn of(sql: &'a str) -> Words<'a> {
+        let tokens = lexer::tokens(sql)
+            .into_iter()
+            .filter(|t| !t.is_comment())
+            .collect();
+        Words { sql, tokens }
+    }
+
+    /// Token `i` upper-cased, when it is a word.
+    fn word(&self, i: usize) -> Option<String> {
+        let t = self.tokens.get(i)?;
+        (t.kind == TokenKind::Word).then(|| self.sql[t.start..t.end].to_ascii_uppercase())
+    }
+
+    /// The last part of the dotted name that starts at token `i`.
+    fn last_name_part(&self, mut i: usize) -> Option<String> {
+        let mut name = None;
+        while let Some(token) = self.tokens.get(i) {
+            name = Some(token.name(self.sql)?);
+            if self.tokens.get(i + 1).map(|t| t.kind) != Some(TokenKind::Punct('.')) {
+                break;
+            }
+            i += 2;
+        }
+        name
+    }
+}
+
 /// The view a `DROP VIEW [IF EXISTS] name` statement drops (the last part of its name).
 pub fn dropped_view(sql: &str) -> Option<String> {
-    let tokens: Vec<_> = lexer::tokens(sql)
-        .into_iter()
-        .filter(|t| !t.is_comment())
-        .collect();
-    let word = |i: usize| -> Option<String> {
-        let t = tokens.get(i)?;
-        (t.kind == TokenKind::Word).then(|| sql[t.start..t.end].to_ascii_uppercase())
-    };
-    if word(0)? != "DROP" || word(1)? != "VIEW" {
+    let words = Words::of(sql);
+    if words.word(0)? != "DROP" || words.word(1)? != "VIEW" {
         return None;
     }
-    let mut i = if word(2).as_deref() == Some("IF") {
+    let at = if words.word(2).as_deref() == Some("IF") {
         4
     } else {
         2
     };
-    let mut name = None;
-    while let Some(token) = tokens.get(i) {
-        name = Some(token.name(sql)?);
-        if tokens.get(i + 1).map(|t| t.kind) != Some(TokenKind::Punct('.')) {
-            break;
-        }
-        i += 2;
-    }
-    name
+    words.last_name_part(at)
 }
 
 /// What a `CREATE` statement makes: the last part of its name, and whether it is temporary.
@@ -96,22 +116,15 @@ pub struct Created {
 
 /// The table or view a `CREATE …` (or `REPLACE TABLE`) statement makes, if it is one.
 pub fn created(sql: &str) -> Option<Created> {
-    let tokens: Vec<_> = lexer::tokens(sql)
-        .into_iter()
-        .filter(|t| !t.is_comment())
-        .collect();
-    let word = |i: usize| -> Option<String> {
-        let t = tokens.get(i)?;
-        (t.kind == TokenKind::Word).then(|| sql[t.start..t.end].to_ascii_uppercase())
-    };
-    let first = word(0)?;
+    let words = Words::of(sql);
+    let first = words.word(0)?;
     if first != "CREATE" && first != "REPLACE" {
         return None;
     }
     let mut i = 1;
     let mut temporary = false;
     loop {
-        match word(i)?.as_str() {
+        match words.word(i)?.as_str() {
             "TABLE" | "VIEW" => break,
             "TEMP" | "TEMPORARY" => temporary = true,
             "OR" | "REPLACE" | "GLOBAL" | "EXTERNAL" | "MATERIALIZED" => {}
@@ -120,20 +133,12 @@ pub fn created(sql: &str) -> Option<Created> {
         i += 1;
     }
     i += 1;
-    if word(i).as_deref() == Some("IF") {
+    if words.word(i).as_deref() == Some("IF") {
         i += 3; // IF NOT EXISTS
     }
-    // The name's parts, dotted: the last one is what a result name could clash with.
-    let mut name = None;
-    while let Some(token) = tokens.get(i) {
-        name = Some(token.name(sql)?);
-        if tokens.get(i + 1).map(|t| t.kind) != Some(TokenKind::Punct('.')) {
-            break;
-        }
-        i += 2;
-    }
+    // The last part of the name is what a result name could clash with.
     Some(Created {
-        name: name?,
+        name: words.last_name_part(i)?,
         temporary,
     })
 }
