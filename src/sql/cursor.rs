@@ -44,6 +44,8 @@ pub struct Context {
     pub call: bool,
     /// The keyword just before the word (and its qualifier), upper-cased: `FROM`, `USE`, …
     pub after: Option<String>,
+    /// The word is inside `USING (…)`, among the columns of a join.
+    pub in_using: bool,
 }
 
 /// The tokens of `text[from..]` that completion reads (offsets stay those of `text`).
@@ -203,6 +205,7 @@ pub fn context_from(code: &str, sql_start: usize, cursor: usize) -> Context {
         qualifier_start = *at;
         end -= 2;
     }
+    let in_using = inside_using(&before[..end]);
     let after = match end.checked_sub(1).and_then(|i| before.get(i)) {
         Some(Piece::Name {
             text,
@@ -233,7 +236,26 @@ pub fn context_from(code: &str, sql_start: usize, cursor: usize) -> Context {
         tables,
         call: rest.trim_start().starts_with('('),
         after,
+        in_using,
     }
+}
+
+/// Whether `before` (the pieces before the word) ends inside `USING (a, b, `.
+fn inside_using(before: &[Piece]) -> bool {
+    let mut at = before.len();
+    while at > 0 {
+        at -= 1;
+        match &before[at] {
+            Piece::Name { .. } | Piece::Punct(',') => {}
+            Piece::Punct('(') => {
+                return at > 0
+                    && matches!(&before[at - 1], Piece::Name { text, quoted: false, .. }
+                        if text.eq_ignore_ascii_case("USING"));
+            }
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// A whole dotted name under the cursor (for inspection).
@@ -287,6 +309,20 @@ mod tests {
 
     fn at_end(code: &str) -> Context {
         context(code, code.chars().count())
+    }
+
+    #[test]
+    fn a_word_inside_using_is_known() {
+        assert!(at_end("SELECT * FROM a JOIN b USING (").in_using, "open");
+        assert!(
+            at_end("SELECT * FROM a JOIN b USING (id, ge").in_using,
+            "after a comma"
+        );
+        assert!(!at_end("SELECT count(").in_using, "a call");
+        assert!(
+            !at_end("SELECT * FROM a JOIN b USING (id) WHERE ").in_using,
+            "closed"
+        );
     }
 
     #[test]

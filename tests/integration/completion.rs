@@ -181,3 +181,23 @@ async fn struct_fields_complete_at_any_depth() {
         complete(&mut k, "SELECT h.hit.loc.st FROM nested_hits h", Some(19)).await;
     assert_eq!(m, ["start", "stop"]);
 }
+
+/// After `JOIN … ON` the pairs of columns that share a name come first; in `USING (` the
+/// columns both sides share.
+#[tokio::test]
+async fn a_join_completes_its_conditions_and_shared_columns() {
+    let auth = spark::standin();
+    let mut k = spark::kernel(&auth).await;
+    ok(&k
+        .execute(
+            "CREATE TEMPORARY VIEW join_genomes AS SELECT 1 AS genome_id, 'E. coli' AS organism;\n\
+             CREATE TEMPORARY VIEW join_features AS SELECT 7 AS id, 1 AS genome_id",
+        )
+        .await);
+    let code = "SELECT * FROM join_genomes g JOIN join_features f ON ";
+    let pairs = complete_when(&mut k, code, None, |m| !m.is_empty()).await;
+    assert_eq!(pairs, ["g.genome_id = f.genome_id"]);
+    let code = "SELECT * FROM join_genomes JOIN join_features USING (";
+    let Completed { matches: m, .. } = complete(&mut k, code, None).await;
+    assert_eq!(m, ["genome_id"]);
+}

@@ -4,6 +4,8 @@
 //! catalog through [`Catalog`] within about a second; what did not arrive in time is left out.
 //! Must not: wait on the catalog past its budget; an unanswered lookup is no candidates.
 
+mod joins;
+
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -163,6 +165,8 @@ enum MatchKind {
     Column,
     Function,
     Keyword,
+    /// A join condition (`a.id = b.id`).
+    Join,
 }
 
 impl MatchKind {
@@ -175,12 +179,16 @@ impl MatchKind {
             MatchKind::Column => "column",
             MatchKind::Function => "function",
             MatchKind::Keyword => "keyword",
+            MatchKind::Join => "join",
         }
     }
 
     /// Names written as they are (never quoted).
     fn is_word(self) -> bool {
-        matches!(self, MatchKind::Keyword | MatchKind::Function)
+        matches!(
+            self,
+            MatchKind::Keyword | MatchKind::Function | MatchKind::Join
+        )
     }
 }
 
@@ -193,6 +201,14 @@ pub async fn complete_sql(catalog: &mut impl Catalog, code: &str, cursor: usize)
     let mut candidates = Candidates::new();
     if !ctx.qualifier.is_empty() {
         qualified(catalog, &ctx, deadline, &mut candidates).await;
+    } else if ctx.in_using {
+        joins::using_columns(catalog, &ctx, deadline, &mut candidates).await;
+    } else if ctx.after.as_deref() == Some("ON") {
+        // The join's conditions first, then what any word could be.
+        joins::on_pairs(catalog, &ctx, deadline, &mut candidates).await;
+        if !ctx.prefix.is_empty() {
+            unqualified(catalog, &ctx, deadline, &mut candidates).await;
+        }
     } else if !ctx.prefix.is_empty() || ctx.backtick {
         unqualified(catalog, &ctx, deadline, &mut candidates).await;
     }
@@ -437,6 +453,38 @@ mod tests {
             "a bigint has no fields: {:?}",
             c.matches
         );
+    }
+
+    #[tokio::test]
+    async fn a_join_offers_its_conditions_and_using_its_shared_columns() {
+        let mut fake = catalog().with_table(
+            &["features"],
+            &[
+                ("id", "bigint"),
+                ("genome_id", "bigint"),
+                ("organism", "string"),
+            ],
+        );
+        let code = "SELECT * FROM genomes g JOIN features f ON ";
+        let c = complete_sql(&mut fake, code, code.chars().count()).await;
+        assert_eq!(
+            c.matches,
+            [
+                "g.id = f.id",
+                "g.organism = f.organism",
+                "g.id = f.genome_id"
+            ],
+            "the same names first, then an _id stem"
+        );
+        let code = "SELECT * FROM genomes g JOIN features f ON g.o";
+        let c = complete_sql(&mut fake, code, code.chars().count()).await;
+        assert_eq!(c.matches, ["organism"], "a qualified word: its columns");
+        let code = "SELECT * FROM genomes JOIN features USING (";
+        let c = complete_sql(&mut fake, code, code.chars().count()).await;
+        assert_eq!(c.matches, ["id", "organism"]);
+        let code = "SELECT * FROM genomes ON ";
+        let c = complete_sql(&mut fake, code, code.chars().count()).await;
+        assert!(c.matches.is_empty(), "no join: {:?}", c.matches);
     }
 
     #[tokio::test]
