@@ -260,3 +260,30 @@ def test_a_journal_locked_longer_than_a_second_warns_once_and_cells_run(spark_en
         stop(km, kc)
     # Once the lock is gone, statements are recorded again.
     assert "SELECT 99 AS i" in [r["statement"] for r in records(journal)]
+
+
+def test_a_billion_row_result_is_journaled_without_a_spark_job_beside_the_cells(spark_env, tmp_path):
+    """What the journal does after a cell (Spark's analysis of the statement for the tables it
+    read) starts no Spark job, even for a 1e9-row result; the record holds the rows received."""
+    from test_explorer import spark_ui
+
+    journal = tmp_path / "journal.sqlite"
+    big = "SELECT id, id % 7 AS g FROM range(0, 1000000000, 1, 8)"
+    km, kc = start(spark_env, journal, "work/billion.ipynb")
+    try:
+        status, texts, _ = run(kc, big)
+        assert status == "ok" and "more exist" in texts[0], texts
+        jobs = len(spark_ui("jobs"))
+        deadline = time.monotonic() + 30
+        while True:
+            found = [r for r in records(journal) if r["statement"] == big] if journal.exists() else []
+            if found and found[0]["tables"] is not None:
+                break
+            assert time.monotonic() < deadline, found
+            time.sleep(0.2)
+        assert len(spark_ui("jobs")) == jobs, "the tables' lookup ran a Spark job"
+        record = found[0]
+        assert record["tables"] == [] and record["rows_received"] == 100
+        assert record["rows_total"] is None, "the whole count is not known, and not asked for"
+    finally:
+        stop(km, kc)
