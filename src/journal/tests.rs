@@ -142,6 +142,40 @@ fn many_writers_at_once_lose_and_tear_nothing() {
 }
 
 #[test]
+fn records_sent_while_another_process_holds_the_lock_are_written_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let mut journal = Journal::open(&JournalAt::File(path.clone()));
+    journal.record(record(&new_receipt(), None, "SELECT 0"));
+    journal.flush(WAIT);
+    let holder = rusqlite::Connection::open(&path).unwrap();
+    holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    for i in 1..=5 {
+        journal.record(record(&new_receipt(), None, &format!("SELECT {i}")));
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let trouble = journal.take_trouble();
+    assert!(
+        matches!(trouble, Some(Trouble::Locked { .. })),
+        "{trouble:?}"
+    );
+    holder.execute_batch("ROLLBACK").unwrap();
+    journal.flush(WAIT);
+    let mut statements: Vec<String> = Reader::at(path)
+        .search(&Search {
+            limit: 100,
+            ..Search::default()
+        })
+        .unwrap()
+        .into_iter()
+        .map(|r| r.statement)
+        .collect();
+    statements.sort();
+    let expected: Vec<String> = (0..=5).map(|i| format!("SELECT {i}")).collect();
+    assert_eq!(statements, expected, "none lost to the lock");
+}
+
+#[test]
 fn a_journal_it_cannot_write_is_one_trouble_told_once() {
     let dir = tempfile::tempdir().unwrap();
     let blocked = dir.path().join("file");

@@ -1,14 +1,16 @@
 //! The journal's writer: one thread per kernel that takes records from a channel and writes
-//! each in its own transaction, so that no cell ever waits on the disk or on another kernel's
-//! lock. What it cannot write is dropped, and the first failure is kept for the kernel to
-//! tell (once).
+//! what arrived together in one transaction, so that no cell ever waits on the disk or on
+//! another kernel's lock. What it cannot write is kept (up to `KEEP` messages) and tried
+//! again; the first failure is kept for the kernel to tell (once).
 //! Must not: block its sender, or hold anything but the records it was sent.
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use rusqlite::{Connection, ErrorCode};
+use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 
 use super::record::{Record, TableRead};
 use super::store::{self, CellRow};
@@ -22,7 +24,8 @@ pub(super) enum Message {
         receipt: String,
         tables: Vec<TableRead>,
     },
-    /// Answers once everything sent before it is written (tests, and the end of a kernel).
+    /// Answers once everything sent before it is written, or once writing fails in a way that
+    /// does not pass by itself (tests, `%receipt`, and the end of a kernel).
     Flush(std::sync::mpsc::SyncSender<()>),
 }
 
@@ -42,69 +45,142 @@ pub enum Trouble {
 /// The first failure, until the kernel takes it.
 pub(super) type TroubleSlot = Arc<Mutex<Option<Trouble>>>;
 
+/// How many messages wait for the file to be writable again; beyond that the oldest go.
+const KEEP: usize = 10_000;
+/// The first wait before a failed write is tried again; it doubles up to `LONGEST`.
+const RETRY: Duration = Duration::from_millis(250);
+const LONGEST: Duration = Duration::from_secs(30);
+
 /// Runs the writer until every sender is gone. What arrived together is written in one
-/// transaction (one commit for a cell's code and its statements).
+/// transaction (one commit for a cell's code and its statements). What could not be written
+/// is kept and tried again, with the next message or after a wait, so a lock held by other
+/// kernels delays records but loses none.
 pub(super) fn run(path: PathBuf, messages: Receiver<Message>, trouble: TroubleSlot) {
-    let mut connection: Option<Connection> = None;
-    while let Ok(first) = messages.recv() {
-        let mut batch = vec![first];
-        batch.extend(messages.try_iter());
-        let mut flushes = Vec::new();
-        let mut work = Vec::new();
-        for message in batch {
+    let mut writer = Writer {
+        path,
+        connection: None,
+        pending: VecDeque::new(),
+        flushes: Vec::new(),
+        trouble,
+        wait: RETRY,
+    };
+    loop {
+        let first = if writer.pending.is_empty() {
+            match messages.recv() {
+                Ok(message) => Some(message),
+                Err(_) => break,
+            }
+        } else {
+            match messages.recv_timeout(writer.wait) {
+                Ok(message) => Some(message),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        };
+        writer.take(first.into_iter().chain(messages.try_iter()));
+        writer.write();
+    }
+    // Every sender is gone (the kernel is ending): one last try.
+    writer.write();
+}
+
+/// The writer's state between messages.
+struct Writer {
+    path: PathBuf,
+    connection: Option<Connection>,
+    /// Work not yet written, oldest first.
+    pending: VecDeque<Message>,
+    /// Flushes waiting for `pending` to be written.
+    flushes: Vec<SyncSender<()>>,
+    trouble: TroubleSlot,
+    /// How long to wait before trying `pending` again.
+    wait: Duration,
+}
+
+impl Writer {
+    fn take(&mut self, messages: impl Iterator<Item = Message>) {
+        for message in messages {
             match message {
-                Message::Flush(done) => flushes.push(done),
-                other => work.push(other),
+                Message::Flush(done) => self.flushes.push(done),
+                other => self.pending.push_back(other),
             }
         }
-        if !work.is_empty() {
-            write(&path, &mut connection, &work, &trouble);
-        }
-        for done in flushes {
-            let _ = done.send(());
+        let over = self.pending.len().saturating_sub(KEEP);
+        self.pending.drain(..over);
+    }
+
+    /// Writes what is pending in one transaction. Flushes are answered once it is written,
+    /// or at once when the trouble is not one that passes (a full disk, a read-only file):
+    /// their callers must not wait for a retry that may never succeed.
+    fn write(&mut self) {
+        let outcome = if self.pending.is_empty() {
+            Ok(())
+        } else {
+            write(
+                &self.path,
+                &mut self.connection,
+                self.pending.make_contiguous(),
+            )
+        };
+        let passing = match outcome {
+            Ok(()) => {
+                self.pending.clear();
+                self.wait = RETRY;
+                true
+            }
+            Err(trouble) => {
+                let passing = matches!(trouble, Trouble::Locked { .. });
+                report(&self.trouble, trouble);
+                self.wait = (self.wait * 2).min(LONGEST);
+                !passing
+            }
+        };
+        if passing {
+            for done in self.flushes.drain(..) {
+                let _ = done.send(());
+            }
         }
     }
 }
 
-/// Writes `work` in one transaction; a failure is reported and the connection dropped (the
-/// next batch opens the file again: it may have been fixed or replaced).
+/// Writes `work` in one transaction, taking the write lock at its start (`BEGIN IMMEDIATE`:
+/// two kernels that both read first cannot deadlock on the upgrade). A failure drops the
+/// connection: the next try opens the file again, as it may have been fixed or replaced.
 fn write(
     path: &std::path::Path,
     connection: &mut Option<Connection>,
     work: &[Message],
-    trouble: &TroubleSlot,
-) {
+) -> Result<(), Trouble> {
     if connection.is_none() {
-        match store::open(path) {
-            Ok(c) => *connection = Some(c),
-            Err(e) => return report(trouble, classify(path, &e)),
-        }
+        *connection = Some(store::open(path).map_err(|e| classify(path, &e))?);
     }
     let Some(c) = connection.as_mut() else {
-        return;
+        return Ok(());
     };
-    let outcome = c.transaction().and_then(|tx| {
-        for message in work {
-            match message {
-                Message::Cell(cell) => store::insert_cell(&tx, cell)?,
-                Message::Record(record) => store::insert(&tx, record)?,
-                Message::Tables { receipt, tables } => store::set_tables(&tx, receipt, tables)?,
-                Message::Flush(_) => {}
+    let outcome = c
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .and_then(|tx| {
+            for message in work {
+                match message {
+                    Message::Cell(cell) => store::insert_cell(&tx, cell)?,
+                    Message::Record(record) => store::insert(&tx, record)?,
+                    Message::Tables { receipt, tables } => store::set_tables(&tx, receipt, tables)?,
+                    Message::Flush(_) => {}
+                }
             }
-        }
-        tx.commit()
-    });
-    if let Err(e) = outcome {
-        report(trouble, classify(path, &e));
+            tx.commit()
+        });
+    outcome.map_err(|e| {
         *connection = None;
-    }
+        classify(path, &e)
+    })
 }
 
-/// Keeps the first failure (later ones are the same story).
+/// Keeps the first failure (later ones, and retries, are the same story).
 fn report(slot: &TroubleSlot, trouble: Trouble) {
-    tracing::warn!("journal: {trouble:?}");
     let mut kept = locked(slot);
     if kept.is_none() {
+        tracing::warn!("journal: {trouble:?}");
         *kept = Some(trouble);
     }
 }

@@ -23,6 +23,10 @@ pub struct Journaling {
     pub last: Option<String>,
     /// Queries of the running cell whose tables are looked up after it: receipt, statement.
     pending: Vec<(String, String)>,
+    /// Lookups of tables still running.
+    lookups: Vec<tokio::task::JoinHandle<()>>,
+    /// Fires when the kernel ends: lookups stop.
+    stop: tokio_util::sync::CancellationToken,
 }
 
 impl Journaling {
@@ -33,6 +37,8 @@ impl Journaling {
             notebook,
             last: None,
             pending: Vec::new(),
+            lookups: Vec::new(),
+            stop: tokio_util::sync::CancellationToken::new(),
         }
     }
 
@@ -290,32 +296,77 @@ pub fn tell_trouble(journaling: &mut Journaling, out: &super::cell_output::CellO
     }
 }
 
-/// After a cell: looks up, beside the next cells, the tables its queries read (Spark's analysis
-/// of each, and each table's version) and adds them to their records. Analysis only: no job
-/// runs, and the next cell never waits for it.
-pub async fn after_cell(journaling: &mut Journaling, session: &mut crate::session::SparkSession) {
+/// After a cell: looks up the tables its queries read (Spark's analysis of each, and each
+/// table's version) and adds them to their records. Analysis only: no job runs. The lookups
+/// pass the explorer's gate: they start once the kernel is idle, and a cell that starts
+/// interrupts them (they are tried again when it ends), so the next cell never waits.
+pub async fn after_cell(
+    journaling: &mut Journaling,
+    session: &mut crate::session::SparkSession,
+    gate: super::explorer::Gate,
+) {
+    journaling.lookups.retain(|lookup| !lookup.is_finished());
     let pending = std::mem::take(&mut journaling.pending);
     if pending.is_empty() || !journaling.journal.is_on() {
         return;
     }
-    let cancel = tokio_util::sync::CancellationToken::new();
-    let Ok(mut forked) = session.fork(&cancel).await else {
+    let stop = journaling.stop.clone();
+    let Ok(mut forked) = session.fork(&stop).await else {
         return;
     };
     let handle = journaling.journal.handle();
-    tokio::spawn(async move {
+    journaling.lookups.push(tokio::spawn(async move {
         for (receipt, statement) in pending {
-            let Ok(names) = forked.tables_read(&statement, &cancel).await else {
-                continue;
-            };
-            let mut tables = Vec::with_capacity(names.len());
-            for name in names {
-                let version = forked.table_version(&name, &cancel).await.ok().flatten();
-                tables.push(journal::TableRead { name, version });
+            if let Some(tables) = tables_read(&mut forked, &statement, &gate, &stop).await {
+                handle.tables(&receipt, tables);
             }
-            handle.tables(&receipt, tables);
         }
-    });
+    }));
+}
+
+/// The tables one statement read, with their versions; none when Spark could not say or
+/// the kernel is ending.
+async fn tables_read(
+    forked: &mut crate::session::Forked,
+    statement: &str,
+    gate: &super::explorer::Gate,
+    stop: &tokio_util::sync::CancellationToken,
+) -> Option<Vec<journal::TableRead>> {
+    loop {
+        let pass = gate.pass(stop).await?;
+        match tables_now(forked, statement, &pass.cancel).await {
+            Ok(tables) => return Some(tables),
+            Err(_) if pass.was_paused(stop) => continue,
+            Err(_) => return None,
+        }
+    }
+}
+
+async fn tables_now(
+    forked: &mut crate::session::Forked,
+    statement: &str,
+    cancel: &tokio_util::sync::CancellationToken,
+) -> Result<Vec<journal::TableRead>, crate::session::SessionError> {
+    let names = forked.tables_read(statement, cancel).await?;
+    let mut tables = Vec::with_capacity(names.len());
+    for name in names {
+        let version = match forked.table_version(&name, cancel).await {
+            Ok(version) => version,
+            Err(_) if cancel.is_cancelled() => return Err(SparkError::Cancelled.into()),
+            Err(_) => None,
+        };
+        tables.push(journal::TableRead { name, version });
+    }
+    Ok(tables)
+}
+
+/// The kernel is ending: waits up to `bound` for lookups still running, then stops them.
+pub async fn settle(journaling: &mut Journaling, bound: std::time::Duration) {
+    let deadline = tokio::time::Instant::now() + bound;
+    for lookup in std::mem::take(&mut journaling.lookups) {
+        let _ = tokio::time::timeout_at(deadline, lookup).await;
+    }
+    journaling.stop.cancel();
 }
 
 /// The versions of `tables` now (for `%verify`).

@@ -243,7 +243,8 @@ impl Handler for Kernel {
         .with_explorer(&mut self.explorer);
         let outcome = statements::run_cell(&mut scope, &request.code).await;
         journaling::tell_trouble(&mut self.journaling, &out);
-        journaling::after_cell(&mut self.journaling, &mut self.session).await;
+        let gate = self.explorer.gate();
+        journaling::after_cell(&mut self.journaling, &mut self.session, gate).await;
         self.explorer.cell_ends();
         if let Some(text) = out.finish(outcome.is_ok()) {
             self.history.set_output(count, text);
@@ -306,6 +307,8 @@ impl Handler for Kernel {
 
     async fn shutdown(&mut self, _restart: bool) {
         self.explorer.shutdown(&mut self.session).await;
+        // Tables still being looked up for the journal get a second to finish.
+        journaling::settle(&mut self.journaling, std::time::Duration::from_secs(1)).await;
         self.session.release().await;
         // What the journal was handed is written before the process ends (a blocking wait
         // of at most 2 s: the kernel has nothing else left to do).

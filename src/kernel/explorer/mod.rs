@@ -32,6 +32,7 @@ use crate::render::Zone;
 use crate::session::SparkSession;
 use crate::sync::locked;
 pub use failure::{Ended, Failure};
+pub use gate::Gate;
 use jupyter_kernel::ExecuteContext;
 use jupyter_kernel::{Comm, MimeBundle, OpenComm, Output};
 use snapshot::Snap;
@@ -143,6 +144,11 @@ impl Explorer {
     /// The cell ended: the explorer's work is tried again.
     pub fn cell_ends(&self) {
         self.gate.open();
+    }
+
+    /// The gate other work beside the cells passes too (the journal's lookups).
+    pub fn gate(&self) -> Gate {
+        self.gate.clone()
     }
 
     /// Registers `what` as a view and adds the explorer's part to its `bundle`.

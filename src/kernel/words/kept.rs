@@ -77,7 +77,7 @@ pub fn journal_trouble(trouble: &crate::journal::Trouble) -> String {
         Trouble::Failed { path, reason } => (path, reason.clone()),
     };
     format!(
-        "The journal {} could not be written ({why}): statements run, but are not recorded and their receipts will not resolve. Set SPARK_SQL_KERNEL_JOURNAL to another file, or to off.\n",
+        "The journal {} could not be written ({why}): statements run, and their records wait in this kernel (the newest 10,000) until it can be; their receipts resolve once written. Set SPARK_SQL_KERNEL_JOURNAL to another file, or to off.\n",
         path.display()
     )
 }
