@@ -44,16 +44,17 @@ ensure_java() {
   fi
 }
 
-# versioned_catalog DIR: compiles tests/catalog/VersionedCatalog.java against pyspark's jars
-# (a JDK's javac, from Debian when missing) into DIR/versioned-catalog.jar; prints its path.
-versioned_catalog() {
+# test_catalogs DIR: compiles the test catalogs of tests/catalog/ (VersionedCatalog, SlowCatalog)
+# against pyspark's jars (a JDK's javac, from Debian when missing) into DIR/test-catalogs.jar;
+# prints its path.
+test_catalogs() {
   local dir=$1
   command -v javac >/dev/null || apt_install openjdk-17-jdk-headless
   mkdir -p "$dir/classes"
   javac -nowarn -cp "$(spark_home)/jars/*" -d "$dir/classes" \
-    "$ROOT/tests/catalog/VersionedCatalog.java" 2>&1 | grep -v '^Note:' >&2 || true
-  (cd "$dir/classes" && jar cf "$dir/versioned-catalog.jar" .)
-  echo "$dir/versioned-catalog.jar"
+    "$ROOT"/tests/catalog/*.java 2>&1 | grep -v '^Note:' >&2 || true
+  (cd "$dir/classes" && jar cf "$dir/test-catalogs.jar" .)
+  echo "$dir/test-catalogs.jar"
 }
 
 # Debian's nginx and openssl for the TLS test (a private CA in front of a gRPC server).

@@ -139,7 +139,7 @@ pub struct SparkSession {
     /// Made when first needed: the address depends on the user.
     client: Option<SparkClient>,
     state: Connection,
-    catalog: catalog::Cache,
+    catalog: catalog::Shared,
     /// Messages for the user since they were last taken.
     notices: Vec<SessionNotice>,
 }
@@ -157,7 +157,7 @@ impl SparkSession {
             auth: authenticator,
             client: None,
             state: Connection::NotYet,
-            catalog: catalog::Cache::default(),
+            catalog: catalog::Shared::default(),
             notices: Vec::new(),
         }
     }
@@ -247,7 +247,7 @@ impl SparkSession {
         let result = self.record(outcome)?;
         let keyword = crate::sql::first_keyword(sql).unwrap_or_default();
         if catalog::changes_catalog(&keyword) {
-            self.catalog.forget();
+            self.catalog.forget_changed();
         }
         Ok(result)
     }

@@ -201,3 +201,29 @@ async fn a_join_completes_its_conditions_and_shared_columns() {
     let Completed { matches: m, .. } = complete(&mut k, code, None).await;
     assert_eq!(m, ["genome_id"]);
 }
+
+/// A catalog slower than completion's bound (`slow`: listing its namespaces takes 4 s): the
+/// first Tab gives up at the bound with the keywords, but its lookup runs on, and a later Tab
+/// gets the answer at once (not a lookup of its own, which would give up again).
+#[tokio::test]
+async fn a_lookup_slower_than_the_bound_runs_on_and_the_next_tab_gets_it() {
+    let auth = spark::standin();
+    let mut k = spark::kernel(&auth).await;
+    ok(&k.execute("SELECT 1").await);
+    let code = "SELECT * FROM slow.slow_g";
+    let started = std::time::Instant::now();
+    let Completed { matches: m, .. } = complete(&mut k, code, None).await;
+    let first = started.elapsed();
+    assert!(m.is_empty(), "{m:?}");
+    assert!(first < std::time::Duration::from_millis(3500), "{first:?}");
+    assert!(first >= std::time::Duration::from_millis(1900), "{first:?}");
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let started = std::time::Instant::now();
+    let Completed { matches: m, .. } = complete(&mut k, code, None).await;
+    let second = started.elapsed();
+    assert_eq!(m, ["slow_genomes"]);
+    assert!(
+        second < std::time::Duration::from_millis(1000),
+        "{second:?}"
+    );
+}

@@ -21,7 +21,7 @@ use crate::sql::quote;
 use jupyter_protocol::{CompleteReply, ReplyStatus};
 
 /// How long a completion may wait for Spark.
-pub const COMPLETION_BUDGET: Duration = Duration::from_millis(1000);
+pub const COMPLETION_BUDGET: Duration = Duration::from_millis(2000);
 
 /// Completes a magic name at the start of a line (`%li` → `%limit`, `%lsmagic`); `None` when
 /// the cursor is not on a magic line.

@@ -5,14 +5,22 @@
 //! past its deadline: what did not arrive in time is left out.
 //! Must not: know how completion or inspection show what it found.
 
-use std::collections::HashMap;
 use std::future::Future;
 
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::SparkSession;
+use super::{Forked, SessionError, SparkSession};
 use crate::sql::{dotted, quote};
+use spark_connect::SparkError;
+
+mod cache;
+#[cfg(test)]
+mod fake;
+
+pub use cache::Shared;
+#[cfg(test)]
+pub use fake::FakeCatalog;
 
 /// Rows read of a catalog listing.
 const MAX_ROWS: usize = 10_000;
@@ -90,27 +98,23 @@ pub trait Catalog: Send {
     ) -> impl Future<Output = Option<Vec<Vec<String>>>> + Send;
 }
 
-/// Catalog answers of one Spark session.
-#[derive(Debug, Default)]
-pub(super) struct Cache {
-    session: String,
-    lists: HashMap<Listing, Vec<String>>,
-    columns: HashMap<Vec<String>, Vec<CatalogColumn>>,
+/// Statements whose answers statements that change the catalog leave alone.
+fn outlives_ddl(statement: &str) -> bool {
+    statement == Listing::Functions.statement().sql
 }
 
-impl Cache {
-    /// Forgets what statements may have changed (all but Spark's functions).
-    pub(super) fn forget(&mut self) {
-        self.lists
-            .retain(|listing, _| *listing == Listing::Functions);
-        self.columns.clear();
+/// The catalog's cache of the Spark session: what may have changed is dropped.
+impl cache::Shared {
+    /// Forgets what statements that change the catalog may have changed (all but Spark's
+    /// functions).
+    pub(in crate::session) fn forget_changed(&self) {
+        self.forget(|statement| !outlives_ddl(statement));
     }
-}
 
-impl Cache {
     /// Forgets the tables and views of the current database (a view was defined or dropped).
-    pub(super) fn forget_tables(&mut self) {
-        self.lists.remove(&Listing::Tables(None));
+    pub(in crate::session) fn forget_tables(&self) {
+        let tables = Listing::Tables(None).statement().sql;
+        self.forget(|statement| statement == tables);
     }
 }
 
@@ -140,88 +144,67 @@ fn configured_catalog(key: &str) -> Option<String> {
 
 impl SparkSession {
     /// The rows of a catalog statement, as text: `None` when Spark did not answer before
-    /// `deadline`, `Some(None)` when it answered with an error.
-    async fn catalog_query(
-        &mut self,
-        sql: &str,
-        deadline: Instant,
-    ) -> Option<Option<Vec<Vec<String>>>> {
-        let run = async {
-            let never = CancellationToken::new();
-            let (creds, client) = self.connect(&never).await.ok()?;
-            let session = client.session_id().to_owned();
-            let Ok(result) = client.execute_sql(&creds, sql, MAX_ROWS, &never).await else {
-                return Some((session, None));
-            };
-            let rows = result.texts().ok().map(|rows| {
+    /// `deadline` (the lookup runs on, and the next ask gets its answer), `Some(None)` when it
+    /// answered with an error.
+    async fn catalog_query(&mut self, sql: &str, deadline: Instant) -> Option<cache::Answer> {
+        self.catalog_ask(sql, deadline).await?.by(deadline).await
+    }
+
+    /// Asks the cache for a catalog statement's answer (a lookup starts if none is under
+    /// way); `None` when the session could not be reached before `deadline`.
+    async fn catalog_ask(&mut self, sql: &str, deadline: Instant) -> Option<cache::Asked> {
+        let never = CancellationToken::new();
+        let cache = self.catalog.clone();
+        let connected = tokio::time::timeout_at(deadline, self.connect(&never)).await;
+        let (creds, client) = connected.ok()?.ok()?;
+        let session = client.session_id().to_owned();
+        Some(cache.ask(&session, sql, || {
+            fetch(Forked::new(creds, client.fork()), sql.to_owned())
+        }))
+    }
+}
+
+/// Runs a catalog statement on its own handle on the session (the cache's task).
+async fn fetch(mut forked: Forked, sql: String) -> cache::Fetched {
+    let never = CancellationToken::new();
+    match forked.run(&sql, MAX_ROWS, &never).await {
+        Ok(result) => match result.texts() {
+            Ok(rows) => cache::Fetched::Rows(
                 rows.into_iter()
                     .map(|row| row.into_iter().map(Option::unwrap_or_default).collect())
-                    .collect()
-            });
-            Some((session, rows))
-        };
-        let (session, rows) = tokio::time::timeout_at(deadline, run)
-            .await
-            .ok()
-            .flatten()?;
-        if self.catalog.session != session {
-            self.catalog = Cache {
-                session,
-                ..Cache::default()
-            };
-        }
-        Some(rows)
+                    .collect(),
+            ),
+            Err(_) => cache::Fetched::Refused,
+        },
+        Err(SessionError::Spark(SparkError::Server(_))) => cache::Fetched::Refused,
+        Err(_) => cache::Fetched::Lost,
     }
 }
 
 impl Catalog for SparkSession {
     async fn list(&mut self, listing: Listing, deadline: Instant) -> Vec<String> {
-        if let Some(list) = self.catalog.lists.get(&listing) {
-            return list.clone();
-        }
         let ListingQuery { sql, column } = listing.statement();
+        if listing == Listing::Catalogs {
+            return self.catalogs(&sql, deadline).await;
+        }
         let Some(rows) = self.catalog_query(&sql, deadline).await else {
             return Vec::new();
         };
-        let mut list: Vec<String> = rows
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|r| r.into_iter().nth(column))
-            .collect();
+        let names = rows.iter().flat_map(|rows| rows.iter());
+        let mut list: Vec<String> = names.filter_map(|r| r.get(column).cloned()).collect();
         if listing == Listing::Functions {
             // Operators such as `!=` are listed too; only names complete.
             list.retain(|n| n.chars().all(|c| c.is_alphanumeric() || c == '_'));
         }
-        if listing == Listing::Catalogs {
-            // Spark loads catalog plugins lazily: SHOW CATALOGS lists only those the session
-            // used. The configured ones are the `spark.sql.catalog.<name>` settings (as
-            // BERDL's own helpers find them).
-            let Some(settings) = self.catalog_query("SET", deadline).await else {
-                return list; // not cached: the next Tab asks again
-            };
-            for row in settings.unwrap_or_default() {
-                if let Some(name) = row.first().and_then(|key| configured_catalog(key)) {
-                    if !list.contains(&name) {
-                        list.push(name);
-                    }
-                }
-            }
-        }
-        self.catalog.lists.insert(listing, list.clone());
         list
     }
 
     async fn columns(&mut self, table: &[String], deadline: Instant) -> Option<Vec<CatalogColumn>> {
-        if let Some(columns) = self.catalog.columns.get(table) {
-            return (!columns.is_empty()).then(|| columns.clone());
-        }
         // What Spark does not know is remembered as unknown, until the next DDL.
-        let rows = self
-            .catalog_query(&format!("DESCRIBE TABLE {}", dotted(table)), deadline)
-            .await?
-            .unwrap_or_default();
+        let sql = format!("DESCRIBE TABLE {}", dotted(table));
+        let rows = self.catalog_query(&sql, deadline).await??;
         let columns: Vec<CatalogColumn> = rows
-            .into_iter()
+            .iter()
             .take_while(|r| {
                 r.first()
                     .is_some_and(|n| !n.is_empty() && !n.starts_with('#'))
@@ -232,7 +215,6 @@ impl Catalog for SparkSession {
                 comment: r.get(2).cloned().unwrap_or_default(),
             })
             .collect();
-        self.catalog.columns.insert(table.to_vec(), columns.clone());
         (!columns.is_empty()).then_some(columns)
     }
 
@@ -240,8 +222,8 @@ impl Catalog for SparkSession {
         let sql = format!("DESCRIBE FUNCTION EXTENDED {}", quote(name));
         let rows = self.catalog_query(&sql, deadline).await??;
         let text = rows
-            .into_iter()
-            .filter_map(|r| r.into_iter().next())
+            .iter()
+            .filter_map(|r| r.first().cloned())
             .collect::<Vec<_>>()
             .join("\n");
         (!text.is_empty()).then_some(text)
@@ -253,7 +235,35 @@ impl Catalog for SparkSession {
         deadline: Instant,
     ) -> Option<Vec<Vec<String>>> {
         let sql = format!("DESCRIBE TABLE EXTENDED {}", dotted(table));
-        self.catalog_query(&sql, deadline).await?
+        let rows = self.catalog_query(&sql, deadline).await??;
+        Some(rows.as_ref().clone())
+    }
+}
+
+impl SparkSession {
+    /// The catalogs: those `SHOW CATALOGS` lists and those configured. Spark loads catalog
+    /// plugins lazily, so SHOW CATALOGS lists only those the session used; the configured ones
+    /// are the `spark.sql.catalog.<name>` settings (as BERDL's own helpers find them). Both
+    /// are asked at once: one round trip.
+    async fn catalogs(&mut self, sql: &str, deadline: Instant) -> Vec<String> {
+        let shown = self.catalog_ask(sql, deadline).await;
+        let settings = self.catalog_ask("SET", deadline).await;
+        let by = |asked: Option<cache::Asked>| async move { asked?.by(deadline).await };
+        let (shown, settings) = tokio::join!(by(shown), by(settings));
+        let mut list: Vec<String> = shown
+            .flatten()
+            .iter()
+            .flat_map(|rows| rows.iter())
+            .filter_map(|r| r.first().cloned())
+            .collect();
+        for row in settings.flatten().iter().flat_map(|rows| rows.iter()) {
+            if let Some(name) = row.first().and_then(|key| configured_catalog(key)) {
+                if !list.contains(&name) {
+                    list.push(name);
+                }
+            }
+        }
+        list
     }
 }
 
@@ -288,90 +298,26 @@ mod tests {
         assert_eq!(configured_catalog("spark.sql.ansi.enabled"), None);
     }
 
-    #[test]
-    fn forgetting_keeps_only_the_functions() {
-        let mut cache = Cache::default();
-        cache.lists.insert(Listing::Functions, vec!["abs".into()]);
-        cache
-            .lists
-            .insert(Listing::Catalogs, vec!["spark_catalog".into()]);
-        cache.columns.insert(vec!["t".into()], Vec::new());
-        cache.forget();
-        assert_eq!(cache.lists.len(), 1);
-        assert!(
-            cache.lists.contains_key(&Listing::Functions),
-            "{:?}",
-            cache.lists
-        );
-        assert!(cache.columns.is_empty(), "{:?}", cache.columns);
+    #[tokio::test]
+    async fn ddl_forgets_all_but_the_functions_and_a_view_only_the_tables() {
+        let cache = Shared::default();
+        let statements = [
+            "SHOW FUNCTIONS",
+            "SHOW CATALOGS",
+            "SHOW TABLES",
+            "DESCRIBE TABLE t",
+        ];
+        let deadline = Instant::now() + std::time::Duration::from_secs(5);
+        for statement in statements {
+            let asked = cache.ask("s", statement, || async { cache::Fetched::Refused });
+            asked.by(deadline).await;
+        }
+        cache.forget_tables();
+        let kept = |cache: &Shared| statements.map(|s| cache.has(s));
+        assert_eq!(kept(&cache), [true, true, false, true]);
+        cache.forget_changed();
+        assert_eq!(kept(&cache), [true, false, false, false]);
         assert!(changes_catalog("CREATE"), "DDL changes the catalog");
         assert!(!changes_catalog("SELECT"), "a query changes nothing");
-    }
-}
-
-/// A catalog held in memory, for tests of completion and inspection.
-#[cfg(test)]
-#[derive(Debug, Default)]
-pub struct FakeCatalog {
-    pub lists: HashMap<Listing, Vec<String>>,
-    pub columns: HashMap<Vec<String>, Vec<CatalogColumn>>,
-    pub functions: HashMap<String, String>,
-    pub descriptions: HashMap<Vec<String>, Vec<Vec<String>>>,
-    /// What was asked, in order.
-    pub asked: Vec<String>,
-}
-
-#[cfg(test)]
-impl FakeCatalog {
-    /// A table's columns as (name, type).
-    pub fn with_table(mut self, name: &[&str], columns: &[(&str, &str)]) -> FakeCatalog {
-        let name: Vec<String> = name.iter().map(|p| (*p).to_owned()).collect();
-        let columns = columns
-            .iter()
-            .map(|(n, t)| CatalogColumn {
-                name: (*n).to_owned(),
-                type_name: (*t).to_owned(),
-                comment: String::new(),
-            })
-            .collect();
-        self.columns.insert(name, columns);
-        self
-    }
-
-    pub fn with_list(mut self, listing: Listing, names: &[&str]) -> FakeCatalog {
-        self.lists
-            .insert(listing, names.iter().map(|n| (*n).to_owned()).collect());
-        self
-    }
-}
-
-#[cfg(test)]
-impl Catalog for FakeCatalog {
-    async fn list(&mut self, listing: Listing, _deadline: Instant) -> Vec<String> {
-        self.asked.push(format!("list {listing:?}"));
-        self.lists.get(&listing).cloned().unwrap_or_default()
-    }
-
-    async fn columns(
-        &mut self,
-        table: &[String],
-        _deadline: Instant,
-    ) -> Option<Vec<CatalogColumn>> {
-        self.asked.push(format!("columns {}", dotted(table)));
-        self.columns.get(table).cloned()
-    }
-
-    async fn describe_function(&mut self, name: &str, _deadline: Instant) -> Option<String> {
-        self.asked.push(format!("function {name}"));
-        self.functions.get(&name.to_lowercase()).cloned()
-    }
-
-    async fn describe_table(
-        &mut self,
-        table: &[String],
-        _deadline: Instant,
-    ) -> Option<Vec<Vec<String>>> {
-        self.asked.push(format!("describe {}", dotted(table)));
-        self.descriptions.get(table).cloned()
     }
 }

@@ -1,0 +1,61 @@
+// A Spark catalog for the tests that answers slowly: listing its namespaces takes 4 s, as a
+// metastore on a busy shared cluster (or a catalog loading for the first time) may. The suite
+// gives the main server a catalog `slow` of it, so a test can see a completion give up at its
+// bound while its lookup runs on, and the next Tab get the answer.
+package kbase.test;
+
+import java.util.Map;
+
+import org.apache.spark.sql.connector.catalog.NamespaceChange;
+import org.apache.spark.sql.connector.catalog.SupportsNamespaces;
+import org.apache.spark.sql.util.CaseInsensitiveStringMap;
+
+public class SlowCatalog implements SupportsNamespaces {
+  private static final String[][] NAMESPACES = {{"slow_genomes"}, {"slow_strains"}};
+  private String name;
+
+  @Override
+  public void initialize(String name, CaseInsensitiveStringMap options) {
+    this.name = name;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public String[][] listNamespaces() {
+    try {
+      Thread.sleep(4000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return NAMESPACES;
+  }
+
+  @Override
+  public String[][] listNamespaces(String[] namespace) {
+    return new String[0][];
+  }
+
+  @Override
+  public Map<String, String> loadNamespaceMetadata(String[] namespace) {
+    return Map.of();
+  }
+
+  @Override
+  public void createNamespace(String[] namespace, Map<String, String> metadata) {
+    throw new UnsupportedOperationException("the slow test catalog is read-only");
+  }
+
+  @Override
+  public void alterNamespace(String[] namespace, NamespaceChange... changes) {
+    throw new UnsupportedOperationException("the slow test catalog is read-only");
+  }
+
+  @Override
+  public boolean dropNamespace(String[] namespace, boolean cascade) {
+    throw new UnsupportedOperationException("the slow test catalog is read-only");
+  }
+}
