@@ -161,7 +161,7 @@ async fn configured_catalogs_complete_in_a_fresh_session_before_any_was_used() {
 }
 
 /// After `alias.column.` completion offers the struct's fields, at any depth, from the types
-/// Spark describes (through arrays too).
+/// Spark describes (through arrays too, and after `[0].` or `element_at(…).`).
 #[tokio::test]
 async fn struct_fields_complete_at_any_depth() {
     let auth = spark::standin();
@@ -179,6 +179,13 @@ async fn struct_fields_complete_at_any_depth() {
     assert_eq!(fields, ["score", "loc"]);
     let Completed { matches: m, .. } =
         complete(&mut k, "SELECT h.hit.loc.st FROM nested_hits h", Some(19)).await;
+    assert_eq!(m, ["start", "stop"]);
+    // An array's element, by subscript or element_at: its struct's fields.
+    let code = "SELECT h.hit.loc[0].s FROM nested_hits h";
+    let Completed { matches: m, .. } = complete(&mut k, code, Some(21)).await;
+    assert_eq!(m, ["start", "stop"]);
+    let code = "SELECT element_at(hit.loc, -1). FROM nested_hits";
+    let Completed { matches: m, .. } = complete(&mut k, code, Some(31)).await;
     assert_eq!(m, ["start", "stop"]);
 }
 

@@ -7,6 +7,8 @@
 use super::keywords::CLAUSE_WORDS;
 use super::lexer::{self, is_word_char, TokenKind};
 
+mod path;
+
 /// A piece of SQL as the cursor context needs it: strings and comments left out, names unquoted.
 #[derive(Debug, Clone, PartialEq)]
 enum Piece {
@@ -191,20 +193,11 @@ pub fn context_from(code: &str, sql_start: usize, cursor: usize) -> Context {
     } = word_before(code, cursor);
     // The dotted qualifier before the word, and the keyword before that.
     let before = tokens(&code[..start], from.min(start));
-    let mut qualifier = Vec::new();
-    let mut qualifier_start = start;
-    let mut end = before.len();
-    while end >= 2 && before[end - 1] == Piece::Punct('.') {
-        let Piece::Name {
-            text, start: at, ..
-        } = &before[end - 2]
-        else {
-            break;
-        };
-        qualifier.insert(0, text.clone());
-        qualifier_start = *at;
-        end -= 2;
-    }
+    let path::Path {
+        names: qualifier,
+        start: qualifier_start,
+        end,
+    } = path::before_word(&before, start);
     let in_using = inside_using(&before[..end]);
     let after = match end.checked_sub(1).and_then(|i| before.get(i)) {
         Some(Piece::Name {
