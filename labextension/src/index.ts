@@ -15,6 +15,7 @@ import { Widget } from '@lumino/widgets';
 import { filterForm, filterLabel } from './filter';
 import { el, button, tsv } from './dom';
 import { bytes, count } from './format';
+import { workbench } from './workbench';
 import { clampStart, lastPageStart, pageOfRow, rangeLabel, resized } from './paging';
 import type {
   Display,
@@ -561,4 +562,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   },
 };
 
-export default plugin;
+export default [plugin, workbench];
