@@ -25,6 +25,7 @@ mod magics;
 mod statements;
 mod waiting;
 mod words;
+pub mod workbench;
 
 use crate::config::Settings;
 use crate::render::{self, KeyValue};
@@ -73,6 +74,8 @@ pub struct Kernel {
     explorer: explorer::Explorer,
     /// BERDL's activity log on stderr, when `SPARK_SQL_KERNEL_ACTIVITY_LOG` is on.
     activity: Option<berdl::activity::ActivityLog>,
+    /// The catalog sidebar's and the history panel's comm, served beside the cells.
+    workbench: workbench::Shared,
 }
 
 impl Kernel {
@@ -83,9 +86,16 @@ impl Kernel {
         let journal = crate::journal::Journal::open(settings.journal());
         let notebook = settings.notebook().map(str::to_owned);
         let history = History::reading(journal.reader(), notebook.clone());
+        let session = SparkSession::new(settings.auth(), settings.spark().clone());
+        let workbench = std::sync::Arc::new(workbench::Workbench::new(
+            session.catalog_beside(),
+            journal.reader(),
+            notebook.clone(),
+        ));
         let journaling = journaling::Journaling::new(journal, notebook);
         Kernel {
-            session: SparkSession::new(settings.auth(), settings.spark().clone()),
+            session,
+            workbench,
             view: View {
                 limit: display.max_rows(),
                 max_chars: display.max_chars(),
@@ -298,11 +308,21 @@ impl Handler for Kernel {
     }
 
     async fn comm(&mut self, message: jupyter_kernel::Comm, ctx: ExecuteContext) {
+        if self.workbench.owns(&message) {
+            // Here only before the session's first connection (then the shell's reader serves
+            // the workbench beside the cells): connecting makes its catalog ready.
+            workbench::connect_then_serve(&self.workbench, &mut self.session, message, ctx).await;
+            return;
+        }
         self.explorer.comm(&mut self.session, message, ctx).await;
     }
 
     fn comms(&self) -> Vec<OpenComm> {
         self.explorer.comms()
+    }
+
+    fn beside(&self) -> Option<std::sync::Arc<dyn jupyter_kernel::BesideComms>> {
+        Some(self.workbench.clone())
     }
 
     async fn shutdown(&mut self, _restart: bool) {

@@ -32,7 +32,8 @@ fn row_limit(sql: &str, limit: usize) -> RowLimit {
 
 #[cfg(test)]
 pub use catalog::FakeCatalog;
-pub use catalog::{Catalog, CatalogColumn, Listing};
+pub use catalog::{Catalog, CatalogBeside, CatalogColumn, Listing};
+
 pub use fork::Forked;
 pub use gateway::Governance;
 pub use report::SessionReport;
@@ -140,6 +141,9 @@ pub struct SparkSession {
     client: Option<SparkClient>,
     state: Connection,
     catalog: catalog::Shared,
+    /// A handle on the session as of its last connection, for the catalog read beside the
+    /// cells (none before the first).
+    beside: catalog::Handle,
     /// Messages for the user since they were last taken.
     notices: Vec<SessionNotice>,
 }
@@ -158,6 +162,7 @@ impl SparkSession {
             client: None,
             state: Connection::NotYet,
             catalog: catalog::Shared::default(),
+            beside: Default::default(),
             notices: Vec::new(),
         }
     }
@@ -210,7 +215,17 @@ impl SparkSession {
                 .with_gateway(std::sync::Arc::new(gateway::Berdl))
             }
         };
+        let forked = Forked::new(creds.clone(), client.fork());
+        *crate::sync::locked(&self.beside) = Some(forked);
         Ok((creds, self.client.insert(client)))
+    }
+
+    /// The catalog as read beside the cells: it answers once the session has connected.
+    pub fn catalog_beside(&self) -> CatalogBeside {
+        CatalogBeside {
+            handle: self.beside.clone(),
+            cache: self.catalog.clone(),
+        }
     }
 
     /// A second handle on this Spark session, for calls that run beside the cells (the

@@ -28,3 +28,4 @@ mod start_command;
 mod tls;
 mod transport;
 mod waiting;
+mod workbench;

@@ -190,6 +190,12 @@ pub trait Handler: Send + 'static {
         Vec::new()
     }
 
+    /// The comms served beside the cells, if the kernel has any: their messages are handled as
+    /// they arrive, even while a cell runs (see [`crate::BesideComms`]).
+    fn beside(&self) -> Option<std::sync::Arc<dyn crate::BesideComms>> {
+        None
+    }
+
     /// The kernel is about to exit (or restart): release what it holds on servers.
     fn shutdown(&mut self, restart: bool) -> impl Future<Output = ()> + Send;
 }

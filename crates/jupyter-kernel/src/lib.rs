@@ -5,6 +5,7 @@
 //! Must not: know what the kernel runs (Spark, KBase), render results, or word anything but
 //! the protocol's own replies.
 
+mod beside;
 mod content;
 mod control;
 mod guard;
@@ -19,6 +20,7 @@ mod shared;
 mod shell;
 mod wire;
 
+pub use beside::BesideComms;
 pub use content::InspectReply;
 pub use handler::{ExecuteContext, Handler, HistoryQuery, KernelInfo, OpenComm, OutputSink};
 pub use jupyter_protocol::ConnectionInfo;

@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::beside::Beside;
 use super::content::KernelInfoReply;
 use super::handler::Handler;
 use super::shared::{Exit, Shared};
@@ -65,7 +66,9 @@ pub async fn serve<H: Handler>(
     tracker.spawn(heartbeat::run(sockets.heartbeat, tasks.clone()));
     let (shell_send, shell_recv) = sockets.shell.split();
     let (queue_tx, queue_rx) = mpsc::unbounded_channel();
-    tracker.spawn(shell::read(shell_recv, queue_tx, tasks.clone()));
+    let beside = handler.beside();
+    let router = beside.clone().map(|b| Beside::new(b, Arc::clone(&shared)));
+    tracker.spawn(shell::read(shell_recv, queue_tx, router, tasks.clone()));
     tracker.spawn(control::run(
         Arc::clone(&shared),
         sockets.control,
@@ -87,7 +90,7 @@ pub async fn serve<H: Handler>(
     }
 
     iopub.status(Status::starting(), None);
-    let mut executor = shell::Executor::new(Arc::clone(&shared), shell_send, queue_rx);
+    let mut executor = shell::Executor::new(Arc::clone(&shared), shell_send, queue_rx, beside);
     executor.run(&mut handler, &stop).await;
 
     let exit = shared.exit();

@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use zeromq::SocketRecv;
 
+use super::beside::{Beside, BesideComms};
 use super::content::{self, ErrorReply, InspectReply, Published, Reply};
 use super::handler::{ExecuteContext, Handler, OutputSink};
 use super::request::{ExecuteRequest, Request};
@@ -22,10 +23,12 @@ use super::wire::{self, Incoming};
 type RouterRecv = Connection<zeromq::RouterRecvHalf>;
 type RouterSend = Connection<zeromq::RouterSendHalf>;
 
-/// Reads shell until `stop`, queueing every request that passes the signature check.
+/// Reads shell until `stop`, queueing every request that passes the signature check (but the
+/// messages of comms served beside the cells, which `beside` serves at once).
 pub async fn read(
     mut shell: RouterRecv,
     queue: mpsc::UnboundedSender<Incoming>,
+    mut beside: Option<Beside>,
     stop: CancellationToken,
 ) {
     loop {
@@ -35,7 +38,11 @@ pub async fn read(
         };
         match frames.map(|f| wire::decode(f, &shell.mac)) {
             Ok(Ok(request)) => {
-                if queue.send(request).is_err() {
+                let request = match beside.as_mut() {
+                    Some(beside) => beside.take(request),
+                    None => Some(request),
+                };
+                if request.is_some_and(|r| queue.send(r).is_err()) {
                     break;
                 }
             }
@@ -53,6 +60,8 @@ pub struct Executor {
     execution_count: usize,
     /// Requests taken off the queue while aborting, to be handled next.
     pending: VecDeque<Incoming>,
+    /// The comms served beside the cells (for `comm_info_request`).
+    beside: Option<Arc<dyn BesideComms>>,
 }
 
 impl Executor {
@@ -60,6 +69,7 @@ impl Executor {
         shared: Arc<Shared>,
         shell: RouterSend,
         queue: mpsc::UnboundedReceiver<Incoming>,
+        beside: Option<Arc<dyn BesideComms>>,
     ) -> Executor {
         Executor {
             shared,
@@ -67,6 +77,7 @@ impl Executor {
             queue,
             execution_count: 0,
             pending: VecDeque::new(),
+            beside,
         }
     }
 
@@ -142,7 +153,9 @@ impl Executor {
             }
             Request::History(request) => Reply::History(handler.history(&request)),
             Request::CommInfo { target_name } => {
-                Reply::CommInfo(content::comm_info(handler.comms(), target_name.as_deref()))
+                let mut comms = handler.comms();
+                comms.extend(self.beside.iter().flat_map(|b| b.comms()));
+                Reply::CommInfo(content::comm_info(comms, target_name.as_deref()))
             }
             Request::Malformed { kind, problem } => {
                 Reply::Error(ErrorReply::malformed(kind, problem))

@@ -5,8 +5,10 @@
 //! Must not: decide what happened (lower layers' errors say it) or build HTML.
 
 mod kept;
+mod workbench;
 
 pub use kept::*;
+pub use workbench::*;
 
 use crate::auth::{AuthError, AuthNotice};
 use crate::config::{ConfError, Problem, DEFAULT_PORT};

@@ -40,6 +40,8 @@ pub enum Listing {
     Functions,
     /// Tables and views of the current database, or of a named one.
     Tables(Option<Vec<String>>),
+    /// Views (temporary ones too) of the current database, or of a named one.
+    Views(Option<Vec<String>>),
     /// Databases of the current catalog, or of a named one.
     Databases(Option<String>),
     Catalogs,
@@ -59,6 +61,8 @@ impl Listing {
             Listing::Functions => query("SHOW FUNCTIONS".into(), 0),
             Listing::Tables(None) => query("SHOW TABLES".into(), 1),
             Listing::Tables(Some(db)) => query(format!("SHOW TABLES IN {}", dotted(db)), 1),
+            Listing::Views(None) => query("SHOW VIEWS".into(), 1),
+            Listing::Views(Some(db)) => query(format!("SHOW VIEWS IN {}", dotted(db)), 1),
             Listing::Databases(None) => query("SHOW DATABASES".into(), 0),
             Listing::Databases(Some(c)) => query(format!("SHOW DATABASES IN {}", quote(c)), 0),
             Listing::Catalogs => query("SHOW CATALOGS".into(), 0),
@@ -142,17 +146,19 @@ fn configured_catalog(key: &str) -> Option<String> {
     (!name.is_empty()).then(|| name.to_owned())
 }
 
-impl SparkSession {
-    /// The rows of a catalog statement, as text: `None` when Spark did not answer before
-    /// `deadline` (the lookup runs on, and the next ask gets its answer), `Some(None)` when it
-    /// answered with an error.
-    async fn catalog_query(&mut self, sql: &str, deadline: Instant) -> Option<cache::Answer> {
-        self.catalog_ask(sql, deadline).await?.by(deadline).await
-    }
+/// Whoever asks the cache: a lookup needs the Spark session's id and a handle to run on.
+pub trait Asker: Send {
+    /// Asks the cache for a catalog statement's answer (a lookup starts if none is under way);
+    /// `None` when the session could not be reached before `deadline`.
+    fn ask(
+        &mut self,
+        sql: &str,
+        deadline: Instant,
+    ) -> impl Future<Output = Option<cache::Asked>> + Send;
+}
 
-    /// Asks the cache for a catalog statement's answer (a lookup starts if none is under
-    /// way); `None` when the session could not be reached before `deadline`.
-    async fn catalog_ask(&mut self, sql: &str, deadline: Instant) -> Option<cache::Asked> {
+impl Asker for SparkSession {
+    async fn ask(&mut self, sql: &str, deadline: Instant) -> Option<cache::Asked> {
         let never = CancellationToken::new();
         let cache = self.catalog.clone();
         let connected = tokio::time::timeout_at(deadline, self.connect(&never)).await;
@@ -162,6 +168,63 @@ impl SparkSession {
             fetch(Forked::new(creds, client.fork()), sql.to_owned())
         }))
     }
+}
+
+/// The catalog read beside the cells (the sidebar's): a handle on the Spark session and the
+/// session's own cache.
+pub struct Beside {
+    pub(in crate::session) forked: Forked,
+    pub(in crate::session) cache: Shared,
+}
+
+impl Asker for Beside {
+    async fn ask(&mut self, sql: &str, _deadline: Instant) -> Option<cache::Asked> {
+        let session = self.forked.whereabouts().session_id;
+        let handle = self.forked.fork();
+        Some(
+            self.cache
+                .ask(&session, sql, || fetch(handle, sql.to_owned())),
+        )
+    }
+}
+
+/// A handle on the session as of its last connection (none before the first).
+pub type Handle = std::sync::Arc<std::sync::Mutex<Option<Forked>>>;
+
+/// The catalog read beside the cells (the sidebar's): the session's cache, and a handle on the
+/// session as of its last connection. Clones share both.
+#[derive(Clone)]
+pub struct CatalogBeside {
+    pub(in crate::session) handle: Handle,
+    pub(in crate::session) cache: Shared,
+}
+
+impl CatalogBeside {
+    /// A reader of the catalog, once the session has connected.
+    pub fn reader(&self) -> Option<impl Catalog> {
+        let forked = crate::sync::locked(&self.handle).as_ref()?.fork();
+        Some(Beside {
+            forked,
+            cache: self.cache.clone(),
+        })
+    }
+
+    /// Whether the session has connected (a reader is at hand).
+    pub fn is_ready(&self) -> bool {
+        crate::sync::locked(&self.handle).is_some()
+    }
+
+    /// Forgets every answer (the sidebar's Refresh).
+    pub fn refresh(&self) {
+        self.cache.forget(|_| true);
+    }
+}
+
+/// The rows of a catalog statement, as text: `None` when Spark did not answer before
+/// `deadline` (the lookup runs on, and the next ask gets its answer), `Some(None)` when it
+/// answered with an error.
+async fn query(asker: &mut impl Asker, sql: &str, deadline: Instant) -> Option<cache::Answer> {
+    asker.ask(sql, deadline).await?.by(deadline).await
 }
 
 /// Runs a catalog statement on its own handle on the session (the cache's task).
@@ -181,13 +244,13 @@ async fn fetch(mut forked: Forked, sql: String) -> cache::Fetched {
     }
 }
 
-impl Catalog for SparkSession {
+impl<A: Asker> Catalog for A {
     async fn list(&mut self, listing: Listing, deadline: Instant) -> Vec<String> {
         let ListingQuery { sql, column } = listing.statement();
         if listing == Listing::Catalogs {
-            return self.catalogs(&sql, deadline).await;
+            return catalogs(self, &sql, deadline).await;
         }
-        let Some(rows) = self.catalog_query(&sql, deadline).await else {
+        let Some(rows) = query(self, &sql, deadline).await else {
             return Vec::new();
         };
         let names = rows.iter().flat_map(|rows| rows.iter());
@@ -202,7 +265,7 @@ impl Catalog for SparkSession {
     async fn columns(&mut self, table: &[String], deadline: Instant) -> Option<Vec<CatalogColumn>> {
         // What Spark does not know is remembered as unknown, until the next DDL.
         let sql = format!("DESCRIBE TABLE {}", dotted(table));
-        let rows = self.catalog_query(&sql, deadline).await??;
+        let rows = query(self, &sql, deadline).await??;
         let columns: Vec<CatalogColumn> = rows
             .iter()
             .take_while(|r| {
@@ -220,7 +283,7 @@ impl Catalog for SparkSession {
 
     async fn describe_function(&mut self, name: &str, deadline: Instant) -> Option<String> {
         let sql = format!("DESCRIBE FUNCTION EXTENDED {}", quote(name));
-        let rows = self.catalog_query(&sql, deadline).await??;
+        let rows = query(self, &sql, deadline).await??;
         let text = rows
             .iter()
             .filter_map(|r| r.first().cloned())
@@ -235,36 +298,34 @@ impl Catalog for SparkSession {
         deadline: Instant,
     ) -> Option<Vec<Vec<String>>> {
         let sql = format!("DESCRIBE TABLE EXTENDED {}", dotted(table));
-        let rows = self.catalog_query(&sql, deadline).await??;
+        let rows = query(self, &sql, deadline).await??;
         Some(rows.as_ref().clone())
     }
 }
 
-impl SparkSession {
-    /// The catalogs: those `SHOW CATALOGS` lists and those configured. Spark loads catalog
-    /// plugins lazily, so SHOW CATALOGS lists only those the session used; the configured ones
-    /// are the `spark.sql.catalog.<name>` settings (as BERDL's own helpers find them). Both
-    /// are asked at once: one round trip.
-    async fn catalogs(&mut self, sql: &str, deadline: Instant) -> Vec<String> {
-        let shown = self.catalog_ask(sql, deadline).await;
-        let settings = self.catalog_ask("SET", deadline).await;
-        let by = |asked: Option<cache::Asked>| async move { asked?.by(deadline).await };
-        let (shown, settings) = tokio::join!(by(shown), by(settings));
-        let mut list: Vec<String> = shown
-            .flatten()
-            .iter()
-            .flat_map(|rows| rows.iter())
-            .filter_map(|r| r.first().cloned())
-            .collect();
-        for row in settings.flatten().iter().flat_map(|rows| rows.iter()) {
-            if let Some(name) = row.first().and_then(|key| configured_catalog(key)) {
-                if !list.contains(&name) {
-                    list.push(name);
-                }
+/// The catalogs: those `SHOW CATALOGS` lists and those configured. Spark loads catalog plugins
+/// lazily, so SHOW CATALOGS lists only those the session used; the configured ones are the
+/// `spark.sql.catalog.<name>` settings (as BERDL's own helpers find them). Both are asked at
+/// once: one round trip.
+async fn catalogs(asker: &mut impl Asker, sql: &str, deadline: Instant) -> Vec<String> {
+    let shown = asker.ask(sql, deadline).await;
+    let settings = asker.ask("SET", deadline).await;
+    let by = |asked: Option<cache::Asked>| async move { asked?.by(deadline).await };
+    let (shown, settings) = tokio::join!(by(shown), by(settings));
+    let mut list: Vec<String> = shown
+        .flatten()
+        .iter()
+        .flat_map(|rows| rows.iter())
+        .filter_map(|r| r.first().cloned())
+        .collect();
+    for row in settings.flatten().iter().flat_map(|rows| rows.iter()) {
+        if let Some(name) = row.first().and_then(|key| configured_catalog(key)) {
+            if !list.contains(&name) {
+                list.push(name);
             }
         }
-        list
     }
+    list
 }
 
 #[cfg(test)]

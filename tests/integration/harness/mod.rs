@@ -295,6 +295,25 @@ impl Frontend {
         }
     }
 
+    /// The first IOPub message of type `msg_type` whose parent is request `id` (comms served
+    /// beside the cells publish no status to wait for).
+    pub async fn iopub_of(&mut self, id: &str, msg_type: &str, limit: Duration) -> Msg {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let at = self
+                .backlog
+                .iter()
+                .position(|m| m.parent_id == id && m.msg_type == msg_type);
+            if let Some(at) = at {
+                return self.backlog.remove(at);
+            }
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            tokio::time::timeout(left, self.recv_iopub())
+                .await
+                .unwrap_or_else(|_| panic!("no {msg_type} for {id} within {limit:?}"));
+        }
+    }
+
     /// Sends a shell request and collects its transcript.
     pub async fn request(&mut self, msg_type: &str, content: Value) -> Transcript {
         let id = self.send_shell(msg_type, content).await;
