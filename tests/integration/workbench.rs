@@ -170,3 +170,61 @@ async fn history_lists_this_notebooks_statements_from_the_journal() {
     assert_eq!(record["notebook"], "work/wb.ipynb");
     assert!(record["receipt"].as_str().unwrap().starts_with("q-"));
 }
+
+/// Searches for `text`: the last answer (`done`), and how many answers came.
+async fn search(k: &mut Frontend, comm_id: &str, text: &str) -> (Value, usize) {
+    let request = json!({"id": 5, "op": "search", "text": text});
+    let content = json!({"comm_id": comm_id, "data": request});
+    let id = k.send_shell("comm_msg", content).await;
+    let mut told = 0;
+    loop {
+        let answer = k.iopub_of(&id, "comm_msg", WAIT).await.content["data"].clone();
+        assert_eq!(answer["event"], "found", "{answer}");
+        told += 1;
+        if answer["done"] == true {
+            return (answer, told);
+        }
+    }
+}
+
+/// The filter beyond what is open: among the 20,000 tables of the suite's `many` catalog
+/// (1,000 namespaces), one found by a part of its name, with what was found so far told while
+/// the search goes on; the second search from memory.
+#[tokio::test]
+async fn a_search_finds_one_table_among_twenty_thousand() {
+    let auth = spark::standin();
+    let mut k = spark::kernel(&auth).await;
+    ok(&k.execute("SELECT 1").await);
+    let comm = open(&mut k).await;
+    let started = Instant::now();
+    let (answer, _) = search(&mut k, &comm, "0777_13").await;
+    let first = started.elapsed();
+    assert_eq!(answer["complete"], true, "{answer}");
+    assert!(answer["namespaces"].as_u64().unwrap() >= 1000, "{answer}");
+    assert_eq!(answer["searched"], answer["namespaces"]);
+    assert_eq!(
+        answer["matches"],
+        json!([{"path": ["many", "ns_0777", "genome_0777_13"], "kind": "table"}])
+    );
+    let started = Instant::now();
+    let (again, told) = search(&mut k, &comm, "0777_13").await;
+    let second = started.elapsed();
+    assert_eq!(again["matches"], answer["matches"]);
+    assert!(
+        second < first / 2,
+        "from memory: {second:?} after {first:?}"
+    );
+    assert_eq!(told, 1, "no progress to tell when answered from memory");
+    let (answer, _) = search(&mut k, &comm, "NS_0042").await;
+    let namespaces: Vec<&Value> = answer["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["kind"] == "namespace")
+        .collect();
+    assert_eq!(
+        namespaces,
+        [&json!({"path": ["many", "ns_0042"], "kind": "namespace"})]
+    );
+    eprintln!("searched 1,000 namespaces in {first:?}, again in {second:?}");
+}

@@ -7,6 +7,7 @@
 
 mod answer;
 pub mod protocol;
+mod search;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -98,23 +99,38 @@ struct Job {
 
 impl Job {
     async fn answer(self, comm_id: String, data: Value, ctx: ExecuteContext) {
-        let event = match serde_json::from_value::<Request>(data.clone()) {
-            Ok(request) => self.event(request).await,
-            Err(e) => Event::Error {
-                id: data.get("id").and_then(Value::as_u64).unwrap_or(0),
-                message: super::words::explorer_bad_request(&e.to_string()),
-            },
+        let request = match serde_json::from_value::<Request>(data.clone()) {
+            Ok(request) => request,
+            Err(e) => {
+                let id = data.get("id").and_then(Value::as_u64).unwrap_or(0);
+                let message = super::words::explorer_bad_request(&e.to_string());
+                return send(&ctx, &comm_id, &Event::Error { id, message });
+            }
         };
-        send(&ctx, &comm_id, &event);
-    }
-
-    async fn event(self, request: Request) -> Event {
         let id = request.id;
         let outcome = match request.op {
             Op::History { text, all, limit } => self.history(id, text, all, limit).await,
             Op::Refresh => {
                 self.catalog.refresh();
                 Ok(Event::Refreshed { id })
+            }
+            Op::Search { text } => {
+                let tell = |found: search::Searched| {
+                    let event = Event::Found {
+                        id,
+                        text: text.clone(),
+                        matches: found.matches,
+                        searched: found.searched,
+                        namespaces: found.namespaces,
+                        done: found.done,
+                        complete: found.complete,
+                    };
+                    send(&ctx, &comm_id, &event);
+                };
+                match search::search(&self.catalog, &text, tell).await {
+                    Some(()) => return,
+                    None => Err(Unanswered::Slow),
+                }
             }
             Op::Children { path } => match self.catalog.reader() {
                 Some(mut catalog) => answer::children(&mut catalog, &path)
@@ -129,7 +145,7 @@ impl Job {
                 None => Err(Unanswered::Slow),
             },
         };
-        answer::event(id, outcome)
+        send(&ctx, &comm_id, &answer::event(id, outcome));
     }
 
     /// The journal is read on a blocking thread (SQLite).

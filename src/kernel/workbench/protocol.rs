@@ -27,6 +27,8 @@ pub enum Op {
     Details { path: Vec<String> },
     /// Forget every cached answer.
     Refresh,
+    /// The namespaces and tables, in every catalog, whose names contain `text`.
+    Search { text: String },
     /// Past statements from the journal, newest last; `text` a part of the statement, `all`
     /// every notebook's rather than this one's.
     History {
@@ -70,6 +72,13 @@ pub struct Node {
     pub fields: Vec<Node>,
 }
 
+/// A namespace or table a search found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Found {
+    pub path: Vec<String>,
+    pub kind: Kind,
+}
+
 /// One past statement, for the history panel.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Past {
@@ -101,6 +110,19 @@ pub enum Event {
     },
     Refreshed {
         id: u64,
+    },
+    /// What a search found so far (told every second while it goes on; the last one has
+    /// `done`).
+    Found {
+        id: u64,
+        text: String,
+        matches: Vec<Found>,
+        /// Namespaces searched, of all.
+        searched: usize,
+        namespaces: usize,
+        done: bool,
+        /// Whether every namespace was searched (not cut short by the bound or the count).
+        complete: bool,
     },
     History {
         id: u64,
