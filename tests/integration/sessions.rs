@@ -103,6 +103,38 @@ async fn a_closed_session_is_replaced_with_a_notice() {
     assert!(c.take_notices().is_empty(), "told once");
 }
 
+/// A fork (the explorer's, the journal's, the catalog's) that finds the session closed fails:
+/// it opens no session of its own, which nobody would release or tell of; the client it came
+/// from replaces the session at its next call, with the one notice.
+#[tokio::test]
+async fn a_fork_never_replaces_a_closed_session_on_its_own() {
+    let mut c = client();
+    let never = CancellationToken::new();
+    c.execute_sql(&creds(), "SELECT 1", 1, &never)
+        .await
+        .unwrap();
+    let before = c.session_id().to_owned();
+    let mut fork = c.fork();
+    c.fork()
+        .release_session(&creds(), Duration::from_secs(5))
+        .await;
+    let failed = fork.execute_sql(&creds(), "SELECT 2", 1, &never).await;
+    match failed {
+        Err(spark_connect::SparkError::Server(e)) => assert!(e.is_session_lost(), "{e:?}"),
+        other => panic!("the fork ran in a session of its own: {other:?}"),
+    }
+    assert_eq!(fork.session_id(), before, "no fresh session for the fork");
+    assert!(fork.take_notices().is_empty());
+    let result = c.execute_sql(&creds(), "SELECT 3", 1, &never).await;
+    assert_eq!(result.unwrap().rows(), 1);
+    assert_ne!(c.session_id(), before);
+    let notices = c.take_notices();
+    assert!(
+        matches!(notices[..], [SparkNotice::SessionReplaced { .. }]),
+        "{notices:?}"
+    );
+}
+
 /// Settings that make a private server's faults show fast: no wait for a starting server (a
 /// stopped one is an error at once), a stall timeout of 12 s.
 const FAST_FAULTS: [(&str, &str); 3] = [

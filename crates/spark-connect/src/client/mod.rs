@@ -133,6 +133,9 @@ pub struct SparkClient {
     notices: Vec<SparkNotice>,
     /// Reads the statuses the gateway in front of the server makes.
     gateway: Arc<dyn Gateway>,
+    /// A fork: it never replaces a lost session (the client it was forked from does, and
+    /// tells the user).
+    forked: bool,
 }
 
 /// Something the client did on its own that the user should know of.
@@ -250,6 +253,7 @@ impl SparkClient {
             session: Session::fresh(),
             notices: Vec::new(),
             gateway: Arc::new(crate::NoGateway),
+            forked: false,
         })
     }
 
@@ -311,8 +315,10 @@ impl SparkClient {
     }
 
     /// A second client in the same Spark session, on the same connection, for calls that run
-    /// beside this client's (the explorer's). Its notices are its own; a session it finds lost
-    /// it replaces for itself.
+    /// beside this client's (the explorer's, the journal's, the catalog's). Its notices are its
+    /// own. A session it finds lost is an error: it never opens a fresh one of its own (which
+    /// nobody would release, and which a lost-session notice would never name); the client it
+    /// was forked from replaces the session at its next call and tells the user.
     pub fn fork(&self) -> SparkClient {
         SparkClient {
             address: self.address.clone(),
@@ -330,6 +336,7 @@ impl SparkClient {
             session: self.session.clone(),
             notices: Vec::new(),
             gateway: Arc::clone(&self.gateway),
+            forked: true,
         }
     }
 

@@ -160,7 +160,7 @@ impl SparkClient {
                 Err(SparkError::Server(_)) if cancel.is_cancelled() => {
                     break Err(SparkError::Cancelled)
                 }
-                Err(SparkError::Server(e)) if again > 0 && e.is_session_lost() => {
+                Err(SparkError::Server(e)) if again > 0 && e.is_session_lost() && !self.forked => {
                     again -= 1;
                     self.session_lost(&e);
                 }
