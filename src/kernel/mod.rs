@@ -87,12 +87,24 @@ impl Kernel {
         let notebook = settings.notebook().map(str::to_owned);
         let history = History::reading(journal.reader(), notebook.clone());
         let session = SparkSession::new(settings.auth(), settings.spark().clone());
+        let journaling = journaling::Journaling::new(journal, notebook.clone());
+        let explorer = explorer::Explorer::new(
+            display.explorer_snapshots(),
+            display.explorer_snapshot_bytes(),
+        )
+        .with_recorder(journaling.recorder());
+        let previews = workbench::Previews {
+            registrar: explorer.registrar(),
+            max_chars: display.max_chars(),
+            max_bytes: display.max_output_bytes(),
+            rows: display.max_rows(),
+        };
         let workbench = std::sync::Arc::new(workbench::Workbench::new(
             session.catalog_beside(),
-            journal.reader(),
-            notebook.clone(),
+            previews,
+            journaling.journal.reader(),
+            notebook,
         ));
-        let journaling = journaling::Journaling::new(journal, notebook);
         Kernel {
             session,
             workbench,
@@ -104,11 +116,7 @@ impl Kernel {
                 home: settings.install().home().cloned(),
                 explore: display.explorer(),
             },
-            explorer: explorer::Explorer::new(
-                display.explorer_snapshots(),
-                display.explorer_snapshot_bytes(),
-            )
-            .with_recorder(journaling.recorder()),
+            explorer,
             history,
             carried: carried::Carried::new(settings.result_views()),
             journaling,

@@ -92,6 +92,17 @@ async fn the_tree_lists_catalogs_namespaces_tables_and_nested_fields() {
     let rows = details["rows"].as_array().unwrap();
     assert!(rows.contains(&json!(["Provider", "parquet"])), "{rows:?}");
     assert!(rows.iter().any(|r| r[0] == "Location"), "{rows:?}");
+    // Preview: the first rows as a result the explorer opens, with no cell run.
+    let request = json!({"id": 9, "op": "preview", "path": ["spark_catalog", db, "top"]});
+    let preview = ask(&mut k, &comm, request).await;
+    assert_eq!(preview["event"], "preview", "{preview}");
+    let data = &preview["data"];
+    let explorer = &data["application/vnd.kbase.spark-sql-explorer.v1+json"];
+    assert!(explorer["view"].as_str().is_some(), "{data}");
+    assert_eq!(explorer["columns"][0]["name"], "x", "{data}");
+    assert_eq!(explorer["rows"], json!([["1"]]), "{data}");
+    let text = data["text/plain"].as_str().unwrap();
+    assert!(text.contains(&format!("spark_catalog.{db}.top")), "{text}");
     let unknown = json!({"id": 8, "op": "children", "path": ["spark_catalog", db, "nope"]});
     let answer = ask(&mut k, &comm, unknown).await;
     assert_eq!(answer["event"], "error", "{answer}");

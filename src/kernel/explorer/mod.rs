@@ -15,6 +15,7 @@ mod answer;
 mod failure;
 mod gate;
 mod pages;
+mod registrar;
 mod snapshot;
 
 use std::collections::{HashMap, VecDeque};
@@ -35,6 +36,7 @@ pub use failure::{Ended, Failure};
 pub use gate::Gate;
 use jupyter_kernel::ExecuteContext;
 use jupyter_kernel::{Comm, MimeBundle, OpenComm, Output};
+pub use registrar::Registrar;
 use snapshot::Snap;
 use spark_connect::QueryResult;
 
@@ -108,7 +110,7 @@ pub struct Explorer {
     budget: u64,
     /// This kernel's part of snapshot names (unique per kernel).
     tag: String,
-    next: u64,
+    next: std::sync::Arc<std::sync::atomic::AtomicU64>,
     registry: SharedRegistry,
     /// Closed while a cell runs: the explorer's work on the server waits.
     gate: gate::Gate,
@@ -129,7 +131,7 @@ impl Explorer {
             cap: cap.max(1),
             budget,
             tag,
-            next: 0,
+            next: Default::default(),
             registry: SharedRegistry::default(),
             gate: gate::Gate::default(),
             recorder: None,
@@ -153,75 +155,15 @@ impl Explorer {
 
     /// Registers `what` as a view and adds the explorer's part to its `bundle`.
     pub fn register(&mut self, what: &Explorable<'_>, bundle: &mut MimeBundle) -> Option<String> {
-        self.next += 1;
-        // The first page: the static table's rows, one page of them at most.
-        let first = what.result.first_rows(MAX_PAGE as usize);
-        let view = format!("{}-{}", self.tag, self.next);
-        let shown = view.clone();
-        let columns: Vec<ColumnRef> = what
-            .result
-            .columns
-            .iter()
-            .map(|c| ColumnRef {
-                name: c.name.clone(),
-                type_name: c.type_name.clone(),
-            })
-            .collect();
-        let display = protocol::Display {
-            view: view.clone(),
-            columns: what
-                .result
-                .columns
-                .iter()
-                .map(|c| ViewColumn {
-                    name: c.name.clone(),
-                    type_name: c.type_name.clone(),
-                    numeric: crate::render::is_numeric(&c.type_name),
-                })
-                .collect(),
-            rows: crate::render::row_texts(&first, what.options),
-            more: what.result.more || first.rows() < what.result.rows(),
-            page_size: what.page_size.min(MAX_PAGE as usize),
-            label: what.options.label.clone(),
-        };
-        let entry = ViewEntry {
-            view: view.clone(),
-            name: format!("kbase_explore_{}_{}", self.tag, self.next),
-            sql: what.sql.to_owned(),
-            columns,
-            zone: what.options.zone.clone(),
-            max_chars: what.options.max_chars,
-            snap: watch::Sender::new(Snap::None),
-            last_used: Mutex::new(Instant::now()),
-            estimate: Mutex::new(None),
-        };
-        {
-            let mut registry = locked(&self.registry);
-            registry.views.insert(view.clone(), Arc::new(entry));
-            registry.order.push_back(view);
-            while registry.order.len() > MAX_VIEWS {
-                let Some(old) = registry.order.pop_front() else {
-                    break;
-                };
-                let idle = registry
-                    .views
-                    .get(&old)
-                    .is_some_and(|e| !e.snap.borrow().holds_cache());
-                if idle {
-                    registry.views.remove(&old);
-                }
-            }
-        }
-        match serde_json::to_value(display) {
-            Ok(data) => {
-                bundle.insert(MIME.to_owned(), data);
-                Some(shown)
-            }
-            // The static table stays; the result is not explorable.
-            Err(e) => {
-                tracing::error!("explorer: cannot write a result's view: {e}");
-                None
-            }
+        self.registrar().register(what, bundle)
+    }
+
+    /// What registers views beside the cells too (the catalog sidebar's previews).
+    pub fn registrar(&self) -> Registrar {
+        Registrar {
+            tag: self.tag.clone(),
+            next: self.next.clone(),
+            registry: self.registry.clone(),
         }
     }
 

@@ -15,6 +15,7 @@ pub fn workbench(why: &Unanswered) -> String {
         Unanswered::BadPath(path) => format!("{} is not a catalog, namespace or table.", dotted(path)),
         Unanswered::NoJournal(None) => "The journal is off (SPARK_SQL_KERNEL_JOURNAL=off): there is no history to show.".to_owned(),
         Unanswered::NoJournal(Some(why)) => format!("The journal could not be read: {why}"),
+        Unanswered::Failed(error) => format!("The preview could not be read: {}", super::session(error)),
     }
 }
 

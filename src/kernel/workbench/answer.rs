@@ -15,7 +15,7 @@ pub const BOUND: std::time::Duration = std::time::Duration::from_secs(20);
 const DEPTH: usize = 12;
 
 /// Why a request got no answer (worded by `words::workbench`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Unanswered {
     /// Spark did not answer within [`BOUND`] (its lookup goes on).
     Slow,
@@ -25,6 +25,8 @@ pub enum Unanswered {
     BadPath(Vec<String>),
     /// The journal is off or could not be read.
     NoJournal(Option<String>),
+    /// Spark could not run a preview.
+    Failed(crate::session::SessionError),
 }
 
 /// What is under `path`.
@@ -183,4 +185,47 @@ pub fn event(id: u64, outcome: Result<Event, Unanswered>) -> Event {
         id,
         message: crate::kernel::words::workbench(&why),
     })
+}
+
+/// How previews are shown: as a cell's results are.
+#[derive(Clone)]
+pub struct Previews {
+    pub registrar: crate::kernel::explorer::Registrar,
+    pub max_chars: usize,
+    pub max_bytes: usize,
+    /// Rows on the first page.
+    pub rows: usize,
+}
+
+/// A table's first rows, as a result explorable over the whole table.
+pub async fn preview(
+    previews: &Previews,
+    mut forked: crate::session::Forked,
+    path: &[String],
+) -> Result<serde_json::Value, Unanswered> {
+    if path.len() != 3 {
+        return Err(Unanswered::BadPath(path.to_vec()));
+    }
+    let sql = format!("SELECT * FROM {}", crate::sql::dotted(path));
+    let never = tokio_util::sync::CancellationToken::new();
+    let result = tokio::time::timeout(BOUND, forked.run(&sql, previews.rows, &never))
+        .await
+        .map_err(|_| Unanswered::Slow)?
+        .map_err(Unanswered::Failed)?;
+    let options = crate::render::TableOptions {
+        max_chars: previews.max_chars,
+        zone: crate::render::Zone::default(),
+        max_bytes: previews.max_bytes,
+        hints: crate::kernel::words::TABLE_HINTS,
+        label: Some(crate::sql::dotted(path)),
+    };
+    let mut bundle = crate::render::result_table(&result, &options);
+    let what = crate::kernel::explorer::Explorable {
+        sql: &sql,
+        result: &result,
+        options: &options,
+        page_size: previews.rows,
+    };
+    previews.registrar.register(&what, &mut bundle);
+    Ok(serde_json::Value::Object(bundle.into_iter().collect()))
 }

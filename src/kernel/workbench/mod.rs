@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use jupyter_kernel::{BesideComms, Comm, ExecuteContext, OpenComm, Output};
 use serde_json::Value;
 
-pub use answer::Unanswered;
+pub use answer::{Previews, Unanswered};
 use protocol::{Event, Op, Request, TARGET};
 
 use crate::journal::Reader;
@@ -25,15 +25,22 @@ use crate::sync::locked;
 /// The workbench's comms (shared by the shell's reader and the kernel).
 pub struct Workbench {
     catalog: CatalogBeside,
+    previews: answer::Previews,
     journal: Option<Reader>,
     notebook: Option<String>,
     open: Mutex<HashSet<String>>,
 }
 
 impl Workbench {
-    pub fn new(catalog: CatalogBeside, journal: Option<Reader>, notebook: Option<String>) -> Self {
+    pub fn new(
+        catalog: CatalogBeside,
+        previews: answer::Previews,
+        journal: Option<Reader>,
+        notebook: Option<String>,
+    ) -> Self {
         Workbench {
             catalog,
+            previews,
             journal,
             notebook,
             open: Mutex::new(HashSet::new()),
@@ -71,6 +78,7 @@ impl BesideComms for Workbench {
             Comm::Msg { comm_id, data } => {
                 let job = Job {
                     catalog: self.catalog.clone(),
+                    previews: self.previews.clone(),
                     journal: self.journal.clone(),
                     notebook: self.notebook.clone(),
                 };
@@ -93,6 +101,7 @@ impl BesideComms for Workbench {
 /// One request's answering, in a task of its own.
 struct Job {
     catalog: CatalogBeside,
+    previews: answer::Previews,
     journal: Option<Reader>,
     notebook: Option<String>,
 }
@@ -136,6 +145,12 @@ impl Job {
                 Some(mut catalog) => answer::children(&mut catalog, &path)
                     .await
                     .map(|nodes| Event::Children { id, path, nodes }),
+                None => Err(Unanswered::Slow),
+            },
+            Op::Preview { path } => match self.catalog.forked() {
+                Some(forked) => answer::preview(&self.previews, forked, &path)
+                    .await
+                    .map(|data| Event::Preview { id, path, data }),
                 None => Err(Unanswered::Slow),
             },
             Op::Details { path } => match self.catalog.reader() {

@@ -25,6 +25,8 @@ pub enum Op {
     Children { path: Vec<String> },
     /// A table's details (`DESCRIBE TABLE EXTENDED`): provider, location, partitioning, …
     Details { path: Vec<String> },
+    /// A table's first rows, as an explorer over the whole table (no cell runs).
+    Preview { path: Vec<String> },
     /// Forget every cached answer.
     Refresh,
     /// The namespaces and tables, in every catalog, whose names contain `text`.
@@ -110,6 +112,13 @@ pub enum Event {
     },
     Refreshed {
         id: u64,
+    },
+    /// A preview: the result's MIME bundle (the explorer's own type, HTML and text), as a
+    /// cell's result would carry it.
+    Preview {
+        id: u64,
+        path: Vec<String>,
+        data: serde_json::Value,
     },
     /// What a search found so far (told every second while it goes on; the last one has
     /// `done`).

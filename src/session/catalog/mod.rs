@@ -209,6 +209,11 @@ impl CatalogBeside {
         })
     }
 
+    /// A handle on the session (for a preview's statement), once it has connected.
+    pub fn forked(&self) -> Option<Forked> {
+        Some(crate::sync::locked(&self.handle).as_ref()?.fork())
+    }
+
     /// Whether the session has connected (a reader is at hand).
     pub fn is_ready(&self) -> bool {
         crate::sync::locked(&self.handle).is_some()
