@@ -1,19 +1,62 @@
-// The SQL workbench around a Spark SQL (KBase) notebook: Format SQL, a command on the active
-// cell (or its selection) in the cell's context menu, on Shift+Alt+F and in the command
-// palette. It is offered only for notebooks on this kernel.
-// Must not: talk to the kernel (formatting runs in the browser), or change a cell of another
-// kernel's notebook.
+// The SQL workbench around a Spark SQL (KBase) notebook: the catalog sidebar and the history
+// panel in the left area (for the active notebook on this kernel), and Format SQL, a command on
+// the active cell (or its selection) in the cell's context menu, on Shift+Alt+F and in the
+// command palette.
+// Must not: change a cell of another kernel's notebook.
 
-import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { ILabShell, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { LabIcon } from '@jupyterlab/ui-components';
+import { HistoryPanel } from './historypanel';
+import { CatalogPanel } from './sidebar';
+import { WorkbenchClient, onThisKernel } from './workbenchcomm';
 
-export const KERNEL_NAME = 'spark-sql-kbase';
 const FORMAT = 'spark-sql-kbase:format-sql';
 
-/** Whether `panel` is a notebook on this kernel. */
-export function onThisKernel(panel: NotebookPanel | null): panel is NotebookPanel {
-  return panel?.sessionContext.session?.kernel?.name === KERNEL_NAME;
+const catalogIcon = new LabIcon({
+  name: 'spark-sql-kbase:catalog',
+  svgstr:
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><g class="jp-icon3" fill="#616161">' +
+    '<ellipse cx="12" cy="5" rx="8" ry="3"/><path d="M4 7v4c0 1.7 3.6 3 8 3s8-1.3 8-3V7c0 1.7-3.6 3-8 3S4 8.7 4 7z"/>' +
+    '<path d="M4 13v4c0 1.7 3.6 3 8 3s8-1.3 8-3v-4c0 1.7-3.6 3-8 3s-8-1.3-8-3z"/></g></svg>',
+});
+
+const historyIcon = new LabIcon({
+  name: 'spark-sql-kbase:history',
+  svgstr:
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><g class="jp-icon3" fill="#616161">' +
+    '<path d="M13 3a9 9 0 0 0-9 9H1l4 4 4-4H6a7 7 0 1 1 2.1 5l-1.4 1.4A9 9 0 1 0 13 3zm-1 5v5l4.3 2.5.7-1.2-3.5-2.1V8z"/>' +
+    '</g></svg>',
+});
+
+/** The left area's panels, kept up with the active notebook and its kernel. */
+function addPanels(
+  app: JupyterFrontEnd,
+  tracker: INotebookTracker,
+  labShell: ILabShell | null,
+): void {
+  const client = new WorkbenchClient(tracker);
+  const catalog = new CatalogPanel(client);
+  catalog.title.icon = catalogIcon;
+  catalog.onPreview = (widget) => app.shell.add(widget, 'main', { mode: 'split-right' });
+  const history = new HistoryPanel(client);
+  history.title.icon = historyIcon;
+  app.shell.add(catalog, 'left', { rank: 600 });
+  app.shell.add(history, 'left', { rank: 601 });
+  const follow = (panel: NotebookPanel | null) => {
+    panel?.sessionContext.statusChanged.connect(() => catalog.isVisible && catalog.follow());
+    panel?.sessionContext.kernelChanged.connect(() => catalog.isVisible && catalog.follow());
+    if (catalog.isVisible) {
+      catalog.follow();
+    }
+    if (history.isVisible) {
+      void history.reload();
+    }
+  };
+  tracker.currentChanged.connect((_, panel) => follow(panel));
+  tracker.widgetAdded.connect((_, panel) => follow(panel));
+  labShell?.activeChanged.connect(() => catalog.isVisible && catalog.follow());
 }
 
 /** Formats the active cell of `panel`, or the selection in it. The formatter (sql-formatter,
@@ -57,11 +100,18 @@ async function formatActiveCell(panel: NotebookPanel): Promise<void> {
 
 export const workbench: JupyterFrontEndPlugin<void> = {
   id: 'spark-sql-kbase-explorer:workbench',
-  description: 'Format SQL in Spark SQL (KBase) notebooks.',
+  description:
+    'The catalog sidebar, the history panel and Format SQL for Spark SQL (KBase) notebooks.',
   autoStart: true,
   requires: [INotebookTracker],
-  optional: [ICommandPalette],
-  activate: (app: JupyterFrontEnd, tracker: INotebookTracker, palette: ICommandPalette | null) => {
+  optional: [ICommandPalette, ILabShell],
+  activate: (
+    app: JupyterFrontEnd,
+    tracker: INotebookTracker,
+    palette: ICommandPalette | null,
+    labShell: ILabShell | null,
+  ) => {
+    addPanels(app, tracker, labShell);
     app.commands.addCommand(FORMAT, {
       label: 'Format SQL',
       caption: "Lay out the active cell's Spark SQL (or the selection in it)",

@@ -8,6 +8,7 @@
 const fs = require('fs');
 const path = require('path');
 const { chromium } = require(process.env.SPARK_SQL_KERNEL_TEST_PLAYWRIGHT || 'playwright-core');
+const workbench = require('./workbench.cjs');
 
 const DISPLAY_NAME = 'Spark SQL (KBase)';
 const KERNEL_NAME = 'spark-sql-kbase';
@@ -60,55 +61,6 @@ async function openLauncher(page) {
   await page.goto(`${LAB_URL}/lab/workspaces/w${Date.now()}?reset&token=${LAB_TOKEN}`);
   await page.locator('.jp-Launcher').first().waitFor({ timeout: 60000 });
   await dismissNews(page);
-}
-
-/** The lines of the notebook's active cell, as its editor shows them. */
-async function activeCellLines(page) {
-  return page.evaluate(() => {
-    const cell = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell.jp-mod-active');
-    return [...cell.querySelectorAll('.cm-line')].map((line) => line.textContent);
-  });
-}
-
-/** Format SQL from the cell's context menu and from Shift+Alt+F; a second Format changes nothing. */
-async function formatSteps(page) {
-  const editor = page.locator('.jp-NotebookPanel:visible .jp-Cell.jp-mod-active .cm-content');
-  const laidOut = ['select', '  id,', '  id * 2 as twice', 'from', '  range(3)', 'where', '  id > 0'];
-  await step('Format SQL in the cell\'s context menu lays out the cell', async () => {
-    await editor.click();
-    await page.keyboard.type('select id, id * 2 as twice from range(3) where id > 0');
-    await editor.click({ button: 'right' });
-    await page.getByRole('menuitem', { name: 'Format SQL' }).click();
-    await page.waitForFunction((want) => {
-      const cell = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell.jp-mod-active');
-      const lines = [...cell.querySelectorAll('.cm-line')].map((line) => line.textContent);
-      return JSON.stringify(lines) === want;
-    }, JSON.stringify(laidOut), { timeout: 15000 });
-  });
-  await step('Shift+Alt+F a second time changes nothing, and the cell still runs', async () => {
-    await editor.click();
-    await page.keyboard.press('Shift+Alt+F');
-    await page.waitForTimeout(1000);
-    const lines = await activeCellLines(page);
-    check(JSON.stringify(lines) === JSON.stringify(laidOut), `lines ${JSON.stringify(lines)}`);
-    await page.keyboard.press('Shift+Enter');
-    await page.locator('.jp-NotebookPanel:visible table.spark-sql-table', { hasText: 'twice' }).first()
-      .waitFor({ timeout: 30000 });
-  });
-  await step('Shift+Alt+F formats a cell from the keyboard', async () => {
-    await editor.click();
-    await page.keyboard.type('%limit 5\nselect 1 as one, 2 as two');
-    await page.keyboard.press('Shift+Alt+F');
-    await page.waitForFunction(() => {
-      const cell = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell.jp-mod-active');
-      const lines = [...cell.querySelectorAll('.cm-line')].map((line) => line.textContent);
-      return JSON.stringify(lines) === JSON.stringify(['%limit 5', 'select', '  1 as one,', '  2 as two']);
-    }, null, { timeout: 15000 });
-    await page.screenshot({ path: path.join(OUT_DIR, '7-format.png') });
-    // The cell is left empty for the next steps (%limit would hold for the cells after it).
-    await page.keyboard.press('Control+A');
-    await page.keyboard.press('Backspace');
-  });
 }
 
 async function testMode(page) {
@@ -246,7 +198,9 @@ async function testMode(page) {
     const answer = page.locator('.jp-NotebookPanel:visible table.spark-sql-table', { hasText: 'answer' });
     await answer.first().waitFor({ timeout: 30000 });
   });
-  await formatSteps(page);
+  const helpers = { step, check, runInActiveCell, chooseTheme, OUT_DIR };
+  await workbench.formatSteps(page, helpers);
+  await workbench.sidebarSteps(page, helpers);
   await exploreSteps(page);
   await liveSteps(page);
 }

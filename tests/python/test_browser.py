@@ -68,7 +68,7 @@ def test_jupyterlab_in_chromium_runs_sql_shows_the_table_and_interrupts(jupyterl
     print(run.stdout)
     assert run.returncode == 0, f"{run.stdout}\n{run.stderr}\n--- JupyterLab log ---\n{log.read_text()[-4000:]}"
     for name in ("1-launcher.png", "2-table.png", "3-interrupted.png", "4-completion.png", "5-progress.png",
-                 "6-chart.png", "7-format.png"):
+                 "6-chart.png", "7-format.png", "8-catalog.png", "9-catalog-dark.png", "10-history.png"):
         assert (ARTIFACTS / name).stat().st_size > 10_000, name
     assert (ARTIFACTS / "explorer.png").stat().st_size > 10_000
     kbase_token = spark_env["KBASE_AUTH_TOKEN"]
