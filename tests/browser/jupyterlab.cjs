@@ -63,6 +63,17 @@ async function openLauncher(page) {
   await dismissNews(page);
 }
 
+/** A fresh workspace's Launcher, then a notebook on the kernel, idle. */
+async function openNotebook(page) {
+  await openLauncher(page);
+  await page.locator('.jp-LauncherCard[data-category="Notebook"]', { hasText: DISPLAY_NAME }).click();
+  await page.getByText(`${DISPLAY_NAME} | Idle`).first().waitFor({ timeout: 60000 });
+  // The first cell connects the kernel to Spark.
+  await runInActiveCell(page, 'SELECT 1 AS warm');
+  await page.locator('.jp-NotebookPanel:visible table.spark-sql-table', { hasText: 'warm' }).first()
+    .waitFor({ timeout: 60000 });
+}
+
 async function testMode(page) {
   await step('JupyterLab opens on a fresh workspace with the Launcher', () => openLauncher(page));
   const card = page.locator('.jp-LauncherCard[data-category="Notebook"]', { hasText: DISPLAY_NAME });
@@ -495,6 +506,9 @@ async function main() {
       await hubMode(page);
     } else if (MODE === 'notebook7') {
       await notebook7Mode(page);
+    } else if (MODE === 'bench-sidebar') {
+      await openNotebook(page);
+      await workbench.benchSidebar(page, { runInActiveCell });
     } else {
       await testMode(page);
     }
