@@ -437,6 +437,15 @@ async function tourMode(page) {
   for (const [name, marker] of shots) {
     await shoot(name, marker);
   }
+  await step('screenshot sidebar (the catalog beside the notebook)', async () => {
+    await page.getByRole('tab', { name: 'Spark catalog' }).click();
+    const tree = page.getByRole('tree', { name: 'Spark catalog' });
+    await tree.getByRole('treeitem', { name: /^spark_catalog, catalog/ }).click();
+    await tree.getByRole('treeitem', { name: /^default, namespace/ }).click();
+    await page.waitForTimeout(1500);
+    await page.screenshot({ path: path.join(OUT_DIR, 'sidebar.png') });
+    await page.getByRole('tab', { name: 'Spark catalog' }).click();
+  });
   await step('the dark theme (Settings → Theme → JupyterLab Dark)', () => chooseTheme(page, 'Dark'));
   await shoot('tour-types-dark', 'AS numbers(boolean');
 }

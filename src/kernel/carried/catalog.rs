@@ -63,4 +63,8 @@ impl<C: Catalog> Catalog for WithResults<'_, C> {
     ) -> Option<Vec<Vec<String>>> {
         self.inner.describe_table(table, deadline).await
     }
+
+    async fn start(&mut self, listings: &[Listing], deadline: Instant) {
+        self.inner.start(listings, deadline).await;
+    }
 }

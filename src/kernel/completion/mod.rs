@@ -232,6 +232,12 @@ async fn qualified(
     if add_struct_fields(catalog, ctx, deadline, out).await {
         return;
     }
+    let mut listings = vec![Listing::Tables(Some(ctx.qualifier.clone()))];
+    if let [one] = ctx.qualifier.as_slice() {
+        listings.push(Listing::Databases(Some(one.clone())));
+    }
+    // Both at once: one round trip.
+    catalog.start(&listings, deadline).await;
     let tables = catalog
         .list(Listing::Tables(Some(ctx.qualifier.clone())), deadline)
         .await;
@@ -261,6 +267,14 @@ async fn unqualified(
         "FROM" | "JOIN" | "INTO" | "TABLE" | "UPDATE" | "DESCRIBE" | "DESC" | "VIEW" | "EXISTS"
     );
     let names_database = matches!(after, "USE" | "DATABASE" | "SCHEMA" | "IN" | "DATABASES");
+    if names_table || names_database {
+        // Every listing at once: one round trip.
+        let mut listings = vec![Listing::Databases(None), Listing::Catalogs];
+        if names_table {
+            listings.push(Listing::Tables(None));
+        }
+        catalog.start(&listings, deadline).await;
+    }
     if names_table {
         let tables = catalog.list(Listing::Tables(None), deadline).await;
         out.extend(tables.into_iter().map(|t| (t, MatchKind::Table)));

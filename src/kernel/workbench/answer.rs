@@ -77,6 +77,11 @@ pub async fn children(
 /// A namespace's tables and views (Spark lists views among the tables too; each is named
 /// once, a view as a view).
 async fn tables(catalog: &mut impl Catalog, path: &[String], deadline: Instant) -> Vec<Node> {
+    let both = [
+        Listing::Tables(Some(path.to_vec())),
+        Listing::Views(Some(path.to_vec())),
+    ];
+    catalog.start(&both, deadline).await;
     let tables = catalog
         .list(Listing::Tables(Some(path.to_vec())), deadline)
         .await;

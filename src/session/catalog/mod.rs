@@ -100,6 +100,17 @@ pub trait Catalog: Send {
         table: &[String],
         deadline: Instant,
     ) -> impl Future<Output = Option<Vec<Vec<String>>>> + Send;
+
+    /// Starts the lookups of `listings` at once, without waiting for them, so that asking for
+    /// them one after another costs one round trip (by default: nothing to start).
+    fn start(
+        &mut self,
+        listings: &[Listing],
+        deadline: Instant,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = (listings, deadline);
+        async {}
+    }
 }
 
 /// Statements whose answers statements that change the catalog leave alone.
@@ -306,6 +317,16 @@ impl<A: Asker> Catalog for A {
         let rows = query(self, &sql, deadline).await??;
         Some(rows.as_ref().clone())
     }
+
+    async fn start(&mut self, listings: &[Listing], deadline: Instant) {
+        for listing in listings {
+            // The answer comes to the cache; whoever asks next meets the lookup under way.
+            let _ = self.ask(&listing.statement().sql, deadline).await;
+            if *listing == Listing::Catalogs {
+                let _ = self.ask("SET", deadline).await;
+            }
+        }
+    }
 }
 
 /// The catalogs: those `SHOW CATALOGS` lists and those configured. Spark loads catalog plugins
@@ -362,6 +383,37 @@ mod tests {
         assert_eq!(configured_catalog("spark.sql.catalogImplementation"), None);
         assert_eq!(configured_catalog("spark.sql.catalog."), None);
         assert_eq!(configured_catalog("spark.sql.ansi.enabled"), None);
+    }
+
+    /// Answers every statement after a second of (paused) time.
+    struct SlowAsker(Shared);
+
+    impl Asker for SlowAsker {
+        async fn ask(&mut self, sql: &str, _deadline: Instant) -> Option<cache::Asked> {
+            let row = vec![vec![sql.to_owned(), sql.to_owned()]];
+            Some(self.0.ask("s", sql, || async move {
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                cache::Fetched::Rows(row)
+            }))
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn listings_started_together_cost_one_round_trip() {
+        let mut catalog = SlowAsker(Shared::default());
+        let deadline = Instant::now() + std::time::Duration::from_secs(10);
+        let started = Instant::now();
+        let listings = [
+            Listing::Databases(None),
+            Listing::Catalogs,
+            Listing::Tables(None),
+        ];
+        catalog.start(&listings, deadline).await; // without it: 3 s
+        for listing in listings {
+            assert!(!catalog.list(listing, deadline).await.is_empty());
+        }
+        let took = started.elapsed();
+        assert!(took < std::time::Duration::from_millis(1500), "{took:?}");
     }
 
     #[tokio::test]
