@@ -1,4 +1,5 @@
-// Small DOM helpers for the explorer: elements, labelled buttons, TSV.
+// Small DOM helpers for the explorer and the workbench's panels: elements, labelled buttons,
+// search boxes, TSV.
 // Must not: hold state.
 
 /** An element with a class and text. */
@@ -26,6 +27,24 @@ export function button(
   b.title = title ?? label;
   b.onclick = () => void action();
   return b;
+}
+
+/** A search box named `label` that calls `search` with its text once typing pauses. */
+export function searchBox(
+  placeholder: string,
+  label: string,
+  search: (text: string) => unknown,
+): HTMLInputElement {
+  const box = el('input', 'spark-sql-sidebar-filter') as HTMLInputElement;
+  box.type = 'search';
+  box.placeholder = placeholder;
+  box.setAttribute('aria-label', label);
+  let pending = 0;
+  box.oninput = () => {
+    window.clearTimeout(pending);
+    pending = window.setTimeout(() => void search(box.value.trim()), 300);
+  };
+  return box;
 }
 
 /** Rows as tab-separated text with a header line (NULL for nulls). */

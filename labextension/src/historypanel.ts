@@ -6,7 +6,7 @@
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { NotebookActions } from '@jupyterlab/notebook';
 import { Widget } from '@lumino/widgets';
-import { button, el } from './dom';
+import { button, el, searchBox } from './dom';
 import { count } from './format';
 import { Past, WorkbenchClient } from './workbenchcomm';
 
@@ -36,15 +36,7 @@ export class HistoryPanel extends Widget {
       el('h2', '', 'SQL history'),
       button('Reload', 'Reload the history', () => this.reload()),
     );
-    this.search = el('input', 'spark-sql-sidebar-filter') as HTMLInputElement;
-    this.search.type = 'search';
-    this.search.placeholder = 'Search statements';
-    this.search.setAttribute('aria-label', 'Search past statements');
-    let pending = 0;
-    this.search.oninput = () => {
-      window.clearTimeout(pending);
-      pending = window.setTimeout(() => void this.reload(), 300);
-    };
+    this.search = searchBox('Search statements', 'Search past statements', () => this.reload());
     const scope = el('label', 'spark-sql-history-scope');
     this.all = el('input') as HTMLInputElement;
     this.all.type = 'checkbox';

@@ -9,7 +9,7 @@ import { MainAreaWidget } from '@jupyterlab/apputils';
 import { MimeModel } from '@jupyterlab/rendermime';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
-import { button, el } from './dom';
+import { button, el, searchBox } from './dom';
 import { CatalogTree, Row, insertable, typeAhead, windowOf } from './tree';
 import { Answer, WorkbenchClient } from './workbenchcomm';
 
@@ -50,15 +50,9 @@ export class CatalogPanel extends Widget {
     head.append(el('h2', '', 'Spark catalog'));
     const refresh = button('Refresh', 'Refresh the catalog', () => this.refresh());
     head.append(refresh);
-    this.filter = el('input', 'spark-sql-sidebar-filter') as HTMLInputElement;
-    this.filter.type = 'search';
-    this.filter.placeholder = 'Filter: a name anywhere';
-    this.filter.setAttribute('aria-label', 'Filter the catalog');
-    let pending = 0;
-    this.filter.oninput = () => {
-      window.clearTimeout(pending);
-      pending = window.setTimeout(() => void this.search(this.filter.value.trim()), 300);
-    };
+    this.filter = searchBox('Filter: a name anywhere', 'Filter the catalog', (text) =>
+      this.search(text),
+    );
     this.status = el('div', 'spark-sql-sidebar-status');
     this.status.setAttribute('role', 'status');
     this.scroller = el('div', 'spark-sql-tree');

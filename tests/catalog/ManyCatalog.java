@@ -1,6 +1,6 @@
 // A Spark catalog for the tests with BERDL's breadth and nothing stored: 1,000 namespaces of 20
 // tables each (ns_0000 … ns_0999; ns_0123 holds genome_0123_00 … genome_0123_19, each one bigint
-// column `id` and no rows), listed at once. The suite gives the main server a catalog `many` of it, so the
+// column `id` and no rows, readable), listed at once. The suite gives the main server a catalog `many` of it, so the
 // catalog sidebar's filter and virtual tree are tried on 20,000 tables without making any.
 package kbase.test;
 
@@ -10,31 +10,16 @@ import org.apache.spark.sql.catalyst.analysis.NoSuchNamespaceException;
 import org.apache.spark.sql.catalyst.analysis.NoSuchTableException;
 import org.apache.spark.sql.connector.catalog.Column;
 import org.apache.spark.sql.connector.catalog.Identifier;
-import org.apache.spark.sql.connector.catalog.NamespaceChange;
 import org.apache.spark.sql.connector.catalog.SupportsNamespaces;
 import org.apache.spark.sql.connector.catalog.Table;
-import org.apache.spark.sql.connector.catalog.TableCapability;
 import org.apache.spark.sql.connector.catalog.TableCatalog;
 import org.apache.spark.sql.connector.catalog.TableChange;
 import org.apache.spark.sql.connector.expressions.Transform;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
-import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 
-public class ManyCatalog implements TableCatalog, SupportsNamespaces {
+public class ManyCatalog extends TestCatalog.ReadOnlyNamespaces
+    implements TableCatalog, SupportsNamespaces {
   private static final int NAMESPACES = 1000;
   private static final int TABLES = 20;
-  private String name;
-
-  @Override
-  public void initialize(String name, CaseInsensitiveStringMap options) {
-    this.name = name;
-  }
-
-  @Override
-  public String name() {
-    return name;
-  }
 
   private static String namespace(int n) {
     return String.format("ns_%04d", n);
@@ -93,22 +78,8 @@ public class ManyCatalog implements TableCatalog, SupportsNamespaces {
         || Integer.parseInt(table.substring(prefix.length())) >= TABLES) {
       throw new NoSuchTableException(ident);
     }
-    return new Table() {
-      @Override
-      public String name() {
-        return ident.toString();
-      }
-
-      @Override
-      public StructType schema() {
-        return new StructType().add("id", DataTypes.LongType, false);
-      }
-
-      @Override
-      public java.util.Set<TableCapability> capabilities() {
-        return java.util.Set.of();
-      }
-    };
+    // An empty table of one bigint column `id` (version 0 of the versioned catalog's).
+    return new VersionedCatalog.Versioned(ident, 0);
   }
 
   @Override
@@ -129,21 +100,6 @@ public class ManyCatalog implements TableCatalog, SupportsNamespaces {
 
   @Override
   public void renameTable(Identifier from, Identifier to) {
-    throw new UnsupportedOperationException("the many-tables test catalog is read-only");
-  }
-
-  @Override
-  public void createNamespace(String[] namespace, Map<String, String> metadata) {
-    throw new UnsupportedOperationException("the many-tables test catalog is read-only");
-  }
-
-  @Override
-  public void alterNamespace(String[] namespace, NamespaceChange... changes) {
-    throw new UnsupportedOperationException("the many-tables test catalog is read-only");
-  }
-
-  @Override
-  public boolean dropNamespace(String[] namespace, boolean cascade) {
     throw new UnsupportedOperationException("the many-tables test catalog is read-only");
   }
 }

@@ -6,23 +6,10 @@ package kbase.test;
 
 import java.util.Map;
 
-import org.apache.spark.sql.connector.catalog.NamespaceChange;
 import org.apache.spark.sql.connector.catalog.SupportsNamespaces;
-import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 
-public class SlowCatalog implements SupportsNamespaces {
+public class SlowCatalog extends TestCatalog.ReadOnlyNamespaces implements SupportsNamespaces {
   private static final String[][] NAMESPACES = {{"slow_genomes"}, {"slow_strains"}};
-  private String name;
-
-  @Override
-  public void initialize(String name, CaseInsensitiveStringMap options) {
-    this.name = name;
-  }
-
-  @Override
-  public String name() {
-    return name;
-  }
 
   @Override
   public String[][] listNamespaces() {
@@ -42,20 +29,5 @@ public class SlowCatalog implements SupportsNamespaces {
   @Override
   public Map<String, String> loadNamespaceMetadata(String[] namespace) {
     return Map.of();
-  }
-
-  @Override
-  public void createNamespace(String[] namespace, Map<String, String> metadata) {
-    throw new UnsupportedOperationException("the slow test catalog is read-only");
-  }
-
-  @Override
-  public void alterNamespace(String[] namespace, NamespaceChange... changes) {
-    throw new UnsupportedOperationException("the slow test catalog is read-only");
-  }
-
-  @Override
-  public boolean dropNamespace(String[] namespace, boolean cascade) {
-    throw new UnsupportedOperationException("the slow test catalog is read-only");
   }
 }

@@ -31,19 +31,8 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 
-public class VersionedCatalog implements TableCatalog {
+public class VersionedCatalog extends TestCatalog implements TableCatalog {
   private static final Map<Identifier, Integer> VERSIONS = new ConcurrentHashMap<>();
-  private String name;
-
-  @Override
-  public void initialize(String name, CaseInsensitiveStringMap options) {
-    this.name = name;
-  }
-
-  @Override
-  public String name() {
-    return name;
-  }
 
   @Override
   public Identifier[] listTables(String[] namespace) {

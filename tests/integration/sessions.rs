@@ -79,14 +79,21 @@ async fn reconnect_opens_a_fresh_session() {
     assert_no_such_view(&mut k, &view).await;
 }
 
-#[tokio::test]
-async fn a_closed_session_is_replaced_with_a_notice() {
+/// A client whose session is open on the server (a statement ran), and the session's id.
+async fn client_in_a_session() -> (spark_connect::SparkClient, String) {
     let mut c = client();
     let never = CancellationToken::new();
     c.execute_sql(&creds(), "SELECT 1", 1, &never)
         .await
         .unwrap();
-    let before = c.session_id().to_owned();
+    let id = c.session_id().to_owned();
+    (c, id)
+}
+
+#[tokio::test]
+async fn a_closed_session_is_replaced_with_a_notice() {
+    let (mut c, before) = client_in_a_session().await;
+    let never = CancellationToken::new();
     c.release_session(&creds(), Duration::from_secs(5)).await;
     let result = c
         .execute_sql(&creds(), "SELECT 2", 1, &never)
@@ -108,12 +115,8 @@ async fn a_closed_session_is_replaced_with_a_notice() {
 /// from replaces the session at its next call, with the one notice.
 #[tokio::test]
 async fn a_fork_never_replaces_a_closed_session_on_its_own() {
-    let mut c = client();
+    let (mut c, before) = client_in_a_session().await;
     let never = CancellationToken::new();
-    c.execute_sql(&creds(), "SELECT 1", 1, &never)
-        .await
-        .unwrap();
-    let before = c.session_id().to_owned();
     let mut fork = c.fork();
     c.fork()
         .release_session(&creds(), Duration::from_secs(5))
