@@ -17,7 +17,7 @@ const DEPTH: usize = 12;
 /// Why a request got no answer (worded by `words::workbench`).
 #[derive(Debug)]
 pub enum Unanswered {
-    /// Spark did not answer within [`BOUND`] (its lookup goes on).
+    /// Spark did not answer within its bound (its lookup goes on).
     Slow,
     /// Spark knows no such table (or refused to describe it).
     Unknown(Vec<String>),
