@@ -2,17 +2,9 @@
 // rows it shows in order (catalogs, namespaces, tables and views, columns, nested fields).
 // Must not: touch the DOM or the kernel (the panel does).
 
-export type Kind = 'catalog' | 'namespace' | 'table' | 'view' | 'column' | 'field';
+import type { Kind, TreeNode } from './generated/workbench';
 
-/** A node as the kernel sends it. */
-export interface TreeNode {
-  name: string;
-  kind: Kind;
-  type?: string;
-  comment?: string;
-  /** A struct's fields, known with the column. */
-  fields?: TreeNode[];
-}
+export type { Kind, TreeNode };
 
 /** One row of the tree as shown. */
 export interface Row {

@@ -6,53 +6,22 @@
 
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { Kernel } from '@jupyterlab/services';
-import { TreeNode } from './tree';
+import type { Found, Past, WorkbenchEvent, WorkbenchRequest } from './generated/workbench';
 
 export const KERNEL_NAME = 'spark-sql-kbase';
 const TARGET = 'spark_sql_kbase.catalog';
 /** A request unanswered this long is given up (the kernel's own bound is 60 s). */
 const GIVE_UP_MS = 90_000;
 
-export type Ask =
-  | { op: 'children'; path: string[] }
-  | { op: 'details'; path: string[] }
-  | { op: 'preview'; path: string[] }
-  | { op: 'refresh' }
-  | { op: 'search'; text: string }
-  | { op: 'history'; text?: string; all: boolean; limit?: number };
+/** A request as a panel asks it; the id is added when it is sent. */
+export type Ask = WorkbenchRequest extends infer R
+  ? R extends { id: number }
+    ? Omit<R, 'id'>
+    : never
+  : never;
 
-export interface Past {
-  receipt: string;
-  started: string;
-  duration_ms: number;
-  rows: number;
-  statement: string;
-  notebook?: string;
-  status: string;
-}
-
-export interface Found {
-  path: string[];
-  kind: TreeNode['kind'];
-}
-
-export type Answer =
-  | { event: 'children'; id: number; path: string[]; nodes: TreeNode[] }
-  | { event: 'details'; id: number; path: string[]; rows: [string, string][] }
-  | { event: 'preview'; id: number; path: string[]; data: Record<string, unknown> }
-  | { event: 'refreshed'; id: number }
-  | {
-      event: 'found';
-      id: number;
-      text: string;
-      matches: Found[];
-      searched: number;
-      namespaces: number;
-      done: boolean;
-      complete: boolean;
-    }
-  | { event: 'history'; id: number; records: Past[] }
-  | { event: 'error'; id: number; message: string };
+export type Answer = WorkbenchEvent;
+export type { Found, Past };
 
 /** Whether `panel` is a notebook on this kernel. */
 export function onThisKernel(panel: NotebookPanel | null): panel is NotebookPanel {

@@ -7,6 +7,8 @@
 
 mod answer;
 pub mod protocol;
+#[cfg(test)]
+mod schema_tests;
 mod search;
 
 use std::collections::HashSet;
