@@ -142,6 +142,19 @@ async function sidebarSteps(page, { step, check, runInActiveCell, chooseTheme, O
     await filter.fill('');
     await item(/^spark_catalog, catalog/).waitFor({ timeout: 10000 });
   });
+  await step('while a cell runs the sidebar says so and still answers', async () => {
+    await runInActiveCell(page, '%sleep 6');
+    const running = page.locator('.jp-NotebookPanel:visible .jp-Cell .jp-InputPrompt', { hasText: '[*]' });
+    await running.first().waitFor({ timeout: 10000 });
+    await page.getByRole('status').filter({ hasText: 'A cell is running' }).waitFor({ timeout: 10000 });
+    const asked = Date.now();
+    await item(/^many, catalog/).click();
+    await item(/^ns_0002, namespace/).waitFor({ timeout: 4000 });
+    check(await running.count() > 0, 'the cell still runs as the sidebar answers');
+    console.log(`     the namespaces of many listed ${Date.now() - asked} ms after the click, beside the cell`);
+    await running.first().waitFor({ state: 'detached', timeout: 20000 });
+    await item(/^many, catalog/).click();
+  });
   await step('the sidebar in the dark theme', async () => {
     await chooseTheme(page, 'Dark');
     const background = await tree.evaluate((t) => getComputedStyle(t.closest('.spark-sql-sidebar')).backgroundColor);
