@@ -125,7 +125,7 @@ impl Job {
                 self.catalog.refresh();
                 Ok(Event::Refreshed { id })
             }
-            Op::Search { text } => {
+            Op::Search { text, catalog } => {
                 let tell = |found: search::Searched| {
                     let event = Event::Found {
                         id,
@@ -138,7 +138,7 @@ impl Job {
                     };
                     send(&ctx, &comm_id, &event);
                 };
-                match search::search(&self.catalog, &text, tell).await {
+                match search::search(&self.catalog, &text, catalog.as_deref(), tell).await {
                     Some(()) => return,
                     None => Err(Unanswered::Slow),
                 }

@@ -29,8 +29,12 @@ pub enum Op {
     Preview { path: Vec<String> },
     /// Forget every cached answer.
     Refresh,
-    /// The namespaces and tables, in every catalog, whose names contain `text`.
-    Search { text: String },
+    /// The namespaces and tables whose names contain `text`, in every catalog or in `catalog`.
+    Search {
+        text: String,
+        #[serde(default)]
+        catalog: Option<String>,
+    },
     /// Past statements from the journal, newest last; `text` a part of the statement, `all`
     /// every notebook's rather than this one's.
     History {

@@ -129,6 +129,7 @@ fn the_requests_the_schema_allows_are_read() {
         json!({"id": 3, "op": "preview", "path": ["c", "n", "t"]}),
         json!({"id": 4, "op": "refresh"}),
         json!({"id": 5, "op": "search", "text": "genes"}),
+        json!({"id": 8, "op": "search", "text": "genes", "catalog": "many"}),
         json!({"id": 6, "op": "history", "all": true, "text": "x", "limit": 10}),
         json!({"id": 7, "op": "history"}),
     ];

@@ -39,16 +39,26 @@ pub struct Searched {
     pub complete: bool,
 }
 
-/// The namespaces and tables whose names contain `text` (case-insensitive); `tell` hears what
+/// The namespaces and tables whose names contain `text` (case-insensitive), in every catalog
+/// or `within` one; `tell` hears what
 /// was found so far, every [`TICK`], and at the end (the last it hears has `complete` when
 /// every namespace was searched).
-pub async fn search(beside: &CatalogBeside, text: &str, tell: impl Fn(Searched)) -> Option<()> {
+pub async fn search(
+    beside: &CatalogBeside,
+    text: &str,
+    within: Option<&str>,
+    tell: impl Fn(Searched),
+) -> Option<()> {
     let deadline = Instant::now() + BOUND;
     let needle = text.to_lowercase();
     let mut reader = beside.reader()?;
     let mut matches = Vec::new();
     let mut namespaces = Vec::new();
-    for catalog in reader.list(Listing::Catalogs, deadline).await {
+    let catalogs = match within {
+        Some(catalog) => vec![catalog.to_owned()],
+        None => reader.list(Listing::Catalogs, deadline).await,
+    };
+    for catalog in catalogs {
         let listing = Listing::Databases(Some(catalog.clone()));
         for namespace in reader.list(listing, deadline).await {
             let path = vec![catalog.clone(), namespace];
