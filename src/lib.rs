@@ -38,6 +38,8 @@ pub mod kernel;
 pub mod kernelspec;
 pub mod memory;
 pub mod render;
+#[cfg(test)]
+mod schema_check;
 mod session;
 mod sql;
 mod sync;

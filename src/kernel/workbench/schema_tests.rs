@@ -11,17 +11,7 @@ const SCHEMA: &str = include_str!("../../../labextension/schema/workbench.schema
 
 #[track_caller]
 fn assert_valid(part: &str, value: Value) {
-    let schema: Value = serde_json::from_str(SCHEMA).expect("the schema is JSON");
-    let validator = jsonschema::validator_for(&schema).expect("the schema is a valid schema");
-    let message = json!({ part: value });
-    let errors: Vec<String> = validator
-        .iter_errors(&message)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "{message} breaks the schema: {errors:#?}"
-    );
+    crate::schema_check::assert_valid(SCHEMA, part, value);
 }
 
 /// Which event each is, so that a new variant must be added here.
