@@ -243,3 +243,39 @@ async fn a_search_finds_tables_and_namespaces_by_part_of_their_names() {
     );
     ok(&k.execute(&format!("DROP DATABASE {db} CASCADE")).await);
 }
+
+/// A preview touches no more than its first page: a view over 1e9 rows previews at once (the
+/// explorer's view over it is live, nothing kept), and a cell sent right behind the request is
+/// not held up by it.
+#[tokio::test]
+async fn a_billion_row_preview_reads_one_page_and_the_next_cell_is_not_held_up() {
+    let auth = spark::standin();
+    let mut k = spark::kernel(&auth).await;
+    let db = table("wb_big");
+    ok(&k
+        .execute(&format!(
+            "CREATE DATABASE {db};\n\
+             CREATE VIEW {db}.billion AS SELECT id, id % 7 AS g FROM range(1000000000)"
+        ))
+        .await);
+    let comm = open(&mut k).await;
+    let request = json!({"id": 11, "op": "preview", "path": ["spark_catalog", db, "billion"]});
+    let asked = Instant::now();
+    let id = k
+        .send_shell("comm_msg", json!({"comm_id": comm, "data": request}))
+        .await;
+    let cell = Instant::now();
+    ok(&k.execute("SELECT 1 AS next").await);
+    let next = cell.elapsed();
+    let preview = k.iopub_of(&id, "comm_msg", WAIT).await.content["data"].clone();
+    let took = asked.elapsed();
+    assert_eq!(preview["event"], "preview", "{preview}");
+    let explorer = &preview["data"]["application/vnd.kbase.spark-sql-explorer.v1+json"];
+    assert_eq!(explorer["more"], true, "{explorer}");
+    let rows = explorer["rows"].as_array().unwrap().len();
+    assert!((1..=100).contains(&rows), "one page: {rows} rows");
+    assert!(took < Duration::from_secs(10), "the preview took {took:?}");
+    assert!(next < Duration::from_secs(3), "the next cell took {next:?}");
+    eprintln!("1e9-row preview {took:?}; SELECT 1 sent behind it {next:?}");
+    ok(&k.execute(&format!("DROP DATABASE {db} CASCADE")).await);
+}
