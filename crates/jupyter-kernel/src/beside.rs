@@ -85,7 +85,9 @@ impl Beside {
                 let ctx = ExecuteContext::new(sink, self.shared.until_interrupt());
                 self.handler.comm(comm, ctx);
             }
-            other => tracing::warn!("shell: dropped a comm message it could not read: {other:?}"),
+            // Named by its problem only: a message's content is the user's, never logged.
+            Request::BadComm(problem) => tracing::warn!("shell: dropped {problem}"),
+            _ => tracing::warn!("shell: dropped a {} it could not read", incoming.msg_type()),
         }
         None
     }
